@@ -1,0 +1,35 @@
+"""A self-hosted headache and post-treatment symptom diary."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from diary.config import configure
+from diary.extensions import init_extensions
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure the diary application."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("DIARY_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    configure(app, test_config)
+    init_extensions(app)
+
+    from diary.blueprints import register_blueprints
+    from diary.commands import register_commands
+    from diary.errors import register_error_handlers
+    from diary.templating import register_template_helpers
+
+    register_blueprints(app)
+    register_commands(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    return app

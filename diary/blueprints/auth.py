@@ -1,0 +1,159 @@
+"""First run, sign in and out, and the user's own settings."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, NumberRange, Optional
+
+from diary.clock import timezone_names
+from diary.extensions import db, login_manager
+from diary.services import accounts
+from diary.urls import safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    return accounts.load_login_session(token)
+
+
+@bp.before_app_request
+def require_first_account():
+    """Send every visit to the first-run page until an account exists."""
+    if current_app.extensions.get("diary.has_users"):
+        return None
+    if accounts.has_users():
+        current_app.extensions["diary.has_users"] = True
+        return None
+    if request.endpoint not in {"auth.setup", "static"}:
+        return redirect(url_for("auth.setup"))
+    return None
+
+
+class NewAccountForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    confirm = PasswordField(
+        "Password again", validators=[EqualTo("password", message="The passwords differ.")]
+    )
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    new = PasswordField("New password", validators=[DataRequired()])
+    confirm = PasswordField(
+        "New password again", validators=[EqualTo("new", message="The passwords differ.")]
+    )
+
+
+class ProfileForm(FlaskForm):
+    timezone = SelectField("Time zone", choices=[])
+    weight_kg = DecimalField(
+        "Body weight (kg, optional)",
+        places=1,
+        validators=[Optional(), NumberRange(20, 400, "Weight must be between 20 and 400 kg.")],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_names()
+
+
+def _sign_in(user, remember: bool) -> None:
+    accounts.open_login_session(user, request.user_agent.string)
+    login_user(user, remember=remember)
+
+
+def _add_account_error(field, exc: accounts.AccountError) -> None:
+    field.errors = [*field.errors, str(exc)]
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """Create the first account, which becomes the household's admin."""
+    if current_app.extensions.get("diary.has_users"):
+        return redirect(url_for("readings.home"))
+    form = NewAccountForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.username.data, form.password.data, is_admin=True)
+        except accounts.AccountError as exc:
+            _add_account_error(form.username, exc)
+        else:
+            _sign_in(user, remember=True)
+            db.session.commit()
+            current_app.extensions["diary.has_users"] = True
+            flash("Welcome. Your diary is ready: tap a number to log your pain now.", "success")
+            return redirect(url_for("readings.home"))
+    return render_template("auth/setup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("readings.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data, form.password.data)
+        if user is None:
+            form.password.errors = ["That username and password do not match."]
+        else:
+            _sign_in(user, remember=form.remember.data)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("readings.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    accounts.close_login_session(current_user)
+    db.session.commit()
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        weight = float(form.weight_kg.data) if form.weight_kg.data is not None else None
+        try:
+            accounts.update_profile(current_user, form.timezone.data, weight)
+        except accounts.AccountError as exc:
+            _add_account_error(form.timezone, exc)
+        else:
+            db.session.commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html", form=form, password_form=PasswordForm(formdata=None)
+    )
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.AccountError as exc:
+            _add_account_error(form.new, exc)
+        else:
+            db.session.commit()
+            flash("Password changed. Your other devices are signed out.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "auth/account.html", form=ProfileForm(obj=current_user), password_form=form
+    )

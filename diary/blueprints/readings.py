@@ -1,0 +1,153 @@
+"""The home page with the quick log, and the full reading forms."""
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from diary.clock import local_now
+from diary.extensions import db
+from diary.forms import CalendarDateField, ClockTimeField, PainField
+from diary.models.reading import NOTE_MAX_LENGTH
+from diary.services import readings as service
+from diary.validation import check_not_future
+
+bp = Blueprint("readings", __name__)
+
+GLANCE_DAYS = 14
+HISTORY_PAGE_SIZE = 50
+
+
+class QuickLogForm(FlaskForm):
+    pain = PainField("Pain now", validators=[InputRequired("Choose a number from 0 to 10.")])
+    # One key per rendered form: a double tap or a resent POST stores the reading once.
+    client_key = HiddenField()
+
+
+class ReadingForm(FlaskForm):
+    day = CalendarDateField("Date", validators=[InputRequired("Give the date.")])
+    time = ClockTimeField("Time", validators=[InputRequired("Give the time.")])
+    pain = PainField("Pain", validators=[InputRequired("Choose a number from 0 to 10.")])
+    note = TextAreaField(
+        "Note (optional)",
+        validators=[
+            Length(
+                max=NOTE_MAX_LENGTH, message=f"Notes can be up to {NOTE_MAX_LENGTH:,} characters."
+            )
+        ],
+    )
+
+    def validate_time(self, field):
+        if self.day.data and field.data:
+            try:
+                check_not_future(self.recorded_at, local_now(current_user.timezone))
+            except ValueError as exc:
+                raise ValidationError(f"{exc} Log what has already happened.") from None
+
+    @property
+    def recorded_at(self) -> datetime:
+        return datetime.combine(self.day.data, self.time.data)
+
+
+def _owned_reading_or_404(reading_id: int):
+    reading = service.get_reading(current_user, reading_id)
+    if reading is None:
+        abort(404)
+    return reading
+
+
+@bp.get("/")
+@login_required
+def home():
+    now = local_now(current_user.timezone)
+    today = now.date()
+    saved = request.args.get("saved", type=int)
+    form = QuickLogForm(formdata=None, client_key=uuid.uuid4().hex)
+    return render_template(
+        "readings/home.html",
+        form=form,
+        today=today,
+        yesterday=today - timedelta(days=1),
+        todays=service.readings_on(current_user, today),
+        glance=service.daily_summaries(
+            current_user, today - timedelta(days=GLANCE_DAYS - 1), today
+        ),
+        streak=service.logging_streak(current_user, today),
+        just_saved=service.get_reading(current_user, saved) if saved else None,
+    )
+
+
+@bp.post("/readings/quick")
+@login_required
+def quick_log():
+    """Log "pain N, now" in one tap."""
+    form = QuickLogForm()
+    if not form.validate():
+        flash(" ".join(form.pain.errors) or "That could not be saved.", "error")
+        return redirect(url_for("readings.home"))
+    reading = service.add_reading(
+        current_user,
+        local_now(current_user.timezone),
+        form.pain.data,
+        client_key=form.client_key.data or None,
+    )
+    db.session.commit()
+    return redirect(url_for("readings.home", saved=reading.id, _anchor="saved"))
+
+
+@bp.route("/readings/new", methods=["GET", "POST"])
+@login_required
+def new():
+    now = local_now(current_user.timezone)
+    day = request.args.get("day", type=date.fromisoformat) or now.date()
+    form = ReadingForm(data={"day": day, "time": now.time()})
+    if form.validate_on_submit():
+        service.add_reading(current_user, form.recorded_at, form.pain.data, form.note.data)
+        db.session.commit()
+        flash(f"Saved pain {form.pain.data} for {form.recorded_at:%a %d %b, %H:%M}.", "success")
+        return redirect(url_for("readings.home"))
+    return render_template("readings/form.html", form=form, reading=None)
+
+
+@bp.route("/readings/<int:reading_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(reading_id: int):
+    reading = _owned_reading_or_404(reading_id)
+    form = ReadingForm(
+        data={
+            "day": reading.recorded_at.date(),
+            "time": reading.recorded_at.time(),
+            "pain": reading.pain,
+            "note": reading.note,
+        }
+    )
+    if form.validate_on_submit():
+        service.update_reading(reading, form.recorded_at, form.pain.data, form.note.data)
+        db.session.commit()
+        flash("Reading updated.", "success")
+        return redirect(url_for("readings.history"))
+    return render_template("readings/form.html", form=form, reading=reading)
+
+
+@bp.post("/readings/<int:reading_id>/delete")
+@login_required
+def delete(reading_id: int):
+    reading = _owned_reading_or_404(reading_id)
+    service.delete_reading(reading)
+    db.session.commit()
+    flash(f"Removed the reading of pain {reading.pain} at {reading.recorded_at:%H:%M}.", "info")
+    back = "readings.home" if request.form.get("back") == "home" else "readings.history"
+    return redirect(url_for(back))
+
+
+@bp.get("/readings")
+@login_required
+def history():
+    page = db.paginate(
+        service.user_readings(current_user), per_page=HISTORY_PAGE_SIZE, error_out=False
+    )
+    return render_template("readings/history.html", page=page)

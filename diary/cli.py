@@ -1,0 +1,12 @@
+"""The `diary` console script: the Flask CLI bound to this app."""
+
+from flask.cli import FlaskGroup
+
+from diary import create_app
+
+main = FlaskGroup(
+    name="diary",
+    create_app=create_app,
+    load_dotenv=False,
+    help="Headache diary: serve it, manage accounts, import and export CSV files.",
+)

@@ -1,0 +1,12 @@
+"""The diary's command line: `diary ...` or `flask --app diary ...`."""
+
+from flask import Flask
+
+
+def register_commands(app: Flask) -> None:
+    from diary.commands import serve, transfer, users
+
+    app.cli.add_command(serve.serve)
+    app.cli.add_command(users.user)
+    app.cli.add_command(transfer.import_command)
+    app.cli.add_command(transfer.export_command)

@@ -1,0 +1,52 @@
+"""Load configuration from defaults, the instance folder and DIARY_* variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+DEFAULTS = {
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PASSWORD_MIN_LENGTH": 8,
+}
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config; later sources override earlier ones."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        # DIARY_DATABASE_URL becomes DATABASE_URL, and so on.
+        app.config.from_prefixed_env("DIARY")
+    else:
+        app.config.from_mapping(test_config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
+            "sqlite:///" + os.path.join(app.instance_path, "diary.sqlite3")
+        )
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Return the instance's secret key, generating it on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not overwrite each other's key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,45 @@
+"""Extension objects, created unbound and initialised in create_app."""
+
+from pathlib import Path
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from diary.sqlite import configure_sqlite
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that Alembic can alter them (batch mode on SQLite).
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def init_extensions(app: Flask) -> None:
+    """Bind the extensions to the app."""
+    db.init_app(app)
+    migrate.init_app(app, db)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to open your diary."
+    login_manager.login_message_category = "info"
+    with app.app_context():
+        configure_sqlite(db.engine)

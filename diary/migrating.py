@@ -1,0 +1,33 @@
+"""Bring the database schema up to date before serving."""
+
+from pathlib import Path
+
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask_migrate import upgrade
+
+from diary.backup import copy_database, sqlite_file, timestamped_name
+from diary.extensions import db
+
+
+def pending_revisions() -> bool:
+    """Tell whether the database is behind the newest migration."""
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current != heads
+
+
+def migrate_database() -> Path | None:
+    """Apply pending migrations; return the backup made first, if there was data to protect."""
+    if not pending_revisions():
+        return None
+    backup = None
+    database = sqlite_file(db.engine)
+    if database is not None and database.exists() and database.stat().st_size > 0:
+        backup = Path(current_app.instance_path) / "backups" / timestamped_name("before-migration")
+        copy_database(database, backup)
+    upgrade()
+    return backup

@@ -1,0 +1,33 @@
+"""Pain readings on the 0-10 numeric rating scale."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from diary.extensions import db
+from diary.models.user import utcnow
+
+PAIN_MIN, PAIN_MAX = 0, 10
+NOTE_MAX_LENGTH = 10_000
+
+
+class Reading(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    # Local wall-clock time in the user's time zone, to the minute, as a paper diary would have it.
+    recorded_at: Mapped[datetime]
+    pain: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    # Idempotency key sent by a form or client, so that a retried request never stores twice.
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(f"pain >= {PAIN_MIN} AND pain <= {PAIN_MAX}", name="pain_range"),
+        UniqueConstraint("user_id", "client_key", name="uq_reading_user_id_client_key"),
+        Index("ix_reading_user_id_recorded_at", "user_id", "recorded_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Reading {self.recorded_at:%Y-%m-%d %H:%M} pain={self.pain}>"

@@ -1,0 +1,59 @@
+"""Accounts and their signed-in sessions."""
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diary.extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time without tzinfo, as stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    timezone: Mapped[str] = mapped_column(String(64))
+    weight_kg: Mapped[float | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    login_sessions: Mapped[list["LoginSession"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Set by the user loader: the login session this request was made with.
+    current_login = None  # LoginSession | None; not a column
+
+    def get_id(self) -> str:
+        """Return the login-session token Flask-Login keeps in the cookie.
+
+        The token, not the user id, goes into the session and remember
+        cookies, so that deleting the LoginSession row (logout, password
+        change) makes every copy of those cookies worthless.
+        """
+        if self.current_login is None or self.current_login.token is None:
+            raise RuntimeError("get_id() needs a login session; use auth.services.sign_in")
+        return self.current_login.token
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class LoginSession(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="login_sessions")
+
+    # The plain token exists only in the request that created or presented it.
+    token = None  # str | None; not a column

@@ -1,0 +1,76 @@
+"""Reference data read from seeds/: side effects, treatment kinds, medication classes."""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    file: str | None
+    quote: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One coded item of a catalogue, with its human label and sources."""
+
+    code: str
+    label: str
+    sources: tuple[Source, ...]
+    extra: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.extra[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.extra.get(key, default)
+
+
+def _load(name: str) -> Any:
+    return json.loads((SEEDS / name).read_text(encoding="utf-8"))
+
+
+@cache
+def sources() -> dict[str, dict[str, Any]]:
+    """Return the source documents by id."""
+    return _load("sources.json")
+
+
+@cache
+def catalogue(name: str) -> dict[str, Entry]:
+    """Return the catalogue seeds/<name>.json as an ordered mapping of code to entry."""
+    docs = sources()
+    entries = {}
+    for item in _load(f"{name}.json"):
+        item = dict(item)
+        code, label = item.pop("code"), item.pop("label")
+        cited = tuple(
+            Source(s["id"], docs[s["id"]]["title"], docs[s["id"]]["file"], s["quote"])
+            for s in item.pop("sources")
+        )
+        entries[code] = Entry(code, label, cited, item)
+    return entries
+
+
+def side_effects() -> dict[str, Entry]:
+    return catalogue("side_effects")
+
+
+def treatment_kinds() -> dict[str, Entry]:
+    return catalogue("treatment_kinds")
+
+
+def medication_classes() -> dict[str, Entry]:
+    return catalogue("medication_classes")
+
+
+def pain_scale() -> dict[int, str]:
+    """Return the word for each point of the 0-10 scale."""
+    return {int(code): entry.label for code, entry in catalogue("pain_scale").items()}

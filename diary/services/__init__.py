@@ -1,0 +1,1 @@
+"""Domain operations. They flush but never commit: the caller commits once."""

@@ -1,0 +1,15 @@
+"""Filters and globals for the templates."""
+
+from flask import Flask
+
+from diary import reference
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def reference_data():
+        return {"pain_words": reference.pain_scale()}
+
+    @app.template_filter("one_decimal")
+    def one_decimal(value: float | None) -> str:
+        return "" if value is None else f"{value:.1f}"

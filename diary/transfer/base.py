@@ -1,0 +1,64 @@
+"""What a diary CSV file must provide to plug into import and export."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from diary.models import User
+
+
+class CsvFormat(ABC):
+    """One diary CSV file: its name, its header, and how its rows map to the database.
+
+    A record is the tuple of a row's parsed values in header order; two
+    records that are equal describe the same diary entry, which is how import
+    recognises rows it already holds.
+    """
+
+    filename: ClassVar[str]
+    header: ClassVar[tuple[str, ...]]
+    optional: ClassVar[frozenset[str]] = frozenset()
+
+    def header_problem(self, header: Sequence[str]) -> str | None:
+        """Say what is wrong with a file's header, or None when it is usable."""
+        unknown = [name for name in header if name not in self.header]
+        missing = [n for n in self.header if n not in header and n not in self.optional]
+        if unknown or missing or len(set(header)) != len(header):
+            return (
+                f"The header must be {','.join(self.header)}"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + "."
+            )
+        return None
+
+    @abstractmethod
+    def parse(self, user: User, row: dict[str, str], now: datetime) -> tuple:
+        """Return the record of a row, or raise ValueError with every reason it is invalid."""
+
+    @abstractmethod
+    def existing(self, user: User) -> Iterable[tuple]:
+        """Return the records the user's diary holds now."""
+
+    @abstractmethod
+    def store(self, user: User, record: tuple) -> None:
+        """Add a record to the user's diary (flush, no commit)."""
+
+    @abstractmethod
+    def export_rows(self, user: User) -> Iterable[Sequence[str]]:
+        """Return the user's rows as text cells in header order, in a stable order."""
+
+
+def collect(*checks) -> list:
+    """Run zero-argument checks; return their values, or one ValueError naming every failure."""
+    values, reasons = [], []
+    for check in checks:
+        try:
+            values.append(check())
+        except ValueError as exc:
+            values.append(None)
+            reasons.append(str(exc))
+    if reasons:
+        raise ValueError(" ".join(reasons))
+    return values

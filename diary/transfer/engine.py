@@ -1,0 +1,128 @@
+"""Import and export diary CSV files, all or nothing."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from diary.clock import local_now
+from diary.models import User
+from diary.transfer.base import CsvFormat
+from diary.transfer.cells import MalformedCsv, read_csv, write_csv
+from diary.transfer.formats import FORMATS, format_for
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}: {self.reason}"
+
+
+class ImportRejected(Exception):
+    """Nothing was imported; problems says why, row by row."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"nothing imported: {len(problems)} problem(s), first: {problems[0]}")
+        self.problems = problems
+
+
+@dataclass
+class ImportSummary:
+    added: dict[str, int] = field(default_factory=dict)
+    already_present: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+
+@dataclass
+class _Parsed:
+    fmt: CsvFormat
+    records: list[tuple]
+
+
+def import_files(user: User, files: dict[str, bytes]) -> ImportSummary:
+    """Validate every row of every file, then add the rows the diary does not hold yet.
+
+    Raises ImportRejected, having written nothing, when any row is invalid.
+    Rows already present (the same values, counted with repeats) are skipped,
+    so importing a file twice adds nothing the second time.
+    """
+    problems: list[Problem] = []
+    parsed: list[_Parsed] = []
+    now = local_now(user.timezone)
+    for name, data in files.items():
+        result = _parse_file(user, name, data, now, problems)
+        if result is not None:
+            parsed.append(result)
+    if not parsed and not problems:
+        problems.append(Problem("(upload)", 0, "No file was given."))
+    if problems:
+        raise ImportRejected(problems)
+
+    summary = ImportSummary()
+    # Formats in their declared order, so that e.g. treatments exist before what refers to them.
+    for fmt in FORMATS:
+        if not any(p.fmt is fmt for p in parsed):
+            continue
+        records = [r for p in parsed if p.fmt is fmt for r in p.records]
+        present = Counter(fmt.existing(user))
+        added = 0
+        for record in records:
+            if present[record] > 0:
+                present[record] -= 1
+                continue
+            fmt.store(user, record)
+            added += 1
+        summary.added[fmt.filename] = added
+        summary.already_present[fmt.filename] = len(records) - added
+    return summary
+
+
+def _parse_file(user, name, data, now, problems) -> _Parsed | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(name, 1, f"The file is not UTF-8 text (byte {exc.start})."))
+        return None
+    try:
+        header, records = read_csv(text)
+    except MalformedCsv as exc:
+        problems.append(Problem(name, exc.line, str(exc)))
+        return None
+    if not header:
+        problems.append(Problem(name, 1, "The file is empty."))
+        return None
+    fmt = format_for(name, header)
+    if fmt is None:
+        expected = "; ".join(f"{f.filename} ({','.join(f.header)})" for f in FORMATS)
+        problems.append(Problem(name, 1, f"Not a diary CSV file. Expected one of: {expected}."))
+        return None
+    reason = fmt.header_problem(header)
+    if reason:
+        problems.append(Problem(name, 1, reason))
+        return None
+
+    out = []
+    try:
+        for line, cells in records:
+            if len(cells) != len(header):
+                problems.append(
+                    Problem(name, line, f"{len(cells)} cells, but the header has {len(header)}.")
+                )
+                continue
+            try:
+                out.append(fmt.parse(user, dict(zip(header, cells, strict=True)), now))
+            except ValueError as exc:
+                problems.append(Problem(name, line, str(exc)))
+    except MalformedCsv as exc:
+        problems.append(Problem(name, exc.line, str(exc)))
+    return _Parsed(fmt, out)
+
+
+def export_files(user: User) -> dict[str, str]:
+    """Return every diary CSV file of the user, by file name."""
+    return {fmt.filename: write_csv(fmt.header, fmt.export_rows(user)) for fmt in FORMATS}

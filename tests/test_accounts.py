@@ -1,0 +1,151 @@
+"""First run, sign-in, sessions, settings and the household page."""
+
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import LoginSession, User
+from tests.conftest import PASSWORD, make_user, sign_in
+
+
+def test_first_visit_leads_to_first_run_page(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.location == "/setup"
+    assert b"Create the first account" in client.get("/setup").data
+
+
+def test_first_account_is_admin_and_signed_in(app, client):
+    response = client.post(
+        "/setup", data={"username": "Alice", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.location == "/"
+    assert b"How bad is the pain now?" in client.get("/").data
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert (user.username, user.is_admin) == ("alice", True)
+        assert user.password_hash.startswith("scrypt:")
+
+
+def test_setup_refuses_short_password_and_writes_nothing(app, client):
+    response = client.post(
+        "/setup", data={"username": "al", "password": "short", "confirm": "short"}
+    )
+    assert response.status_code == 200
+    assert b"at least 8 characters" in response.data
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
+
+
+def test_setup_is_closed_once_an_account_exists(client, alice):
+    response = client.post(
+        "/setup", data={"username": "mallory", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.location == "/"
+
+
+def test_wrong_password_is_refused(app, client):
+    make_user(app, "alice")
+    response = sign_in(client, "alice", "wrong password")
+    assert b"do not match" in response.data
+    assert client.get("/").location.startswith("/login")
+
+
+def test_logout_makes_a_copied_session_cookie_worthless(app, client, alice):
+    stolen = client.get_cookie("session").value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/").location.startswith("/login")
+
+
+def test_remember_me_survives_a_closed_browser_until_logout(app, client):
+    make_user(app, "alice")
+    sign_in(client, "alice", remember=True)
+    remember = client.get_cookie("remember_token").value
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember)
+    assert fresh.get("/").status_code == 200
+    client.post("/logout")
+    again = app.test_client()
+    again.set_cookie("remember_token", remember)
+    assert again.get("/").location.startswith("/login")
+
+
+def test_password_change_signs_out_other_devices_but_not_this_one(app, client, alice):
+    phone = app.test_client()
+    sign_in(phone, "alice")
+    assert phone.get("/").status_code == 200
+    response = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "new": "a new long password", "confirm": "a new long password"},
+    )
+    assert response.location == "/account"
+    assert client.get("/").status_code == 200
+    assert phone.get("/").location.startswith("/login")
+    assert sign_in(app.test_client(), "alice", "a new long password").location == "/"
+
+
+def test_password_change_needs_the_current_password(app, client, alice):
+    response = client.post(
+        "/account/password",
+        data={"current": "nope", "new": "another password", "confirm": "another password"},
+    )
+    assert b"current password is not right" in response.data
+    assert sign_in(app.test_client(), "alice").location == "/"
+
+
+def test_settings_save_time_zone_and_weight(app, client, alice):
+    client.post("/account", data={"timezone": "America/New_York", "weight_kg": "72.5"})
+    with app.app_context():
+        user = db.session.get(User, alice)
+        assert (user.timezone, user.weight_kg) == ("America/New_York", 72.5)
+
+
+def test_settings_refuse_unknown_zone_and_silly_weight(app, client, alice):
+    response = client.post("/account", data={"timezone": "Mars/Olympus", "weight_kg": "2"})
+    assert b"Not a valid choice" in response.data
+    assert b"between 20 and 400 kg" in response.data
+    with app.app_context():
+        assert db.session.get(User, alice).timezone == "Europe/London"
+
+
+def test_admin_adds_household_member_who_then_signs_in(app, client, alice):
+    response = client.post(
+        "/household/", data={"username": "Bob", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.location == "/household/"
+    assert b"bob" in client.get("/household/").data
+    other = app.test_client()
+    assert sign_in(other, "bob").location == "/"
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "bob")).is_admin is False
+
+
+def test_duplicate_username_is_refused(client, alice):
+    response = client.post(
+        "/household/", data={"username": "ALICE", "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert b"already an account called" in response.data
+
+
+def test_members_cannot_open_the_household_page(app, alice, bob):
+    member = app.test_client()
+    sign_in(member, "bob")
+    assert member.get("/household/").status_code == 403
+
+
+def test_each_sign_in_is_its_own_session_row(app, client, alice):
+    sign_in(app.test_client(), "alice")
+    with app.app_context():
+        assert len(db.session.scalars(select(LoginSession)).all()) == 2
+
+
+def test_login_redirect_stays_on_this_site(app, client):
+    make_user(app, "alice")
+    response = client.post(
+        "/login?next=https://evil.example/", data={"username": "alice", "password": PASSWORD}
+    )
+    assert response.location == "/"
+    other = app.test_client()
+    response = other.post("/login?next=/readings", data={"username": "alice", "password": PASSWORD})
+    assert response.location == "/readings"

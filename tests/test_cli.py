@@ -1,0 +1,147 @@
+"""The diary command line: accounts, import, export, and serve."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from diary.extensions import db
+from diary.models import Reading, User
+from tests.conftest import PASSWORD
+
+HEADER = "recorded_at,pain,note\r\n"
+
+
+def test_user_create_from_stdin_and_list(app, runner):
+    result = runner.invoke(
+        args=["user", "create", "Alice", "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created account 'alice' (admin)." in result.output
+    runner.invoke(args=["user", "create", "bob", "--password-stdin"], input=PASSWORD + "\n")
+    listing = runner.invoke(args=["user", "list"]).output.splitlines()
+    assert [line.split("\t")[:2] for line in listing] == [["alice", "admin"], ["bob", "member"]]
+
+
+def test_user_create_refuses_bad_input_with_a_reason(app, runner):
+    result = runner.invoke(args=["user", "create", "alice", "--password-stdin"], input="short\n")
+    assert result.exit_code == 1
+    assert "Passwords need at least 8 characters." in result.output
+    result = runner.invoke(
+        args=["user", "create", "no spaces", "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert result.exit_code == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_import_then_export_round_trip(app, runner, tmp_path, alice):
+    source = tmp_path / "in" / "readings.csv"
+    source.parent.mkdir()
+    source.write_text(HEADER + '2024-01-01T08:00,5,"=1+2, really"\r\n', encoding="utf-8")
+    result = runner.invoke(args=["import", str(source), "--user", "alice"])
+    assert result.exit_code == 0, result.output
+    assert "readings.csv: 1 added, 0 already present" in result.output
+    again = runner.invoke(args=["import", str(source.parent), "--user", "alice"])
+    assert "readings.csv: 0 added, 1 already present" in again.output
+    out = tmp_path / "out"
+    result = runner.invoke(args=["export", "--user", "alice", "--out", str(out)])
+    assert result.exit_code == 0
+    assert (out / "readings.csv").read_bytes().decode("utf-8") == (
+        HEADER + '2024-01-01T08:00,5,"\'=1+2, really"\r\n'
+    )
+
+
+def test_import_of_a_bad_file_lists_rows_and_exits_non_zero(app, runner, tmp_path, alice):
+    source = tmp_path / "readings.csv"
+    source.write_text(HEADER + "2024-01-01T08:00,5,\r\n2024-01-01T08:00,99,\r\n", encoding="utf-8")
+    result = runner.invoke(args=["import", str(source), "--user", "alice"])
+    assert result.exit_code == 1
+    assert "readings.csv, line 3: Pain must be from 0 to 10, not 99." in result.output
+    assert "Error: nothing imported: 1 problem(s), listed above" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+
+
+def test_commands_name_an_unknown_user(app, runner, tmp_path):
+    result = runner.invoke(args=["export", "--user", "nobody", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no account called 'nobody'" in result.output
+
+
+def test_import_of_a_folder_without_diary_files_fails(app, runner, tmp_path, alice):
+    (tmp_path / "notes.txt").write_text("hello")
+    result = runner.invoke(args=["import", str(tmp_path), "--user", "alice"])
+    assert result.exit_code == 1
+    assert "holds none of: readings.csv" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def diary_command(*args: str, instance: Path, **kwargs):
+    env = {**os.environ, "DIARY_INSTANCE_PATH": str(instance)}
+    env.pop("DIARY_DATABASE_URL", None)
+    return subprocess.Popen([sys.executable, "-m", "diary", *args], env=env, **kwargs)
+
+
+def test_console_script_serves_over_http_after_migrating(tmp_path):
+    """`diary serve` creates the database from the migrations and answers real HTTP."""
+    instance = tmp_path / "instance"
+    port = free_port()
+    server = diary_command(
+        "serve",
+        "--port",
+        str(port),
+        instance=instance,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/setup", timeout=2
+                ) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert "Create the first account" in body
+        assert (instance / "diary.sqlite3").exists()
+        assert len((instance / "secret_key").read_text()) == 64
+        assert oct((instance / "secret_key").stat().st_mode & 0o777) == "0o600"
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+
+
+def test_console_script_exit_code_and_stderr(tmp_path):
+    process = diary_command(
+        "export",
+        "--user",
+        "ghost",
+        "--out",
+        str(tmp_path / "out"),
+        instance=tmp_path / "instance",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert stdout == ""
+    assert (
+        stderr.strip().splitlines()[-1] == "Error: no account called 'ghost' (see: diary user list)"
+    )

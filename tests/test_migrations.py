@@ -1,0 +1,70 @@
+"""The migrations build the schema the models describe, and `diary serve` protects data first."""
+
+import sqlite3
+from datetime import datetime
+
+from flask_migrate import check, downgrade, upgrade
+from sqlalchemy import func, select
+
+from diary.extensions import db
+from diary.migrating import migrate_database, pending_revisions
+from diary.models import Reading
+from tests.conftest import build_app, make_user
+
+
+def test_models_and_migrations_do_not_drift(tmp_path):
+    app = build_app(tmp_path / "fresh.sqlite3")
+    with app.app_context():
+        upgrade()
+        check()  # raises SystemExit(1) when autogenerate would write a new migration
+        assert not pending_revisions()
+        db.engine.dispose()
+
+
+def test_migrations_go_down_to_nothing_and_up_again(tmp_path):
+    app = build_app(tmp_path / "fresh.sqlite3")
+    with app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert pending_revisions()
+        upgrade()
+        assert not pending_revisions()
+        db.engine.dispose()
+
+
+def test_migrating_an_existing_database_keeps_a_backup_with_every_row(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
+    database = tmp_path / "diary.sqlite3"
+    app = build_app(database)
+    with app.app_context():
+        upgrade()
+        user_id = make_user(app, "alice")
+        db.session.execute(
+            Reading.__table__.insert(),
+            [
+                {
+                    "user_id": user_id,
+                    "recorded_at": datetime(2024, 1, 1, 8, m),
+                    "pain": 4,
+                    "note": "",
+                }
+                for m in range(30)
+            ],
+        )
+        db.session.commit()
+        # Pretend the schema is one revision behind, as after installing a newer version.
+        db.session.execute(db.text("UPDATE alembic_version SET version_num = 'pretend-old'"))
+        db.session.commit()
+        monkeypatch.setattr("diary.migrating.upgrade", lambda: None)
+        backup = migrate_database()
+        assert backup is not None and backup.parent == tmp_path / "instance" / "backups"
+        with sqlite3.connect(backup) as copy:
+            assert copy.execute("SELECT count(*) FROM reading").fetchone() == (30,)
+        assert db.session.scalar(select(func.count(Reading.id))) == 30
+        db.engine.dispose()
+
+
+def test_an_up_to_date_database_is_not_copied(app, tmp_path):
+    with app.app_context():
+        assert migrate_database() is None
+    assert not (tmp_path / "instance" / "backups").exists()

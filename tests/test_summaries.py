@@ -1,0 +1,51 @@
+"""Daily summaries and the logging streak, computed in the database."""
+
+from datetime import date, datetime
+
+from diary.extensions import db
+from diary.models import User
+from diary.services.readings import add_reading, daily_summaries, logging_streak
+from tests.conftest import make_user
+
+
+def log(user, when: str, pain: int):
+    add_reading(user, datetime.fromisoformat(when), pain)
+
+
+def test_daily_mean_max_and_unlogged_days(app):
+    user_id = make_user(app, "alice")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        log(user, "2024-05-01T08:00", 2)
+        log(user, "2024-05-01T23:59", 7)
+        log(user, "2024-05-03T00:00", 0)
+        summaries = daily_summaries(user, date(2024, 5, 1), date(2024, 5, 4))
+    assert [(s.day.day, s.readings, s.mean, s.max) for s in summaries] == [
+        (1, 2, 4.5, 7),
+        (2, 0, None, None),
+        (3, 1, 0.0, 0),
+        (4, 0, None, None),
+    ]
+
+
+def test_streak_counts_back_from_today_or_yesterday(app):
+    user_id = make_user(app, "alice")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        for day in (1, 3, 4, 5):
+            log(user, f"2024-05-0{day}T12:00", 4)
+        assert logging_streak(user, date(2024, 5, 5)) == 3
+        # Morning of the 6th, nothing logged yet: the streak still stands.
+        assert logging_streak(user, date(2024, 5, 6)) == 3
+        assert logging_streak(user, date(2024, 5, 7)) == 0
+        # Readings after the day asked about do not count.
+        assert logging_streak(user, date(2024, 5, 3)) == 1
+
+
+def test_summaries_ignore_other_users(app):
+    alice_id, bob_id = make_user(app, "alice"), make_user(app, "bob")
+    with app.app_context():
+        alice, bob = db.session.get(User, alice_id), db.session.get(User, bob_id)
+        log(bob, "2024-05-01T08:00", 9)
+        assert daily_summaries(alice, date(2024, 5, 1), date(2024, 5, 1))[0].readings == 0
+        assert logging_streak(alice, date(2024, 5, 1)) == 0
