@@ -11,13 +11,16 @@ from diary.backup import copy_database, sqlite_file, timestamped_name
 from diary.extensions import db
 
 
+def current_revisions() -> set[str]:
+    """Return the revisions the database is at; empty for a new database."""
+    with db.engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
 def pending_revisions() -> bool:
     """Tell whether the database is behind the newest migration."""
     config = current_app.extensions["migrate"].migrate.get_config()
-    heads = set(ScriptDirectory.from_config(config).get_heads())
-    with db.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current != heads
+    return current_revisions() != set(ScriptDirectory.from_config(config).get_heads())
 
 
 def migrate_database() -> Path | None:
@@ -26,7 +29,7 @@ def migrate_database() -> Path | None:
         return None
     backup = None
     database = sqlite_file(db.engine)
-    if database is not None and database.exists() and database.stat().st_size > 0:
+    if database is not None and current_revisions():
         backup = Path(current_app.instance_path) / "backups" / timestamped_name("before-migration")
         copy_database(database, backup)
     upgrade()

@@ -68,3 +68,13 @@ def test_an_up_to_date_database_is_not_copied(app, tmp_path):
     with app.app_context():
         assert migrate_database() is None
     assert not (tmp_path / "instance" / "backups").exists()
+
+
+def test_a_new_database_is_created_without_a_backup(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = build_app(tmp_path / "new.sqlite3")
+    with app.app_context():
+        assert migrate_database() is None
+        assert not pending_revisions()
+        db.engine.dispose()
+    assert not (tmp_path / "instance" / "backups").exists()
