@@ -37,6 +37,11 @@ def local_today(zone_name: str, now: datetime | None = None) -> date:
     return local_now(zone_name, now).date()
 
 
+def start_of(day: date) -> datetime:
+    """Return midnight at the start of day, as a naive local timestamp."""
+    return datetime.combine(day, datetime.min.time())
+
+
 def format_timestamp(value: datetime) -> str:
     """Format a local timestamp as YYYY-MM-DDTHH:MM."""
     return value.strftime(TIMESTAMP_FORMAT)

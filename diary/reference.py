@@ -46,17 +46,19 @@ def sources() -> dict[str, dict[str, Any]]:
 @cache
 def catalogue(name: str) -> dict[str, Entry]:
     """Return the catalogue seeds/<name>.json as an ordered mapping of code to entry."""
-    docs = sources()
     entries = {}
     for item in _load(f"{name}.json"):
         item = dict(item)
         code, label = item.pop("code"), item.pop("label")
-        cited = tuple(
-            Source(s["id"], docs[s["id"]]["title"], docs[s["id"]]["file"], s["quote"])
-            for s in item.pop("sources")
-        )
-        entries[code] = Entry(code, label, cited, item)
+        entries[code] = Entry(code, label, _cite(item.pop("sources")), item)
     return entries
+
+
+def _cite(cited: list[dict[str, str]]) -> tuple[Source, ...]:
+    docs = sources()
+    return tuple(
+        Source(s["id"], docs[s["id"]]["title"], docs[s["id"]]["file"], s["quote"]) for s in cited
+    )
 
 
 def side_effects() -> dict[str, Entry]:
@@ -69,6 +71,22 @@ def treatment_kinds() -> dict[str, Entry]:
 
 def medication_classes() -> dict[str, Entry]:
     return catalogue("medication_classes")
+
+
+def adjunct_medicines() -> dict[str, Entry]:
+    return catalogue("adjunct_medicines")
+
+
+def infusion_protocol() -> dict[str, Entry]:
+    return catalogue("infusion_protocol")
+
+
+@cache
+def safety() -> dict[str, Any]:
+    """Return the wording for urgent and severe side-effect reports, with its sources."""
+    data = _load("safety.json")
+    data["sources"] = _cite(data["sources"])
+    return data
 
 
 def pain_scale() -> dict[int, str]:

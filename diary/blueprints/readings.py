@@ -12,8 +12,10 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from diary.clock import local_now
 from diary.extensions import db
 from diary.forms import CalendarDateField, ClockTimeField, PainField
+from diary.models import Reading
 from diary.models.reading import NOTE_MAX_LENGTH
 from diary.services import readings as service
+from diary.services.scoping import owned
 from diary.validation import check_not_future
 
 bp = Blueprint("readings", __name__)
@@ -54,7 +56,7 @@ class ReadingForm(FlaskForm):
 
 
 def _owned_reading_or_404(reading_id: int):
-    reading = service.get_reading(current_user, reading_id)
+    reading = owned(Reading, current_user, reading_id)
     if reading is None:
         abort(404)
     return reading
@@ -77,7 +79,7 @@ def home():
             current_user, today - timedelta(days=GLANCE_DAYS - 1), today
         ),
         streak=service.logging_streak(current_user, today),
-        just_saved=service.get_reading(current_user, saved) if saved else None,
+        just_saved=owned(Reading, current_user, saved) if saved else None,
     )
 
 

@@ -1,6 +1,19 @@
 """Database models; every diary row belongs to exactly one user."""
 
 from diary.models.reading import Reading
+from diary.models.reminder import Reminder
+from diary.models.symptoms import MedicationDose, SideEffectReport
+from diary.models.treatment import DoseChange, Treatment, TreatmentMedicine
 from diary.models.user import LoginSession, User
 
-__all__ = ["LoginSession", "Reading", "User"]
+__all__ = [
+    "DoseChange",
+    "LoginSession",
+    "MedicationDose",
+    "Reading",
+    "Reminder",
+    "SideEffectReport",
+    "Treatment",
+    "TreatmentMedicine",
+    "User",
+]

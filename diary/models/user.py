@@ -21,6 +21,10 @@ class User(UserMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     timezone: Mapped[str] = mapped_column(String(64))
     weight_kg: Mapped[float | None]
+    # Where `diary reminders send` emails due reminders; optional.
+    email: Mapped[str | None] = mapped_column(String(254))
+    # SHA-256 of the secret in the calendar feed URL; None when no feed is published.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(

@@ -6,9 +6,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from diary.clock import start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import Reading, User
+from diary.services.scoping import find_by_client_key
 
 
 @dataclass(frozen=True)
@@ -32,23 +34,13 @@ def user_readings(user: User):
     )
 
 
-def get_reading(user: User, reading_id: int) -> Reading | None:
-    """Return the user's reading with this id; another user's reading is None."""
-    return db.session.scalar(
-        select(Reading).where(Reading.id == reading_id, Reading.user_id == user.id)
-    )
-
-
 def add_reading(
     user: User, recorded_at: datetime, pain: int, note: str = "", client_key: str | None = None
 ) -> Reading:
     """Store a reading; a repeated client_key returns the reading stored the first time."""
-    if client_key:
-        existing = db.session.scalar(
-            select(Reading).where(Reading.user_id == user.id, Reading.client_key == client_key)
-        )
-        if existing is not None:
-            return existing
+    existing = find_by_client_key(Reading, user, client_key)
+    if existing is not None:
+        return existing
     reading = Reading(
         user_id=user.id,
         recorded_at=recorded_at.replace(second=0, microsecond=0),
@@ -75,7 +67,7 @@ def delete_reading(reading: Reading) -> None:
 
 def readings_on(user: User, day: date) -> Sequence[Reading]:
     """Return the user's readings of one local day, in time order."""
-    start = datetime.combine(day, datetime.min.time())
+    start = start_of(day)
     return db.session.scalars(
         select(Reading)
         .where(
@@ -94,8 +86,8 @@ def daily_summaries(user: User, first: date, last: date) -> list[DaySummary]:
         select(day, func.count(), func.avg(Reading.pain), func.max(Reading.pain))
         .where(
             Reading.user_id == user.id,
-            Reading.recorded_at >= datetime.combine(first, datetime.min.time()),
-            Reading.recorded_at < datetime.combine(last + timedelta(days=1), datetime.min.time()),
+            Reading.recorded_at >= start_of(first),
+            Reading.recorded_at < start_of(last + timedelta(days=1)),
         )
         .group_by(day)
     ).all()
@@ -118,7 +110,7 @@ def logging_streak(user: User, today: date) -> int:
         select(day)
         .where(
             Reading.user_id == user.id,
-            Reading.recorded_at < datetime.combine(today + timedelta(days=1), datetime.min.time()),
+            Reading.recorded_at < start_of(today + timedelta(days=1)),
         )
         .group_by(day)
         .order_by(day.desc())

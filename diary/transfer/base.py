@@ -5,6 +5,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
+from sqlalchemy import select
+
+from diary.extensions import db
 from diary.models import User
 
 
@@ -19,6 +22,9 @@ class CsvFormat(ABC):
     filename: ClassVar[str]
     header: ClassVar[tuple[str, ...]]
     optional: ClassVar[frozenset[str]] = frozenset()
+    # The model's columns in header order; rows are exported ordered by the attribute sort_by.
+    columns: ClassVar[tuple]
+    sort_by: ClassVar[str]
 
     def header_problem(self, header: Sequence[str]) -> str | None:
         """Say what is wrong with a file's header, or None when it is usable."""
@@ -38,16 +44,27 @@ class CsvFormat(ABC):
         """Return the record of a row, or raise ValueError with every reason it is invalid."""
 
     @abstractmethod
-    def existing(self, user: User) -> Iterable[tuple]:
-        """Return the records the user's diary holds now."""
-
-    @abstractmethod
     def store(self, user: User, record: tuple) -> None:
         """Add a record to the user's diary (flush, no commit)."""
 
     @abstractmethod
+    def cells(self, record: tuple) -> Sequence[str]:
+        """Return a record as text cells in header order."""
+
+    def _select(self, user: User):
+        model = self.columns[0].class_
+        return select(*self.columns).where(model.user_id == user.id)
+
+    def existing(self, user: User) -> Iterable[tuple]:
+        """Return the records the user's diary holds now."""
+        return (tuple(row) for row in db.session.execute(self._select(user)))
+
     def export_rows(self, user: User) -> Iterable[Sequence[str]]:
-        """Return the user's rows as text cells in header order, in a stable order."""
+        """Return the user's rows as text cells, in a stable order."""
+        model = self.columns[0].class_
+        ordered = self._select(user).order_by(getattr(model, self.sort_by), model.id)
+        rows = db.session.execute(ordered)
+        return (self.cells(tuple(row)) for row in rows)
 
 
 def collect(*checks) -> list:

@@ -1,11 +1,19 @@
-"""The diary's CSV files, in import order."""
+"""The diary's CSV files, in import order: treatments come first."""
 
 from collections.abc import Sequence
 
 from diary.transfer.base import CsvFormat
+from diary.transfer.medications_csv import MedicationsCsv
 from diary.transfer.readings_csv import ReadingsCsv
+from diary.transfer.side_effects_csv import SideEffectsCsv
+from diary.transfer.treatments_csv import TreatmentsCsv
 
-FORMATS: tuple[CsvFormat, ...] = (ReadingsCsv(),)
+FORMATS: tuple[CsvFormat, ...] = (
+    TreatmentsCsv(),
+    ReadingsCsv(),
+    SideEffectsCsv(),
+    MedicationsCsv(),
+)
 
 
 def format_for(filename: str, header: Sequence[str]) -> CsvFormat | None:

@@ -1,49 +1,40 @@
 """readings.csv: recorded_at,pain,note."""
 
-from sqlalchemy import select
+from datetime import datetime
 
 from diary.clock import format_timestamp, parse_timestamp
-from diary.extensions import db
 from diary.models import Reading
 from diary.services.readings import add_reading
 from diary.transfer.base import CsvFormat, collect
 from diary.validation import check_not_future, check_note, parse_pain
 
 
+def parse_moment(text: str, now: datetime) -> datetime:
+    """Parse a YYYY-MM-DDTHH:MM cell that must not be in the future."""
+    moment = parse_timestamp(text)
+    check_not_future(moment, now)
+    return moment
+
+
 class ReadingsCsv(CsvFormat):
     filename = "readings.csv"
     header = ("recorded_at", "pain", "note")
     optional = frozenset({"note"})
+    columns = (Reading.recorded_at, Reading.pain, Reading.note)
+    sort_by = "recorded_at"
 
     def parse(self, user, row, now):
-        def recorded_at():
-            moment = parse_timestamp(row["recorded_at"])
-            check_not_future(moment, now)
-            return moment
-
-        def note():
-            text = row.get("note", "")
-            check_note(text)
-            return text
-
-        return tuple(collect(recorded_at, lambda: parse_pain(row["pain"]), note))
-
-    def existing(self, user):
-        rows = db.session.execute(
-            select(Reading.recorded_at, Reading.pain, Reading.note).where(
-                Reading.user_id == user.id
-            )
+        note = row.get("note", "")
+        moment, pain, _ = collect(
+            lambda: parse_moment(row["recorded_at"], now),
+            lambda: parse_pain(row["pain"]),
+            lambda: check_note(note),
         )
-        return (tuple(row) for row in rows)
+        return moment, pain, note
 
     def store(self, user, record):
         add_reading(user, *record)
 
-    def export_rows(self, user):
-        rows = db.session.execute(
-            select(Reading.recorded_at, Reading.pain, Reading.note)
-            .where(Reading.user_id == user.id)
-            .order_by(Reading.recorded_at, Reading.id)
-        )
-        for recorded_at, pain, note in rows:
-            yield format_timestamp(recorded_at), str(pain), note
+    def cells(self, record):
+        recorded_at, pain, note = record
+        return format_timestamp(recorded_at), str(pain), note

@@ -1,0 +1,50 @@
+"""Reminders: the automatic follow-up after a treatment, and the user's own."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from diary.extensions import db
+from diary.models.user import utcnow
+
+FOLLOW_UP, CUSTOM = "follow_up", "custom"
+
+
+class Reminder(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    # "follow_up" (kept in step with its treatment) or "custom".
+    kind: Mapped[str] = mapped_column(String(10))
+    treatment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date]
+    # The appointment date, once the visit is booked.
+    booked_for: Mapped[date | None]
+    done_on: Mapped[date | None]
+    dismissed_at: Mapped[datetime | None]
+    # The last effective date an email went out for, so `diary reminders send` sends once.
+    emailed_for: Mapped[date | None]
+    # Stable across edits, so that calendar apps update the event instead of adding another.
+    uid: Mapped[str] = mapped_column(String(64), default=lambda: uuid.uuid4().hex, unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    treatment: Mapped["Treatment | None"] = relationship(back_populates="follow_up")  # noqa: F821
+
+    __table_args__ = (Index("ix_reminder_user_id_due_on", "user_id", "due_on"),)
+
+    @property
+    def effective_on(self) -> date:
+        """The day that matters: the appointment once booked, else the due date."""
+        return self.booked_for or self.due_on
+
+    def status(self, today: date) -> str:
+        """Return upcoming, due, overdue or done, as of the user's local today."""
+        if self.done_on is not None:
+            return "done"
+        if self.effective_on > today:
+            return "upcoming"
+        return "due" if self.effective_on == today else "overdue"

@@ -1,0 +1,46 @@
+"""Side-effect reports and acute medication doses."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from diary.extensions import db
+from diary.models.user import utcnow
+
+SEVERITIES = ("mild", "moderate", "severe")
+
+
+class SideEffectReport(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    recorded_at: Mapped[datetime]
+    # A code of seeds/side_effects.json.
+    effect: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_key", name="uq_side_effect_report_user_id_client_key"),
+        Index("ix_side_effect_report_user_id_recorded_at", "user_id", "recorded_at"),
+    )
+
+
+class MedicationDose(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime]
+    name: Mapped[str] = mapped_column(String(200))
+    dose: Mapped[str] = mapped_column(String(200), default="")
+    # A code of seeds/medication_classes.json.
+    med_class: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    client_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "client_key", name="uq_medication_dose_user_id_client_key"),
+        Index("ix_medication_dose_user_id_taken_at", "user_id", "taken_at"),
+    )

@@ -1,0 +1,67 @@
+"""The iCalendar feed of a user's reminders, and its secret URL token."""
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Alarm, Calendar, Event
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import Reminder, User
+
+PRODUCT_ID = "-//Headache diary//Reminders//EN"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_feed_token(user: User) -> str:
+    """Publish a feed under a new secret; the old URL stops working. Returns the secret."""
+    token = secrets.token_urlsafe(24)
+    user.calendar_token_hash = _hash(token)
+    db.session.flush()
+    return token
+
+
+def revoke_feed(user: User) -> None:
+    user.calendar_token_hash = None
+    db.session.flush()
+
+
+def user_for_feed(token: str) -> User | None:
+    return db.session.scalar(select(User).where(User.calendar_token_hash == _hash(token)))
+
+
+def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:
+    """Return an iCalendar document with one all-day event per reminder.
+
+    UIDs are stored with the reminder, so a calendar that subscribes again, or
+    a reminder whose date moves, updates the same event instead of adding one.
+    """
+    cal = Calendar()
+    cal.add("prodid", PRODUCT_ID)
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Headache diary reminders")
+    stamp = datetime.now(UTC)
+    for reminder in reminders:
+        event = Event()
+        event.add("uid", f"{reminder.uid}@headache-diary")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", reminder.effective_on)
+        event.add("dtend", reminder.effective_on + timedelta(days=1))
+        done = reminder.status(today) == "done"
+        event.add("summary", ("Done: " if done else "") + reminder.title)
+        if reminder.booked_for:
+            event.add("description", f"Appointment booked; reminder was due {reminder.due_on}.")
+        event.add("transp", "TRANSPARENT")
+        if not done:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", reminder.title)
+            alarm.add("trigger", timedelta(hours=-15))
+            event.add_component(alarm)
+        cal.add_component(event)
+    return cal.to_ical()

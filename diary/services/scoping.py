@@ -1,0 +1,20 @@
+"""Queries scoped to one user: nobody reaches another user's rows through these."""
+
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import User
+
+
+def owned(model, user: User, object_id: int):
+    """Return the user's row of model with this id; another user's row is None."""
+    return db.session.scalar(select(model).where(model.id == object_id, model.user_id == user.id))
+
+
+def find_by_client_key(model, user: User, client_key: str | None):
+    """Return the user's row stored with this idempotency key, so a retry never stores twice."""
+    if not client_key:
+        return None
+    return db.session.scalar(
+        select(model).where(model.user_id == user.id, model.client_key == client_key)
+    )

@@ -1,0 +1,82 @@
+"""Side-effect reports, and whether one calls for the calm safety message."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from diary import reference
+from diary.extensions import db
+from diary.models import SideEffectReport, User
+from diary.models.symptoms import SEVERITIES
+from diary.services.scoping import find_by_client_key
+from diary.validation import check_note
+
+
+def check_report(effect: str, severity: str, note: str) -> None:
+    """Raise ValueError naming what is wrong with a report's values."""
+    catalogue = reference.side_effects()
+    if effect not in catalogue:
+        raise ValueError(f"'{effect}' is not a side-effect code; see seeds/side_effects.json.")
+    if severity not in SEVERITIES:
+        raise ValueError(f"Severity must be mild, moderate or severe, not '{severity}'.")
+    if catalogue[effect].get("requires_note") and not note.strip():
+        raise ValueError("Describe the side effect in the note when you choose 'other'.")
+    check_note(note)
+
+
+def add_report(
+    user: User,
+    recorded_at: datetime,
+    effect: str,
+    severity: str,
+    note: str = "",
+    client_key: str | None = None,
+) -> SideEffectReport:
+    check_report(effect, severity, note)
+    existing = find_by_client_key(SideEffectReport, user, client_key)
+    if existing is not None:
+        return existing
+    report = SideEffectReport(
+        user_id=user.id,
+        recorded_at=recorded_at.replace(second=0, microsecond=0),
+        effect=effect,
+        severity=severity,
+        note=note,
+        client_key=client_key or None,
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def update_report(report: SideEffectReport, recorded_at, effect, severity, note) -> None:
+    check_report(effect, severity, note)
+    report.recorded_at = recorded_at.replace(second=0, microsecond=0)
+    report.effect, report.severity, report.note = effect, severity, note
+    db.session.flush()
+
+
+def user_reports(user: User):
+    return (
+        select(SideEffectReport)
+        .where(SideEffectReport.user_id == user.id)
+        .order_by(SideEffectReport.recorded_at.desc(), SideEffectReport.id.desc())
+    )
+
+
+def needs_safety_message(reports: Iterable[SideEffectReport]) -> bool:
+    """Seizures, breathing difficulty, or anything severe."""
+    effects = reference.side_effects()
+    return any(r.severity == "severe" or effects[r.effect]["urgent"] for r in reports)
+
+
+def recent_alarming(user: User, now: datetime, hours: int = 24) -> Sequence[SideEffectReport]:
+    """Return the reports of the last hours that call for the safety message."""
+    recent = db.session.scalars(
+        user_reports(user).where(
+            SideEffectReport.recorded_at > now - timedelta(hours=hours),
+            SideEffectReport.recorded_at <= now,
+        )
+    ).all()
+    return [r for r in recent if needs_safety_message([r])]
