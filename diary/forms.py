@@ -1,8 +1,16 @@
 """Form fields shared by several blueprints, with messages a person can act on."""
 
-from wtforms import DateField, IntegerField, TimeField
+from datetime import date, datetime
 
-from diary.validation import parse_pain
+from flask import abort
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, TimeField
+from wtforms.validators import InputRequired, ValidationError
+
+from diary.clock import local_now
+from diary.services.scoping import owned
+from diary.validation import check_not_future, parse_pain
 
 
 class PainField(IntegerField):
@@ -30,3 +38,35 @@ class ClockTimeField(TimeField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(f"'{valuelist[0]}' is not a time of day (use HH:MM).") from None
+
+
+class MomentForm(FlaskForm):
+    """A form that records something at a local date and time, not in the future."""
+
+    day = CalendarDateField("Date", validators=[InputRequired("Give the date.")])
+    time = ClockTimeField("Time", validators=[InputRequired("Give the time.")])
+
+    def validate_time(self, field):
+        if self.day.data and field.data:
+            try:
+                check_not_future(self.moment, local_now(current_user.timezone))
+            except ValueError as exc:
+                raise ValidationError(f"{exc} Log what has already happened.") from None
+
+    @property
+    def moment(self) -> datetime:
+        return datetime.combine(self.day.data, self.time.data)
+
+    @classmethod
+    def defaults_now(cls, day: date | None = None, **data) -> dict:
+        """Return initial data with the date and time set to now (or to day at this time)."""
+        now = local_now(current_user.timezone)
+        return {"day": day or now.date(), "time": now.time(), **data}
+
+
+def owned_or_404(model, object_id: int):
+    """Return the signed-in user's row, or answer 404 (also for other users' rows)."""
+    row = owned(model, current_user, object_id)
+    if row is None:
+        abort(404)
+    return row

@@ -4,9 +4,25 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from diary.blueprints import auth, household, readings, transfer
+    from diary.blueprints import (
+        auth,
+        household,
+        medications,
+        readings,
+        reminders,
+        side_effects,
+        transfer,
+        treatments,
+    )
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(household.bp)
-    app.register_blueprint(readings.bp)
-    app.register_blueprint(transfer.bp)
+    for module in (
+        auth,
+        household,
+        readings,
+        treatments,
+        side_effects,
+        medications,
+        reminders,
+        transfer,
+    ):
+        app.register_blueprint(module.bp)

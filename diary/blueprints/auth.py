@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from diary.clock import timezone_names
 from diary.extensions import db, login_manager
@@ -56,6 +56,14 @@ class PasswordForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     timezone = SelectField("Time zone", choices=[])
+    email = StringField(
+        "Email for reminders (optional)",
+        validators=[
+            Optional(),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That is not an email address."),
+            Length(max=254),
+        ],
+    )
     weight_kg = DecimalField(
         "Body weight (kg, optional)",
         places=1,
@@ -129,7 +137,9 @@ def account():
     if form.validate_on_submit():
         weight = float(form.weight_kg.data) if form.weight_kg.data is not None else None
         try:
-            accounts.update_profile(current_user, form.timezone.data, weight)
+            accounts.update_profile(
+                current_user, form.timezone.data, weight, (form.email.data or "").strip() or None
+            )
         except accounts.AccountError as exc:
             _add_account_error(form.timezone, exc)
         else:

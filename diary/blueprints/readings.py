@@ -1,22 +1,23 @@
 """The home page with the quick log, and the full reading forms."""
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, Length
 
+from diary import reference
 from diary.clock import local_now
 from diary.extensions import db
-from diary.forms import CalendarDateField, ClockTimeField, PainField
+from diary.forms import MomentForm, PainField, owned_or_404
 from diary.models import Reading
 from diary.models.reading import NOTE_MAX_LENGTH
+from diary.services import medications, reminders, side_effects
 from diary.services import readings as service
 from diary.services.scoping import owned
-from diary.validation import check_not_future
 
 bp = Blueprint("readings", __name__)
 
@@ -30,9 +31,7 @@ class QuickLogForm(FlaskForm):
     client_key = HiddenField()
 
 
-class ReadingForm(FlaskForm):
-    day = CalendarDateField("Date", validators=[InputRequired("Give the date.")])
-    time = ClockTimeField("Time", validators=[InputRequired("Give the time.")])
+class ReadingForm(MomentForm):
     pain = PainField("Pain", validators=[InputRequired("Choose a number from 0 to 10.")])
     note = TextAreaField(
         "Note (optional)",
@@ -42,24 +41,6 @@ class ReadingForm(FlaskForm):
             )
         ],
     )
-
-    def validate_time(self, field):
-        if self.day.data and field.data:
-            try:
-                check_not_future(self.recorded_at, local_now(current_user.timezone))
-            except ValueError as exc:
-                raise ValidationError(f"{exc} Log what has already happened.") from None
-
-    @property
-    def recorded_at(self) -> datetime:
-        return datetime.combine(self.day.data, self.time.data)
-
-
-def _owned_reading_or_404(reading_id: int):
-    reading = owned(Reading, current_user, reading_id)
-    if reading is None:
-        abort(404)
-    return reading
 
 
 @bp.get("/")
@@ -72,6 +53,10 @@ def home():
     return render_template(
         "readings/home.html",
         form=form,
+        attention=reminders.needing_attention(current_user, today),
+        overuse=medications.overuse(current_user, today),
+        classes=reference.medication_classes(),
+        **side_effects.safety_context(side_effects.recent_alarming(current_user, now)),
         today=today,
         yesterday=today - timedelta(days=1),
         todays=service.readings_on(current_user, today),
@@ -104,13 +89,12 @@ def quick_log():
 @bp.route("/readings/new", methods=["GET", "POST"])
 @login_required
 def new():
-    now = local_now(current_user.timezone)
-    day = request.args.get("day", type=date.fromisoformat) or now.date()
-    form = ReadingForm(data={"day": day, "time": now.time()})
+    day = request.args.get("day", type=date.fromisoformat)
+    form = ReadingForm(data=ReadingForm.defaults_now(day))
     if form.validate_on_submit():
-        service.add_reading(current_user, form.recorded_at, form.pain.data, form.note.data)
+        service.add_reading(current_user, form.moment, form.pain.data, form.note.data)
         db.session.commit()
-        flash(f"Saved pain {form.pain.data} for {form.recorded_at:%a %d %b, %H:%M}.", "success")
+        flash(f"Saved pain {form.pain.data} for {form.moment:%a %d %b, %H:%M}.", "success")
         return redirect(url_for("readings.home"))
     return render_template("readings/form.html", form=form, reading=None)
 
@@ -118,7 +102,7 @@ def new():
 @bp.route("/readings/<int:reading_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(reading_id: int):
-    reading = _owned_reading_or_404(reading_id)
+    reading = owned_or_404(Reading, reading_id)
     form = ReadingForm(
         data={
             "day": reading.recorded_at.date(),
@@ -128,7 +112,7 @@ def edit(reading_id: int):
         }
     )
     if form.validate_on_submit():
-        service.update_reading(reading, form.recorded_at, form.pain.data, form.note.data)
+        service.update_reading(reading, form.moment, form.pain.data, form.note.data)
         db.session.commit()
         flash("Reading updated.", "success")
         return redirect(url_for("readings.history"))
@@ -138,7 +122,7 @@ def edit(reading_id: int):
 @bp.post("/readings/<int:reading_id>/delete")
 @login_required
 def delete(reading_id: int):
-    reading = _owned_reading_or_404(reading_id)
+    reading = owned_or_404(Reading, reading_id)
     service.delete_reading(reading)
     db.session.commit()
     flash(f"Removed the reading of pain {reading.pain} at {reading.recorded_at:%H:%M}.", "info")

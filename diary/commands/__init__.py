@@ -4,9 +4,11 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from diary.commands import serve, transfer, users
+    from diary.commands import reminders, serve, transfer, users
 
     app.cli.add_command(serve.serve)
     app.cli.add_command(users.user)
     app.cli.add_command(transfer.import_command)
     app.cli.add_command(transfer.export_command)
+    app.cli.add_command(reminders.reminders)
+    app.cli.add_command(reminders.report)

@@ -131,9 +131,12 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
-def update_profile(user: User, timezone: str, weight_kg: float | None) -> None:
+def update_profile(
+    user: User, timezone: str, weight_kg: float | None, email: str | None = None
+) -> None:
     if not is_timezone(timezone):
         raise AccountError(f"'{timezone}' is not a known time zone.")
     user.timezone = timezone
     user.weight_kg = weight_kg
+    user.email = email
     db.session.flush()

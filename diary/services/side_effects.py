@@ -80,3 +80,14 @@ def recent_alarming(user: User, now: datetime, hours: int = 24) -> Sequence[Side
         )
     ).all()
     return [r for r in recent if needs_safety_message([r])]
+
+
+def safety_context(reports) -> dict:
+    """Return what the calm safety message needs, or no message when nothing calls for it."""
+    effects = reference.side_effects()
+    return {
+        "safety": reference.safety() if needs_safety_message(reports) else None,
+        "urgent_labels": sorted(
+            {effects[r.effect].label.lower() for r in reports if effects[r.effect]["urgent"]}
+        ),
+    }

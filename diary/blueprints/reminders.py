@@ -1,0 +1,126 @@
+"""Reminders: the follow-up after each treatment and the user's own; the calendar feed."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length
+
+from diary.clock import local_today
+from diary.extensions import csrf, db
+from diary.forms import CalendarDateField, owned_or_404
+from diary.models import Reminder
+from diary.services import calendar
+from diary.services import reminders as service
+
+bp = Blueprint("reminders", __name__)
+
+
+class CustomReminderForm(FlaskForm):
+    title = StringField(
+        "What",
+        validators=[InputRequired("Give the reminder a title."), Length(max=service.TITLE_MAX)],
+    )
+    due_on = CalendarDateField("When", validators=[InputRequired("Give the date.")])
+
+
+class BookedForm(FlaskForm):
+    appointment_on = CalendarDateField(
+        "Appointment date", validators=[InputRequired("Give the appointment date.")]
+    )
+
+
+def _page(form=None, feed_url=None, status=200):
+    today = local_today(current_user.timezone)
+    reminders = service.by_status(service.active_reminders(current_user), today)
+    return render_template(
+        "reminders/index.html",
+        reminders=reminders,
+        today=today,
+        form=form or CustomReminderForm(formdata=None),
+        booked_form=BookedForm(formdata=None),
+        feed_url=feed_url,
+    ), status
+
+
+@bp.get("/reminders")
+@login_required
+def index():
+    return _page()
+
+
+@bp.post("/reminders")
+@login_required
+def add():
+    form = CustomReminderForm()
+    if not form.validate():
+        return _page(form=form, status=422)
+    service.add_custom(current_user, form.title.data, form.due_on.data)
+    db.session.commit()
+    flash("Reminder added.", "success")
+    return redirect(url_for("reminders.index"))
+
+
+@bp.post("/reminders/<int:reminder_id>/<any(booked, done, reopen, dismiss):action>")
+@login_required
+def change(reminder_id: int, action: str):
+    reminder = owned_or_404(Reminder, reminder_id)
+    if action == "booked":
+        form = BookedForm()
+        if not form.validate():
+            flash(" ".join(form.appointment_on.errors), "error")
+            return redirect(url_for("reminders.index"))
+        service.mark_booked(reminder, form.appointment_on.data)
+        message = f"Booked for {form.appointment_on.data:%a %d %b %Y}."
+    elif action == "done":
+        service.mark_done(reminder, local_today(current_user.timezone))
+        message = "Marked done."
+    elif action == "reopen":
+        service.reopen(reminder)
+        message = "Reopened."
+    else:
+        service.dismiss(reminder)
+        message = "Dismissed."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("reminders.index"))
+
+
+@bp.post("/reminders/feed/<any(new, revoke):action>")
+@login_required
+def feed(action: str):
+    """Publish the calendar feed under a new secret URL, or stop publishing it."""
+    if action == "revoke":
+        calendar.revoke_feed(current_user)
+        db.session.commit()
+        flash("The calendar feed is switched off; its old address no longer works.", "info")
+        return redirect(url_for("reminders.index"))
+    token = calendar.new_feed_token(current_user)
+    db.session.commit()
+    # Shown once: only a hash of the secret is stored.
+    return _page(feed_url=url_for("reminders.subscribed_feed", token=token, _external=True))
+
+
+def _ics(user, filename: str) -> Response:
+    today = local_today(user.timezone)
+    body = calendar.calendar_bytes(service.active_reminders(user), today)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/reminders.ics")
+@login_required
+def download():
+    return _ics(current_user, "reminders.ics")
+
+
+@bp.get("/calendar/<token>.ics")
+@csrf.exempt
+def subscribed_feed(token: str):
+    """The feed calendar apps subscribe to; the secret in the URL is the only key."""
+    user = calendar.user_for_feed(token)
+    if user is None:
+        abort(404)
+    return _ics(user, "headache-diary.ics")

@@ -1,0 +1,82 @@
+"""diary reminders list / send, and diary report."""
+
+import json
+from datetime import date
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from diary.clock import local_today
+from diary.commands.common import migrated, require_user, user_option
+from diary.extensions import db
+from diary.services import mail
+from diary.services.medications import overuse
+from diary.services.reminders import active_reminders, as_json, by_status
+
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to report on, YYYY-MM-DD (default: today in the user's time zone).",
+)
+
+
+def _day(user, as_of) -> date:
+    return as_of.date() if as_of else local_today(user.timezone)
+
+
+@click.group(cls=AppGroup)
+def reminders():
+    """List reminders, or email the due ones."""
+
+
+@reminders.command("list")
+@user_option
+@click.option("--json", "as_json_output", is_flag=True, help="Print a JSON list.")
+@as_of_option
+@migrated
+def list_reminders(username: str, as_json_output: bool, as_of):
+    """List a user's reminders with their status on a day."""
+    user = require_user(username)
+    today = _day(user, as_of)
+    items = [as_json(r, today) for r in by_status(active_reminders(user), today)]
+    if as_json_output:
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    for item in items:
+        click.echo(f"{item['due_on']}\t{item['status']}\t{item['title']}")
+
+
+@reminders.command("send")
+@migrated
+def send():
+    """Email every user's due and overdue reminders (once per date), for cron or a timer."""
+    if not mail.smtp_configured():
+        click.echo("Email is not configured (set DIARY_MAIL_SERVER); nothing sent.")
+        return
+    try:
+        result = mail.send_due_reminders()
+    except OSError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"could not send through the mail server: {exc}") from None
+    db.session.commit()
+    click.echo(f"Sent {result.sent} email(s).")
+    for name in result.skipped_users:
+        click.echo(f"{name} has due reminders but no email address in Settings.", err=True)
+
+
+@click.command("report")
+@user_option
+@click.option("--json", "as_json_output", is_flag=True, help="Print JSON (the only format).")
+@as_of_option
+@with_appcontext
+@migrated
+def report(username: str, as_json_output: bool, as_of):
+    """Print the figures for the doctor as JSON."""
+    user = require_user(username)
+    today = _day(user, as_of)
+    click.echo(json.dumps(build_report(user, today), indent=2, ensure_ascii=False))
+
+
+def build_report(user, today: date) -> dict:
+    return {"as_of": today.isoformat(), "medication_overuse": overuse(user, today).as_json()}
