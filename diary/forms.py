@@ -5,7 +5,7 @@ from datetime import date, datetime
 from flask import abort
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, TimeField
+from wtforms import DateField, IntegerField, SelectChoice, TimeField
 from wtforms.validators import InputRequired, ValidationError
 
 from diary.clock import local_now
@@ -70,3 +70,13 @@ def owned_or_404(model, object_id: int):
     if row is None:
         abort(404)
     return row
+
+
+def catalogue_choices(entries: dict) -> list[SelectChoice]:
+    """Return select options for a seeds/ catalogue: the code as value, the label as text."""
+    return [SelectChoice(code, entry.label) for code, entry in entries.items()]
+
+
+def text_of(field) -> str:
+    """Return a text field's value stripped; a field missing from the request is empty."""
+    return (field.data or "").strip()

@@ -8,6 +8,7 @@ from flask_migrate import upgrade
 
 from diary import create_app
 from diary.extensions import db
+from diary.models import User
 from diary.services.accounts import create_user
 
 PASSWORD = "correct horse battery"
@@ -93,3 +94,8 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def user_row(user_id: int) -> User:
+    """Return the User row (call inside an app context)."""
+    return db.session.get(User, user_id)

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length
 from diary import reference
 from diary.clock import local_now, local_today
 from diary.extensions import db
-from diary.forms import MomentForm, owned_or_404
+from diary.forms import MomentForm, catalogue_choices, owned_or_404, text_of
 from diary.models import MedicationDose
 from diary.models.reading import NOTE_MAX_LENGTH
 from diary.services import medications as service
@@ -30,7 +30,7 @@ class DoseForm(MomentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.med_class.choices = [(c, e.label) for c, e in reference.medication_classes().items()]
+        self.med_class.choices = catalogue_choices(reference.medication_classes())
 
 
 class QuickDoseForm(FlaskForm):
@@ -64,8 +64,8 @@ def quick():
             taken = service.add_dose(
                 current_user,
                 local_now(current_user.timezone),
-                form.name.data,
-                form.dose.data,
+                text_of(form.name),
+                text_of(form.dose),
                 form.med_class.data,
                 client_key=form.client_key.data or None,
             )
@@ -80,7 +80,13 @@ def quick():
 
 
 def _save(form: DoseForm, taken: MedicationDose | None):
-    values = (form.moment, form.name.data, form.dose.data, form.med_class.data, form.note.data)
+    values = (
+        form.moment,
+        text_of(form.name),
+        text_of(form.dose),
+        form.med_class.data,
+        form.note.data or "",
+    )
     try:
         if taken is None:
             service.add_dose(current_user, *values)

@@ -92,7 +92,7 @@ def new():
     day = request.args.get("day", type=date.fromisoformat)
     form = ReadingForm(data=ReadingForm.defaults_now(day))
     if form.validate_on_submit():
-        service.add_reading(current_user, form.moment, form.pain.data, form.note.data)
+        service.add_reading(current_user, form.moment, form.pain.data, form.note.data or "")
         db.session.commit()
         flash(f"Saved pain {form.pain.data} for {form.moment:%a %d %b, %H:%M}.", "success")
         return redirect(url_for("readings.home"))
@@ -112,7 +112,7 @@ def edit(reading_id: int):
         }
     )
     if form.validate_on_submit():
-        service.update_reading(reading, form.moment, form.pain.data, form.note.data)
+        service.update_reading(reading, form.moment, form.pain.data, form.note.data or "")
         db.session.commit()
         flash("Reading updated.", "success")
         return redirect(url_for("readings.history"))

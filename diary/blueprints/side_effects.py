@@ -4,12 +4,12 @@ import uuid
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from diary import reference
 from diary.extensions import db
-from diary.forms import MomentForm, owned_or_404
+from diary.forms import MomentForm, catalogue_choices, owned_or_404, text_of
 from diary.models import SideEffectReport
 from diary.models.reading import NOTE_MAX_LENGTH
 from diary.models.symptoms import SEVERITIES
@@ -47,18 +47,18 @@ class TickForm(MomentForm):
         missing = [reference.side_effects()[c].label for c, s in ticked if s not in SEVERITIES]
         if missing:
             raise ValidationError("Choose how bad it was for: " + ", ".join(missing) + ".")
-        if any(c == "other" for c, _ in ticked) and not self.other_note.data.strip():
+        if any(c == "other" for c, _ in ticked) and not text_of(self.other_note):
             raise ValidationError("Describe the other side effect.")
 
 
 class ReportForm(MomentForm):
     effect = SelectField("Side effect", validators=[InputRequired()])
-    severity = RadioField("How bad", choices=[(s, s) for s in SEVERITIES])
+    severity = RadioField("How bad", choices=[SelectChoice(s) for s in SEVERITIES])
     note = TextAreaField("Note (optional)", validators=[Length(max=NOTE_MAX_LENGTH)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.effect.choices = [(c, e.label) for c, e in reference.side_effects().items()]
+        self.effect.choices = catalogue_choices(reference.side_effects())
 
 
 @bp.get("/")
@@ -88,7 +88,7 @@ def new():
                 form.moment,
                 code,
                 severity,
-                form.other_note.data.strip() if code == "other" else form.note.data,
+                text_of(form.other_note) if code == "other" else form.note.data or "",
                 client_key=f"{key}:{code}" if key else None,
             )
             for code, severity in form.ticked()
@@ -121,7 +121,7 @@ def edit(report_id: int):
     if form.validate_on_submit():
         try:
             service.update_report(
-                report, form.moment, form.effect.data, form.severity.data, form.note.data
+                report, form.moment, form.effect.data, form.severity.data, form.note.data or ""
             )
         except ValueError as exc:
             form.note.errors = [str(exc)]

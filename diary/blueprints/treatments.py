@@ -3,13 +3,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DecimalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from diary import reference
 from diary.clock import local_today
 from diary.extensions import db
-from diary.forms import CalendarDateField, MomentForm, owned_or_404
+from diary.forms import CalendarDateField, MomentForm, catalogue_choices, owned_or_404, text_of
 from diary.models import DoseChange, Treatment, TreatmentMedicine
 from diary.models.reading import NOTE_MAX_LENGTH
 from diary.services import treatments as service
@@ -26,24 +26,24 @@ class TreatmentForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k, e.label) for k, e in reference.treatment_kinds().items()]
+        self.kind.choices = catalogue_choices(reference.treatment_kinds())
 
-    def validate_ended_on(self, field):
-        if self.started_on.data:
-            try:
-                service.check_dates(
-                    self.started_on.data, field.data, local_today(current_user.timezone)
-                )
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from None
+    def validate_started_on(self, field):
+        # Runs whenever a start date was given; the end date may be empty (still running).
+        if field.data is None:
+            return
+        try:
+            service.check_dates(field.data, self.ended_on.data, local_today(current_user.timezone))
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def values(self) -> tuple:
         return (
             self.kind.data,
             self.started_on.data,
             self.ended_on.data,
-            self.setting.data.strip(),
-            self.notes.data,
+            text_of(self.setting),
+            self.notes.data or "",
         )
 
 
@@ -56,14 +56,19 @@ class DoseForm(MomentForm):
             NumberRange(min=0, max=1000, message="Give a rate from 0 to 1000."),
         ],
     )
-    unit = RadioField("Unit", choices=[(u, u) for u in service.RATE_UNITS], default="mg/kg/h")
+    unit = RadioField(
+        "Unit", choices=[SelectChoice(u) for u in service.RATE_UNITS], default="mg/kg/h"
+    )
     note = StringField("Note (optional)", validators=[Length(max=NOTE_MAX_LENGTH)])
 
 
 class MedicineForm(FlaskForm):
     role = RadioField(
         "Given",
-        choices=[("adjunct", "during the treatment"), ("discharge", "prescribed at discharge")],
+        choices=[
+            SelectChoice("adjunct", "during the treatment"),
+            SelectChoice("discharge", "prescribed at discharge"),
+        ],
         default="adjunct",
     )
     name = StringField(
@@ -152,7 +157,7 @@ def add_dose(treatment_id: int):
                 float(form.rate.data),
                 form.unit.data,
                 current_user.weight_kg,
-                form.note.data,
+                form.note.data or "",
             )
         except ValueError as exc:
             form.rate.errors = [str(exc)]
@@ -177,9 +182,9 @@ def add_medicine(treatment_id: int):
         service.add_medicine(
             treatment,
             form.role.data,
-            form.name.data.strip(),
-            form.dose.data.strip(),
-            form.note.data,
+            text_of(form.name),
+            text_of(form.dose),
+            form.note.data or "",
         )
         db.session.commit()
         flash("Medicine saved.", "success")

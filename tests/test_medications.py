@@ -1,0 +1,158 @@
+"""Acute medicines: one-tap logging, and medication-overuse days by ICHD-3 thresholds."""
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import MedicationDose
+from diary.services.medications import add_dose, overuse
+from tests.conftest import sign_in, user_row
+
+AS_OF = date(2024, 6, 30)
+
+
+def take(user, day: date, med_class: str, hour: int = 8, name: str = "pill"):
+    add_dose(
+        user, datetime.combine(day, datetime.min.time()).replace(hour=hour), name, "", med_class
+    )
+
+
+@pytest.mark.parametrize(
+    ("med_class", "days", "flagged"),
+    [
+        ("triptan", 9, False),
+        ("triptan", 10, True),
+        ("ergot", 10, True),
+        ("opioid", 10, True),
+        ("combination_analgesic", 10, True),
+        ("simple_analgesic", 14, False),
+        ("simple_analgesic", 15, True),
+        ("other", 30, False),
+    ],
+)
+def test_overuse_thresholds(app, alice, med_class, days, flagged):
+    with app.app_context():
+        user = user_row(alice)
+        for n in range(days):
+            take(user, AS_OF - timedelta(days=n), med_class)
+        report = overuse(user, AS_OF)
+    assert report.days_by_class[med_class] == days
+    assert (med_class in report.flags) is flagged
+
+
+def test_overuse_counts_days_not_doses_within_the_30_days_ending_on_the_date(app, alice):
+    with app.app_context():
+        user = user_row(alice)
+        for n in range(10):
+            day = AS_OF - timedelta(days=n)
+            take(user, day, "triptan", hour=7)
+            take(user, day, "triptan", hour=19)
+        take(user, AS_OF - timedelta(days=30), "opioid")  # the 31st day back: outside
+        take(user, AS_OF + timedelta(days=1), "opioid")  # after the date: outside
+        take(user, AS_OF - timedelta(days=29), "opioid")  # the first day of the window
+        report = overuse(user, AS_OF)
+    assert report.as_json() == {
+        "first_day": "2024-06-01",
+        "last_day": "2024-06-30",
+        "days_by_class": {
+            "triptan": 10, "ergot": 0, "opioid": 1, "combination_analgesic": 0,
+            "simple_analgesic": 0, "other": 0,
+        },
+        "flags": ["triptan"],
+    }  # fmt: skip
+
+
+def test_report_command_prints_medication_overuse_as_json(app, runner, alice):
+    with app.app_context():
+        user = user_row(alice)
+        for n in range(15):
+            take(user, AS_OF - timedelta(days=n), "simple_analgesic")
+            take(user, AS_OF - timedelta(days=n), "triptan")
+        db.session.commit()
+    result = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-06-30"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["medication_overuse"]["flags"] == ["simple_analgesic", "triptan"]
+    assert data["medication_overuse"]["days_by_class"]["simple_analgesic"] == 15
+    bad = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-13-01"])
+    assert bad.exit_code == 2
+    assert "'2024-13-01' does not match the format '%Y-%m-%d'" in bad.output
+
+
+def test_home_warns_about_overuse_plainly(app, client, alice):
+    with app.app_context():
+        from diary.clock import local_today
+
+        user = user_row(alice)
+        today = local_today(user.timezone)
+        for n in range(10):
+            take(user, today - timedelta(days=n), "triptan", hour=0)
+        db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Triptan on 10 days (ICHD-3 counts 10 or more days a month as overuse)" in page
+
+
+def test_recent_medicines_are_one_tap_away(app, client, alice):
+    client.post(
+        "/medications/new",
+        data={
+            "day": "2024-06-01",
+            "time": "08:00",
+            "name": "sumatriptan",
+            "dose": "50 mg",
+            "med_class": "triptan",
+        },
+    )
+    page = client.get("/medications/").get_data(as_text=True)
+    assert 'aria-label="Log sumatriptan 50 mg taken now"' in page
+    response = client.post(
+        "/medications/quick",
+        data={"name": "sumatriptan", "dose": "50 mg", "med_class": "triptan", "client_key": "k1"},
+    )
+    client.post(
+        "/medications/quick",
+        data={"name": "sumatriptan", "dose": "50 mg", "med_class": "triptan", "client_key": "k1"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert len(db.session.scalars(select(MedicationDose)).all()) == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": ""}, "Give the medicine&#39;s name."),
+        ({"med_class": "vitamin"}, "Not a valid choice"),
+        ({"day": "2099-01-01"}, "is in the future"),
+        ({"time": "8am"}, "is not a time of day"),
+    ],
+)
+def test_bad_medicine_input_is_explained(app, client, alice, fields, message):
+    data = {
+        "day": "2024-06-01",
+        "time": "08:00",
+        "name": "ibuprofen",
+        "dose": "400 mg",
+        "med_class": "simple_analgesic",
+    }
+    response = client.post("/medications/new", data=data | fields)
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(MedicationDose)) is None
+
+
+def test_another_users_medicines_are_not_found(app, client, alice, bob):
+    client.post(
+        "/medications/new",
+        data={"day": "2024-06-01", "time": "08:00", "name": "secret pill", "med_class": "other"},
+    )
+    with app.app_context():
+        dose_id = db.session.scalar(select(MedicationDose.id))
+    other = app.test_client()
+    sign_in(other, "bob")
+    assert other.get(f"/medications/{dose_id}/edit").status_code == 404
+    assert other.post(f"/medications/{dose_id}/delete").status_code == 404
+    assert "secret pill" not in other.get("/medications/").get_data(as_text=True)

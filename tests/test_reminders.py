@@ -1,0 +1,204 @@
+"""Reminders: statuses, the user's own, the calendar feed, the CLI list and email."""
+
+import json
+import re
+import socket
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+from sqlalchemy import select
+
+from diary.clock import local_today
+from diary.extensions import db
+from diary.models import Reminder
+from diary.services.treatments import add_treatment, update_treatment
+from tests.conftest import sign_in, user_row
+
+
+def add_inpatient(app, user_id, ended_on: date):
+    with app.app_context():
+        treatment = add_treatment(
+            user_row(user_id), "ketamine_iv_inpatient", ended_on - timedelta(days=5), ended_on
+        )
+        db.session.commit()
+        return treatment.id
+
+
+def test_cli_lists_reminders_as_json_with_status_on_the_day(app, runner, alice):
+    add_inpatient(app, alice, date(2024, 3, 9))
+    with app.app_context():
+        from diary.services.reminders import add_custom
+
+        add_custom(user_row(alice), "Blood test", date(2024, 3, 20))
+        db.session.commit()
+    result = runner.invoke(
+        args=["reminders", "list", "--user", "alice", "--json", "--as-of", "2024-03-23"]
+    )
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert [(i["kind"], i["title"][:9], i["due_on"], i["status"]) for i in items] == [
+        ("custom", "Blood tes", "2024-03-20", "overdue"),
+        ("follow_up", "Follow up", "2024-03-23", "due"),
+    ]
+    assert items[1]["ended_on"] == "2024-03-09"
+    assert "ended_on" not in items[0]
+    upcoming = json.loads(
+        runner.invoke(
+            args=["reminders", "list", "--user", "alice", "--json", "--as-of", "2024-03-22"]
+        ).output
+    )
+    assert [i["status"] for i in upcoming] == ["overdue", "upcoming"]
+
+
+def test_custom_reminder_lifecycle(app, client, alice):
+    assert client.post("/reminders", data={"title": "", "due_on": "2024-01-01"}).status_code == 422
+    assert (
+        client.post("/reminders", data={"title": "Pharmacy", "due_on": "2024-02-30"}).status_code
+        == 422
+    )
+    client.post("/reminders", data={"title": "Pharmacy", "due_on": "2024-01-01"})
+    with app.app_context():
+        reminder = db.session.scalar(select(Reminder))
+        today = local_today(user_row(alice).timezone)
+        assert reminder.status(today) == "overdue"
+    client.post(f"/reminders/{reminder.id}/booked", data={"appointment_on": "2099-01-01"})
+    with app.app_context():
+        assert db.session.get(Reminder, reminder.id).status(today) == "upcoming"
+    client.post(f"/reminders/{reminder.id}/done")
+    with app.app_context():
+        assert db.session.get(Reminder, reminder.id).status(today) == "done"
+    client.post(f"/reminders/{reminder.id}/reopen")
+    client.post(f"/reminders/{reminder.id}/dismiss")
+    page = client.get("/reminders").get_data(as_text=True)
+    assert "Pharmacy" not in page
+
+
+def test_home_shows_reminders_by_the_users_own_calendar_day(app, client, alice, bob):
+    """Two users an ocean apart: the same due date is today for one and not yet for the other."""
+    with app.app_context():
+        early, late = user_row(alice), user_row(bob)
+        early.timezone, late.timezone = "Etc/GMT-14", "Etc/GMT+12"
+        due = local_today("Etc/GMT-14")
+        from diary.services.reminders import add_custom
+
+        add_custom(early, "Call the clinic", due)
+        add_custom(late, "Call the clinic", due)
+        db.session.commit()
+    assert "Call the clinic" in client.get("/").get_data(as_text=True)
+    other = app.test_client()
+    sign_in(other, "bob")
+    assert (
+        "Call the clinic"
+        not in other.get("/").get_data(as_text=True).split("How bad is the pain")[0]
+    )
+
+
+def feed_url(client) -> str:
+    page = client.post("/reminders/feed/new").get_data(as_text=True)
+    return re.search(r'id="feed-url"[^>]*value="http://localhost(/calendar/[^"]+)"', page).group(1)
+
+
+def test_calendar_feed_has_stable_uids_and_follows_date_changes(app, client, alice):
+    treatment_id = add_inpatient(app, alice, date(2024, 3, 9))
+    url = feed_url(client)
+    anonymous = app.test_client()
+    first = Calendar.from_ical(anonymous.get(url).data)
+    events = first.walk("VEVENT")
+    assert len(events) == 1
+    assert events[0].decoded("dtstart") == date(2024, 3, 23)
+    uid = str(events[0]["uid"])
+    with app.app_context():
+        treatment = db.session.get(
+            type(db.session.scalar(select(Reminder)).treatment), treatment_id
+        )
+        update_treatment(treatment, treatment.kind, treatment.started_on, date(2024, 3, 10), "", "")
+        db.session.commit()
+    again = Calendar.from_ical(anonymous.get(url).data).walk("VEVENT")
+    assert [(str(e["uid"]), e.decoded("dtstart")) for e in again] == [(uid, date(2024, 3, 24))]
+
+
+def test_regenerating_or_revoking_the_feed_kills_the_old_address(app, client, alice):
+    old = feed_url(client)
+    anonymous = app.test_client()
+    assert anonymous.get(old).status_code == 200
+    new = feed_url(client)
+    assert anonymous.get(old).status_code == 404
+    assert anonymous.get(new).status_code == 200
+    client.post("/reminders/feed/revoke")
+    assert anonymous.get(new).status_code == 404
+
+
+def test_one_off_download_needs_sign_in(app, client, alice):
+    add_inpatient(app, alice, date(2024, 3, 9))
+    response = client.get("/reminders.ics")
+    assert response.mimetype == "text/calendar"
+    assert len(Calendar.from_ical(response.data).walk("VEVENT")) == 1
+    assert app.test_client().get("/reminders.ics").location.startswith("/login")
+
+
+def test_send_without_smtp_says_so(app, runner, alice):
+    result = runner.invoke(args=["reminders", "send"])
+    assert result.exit_code == 0
+    assert "Email is not configured" in result.output
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback that keeps what it receives."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, inbox
+    controller.stop()
+
+
+def test_send_emails_due_reminders_once(app, runner, alice, bob, smtp_server):
+    port, inbox = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="diary@home.test")
+    with app.app_context():
+        user_row(alice).email = "alice@home.test"
+        today = local_today(user_row(alice).timezone)
+        db.session.commit()
+    add_inpatient(app, alice, today - timedelta(days=14))
+    add_inpatient(app, bob, today - timedelta(days=20))
+    result = runner.invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 1 email(s)." in result.output
+    assert "bob has due reminders but no email address" in result.output
+    assert [m.rcpt_tos for m in inbox.messages] == [["alice@home.test"]]
+    body = inbox.messages[0].content.decode()
+    assert "Follow up with your headache specialist" in body and "(due," in body
+    again = runner.invoke(args=["reminders", "send"])
+    assert "Sent 0 email(s)." in again.output
+    assert len(inbox.messages) == 1
+
+
+def test_send_reports_an_unreachable_mail_server(app, runner, alice):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
+    result = runner.invoke(args=["reminders", "send"])
+    assert result.exit_code == 1
+    assert "could not send through the mail server" in result.output
+
+
+def test_local_today_differs_across_the_date_line():
+    instant = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+    assert local_today("Etc/GMT-14", instant) - local_today("Etc/GMT+12", instant) == timedelta(
+        days=1
+    )

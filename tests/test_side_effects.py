@@ -1,0 +1,142 @@
+"""Side effects: several ticked at once, the calm safety message, editing and isolation."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from diary.extensions import db
+from diary.models import SideEffectReport
+from tests.conftest import sign_in
+
+
+def reports(app):
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                SideEffectReport.effect, SideEffectReport.severity, SideEffectReport.note
+            ).order_by(SideEffectReport.effect)
+        ).all()
+        return [tuple(r) for r in rows]
+
+
+def tick(client, extra=None, **severities):
+    data = {"day": "2024-03-09", "time": "20:00", "note": "", "other_note": ""}
+    data |= {f"severity-{code}": level for code, level in severities.items()}
+    return client.post("/side-effects/new", data=data | (extra or {}))
+
+
+def test_several_side_effects_in_one_form(app, client, alice):
+    response = tick(client, nausea="moderate", dizziness="mild", vivid_dreams="severe")
+    assert response.status_code == 302
+    assert reports(app) == [
+        ("dizziness", "mild", ""),
+        ("nausea", "moderate", ""),
+        ("vivid_dreams", "severe", ""),
+    ]
+    with app.app_context():
+        times = set(db.session.scalars(select(SideEffectReport.recorded_at)))
+    assert len(times) == 1
+
+
+def test_the_form_lists_every_catalogue_entry_with_its_source(client, alice):
+    page = client.get("/side-effects/new").get_data(as_text=True)
+    assert page.count('name="effect-') == 22
+    assert "Feeling disconnected from the body" in page
+    assert "Ketamine for Migraines” (seed 002)" in page
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({}, "Tick at least one side effect."),
+        ({"extra": {"effect-nausea": "y"}}, "Choose how bad it was for: Nausea."),
+        ({"other": "mild"}, "Describe the other side effect."),
+        ({"nausea": "terrible"}, "Choose how bad it was for: Nausea."),
+    ],
+)
+def test_incomplete_ticks_are_explained_and_nothing_is_saved(app, client, alice, form, message):
+    response = tick(client, **form)
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")
+    assert reports(app) == []
+
+
+def test_other_needs_and_keeps_its_description(app, client, alice):
+    tick(client, other="mild", extra={"other_note": "ringing ears"})
+    assert reports(app) == [("other", "mild", "ringing ears")]
+
+
+def test_a_resent_form_stores_once(app, client, alice):
+    key = re.search(
+        r'name="client_key"[^>]*value="([0-9a-f]+)"',
+        client.get("/side-effects/new").get_data(as_text=True),
+    ).group(1)
+    tick(client, nausea="mild", extra={"client_key": key})
+    tick(client, nausea="mild", extra={"client_key": key})
+    assert len(reports(app)) == 1
+
+
+@pytest.mark.parametrize("effect", ["seizures", "respiratory_difficulty"])
+def test_urgent_effects_show_the_calm_message_with_its_sources(client, alice, effect):
+    page = tick(client, **{effect: "mild"}).headers["Location"]
+    html = client.get(page).get_data(as_text=True)
+    assert "call your local emergency number or contact your care team" in html
+    assert "not a diagnosis" in html
+    assert "What are Ketamine Infusions?” (seed 004)" in html
+
+
+def test_any_severe_report_shows_the_care_team_message(client, alice):
+    html = client.get(tick(client, nausea="severe").headers["Location"]).get_data(as_text=True)
+    assert "You recorded a severe side effect." in html
+
+
+def test_mild_ordinary_effects_show_no_alarm(client, alice):
+    html = client.get(tick(client, nausea="mild").headers["Location"]).get_data(as_text=True)
+    assert "Please look after yourself" not in html
+
+
+def test_edit_and_delete(app, client, alice):
+    tick(client, nausea="mild")
+    with app.app_context():
+        report_id = db.session.scalar(select(SideEffectReport.id))
+    client.post(
+        f"/side-effects/{report_id}/edit",
+        data={
+            "day": "2024-03-09",
+            "time": "21:00",
+            "effect": "agitation",
+            "severity": "moderate",
+            "note": "evening",
+        },
+    )
+    assert reports(app) == [("agitation", "moderate", "evening")]
+    bad = client.post(
+        f"/side-effects/{report_id}/edit",
+        data={
+            "day": "2024-03-09",
+            "time": "21:00",
+            "effect": "other",
+            "severity": "mild",
+            "note": "",
+        },
+    )
+    assert "Describe the side effect in the note" in bad.get_data(as_text=True)
+    assert reports(app) == [("agitation", "moderate", "evening")]
+    client.post(f"/side-effects/{report_id}/delete")
+    assert reports(app) == []
+
+
+def test_another_users_reports_are_not_found(app, client, alice, bob):
+    tick(client, nausea="mild", extra={"note": "private"})
+    with app.app_context():
+        report_id = db.session.scalar(select(SideEffectReport.id))
+    other = app.test_client()
+    sign_in(other, "bob")
+    assert other.get(f"/side-effects/{report_id}/edit").status_code == 404
+    assert other.post(f"/side-effects/{report_id}/delete").status_code == 404
+    assert "private" not in other.get("/side-effects/").get_data(as_text=True)
+    assert "Please look after" not in other.get(f"/side-effects/?saved={report_id}").get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SideEffectReport.id))) == 1
