@@ -4,8 +4,10 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 5000
 BIN := $(VENV)/bin
+# apt-get needs root; use sudo when not already root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,9 +25,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed-run
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
 
-## Lint, check formatting and run the whole test suite.
-test: $(VENV)/.installed-test lint
+## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
+test: $(VENV)/.installed-test lint chromium
 	$(BIN)/pytest
+
+## Install Debian's Chromium for the browser tests when it is missing (Playwright cannot download one here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Chromium from Debian's packages for the browser tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

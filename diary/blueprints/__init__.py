@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from diary.blueprints import (
         auth,
+        health,
         household,
         medications,
         readings,
@@ -13,9 +14,11 @@ def register_blueprints(app: Flask) -> None:
         side_effects,
         transfer,
         treatments,
+        trends,
     )
 
     for module in (
+        health,
         auth,
         household,
         readings,
@@ -23,6 +26,7 @@ def register_blueprints(app: Flask) -> None:
         side_effects,
         medications,
         reminders,
+        trends,
         transfer,
     ):
         app.register_blueprint(module.bp)

@@ -27,7 +27,7 @@ def require_first_account():
     if accounts.has_users():
         current_app.extensions["diary.has_users"] = True
         return None
-    if request.endpoint not in {"auth.setup", "static"}:
+    if request.endpoint not in {"auth.setup", "static", "health.healthz"}:
         return redirect(url_for("auth.setup"))
     return None
 

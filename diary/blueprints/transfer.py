@@ -2,15 +2,24 @@
 
 import io
 import zipfile
+from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from diary.clock import local_today
 from diary.extensions import db
-from diary.transfer import FORMATS, ImportRejected, export_files, import_files
+from diary.transfer import (
+    FORMATS,
+    ImportRejected,
+    export_file,
+    export_files,
+    export_names,
+    import_files,
+)
+from diary.transfer.daily_csv import diary_span
 
 bp = Blueprint("transfer", __name__)
 
@@ -19,27 +28,44 @@ class ImportForm(FlaskForm):
     files = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
 
 
+def _page(form=None, problems=None, status=200):
+    first, last = diary_span(current_user)
+    return render_template(
+        "transfer/export.html",
+        formats=FORMATS,
+        form=form or ImportForm(formdata=None),
+        problems=problems,
+        first=first,
+        last=last,
+    ), status
+
+
 @bp.get("/export")
 @login_required
 def export_page():
-    return render_template("transfer/export.html", formats=FORMATS, form=ImportForm(formdata=None))
+    return _page()
 
 
 @bp.get("/export/<name>")
 @login_required
 def download(name: str):
-    """Download one CSV file, or all of them as a zip."""
-    files = export_files(current_user)
+    """Download one exported file, or all of them as a zip."""
     stamp = local_today(current_user.timezone).isoformat()
     if name == "diary.zip":
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for filename, text in files.items():
+            for filename, text in export_files(current_user).items():
                 archive.writestr(filename, text.encode("utf-8"))
         return _attachment(buffer.getvalue(), f"diary-{stamp}.zip", "application/zip")
-    if name not in files:
+    if name not in export_names():
         abort(404)
-    return _attachment(files[name].encode("utf-8"), name, "text/csv; charset=utf-8")
+    first = request.args.get("from", type=date.fromisoformat)
+    last = request.args.get("to", type=date.fromisoformat)
+    if first and last and first > last:
+        first, last = last, first
+    body = export_file(current_user, name, first, last).encode("utf-8")
+    mimetype = "application/fhir+json" if name.endswith(".json") else "text/csv; charset=utf-8"
+    return _attachment(body, name, mimetype)
 
 
 def _attachment(data: bytes, filename: str, mimetype: str) -> Response:
@@ -62,9 +88,7 @@ def upload():
         summary = import_files(current_user, {upload.filename or "upload.csv": upload.read()})
     except ImportRejected as rejected:
         db.session.rollback()
-        return render_template(
-            "transfer/export.html", formats=FORMATS, form=form, problems=rejected.problems
-        ), 422
+        return _page(form, rejected.problems, 422)
     db.session.commit()
     skipped = sum(summary.already_present.values())
     flash(

@@ -12,6 +12,7 @@ from diary.extensions import db
 from diary.services import mail
 from diary.services.medications import overuse
 from diary.services.reminders import active_reminders, as_json, by_status
+from diary.services.trends import treatment_figures
 
 as_of_option = click.option(
     "--as-of",
@@ -79,4 +80,8 @@ def report(username: str, as_json_output: bool, as_of):
 
 
 def build_report(user, today: date) -> dict:
-    return {"as_of": today.isoformat(), "medication_overuse": overuse(user, today).as_json()}
+    return {
+        "as_of": today.isoformat(),
+        "medication_overuse": overuse(user, today).as_json(),
+        "treatments": treatment_figures(user, today),
+    }

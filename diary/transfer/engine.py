@@ -1,10 +1,13 @@
 """Import and export diary CSV files, all or nothing."""
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from diary.clock import local_now
 from diary.models import User
+from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
 from diary.transfer.cells import MalformedCsv, read_csv, write_csv
 from diary.transfer.formats import FORMATS, format_for
@@ -123,6 +126,27 @@ def _parse_file(user, name, data, now, problems) -> _Parsed | None:
     return _Parsed(fmt, out)
 
 
+EXPORT_ONLY = (daily_csv.FILENAME, fhir.FILENAME)
+
+
+def export_names() -> list[str]:
+    """Return the names of every file the diary exports."""
+    return [fmt.filename for fmt in FORMATS] + list(EXPORT_ONLY)
+
+
+def export_file(user: User, name: str, first: date | None = None, last: date | None = None) -> str:
+    """Return one exported file; daily.csv covers first..last (default: the whole diary)."""
+    for fmt in FORMATS:
+        if fmt.filename == name:
+            return write_csv(fmt.header, fmt.export_rows(user))
+    if name == daily_csv.FILENAME:
+        span_first, span_last = daily_csv.diary_span(user)
+        return daily_csv.daily_csv(user, first or span_first, last or span_last)
+    if name == fhir.FILENAME:
+        return json.dumps(fhir.fhir_bundle(user), indent=2, ensure_ascii=False) + "\n"
+    raise KeyError(name)
+
+
 def export_files(user: User) -> dict[str, str]:
-    """Return every diary CSV file of the user, by file name."""
-    return {fmt.filename: write_csv(fmt.header, fmt.export_rows(user)) for fmt in FORMATS}
+    """Return every exported file of the user, by name."""
+    return {name: export_file(user, name) for name in export_names()}

@@ -1,0 +1,113 @@
+"""daily.csv for the doctor: one row per calendar day, export only."""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from diary import reference
+from diary.clock import local_today, start_of
+from diary.extensions import db
+from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
+from diary.services.trends import daily_stats
+from diary.transfer.cells import write_csv
+
+FILENAME = "daily.csv"
+HEADER = (
+    "date",
+    "pain_mean",
+    "pain_max",
+    "readings",
+    "side_effects",
+    "medications",
+    "treatment",
+    "notes",
+)
+
+
+def diary_span(user: User) -> tuple[date, date]:
+    """Return the first day with any entry and today, for the default range."""
+    today = local_today(user.timezone)
+    firsts = [
+        db.session.scalar(select(func.min(column)).where(model.user_id == user.id))
+        for model, column in (
+            (Reading, Reading.recorded_at),
+            (SideEffectReport, SideEffectReport.recorded_at),
+            (MedicationDose, MedicationDose.taken_at),
+            (Treatment, Treatment.started_on),
+        )
+    ]
+    days = [v.date() if isinstance(v, datetime) else v for v in firsts if v is not None]
+    return (min(days) if days else today), today
+
+
+def _by_day(rows) -> dict[date, list]:
+    grouped = defaultdict(list)
+    for moment, *rest in rows:
+        grouped[moment.date()].append(rest)
+    return grouped
+
+
+def daily_csv(user: User, first: date, last: date) -> str:
+    """Return daily.csv for first..last; unlogged days leave the pain cells empty."""
+    end = start_of(last + timedelta(days=1))
+    stats = daily_stats(user, first, last)
+    readings = _by_day(
+        db.session.execute(
+            select(Reading.recorded_at, Reading.note)
+            .where(
+                Reading.user_id == user.id,
+                Reading.recorded_at >= start_of(first),
+                Reading.recorded_at < end,
+            )
+            .order_by(Reading.recorded_at, Reading.id)
+        )
+    )
+    effects = _by_day(
+        db.session.execute(
+            select(SideEffectReport.recorded_at, SideEffectReport.effect, SideEffectReport.severity)
+            .where(
+                SideEffectReport.user_id == user.id,
+                SideEffectReport.recorded_at >= start_of(first),
+                SideEffectReport.recorded_at < end,
+            )
+            .order_by(SideEffectReport.recorded_at, SideEffectReport.id)
+        )
+    )
+    doses = _by_day(
+        db.session.execute(
+            select(MedicationDose.taken_at, MedicationDose.name, MedicationDose.dose)
+            .where(
+                MedicationDose.user_id == user.id,
+                MedicationDose.taken_at >= start_of(first),
+                MedicationDose.taken_at < end,
+            )
+            .order_by(MedicationDose.taken_at, MedicationDose.id)
+        )
+    )
+    treatments = db.session.scalars(
+        select(Treatment).where(Treatment.user_id == user.id, Treatment.started_on <= last)
+    ).all()
+    labels = reference.side_effects()
+    kinds = reference.treatment_kinds()
+    rows = []
+    for n in range((last - first).days + 1):
+        day = first + timedelta(days=n)
+        today = stats.get(day)
+        rows.append(
+            (
+                day.isoformat(),
+                f"{today.mean:.2f}" if today else "",
+                str(today.max) if today else "",
+                str(len(readings[day])) if today else "",
+                "; ".join(f"{labels[code].label} ({severity})" for code, severity in effects[day]),
+                "; ".join(f"{name} {dose}".strip() for name, dose in doses[day]),
+                "; ".join(
+                    kinds[t.kind].label
+                    for t in treatments
+                    if t.started_on <= day <= (t.ended_on or last)
+                ),
+                " | ".join(note for (note,) in readings[day] if note),
+            )
+        )
+    return write_csv(HEADER, rows)

@@ -1,0 +1,64 @@
+"""A FHIR R4 Bundle with one Observation per pain reading."""
+
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import Reading, User
+
+FILENAME = "pain-observations.fhir.json"
+LOINC_PAIN = {
+    "system": "http://loinc.org",
+    "code": "72514-3",
+    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+}
+SURVEY = {
+    "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+    "code": "survey",
+    "display": "Survey",
+}
+# Stable ids: the same reading gets the same fullUrl in every export.
+NAMESPACE = uuid.UUID("0f3c8f5e-7d1a-4c53-9a55-2d8b0c7e6a41")
+
+
+def _urn(*parts: object) -> str:
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, ':'.join(map(str, parts)))}"
+
+
+def fhir_bundle(user: User) -> dict:
+    """Return a collection Bundle: the patient, then every reading as an Observation."""
+    zone = ZoneInfo(user.timezone)
+    patient_url = _urn("patient", user.id)
+    entries = [
+        {
+            "fullUrl": patient_url,
+            "resource": {"resourceType": "Patient", "name": [{"text": user.username}]},
+        }
+    ]
+    readings = db.session.execute(
+        select(Reading.id, Reading.recorded_at, Reading.pain, Reading.note)
+        .where(Reading.user_id == user.id)
+        .order_by(Reading.recorded_at, Reading.id)
+    )
+    for reading_id, recorded_at, pain, note in readings:
+        observation = {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [{"coding": [SURVEY]}],
+            "code": {"coding": [LOINC_PAIN], "text": "Pain severity (0-10)"},
+            "subject": {"reference": patient_url},
+            "effectiveDateTime": recorded_at.replace(tzinfo=zone).isoformat(),
+            "valueInteger": pain,
+        }
+        if note:
+            observation["note"] = [{"text": note}]
+        entries.append({"fullUrl": _urn("reading", user.id, reading_id), "resource": observation})
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "entry": entries,
+    }

@@ -1,0 +1,181 @@
+// Draw the diary's charts from the page's <script type="application/json" id="chart-data">.
+// No inline script anywhere, so the strict Content-Security-Policy holds.
+(function () {
+  "use strict";
+
+  const source = document.getElementById("chart-data");
+  if (!source || typeof Chart === "undefined") {
+    return;
+  }
+  const data = JSON.parse(source.textContent);
+  const charts = [];
+
+  function palette() {
+    const style = getComputedStyle(document.documentElement);
+    const read = (name) => style.getPropertyValue(name).trim();
+    return {
+      text: read("--text"),
+      muted: read("--muted"),
+      line: read("--line"),
+      accent: read("--accent"),
+      high: read("--chart-high") || read("--error"),
+      band: read("--chart-band"),
+      marker: read("--warn-text"),
+      series: [read("--accent"), read("--chart-high"), read("--warn-text"), read("--muted"), read("--ok-text")],
+    };
+  }
+
+  function baseOptions(colors) {
+    return {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      plugins: {
+        legend: { labels: { color: colors.text, boxWidth: 14 } },
+        tooltip: { mode: "index", intersect: false },
+      },
+      scales: {},
+    };
+  }
+
+  function axis(colors, extra) {
+    return Object.assign(
+      { ticks: { color: colors.muted }, grid: { color: colors.line }, border: { color: colors.line } },
+      extra
+    );
+  }
+
+  function nextDay(isoDate) {
+    const day = new Date(isoDate + "T00:00:00");
+    day.setDate(day.getDate() + 1);
+    return day;
+  }
+
+  function treatmentAnnotations(colors) {
+    const annotations = {};
+    (data.treatments || []).forEach(function (t, i) {
+      annotations["band" + i] = {
+        type: "box",
+        xMin: t.start + "T00:00:00",
+        xMax: nextDay(t.end),
+        backgroundColor: colors.band,
+        borderWidth: 0,
+        label: { display: true, content: t.label, position: "start", color: colors.text, font: { size: 11 } },
+      };
+      if (t.follow_up) {
+        annotations["follow" + i] = {
+          type: "line",
+          xMin: t.follow_up + "T12:00:00",
+          xMax: t.follow_up + "T12:00:00",
+          borderColor: colors.marker,
+          borderDash: [6, 4],
+          borderWidth: 2,
+          label: { display: true, content: "Follow-up", position: "end", color: colors.text, backgroundColor: colors.band, font: { size: 11 } },
+        };
+      }
+    });
+    return annotations;
+  }
+
+  function painChart(canvas, colors) {
+    const points = data.pain || [];
+    const series = (key) => points.map((p) => ({ x: p.date + "T12:00:00", y: p[key] }));
+    const options = baseOptions(colors);
+    options.scales = {
+      x: axis(colors, { type: "time", time: { unit: points.length > 120 ? "month" : "week", tooltipFormat: "d MMM yyyy" } }),
+      y: axis(colors, { min: 0, max: 10, title: { display: true, text: "Pain (0–10)", color: colors.muted } }),
+    };
+    options.plugins.annotation = { annotations: treatmentAnnotations(colors) };
+    return new Chart(canvas, {
+      type: "line",
+      data: {
+        datasets: [
+          { label: "Daily mean", data: series("mean"), borderColor: colors.accent, backgroundColor: colors.accent, pointRadius: 2, borderWidth: 1, spanGaps: false },
+          { label: "Daily highest", data: series("max"), borderColor: colors.high, backgroundColor: colors.high, pointRadius: 2, showLine: false },
+          { label: "7-day rolling mean", data: series("rolling"), borderColor: colors.text, pointRadius: 0, borderWidth: 3, spanGaps: true },
+        ],
+      },
+      options: options,
+    });
+  }
+
+  function monthsChart(canvas, colors) {
+    const months = data.months || [];
+    const options = baseOptions(colors);
+    options.scales = { x: axis(colors, {}), y: axis(colors, { beginAtZero: true, ticks: { color: colors.muted, precision: 0 } }) };
+    return new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: months.map((m) => m.month),
+        datasets: [
+          { label: "Headache days", data: months.map((m) => m.headache), backgroundColor: colors.accent },
+          { label: "Moderate to severe", data: months.map((m) => m.moderate_severe), backgroundColor: colors.high },
+          { label: "Logged days", data: months.map((m) => m.logged), backgroundColor: colors.line },
+        ],
+      },
+      options: options,
+    });
+  }
+
+  function effectsChart(canvas, colors) {
+    const rows = data.side_effects || [];
+    const codes = Array.from(new Set(rows.flatMap((r) => Object.keys(r.counts)))).sort();
+    const options = baseOptions(colors);
+    options.indexAxis = "y";
+    options.scales = {
+      x: axis(colors, { stacked: true, beginAtZero: true, ticks: { color: colors.muted, precision: 0 } }),
+      y: axis(colors, { stacked: true }),
+    };
+    return new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: rows.map((r) => r.label),
+        datasets: codes.map((code, i) => ({
+          label: code.replace(/_/g, " "),
+          data: rows.map((r) => r.counts[code] || 0),
+          backgroundColor: colors.series[i % colors.series.length],
+        })),
+      },
+      options: options,
+    });
+  }
+
+  function outcomeChart(canvas, colors) {
+    const outcome = data.outcome;
+    const labels = ["Baseline", "Discharge day", "Days 1–14", "Days 15–28", "Days 29–90"];
+    const values = [outcome.baseline.pain_mean, outcome.discharge_pain].concat(outcome.windows.map((w) => w.pain_mean));
+    const options = baseOptions(colors);
+    options.plugins.legend = { display: false };
+    options.scales = { x: axis(colors, {}), y: axis(colors, { min: 0, max: 10, title: { display: true, text: "Mean pain", color: colors.muted } }) };
+    return new Chart(canvas, {
+      type: "bar",
+      data: { labels: labels, datasets: [{ label: "Mean pain", data: values, backgroundColor: [colors.muted, colors.high, colors.accent, colors.accent, colors.accent] }] },
+      options: options,
+    });
+  }
+
+  const builders = {
+    "pain-chart": painChart,
+    "months-chart": monthsChart,
+    "effects-chart": effectsChart,
+    "outcome-chart": outcomeChart,
+  };
+
+  function drawAll() {
+    charts.splice(0).forEach((chart) => chart.destroy());
+    const colors = palette();
+    Object.keys(builders).forEach(function (id) {
+      const canvas = document.getElementById(id);
+      if (canvas) {
+        charts.push(builders[id](canvas, colors));
+      }
+    });
+  }
+
+  drawAll();
+  // Redraw with the other palette when the system switches between light and dark.
+  window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", drawAll);
+  // Fit the canvases to the printed page, then back to the screen.
+  window.addEventListener("beforeprint", () => charts.forEach((chart) => chart.resize()));
+  window.addEventListener("afterprint", () => charts.forEach((chart) => chart.resize()));
+})();

@@ -1,0 +1,121 @@
+"""Real-browser fixtures: `diary serve` on a free loopback port, and Debian's Chromium."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from diary import create_app
+from diary.extensions import db
+from diary.services.accounts import create_user
+from tests.test_cli import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without the networking flags Chromium keeps calling outside hosts, which this network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "browser test password"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    instance: Path
+    app: object
+
+    def make_user(self, **fields) -> str:
+        """Create an account straight in the server's database; return its name."""
+        name = f"u{uuid.uuid4().hex[:10]}"
+        with self.app.app_context():
+            user = create_user(name, PASSWORD)
+            user.timezone = fields.pop("timezone", "Europe/London")
+            for key, value in fields.items():
+                setattr(user, key, value)
+            db.session.commit()
+        return name
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("live-instance")
+    port = free_port()
+    env = {**os.environ, "DIARY_INSTANCE_PATH": str(instance)}
+    env.pop("DIARY_DATABASE_URL", None)
+    log = (instance / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "diary", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError((instance / "server.log").read_text()) from None
+            time.sleep(0.2)
+    os.environ["DIARY_INSTANCE_PATH"] = str(instance)
+    try:
+        app = create_app()
+    finally:
+        del os.environ["DIARY_INSTANCE_PATH"]
+    yield LiveServer(url, instance, app)
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+class Console:
+    """Collects console errors, page errors and CSP violations of one page."""
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+
+
+@pytest.fixture
+def console(page):
+    watcher = Console(page)
+    yield watcher
+    assert watcher.problems == [], watcher.problems
+
+
+def sign_in(page, server: LiveServer, name: str) -> None:
+    page.goto(server.url + "/login")
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(server.url + "/")
+
+
+def screenshot(page, name: str) -> None:
+    """Save a screenshot for review into the git-ignored test-artifacts folder."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,148 @@
+"""The report JSON, daily.csv and the FHIR export carry the same numbers."""
+
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta
+
+from fhir.resources.R4B.bundle import Bundle
+
+from diary.extensions import db
+from diary.services.medications import add_dose
+from diary.services.readings import add_reading
+from diary.services.side_effects import add_report
+from diary.services.treatments import add_treatment
+from diary.transfer import export_file
+from tests.conftest import user_row
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, datetime.min.time()).replace(hour=hour)
+
+
+def seed(app, user_id):
+    """Baseline of 7 on 10 days, two overlapping treatments, relief at 3 afterwards."""
+    with app.app_context():
+        user = user_row(user_id)
+        for n in range(10):
+            add_reading(user, at(date(2024, 2, 20) + timedelta(days=n), 9), 7)
+        add_treatment(user, "ketamine_iv_inpatient", date(2024, 3, 1), date(2024, 3, 5))
+        add_treatment(user, "nerve_block", date(2024, 3, 4), date(2024, 3, 4))
+        add_reading(user, at(date(2024, 3, 5), 9), 4)
+        for n in range(1, 21):
+            add_reading(user, at(date(2024, 3, 5) + timedelta(days=n), 9), 3)
+        add_report(user, at(date(2024, 3, 2), 20), "nausea", "moderate")
+        add_dose(user, at(date(2024, 3, 7), 8), "ibuprofen", "400 mg", "simple_analgesic", "=bad")
+        db.session.commit()
+
+
+def test_report_json_lists_treatments_in_start_order_with_their_figures(app, runner, alice):
+    seed(app, alice)
+    result = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-03-20"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report) == {"as_of", "medication_overuse", "treatments"}
+    first, second = report["treatments"]
+    assert (first["kind"], first["started_on"], first["ended_on"]) == (
+        "ketamine_iv_inpatient", "2024-03-01", "2024-03-05",
+    )  # fmt: skip
+    assert set(first) == {
+        "kind", "started_on", "ended_on", "baseline", "discharge_pain", "windows", "responder",
+        "sustained_one_month", "effect_duration_days", "effect_ongoing", "side_effects",
+    }  # fmt: skip
+    assert first["baseline"]["pain_mean"] == 7.0
+    assert first["discharge_pain"] == 4.0
+    assert first["responder"] is True
+    # As of 2024-03-20 the 15-28 window has days 20 only: too few for a mean.
+    assert [w["days_logged"] for w in first["windows"]] == [14, 1, 0]
+    assert first["windows"][0]["change"] == -4.0
+    assert first["effect_duration_days"] == 15 and first["effect_ongoing"] is True
+    assert first["side_effects"] == {"nausea": 1}
+    # The nerve block's baseline (Feb 5 - Mar 3) holds the same 10 days of 7 and more.
+    assert second["kind"] == "nerve_block"
+    assert second["baseline"]["days_logged"] == 10
+    later = json.loads(
+        runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-02-29"]).output
+    )
+    assert later["treatments"] == []
+
+
+def test_daily_csv_has_one_row_per_day_with_empty_cells_when_unlogged(app, alice):
+    seed(app, alice)
+    with app.app_context():
+        text = export_file(user_row(alice), "daily.csv", date(2024, 3, 1), date(2024, 3, 7))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert text.startswith(
+        "date,pain_mean,pain_max,readings,side_effects,medications,treatment,notes\r\n"
+    )
+    assert [r["date"] for r in rows] == [f"2024-03-0{d}" for d in range(1, 8)]
+    march_2, march_4, march_5, march_7 = rows[1], rows[3], rows[4], rows[6]
+    assert (march_2["pain_mean"], march_2["readings"], march_2["side_effects"]) == (
+        "",
+        "",
+        "Nausea (moderate)",
+    )
+    assert march_4["treatment"] == "Ketamine IV infusion (inpatient admission); Nerve block"
+    assert (march_5["pain_mean"], march_5["pain_max"], march_5["readings"]) == ("4.00", "4", "1")
+    assert march_7["medications"] == "ibuprofen 400 mg"
+    assert march_7["treatment"] == ""
+
+
+def test_daily_csv_neutralises_formulas_in_notes(app, alice):
+    with app.app_context():
+        add_reading(user_row(alice), at(date(2024, 1, 1), 8), 5, "=HYPERLINK(1)")
+        db.session.commit()
+        text = export_file(user_row(alice), "daily.csv", date(2024, 1, 1), date(2024, 1, 1))
+    assert text.splitlines()[1].endswith(",'=HYPERLINK(1)")
+
+
+def test_fhir_bundle_is_valid_and_carries_every_reading(app, client, alice):
+    seed(app, alice)
+    with app.app_context():
+        user_row(alice).timezone = "America/New_York"
+        db.session.commit()
+    response = client.get("/export/pain-observations.fhir.json")
+    assert response.mimetype == "application/fhir+json"
+    bundle = Bundle.model_validate_json(response.data)
+    observations = [
+        e.resource for e in bundle.entry if e.resource.__resource_type__ == "Observation"
+    ]
+    assert len(observations) == 31
+    first = observations[0]
+    assert first.code.coding[0].system == "http://loinc.org"
+    assert first.code.coding[0].code == "72514-3"
+    assert first.valueInteger == 7
+    assert first.effectiveDateTime.isoformat() == "2024-02-20T09:00:00-05:00"
+    summer = json.loads(response.data)
+    assert summer["type"] == "collection"
+    # The same reading gets the same id in the next export.
+    again = json.loads(client.get("/export/pain-observations.fhir.json").data)
+    assert [e["fullUrl"] for e in again["entry"]] == [e["fullUrl"] for e in summer["entry"]]
+
+
+def test_daily_csv_download_honours_the_range(app, client, alice):
+    seed(app, alice)
+    text = client.get("/export/daily.csv?from=2024-03-03&to=2024-03-01").get_data(as_text=True)
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == [
+        "2024-03-01",
+        "2024-03-02",
+        "2024-03-03",
+    ]
+
+
+def test_chart_pages_put_their_data_in_a_json_block_not_inline_script(app, client, alice):
+    seed(app, alice)
+    for path in ["/trends", "/trends?range=all", "/report", "/treatments/1/outcome"]:
+        html = client.get(path).get_data(as_text=True)
+        assert '<script type="application/json" id="chart-data">' in html, path
+        assert "<script>" not in html
+        assert "vendor/chartjs/chart.umd.min.js" in html
+    assert "chart.umd.min.js" not in client.get("/").get_data(as_text=True)
+
+
+def test_report_page_lets_the_user_pick_treatments_and_range(app, client, alice):
+    seed(app, alice)
+    page = client.get("/report?t=2&from=2024-03-01&to=2024-03-10").get_data(as_text=True)
+    assert "Nerve block, 04 Mar 2024" in page
+    assert "Ketamine IV infusion (inpatient admission), 01 Mar 2024" not in page
+    assert "01 Mar 2024 – 10 Mar 2024" in page
