@@ -15,6 +15,13 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PASSWORD_MIN_LENGTH": 8,
+    # Sign-in attempts allowed per minute, per account and per address.
+    "LOGIN_RATE_LIMIT": "5 per minute",
+    # Set true when the diary is reached over HTTPS: cookies are then sent only over TLS.
+    "SECURE_COOKIES": False,
+    # Number of reverse proxies in front of the diary whose X-Forwarded-* headers to trust.
+    "PROXY_COUNT": 0,
+    "RATELIMIT_HEADERS_ENABLED": True,
 }
 
 
@@ -28,6 +35,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
     else:
         app.config.from_mapping(test_config)
 
+    if app.config["SECURE_COOKIES"]:
+        for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+            app.config[name] = True
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))

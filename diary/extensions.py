@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,6 +32,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Limits are per process; waitress runs one process, so the counts are exact.
+limiter = Limiter(get_remote_address, storage_uri="memory://", default_limits=[])
 
 
 def init_extensions(app: Flask) -> None:
@@ -38,6 +42,7 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to open your diary."
     login_manager.login_message_category = "info"

@@ -1,6 +1,7 @@
 """Security headers on every response, from one small hook."""
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -17,6 +18,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_security_headers(app: Flask) -> None:
+    proxies = int(app.config["PROXY_COUNT"])
+    if proxies:
+        # Behind a reverse proxy: take the client's address and scheme from its headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
@@ -24,6 +30,8 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if response.mimetype == "text/html":
             # Health data: never keep pages in shared caches or the back-forward cache of others.
             headers.setdefault("Cache-Control", "no-store")

@@ -4,6 +4,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from diary import api
     from diary.blueprints import (
         auth,
         health,
@@ -30,3 +31,4 @@ def register_blueprints(app: Flask) -> None:
         transfer,
     ):
         app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)

@@ -7,8 +7,10 @@ from wtforms import BooleanField, DecimalField, PasswordField, SelectField, Stri
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from diary.clock import timezone_names
-from diary.extensions import db, login_manager
-from diary.services import accounts
+from diary.extensions import db, limiter, login_manager
+from diary.forms import owned_or_404
+from diary.models import ApiToken
+from diary.services import accounts, tokens
 from diary.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -26,6 +28,8 @@ def require_first_account():
         return None
     if accounts.has_users():
         current_app.extensions["diary.has_users"] = True
+        return None
+    if request.blueprint == "api":
         return None
     if request.endpoint not in {"auth.setup", "static", "health.healthz"}:
         return redirect(url_for("auth.setup"))
@@ -104,7 +108,22 @@ def setup():
     return render_template("auth/setup.html", form=form)
 
 
+def _login_username() -> str:
+    return accounts.normalise_username(request.form.get("username", ""))
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts.")
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    key_func=_login_username,
+    error_message="Too many sign-in attempts.",
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("readings.home"))
@@ -146,9 +165,39 @@ def account():
             db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for("auth.account"))
+    return _account_page(form)
+
+
+def _account_page(form=None, password_form=None, new_token=None):
     return render_template(
-        "auth/account.html", form=form, password_form=PasswordForm(formdata=None)
+        "auth/account.html",
+        form=form or ProfileForm(obj=current_user),
+        password_form=password_form or PasswordForm(formdata=None),
+        api_tokens=tokens.user_tokens(current_user),
+        new_token=new_token,
     )
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    try:
+        _, secret = tokens.create_token(current_user, request.form.get("name", ""))
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    # Shown once: only a hash is stored.
+    return _account_page(new_token=secret)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    tokens.revoke(owned_or_404(ApiToken, token_id))
+    db.session.commit()
+    flash("Token revoked; anything using it can no longer log.", "info")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/password")
@@ -164,6 +213,4 @@ def change_password():
             db.session.commit()
             flash("Password changed. Your other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
-    return render_template(
-        "auth/account.html", form=ProfileForm(obj=current_user), password_form=form
-    )
+    return _account_page(password_form=form)

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from diary.commands import reminders, serve, transfer, users
+    from diary.commands import reminders, serve, tokens, transfer, users
 
     app.cli.add_command(serve.serve)
     app.cli.add_command(users.user)
@@ -12,3 +12,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(transfer.export_command)
     app.cli.add_command(reminders.reminders)
     app.cli.add_command(reminders.report)
+    app.cli.add_command(tokens.token)

@@ -3,10 +3,12 @@
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
 from diary.models.symptoms import MedicationDose, SideEffectReport
+from diary.models.token import ApiToken
 from diary.models.treatment import DoseChange, Treatment, TreatmentMedicine
 from diary.models.user import LoginSession, User
 
 __all__ = [
+    "ApiToken",
     "DoseChange",
     "LoginSession",
     "MedicationDose",

@@ -1,0 +1,53 @@
+"""diary token create / list / revoke."""
+
+import click
+from flask.cli import AppGroup
+
+from diary.commands.common import migrated, require_user, user_option
+from diary.extensions import db
+from diary.services import tokens
+
+
+@click.group(cls=AppGroup)
+def token():
+    """Manage API tokens (for phone shortcuts and home automation)."""
+
+
+@token.command("create")
+@user_option
+@click.option("--name", default="API token", show_default=True, help="What the token is for.")
+@migrated
+def create(username: str, name: str):
+    """Print a new API token for a user; it is shown only this once."""
+    user = require_user(username)
+    try:
+        _, secret = tokens.create_token(user, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(secret)
+
+
+@token.command("list")
+@user_option
+@migrated
+def list_tokens(username: str):
+    """List a user's tokens (never the secrets)."""
+    for row in tokens.user_tokens(require_user(username)):
+        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+        click.echo(f"{row.id}\t{row.name}\tcreated {row.created_at:%Y-%m-%d}\tlast used {used}")
+
+
+@token.command("revoke")
+@user_option
+@click.argument("token_id", type=int)
+@migrated
+def revoke(username: str, token_id: int):
+    """Revoke one of a user's tokens by its id (see: diary token list)."""
+    user = require_user(username)
+    row = next((t for t in tokens.user_tokens(user) if t.id == token_id), None)
+    if row is None:
+        raise click.ClickException(f"{username} has no token {token_id}")
+    tokens.revoke(row)
+    db.session.commit()
+    click.echo(f"Revoked token {token_id}.")
