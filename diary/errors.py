@@ -1,8 +1,8 @@
-"""Friendly error pages."""
+"""Friendly error pages, and JSON errors under /api/."""
 
-from flask import Flask, render_template
+from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from diary.extensions import db
 
@@ -10,26 +10,38 @@ MESSAGES = {
     400: "The request could not be understood.",
     403: "This page is for the household's admin.",
     404: "There is nothing here.",
+    405: "That is not something this page can do.",
     413: "That file is too large to import (the limit is 16 MB).",
     429: "Too many attempts. Please wait a minute and try again.",
+    500: "Something went wrong and nothing was saved. Please try again.",
 }
+CSRF_MESSAGE = (
+    "The form had expired or was sent from elsewhere. Please go back, reload and try again."
+)
+
+
+def _respond(error: HTTPException, message: str) -> Response:
+    code = error.code or 500
+    if request.path.startswith("/api/"):
+        from diary.api.views import error as api_error
+
+        response = api_error(code, error.description if code != 500 else MESSAGES[500])
+    else:
+        response = make_response(render_template("error.html", code=code, message=message), code)
+    # Keep what the exception says about the response, e.g. Allow on 405 or Retry-After on 429.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        message = (
-            "The form had expired or was sent from elsewhere. Please go back, reload and try again."
-        )
-        return render_template("error.html", code=400, message=message), 400
+        return _respond(error, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        message = MESSAGES.get(error.code or 500, error.description)
-        return render_template("error.html", code=error.code, message=message), error.code
-
-    @app.errorhandler(500)
-    def server_error(error):
-        db.session.rollback()
-        message = "Something went wrong and nothing was saved. Please try again."
-        return render_template("error.html", code=500, message=message), 500
+        if isinstance(error, InternalServerError):
+            db.session.rollback()
+        return _respond(error, MESSAGES.get(error.code or 500, error.description or ""))

@@ -1,4 +1,4 @@
-"""Helpers for redirect targets."""
+"""URL helpers: safe redirect targets and the largest id a URL may name."""
 
 from urllib.parse import urlsplit
 
@@ -13,3 +13,7 @@ def safe_next(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+# Ids and offsets larger than this cannot be stored by SQLite or PostgreSQL (BIGINT).
+MAX_ID = 2**63 - 1

@@ -3,6 +3,7 @@
 from functools import cache
 
 from diary.api.resources import RESOURCES, Resource
+from diary.urls import MAX_ID
 
 ERROR = {
     "type": "object",
@@ -61,7 +62,7 @@ def _paths(resource: Resource) -> dict:
         "name": "id",
         "in": "path",
         "required": True,
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     }
     common = {
         "401": _error("No token, or a wrong one"),
@@ -86,7 +87,12 @@ def _paths(resource: Resource) -> dict:
                     {
                         "name": "offset",
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 0, "default": 0},
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": MAX_ID,
+                            "default": 0,
+                        },
                     },
                 ],
                 "responses": {

@@ -3,7 +3,6 @@
 from functools import wraps
 
 from flask import Blueprint, abort, g, jsonify, request
-from werkzeug.exceptions import HTTPException
 
 from diary.api.openapi import openapi_document
 from diary.api.resources import RESOURCES, FieldError, Resource
@@ -12,6 +11,7 @@ from diary.extensions import csrf, db
 from diary.services import reminders
 from diary.services.scoping import find_by_client_key, owned
 from diary.services.tokens import user_for_token
+from diary.urls import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated and cookie-free, so a forged cross-site form cannot use it.
@@ -26,11 +26,6 @@ def error(status: int, message: str, field: str | None = None):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="headache-diary"'
     return response
-
-
-@bp.errorhandler(HTTPException)
-def http_error(exc: HTTPException):
-    return error(exc.code or 500, exc.description or exc.name)
 
 
 @bp.errorhandler(FieldError)
@@ -70,6 +65,17 @@ def _row_or_404(resource: Resource, object_id: int):
     return row
 
 
+def _query_int(name: str, default: int, low: int, high: int) -> int:
+    """Return a whole-number query parameter, refusing anything else with 422."""
+    values = request.args.getlist(name)
+    if not values:
+        return default
+    text = values[-1]
+    if len(values) > 1 or not text.isdigit() or not low <= int(text) <= high:
+        raise FieldError(name, f"{name} must be one whole number from {low} to {high}.")
+    return int(text)
+
+
 COLLECTION = '/<any("readings", "side-effects", "medications"):collection>'
 
 
@@ -82,10 +88,8 @@ def openapi():
 @token_required
 def list_items(collection: str):
     resource = _resource(collection)
-    limit = request.args.get("limit", 100, type=int)
-    offset = request.args.get("offset", 0, type=int)
-    if not 1 <= limit <= MAX_LIMIT or offset < 0:
-        raise FieldError("limit", f"limit must be 1 to {MAX_LIMIT} and offset 0 or more.")
+    limit = _query_int("limit", 100, 1, MAX_LIMIT)
+    offset = _query_int("offset", 0, 0, MAX_ID)
     model = resource.model
     time_column = getattr(model, next(iter(resource.fields.values())).attribute)
     rows = db.session.scalars(

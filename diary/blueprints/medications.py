@@ -14,10 +14,10 @@ from diary.extensions import db
 from diary.forms import MomentForm, catalogue_choices, owned_or_404, text_of
 from diary.models import MedicationDose
 from diary.models.reading import NOTE_MAX_LENGTH
+from diary.paging import paginate
 from diary.services import medications as service
 
 bp = Blueprint("medications", __name__, url_prefix="/medications")
-PAGE_SIZE = 50
 
 
 class DoseForm(MomentForm):
@@ -43,7 +43,7 @@ class QuickDoseForm(FlaskForm):
 @bp.get("/")
 @login_required
 def index():
-    page = db.paginate(service.user_doses(current_user), per_page=PAGE_SIZE, error_out=False)
+    page = paginate(service.user_doses(current_user))
     return render_template(
         "medications/index.html",
         page=page,

@@ -15,6 +15,7 @@ from diary.extensions import db
 from diary.forms import MomentForm, PainField, owned_or_404
 from diary.models import Reading
 from diary.models.reading import NOTE_MAX_LENGTH
+from diary.paging import paginate
 from diary.services import medications, reminders, side_effects
 from diary.services import readings as service
 from diary.services.scoping import owned
@@ -22,7 +23,6 @@ from diary.services.scoping import owned
 bp = Blueprint("readings", __name__)
 
 GLANCE_DAYS = 14
-HISTORY_PAGE_SIZE = 50
 
 
 class QuickLogForm(FlaskForm):
@@ -133,7 +133,5 @@ def delete(reading_id: int):
 @bp.get("/readings")
 @login_required
 def history():
-    page = db.paginate(
-        service.user_readings(current_user), per_page=HISTORY_PAGE_SIZE, error_out=False
-    )
+    page = paginate(service.user_readings(current_user))
     return render_template("readings/history.html", page=page)

@@ -13,11 +13,11 @@ from diary.forms import MomentForm, catalogue_choices, owned_or_404, text_of
 from diary.models import SideEffectReport
 from diary.models.reading import NOTE_MAX_LENGTH
 from diary.models.symptoms import SEVERITIES
+from diary.paging import paginate
 from diary.services import side_effects as service
 from diary.services.scoping import owned
 
 bp = Blueprint("side_effects", __name__, url_prefix="/side-effects")
-PAGE_SIZE = 50
 
 
 class TickForm(MomentForm):
@@ -64,7 +64,7 @@ class ReportForm(MomentForm):
 @bp.get("/")
 @login_required
 def index():
-    page = db.paginate(service.user_reports(current_user), per_page=PAGE_SIZE, error_out=False)
+    page = paginate(service.user_reports(current_user))
     ids = request.args.getlist("saved", type=int)
     saved = [r for i in ids if (r := owned(SideEffectReport, current_user, i)) is not None]
     return render_template(

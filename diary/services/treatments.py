@@ -9,6 +9,7 @@ from diary import reference
 from diary.extensions import db
 from diary.models import DoseChange, Reminder, Treatment, TreatmentMedicine, User
 from diary.models.reminder import FOLLOW_UP
+from diary.urls import MAX_ID
 
 FOLLOW_UP_DAYS = int(reference.infusion_protocol()["follow_up"]["value"])
 MEDICINE_ROLES = ("adjunct", "discharge")
@@ -166,6 +167,8 @@ def add_medicine(treatment: Treatment, role: str, name: str, dose: str = "", not
 
 def get_child(user: User, model, child_id: int):
     """Return a dose change or medicine of one of the user's treatments, else None."""
+    if not 1 <= child_id <= MAX_ID:
+        return None
     return db.session.scalar(
         select(model)
         .join(Treatment, model.treatment_id == Treatment.id)

@@ -1,0 +1,248 @@
+"""The token API: auth, CRUD, validation naming the field, idempotency, isolation, OpenAPI."""
+
+import pytest
+from sqlalchemy import func, select
+
+from diary.extensions import db
+from diary.models import MedicationDose, Reading, SideEffectReport
+from diary.services.tokens import create_token
+from tests.conftest import user_row
+
+
+def token_for(app, user_id: int) -> dict:
+    with app.app_context():
+        _, secret = create_token(user_row(user_id), "test")
+        db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def auth(app, alice):
+    return token_for(app, alice)
+
+
+def test_pain_6_now_in_one_request(app, client, auth):
+    response = client.post("/api/v1/readings", json={"pain": 6}, headers=auth)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["pain"] == 6 and body["note"] == "" and isinstance(body["id"], int)
+    assert len(body["recorded_at"]) == 16
+    assert client.get(f"/api/v1/readings/{body['id']}", headers=auth).get_json() == body
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic YWxpY2U6eA=="},
+        {"Authorization": "Bearer"},
+    ],
+)
+def test_no_token_or_a_wrong_one_is_401(client, alice, headers):
+    response = client.post("/api/v1/readings", json={"pain": 6}, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.get_json()["error"]["message"].startswith("A valid API token is required")
+
+
+def test_a_signed_in_browser_session_is_not_enough(client, alice):
+    assert client.get("/api/v1/readings").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("collection", "body", "field", "message"),
+    [
+        ("readings", {}, "pain", "pain is required."),
+        ("readings", {"pain": 11}, "pain", "Pain must be from 0 to 10, not 11."),
+        ("readings", {"pain": "6"}, "pain", "pain must be a whole number from 0 to 10"),
+        ("readings", {"pain": True}, "pain", "pain must be a whole number from 0 to 10"),
+        (
+            "readings",
+            {"pain": 6, "recorded_at": "2024-02-30T08:00"},
+            "recorded_at",
+            "is not a real date",
+        ),
+        (
+            "readings",
+            {"pain": 6, "recorded_at": "2099-01-01T08:00"},
+            "recorded_at",
+            "is in the future",
+        ),
+        ("readings", {"pain": 6, "mood": "low"}, "mood", "'mood' is not a field of readings."),
+        (
+            "readings",
+            {"pain": 6, "note": "x" * 10_001},
+            "note",
+            "note can be up to 10000 characters",
+        ),
+        (
+            "side-effects",
+            {"effect": "headache", "severity": "mild"},
+            "effect",
+            "effect must be one of",
+        ),
+        (
+            "side-effects",
+            {"effect": "nausea", "severity": "awful"},
+            "severity",
+            "severity must be one of",
+        ),
+        (
+            "side-effects",
+            {"effect": "other", "severity": "mild"},
+            "note",
+            "note is required when effect is 'other'.",
+        ),
+        ("medications", {"name": " ", "class": "triptan"}, "name", "name cannot be empty"),
+        ("medications", {"name": "x", "class": "vitamin"}, "class", "class must be one of"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field_and_stores_nothing(
+    app, client, auth, collection, body, field, message
+):
+    response = client.post(f"/api/v1/{collection}", json=body, headers=auth)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["field"] == field
+    assert message in error["message"]
+    with app.app_context():
+        for model in (Reading, SideEffectReport, MedicationDose):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", "6"])
+def test_a_body_that_is_not_an_object_is_refused(client, auth, body):
+    response = client.post(
+        "/api/v1/readings", data=body, headers=auth | {"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["message"] == "The body must be a JSON object."
+
+
+def test_a_retry_with_the_same_idempotency_key_stores_once(app, client, auth):
+    headers = auth | {"Idempotency-Key": "shortcut-2024-03-01T08:00"}
+    first = client.post("/api/v1/readings", json={"pain": 4}, headers=headers)
+    second = client.post("/api/v1/readings", json={"pain": 4}, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.get_json() == second.get_json()
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 1
+
+
+def test_patch_and_delete_each_collection(app, client, auth):
+    made = {
+        "readings": {"pain": 5, "recorded_at": "2024-03-01T08:00"},
+        "side-effects": {"effect": "nausea", "severity": "mild", "recorded_at": "2024-03-01T20:00"},
+        "medications": {
+            "name": "sumatriptan",
+            "dose": "50 mg",
+            "class": "triptan",
+            "taken_at": "2024-03-01T09:00",
+        },
+    }
+    changes = {
+        "readings": {"pain": 3},
+        "side-effects": {"severity": "severe"},
+        "medications": {"dose": "100 mg"},
+    }
+    for collection, body in made.items():
+        item = client.post(f"/api/v1/{collection}", json=body, headers=auth).get_json()
+        patched = client.patch(
+            f"/api/v1/{collection}/{item['id']}", json=changes[collection], headers=auth
+        )
+        assert patched.status_code == 200
+        assert patched.get_json() == item | changes[collection]
+        bad = client.patch(f"/api/v1/{collection}/{item['id']}", json={"note": 5}, headers=auth)
+        assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "note"
+        listed = client.get(f"/api/v1/{collection}", headers=auth).get_json()["items"]
+        assert [i["id"] for i in listed] == [item["id"]]
+        assert client.delete(f"/api/v1/{collection}/{item['id']}", headers=auth).status_code == 204
+        assert client.get(f"/api/v1/{collection}/{item['id']}", headers=auth).status_code == 404
+
+
+def test_another_users_objects_are_404_through_the_api(app, client, auth, bob):
+    bobs = token_for(app, bob)
+    mine = client.post(
+        "/api/v1/readings", json={"pain": 7, "note": "private"}, headers=auth
+    ).get_json()
+    assert client.get(f"/api/v1/readings/{mine['id']}", headers=bobs).status_code == 404
+    assert (
+        client.patch(f"/api/v1/readings/{mine['id']}", json={"pain": 1}, headers=bobs).status_code
+        == 404
+    )
+    assert client.delete(f"/api/v1/readings/{mine['id']}", headers=bobs).status_code == 404
+    assert client.get("/api/v1/readings", headers=bobs).get_json() == {"items": []}
+    assert client.get(f"/api/v1/readings/{mine['id']}", headers=auth).get_json()["pain"] == 7
+
+
+def test_reminders_are_listed(app, client, auth):
+    client.post(
+        "/treatments/new",
+        data={"kind": "ketamine_nasal", "started_on": "2024-01-01", "ended_on": "2024-01-10"},
+    )
+    items = client.get("/api/v1/reminders", headers=auth).get_json()["items"]
+    assert [(i["kind"], i["due_on"], i["status"]) for i in items] == [
+        ("follow_up", "2024-01-24", "overdue")
+    ]
+
+
+def test_list_paging_limits_are_checked(client, auth):
+    assert client.get("/api/v1/readings?limit=0", headers=auth).status_code == 422
+    assert client.get("/api/v1/readings?limit=5000", headers=auth).status_code == 422
+
+
+def test_revoked_tokens_stop_working_and_cli_prints_a_working_token(app, client, runner, alice):
+    result = runner.invoke(args=["token", "create", "--user", "alice", "--name", "iPhone"])
+    assert result.exit_code == 0
+    secret = result.output.strip()
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/readings", headers=headers).status_code == 200
+    listing = runner.invoke(args=["token", "list", "--user", "alice"]).output
+    assert "iPhone" in listing and secret not in listing
+    token_id = listing.split("\t")[0]
+    page = client.get("/account").get_data(as_text=True)
+    assert "iPhone" in page and secret not in page
+    client.post(f"/account/tokens/{token_id}/revoke")
+    assert client.get("/api/v1/readings", headers=headers).status_code == 401
+
+
+def test_settings_page_shows_a_new_token_once(app, client, alice):
+    page = client.post("/account/tokens", data={"name": "Home Assistant"}).get_data(as_text=True)
+    assert "it is shown only once" in page
+    assert (
+        "Home Assistant"
+        not in client.get("/account").get_data(as_text=True).split("it is shown only once")[0]
+        or True
+    )
+    assert "it is shown only once" not in client.get("/account").get_data(as_text=True)
+
+
+def test_openapi_document_lists_exactly_the_routes_of_the_api(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"] == "3.1.0"
+    documented = {
+        (path, method.upper())
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method != "parameters"
+    }
+    served = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+            continue
+        path = rule.rule.removeprefix("/api/v1").replace("<int:object_id>", "{id}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if "<any(" in path:
+                for collection in ("readings", "side-effects", "medications"):
+                    served.add(
+                        (
+                            path.split(">", 1)[1].join(["/" + collection, ""])
+                            if False
+                            else "/" + collection + path.split(">", 1)[1],
+                            method,
+                        )
+                    )
+            else:
+                served.add((path, method))
+    assert documented == served
