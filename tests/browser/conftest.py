@@ -119,3 +119,16 @@ def screenshot(page, name: str) -> None:
     """Save a screenshot for review into the git-ignored test-artifacts folder."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JavaScript expression until it is true.
+
+    Not page.wait_for_function: that compiles its predicate with eval inside the
+    page, which the diary's Content-Security-Policy rightly refuses.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

@@ -11,7 +11,7 @@ from diary.services.accounts import find_user
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, wait_until
 
 
 def seed_months(server, name: str) -> date:
@@ -37,9 +37,10 @@ def seed_months(server, name: str) -> date:
 
 def charts_drawn(page) -> list[str]:
     """Wait until the chart script ran, then return the ids of canvases holding a chart."""
-    page.wait_for_function(
+    wait_until(
+        page,
         "!!window.Chart && Array.from(document.querySelectorAll('canvas'))"
-        ".every(c => !!Chart.getChart(c))"
+        ".every(c => !!Chart.getChart(c))",
     )
     return page.evaluate(
         "Array.from(document.querySelectorAll('canvas'))"
