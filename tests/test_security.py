@@ -86,3 +86,96 @@ def test_session_cookie_is_httponly_and_samesite(app, client):
     cookie = client.get_cookie("session")
     assert cookie.http_only
     assert cookie.same_site == "Lax"
+
+
+def test_security_headers_on_every_kind_of_response(app, client, alice):
+    for path in ["/", "/login", "/static/css/app.css", "/nope", "/api/v1/readings", "/healthz"]:
+        response = client.get(path)
+        headers = response.headers
+        response.close()
+        csp = headers["Content-Security-Policy"]
+        for directive in (
+            "default-src 'self'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        ):
+            assert directive in csp, (path, directive)
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_no_template_has_inline_script_or_handlers():
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    for path in templates.rglob("*.html"):
+        html = path.read_text()
+        assert not re.search(r"<script(?![^>]*\b(src|type=\"application/json\"))[^>]*>", html), path
+        assert not re.search(r"\son[a-z]+=", html), path
+        assert "style=" not in html, path
+
+
+def test_login_is_throttled_per_address(app):
+    make_user(app, "alice")
+    client = app.test_client()
+    for _ in range(5):
+        assert (
+            client.post("/login", data={"username": "alice", "password": "wrong"}).status_code
+            == 200
+        )
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert "Retry-After" in response.headers
+
+
+def test_login_is_throttled_per_account_across_addresses(app):
+    make_user(app, "alice")
+    client = app.test_client()
+    for n in range(5):
+        client.post(
+            "/login",
+            data={"username": "alice", "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
+        )
+    response = client.post(
+        "/login",
+        data={"username": "ALICE", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.0.99"},
+    )
+    assert response.status_code == 429
+    # Another account from a fresh address is not held up.
+    make_user(app, "bob")
+    other = client.post(
+        "/login",
+        data={"username": "bob", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.0.1.1"},
+    )
+    assert other.status_code == 302
+
+
+def test_secure_cookies_and_proxy_headers_when_configured(tmp_path, monkeypatch, migrated_database):
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
+    shutil.copy(migrated_database, tmp_path / "diary.sqlite3")
+    app = build_app(tmp_path / "diary.sqlite3", SECURE_COOKIES=True, PROXY_COUNT=1)
+    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    make_user(app, "alice")
+    client = app.test_client()
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    response = client.post(
+        "/login", data={"username": "alice", "password": PASSWORD, "remember": "y"}, headers=proxied
+    )
+    cookies = response.headers.getlist("Set-Cookie")
+    assert all("Secure" in c for c in cookies), cookies
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_passwords_are_hashed_with_scrypt_and_never_stored_plain(app):
+    from diary.models import User
+
+    make_user(app, "alice")
+    with app.app_context():
+        stored = db.session.scalar(select(User.password_hash))
+    assert stored.startswith("scrypt:") and PASSWORD not in stored
