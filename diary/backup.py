@@ -1,11 +1,22 @@
 """Copies of the SQLite database that are safe to take while the server runs."""
 
+import logging
 import sqlite3
+import threading
+import time
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+
+DAILY_PREFIX = "diary-"
+CHECK_EVERY_SECONDS = 3600
+log = logging.getLogger(__name__)
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done, with the reason to show."""
 
 
 def sqlite_file(engine: Engine) -> Path | None:
@@ -26,3 +37,58 @@ def copy_database(source: Path, destination: Path) -> None:
 
 def timestamped_name(prefix: str) -> str:
     return f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sqlite3"
+
+
+def check_diary_file(path: Path) -> None:
+    """Raise BackupError unless path is an intact SQLite file of this diary."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+            if connection.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError(f"{path} is damaged (PRAGMA integrity_check failed)")
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{path} is not a SQLite database ({exc})") from None
+    if not {"alembic_version", "user", "reading"} <= tables:
+        raise BackupError(f"{path} is not a headache diary database")
+
+
+def restore_database(source: Path, database: Path) -> Path | None:
+    """Replace the database with a backup; return the copy kept of what it replaced."""
+    check_diary_file(source)
+    kept = None
+    if database.exists():
+        kept = database.parent / "backups" / timestamped_name("before-restore")
+        copy_database(database, kept)
+    copy_database(source, database)
+    return kept
+
+
+def daily_backup(database: Path, folder: Path, keep: int, today: date) -> Path | None:
+    """Make today's backup if it is missing, and keep only the newest `keep` of them."""
+    target = folder / f"{DAILY_PREFIX}{today.isoformat()}.sqlite3"
+    made = None
+    if not target.exists():
+        partial = target.with_suffix(".partial")
+        copy_database(database, partial)
+        partial.replace(target)
+        made = target
+    for old in sorted(folder.glob(f"{DAILY_PREFIX}*.sqlite3"))[:-keep]:
+        old.unlink()
+    return made
+
+
+def start_daily_backups(database: Path, folder: Path, keep: int) -> threading.Thread:
+    """Run daily_backup now and then every hour, in a background thread of `diary serve`."""
+
+    def run() -> None:
+        while True:
+            try:
+                daily_backup(database, folder, keep, date.today())
+            except (OSError, sqlite3.Error):
+                # A full disk must not stop the diary; the next hour tries again.
+                log.exception("The daily backup into %s failed", folder)
+            time.sleep(CHECK_EVERY_SECONDS)
+
+    thread = threading.Thread(target=run, name="daily-backups", daemon=True)
+    thread.start()
+    return thread

@@ -22,6 +22,8 @@ DEFAULTS = {
     # Number of reverse proxies in front of the diary whose X-Forwarded-* headers to trust.
     "PROXY_COUNT": 0,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Daily SQLite backups that `diary serve` keeps in instance/backups/daily; 0 turns them off.
+    "BACKUP_KEEP": 14,
 }
 
 

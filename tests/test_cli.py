@@ -1,10 +1,8 @@
 """The diary command line: accounts, import, export, and serve."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from sqlalchemy import func, select
 from diary.extensions import db
 from diary.models import Reading, User
 from tests.conftest import PASSWORD
+from tests.server import DiaryServer
 
 HEADER = "recorded_at,pain,note\r\n"
 
@@ -83,12 +82,6 @@ def test_import_of_a_folder_without_diary_files_fails(app, runner, tmp_path, ali
     )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def diary_command(*args: str, instance: Path, **kwargs):
     env = {**os.environ, "DIARY_INSTANCE_PATH": str(instance)}
     env.pop("DIARY_DATABASE_URL", None)
@@ -98,35 +91,17 @@ def diary_command(*args: str, instance: Path, **kwargs):
 def test_console_script_serves_over_http_after_migrating(tmp_path):
     """`diary serve` creates the database from the migrations and answers real HTTP."""
     instance = tmp_path / "instance"
-    port = free_port()
-    server = diary_command(
-        "serve",
-        "--port",
-        str(port),
-        instance=instance,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = DiaryServer(instance).start()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/setup", timeout=2
-                ) as response:
-                    body = response.read().decode()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+        with urllib.request.urlopen(server.url + "/setup", timeout=5) as response:
+            body = response.read().decode()
         assert "Create the first account" in body
         assert (instance / "diary.sqlite3").exists()
         assert len((instance / "secret_key").read_text()) == 64
         assert oct((instance / "secret_key").stat().st_mode & 0o777) == "0o600"
+        assert len(list((instance / "backups" / "daily").glob("diary-*.sqlite3"))) == 1
     finally:
-        server.terminate()
-        server.communicate(timeout=10)
+        server.stop()
 
 
 def test_console_script_exit_code_and_stderr(tmp_path):

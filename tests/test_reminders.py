@@ -2,7 +2,6 @@
 
 import json
 import re
-import socket
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from diary.extensions import db
 from diary.models import Reminder
 from diary.services.treatments import add_treatment, update_treatment
 from tests.conftest import sign_in, user_row
+from tests.server import free_port
 
 
 def add_inpatient(app, user_id, ended_on: date):
@@ -156,9 +156,7 @@ class Inbox:
 @pytest.fixture
 def smtp_server():
     """A real SMTP server on loopback that keeps what it receives."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -188,9 +186,7 @@ def test_send_emails_due_reminders_once(app, runner, alice, bob, smtp_server):
 
 
 def test_send_reports_an_unreachable_mail_server(app, runner, alice):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed_port = s.getsockname()[1]
+    closed_port = free_port()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
     result = runner.invoke(args=["reminders", "send"])
     assert result.exit_code == 1

@@ -2,10 +2,7 @@
 
 import os
 import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +12,7 @@ import pytest
 from diary import create_app
 from diary.extensions import db
 from diary.services.accounts import create_user
-from tests.test_cli import free_port
+from tests.server import DiaryServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the networking flags Chromium keeps calling outside hosts, which this network refuses.
@@ -52,36 +49,15 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     instance = tmp_path_factory.mktemp("live-instance")
-    port = free_port()
-    env = {**os.environ, "DIARY_INSTANCE_PATH": str(instance)}
-    env.pop("DIARY_DATABASE_URL", None)
-    log = (instance / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "diary", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError((instance / "server.log").read_text()) from None
-            time.sleep(0.2)
+    # Every browser test signs in from 127.0.0.1; the real limit is tested elsewhere.
+    server = DiaryServer(instance, DIARY_LOGIN_RATE_LIMIT="1000 per minute").start()
     os.environ["DIARY_INSTANCE_PATH"] = str(instance)
     try:
         app = create_app()
     finally:
         del os.environ["DIARY_INSTANCE_PATH"]
-    yield LiveServer(url, instance, app)
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    yield LiveServer(server.url, instance, app)
+    server.stop()
 
 
 @pytest.fixture(scope="session")

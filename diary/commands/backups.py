@@ -1,0 +1,62 @@
+"""diary backup / restore."""
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from diary.backup import BackupError, copy_database, restore_database, sqlite_file, timestamped_name
+from diary.extensions import db
+from diary.migrating import migrate_database
+
+
+def _database() -> Path:
+    database = sqlite_file(db.engine)
+    if database is None:
+        raise click.ClickException("backup and restore are for SQLite; on PostgreSQL use pg_dump")
+    return database
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+@with_appcontext
+def backup(destination: Path):
+    """Copy the database to DESTINATION (a file, or a folder to put a dated file in).
+
+    Safe while the diary is serving: it uses SQLite's online backup API.
+    """
+    database = _database()
+    if not database.exists():
+        raise click.ClickException(f"there is no database yet at {database}")
+    if destination.is_dir():
+        destination = destination / timestamped_name("diary")
+    if destination.resolve() == database.resolve():
+        raise click.ClickException("the destination is the database itself")
+    try:
+        copy_database(database, destination)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {destination}: {exc}") from None
+    click.echo(str(destination))
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore(source: Path, yes: bool):
+    """Replace the diary's database with the backup SOURCE. Stop `diary serve` first."""
+    database = _database()
+    if not yes:
+        click.confirm(
+            f"Replace {database} with {source}? Everything entered since that backup is set aside",
+            abort=True,
+        )
+    db.engine.dispose()
+    try:
+        kept = restore_database(source, database)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    migrate_database()
+    click.echo(
+        f"Restored from {source}." + (f" The replaced database is kept as {kept}." if kept else "")
+    )
