@@ -11,6 +11,9 @@ from diary.migrating import migrate_database, pending_revisions
 from diary.models import Reading
 from tests.conftest import build_app, make_user
 
+# The schema of the first release: accounts, login sessions and pain readings.
+FIRST_REVISION = "7cc9b7c793e6"
+
 
 def test_models_and_migrations_do_not_drift(tmp_path):
     app = build_app(tmp_path / "fresh.sqlite3")
@@ -78,3 +81,50 @@ def test_a_new_database_is_created_without_a_backup(tmp_path, monkeypatch):
         assert not pending_revisions()
         db.engine.dispose()
     assert not (tmp_path / "instance" / "backups").exists()
+
+
+def test_upgrading_from_the_first_migration_keeps_every_row(tmp_path):
+    """Build the database as the first release left it, fill it, upgrade, and check each row."""
+    app = build_app(tmp_path / "old.sqlite3")
+    with app.app_context():
+        upgrade(revision=FIRST_REVISION)
+        rows = [
+            {
+                "id": n + 1,
+                "user_id": 1,
+                "recorded_at": datetime(2024, 1, 1 + n // 24, n % 24, 30),
+                "pain": n % 11,
+                "note": f'note {n}, "quoted" 日本',
+                "client_key": f"k{n}" if n % 2 else None,
+                "created_at": datetime(2024, 1, 1),
+            }
+            for n in range(100)
+        ]
+        db.session.execute(
+            db.text(
+                "INSERT INTO user (id, username, password_hash, is_admin, timezone, weight_kg,"
+                " created_at) VALUES (1, 'alice', 'scrypt:x', 1, 'Europe/London', 61.5,"
+                " '2024-01-01 00:00:00')"
+            )
+        )
+        db.session.execute(Reading.__table__.insert(), rows)
+        db.session.commit()
+        upgrade()
+        assert not pending_revisions()
+        kept = db.session.execute(
+            db.select(
+                Reading.id,
+                Reading.user_id,
+                Reading.recorded_at,
+                Reading.pain,
+                Reading.note,
+                Reading.client_key,
+            ).order_by(Reading.id)
+        ).all()
+        assert [tuple(r) for r in kept] == [
+            (r["id"], r["user_id"], r["recorded_at"], r["pain"], r["note"], r["client_key"])
+            for r in rows
+        ]
+        user = db.session.execute(db.text("SELECT username, weight_kg, email FROM user")).one()
+        assert tuple(user) == ("alice", 61.5, None)
+        db.engine.dispose()
