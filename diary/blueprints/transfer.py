@@ -1,6 +1,7 @@
 """Download the diary as CSV files and import CSV files into it."""
 
 import io
+import json
 import zipfile
 from datetime import date
 
@@ -19,6 +20,7 @@ from diary.transfer import (
     export_names,
     import_files,
 )
+from diary.transfer.account_json import AccountRestoreError, export_account, import_account
 from diary.transfer.daily_csv import diary_span
 
 bp = Blueprint("transfer", __name__)
@@ -97,3 +99,40 @@ def upload():
         "success",
     )
     return redirect(url_for("transfer.export_page"))
+
+
+@bp.get("/export/account.json")
+@login_required
+def account_backup():
+    """Everything of this account as one JSON file, for a new instance to restore."""
+    body = json.dumps(export_account(current_user), indent=2, ensure_ascii=False).encode("utf-8")
+    stamp = local_today(current_user.timezone).isoformat()
+    return _attachment(
+        body, f"headache-diary-{current_user.username}-{stamp}.json", "application/json"
+    )
+
+
+@bp.post("/import/account")
+@login_required
+def account_restore():
+    upload = request.files.get("backup")
+    try:
+        if upload is None or not upload.filename:
+            raise AccountRestoreError("Choose the account backup (.json) to restore.")
+        try:
+            data = json.loads(upload.read().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise AccountRestoreError(f"The file is not JSON: {exc}.") from None
+        counts = import_account(current_user, data)
+    except AccountRestoreError as exc:
+        db.session.rollback()
+        flash(f"Nothing was restored. {exc}", "error")
+        return redirect(url_for("auth.account"))
+    db.session.commit()
+    flash(
+        "Restored: "
+        + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())
+        + ".",
+        "success",
+    )
+    return redirect(url_for("auth.account"))

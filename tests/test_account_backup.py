@@ -1,0 +1,150 @@
+"""The whole-account JSON backup: lossless, and restorable into a new instance."""
+
+import io
+import json
+import shutil
+
+from sqlalchemy import func, select
+
+from diary.extensions import db
+from diary.models import Reading
+from tests.conftest import build_app, make_user, sign_in
+
+
+def fill(client):
+    client.post(
+        "/account", data={"timezone": "Asia/Tokyo", "weight_kg": "58.5", "email": "a@home.test"}
+    )
+    client.post(
+        "/readings/new",
+        data={
+            "day": "2024-03-01",
+            "time": "08:00",
+            "pain": "7",
+            "note": '=start, "quoted"\nsecond line 日本',
+        },
+    )
+    client.post("/readings/quick", data={"pain": "3", "client_key": "quick-1"})
+    client.post(
+        "/treatments/new",
+        data={
+            "kind": "ketamine_iv_inpatient",
+            "started_on": "2024-03-02",
+            "ended_on": "2024-03-06",
+            "setting": "Jefferson",
+        },
+    )
+    client.post(
+        "/treatments/1/doses",
+        data={"day": "2024-03-02", "time": "15:00", "rate": "0.15", "unit": "mg/kg/h"},
+    )
+    client.post(
+        "/treatments/1/medicines",
+        data={"role": "discharge", "name": "Ketamine nasal spray", "dose": "10 mg"},
+    )
+    client.post("/reminders/1/booked", data={"appointment_on": "2024-03-21"})
+    client.post(
+        "/side-effects/new",
+        data={
+            "day": "2024-03-03",
+            "time": "20:00",
+            "severity-other": "mild",
+            "other_note": "tingling",
+        },
+    )
+    client.post(
+        "/medications/new",
+        data={
+            "day": "2024-03-04",
+            "time": "09:00",
+            "name": "naproxen",
+            "dose": "500 mg",
+            "med_class": "simple_analgesic",
+        },
+    )
+    client.post("/reminders", data={"title": "Blood test", "due_on": "2024-04-01"})
+    client.post("/reminders/2/done")
+
+
+def without_stamp(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key != "exported_at"}
+
+
+def test_backup_restores_losslessly_into_a_new_instance(
+    app, client, alice, tmp_path, monkeypatch, migrated_database
+):
+    fill(client)
+    backup = client.get("/export/account.json")
+    assert backup.headers["Content-Disposition"].startswith(
+        'attachment; filename="headache-diary-alice-'
+    )
+    original = json.loads(backup.data)
+    assert (
+        len(original["readings"]) == 2
+        and original["treatments"][0]["doses"][0]["rate_mg_per_kg_h"] == 0.15
+    )
+    assert original["treatments"][0]["follow_up"]["booked_for"] == "2024-03-21"
+
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(other / "instance"))
+    shutil.copy(migrated_database, other / "diary.sqlite3")
+    new_app = build_app(other / "diary.sqlite3")
+    make_user(new_app, "carol")
+    carol = new_app.test_client()
+    sign_in(carol, "carol")
+    response = carol.post(
+        "/import/account",
+        data={"backup": (io.BytesIO(backup.data), "backup.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert (
+        "Restored: 2 readings, 1 side effects, 1 medications, 1 treatments, 1 reminders."
+        in response.get_data(as_text=True)
+    )
+    restored = json.loads(carol.get("/export/account.json").data)
+    assert without_stamp(restored) == without_stamp(original)
+    # The CSV files agree too.
+    assert carol.get("/export/readings.csv").data == client.get("/export/readings.csv").data
+
+
+def test_restore_refuses_an_account_with_entries_and_writes_nothing(app, client, alice):
+    fill(client)
+    backup = client.get("/export/account.json").data
+    response = client.post(
+        "/import/account",
+        data={"backup": (io.BytesIO(backup), "b.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Nothing was restored. This account already has entries" in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 2
+
+
+def test_a_broken_backup_is_explained_and_nothing_half_written(app, client, alice, bob):
+    fill(client)
+    document = json.loads(client.get("/export/account.json").data)
+    document["side_effects"][0]["severity"] = "unbearable"
+    other = app.test_client()
+    sign_in(other, "bob")
+    for body, message in [
+        (
+            json.dumps(document).encode(),
+            "side_effects[0]: Severity must be mild, moderate or severe",
+        ),
+        (b"{not json", "The file is not JSON"),
+        (b'{"format": "something else"}', "This is not a headache diary account backup."),
+    ]:
+        page = other.post(
+            "/import/account",
+            data={"backup": (io.BytesIO(body), "b.json")},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        ).get_data(as_text=True)
+        assert message in page.replace("&#39;", "'")
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id)).where(Reading.user_id == bob)) == 0
