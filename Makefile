@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint format clean chromium
+.PHONY: run test test-postgres lint format clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(VENV)/.installed-run
 ## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
 test: $(VENV)/.installed-test lint chromium
 	$(BIN)/pytest
+
+## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
+test-postgres: $(VENV)/.installed-test chromium
+	scripts/test-postgres
 
 ## Install Debian's Chromium for the browser tests when it is missing (Playwright cannot download one here).
 chromium:

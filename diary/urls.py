@@ -15,5 +15,5 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-# Ids and offsets larger than this cannot be stored by SQLite or PostgreSQL (BIGINT).
-MAX_ID = 2**63 - 1
+# Ids are INTEGER columns: PostgreSQL's hold up to 2**31 - 1, so no URL may name more.
+MAX_ID = 2**31 - 1

@@ -1,10 +1,12 @@
 """Fixtures: an app on a fresh SQLite file, a client, a CLI runner, and signed-in users."""
 
+import os
 import re
 import shutil
 
 import pytest
-from flask_migrate import upgrade
+from flask_migrate import check, upgrade
+from sqlalchemy import text
 
 from diary import create_app
 from diary.extensions import db
@@ -14,12 +16,18 @@ from diary.services.accounts import create_user
 PASSWORD = "correct horse battery"
 
 
+# `make test-postgres` sets this: the app fixture then runs on a real PostgreSQL server.
+POSTGRES_URL = os.environ.get("DIARY_TEST_DATABASE_URL")
+
+
 def build_app(database, **config):
+    """Create a test app on a SQLite file (a Path) or a database URL (a str)."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
     return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": url,
             # Most tests post forms directly; test_security checks CSRF with it switched on.
             "WTF_CSRF_ENABLED": False,
         }
@@ -28,8 +36,8 @@ def build_app(database, **config):
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory):
-    """Build an empty database with the real migrations once; each test gets a copy."""
+def sqlite_template(tmp_path_factory):
+    """Build an empty SQLite database with the real migrations once; tests copy it."""
     path = tmp_path_factory.mktemp("template") / "diary.sqlite3"
     app = build_app(path)
     with app.app_context():
@@ -38,12 +46,34 @@ def migrated_database(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """Migrate the PostgreSQL test database from nothing, once per run."""
+    app = build_app(POSTGRES_URL)
+    with app.app_context():
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
+        db.session.commit()
+        upgrade()
+        check()  # no drift between the models and the migrations on PostgreSQL either
+        db.engine.dispose()
+    return POSTGRES_URL
+
+
 @pytest.fixture
-def app(tmp_path, monkeypatch, migrated_database):
+def app(request, tmp_path, monkeypatch, sqlite_template):
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
-    database = tmp_path / "diary.sqlite3"
-    shutil.copy(migrated_database, database)
-    app = build_app(database)
+    if POSTGRES_URL:
+        url = request.getfixturevalue("postgres_schema")
+        app = build_app(url)
+        with app.app_context():
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+    else:
+        database = tmp_path / "diary.sqlite3"
+        shutil.copy(sqlite_template, database)
+        app = build_app(database)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -99,3 +129,8 @@ def csrf_token(html: str) -> str:
 def user_row(user_id: int) -> User:
     """Return the User row (call inside an app context)."""
     return db.session.get(User, user_id)
+
+
+sqlite_only = pytest.mark.skipif(
+    bool(POSTGRES_URL), reason="checks the SQLite file itself; PostgreSQL has pg_dump"
+)

@@ -71,7 +71,7 @@ def without_stamp(document: dict) -> dict:
 
 
 def test_backup_restores_losslessly_into_a_new_instance(
-    app, client, alice, tmp_path, monkeypatch, migrated_database
+    app, client, alice, tmp_path, monkeypatch, sqlite_template
 ):
     fill(client)
     backup = client.get("/export/account.json")
@@ -88,7 +88,7 @@ def test_backup_restores_losslessly_into_a_new_instance(
     other = tmp_path / "other"
     other.mkdir()
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(other / "instance"))
-    shutil.copy(migrated_database, other / "diary.sqlite3")
+    shutil.copy(sqlite_template, other / "diary.sqlite3")
     new_app = build_app(other / "diary.sqlite3")
     make_user(new_app, "carol")
     carol = new_app.test_client()

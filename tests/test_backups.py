@@ -1,4 +1,4 @@
-"""diary backup / restore, and the daily backups `diary serve` keeps."""
+"""diary backup / restore, and the daily backups `diary serve` keeps (SQLite)."""
 
 import sqlite3
 from datetime import date, timedelta
@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from diary.backup import daily_backup
 from diary.extensions import db
 from diary.models import Reading
-from tests.conftest import make_user
+from tests.conftest import make_user, sqlite_only
+
+pytestmark = sqlite_only
 
 
 def count(path) -> int:

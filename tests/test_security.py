@@ -12,9 +12,9 @@ from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in
 
 
 @pytest.fixture
-def csrf_app(tmp_path, monkeypatch, migrated_database):
+def csrf_app(tmp_path, monkeypatch, sqlite_template):
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
-    shutil.copy(migrated_database, tmp_path / "diary.sqlite3")
+    shutil.copy(sqlite_template, tmp_path / "diary.sqlite3")
     return build_app(tmp_path / "diary.sqlite3", WTF_CSRF_ENABLED=True)
 
 
@@ -156,9 +156,9 @@ def test_login_is_throttled_per_account_across_addresses(app):
     assert other.status_code == 302
 
 
-def test_secure_cookies_and_proxy_headers_when_configured(tmp_path, monkeypatch, migrated_database):
+def test_secure_cookies_and_proxy_headers_when_configured(tmp_path, monkeypatch, sqlite_template):
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
-    shutil.copy(migrated_database, tmp_path / "diary.sqlite3")
+    shutil.copy(sqlite_template, tmp_path / "diary.sqlite3")
     app = build_app(tmp_path / "diary.sqlite3", SECURE_COOKIES=True, PROXY_COUNT=1)
     app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     make_user(app, "alice")

@@ -37,7 +37,7 @@ class QuickDoseForm(FlaskForm):
     name = StringField(validators=[InputRequired(), Length(max=200)])
     dose = StringField(validators=[Length(max=200)])
     med_class = StringField(validators=[InputRequired()])
-    client_key = HiddenField()
+    client_key = HiddenField(validators=[Length(max=40)])
 
 
 @bp.get("/")

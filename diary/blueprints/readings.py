@@ -28,7 +28,7 @@ GLANCE_DAYS = 14
 class QuickLogForm(FlaskForm):
     pain = PainField("Pain now", validators=[InputRequired("Choose a number from 0 to 10.")])
     # One key per rendered form: a double tap or a resent POST stores the reading once.
-    client_key = HiddenField()
+    client_key = HiddenField(validators=[Length(max=40)])
 
 
 class ReadingForm(MomentForm):

@@ -29,7 +29,7 @@ class TickForm(MomentForm):
     other_note = StringField(
         "Describe the other side effect", validators=[Length(max=NOTE_MAX_LENGTH)]
     )
-    client_key = HiddenField()
+    client_key = HiddenField(validators=[Length(max=40)])
 
     def ticked(self) -> list[tuple[str, str]]:
         """Return (effect, severity) for each ticked row."""
