@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres lint format clean chromium
+.PHONY: run test test-postgres bench lint format clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.installed-test lint chromium
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
 test-postgres: $(VENV)/.installed-test chromium
 	scripts/test-postgres
+
+## Generate 10 years of data and time the pages over real HTTP (not a test; see README).
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
 
 ## Install Debian's Chromium for the browser tests when it is missing (Playwright cannot download one here).
 chromium:

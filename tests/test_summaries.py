@@ -1,10 +1,10 @@
 """Daily summaries and the logging streak, computed in the database."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from diary.extensions import db
 from diary.models import User
-from diary.services.readings import add_reading, daily_summaries, logging_streak
+from diary.services.readings import add_reading, glance, logging_streak
 from tests.conftest import make_user
 
 
@@ -19,7 +19,7 @@ def test_daily_mean_max_and_unlogged_days(app):
         log(user, "2024-05-01T08:00", 2)
         log(user, "2024-05-01T23:59", 7)
         log(user, "2024-05-03T00:00", 0)
-        summaries = daily_summaries(user, date(2024, 5, 1), date(2024, 5, 4))
+        summaries = glance(user, date(2024, 5, 4), 4).days
     assert [(s.day.day, s.readings, s.mean, s.max) for s in summaries] == [
         (1, 2, 4.5, 7),
         (2, 0, None, None),
@@ -47,5 +47,32 @@ def test_summaries_ignore_other_users(app):
     with app.app_context():
         alice, bob = db.session.get(User, alice_id), db.session.get(User, bob_id)
         log(bob, "2024-05-01T08:00", 9)
-        assert daily_summaries(alice, date(2024, 5, 1), date(2024, 5, 1))[0].readings == 0
+        assert glance(alice, date(2024, 5, 1), 1).days[0].readings == 0
         assert logging_streak(alice, date(2024, 5, 1)) == 0
+
+
+def test_a_streak_longer_than_a_year_is_counted_to_the_window(app):
+    user_id = make_user(app, "alice")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        first = date(2022, 1, 1)
+        for n in range(800):
+            add_reading(
+                user, datetime.combine(first, datetime.min.time()) + timedelta(days=n, hours=9), 3
+            )
+        last = first + timedelta(days=799)
+        assert logging_streak(user, last) == 366
+        assert logging_streak(user, last - timedelta(days=500)) == 300
+
+
+def test_glance_lists_today_and_counts_a_streak_beyond_its_own_days(app):
+    user_id = make_user(app, "alice")
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        for n in range(30):
+            log(user, (datetime(2024, 5, 1, 9) + timedelta(days=n)).isoformat(), 2)
+        log(user, "2024-05-30T21:00", 6)
+        view = glance(user, date(2024, 5, 30), 14)
+    assert [(r.recorded_at.hour, r.pain) for r in view.today] == [(9, 2), (21, 6)]
+    assert view.streak == 30
+    assert view.days[-1].mean == 4.0

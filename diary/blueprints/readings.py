@@ -59,11 +59,8 @@ def home():
         **side_effects.safety_context(side_effects.recent_alarming(current_user, now)),
         today=today,
         yesterday=today - timedelta(days=1),
-        todays=service.readings_on(current_user, today),
-        glance=service.daily_summaries(
-            current_user, today - timedelta(days=GLANCE_DAYS - 1), today
-        ),
-        streak=service.logging_streak(current_user, today),
+        glance=service.glance(current_user, today, GLANCE_DAYS),
+        streak_window=service.STREAK_WINDOW_DAYS,
         just_saved=owned(Reading, current_user, saved) if saved else None,
     )
 

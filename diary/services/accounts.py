@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from diary.clock import is_timezone, server_timezone
@@ -100,7 +101,9 @@ def open_login_session(user: User, user_agent: str = "") -> LoginSession:
 def load_login_session(token: str) -> User | None:
     """Return the user of a live login session token, or None."""
     login = db.session.scalar(
-        select(LoginSession).where(LoginSession.token_hash == _hash_token(token))
+        select(LoginSession)
+        .where(LoginSession.token_hash == _hash_token(token))
+        .options(joinedload(LoginSession.user))
     )
     if login is None:
         return None

@@ -1,16 +1,18 @@
 """Add, change and summarise pain readings."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from diary.clock import start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import Reading, User
 from diary.services.scoping import find_by_client_key
+
+# A year and a day: the longest logging streak the home page counts out.
+STREAK_WINDOW_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -65,63 +67,69 @@ def delete_reading(reading: Reading) -> None:
     db.session.flush()
 
 
-def readings_on(user: User, day: date) -> Sequence[Reading]:
-    """Return the user's readings of one local day, in time order."""
-    start = start_of(day)
-    return db.session.scalars(
+@dataclass(frozen=True)
+class Glance:
+    """What the home page shows: today's readings, the days at a glance, the streak."""
+
+    today: list[Reading]
+    days: list[DaySummary]
+    streak: int
+
+
+def glance(user: User, today: date, days: int) -> Glance:
+    """Read the last `days` days once and derive today's list, the summaries and the streak."""
+    first = today - timedelta(days=days - 1)
+    rows = db.session.scalars(
         select(Reading)
         .where(
             Reading.user_id == user.id,
-            Reading.recorded_at >= start,
-            Reading.recorded_at < start + timedelta(days=1),
+            Reading.recorded_at >= start_of(first),
+            Reading.recorded_at < start_of(today + timedelta(days=1)),
         )
         .order_by(Reading.recorded_at, Reading.id)
     ).all()
+    by_day: dict[date, list[int]] = {}
+    for reading in rows:
+        by_day.setdefault(reading.recorded_at.date(), []).append(reading.pain)
+    summaries = [
+        DaySummary(d, len(p), sum(p) / len(p), max(p))
+        if (p := by_day.get(d))
+        else DaySummary(d, 0, None, None)
+        for d in (first + timedelta(days=n) for n in range(days))
+    ]
+    streak = _streak(set(by_day), today)
+    if streak >= days - 1:
+        # Every day in view is logged: look further back.
+        streak = logging_streak(user, today)
+    return Glance([r for r in rows if r.recorded_at.date() == today], summaries, streak)
 
 
-def daily_summaries(user: User, first: date, last: date) -> list[DaySummary]:
-    """Return one summary per calendar day from first to last; unlogged days have no values."""
-    day = day_of(Reading.recorded_at)
-    rows = db.session.execute(
-        select(day, func.count(), func.avg(Reading.pain), func.max(Reading.pain))
-        .where(
-            Reading.user_id == user.id,
-            Reading.recorded_at >= start_of(first),
-            Reading.recorded_at < start_of(last + timedelta(days=1)),
-        )
-        .group_by(day)
-    ).all()
-    by_day = {row[0]: row for row in rows}
-    summaries = []
-    for offset in range((last - first).days + 1):
-        current = first + timedelta(days=offset)
-        row = by_day.get(current)
-        if row is None:
-            summaries.append(DaySummary(current, 0, None, None))
-        else:
-            summaries.append(DaySummary(current, row[1], float(row[2]), row[3]))
-    return summaries
+def _streak(logged: set[date], today: date) -> int:
+    """Count the logged days back from today, or from yesterday if today is not logged yet."""
+    current = today if today in logged else today - timedelta(days=1)
+    streak = 0
+    while current - timedelta(days=streak) in logged:
+        streak += 1
+    return streak
 
 
 def logging_streak(user: User, today: date) -> int:
-    """Count the consecutive logged days ending today, or yesterday if today is not logged yet."""
+    """Count the consecutive logged days ending today, or yesterday if today is not logged yet.
+
+    Looks back at most STREAK_WINDOW_DAYS, so that the work per request does not
+    grow with years of history; the home page shows a full window as "over a year".
+    """
+    first = today - timedelta(days=STREAK_WINDOW_DAYS - 1)
     day = day_of(Reading.recorded_at)
-    days = db.session.scalars(
-        select(day)
-        .where(
-            Reading.user_id == user.id,
-            Reading.recorded_at < start_of(today + timedelta(days=1)),
+    logged = set(
+        db.session.scalars(
+            select(day)
+            .where(
+                Reading.user_id == user.id,
+                Reading.recorded_at >= start_of(first),
+                Reading.recorded_at < start_of(today + timedelta(days=1)),
+            )
+            .distinct()
         )
-        .group_by(day)
-        .order_by(day.desc())
     )
-    expected = today
-    streak = 0
-    for logged in days:
-        if streak == 0 and logged == today - timedelta(days=1):
-            expected = logged
-        if logged != expected:
-            break
-        streak += 1
-        expected -= timedelta(days=1)
-    return streak
+    return _streak(logged, today)

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from diary.extensions import db
 from diary.models import Reminder, User
@@ -19,6 +20,8 @@ def active_reminders(user: User) -> Sequence[Reminder]:
     return db.session.scalars(
         select(Reminder)
         .where(Reminder.user_id == user.id, Reminder.dismissed_at.is_(None))
+        # Follow-ups show their treatment's end date: load them all in one query.
+        .options(joinedload(Reminder.treatment))
         .order_by(Reminder.due_on, Reminder.id)
     ).all()
 
