@@ -5,7 +5,17 @@ import json
 import zipfile
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -18,6 +28,7 @@ from diary.transfer import (
     export_file,
     export_files,
     export_names,
+    fhir,
     import_files,
 )
 from diary.transfer.account_json import AccountRestoreError, export_account, import_account
@@ -61,16 +72,20 @@ def download(name: str):
         return _attachment(buffer.getvalue(), f"diary-{stamp}.zip", "application/zip")
     if name not in export_names():
         abort(404)
+    if name == fhir.FILENAME:
+        stream = stream_with_context(
+            chunk.encode("utf-8") for chunk in fhir.fhir_chunks(current_user)
+        )
+        return _attachment(stream, name, "application/fhir+json")
     first = request.args.get("from", type=date.fromisoformat)
     last = request.args.get("to", type=date.fromisoformat)
     if first and last and first > last:
         first, last = last, first
     body = export_file(current_user, name, first, last).encode("utf-8")
-    mimetype = "application/fhir+json" if name.endswith(".json") else "text/csv; charset=utf-8"
-    return _attachment(body, name, mimetype)
+    return _attachment(body, name, "text/csv; charset=utf-8")
 
 
-def _attachment(data: bytes, filename: str, mimetype: str) -> Response:
+def _attachment(data, filename: str, mimetype: str) -> Response:
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

@@ -1,6 +1,5 @@
 """Import and export diary CSV files, all or nothing."""
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -143,7 +142,7 @@ def export_file(user: User, name: str, first: date | None = None, last: date | N
         span_first, span_last = daily_csv.diary_span(user)
         return daily_csv.daily_csv(user, first or span_first, last or span_last)
     if name == fhir.FILENAME:
-        return json.dumps(fhir.fhir_bundle(user), indent=2, ensure_ascii=False) + "\n"
+        return "".join(fhir.fhir_chunks(user))
     raise KeyError(name)
 
 

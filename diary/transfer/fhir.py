@@ -1,6 +1,8 @@
 """A FHIR R4 Bundle with one Observation per pain reading."""
 
+import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -28,20 +30,30 @@ def _urn(*parts: object) -> str:
     return f"urn:uuid:{uuid.uuid5(NAMESPACE, ':'.join(map(str, parts)))}"
 
 
-def fhir_bundle(user: User) -> dict:
-    """Return a collection Bundle: the patient, then every reading as an Observation."""
+def fhir_chunks(user: User) -> Iterator[str]:
+    """Yield a collection Bundle as JSON text, piece by piece: the patient, then one
+    Observation per reading. Streaming keeps memory flat with years of readings."""
     zone = ZoneInfo(user.timezone)
     patient_url = _urn("patient", user.id)
-    entries = [
-        {
-            "fullUrl": patient_url,
-            "resource": {"resourceType": "Patient", "name": [{"text": user.username}]},
-        }
-    ]
+    head = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    patient = {
+        "fullUrl": patient_url,
+        "resource": {"resourceType": "Patient", "name": [{"text": user.username}]},
+    }
+    yield (
+        json.dumps(head, ensure_ascii=False)[:-1]
+        + ', "entry": [\n'
+        + json.dumps(patient, ensure_ascii=False)
+    )
     readings = db.session.execute(
         select(Reading.id, Reading.recorded_at, Reading.pain, Reading.note)
         .where(Reading.user_id == user.id)
         .order_by(Reading.recorded_at, Reading.id)
+        .execution_options(yield_per=1000)
     )
     for reading_id, recorded_at, pain, note in readings:
         observation = {
@@ -55,10 +67,6 @@ def fhir_bundle(user: User) -> dict:
         }
         if note:
             observation["note"] = [{"text": note}]
-        entries.append({"fullUrl": _urn("reading", user.id, reading_id), "resource": observation})
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-        "entry": entries,
-    }
+        entry = {"fullUrl": _urn("reading", user.id, reading_id), "resource": observation}
+        yield ",\n" + json.dumps(entry, ensure_ascii=False)
+    yield "\n]}\n"
