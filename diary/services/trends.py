@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from statistics import fmean
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from diary import reference
 from diary.clock import start_of
@@ -52,6 +53,8 @@ def treatments_until(user: User, as_of: date, ids: list[int] | None = None) -> l
     query = (
         select(Treatment)
         .where(Treatment.user_id == user.id, Treatment.started_on <= as_of)
+        # The charts mark each follow-up date: load them with the treatments.
+        .options(joinedload(Treatment.follow_up))
         .order_by(Treatment.started_on, Treatment.id)
     )
     if ids is not None:

@@ -1,0 +1,93 @@
+"""The number of queries per request does not grow with the amount of history."""
+
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import event, select
+
+from diary.clock import local_today
+from diary.extensions import db
+from diary.models import Treatment
+from diary.services.medications import add_dose
+from diary.services.readings import add_reading
+from diary.services.side_effects import add_report
+from diary.services.tokens import create_token
+from diary.services.treatments import add_treatment
+from tests.conftest import sign_in, user_row
+
+PAGES = [
+    "/",
+    "/readings",
+    "/trends?range=365",
+    "/trends?range=all",
+    "/report",
+    "/treatments/{treatment}/outcome",
+    "/side-effects/",
+    "/medications/",
+    "/reminders",
+    "/export/readings.csv",
+    "/export/daily.csv",
+    "/export/pain-observations.fhir.json",
+    "/api/v1/readings",
+    "/api/v1/reminders",
+]
+
+
+@contextmanager
+def counting(app):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def fill(app, user_id: int, days: int, treatments: int) -> tuple[int, str]:
+    """Give a user `days` of history; return their first treatment's id and an API token."""
+    with app.app_context():
+        user = user_row(user_id)
+        today = local_today(user.timezone)
+        for n in range(treatments):
+            start = today - timedelta(days=days - 30 - n * 20)
+            add_treatment(user, "ketamine_iv_inpatient", start, start + timedelta(days=3))
+        for n in range(1, days + 1):
+            day = datetime.combine(today - timedelta(days=n), datetime.min.time())
+            for hour in (8, 20):
+                add_reading(user, day.replace(hour=hour), 5)
+            add_dose(user, day.replace(hour=9), "ibuprofen", "", "simple_analgesic")
+            add_report(user, day.replace(hour=21), "nausea", "mild")
+        _, token = create_token(user, "count")
+        db.session.commit()
+        first = db.session.scalar(
+            select(Treatment.id).where(Treatment.user_id == user_id).order_by(Treatment.id)
+        )
+    return first, token
+
+
+def counts(app, client, treatment: int, token: str) -> dict[str, int]:
+    result = {}
+    for page in PAGES:
+        path = page.format(treatment=treatment)
+        headers = {"Authorization": f"Bearer {token}"} if page.startswith("/api/") else {}
+        with counting(app) as statements:
+            response = client.get(path, headers=headers)
+            response.get_data()
+        assert response.status_code == 200, path
+        result[page] = len(statements)
+    return result
+
+
+def test_queries_per_page_do_not_grow_with_history(app, client, alice, bob):
+    half = counts(app, client, *fill(app, alice, days=200, treatments=4))
+    other = app.test_client()
+    sign_in(other, "bob")
+    double = counts(app, other, *fill(app, bob, days=400, treatments=10))
+    assert double == half
+    assert max(half.values()) <= 12, half
