@@ -144,15 +144,14 @@ def main() -> None:
     floor = rows[0][1]
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(
-        f"\n{args.users} user(s), {args.years} years each, {database}, {args.requests} requests a page\n"
+        f"\n{args.users} user(s), {args.years} years each, {database},"
+        f" {args.requests} requests a page\n"
     )
     print("| page | median (ms) | p95 (ms) | median ÷ /healthz |")
     print("| --- | ---: | ---: | ---: |")
     for label, median, p95 in rows:
         print(f"| {label} | {median:.1f} | {p95:.1f} | {median / floor:.1f}× |")
-    print(
-        f"\nImport of the exported CSV files, all four into an empty account: {import_seconds:.2f} s"
-    )
+    print(f"\nImport of the four exported CSV files into an empty account: {import_seconds:.2f} s")
     print(f"Server peak RSS after 8 concurrent clients: {rss:.0f} MB")
 
 
