@@ -10,6 +10,11 @@ def register_template_helpers(app: Flask) -> None:
     def reference_data():
         return {"pain_words": reference.pain_scale()}
 
+    @app.template_filter("set_only")
+    def set_only(attributes: dict) -> dict:
+        """Drop attributes that are None or empty, which WTForms would render as text."""
+        return {key: value for key, value in attributes.items() if value not in (None, "")}
+
     @app.template_filter("one_decimal")
     def one_decimal(value: float | None) -> str:
         return "" if value is None else f"{value:.1f}"

@@ -178,6 +178,15 @@ def _account_page(form=None, password_form=None, new_token=None):
     )
 
 
+@bp.post("/account/low-light")
+@login_required
+def toggle_low_light():
+    """Switch the dim attack mode on or off in one tap, and stay on the same page."""
+    current_user.low_light = not current_user.low_light
+    db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("readings.home"))
+
+
 @bp.post("/account/tokens")
 @login_required
 def create_token():

@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     # SHA-256 of the secret in the calendar feed URL; None when no feed is published.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The dim, low-light "attack" mode, remembered across devices.
+    low_light: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(

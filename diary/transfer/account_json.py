@@ -87,7 +87,12 @@ def export_account(user: User) -> dict:
         "format": FORMAT,
         "version": VERSION,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "profile": {"timezone": user.timezone, "weight_kg": user.weight_kg, "email": user.email},
+        "profile": {
+            "timezone": user.timezone,
+            "weight_kg": user.weight_kg,
+            "email": user.email,
+            "low_light": user.low_light,
+        },
         "readings": [_row(r, "readings") for r in rows(Reading, Reading.recorded_at)],
         "side_effects": [
             _row(r, "side_effects") for r in rows(SideEffectReport, SideEffectReport.recorded_at)
@@ -176,6 +181,7 @@ def import_account(user: User, data: Any) -> dict[str, int]:
         )
     except AccountError as exc:
         raise AccountRestoreError(f"profile: {exc}") from None
+    user.low_light = profile.get("low_light") is True
     counts = {}
     for table, model in (
         ("readings", Reading),

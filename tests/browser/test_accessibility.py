@@ -1,0 +1,105 @@
+"""axe-core on every page, in light, dark and low-light modes: zero WCAG 2.1 AA violations."""
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import MedicationDose, SideEffectReport, Treatment
+from diary.services.accounts import find_user
+from diary.services.medications import add_dose
+from tests.browser.conftest import sign_in
+from tests.browser.test_charts import seed_months
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PAGES = [
+    "/",
+    "/?saved={reading}",
+    "/readings",
+    "/readings/new",
+    "/readings/{reading}/edit",
+    "/treatments/",
+    "/treatments/new",
+    "/treatments/{treatment}",
+    "/treatments/{treatment}/edit",
+    "/treatments/{treatment}/outcome",
+    "/side-effects/",
+    "/side-effects/new",
+    "/side-effects/{report}/edit",
+    "/medications/",
+    "/medications/new",
+    "/medications/{dose}/edit",
+    "/reminders",
+    "/trends",
+    "/report",
+    "/export",
+    "/account",
+    "/household/",
+    "/no-such-page",
+]
+
+
+def axe_violations(page) -> list[str]:
+    # Evaluated over the DevTools protocol, which the page's CSP does not govern.
+    page.evaluate(AXE)
+    return page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(' | '))",
+        WCAG_AA,
+    )
+
+
+@pytest.fixture(scope="module")
+def diary_user(live_server):
+    name = live_server.make_user(is_admin=True)
+    seed_months(live_server, name)
+    with live_server.app.app_context():
+        user = find_user(name)
+        add_dose(user, datetime(2024, 1, 1, 8), "sumatriptan", "50 mg", "triptan")
+        db.session.commit()
+        ids = {
+            "reading": user.id
+            and db.session.scalar(
+                select(db.func.min(db.text("id")))
+                .select_from(db.text("reading"))
+                .where(db.text(f"user_id = {user.id}"))
+            ),
+            "treatment": db.session.scalar(
+                select(Treatment.id).where(Treatment.user_id == user.id)
+            ),
+            "report": db.session.scalar(
+                select(SideEffectReport.id).where(SideEffectReport.user_id == user.id)
+            ),
+            "dose": db.session.scalar(
+                select(MedicationDose.id).where(MedicationDose.user_id == user.id)
+            ),
+        }
+    return name, ids
+
+
+@pytest.mark.parametrize("mode", ["light", "dark", "low-light"])
+def test_every_page_has_no_wcag_aa_violations(browser, live_server, diary_user, mode):
+    name, ids = diary_user
+    context = browser.new_context(
+        color_scheme="dark" if mode == "dark" else "light", viewport={"width": 390, "height": 844}
+    )
+    page = context.new_page()
+    sign_in(page, live_server, name)
+    if mode == "low-light":
+        page.get_by_role("button", name="Low light").click()
+    try:
+        problems = {}
+        for path in PAGES:
+            page.goto(live_server.url + path.format(**ids))
+            found = axe_violations(page)
+            if found:
+                problems[path] = found
+        assert problems == {}
+    finally:
+        if mode == "low-light":
+            page.goto(live_server.url + "/")
+            page.get_by_role("button", name="Normal light").click()
+        context.close()
