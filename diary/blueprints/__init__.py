@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         household,
         medications,
+        offline,
         readings,
         reminders,
         side_effects,
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         trends,
         transfer,
+        offline,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)

@@ -31,7 +31,7 @@ def require_first_account():
         return None
     if request.blueprint == "api":
         return None
-    if request.endpoint not in {"auth.setup", "static", "health.healthz"}:
+    if request.endpoint not in {"auth.setup", "static", "health.healthz", "offline.service_worker"}:
         return redirect(url_for("auth.setup"))
     return None
 

@@ -1,0 +1,77 @@
+"""Offline: log pain and a side effect with the network off; they sync exactly once."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import Reading, SideEffectReport
+from diary.services.accounts import find_user
+from tests.browser.conftest import screenshot, sign_in, wait_until
+
+
+def entries(server, name):
+    with server.app.app_context():
+        user = find_user(name)
+        readings = db.session.execute(
+            select(Reading.pain, Reading.recorded_at).where(Reading.user_id == user.id)
+        ).all()
+        effects = db.session.execute(
+            select(SideEffectReport.effect, SideEffectReport.severity).where(
+                SideEffectReport.user_id == user.id
+            )
+        ).all()
+        db.session.rollback()
+    return [tuple(r) for r in readings], [tuple(e) for e in effects]
+
+
+def test_offline_logging_waits_then_syncs_exactly_once_with_the_original_time(
+    page, context, live_server, console
+):
+    name = live_server.make_user(timezone="America/New_York")
+    sign_in(page, live_server, name)
+    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    context.set_offline(True)
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("heading", name="You are offline").is_visible()
+    tapped = datetime.now(ZoneInfo("America/New_York")).replace(
+        tzinfo=None, second=0, microsecond=0
+    )
+    page.get_by_role("button", name="Log pain 7, severe, now").click()
+    page.get_by_label("Side effect", exact=True).select_option("nausea")
+    page.get_by_role("button", name="moderate", exact=True).click()
+    status = page.locator("[data-sync-status]")
+    wait_until(page, "document.querySelector('[data-sync-status]').textContent.includes('Nausea')")
+    assert "Pain 7 at" in status.inner_text() and "waiting to sync" in status.inner_text()
+    screenshot(page, "offline-phone")
+    assert entries(live_server, name) == ([], [])
+
+    context.set_offline(False)
+    wait_until(
+        page, "document.querySelector('[data-sync-status]').textContent.includes('Synced 2')"
+    )
+    readings, effects = entries(live_server, name)
+    assert effects == [("nausea", "moderate")]
+    assert len(readings) == 1 and readings[0][0] == 7
+    assert abs(readings[0][1] - tapped) <= timedelta(minutes=1)
+    # Coming back online again sends nothing more.
+    page.reload()
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_timeout(500)
+    assert len(entries(live_server, name)[0]) == 1
+
+
+def test_home_quick_log_queues_when_the_network_drops(page, context, live_server, console):
+    name = live_server.make_user()
+    sign_in(page, live_server, name)
+    context.set_offline(True)
+    page.get_by_role("button", name="Log pain 4, moderate, now").click()
+    wait_until(
+        page, "document.querySelector('[data-sync-status]').textContent.includes('waiting to sync')"
+    )
+    context.set_offline(False)
+    wait_until(
+        page, "document.querySelector('[data-sync-status]').textContent.includes('Synced 1')"
+    )
+    assert [pain for pain, _ in entries(live_server, name)[0]] == [4]
