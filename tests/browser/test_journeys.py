@@ -1,0 +1,114 @@
+"""A new person's whole journey in Chromium, asserting what they see at each step."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+
+from diary.clock import local_today
+from tests.browser.conftest import Console, screenshot, wait_until
+from tests.server import DiaryServer
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A diary with no account yet, as after `make run` on a new machine."""
+    server = DiaryServer(tmp_path / "instance", DIARY_LOGIN_RATE_LIMIT="1000 per minute").start()
+    yield server
+    server.stop()
+
+
+def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
+    console = Console(page)
+    base = fresh_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    # First run: the only way in is to create the first account.
+    page.goto(base + "/")
+    assert page.get_by_role("heading", name="Welcome to your headache diary").is_visible()
+    page.get_by_label("Username").fill("sam")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    assert page.get_by_text("Your diary is ready").is_visible()
+
+    # Quick log: one tap saves, one tap undoes.
+    page.get_by_role("button", name="Log pain 6, moderate, now").click()
+    assert page.get_by_text("Saved: pain 6 at").is_visible()
+    screenshot(page, "journey-saved-phone")
+    page.get_by_role("button", name="Undo").click()
+    assert page.get_by_text("Removed the reading of pain 6").is_visible()
+    assert page.get_by_text("Nothing logged today yet.").is_visible()
+    page.get_by_role("button", name="Log pain 3, mild, now").click()
+
+    # Back-fill yesterday.
+    page.get_by_role("link", name="Log for yesterday").click()
+    page.get_by_label("5, moderate").check()
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_text("Saved pain 5 for").is_visible()
+
+    # A treatment that ended two weeks ago, with its dose log.
+    today = local_today("UTC")
+    ended = today - timedelta(days=14)
+    page.get_by_role("link", name="Treatments").click()
+    page.get_by_role("link", name="Add a treatment").click()
+    page.get_by_label("Kind of treatment").select_option("ketamine_iv_inpatient")
+    page.get_by_label("Started on").fill((ended - timedelta(days=4)).isoformat())
+    page.get_by_label("Ended on (empty while it runs)").fill(ended.isoformat())
+    page.get_by_label("Where (optional)").fill("Jefferson")
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_role(
+        "heading", name="Ketamine IV infusion (inpatient admission)"
+    ).is_visible()
+    page.get_by_label("Rate").fill("1.2")
+    page.get_by_role("button", name="Add rate change").click()
+    assert page.get_by_text("above the documented maximum of 1.0 mg/kg/h").is_visible()
+    assert page.get_by_text("this diary only records it").is_visible()
+
+    # Side effects after an infusion day.
+    page.get_by_role("link", name="Side effects").click()
+    page.get_by_role("link", name="Log side effects").click()
+    page.locator("input[name=severity-nausea][value=moderate]").check()
+    page.locator("input[name=severity-dizziness][value=mild]").check()
+    page.get_by_role("button", name="Save side effects").click()
+    assert page.get_by_text("Saved 2 side effects.").is_visible()
+    assert page.get_by_role("cell", name="Nausea", exact=True).is_visible()
+
+    # The follow-up reminder is due today, first on the home page.
+    page.get_by_role("link", name="Headache diary").click()
+    needs = page.get_by_role("region", name="Needs doing")
+    assert "Follow up with your headache specialist" in needs.inner_text()
+    assert "due" in needs.inner_text()
+
+    # Charts.
+    page.get_by_role("link", name="Trends").click()
+    wait_until(page, "!!window.Chart && !!Chart.getChart(document.getElementById('pain-chart'))")
+    screenshot(page, "journey-trends-phone")
+
+    # The report prints to one or two pages.
+    page.goto(base + "/report")
+    wait_until(page, "!!window.Chart && !!Chart.getChart(document.getElementById('pain-chart'))")
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
+    assert 1 <= len(pdf.pages) <= 2
+    assert "Headache diary report" in pdf.pages[0].extract_text()
+
+    # Export readings.csv and import it again: nothing is duplicated.
+    page.get_by_role("link", name="Export").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="readings.csv").click()
+    saved = tmp_path / "readings.csv"
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"recorded_at,pain,note\r\n")
+    page.get_by_label("CSV file", exact=True).set_input_files(str(saved))
+    page.get_by_role("button", name="Import").click()
+    assert page.get_by_text("Imported 0 new entries; 2 were already in your diary.").is_visible()
+
+    # Sign out.
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_text("You are signed out.").is_visible()
+    page.goto(base + "/")
+    assert page.get_by_role("heading", name="Sign in").is_visible()
+    assert console.problems == []

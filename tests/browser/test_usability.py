@@ -1,0 +1,131 @@
+"""Usable during an attack: big targets, keyboard, 200% text, a light first page, screenshots."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.test_charts import seed_months
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+KEY_PAGES = {
+    "home": "/",
+    "log-pain": "/readings/new",
+    "treatments": "/treatments/",
+    "side-effects": "/side-effects/new",
+    "medicines": "/medications/",
+    "reminders": "/reminders",
+    "trends": "/trends",
+    "report": "/report",
+    "export": "/export",
+    "settings": "/account",
+}
+# Controls a finger has to hit; inline links inside sentences are exempt (WCAG 2.5.5).
+TARGETS = ", ".join(
+    [
+        "button:visible",
+        "select:visible",
+        "input:visible:not([type=checkbox]):not([type=radio])",
+        "nav a:visible",
+        ".actions a:visible",
+        "td a:visible",
+        ".pain-choice:visible",
+        ".chip:visible",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def person(live_server):
+    name = live_server.make_user(is_admin=True)
+    seed_months(live_server, name)
+    return name
+
+
+def test_screenshots_of_the_key_pages_at_phone_and_desktop_width(browser, live_server, person):
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = browser.new_context(viewport=viewport)
+        page = context.new_page()
+        sign_in(page, live_server, person)
+        for name, path in KEY_PAGES.items():
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            screenshot(page, f"{name}-{label}")
+        context.close()
+
+
+def test_touch_targets_are_at_least_44_px(browser, live_server, person):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, person)
+    small = []
+    for path in [
+        "/",
+        "/readings/new",
+        "/side-effects/new",
+        "/treatments/1",
+        "/medications/",
+        "/reminders",
+        "/account",
+    ]:
+        page.goto(live_server.url + path)
+        for element in page.locator(TARGETS).all():
+            box = element.bounding_box()
+            if box and (box["width"] < 44 or box["height"] < 44):
+                small.append(
+                    (
+                        path,
+                        element.evaluate("e => e.outerHTML.slice(0, 80)"),
+                        round(box["width"]),
+                        round(box["height"]),
+                    )
+                )
+    context.close()
+    assert small == []
+
+
+def test_quick_log_by_keyboard_alone_with_a_visible_focus(page, live_server, console):
+    name = live_server.make_user()
+    sign_in(page, live_server, name)
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        label = page.evaluate("document.activeElement.getAttribute('aria-label') || ''")
+        if label.startswith("Log pain 2,"):
+            break
+    assert label == "Log pain 2, mild, now"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Saved: pain 2 at")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", list(KEY_PAGES.values()))
+def test_text_at_200_percent_loses_nothing_sideways(browser, live_server, person, path):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, person)
+    page.goto(live_server.url + path)
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    context.close()
+    assert overflow <= 0
+
+
+def test_the_quick_log_page_is_light_on_first_visit(browser, live_server, person):
+    # A cold first visit: a new browser context has an empty cache.
+    cold = browser.new_context(viewport=PHONE)
+    first = cold.new_page()
+    sign_in(first, live_server, person)
+    first.goto(live_server.url + "/")
+    first.wait_for_load_state("networkidle")
+    resources = first.evaluate(
+        "performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+        ".map(e => [e.name, e.transferSize || e.encodedBodySize])"
+    )
+    total = sum(size for _, size in resources)
+    cold.close()
+    assert not [name for name, _ in resources if "chart" in name]
+    assert total < 100 * 1024, resources
+    print(f"home page, first visit: {total / 1024:.1f} KB in {len(resources)} requests")
