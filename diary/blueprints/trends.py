@@ -43,7 +43,6 @@ def index():
     first = _first_day(today, days)
     treatments = trends.treatments_until(current_user, today)
     in_range = [t for t in treatments if (t.ended_on or today) >= first]
-    figures = trends.treatment_figures(current_user, today, in_range)
     return render_template(
         "trends/index.html",
         ranges=RANGES,
@@ -51,21 +50,8 @@ def index():
         first=first,
         today=today,
         chart=_chart_page_data(first, today, in_range)
-        | {
-            "side_effects": [
-                {
-                    "label": reference.treatment_kinds()[f["kind"]].label + " " + f["started_on"],
-                    "counts": f["side_effects"],
-                }
-                for f in figures
-            ]
-        },
-        effects=reference.side_effects(),
+        | {"side_effects": trends.side_effects_by_treatment(current_user, in_range, today)},
     )
-
-
-def figures_for(treatment: Treatment, today: date) -> dict:
-    return trends.treatment_figures(current_user, today, [treatment])[0]
 
 
 @bp.get("/treatments/<int:treatment_id>/outcome")
@@ -73,7 +59,7 @@ def figures_for(treatment: Treatment, today: date) -> dict:
 def outcome(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     today = local_today(current_user.timezone)
-    figures = figures_for(treatment, today)
+    figures = trends.treatment_figures(current_user, today, [treatment])[0]
     first = treatment.started_on - timedelta(days=BASELINE_DAYS)
     last = min(today, (treatment.ended_on or today) + timedelta(days=WINDOWS[-1][2]))
     return render_template(

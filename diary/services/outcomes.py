@@ -119,10 +119,6 @@ def treatment_outcome(
         windows.append({"name": name, **figures, "change": change})
     duration, ongoing = effect_duration(daily, ended_on, base) if ended_on else (None, False)
     limit = base - RESPONSE_DROP if base is not None else None
-    effects_until = (
-        min(ended_on + timedelta(days=SIDE_EFFECT_DAYS_AFTER), as_of) if ended_on else as_of
-    )
-    counted = Counter(code for day, code in side_effect_days if started_on <= day <= effects_until)
     return {
         "baseline": baseline,
         "discharge_pain": discharge,
@@ -131,5 +127,14 @@ def treatment_outcome(
         "sustained_one_month": _at_most(windows[1]["pain_mean"], limit),
         "effect_duration_days": duration,
         "effect_ongoing": ongoing,
-        "side_effects": dict(sorted(counted.items())),
+        "side_effects": side_effect_counts(side_effect_days, started_on, ended_on, as_of),
     }
+
+
+def side_effect_counts(
+    side_effect_days: list[tuple[date, str]], started_on: date, ended_on: date | None, as_of: date
+) -> dict[str, int]:
+    """Count reports per effect code from started_on through ended_on + 14 (or as_of while open)."""
+    until = min(ended_on + timedelta(days=SIDE_EFFECT_DAYS_AFTER), as_of) if ended_on else as_of
+    counted = Counter(code for day, code in side_effect_days if started_on <= day <= until)
+    return dict(sorted(counted.items()))

@@ -13,7 +13,7 @@ from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import Reminder, SideEffectReport, Treatment, User
 from diary.models.reading import Reading
-from diary.services.outcomes import BASELINE_DAYS, Day, treatment_outcome
+from diary.services.outcomes import BASELINE_DAYS, Day, side_effect_counts, treatment_outcome
 
 ROLLING_DAYS = 7
 
@@ -136,3 +136,18 @@ def chart_treatments(treatments: list[Treatment]) -> list[dict]:
             }
         )
     return out
+
+
+def side_effects_by_treatment(user: User, treatments: list[Treatment], as_of: date) -> list[dict]:
+    """Return, per treatment, its label and the side effects counted for it (for a chart)."""
+    if not treatments:
+        return []
+    effects = side_effect_days(user, min(t.started_on for t in treatments), as_of)
+    kinds = reference.treatment_kinds()
+    return [
+        {
+            "label": f"{kinds[t.kind].label} {t.started_on.isoformat()}",
+            "counts": side_effect_counts(effects, t.started_on, t.ended_on, as_of),
+        }
+        for t in treatments
+    ]
