@@ -162,3 +162,10 @@ def test_low_light_mode_is_one_tap_and_remembered_on_every_device(app, client, a
     assert 'aria-pressed="true"' in page
     client.post("/account/low-light", data={"next": "https://elsewhere.example/"})
     assert 'class="low-light"' not in phone.get("/").get_data(as_text=True)
+
+
+def test_settings_page_has_a_plain_title_and_each_section_once(client, alice):
+    page = client.get("/account").get_data(as_text=True)
+    assert "<title>Settings · Headache diary</title>" in page
+    for heading in ("Your details", "Change password", "Whole-account backup", "API tokens"):
+        assert page.count(f">{heading}</h2>") == 1, heading

@@ -41,49 +41,37 @@ def diary_span(user: User) -> tuple[date, date]:
     return (min(days) if days else today), today
 
 
-def _by_day(rows) -> dict[date, list]:
+def _by_day(user: User, moment, columns: tuple, first: date, last: date) -> dict[date, list]:
+    """Return the user's rows of columns between first and last, grouped by the day of moment."""
+    model = moment.class_
+    rows = db.session.execute(
+        select(moment, *columns)
+        .where(
+            model.user_id == user.id,
+            moment >= start_of(first),
+            moment < start_of(last + timedelta(days=1)),
+        )
+        .order_by(moment, model.id)
+    )
     grouped = defaultdict(list)
-    for moment, *rest in rows:
-        grouped[moment.date()].append(rest)
+    for when, *rest in rows:
+        grouped[when.date()].append(rest)
     return grouped
 
 
 def daily_csv(user: User, first: date, last: date) -> str:
     """Return daily.csv for first..last; unlogged days leave the pain cells empty."""
-    end = start_of(last + timedelta(days=1))
     stats = daily_stats(user, first, last)
-    readings = _by_day(
-        db.session.execute(
-            select(Reading.recorded_at, Reading.note)
-            .where(
-                Reading.user_id == user.id,
-                Reading.recorded_at >= start_of(first),
-                Reading.recorded_at < end,
-            )
-            .order_by(Reading.recorded_at, Reading.id)
-        )
-    )
+    readings = _by_day(user, Reading.recorded_at, (Reading.note,), first, last)
     effects = _by_day(
-        db.session.execute(
-            select(SideEffectReport.recorded_at, SideEffectReport.effect, SideEffectReport.severity)
-            .where(
-                SideEffectReport.user_id == user.id,
-                SideEffectReport.recorded_at >= start_of(first),
-                SideEffectReport.recorded_at < end,
-            )
-            .order_by(SideEffectReport.recorded_at, SideEffectReport.id)
-        )
+        user,
+        SideEffectReport.recorded_at,
+        (SideEffectReport.effect, SideEffectReport.severity),
+        first,
+        last,
     )
     doses = _by_day(
-        db.session.execute(
-            select(MedicationDose.taken_at, MedicationDose.name, MedicationDose.dose)
-            .where(
-                MedicationDose.user_id == user.id,
-                MedicationDose.taken_at >= start_of(first),
-                MedicationDose.taken_at < end,
-            )
-            .order_by(MedicationDose.taken_at, MedicationDose.id)
-        )
+        user, MedicationDose.taken_at, (MedicationDose.name, MedicationDose.dose), first, last
     )
     treatments = db.session.scalars(
         select(Treatment).where(Treatment.user_id == user.id, Treatment.started_on <= last)
