@@ -129,3 +129,52 @@ def test_the_quick_log_page_is_light_on_first_visit(browser, live_server, person
     assert not [name for name, _ in resources if "chart" in name]
     assert total < 100 * 1024, resources
     print(f"home page, first visit: {total / 1024:.1f} KB in {len(resources)} requests")
+
+
+def focus_and_type(page, label: str, text: str) -> None:
+    """Tab to the control with this accessible name, then type into it."""
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate(
+            "(l) => document.activeElement.labels && [...document.activeElement.labels]"
+            ".some(x => x.textContent.trim().startsWith(l))",
+            label,
+        ):
+            page.keyboard.type(text)
+            return
+    raise AssertionError(f"Tab never reached {label}")
+
+
+def test_the_full_forms_work_by_keyboard_alone(page, live_server, console):
+    name = live_server.make_user()
+    sign_in(page, live_server, name)
+    page.goto(live_server.url + "/readings/new")
+    focus_and_type(page, "Note", "typed without a mouse")
+    # Back to the pain scale: arrow keys move within a radio group.
+    for _ in range(12):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.name") == "pain":
+            break
+    page.keyboard.press("Space")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    chosen = page.evaluate("document.querySelector('input[name=pain]:checked').value")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Save":
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"Saved pain {chosen} for")).to_be_visible()
+
+    page.goto(live_server.url + "/side-effects/new")
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "severity-nausea":
+            break
+    page.keyboard.press("Space")
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Save side effects":
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Saved 1 side effect.")).to_be_visible()
