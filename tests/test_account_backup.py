@@ -7,7 +7,7 @@ import shutil
 from sqlalchemy import func, select
 
 from diary.extensions import db
-from diary.models import Reading
+from diary.models import Reading, Reminder
 from tests.conftest import build_app, make_user, sign_in
 
 
@@ -148,3 +148,20 @@ def test_a_broken_backup_is_explained_and_nothing_half_written(app, client, alic
         assert message in page.replace("&#39;", "'")
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id)).where(Reading.user_id == bob)) == 0
+
+
+def test_a_backup_restored_on_the_same_instance_gets_fresh_calendar_uids(app, client, alice, bob):
+    fill(client)
+    backup = client.get("/export/account.json").data
+    other = app.test_client()
+    sign_in(other, "bob")
+    response = other.post(
+        "/import/account",
+        data={"backup": (io.BytesIO(backup), "b.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Restored:" in response.get_data(as_text=True)
+    with app.app_context():
+        uids = db.session.scalars(select(Reminder.uid)).all()
+    assert len(uids) == 4 and len(set(uids)) == 4

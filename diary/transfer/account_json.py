@@ -228,15 +228,13 @@ def import_account(user: User, data: Any) -> dict[str, int]:
                 TreatmentMedicine(**_values(medicine, "medicines", f"{where}.medicines[{m}]"))
             )
         if item.get("follow_up") and treatment.follow_up:
-            for name, value in _values(
-                item["follow_up"], "reminders", f"{where}.follow_up"
-            ).items():
+            follow_up = _values(item["follow_up"], "reminders", f"{where}.follow_up")
+            for name, value in _free_uid(follow_up).items():
                 setattr(treatment.follow_up, name, value)
     counts["treatments"] = len(data.get("treatments", []))
     for n, item in enumerate(data.get("reminders", [])):
-        db.session.add(
-            Reminder(user_id=user.id, kind=CUSTOM, **_values(item, "reminders", f"reminders[{n}]"))
-        )
+        values = _free_uid(_values(item, "reminders", f"reminders[{n}]"))
+        db.session.add(Reminder(user_id=user.id, kind=CUSTOM, **values))
     counts["reminders"] = len(data.get("reminders", []))
     db.session.flush()
     return counts
