@@ -1,6 +1,6 @@
 """Friendly error pages, and JSON errors under /api/."""
 
-from flask import Flask, Response, make_response, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -20,12 +20,19 @@ CSRF_MESSAGE = (
 )
 
 
+def json_error(status: int, message: str, field: str | None = None) -> Response:
+    """Return the API's error body, naming the field at fault when there is one."""
+    response = jsonify({"error": {"field": field, "message": message}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="headache-diary"'
+    return response
+
+
 def _respond(error: HTTPException, message: str) -> Response:
     code = error.code or 500
     if request.path.startswith("/api/"):
-        from diary.api.views import error as api_error
-
-        response = api_error(code, error.description if code != 500 else MESSAGES[500])
+        response = json_error(code, error.description if code != 500 else MESSAGES[500])
     else:
         response = make_response(render_template("error.html", code=code, message=message), code)
     # Keep what the exception says about the response, e.g. Allow on 405 or Retry-After on 429.

@@ -57,6 +57,11 @@ class MomentForm(FlaskForm):
     def moment(self) -> datetime:
         return datetime.combine(self.day.data, self.time.data)
 
+    @staticmethod
+    def at(moment: datetime, **data) -> dict:
+        """Return initial data that shows an existing entry's date and time."""
+        return {"day": moment.date(), "time": moment.time(), **data}
+
     @classmethod
     def defaults_now(cls, day: date | None = None, **data) -> dict:
         """Return initial data with the date and time set to now (or to day at this time)."""

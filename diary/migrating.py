@@ -17,19 +17,24 @@ def current_revisions() -> set[str]:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
+def head_revisions() -> set[str]:
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return set(ScriptDirectory.from_config(config).get_heads())
+
+
 def pending_revisions() -> bool:
     """Tell whether the database is behind the newest migration."""
-    config = current_app.extensions["migrate"].migrate.get_config()
-    return current_revisions() != set(ScriptDirectory.from_config(config).get_heads())
+    return current_revisions() != head_revisions()
 
 
 def migrate_database() -> Path | None:
     """Apply pending migrations; return the backup made first, if there was data to protect."""
-    if not pending_revisions():
+    current = current_revisions()
+    if current == head_revisions():
         return None
     backup = None
     database = sqlite_file(db.engine)
-    if database is not None and current_revisions():
+    if database is not None and current:
         backup = Path(current_app.instance_path) / "backups" / timestamped_name("before-migration")
         copy_database(database, backup)
     upgrade()

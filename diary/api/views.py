@@ -7,6 +7,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from diary.api.openapi import openapi_document
 from diary.api.resources import RESOURCES, FieldError, Resource
 from diary.clock import local_today
+from diary.errors import json_error
 from diary.extensions import csrf, db
 from diary.services import reminders
 from diary.services.scoping import find_by_client_key, owned
@@ -20,18 +21,10 @@ csrf.exempt(bp)
 MAX_LIMIT = 1000
 
 
-def error(status: int, message: str, field: str | None = None):
-    response = jsonify({"error": {"field": field, "message": message}})
-    response.status_code = status
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="headache-diary"'
-    return response
-
-
 @bp.errorhandler(FieldError)
 def field_error(exc: FieldError):
     db.session.rollback()
-    return error(422, str(exc), exc.field)
+    return json_error(422, str(exc), exc.field)
 
 
 def token_required(view):
@@ -40,7 +33,7 @@ def token_required(view):
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         user = user_for_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
         if user is None:
-            return error(401, "A valid API token is required: Authorization: Bearer <token>.")
+            return json_error(401, "A valid API token is required: Authorization: Bearer <token>.")
         g.api_user = user
         return view(*args, **kwargs)
 

@@ -113,7 +113,7 @@ def new():
 @login_required
 def edit(dose_id: int):
     taken = owned_or_404(MedicationDose, dose_id)
-    form = DoseForm(obj=taken, data={"day": taken.taken_at.date(), "time": taken.taken_at.time()})
+    form = DoseForm(obj=taken, data=DoseForm.at(taken.taken_at))
     if form.validate_on_submit() and (done := _save(form, taken)):
         return done
     return render_template("medications/form.html", form=form, taken=taken)

@@ -3,11 +3,12 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_from_directory
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from diary import reference
+from diary.errors import json_error
 from diary.extensions import db
 from diary.models.symptoms import SEVERITIES
 from diary.services.readings import add_reading
@@ -40,12 +41,6 @@ def sync_token():
     return {"csrf_token": generate_csrf()}
 
 
-def _problem(message: str, field: str | None = None):
-    response = jsonify({"error": {"field": field, "message": message}})
-    response.status_code = 422
-    return response
-
-
 def _local_moment(text) -> datetime:
     """Turn the device's ISO instant into the user's local wall-clock time, to the minute."""
     if not isinstance(text, str):
@@ -73,7 +68,7 @@ def sync_reading():
     """Store a reading logged offline, exactly once, at the time it was logged."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _problem("The body must be a JSON object.")
+        return json_error(422, "The body must be a JSON object.")
     try:
         key, moment = _client_key(body), _local_moment(body.get("at"))
         pain = body.get("pain")
@@ -81,7 +76,7 @@ def sync_reading():
             raise ValueError("pain must be a whole number from 0 to 10")
         check_pain(pain)
     except ValueError as exc:
-        return _problem(str(exc))
+        return json_error(422, str(exc))
     reading = add_reading(current_user, moment, pain, client_key=key)
     db.session.commit()
     return {"id": reading.id, "recorded_at": reading.recorded_at.isoformat(timespec="minutes")}, 201
@@ -93,7 +88,7 @@ def sync_side_effect():
     """Store a side effect ticked offline, exactly once."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _problem("The body must be a JSON object.")
+        return json_error(422, "The body must be a JSON object.")
     try:
         key, moment = _client_key(body), _local_moment(body.get("at"))
         report = add_report(
@@ -101,6 +96,6 @@ def sync_side_effect():
         )
     except ValueError as exc:
         db.session.rollback()
-        return _problem(str(exc))
+        return json_error(422, str(exc))
     db.session.commit()
     return {"id": report.id, "recorded_at": report.recorded_at.isoformat(timespec="minutes")}, 201

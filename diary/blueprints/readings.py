@@ -101,12 +101,7 @@ def new():
 def edit(reading_id: int):
     reading = owned_or_404(Reading, reading_id)
     form = ReadingForm(
-        data={
-            "day": reading.recorded_at.date(),
-            "time": reading.recorded_at.time(),
-            "pain": reading.pain,
-            "note": reading.note,
-        }
+        data=ReadingForm.at(reading.recorded_at, pain=reading.pain, note=reading.note)
     )
     if form.validate_on_submit():
         service.update_reading(reading, form.moment, form.pain.data, form.note.data or "")

@@ -110,13 +110,9 @@ def new():
 def edit(report_id: int):
     report = owned_or_404(SideEffectReport, report_id)
     form = ReportForm(
-        data={
-            "day": report.recorded_at.date(),
-            "time": report.recorded_at.time(),
-            "effect": report.effect,
-            "severity": report.severity,
-            "note": report.note,
-        }
+        data=ReportForm.at(
+            report.recorded_at, effect=report.effect, severity=report.severity, note=report.note
+        )
     )
     if form.validate_on_submit():
         try:

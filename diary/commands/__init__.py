@@ -4,14 +4,14 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from diary.commands import backups, reminders, serve, tokens, transfer, users
+    from diary.commands import backups, reminders, report, serve, tokens, transfer, users
 
     app.cli.add_command(serve.serve)
     app.cli.add_command(users.user)
     app.cli.add_command(transfer.import_command)
     app.cli.add_command(transfer.export_command)
     app.cli.add_command(reminders.reminders)
-    app.cli.add_command(reminders.report)
+    app.cli.add_command(report.report)
     app.cli.add_command(tokens.token)
     app.cli.add_command(backups.backup)
     app.cli.add_command(backups.restore)

@@ -1,9 +1,11 @@
 """Helpers shared by the commands."""
 
 import functools
+from datetime import date
 
 import click
 
+from diary.clock import local_today
 from diary.migrating import migrate_database
 from diary.models import User
 from diary.services.accounts import find_user
@@ -33,3 +35,16 @@ def migrated(command):
         return command(*args, **kwargs)
 
     return wrapper
+
+
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day to report on, YYYY-MM-DD (default: today in the user's time zone).",
+)
+
+
+def day_asked(user: User, as_of) -> date:
+    """Return the --as-of day, or today in the user's time zone."""
+    return as_of.date() if as_of else local_today(user.timezone)

@@ -1,29 +1,14 @@
-"""diary reminders list / send, and diary report."""
+"""diary reminders list / send."""
 
 import json
-from datetime import date
 
 import click
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
-from diary.clock import local_today
-from diary.commands.common import migrated, require_user, user_option
+from diary.commands.common import as_of_option, day_asked, migrated, require_user, user_option
 from diary.extensions import db
 from diary.services import mail
-from diary.services.medications import overuse
 from diary.services.reminders import active_reminders, as_json, by_status
-from diary.services.trends import treatment_figures
-
-as_of_option = click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The day to report on, YYYY-MM-DD (default: today in the user's time zone).",
-)
-
-
-def _day(user, as_of) -> date:
-    return as_of.date() if as_of else local_today(user.timezone)
 
 
 @click.group(cls=AppGroup)
@@ -39,7 +24,7 @@ def reminders():
 def list_reminders(username: str, as_json_output: bool, as_of):
     """List a user's reminders with their status on a day."""
     user = require_user(username)
-    today = _day(user, as_of)
+    today = day_asked(user, as_of)
     items = [as_json(r, today) for r in by_status(active_reminders(user), today)]
     if as_json_output:
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
@@ -64,24 +49,3 @@ def send():
     click.echo(f"Sent {result.sent} email(s).")
     for name in result.skipped_users:
         click.echo(f"{name} has due reminders but no email address in Settings.", err=True)
-
-
-@click.command("report")
-@user_option
-@click.option("--json", "as_json_output", is_flag=True, help="Print JSON (the only format).")
-@as_of_option
-@with_appcontext
-@migrated
-def report(username: str, as_json_output: bool, as_of):
-    """Print the figures for the doctor as JSON."""
-    user = require_user(username)
-    today = _day(user, as_of)
-    click.echo(json.dumps(build_report(user, today), indent=2, ensure_ascii=False))
-
-
-def build_report(user, today: date) -> dict:
-    return {
-        "as_of": today.isoformat(),
-        "medication_overuse": overuse(user, today).as_json(),
-        "treatments": treatment_figures(user, today),
-    }

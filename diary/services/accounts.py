@@ -1,9 +1,7 @@
 """Create accounts, check passwords, and manage signed-in sessions."""
 
-import hashlib
 import re
 import secrets
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -13,11 +11,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from diary.clock import is_timezone, server_timezone
 from diary.extensions import db
 from diary.models import LoginSession, User
-from diary.models.user import utcnow
+from diary.services.secret_tokens import digest, due_for_touch, new_secret
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
-# Refresh last_seen_at at most this often, so that reading pages does not write on every request.
-LAST_SEEN_RESOLUTION = timedelta(minutes=10)
 
 
 class AccountError(ValueError):
@@ -83,14 +79,10 @@ def authenticate(username: str, password: str) -> User | None:
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def open_login_session(user: User, user_agent: str = "") -> LoginSession:
     """Start a signed-in session for user and make it the user's current one."""
-    token = secrets.token_urlsafe(32)
-    login = LoginSession(user=user, token_hash=_hash_token(token), user_agent=user_agent[:200])
+    token = new_secret()
+    login = LoginSession(user=user, token_hash=digest(token), user_agent=user_agent[:200])
     login.token = token
     db.session.add(login)
     db.session.flush()
@@ -102,14 +94,14 @@ def load_login_session(token: str) -> User | None:
     """Return the user of a live login session token, or None."""
     login = db.session.scalar(
         select(LoginSession)
-        .where(LoginSession.token_hash == _hash_token(token))
+        .where(LoginSession.token_hash == digest(token))
         .options(joinedload(LoginSession.user))
     )
     if login is None:
         return None
     login.token = token
-    if utcnow() - login.last_seen_at > LAST_SEEN_RESOLUTION:
-        login.last_seen_at = utcnow()
+    if seen := due_for_touch(login.last_seen_at):
+        login.last_seen_at = seen
     login.user.current_login = login
     return login.user
 

@@ -1,7 +1,5 @@
 """The iCalendar feed of a user's reminders, and its secret URL token."""
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -10,18 +8,15 @@ from sqlalchemy import select
 
 from diary.extensions import db
 from diary.models import Reminder, User
+from diary.services.secret_tokens import digest, new_secret
 
 PRODUCT_ID = "-//Headache diary//Reminders//EN"
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def new_feed_token(user: User) -> str:
     """Publish a feed under a new secret; the old URL stops working. Returns the secret."""
-    token = secrets.token_urlsafe(24)
-    user.calendar_token_hash = _hash(token)
+    token = new_secret(24)
+    user.calendar_token_hash = digest(token)
     db.session.flush()
     return token
 
@@ -32,7 +27,7 @@ def revoke_feed(user: User) -> None:
 
 
 def user_for_feed(token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.calendar_token_hash == _hash(token)))
+    return db.session.scalar(select(User).where(User.calendar_token_hash == digest(token)))
 
 
 def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:

@@ -1,21 +1,14 @@
 """API tokens: made, listed, revoked, and checked on every API request."""
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from diary.extensions import db
 from diary.models import ApiToken, User
-from diary.models.user import utcnow
-from diary.services.accounts import LAST_SEEN_RESOLUTION
+from diary.services.secret_tokens import digest, due_for_touch, new_secret
 
 PREFIX = "hd_"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
@@ -23,8 +16,8 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     name = name.strip() or "API token"
     if len(name) > 100:
         raise ValueError("Token names can be up to 100 characters.")
-    secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=_hash(secret))
+    secret = new_secret(prefix=PREFIX)
+    token = ApiToken(user_id=user.id, name=name, token_hash=digest(secret))
     db.session.add(token)
     db.session.flush()
     return token, secret
@@ -43,10 +36,9 @@ def revoke(token: ApiToken) -> None:
 
 def user_for_token(secret: str) -> User | None:
     """Return the owner of a live token, noting when it was last used."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(secret)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None:
         return None
-    now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > LAST_SEEN_RESOLUTION:
-        token.last_used_at = now
+    if used := due_for_touch(token.last_used_at):
+        token.last_used_at = used
     return db.session.get(User, token.user_id)
