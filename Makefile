@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres bench lint format clean chromium
+.PHONY: run test test-postgres bench lint format clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,22 +26,32 @@ run: $(VENV)/.installed-run
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
 
 ## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
-test: $(VENV)/.installed-test lint chromium
+test: $(VENV)/.installed-test lint system-packages
 	$(BIN)/pytest
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
-test-postgres: $(VENV)/.installed-test chromium
+test-postgres: $(VENV)/.installed-test system-packages
 	scripts/test-postgres
 
 ## Generate 10 years of data and time the pages over real HTTP (not a test; see README).
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
-## Install Debian's Chromium for the browser tests when it is missing (Playwright cannot download one here).
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "Installing Chromium from Debian's packages for the browser tests"; \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+# What the tests run besides Python, as command -> Debian package: Chromium for the browser
+# tests (Playwright cannot download one here), nginx and Caddy in front of `diary serve`,
+# LibreOffice to open exports as a spreadsheet, openssl for the proxies' test certificates.
+SYSTEM_PACKAGES := chromium:chromium nginx:nginx-light caddy:caddy soffice:libreoffice-calc-nogui openssl:openssl
+
+## Install the Debian packages the tests use when they are missing.
+system-packages:
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+		command -v $${pair%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing from Debian's packages for the tests:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

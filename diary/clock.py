@@ -1,6 +1,6 @@
 """The user's local time: readings are kept in the time zone of the person who logs them."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tzlocal
@@ -37,14 +37,47 @@ def local_today(zone_name: str, now: datetime | None = None) -> date:
     return local_now(zone_name, now).date()
 
 
+def shift(day: date, days: int) -> date:
+    """Return day + days, held at the first or last day a date can hold.
+
+    Stored dates can sit at the edge of the calendar (year 1, year 9999); a window
+    around them is then cut short instead of failing.
+    """
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
+
+
 def start_of(day: date) -> datetime:
     """Return midnight at the start of day, as a naive local timestamp."""
     return datetime.combine(day, datetime.min.time())
 
 
 def format_timestamp(value: datetime) -> str:
-    """Format a local timestamp as YYYY-MM-DDTHH:MM."""
-    return value.strftime(TIMESTAMP_FORMAT)
+    """Format a local timestamp as YYYY-MM-DDTHH:MM, the year always in four digits."""
+    # strftime("%Y") writes year 1 as "1"; isoformat pads it, so the importer reads it back.
+    return value.isoformat(timespec="minutes")
+
+
+def long_date(value: date) -> str:
+    """Format a day as 'Mon 01 Jan 2026', the year always in four digits."""
+    return f"{value:%a %d %b} {value.year:04d}"
+
+
+def long_moment(value: datetime) -> str:
+    """Format a local time as 'Mon 01 Jan 2026, 08:30'."""
+    return f"{long_date(value)}, {value:%H:%M}"
+
+
+def short_moment(value: datetime) -> str:
+    """Format a local time as '01 Jan 2026, 08:30'."""
+    return f"{short_date(value)}, {value:%H:%M}"
+
+
+def short_date(value: date) -> str:
+    """Format a day as '01 Jan 2026', the year always in four digits."""
+    return f"{value:%d %b} {value.year:04d}"
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -57,3 +90,13 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError(
             f"'{text}' is not a real date and time in the form YYYY-MM-DDTHH:MM"
         ) from None
+
+
+def parse_day(text: str, column: str) -> date:
+    """Parse YYYY-MM-DD strictly, naming the column in the error."""
+    try:
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{column} '{text}' is not a real date in the form YYYY-MM-DD.") from None

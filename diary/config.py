@@ -19,8 +19,10 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "5 per minute",
     # Set true when the diary is reached over HTTPS: cookies are then sent only over TLS.
     "SECURE_COOKIES": False,
-    # Number of reverse proxies in front of the diary whose X-Forwarded-* headers to trust.
+    # Number of reverse proxies in front of the diary whose X-Forwarded-* headers to trust,
+    # and the address the nearest one connects from (`diary serve` hands both to waitress).
     "PROXY_COUNT": 0,
+    "TRUSTED_PROXY": "127.0.0.1",
     "RATELIMIT_HEADERS_ENABLED": True,
     # Daily SQLite backups that `diary serve` keeps in instance/backups/daily; 0 turns them off.
     "BACKUP_KEEP": 14,

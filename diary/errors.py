@@ -2,7 +2,8 @@
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
 
 from diary.extensions import db
 
@@ -13,8 +14,10 @@ MESSAGES = {
     405: "That is not something this page can do.",
     413: "That file is too large to import (the limit is 16 MB).",
     429: "Too many attempts. Please wait a minute and try again.",
+    503: "The diary is busy saving something else; nothing was saved. Please try again.",
     500: "Something went wrong and nothing was saved. Please try again.",
 }
+_DEFAULT_400 = BadRequest.description
 CSRF_MESSAGE = (
     "The form had expired or was sent from elsewhere. Please go back, reload and try again."
 )
@@ -32,9 +35,13 @@ def json_error(status: int, message: str, field: str | None = None) -> Response:
 def _respond(error: HTTPException, message: str) -> Response:
     code = error.code or 500
     if request.path.startswith("/api/"):
-        response = json_error(code, error.description if code != 500 else MESSAGES[500])
+        response = json_error(code, error.description if code not in (500, 503) else MESSAGES[code])
     else:
-        response = make_response(render_template("error.html", code=code, message=message), code)
+        # A 400 raised with a reason of its own (abort(400, description=...)) shows that reason.
+        detail = error.description if code == 400 and error.description != _DEFAULT_400 else None
+        response = make_response(
+            render_template("error.html", code=code, message=message, detail=detail), code
+        )
     # Keep what the exception says about the response, e.g. Allow on 405 or Retry-After on 429.
     for name, value in error.get_headers():
         if name.lower() != "content-type":
@@ -42,7 +49,20 @@ def _respond(error: HTTPException, message: str) -> Response:
     return response
 
 
+# Seconds a client waits before it tries again a write that met the database lock.
+BUSY_RETRY_AFTER = 5
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """A write that waited the whole busy timeout for the lock: 503, try again, never 500."""
+        db.session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise error
+        busy = ServiceUnavailable(retry_after=BUSY_RETRY_AFTER)
+        return _respond(busy, MESSAGES[503])
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _respond(error, CSRF_MESSAGE)

@@ -1,7 +1,6 @@
 """Security headers on every response, from one small hook."""
 
 from flask import Flask, Response, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -18,11 +17,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def register_security_headers(app: Flask) -> None:
-    proxies = int(app.config["PROXY_COUNT"])
-    if proxies:
-        # Behind a reverse proxy: take the client's address and scheme from its headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-
+    # Behind a reverse proxy, waitress (diary serve) has already put the client's address and
+    # scheme into the environ from the trusted proxy's headers: see commands/serve.py.
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers

@@ -1,10 +1,21 @@
 """SQLite settings that keep every write safe with several server threads."""
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 10_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A write transaction that holds the lock longer than this is logged: others wait meanwhile.
+SLOW_WRITE_SECONDS = 1.0
+log = logging.getLogger(__name__)
+_reading = ContextVar("sqlite_read_phase", default=False)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -26,7 +37,38 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql(_begin_statement())
+        statement = _begin_statement()
+        connection.exec_driver_sql(statement)
+        if statement == "BEGIN IMMEDIATE":
+            connection.info["write_lock_taken"] = time.perf_counter()
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection):
+        taken = connection.info.pop("write_lock_taken", None)
+        if taken is not None and (held := time.perf_counter() - taken) > SLOW_WRITE_SECONDS:
+            log.warning("A write transaction held the database lock for %.2f s", held)
+
+
+@contextmanager
+def read_phase(session: Session) -> Iterator[None]:
+    """Run a block that only reads in a transaction of its own, without the write lock.
+
+    A long preparation, such as checking every row of a large import, then
+    never holds up other writers; the write that follows takes the lock only
+    for its inserts. What the session holds is committed first (in a request,
+    the sign-in bookkeeping); the block's own transaction ends, having written
+    nothing, when the block does.
+    """
+    session.commit()
+    token = _reading.set(True)
+    try:
+        yield
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("a read phase changed the session")
+    finally:
+        session.rollback()
+        _reading.reset(token)
 
 
 def _begin_statement() -> str:
@@ -37,6 +79,6 @@ def _begin_statement() -> str:
     front makes concurrent writers queue instead. Reads stay deferred so that
     they never wait for a writer (WAL lets them run alongside).
     """
-    if has_request_context() and request.method in SAFE_METHODS:
+    if _reading.get() or (has_request_context() and request.method in SAFE_METHODS):
         return "BEGIN"
     return "BEGIN IMMEDIATE"

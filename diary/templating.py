@@ -3,6 +3,7 @@
 from flask import Flask
 
 from diary import reference
+from diary.clock import long_date, long_moment, short_date, short_moment
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -14,6 +15,11 @@ def register_template_helpers(app: Flask) -> None:
     def set_only(attributes: dict) -> dict:
         """Drop attributes that are None or empty, which WTForms would render as text."""
         return {key: value for key, value in attributes.items() if value not in (None, "")}
+
+    app.add_template_filter(long_date)
+    app.add_template_filter(short_date)
+    app.add_template_filter(long_moment)
+    app.add_template_filter(short_moment)
 
     @app.template_filter("one_decimal")
     def one_decimal(value: float | None) -> str:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from diary.clock import format_timestamp
 from diary.models.reading import NOTE_MAX_LENGTH, PAIN_MAX, PAIN_MIN
 
 
@@ -28,7 +29,7 @@ def check_pain(value: int) -> None:
 def check_not_future(moment: datetime, now: datetime) -> None:
     """Refuse a local time later than now (both naive, in the user's time zone)."""
     if moment > now:
-        raise ValueError(f"{moment:%Y-%m-%d %H:%M} is in the future.")
+        raise ValueError(f"{format_timestamp(moment).replace('T', ' ')} is in the future.")
 
 
 def check_note(note: str) -> None:

@@ -1,5 +1,7 @@
 """Fixtures: an app on a fresh SQLite file, a client, a CLI runner, and signed-in users."""
 
+import csv
+import io
 import os
 import re
 import shutil
@@ -117,6 +119,14 @@ def alice(app, client):
 def bob(app):
     """A second household member, not signed in anywhere."""
     return make_user(app, "bob")
+
+
+def quote_all(text: str) -> str:
+    """Return CSV text with every cell in double quotes, as the diary writes its files."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer.writerows(csv.reader(io.StringIO(text, newline="")))
+    return out.getvalue()
 
 
 def csrf_token(html: str) -> str:

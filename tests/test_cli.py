@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from diary.extensions import db
 from diary.models import Reading, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, quote_all
 from tests.server import DiaryServer
 
 HEADER = "recorded_at,pain,note\r\n"
@@ -51,7 +51,7 @@ def test_import_then_export_round_trip(app, runner, tmp_path, alice):
     out = tmp_path / "out"
     result = runner.invoke(args=["export", "--user", "alice", "--out", str(out)])
     assert result.exit_code == 0
-    assert (out / "readings.csv").read_bytes().decode("utf-8") == (
+    assert (out / "readings.csv").read_bytes().decode("utf-8") == quote_all(
         HEADER + '2024-01-01T08:00,5,"\'=1+2, really"\r\n'
     )
 

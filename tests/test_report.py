@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from fhir.resources.R4B.bundle import Bundle
 
 from diary.extensions import db
+from diary.ranges import DayRange
 from diary.services.medications import add_dose
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
@@ -70,10 +71,12 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
 def test_daily_csv_has_one_row_per_day_with_empty_cells_when_unlogged(app, alice):
     seed(app, alice)
     with app.app_context():
-        text = export_file(user_row(alice), "daily.csv", date(2024, 3, 1), date(2024, 3, 7))
+        text = export_file(
+            user_row(alice), "daily.csv", DayRange(date(2024, 3, 1), date(2024, 3, 7))
+        )
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert text.startswith(
-        "date,pain_mean,pain_max,readings,side_effects,medications,treatment,notes\r\n"
+        '"date","pain_mean","pain_max","readings","side_effects","medications","treatment","notes"\r\n'
     )
     assert [r["date"] for r in rows] == [f"2024-03-0{d}" for d in range(1, 8)]
     march_2, march_4, march_5, march_7 = rows[1], rows[3], rows[4], rows[6]
@@ -92,8 +95,10 @@ def test_daily_csv_neutralises_formulas_in_notes(app, alice):
     with app.app_context():
         add_reading(user_row(alice), at(date(2024, 1, 1), 8), 5, "=HYPERLINK(1)")
         db.session.commit()
-        text = export_file(user_row(alice), "daily.csv", date(2024, 1, 1), date(2024, 1, 1))
-    assert text.splitlines()[1].endswith(",'=HYPERLINK(1)")
+        text = export_file(
+            user_row(alice), "daily.csv", DayRange(date(2024, 1, 1), date(2024, 1, 1))
+        )
+    assert text.splitlines()[1].endswith(',"\'=HYPERLINK(1)"')
 
 
 def test_fhir_bundle_is_valid_and_carries_every_reading(app, client, alice):
@@ -123,7 +128,7 @@ def test_fhir_bundle_is_valid_and_carries_every_reading(app, client, alice):
 def test_daily_csv_download_honours_the_range(app, client, alice):
     seed(app, alice)
     text = client.get("/export/daily.csv?from=2024-03-03&to=2024-03-01").get_data(as_text=True)
-    assert [line.split(",")[0] for line in text.splitlines()[1:]] == [
+    assert [row["date"] for row in csv.DictReader(io.StringIO(text))] == [
         "2024-03-01",
         "2024-03-02",
         "2024-03-03",

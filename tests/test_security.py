@@ -156,16 +156,17 @@ def test_login_is_throttled_per_account_across_addresses(app):
     assert other.status_code == 302
 
 
-def test_secure_cookies_and_proxy_headers_when_configured(tmp_path, monkeypatch, sqlite_template):
+def test_secure_cookies_and_hsts_over_https_when_configured(tmp_path, monkeypatch, sqlite_template):
+    # Behind a real proxy this is tested in test_reverse_proxy.py; here the request is HTTPS.
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
     shutil.copy(sqlite_template, tmp_path / "diary.sqlite3")
-    app = build_app(tmp_path / "diary.sqlite3", SECURE_COOKIES=True, PROXY_COUNT=1)
-    app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    app = build_app(tmp_path / "diary.sqlite3", SECURE_COOKIES=True)
     make_user(app, "alice")
     client = app.test_client()
-    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
     response = client.post(
-        "/login", data={"username": "alice", "password": PASSWORD, "remember": "y"}, headers=proxied
+        "/login",
+        data={"username": "alice", "password": PASSWORD, "remember": "y"},
+        base_url="https://localhost",
     )
     cookies = response.headers.getlist("Set-Cookie")
     assert all("Secure" in c for c in cookies), cookies

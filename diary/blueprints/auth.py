@@ -108,8 +108,14 @@ def setup():
     return render_template("auth/setup.html", form=form)
 
 
+# Each bucket has its own prefix, so a username such as "127.0.0.11" never shares the
+# bucket of that address.
+def _login_address() -> str:
+    return "address:" + (request.remote_addr or "")
+
+
 def _login_username() -> str:
-    return accounts.normalise_username(request.form.get("username", ""))
+    return "username:" + accounts.normalise_username(request.form.get("username", ""))
 
 
 def _login_limit() -> str:
@@ -117,7 +123,12 @@ def _login_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], error_message="Too many sign-in attempts.")
+@limiter.limit(
+    _login_limit,
+    methods=["POST"],
+    key_func=_login_address,
+    error_message="Too many sign-in attempts.",
+)
 @limiter.limit(
     _login_limit,
     methods=["POST"],

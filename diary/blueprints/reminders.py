@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
-from diary.clock import local_today
+from diary.clock import local_today, long_date
 from diary.extensions import csrf, db
 from diary.forms import CalendarDateField, owned_or_404
 from diary.models import Reminder
@@ -71,7 +71,7 @@ def change(reminder_id: int, action: str):
             flash(" ".join(form.appointment_on.errors), "error")
             return redirect(url_for("reminders.index"))
         service.mark_booked(reminder, form.appointment_on.data)
-        message = f"Booked for {form.appointment_on.data:%a %d %b %Y}."
+        message = f"Booked for {long_date(form.appointment_on.data)}."
     elif action == "done":
         service.mark_done(reminder, local_today(current_user.timezone))
         message = "Marked done."

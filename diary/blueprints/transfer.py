@@ -3,7 +3,6 @@
 import io
 import json
 import zipfile
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -22,6 +21,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from diary.clock import local_today
 from diary.extensions import db
+from diary.ranges import asked_range, whole_diary
 from diary.transfer import (
     FORMATS,
     ImportRejected,
@@ -32,7 +32,6 @@ from diary.transfer import (
     import_files,
 )
 from diary.transfer.account_json import AccountRestoreError, export_account, import_account
-from diary.transfer.daily_csv import diary_span
 
 bp = Blueprint("transfer", __name__)
 
@@ -42,14 +41,14 @@ class ImportForm(FlaskForm):
 
 
 def _page(form=None, problems=None, status=200):
-    first, last = diary_span(current_user)
+    diary = whole_diary(current_user)
     return render_template(
         "transfer/export.html",
         formats=FORMATS,
         form=form or ImportForm(formdata=None),
         problems=problems,
-        first=first,
-        last=last,
+        first=diary.first.isoformat(),
+        last=diary.last.isoformat(),
     ), status
 
 
@@ -77,11 +76,8 @@ def download(name: str):
             chunk.encode("utf-8") for chunk in fhir.fhir_chunks(current_user)
         )
         return _attachment(stream, name, "application/fhir+json")
-    first = request.args.get("from", type=date.fromisoformat)
-    last = request.args.get("to", type=date.fromisoformat)
-    if first and last and first > last:
-        first, last = last, first
-    body = export_file(current_user, name, first, last).encode("utf-8")
+    span = asked_range(whole_diary(current_user))
+    body = export_file(current_user, name, span).encode("utf-8")
     return _attachment(body, name, "text/csv; charset=utf-8")
 
 

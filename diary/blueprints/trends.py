@@ -1,14 +1,15 @@
 """Charts of pain over time, and the printable report for the headache specialist."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from diary import reference
-from diary.clock import local_today
+from diary.clock import local_today, shift
 from diary.forms import owned_or_404
 from diary.models import Treatment
+from diary.ranges import asked_range, bounded, whole_diary
 from diary.services import trends
 from diary.services.medications import overuse
 from diary.services.outcomes import BASELINE_DAYS, WINDOWS
@@ -16,12 +17,6 @@ from diary.services.outcomes import BASELINE_DAYS, WINDOWS
 bp = Blueprint("trends", __name__)
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
-
-
-def _first_day(today: date, days: int | None) -> date:
-    if days is None:
-        return trends.first_logged_day(current_user) or today
-    return today - timedelta(days=days - 1)
 
 
 def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:
@@ -37,16 +32,20 @@ def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> di
 @bp.get("/trends")
 @login_required
 def index():
-    today = local_today(current_user.timezone)
+    diary = whole_diary(current_user)
+    today = diary.last
     chosen = request.args.get("range", "90")
-    days = RANGES.get(chosen, 90)
-    first = _first_day(today, days)
+    if chosen not in RANGES:
+        chosen = "90"
+    days = RANGES[chosen]
+    # "All" is the whole diary, which whole_diary() already holds to MAX_RANGE_DAYS.
+    first = shift(today, -(days - 1)) if days else diary.first
     treatments = trends.treatments_until(current_user, today)
     in_range = [t for t in treatments if (t.ended_on or today) >= first]
     return render_template(
         "trends/index.html",
         ranges=RANGES,
-        chosen=chosen if chosen in RANGES else "90",
+        chosen=chosen,
         first=first,
         today=today,
         chart=_chart_page_data(first, today, in_range)
@@ -60,15 +59,19 @@ def outcome(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     today = local_today(current_user.timezone)
     figures = trends.treatment_figures(current_user, today, [treatment])[0]
-    first = treatment.started_on - timedelta(days=BASELINE_DAYS)
-    last = min(today, (treatment.ended_on or today) + timedelta(days=WINDOWS[-1][2]))
+    span = bounded(
+        shift(treatment.started_on, -BASELINE_DAYS),
+        shift(treatment.ended_on or today, WINDOWS[-1][2]),
+        date.min,
+        today,
+    )
     return render_template(
         "trends/outcome.html",
         treatment=treatment,
         kind=reference.treatment_kinds()[treatment.kind],
         figures=figures,
         effects=reference.side_effects(),
-        chart=_chart_page_data(first, max(first, last), [treatment]) | {"outcome": figures},
+        chart=_chart_page_data(span.first, span.last, [treatment]) | {"outcome": figures},
         study=reference.catalogue("study_outcomes"),
     )
 
@@ -77,13 +80,11 @@ def outcome(treatment_id: int):
 @login_required
 def report():
     """The printable report: the user picks the treatments and the range."""
-    today = local_today(current_user.timezone)
+    span = asked_range(whole_diary(current_user), default_days=90)
+    first, last, today = span.first, span.last, local_today(current_user.timezone)
     all_treatments = trends.treatments_until(current_user, today)
     picked_ids = request.args.getlist("t", type=int)
     picked = [t for t in all_treatments if t.id in picked_ids] if picked_ids else all_treatments
-    first = request.args.get("from", type=date.fromisoformat) or _first_day(today, 90)
-    last = min(request.args.get("to", type=date.fromisoformat) or today, today)
-    first = min(first, last)
     figures = trends.treatment_figures(current_user, today, picked)
     daily = trends.daily_stats(current_user, first, last)
     logged = list(daily.values())
@@ -95,6 +96,7 @@ def report():
         first=first,
         last=last,
         today=today,
+        shortened=span.shortened,
         summary={
             "days": (last - first).days + 1,
             "logged": len(logged),

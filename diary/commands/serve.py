@@ -11,6 +11,26 @@ from diary.backup import sqlite_file, start_daily_backups
 from diary.commands.common import migrated
 from diary.extensions import db
 
+# The headers a reverse proxy sets; waitress takes the client's address, scheme, host and port
+# from them, and only from the trusted proxy's own connections.
+PROXY_HEADERS = frozenset(
+    {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"}
+)
+
+
+def proxy_options(config) -> dict:
+    """Return waitress's trusted-proxy settings for the diary's PROXY_* settings."""
+    count = int(config["PROXY_COUNT"])
+    if count <= 0:
+        # Waitress then drops every X-Forwarded-* header: no client can forge its address.
+        return {}
+    return {
+        "trusted_proxy": config["TRUSTED_PROXY"],
+        "trusted_proxy_count": count,
+        "trusted_proxy_headers": PROXY_HEADERS,
+        "clear_untrusted_proxy_headers": True,
+    }
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -20,11 +40,18 @@ from diary.extensions import db
 @migrated
 def serve(host: str, port: int, threads: int):
     """Apply pending migrations, then serve the diary with waitress."""
+    app = current_app._get_current_object()
     database = sqlite_file(db.engine)
-    keep = int(current_app.config["BACKUP_KEEP"])
+    keep = int(app.config["BACKUP_KEEP"])
     if database is not None and keep > 0:
-        folder = Path(current_app.instance_path) / "backups" / "daily"
+        folder = Path(app.instance_path) / "backups" / "daily"
         start_daily_backups(database, folder, keep)
         click.echo(f"Daily backups go to {folder} (the newest {keep} are kept)")
+    proxy = proxy_options(app.config)
+    if proxy:
+        click.echo(
+            f"Trusting X-Forwarded-* headers from {proxy['trusted_proxy']}"
+            f" ({proxy['trusted_proxy_count']} proxy hop(s))"
+        )
     click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
-    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    waitress_serve(app, host=host, port=port, threads=threads, **proxy)

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from diary.clock import format_timestamp
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
 from diary.services import tokens
@@ -34,8 +35,9 @@ def create(username: str, name: str):
 def list_tokens(username: str):
     """List a user's tokens (never the secrets)."""
     for row in tokens.user_tokens(require_user(username)):
-        used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
-        click.echo(f"{row.id}\t{row.name}\tcreated {row.created_at:%Y-%m-%d}\tlast used {used}")
+        used = format_timestamp(row.last_used_at) if row.last_used_at else "never"
+        created = row.created_at.date().isoformat()
+        click.echo(f"{row.id}\t{row.name}\tcreated {created}\tlast used {used}")
 
 
 @token.command("revoke")

@@ -30,4 +30,4 @@ class Reading(db.Model):
     )
 
     def __repr__(self) -> str:
-        return f"<Reading {self.recorded_at:%Y-%m-%d %H:%M} pain={self.pain}>"
+        return f"<Reading {self.recorded_at.isoformat(timespec='minutes')} pain={self.pain}>"

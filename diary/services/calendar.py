@@ -46,7 +46,7 @@ def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:
         event.add("uid", f"{reminder.uid}@headache-diary")
         event.add("dtstamp", stamp)
         event.add("dtstart", reminder.effective_on)
-        event.add("dtend", reminder.effective_on + timedelta(days=1))
+        # An all-day event with no DTEND lasts that one day (RFC 5545, 3.6.1).
         done = reminder.status(today) == "done"
         event.add("summary", ("Done: " if done else "") + reminder.title)
         if reminder.booked_for:

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import select
 
-from diary.clock import local_today
+from diary.clock import local_today, long_date
 from diary.extensions import db
 from diary.models import User
 from diary.services.reminders import active_reminders
@@ -46,7 +46,7 @@ def send_due_reminders() -> SendResult:
             message["To"] = user.email
             message["Subject"] = f"Headache diary: {len(waiting)} reminder(s) due"
             lines = [
-                f"- {r.title} ({r.status(today)}, {r.effective_on:%a %d %b %Y})" for r in waiting
+                f"- {r.title} ({r.status(today)}, {long_date(r.effective_on)})" for r in waiting
             ]
             message.set_content("Your reminders:\n\n" + "\n".join(lines) + "\n")
             smtp.send_message(message)

@@ -1,5 +1,6 @@
 """Acute medication doses, recent-medicine quick picks, and medication-overuse days."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -38,22 +39,33 @@ def add_dose(
     note: str = "",
     client_key: str | None = None,
 ) -> MedicationDose:
-    check_dose(name, dose, med_class, note)
+    values = _values(user, taken_at, name, dose, med_class, note, client_key)
     existing = find_by_client_key(MedicationDose, user, client_key)
     if existing is not None:
         return existing
-    taken = MedicationDose(
-        user_id=user.id,
-        taken_at=taken_at.replace(second=0, microsecond=0),
-        name=name.strip(),
-        dose=dose.strip(),
-        med_class=med_class,
-        note=note,
-        client_key=client_key or None,
-    )
+    taken = MedicationDose(**values)
     db.session.add(taken)
     db.session.flush()
     return taken
+
+
+def _values(user, taken_at, name, dose, med_class, note="", client_key=None) -> dict:
+    """Check a new dose and return its column values."""
+    check_dose(name, dose, med_class, note)
+    return {
+        "user_id": user.id,
+        "taken_at": taken_at.replace(second=0, microsecond=0),
+        "name": name.strip(),
+        "dose": dose.strip(),
+        "med_class": med_class,
+        "note": note,
+        "client_key": client_key or None,
+    }
+
+
+def dose_rows(user: User, records: Iterable[tuple[datetime, str, str, str, str]]) -> list[dict]:
+    """Check and build the rows of many doses (taken_at, name, dose, class, note)."""
+    return [_values(user, *record) for record in records]
 
 
 def update_dose(taken: MedicationDose, taken_at, name, dose, med_class, note) -> None:

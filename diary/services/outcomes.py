@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import fmean
 
+from diary.clock import shift
+
 BASELINE_DAYS = 28
 BASELINE_MIN_LOGGED = 7
 WINDOW_MIN_LOGGED = 3
@@ -37,11 +39,7 @@ def window(daily: dict[date, Day], first: date | None, last: date | None, min_lo
     if first is None or last is None:
         days = []
     else:
-        days = [
-            daily[first + timedelta(n)]
-            for n in range((last - first).days + 1)
-            if first + timedelta(n) in daily
-        ]
+        days = [daily[d] for d in sorted(daily) if first <= d <= last]
     logged = len(days)
 
     def per_28(threshold: int) -> float | None:
@@ -75,17 +73,19 @@ def effect_duration(
     if not after:
         return None, False
     first_evaluable = None
-    day = ended_on + timedelta(days=EFFECT_FIRST_DAY)
+    day = shift(ended_on, EFFECT_FIRST_DAY)
     while day <= after[-1]:
         week = [
             daily[d]
-            for d in (day - timedelta(n) for n in range(EFFECT_WEEK))
+            for d in (shift(day, -n) for n in range(EFFECT_WEEK))
             if d > ended_on and d in daily
         ]
         if len(week) >= EFFECT_MIN_LOGGED:
             first_evaluable = first_evaluable or day
             if fmean(d.mean for d in week) > baseline - RESPONSE_DROP:
                 return (0 if day == first_evaluable else (day - ended_on).days - 1), False
+        if day == date.max:
+            break
         day += timedelta(days=1)
     if first_evaluable is None:
         return None, False
@@ -103,16 +103,16 @@ def treatment_outcome(
     daily = {d: v for d, v in daily.items() if d <= as_of}
     baseline = window(
         daily,
-        started_on - timedelta(days=BASELINE_DAYS),
-        started_on - timedelta(days=1),
+        shift(started_on, -BASELINE_DAYS),
+        shift(started_on, -1),
         BASELINE_MIN_LOGGED,
     )
     base = baseline["pain_mean"]
     discharge = _round(daily[ended_on].mean) if ended_on in daily else None
     windows = []
     for name, start, end in WINDOWS:
-        first = ended_on + timedelta(days=start) if ended_on else None
-        last = ended_on + timedelta(days=end) if ended_on else None
+        first = shift(ended_on, start) if ended_on else None
+        last = shift(ended_on, end) if ended_on else None
         figures = window(daily, first, last, WINDOW_MIN_LOGGED)
         mean = figures["pain_mean"]
         change = _round(mean - base) if mean is not None and base is not None else None
@@ -135,6 +135,6 @@ def side_effect_counts(
     side_effect_days: list[tuple[date, str]], started_on: date, ended_on: date | None, as_of: date
 ) -> dict[str, int]:
     """Count reports per effect code from started_on through ended_on + 14 (or as_of while open)."""
-    until = min(ended_on + timedelta(days=SIDE_EFFECT_DAYS_AFTER), as_of) if ended_on else as_of
+    until = min(shift(ended_on, SIDE_EFFECT_DAYS_AFTER), as_of) if ended_on else as_of
     counted = Counter(code for day, code in side_effect_days if started_on <= day <= until)
     return dict(sorted(counted.items()))

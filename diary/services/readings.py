@@ -1,5 +1,6 @@
 """Add, change and summarise pain readings."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -36,6 +37,19 @@ def user_readings(user: User):
     )
 
 
+def _values(
+    user: User, recorded_at: datetime, pain: int, note: str = "", client_key: str | None = None
+) -> dict:
+    """Return a new reading's column values."""
+    return {
+        "user_id": user.id,
+        "recorded_at": recorded_at.replace(second=0, microsecond=0),
+        "pain": pain,
+        "note": note,
+        "client_key": client_key or None,
+    }
+
+
 def add_reading(
     user: User, recorded_at: datetime, pain: int, note: str = "", client_key: str | None = None
 ) -> Reading:
@@ -43,16 +57,15 @@ def add_reading(
     existing = find_by_client_key(Reading, user, client_key)
     if existing is not None:
         return existing
-    reading = Reading(
-        user_id=user.id,
-        recorded_at=recorded_at.replace(second=0, microsecond=0),
-        pain=pain,
-        note=note,
-        client_key=client_key or None,
-    )
+    reading = Reading(**_values(user, recorded_at, pain, note, client_key))
     db.session.add(reading)
     db.session.flush()
     return reading
+
+
+def reading_rows(user: User, records: Iterable[tuple[datetime, int, str]]) -> list[dict]:
+    """Check and build the rows of many readings (recorded_at, pain, note)."""
+    return [_values(user, *record) for record in records]
 
 
 def update_reading(reading: Reading, recorded_at: datetime, pain: int, note: str) -> None:

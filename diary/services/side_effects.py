@@ -33,21 +33,32 @@ def add_report(
     note: str = "",
     client_key: str | None = None,
 ) -> SideEffectReport:
-    check_report(effect, severity, note)
+    values = _values(user, recorded_at, effect, severity, note, client_key)
     existing = find_by_client_key(SideEffectReport, user, client_key)
     if existing is not None:
         return existing
-    report = SideEffectReport(
-        user_id=user.id,
-        recorded_at=recorded_at.replace(second=0, microsecond=0),
-        effect=effect,
-        severity=severity,
-        note=note,
-        client_key=client_key or None,
-    )
+    report = SideEffectReport(**values)
     db.session.add(report)
     db.session.flush()
     return report
+
+
+def _values(user, recorded_at, effect, severity, note="", client_key=None) -> dict:
+    """Check a new report and return its column values."""
+    check_report(effect, severity, note)
+    return {
+        "user_id": user.id,
+        "recorded_at": recorded_at.replace(second=0, microsecond=0),
+        "effect": effect,
+        "severity": severity,
+        "note": note,
+        "client_key": client_key or None,
+    }
+
+
+def report_rows(user: User, records: Iterable[tuple[datetime, str, str, str]]) -> list[dict]:
+    """Check and build the rows of many reports (recorded_at, effect, severity, note)."""
+    return [_values(user, *record) for record in records]
 
 
 def update_report(report: SideEffectReport, recorded_at, effect, severity, note) -> None:

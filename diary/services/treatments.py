@@ -1,11 +1,12 @@
 """Treatments, their dose log and medicines, and the follow-up reminder they carry."""
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from diary import reference
+from diary.clock import shift
 from diary.extensions import db
 from diary.models import DoseChange, Reminder, Treatment, TreatmentMedicine, User
 from diary.models.reminder import FOLLOW_UP
@@ -107,7 +108,7 @@ def sync_follow_up(treatment: Treatment) -> None:
     if treatment.ended_on is None:
         treatment.follow_up = None
         return
-    due_on = treatment.ended_on + timedelta(days=FOLLOW_UP_DAYS)
+    due_on = shift(treatment.ended_on, FOLLOW_UP_DAYS)
     if treatment.follow_up is None:
         treatment.follow_up = Reminder(user_id=treatment.user_id, kind=FOLLOW_UP, due_on=due_on)
     elif treatment.follow_up.due_on != due_on:

@@ -1,17 +1,17 @@
 """Daily figures from the database, and the per-treatment report built on them."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from statistics import fmean
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from diary import reference
-from diary.clock import start_of
+from diary.clock import shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
-from diary.models import Reminder, SideEffectReport, Treatment, User
+from diary.models import MedicationDose, Reminder, SideEffectReport, Treatment, User
 from diary.models.reading import Reading
 from diary.services.outcomes import BASELINE_DAYS, Day, side_effect_counts, treatment_outcome
 
@@ -31,11 +31,19 @@ def daily_stats(user: User, first: date | None, last: date) -> dict[date, Day]:
     return {d: Day(float(mean), int(peak)) for d, mean, peak in db.session.execute(query)}
 
 
-def first_logged_day(user: User) -> date | None:
-    earliest = db.session.scalar(
-        select(func.min(Reading.recorded_at)).where(Reading.user_id == user.id)
-    )
-    return earliest.date() if earliest else None
+def first_entry_day(user: User) -> date | None:
+    """Return the first day with any entry of the user's diary, or None for an empty diary."""
+    firsts = [
+        db.session.scalar(select(func.min(column)).where(column.class_.user_id == user.id))
+        for column in (
+            Reading.recorded_at,
+            SideEffectReport.recorded_at,
+            MedicationDose.taken_at,
+            Treatment.started_on,
+        )
+    ]
+    days = [v.date() if isinstance(v, datetime) else v for v in firsts if v is not None]
+    return min(days, default=None)
 
 
 def side_effect_days(user: User, first: date, last: date) -> list[tuple[date, str]]:
@@ -70,7 +78,7 @@ def treatment_figures(
     if not treatments:
         return []
     first = min(t.started_on for t in treatments)
-    daily = daily_stats(user, first - timedelta(days=BASELINE_DAYS), as_of)
+    daily = daily_stats(user, shift(first, -BASELINE_DAYS), as_of)
     effects = side_effect_days(user, first, as_of)
     return [
         {
@@ -88,9 +96,7 @@ def pain_series(daily: dict[date, Day], first: date, last: date) -> list[dict]:
     points = []
     for n in range((last - first).days + 1):
         current = first + timedelta(days=n)
-        week = [
-            daily[d] for d in (current - timedelta(k) for k in range(ROLLING_DAYS)) if d in daily
-        ]
+        week = [daily[d] for d in (shift(current, -k) for k in range(ROLLING_DAYS)) if d in daily]
         today = daily.get(current)
         points.append(
             {
@@ -107,7 +113,7 @@ def headache_days_by_month(daily: dict[date, Day]) -> list[dict]:
     """Return per month: logged days, headache days (max >= 1), moderate-severe days (max >= 4)."""
     months: dict[str, list[Day]] = defaultdict(list)
     for day, stats in sorted(daily.items()):
-        months[day.strftime("%Y-%m")].append(stats)
+        months[day.isoformat()[:7]].append(stats)
     return [
         {
             "month": month,

@@ -43,9 +43,16 @@ class CsvFormat(ABC):
     def parse(self, user: User, row: dict[str, str], now: datetime) -> tuple:
         """Return the record of a row, or raise ValueError with every reason it is invalid."""
 
+    def prepare_rows(self, user: User, records: list[tuple]) -> list:
+        """Turn new records into what store_many takes, before the write lock is taken.
+
+        Formats with a bulk service build and check their table rows here.
+        """
+        return records
+
     @abstractmethod
-    def store(self, user: User, record: tuple) -> None:
-        """Add a record to the user's diary (flush, no commit)."""
+    def store_many(self, user: User, rows: list) -> None:
+        """Add prepare_rows()' rows to the user's diary through their service (flush, no commit)."""
 
     @abstractmethod
     def cells(self, record: tuple) -> Sequence[str]:

@@ -1,6 +1,7 @@
 """Write and read CSV text, keeping spreadsheet formulas inert.
 
-A cell that a spreadsheet would run as a formula (OWASP "CSV injection") is
+Every cell is written in double quotes (RFC 4180), whatever separator a spreadsheet
+guesses. A cell that a spreadsheet would run as a formula (OWASP "CSV injection") is
 written with a leading apostrophe. Reading strips that apostrophe again, and
 only where writing would have added it, so that export -> import -> export
 gives the same bytes and a foreign file's "'quoted" note stays as it was.
@@ -41,7 +42,9 @@ def restore(cell: str) -> str:
 def write_csv(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     """Return CSV text with a header row and neutralised cells."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell quoted: a spreadsheet opening the file with ";" or tab as separator would
+    # otherwise split an unquoted "x;=1+1" into a live formula.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     for row in rows:
         writer.writerow(neutralise(cell) for cell in row)

@@ -1,12 +1,12 @@
 """daily.csv for the doctor: one row per calendar day, export only."""
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from diary import reference
-from diary.clock import local_today, start_of
+from diary.clock import start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
 from diary.services.trends import daily_stats
@@ -23,22 +23,6 @@ HEADER = (
     "treatment",
     "notes",
 )
-
-
-def diary_span(user: User) -> tuple[date, date]:
-    """Return the first day with any entry and today, for the default range."""
-    today = local_today(user.timezone)
-    firsts = [
-        db.session.scalar(select(func.min(column)).where(model.user_id == user.id))
-        for model, column in (
-            (Reading, Reading.recorded_at),
-            (SideEffectReport, SideEffectReport.recorded_at),
-            (MedicationDose, MedicationDose.taken_at),
-            (Treatment, Treatment.started_on),
-        )
-    ]
-    days = [v.date() if isinstance(v, datetime) else v for v in firsts if v is not None]
-    return (min(days) if days else today), today
 
 
 def _by_day(user: User, moment, columns: tuple, first: date, last: date) -> dict[date, list]:

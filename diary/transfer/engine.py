@@ -2,10 +2,12 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
 
 from diary.clock import local_now
+from diary.extensions import db
 from diary.models import User
+from diary.ranges import DayRange, whole_diary
+from diary.sqlite import read_phase
 from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
 from diary.transfer.cells import MalformedCsv, read_csv, write_csv
@@ -46,13 +48,31 @@ class _Parsed:
     records: list[tuple]
 
 
+@dataclass
+class PreparedImport:
+    """What an import will add, per format in import order, and what it already holds."""
+
+    new: dict[CsvFormat, list]
+    already_present: dict[str, int]
+
+
 def import_files(user: User, files: dict[str, bytes]) -> ImportSummary:
     """Validate every row of every file, then add the rows the diary does not hold yet.
 
     Raises ImportRejected, having written nothing, when any row is invalid.
     Rows already present (the same values, counted with repeats) are skipped,
-    so importing a file twice adds nothing the second time.
+    so importing a file twice adds nothing the second time. The checks run in a
+    read-only transaction: the write lock is held only while the rows go in,
+    so other household members' writes wait for well under a second. What the
+    session held before is committed first; the caller commits the import.
     """
+    with read_phase(db.session):
+        prepared = prepare_import(user, files)
+    return apply_import(user, prepared)
+
+
+def prepare_import(user: User, files: dict[str, bytes]) -> PreparedImport:
+    """Parse and check every row, and leave out the rows the diary already holds (reads only)."""
     problems: list[Problem] = []
     parsed: list[_Parsed] = []
     now = local_now(user.timezone)
@@ -65,22 +85,31 @@ def import_files(user: User, files: dict[str, bytes]) -> ImportSummary:
     if problems:
         raise ImportRejected(problems)
 
-    summary = ImportSummary()
+    prepared = PreparedImport({}, {})
     # Formats in their declared order, so that e.g. treatments exist before what refers to them.
     for fmt in FORMATS:
         if not any(p.fmt is fmt for p in parsed):
             continue
         records = [r for p in parsed if p.fmt is fmt for r in p.records]
         present = Counter(fmt.existing(user))
-        added = 0
+        new = []
         for record in records:
             if present[record] > 0:
                 present[record] -= 1
-                continue
-            fmt.store(user, record)
-            added += 1
-        summary.added[fmt.filename] = added
-        summary.already_present[fmt.filename] = len(records) - added
+            else:
+                new.append(record)
+        prepared.new[fmt] = fmt.prepare_rows(user, new)
+        prepared.already_present[fmt.filename] = len(records) - len(new)
+    return prepared
+
+
+def apply_import(user: User, prepared: PreparedImport) -> ImportSummary:
+    """Add the prepared rows in bulk (flush, no commit)."""
+    summary = ImportSummary(already_present=prepared.already_present)
+    for fmt, records in prepared.new.items():
+        fmt.store_many(user, records)
+        summary.added[fmt.filename] = len(records)
+    db.session.flush()
     return summary
 
 
@@ -133,14 +162,14 @@ def export_names() -> list[str]:
     return [fmt.filename for fmt in FORMATS] + list(EXPORT_ONLY)
 
 
-def export_file(user: User, name: str, first: date | None = None, last: date | None = None) -> str:
-    """Return one exported file; daily.csv covers first..last (default: the whole diary)."""
+def export_file(user: User, name: str, span: DayRange | None = None) -> str:
+    """Return one exported file; daily.csv covers span (default: the whole diary)."""
     for fmt in FORMATS:
         if fmt.filename == name:
             return write_csv(fmt.header, fmt.export_rows(user))
     if name == daily_csv.FILENAME:
-        span_first, span_last = daily_csv.diary_span(user)
-        return daily_csv.daily_csv(user, first or span_first, last or span_last)
+        span = span or whole_diary(user)
+        return daily_csv.daily_csv(user, span.first, span.last)
     if name == fhir.FILENAME:
         return "".join(fhir.fhir_chunks(user))
     raise KeyError(name)

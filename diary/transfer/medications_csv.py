@@ -2,7 +2,8 @@
 
 from diary.clock import format_timestamp
 from diary.models import MedicationDose
-from diary.services.medications import add_dose, check_dose
+from diary.services.bulk import bulk_rows, insert_bulk
+from diary.services.medications import check_dose, dose_rows
 from diary.transfer.base import CsvFormat, collect
 from diary.transfer.readings_csv import parse_moment
 
@@ -29,8 +30,11 @@ class MedicationsCsv(CsvFormat):
         )
         return moment, name, dose, med_class, note
 
-    def store(self, user, record):
-        add_dose(user, *record)
+    def prepare_rows(self, user, records):
+        return bulk_rows(MedicationDose, dose_rows(user, records))
+
+    def store_many(self, user, rows):
+        insert_bulk(rows)
 
     def cells(self, record):
         taken_at, name, dose, med_class, note = record

@@ -4,7 +4,8 @@ from datetime import datetime
 
 from diary.clock import format_timestamp, parse_timestamp
 from diary.models import Reading
-from diary.services.readings import add_reading
+from diary.services.bulk import bulk_rows, insert_bulk
+from diary.services.readings import reading_rows
 from diary.transfer.base import CsvFormat, collect
 from diary.validation import check_not_future, check_note, parse_pain
 
@@ -32,8 +33,11 @@ class ReadingsCsv(CsvFormat):
         )
         return moment, pain, note
 
-    def store(self, user, record):
-        add_reading(user, *record)
+    def prepare_rows(self, user, records):
+        return bulk_rows(Reading, reading_rows(user, records))
+
+    def store_many(self, user, rows):
+        insert_bulk(rows)
 
     def cells(self, record):
         recorded_at, pain, note = record

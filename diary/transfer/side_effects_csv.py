@@ -2,7 +2,8 @@
 
 from diary.clock import format_timestamp
 from diary.models import SideEffectReport
-from diary.services.side_effects import add_report, check_report
+from diary.services.bulk import bulk_rows, insert_bulk
+from diary.services.side_effects import check_report, report_rows
 from diary.transfer.base import CsvFormat, collect
 from diary.transfer.readings_csv import parse_moment
 
@@ -27,8 +28,11 @@ class SideEffectsCsv(CsvFormat):
         )
         return moment, effect, severity, note
 
-    def store(self, user, record):
-        add_report(user, *record)
+    def prepare_rows(self, user, records):
+        return bulk_rows(SideEffectReport, report_rows(user, records))
+
+    def store_many(self, user, rows):
+        insert_bulk(rows)
 
     def cells(self, record):
         recorded_at, effect, severity, note = record

@@ -1,9 +1,9 @@
 """treatments.csv: kind,started_on,ended_on,setting,notes."""
 
+from diary.clock import parse_day
 from diary.models import Treatment
 from diary.services.treatments import add_treatment, check_dates, check_kind, check_setting
 from diary.transfer.base import CsvFormat, collect
-from diary.transfer.dates import parse_day
 from diary.validation import check_note
 
 
@@ -32,8 +32,10 @@ class TreatmentsCsv(CsvFormat):
         check_dates(started, ended, now.date())
         return kind, started, ended, setting, notes
 
-    def store(self, user, record):
-        add_treatment(user, *record)
+    def store_many(self, user, records):
+        # Few rows, each with its follow-up reminder: one at a time through the service.
+        for record in records:
+            add_treatment(user, *record)
 
     def cells(self, record):
         kind, started, ended, setting, notes = record

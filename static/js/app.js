@@ -96,6 +96,7 @@
       }
       const { csrf_token: token } = await tokenResponse.json();
       let sent = 0;
+      let retryAfter = 0;
       for (const item of items) {
         const path = item.kind === "reading" ? "/sync/readings" : "/sync/side-effects";
         const body = item.kind === "reading"
@@ -111,7 +112,13 @@
           // Stored (or refused for good, e.g. a time now in the future): never resend it.
           await queue.remove(item.client_key);
           sent += response.ok ? 1 : 0;
+        } else if (response.status === 503) {
+          // The diary was busy writing something else: keep the item and try again shortly.
+          retryAfter = Math.max(retryAfter, Number(response.headers.get("Retry-After")) || 5);
         }
+      }
+      if (retryAfter) {
+        setTimeout(sync, retryAfter * 1000);
       }
       await refresh(sent ? `Synced ${sent} waiting ${sent === 1 ? "entry" : "entries"}.` : "");
     } catch (error) {
