@@ -3,6 +3,10 @@
 from flask.cli import FlaskGroup
 
 from diary import create_app
+from diary.permissions import private_umask
+
+# Every file a `diary` command writes (database, backups, exports) is its owner's alone.
+private_umask()
 
 main = FlaskGroup(
     name="diary",

@@ -42,7 +42,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if app.config["SECURE_COOKIES"]:
         for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
             app.config[name] = True
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

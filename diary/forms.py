@@ -5,7 +5,7 @@ from datetime import date, datetime
 from flask import abort
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectChoice, TimeField
+from wtforms import DateField, DecimalField, IntegerField, SelectChoice, TimeField
 from wtforms.validators import InputRequired, ValidationError
 
 from diary.clock import local_now
@@ -20,6 +20,16 @@ class PainField(IntegerField):
         if valuelist:
             self.data = None
             self.data = parse_pain(valuelist[0])
+
+
+class NumberField(DecimalField):
+    """A decimal number; NaN, sNaN and infinities are refused with a message, never a 500."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(f"'{valuelist[0]}' is not a number.")
 
 
 class CalendarDateField(DateField):

@@ -5,6 +5,7 @@ through a restore); every page and file must still open, and what the diary expo
 must be able to read back.
 """
 
+import io
 from datetime import date, datetime
 
 import pytest
@@ -135,3 +136,35 @@ def test_a_date_that_is_not_real_is_refused_with_a_message(client, alice, query)
         response = client.get(f"{page}?{query}")
         assert response.status_code == 400
         assert "is not a real date in the form YYYY-MM-DD" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "-inf"])
+def test_a_number_that_is_not_one_gets_a_message(app, client, alice, value):
+    page = client.post("/account", data={"timezone": "Europe/London", "weight_kg": value})
+    assert page.status_code == 200
+    assert f"&#39;{value}&#39; is not a number" in page.get_data(as_text=True)
+    client.post(
+        "/treatments/new",
+        data={"kind": "ketamine_iv_inpatient", "started_on": "2024-03-01"},
+    )
+    with app.app_context():
+        treatment_id = db.session.scalar(select(Treatment.id))
+    dose = client.post(
+        f"/treatments/{treatment_id}/doses",
+        data={"day": "2024-03-01", "time": "15:00", "rate": value, "unit": "mg/kg/h"},
+    )
+    assert dose.status_code in (200, 422)
+    assert f"&#39;{value}&#39; is not a number" in dose.get_data(as_text=True)
+    with app.app_context():
+        assert user_row(alice).weight_kg is None
+
+
+def test_a_file_of_many_bad_rows_lists_the_first_hundred_and_counts_the_rest(client, alice):
+    body = "recorded_at,pain,note\r\n" + "2024-01-01T08:00,99,\r\n" * 5000
+    data = {"files": (io.BytesIO(body.encode()), "readings.csv")}
+    response = client.post("/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert page.count("Pain must be from 0 to 10") == 100
+    assert "… and 4900 more problems (5000 in all)" in page
+    assert len(page) < 100_000

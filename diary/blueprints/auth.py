@@ -3,12 +3,12 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from diary.clock import timezone_names
 from diary.extensions import db, limiter, login_manager
-from diary.forms import owned_or_404
+from diary.forms import NumberField, owned_or_404
 from diary.models import ApiToken
 from diary.services import accounts, tokens
 from diary.urls import safe_next
@@ -68,7 +68,7 @@ class ProfileForm(FlaskForm):
             Length(max=254),
         ],
     )
-    weight_kg = DecimalField(
+    weight_kg = NumberField(
         "Body weight (kg, optional)",
         places=1,
         validators=[Optional(), NumberRange(20, 400, "Weight must be between 20 and 400 kg.")],

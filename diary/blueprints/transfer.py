@@ -24,6 +24,7 @@ from diary.extensions import db
 from diary.ranges import asked_range, whole_diary
 from diary.transfer import (
     FORMATS,
+    PROBLEMS_SHOWN,
     ImportRejected,
     export_file,
     export_files,
@@ -47,6 +48,7 @@ def _page(form=None, problems=None, status=200):
         formats=FORMATS,
         form=form or ImportForm(formdata=None),
         problems=problems,
+        problems_shown=PROBLEMS_SHOWN,
         first=diary.first.isoformat(),
         last=diary.last.isoformat(),
     ), status

@@ -3,13 +3,20 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from diary import reference
 from diary.clock import local_today
 from diary.extensions import db
-from diary.forms import CalendarDateField, MomentForm, catalogue_choices, owned_or_404, text_of
+from diary.forms import (
+    CalendarDateField,
+    MomentForm,
+    NumberField,
+    catalogue_choices,
+    owned_or_404,
+    text_of,
+)
 from diary.models import DoseChange, Treatment, TreatmentMedicine
 from diary.models.reading import NOTE_MAX_LENGTH
 from diary.services import treatments as service
@@ -48,7 +55,7 @@ class TreatmentForm(FlaskForm):
 
 
 class DoseForm(MomentForm):
-    rate = DecimalField(
+    rate = NumberField(
         "Rate",
         places=3,
         validators=[

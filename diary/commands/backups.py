@@ -3,11 +3,14 @@
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from diary.backup import BackupError, copy_database, restore_database, sqlite_file, timestamped_name
 from diary.extensions import db
+from diary.instance_lock import InstanceBusy, instance_lock
 from diary.migrating import migrate_database
+from diary.services.accounts import end_every_sign_in
 
 
 def _database() -> Path:
@@ -44,19 +47,42 @@ def backup(destination: Path):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def restore(source: Path, yes: bool):
-    """Replace the diary's database with the backup SOURCE. Stop `diary serve` first."""
+    """Replace the diary's database with the backup SOURCE. Stop `diary serve` first.
+
+    Everyone is signed out: sign-ins and "keep me signed in" cookies of the
+    backup's time are not brought back (one may have been ended since).
+    """
     database = _database()
-    if not yes:
-        click.confirm(
-            f"Replace {database} with {source}? Everything entered since that backup is set aside",
-            abort=True,
-        )
+    try:
+        with instance_lock(Path(current_app.instance_path), "diary restore"):
+            if not yes:
+                click.confirm(
+                    f"Replace {database} with {source}? "
+                    "Everything entered since that backup is set aside",
+                    abort=True,
+                )
+            kept = _restore(source, database)
+    except InstanceBusy as busy:
+        raise click.ClickException(
+            f"the diary is being served ({busy}): stop `diary serve`, then restore"
+        ) from None
+    click.echo(
+        f"Restored from {source}." + (f" The replaced database is kept as {kept}." if kept else "")
+    )
+    click.echo(
+        "Everyone is signed out and signs in again. API tokens and calendar feed addresses are"
+        " as they were at the backup: revoke again any revoked since (diary token list)."
+    )
+
+
+def _restore(source: Path, database: Path) -> Path | None:
+    """Swap the database, migrate it, and end every sign-in it holds; return the kept copy."""
     db.engine.dispose()
     try:
         kept = restore_database(source, database)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     migrate_database()
-    click.echo(
-        f"Restored from {source}." + (f" The replaced database is kept as {kept}." if kept else "")
-    )
+    end_every_sign_in()
+    db.session.commit()
+    return kept

@@ -10,6 +10,8 @@ from waitress import serve as waitress_serve
 from diary.backup import sqlite_file, start_daily_backups
 from diary.commands.common import migrated
 from diary.extensions import db
+from diary.instance_lock import InstanceBusy, instance_lock
+from diary.permissions import make_private
 
 # The headers a reverse proxy sets; waitress takes the client's address, scheme, host and port
 # from them, and only from the trusted proxy's own connections.
@@ -41,6 +43,8 @@ def proxy_options(config) -> dict:
 def serve(host: str, port: int, threads: int):
     """Apply pending migrations, then serve the diary with waitress."""
     app = current_app._get_current_object()
+    if changed := make_private(Path(app.instance_path)):
+        click.echo(f"Made {changed} files and folders in {app.instance_path} private (0600/0700)")
     database = sqlite_file(db.engine)
     keep = int(app.config["BACKUP_KEEP"])
     if database is not None and keep > 0:
@@ -53,5 +57,10 @@ def serve(host: str, port: int, threads: int):
             f"Trusting X-Forwarded-* headers from {proxy['trusted_proxy']}"
             f" ({proxy['trusted_proxy_count']} proxy hop(s))"
         )
-    click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
-    waitress_serve(app, host=host, port=port, threads=threads, **proxy)
+    try:
+        # Held while serving, so that `diary restore` refuses to swap the database underneath.
+        with instance_lock(Path(app.instance_path), "diary serve"):
+            click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
+            waitress_serve(app, host=host, port=port, threads=threads, **proxy)
+    except InstanceBusy as busy:
+        raise click.ClickException(f"this instance is already served by {busy}") from None

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
-from diary.transfer import FORMATS, ImportRejected, export_files, import_files
+from diary.transfer import FORMATS, PROBLEMS_SHOWN, ImportRejected, export_files, import_files
 
 
 @click.command("import")
@@ -29,8 +29,10 @@ def import_command(path: Path, username: str):
         summary = import_files(user, files)
     except ImportRejected as rejected:
         db.session.rollback()
-        for problem in rejected.problems:
+        for problem in rejected.problems[:PROBLEMS_SHOWN]:
             click.echo(str(problem), err=True)
+        if len(rejected.problems) > PROBLEMS_SHOWN:
+            click.echo(f"… and {len(rejected.problems) - PROBLEMS_SHOWN} more", err=True)
         raise click.ClickException(
             f"nothing imported: {len(rejected.problems)} problem(s), listed above"
         ) from None

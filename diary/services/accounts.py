@@ -106,6 +106,12 @@ def load_login_session(token: str) -> User | None:
     return login.user
 
 
+def end_every_sign_in() -> None:
+    """Sign every account out on every device (after a restore)."""
+    db.session.execute(delete(LoginSession))
+    db.session.flush()
+
+
 def close_login_session(user: User) -> None:
     """End the session this request was made with."""
     if user.current_login is not None:

@@ -1,6 +1,7 @@
 """CSV import and export: one mechanism that each diary file plugs into."""
 
 from diary.transfer.engine import (
+    PROBLEMS_SHOWN,
     ImportRejected,
     ImportSummary,
     export_file,
@@ -12,6 +13,7 @@ from diary.transfer.formats import FORMATS
 
 __all__ = [
     "FORMATS",
+    "PROBLEMS_SHOWN",
     "ImportRejected",
     "ImportSummary",
     "export_file",

@@ -24,6 +24,10 @@ class Problem:
         return f"{self.file}, line {self.line}: {self.reason}"
 
 
+# A file of 700,000 bad rows must not make a 67 MB page: list the first ones and count the rest.
+PROBLEMS_SHOWN = 100
+
+
 class ImportRejected(Exception):
     """Nothing was imported; problems says why, row by row."""
 

@@ -1,0 +1,70 @@
+"""`diary restore` next to a running server, and what a restore does to sign-ins."""
+
+import subprocess
+import sys
+
+import pytest
+
+from diary import create_app
+from diary.extensions import db
+from diary.services.accounts import create_user
+from tests.browserless import Visitor
+from tests.conftest import PASSWORD
+from tests.server import DiaryServer
+
+
+def diary(instance, *args: str) -> subprocess.CompletedProcess:
+    env = {"DIARY_INSTANCE_PATH": str(instance), "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "diary", *args], env=env, capture_output=True, text=True
+    )
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = DiaryServer(instance, DIARY_BACKUP_KEEP="0").start()
+    app = create_app()
+    with app.app_context():
+        create_user("alice", PASSWORD, is_admin=True)
+        db.session.commit()
+        db.engine.dispose()
+    yield server
+    server.stop()
+
+
+def test_restore_refuses_while_the_server_runs_and_loses_nothing(served, tmp_path):
+    backup = tmp_path / "backup.sqlite3"
+    assert diary(served.instance, "backup", str(backup)).returncode == 0
+    alice = Visitor(served.url)
+    alice.post_form("/login", {"username": "alice", "password": PASSWORD})
+    assert alice.post_form("/readings/quick", {"pain": "4"}, token_from="/")[0] == 302
+
+    refused = diary(served.instance, "restore", "--yes", str(backup))
+    assert refused.returncode == 1
+    assert "stop `diary serve`, then restore" in refused.stderr
+    assert "diary serve" in refused.stderr and "pid" in refused.stderr
+    # The reading acknowledged before is still there, and the server still answers.
+    _, _, page = alice.get("/readings")
+    assert "4" in page and "Sign in" not in page
+
+
+def test_a_restore_signs_everyone_out_even_sessions_alive_in_the_backup(served, tmp_path):
+    alice = Visitor(served.url)
+    alice.post_form("/login", {"username": "alice", "password": PASSWORD, "remember": "y"})
+    backup = tmp_path / "backup.sqlite3"
+    assert diary(served.instance, "backup", str(backup)).returncode == 0
+    cookies = dict(alice.cookies)
+    alice.post_form("/logout", {}, token_from="/")
+    served.stop()
+
+    restored = diary(served.instance, "restore", "--yes", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    assert "Everyone is signed out" in restored.stdout
+    served.start()
+    # The cookies of a session that was alive at the backup (and ended since) do not come back.
+    old = Visitor(served.url)
+    old.cookies = cookies
+    status, headers, _ = old.get("/")
+    assert status == 302 and "/login" in headers["Location"]
