@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres bench lint format clean system-packages
+.PHONY: run test test-postgres bench lint audit format clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
 
 ## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
-test: $(VENV)/.installed-test lint system-packages
+test: $(VENV)/.installed-test lint audit system-packages
 	$(BIN)/pytest
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
@@ -56,6 +56,10 @@ system-packages:
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## Look the installed packages up in the vulnerability database (says so when it cannot).
+audit: $(VENV)/.installed-test
+	$(BIN)/python scripts/audit-dependencies
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

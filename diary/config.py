@@ -15,6 +15,10 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PASSWORD_MIN_LENGTH": 8,
+    # Hours a signed-in session may stay unused before it ends, without and with
+    # "keep me signed in".
+    "SESSION_IDLE_HOURS": 12,
+    "REMEMBERED_SESSION_IDLE_HOURS": 30 * 24,
     # Sign-in attempts allowed per minute, per account and per address.
     "LOGIN_RATE_LIMIT": "5 per minute",
     # Set true when the diary is reached over HTTPS: cookies are then sent only over TLS.

@@ -1,6 +1,8 @@
 """Security headers on every response, from one small hook."""
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+
+from diary.validation import NUL_MESSAGE
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -19,6 +21,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def register_security_headers(app: Flask) -> None:
     # Behind a reverse proxy, waitress (diary serve) has already put the client's address and
     # scheme into the environ from the trusted proxy's headers: see commands/serve.py.
+    @app.before_request
+    def refuse_nul_characters():
+        """A form or query value with a NUL character is refused before any view sees it."""
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400, description=NUL_MESSAGE)
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers

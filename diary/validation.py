@@ -32,6 +32,15 @@ def check_not_future(moment: datetime, now: datetime) -> None:
         raise ValueError(f"{format_timestamp(moment).replace('T', ' ')} is in the future.")
 
 
+NUL_MESSAGE = "Text cannot contain the NUL character (\\0)."
+
+
+def check_no_nul(text: str) -> None:
+    """Refuse text with a NUL character: PostgreSQL cannot store it, nobody types it."""
+    if "\x00" in text:
+        raise ValueError(NUL_MESSAGE)
+
+
 def check_note(note: str) -> None:
     if len(note) > NOTE_MAX_LENGTH:
         raise ValueError(

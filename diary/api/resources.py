@@ -39,6 +39,8 @@ def _text(max_length: int) -> Callable[[Any, User], str]:
             raise ValueError("must be a string")
         if len(value) > max_length:
             raise ValueError(f"can be up to {max_length} characters")
+        if "\x00" in value:
+            raise ValueError("must not contain the NUL character (\\0)")
         return value
 
     return parse

@@ -1,6 +1,16 @@
 """First run, sign in and out, and the user's own settings."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
@@ -80,8 +90,11 @@ class ProfileForm(FlaskForm):
 
 
 def _sign_in(user, remember: bool) -> None:
-    accounts.open_login_session(user, request.user_agent.string)
+    accounts.open_login_session(user, request.user_agent.string, remember=remember)
     login_user(user, remember=remember)
+    # A new CSRF token for the signed-in session: one seen before sign-in is worth nothing.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def _add_account_error(field, exc: accounts.AccountError) -> None:

@@ -56,6 +56,8 @@ class LoginSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
+    # "Keep me signed in": the session may then stay idle longer before it ends.
+    remember: Mapped[bool] = mapped_column(default=False, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 

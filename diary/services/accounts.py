@@ -2,6 +2,7 @@
 
 import re
 import secrets
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -11,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from diary.clock import is_timezone, server_timezone
 from diary.extensions import db
 from diary.models import LoginSession, User
+from diary.models.user import utcnow
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
@@ -79,10 +81,18 @@ def authenticate(username: str, password: str) -> User | None:
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
 
 
-def open_login_session(user: User, user_agent: str = "") -> LoginSession:
-    """Start a signed-in session for user and make it the user's current one."""
+def open_login_session(user: User, user_agent: str = "", remember: bool = False) -> LoginSession:
+    """Start a signed-in session for user and make it the user's current one.
+
+    The user's sessions that were left unused too long are removed on the way.
+    """
+    for old in list(user.login_sessions):
+        if utcnow() - old.last_seen_at > idle_limit(old):
+            db.session.delete(old)
     token = new_secret()
-    login = LoginSession(user=user, token_hash=digest(token), user_agent=user_agent[:200])
+    login = LoginSession(
+        user=user, token_hash=digest(token), user_agent=user_agent[:200], remember=remember
+    )
     login.token = token
     db.session.add(login)
     db.session.flush()
@@ -99,6 +109,9 @@ def load_login_session(token: str) -> User | None:
     )
     if login is None:
         return None
+    if utcnow() - login.last_seen_at > idle_limit(login):
+        # Unused for too long: it opens nothing any more; its row goes at the next sign-in.
+        return None
     login.token = token
     if seen := due_for_touch(login.last_seen_at):
         login.last_seen_at = seen
@@ -110,6 +123,12 @@ def end_every_sign_in() -> None:
     """Sign every account out on every device (after a restore)."""
     db.session.execute(delete(LoginSession))
     db.session.flush()
+
+
+def idle_limit(login: LoginSession) -> timedelta:
+    """Return how long the session may stay unused (Settings: SESSION_IDLE_HOURS)."""
+    key = "REMEMBERED_SESSION_IDLE_HOURS" if login.remember else "SESSION_IDLE_HOURS"
+    return timedelta(hours=float(current_app.config[key]))
 
 
 def close_login_session(user: User) -> None:

@@ -12,6 +12,7 @@ from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
 from diary.transfer.cells import MalformedCsv, read_csv, write_csv
 from diary.transfer.formats import FORMATS, format_for
+from diary.validation import check_no_nul
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def _parse_file(user, name, data, now, problems) -> _Parsed | None:
                 )
                 continue
             try:
+                check_no_nul("".join(cells))
                 out.append(fmt.parse(user, dict(zip(header, cells, strict=True)), now))
             except ValueError as exc:
                 problems.append(Problem(name, line, str(exc)))
