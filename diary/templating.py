@@ -4,6 +4,7 @@ from flask import Flask
 
 from diary import reference
 from diary.clock import long_date, long_moment, short_date, short_moment
+from diary.devices import device_label
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -16,6 +17,7 @@ def register_template_helpers(app: Flask) -> None:
         """Drop attributes that are None or empty, which WTForms would render as text."""
         return {key: value for key, value in attributes.items() if value not in (None, "")}
 
+    app.add_template_filter(device_label)
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
     app.add_template_filter(long_moment)

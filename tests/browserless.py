@@ -37,7 +37,7 @@ class Visitor:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
-        text = response.read().decode("utf-8", "replace")
+        text = response.read().decode("utf-8", "replace")  # a zip comes back mangled; fine
         self.last_set_cookies = response.headers.get_all("Set-Cookie") or []
         for line in self.last_set_cookies:
             for name, morsel in SimpleCookie(line).items():

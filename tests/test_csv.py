@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from diary.extensions import db
 from diary.models import Reading, User
-from diary.transfer import ImportRejected, export_files, import_files
+from diary.transfer import ImportRejected, export_file, import_files
 from diary.transfer.cells import neutralise, restore
 from tests.conftest import quote_all, sign_in
 
@@ -64,13 +64,13 @@ def test_export_import_export_is_byte_identical_with_hostile_notes(app, alice, b
             )
         )
         db.session.commit()
-        exported = export_files(alice_user)["readings.csv"]
+        exported = export_file(alice_user, "readings.csv")
         assert '"2024-02-01T09:01","1","\'+1+1"\r\n' in exported
         assert ',"\'=HYPERLINK(""http://evil""' in exported
         summary = import_files(user_in(app, "bob"), {"readings.csv": exported.encode()})
         db.session.commit()
         assert summary.added == {"readings.csv": len(HOSTILE_NOTES) + 1}
-        assert export_files(user_in(app, "bob"))["readings.csv"] == exported
+        assert export_file(user_in(app, "bob"), "readings.csv") == exported
 
 
 def test_import_twice_adds_nothing_the_second_time(app, alice):

@@ -10,6 +10,7 @@ from diary.extensions import db
 from diary.models import (
     ApiToken,
     DoseChange,
+    LoginSession,
     MedicationDose,
     Reading,
     Reminder,
@@ -28,6 +29,7 @@ ARGUMENT_MODELS = {
     "dose_id": MedicationDose,
     "reminder_id": Reminder,
     "token_id": ApiToken,
+    "session_id": LoginSession,
     "object_id": None,  # the API: resolved from the collection
     "child_id": None,  # a treatment's dose or medicine: resolved from the part
 }
@@ -134,6 +136,7 @@ def test_every_route_with_an_id_is_404_for_another_user(app, alices_diary, bob):
             Reading,
             Treatment,
             DoseChange,
+            LoginSession,
             TreatmentMedicine,
             SideEffectReport,
             MedicationDose,

@@ -180,3 +180,21 @@ def test_passwords_are_hashed_with_scrypt_and_never_stored_plain(app):
     with app.app_context():
         stored = db.session.scalar(select(User.password_hash))
     assert stored.startswith("scrypt:") and PASSWORD not in stored
+
+
+def test_a_username_that_looks_like_an_address_does_not_lock_out_that_address(app, client):
+    make_user(app, "alice")
+    # Five wrong passwords for the username "127.0.0.11", each from a different address...
+    for n in range(5):
+        client.post(
+            "/login",
+            data={"username": "127.0.0.11", "password": "wrong"},
+            environ_base={"REMOTE_ADDR": f"10.0.2.{n}"},
+        )
+    # ...fill that username's bucket, not the bucket of the address 127.0.0.11.
+    response = client.post(
+        "/login",
+        data={"username": "alice", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "127.0.0.11"},
+    )
+    assert response.status_code == 302

@@ -10,7 +10,7 @@ from diary.extensions import db
 from diary.models import LoginSession, Reading
 from diary.models.user import utcnow
 from diary.services.tokens import create_token
-from tests.conftest import build_app, csrf_token, make_user, sign_in, user_row
+from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in, user_row
 
 
 def idle_for(app, hours: float) -> None:
@@ -90,3 +90,67 @@ def test_text_with_a_nul_character_is_refused_everywhere(app, client, alice):
     assert api.get_json()["error"]["field"] == "note"
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
+
+
+PHONE = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36"
+LAPTOP = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def test_settings_lists_signed_in_devices_and_signs_one_out(app):
+    make_user(app, "alice")
+    phone, laptop = app.test_client(), app.test_client()
+    phone.post(
+        "/login", data={"username": "alice", "password": PASSWORD}, headers={"User-Agent": PHONE}
+    )
+    laptop.post(
+        "/login", data={"username": "alice", "password": PASSWORD}, headers={"User-Agent": LAPTOP}
+    )
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Chrome on Android" in page
+    assert "Firefox on Linux <strong>(this device)</strong>" in page
+    with app.app_context():
+        phone_session = db.session.scalar(
+            select(LoginSession.id).where(LoginSession.user_agent == PHONE)
+        )
+    response = laptop.post(f"/account/sessions/{phone_session}/end")
+    assert "That device is signed out" in laptop.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert "/login" in phone.get("/").headers["Location"]
+    assert laptop.get("/").status_code == 200
+
+
+def test_reading_pages_keeps_a_sign_in_alive(app, client):
+    make_user(app, "alice")
+    sign_in(client, "alice")
+    idle_for(app, 11)
+    assert client.get("/trends").status_code == 200
+    with app.app_context():
+        seen = db.session.scalar(select(LoginSession.last_seen_at))
+    assert utcnow() - seen < timedelta(minutes=1)
+    # Another 11 hours later the session is still alive: 11 + 11 > 12, but it was used between.
+    idle_for(app, 11)
+    assert client.get("/").status_code == 200
+
+
+def test_a_save_from_a_stale_page_is_refused_with_the_other_value_shown(app, client, alice):
+    client.post("/readings/new", data={"day": "2024-03-01", "time": "08:00", "pain": "5"})
+    with app.app_context():
+        reading_id = db.session.scalar(select(Reading.id))
+    page = client.get(f"/readings/{reading_id}/edit").get_data(as_text=True)
+    assert 'name="version" type="hidden" value="1"' in page
+    edit = {"day": "2024-03-01", "time": "08:00", "version": "1"}
+    # The first tab saves pain 7; the second, opened before that, then tries pain 3.
+    assert client.post(f"/readings/{reading_id}/edit", data=edit | {"pain": "7"}).status_code == 302
+    stale = client.post(f"/readings/{reading_id}/edit", data=edit | {"pain": "3", "note": "mine"})
+    assert stale.status_code == 409
+    text = stale.get_data(as_text=True)
+    assert "changes were not saved. It now says pain 7 at 2024-03-01 08:00" in text
+    assert 'name="version" type="hidden" value="2"' in text
+    with app.app_context():
+        assert db.session.get(Reading, reading_id).pain == 7
+    # Saving again from the refreshed form goes through.
+    again = client.post(
+        f"/readings/{reading_id}/edit", data=edit | {"pain": "3", "note": "mine", "version": "2"}
+    )
+    assert again.status_code == 302

@@ -13,14 +13,16 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import OperationalError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from diary.clock import timezone_names
 from diary.extensions import db, limiter, login_manager
 from diary.forms import NumberField, owned_or_404
-from diary.models import ApiToken
+from diary.models import ApiToken, LoginSession
 from diary.services import accounts, tokens
+from diary.sqlite import SAFE_METHODS
 from diary.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -198,6 +200,7 @@ def _account_page(form=None, password_form=None, new_token=None):
         form=form or ProfileForm(obj=current_user),
         password_form=password_form or PasswordForm(formdata=None),
         api_tokens=tokens.user_tokens(current_user),
+        sign_ins=accounts.live_login_sessions(current_user),
         new_token=new_token,
     )
 
@@ -231,6 +234,41 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash("Token revoked; anything using it can no longer log.", "info")
     return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """Sign one of the user's devices out."""
+    login = owned_or_404(LoginSession, session_id)
+    this_device = login.id == current_user.current_login.id
+    accounts.end_login_session(login)
+    db.session.commit()
+    if this_device:
+        logout_user()
+        flash("You are signed out.", "info")
+        return redirect(url_for("auth.login"))
+    flash("That device is signed out; it has to sign in again to open your diary.", "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.after_app_request
+def keep_sign_in_alive(response):
+    """Save the sign-in's last-seen time on reading pages too (at most every 10 minutes).
+
+    Idle sessions end after SESSION_IDLE_HOURS, so reading the diary counts as using it.
+    Only the touch itself is committed, and a touch that meets a busy database is
+    simply tried again on the next page.
+    """
+    user = g.get("_login_user")
+    login = getattr(user, "current_login", None)
+    # Pages that change something commit with their change; reading pages write nothing else.
+    if request.method in SAFE_METHODS and login is not None and login.touched:
+        try:
+            db.session.commit()
+        except OperationalError:
+            db.session.rollback()
+    return response
 
 
 @bp.post("/account/password")

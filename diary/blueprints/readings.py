@@ -6,8 +6,9 @@ from datetime import date, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length
+from wtforms.widgets import HiddenInput
 
 from diary import reference
 from diary.clock import local_now
@@ -41,6 +42,11 @@ class ReadingForm(MomentForm):
             )
         ],
     )
+
+
+class EditReadingForm(ReadingForm):
+    # The version the page shows, so that a save over a newer one is refused.
+    version = IntegerField(widget=HiddenInput())
 
 
 @bp.get("/")
@@ -100,11 +106,21 @@ def new():
 @login_required
 def edit(reading_id: int):
     reading = owned_or_404(Reading, reading_id)
-    form = ReadingForm(
-        data=ReadingForm.at(reading.recorded_at, pain=reading.pain, note=reading.note)
+    form = EditReadingForm(
+        data=ReadingForm.at(
+            reading.recorded_at, pain=reading.pain, note=reading.note, version=reading.version
+        )
     )
     if form.validate_on_submit():
-        service.update_reading(reading, form.moment, form.pain.data, form.note.data or "")
+        try:
+            service.update_reading(
+                reading, form.moment, form.pain.data, form.note.data or "", form.version.data
+            )
+        except service.StaleEdit as stale:
+            # Keep what this page typed; the next save is made over the version shown now.
+            form.version.raw_data, form.version.data = None, reading.version
+            flash(str(stale), "error")
+            return render_template("readings/form.html", form=form, reading=reading), 409
         db.session.commit()
         flash("Reading updated.", "success")
         return redirect(url_for("readings.history"))

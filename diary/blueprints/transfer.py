@@ -1,8 +1,6 @@
 """Download the diary as CSV files and import CSV files into it."""
 
-import io
 import json
-import zipfile
 
 from flask import (
     Blueprint,
@@ -26,13 +24,14 @@ from diary.transfer import (
     FORMATS,
     PROBLEMS_SHOWN,
     ImportRejected,
-    export_file,
-    export_files,
+    daily_csv,
+    export_chunks,
     export_names,
     fhir,
     import_files,
 )
-from diary.transfer.account_json import AccountRestoreError, export_account, import_account
+from diary.transfer.account_json import AccountRestoreError, account_chunks, import_account
+from diary.transfer.archive import zip_chunks
 
 bp = Blueprint("transfer", __name__)
 
@@ -66,21 +65,17 @@ def download(name: str):
     """Download one exported file, or all of them as a zip."""
     stamp = local_today(current_user.timezone).isoformat()
     if name == "diary.zip":
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for filename, text in export_files(current_user).items():
-                archive.writestr(filename, text.encode("utf-8"))
-        return _attachment(buffer.getvalue(), f"diary-{stamp}.zip", "application/zip")
+        members = ((n, export_chunks(current_user, n)) for n in export_names())
+        body = stream_with_context(zip_chunks(members))
+        return _attachment(body, f"diary-{stamp}.zip", "application/zip")
     if name not in export_names():
         abort(404)
-    if name == fhir.FILENAME:
-        stream = stream_with_context(
-            chunk.encode("utf-8") for chunk in fhir.fhir_chunks(current_user)
-        )
-        return _attachment(stream, name, "application/fhir+json")
-    span = asked_range(whole_diary(current_user))
-    body = export_file(current_user, name, span).encode("utf-8")
-    return _attachment(body, name, "text/csv; charset=utf-8")
+    span = asked_range(whole_diary(current_user)) if name == daily_csv.FILENAME else None
+    body = stream_with_context(
+        chunk.encode("utf-8") for chunk in export_chunks(current_user, name, span)
+    )
+    mimetype = "application/fhir+json" if name == fhir.FILENAME else "text/csv"
+    return _attachment(body, name, mimetype)
 
 
 def _attachment(data, filename: str, mimetype: str) -> Response:
@@ -118,7 +113,7 @@ def upload():
 @login_required
 def account_backup():
     """Everything of this account as one JSON file, for a new instance to restore."""
-    body = json.dumps(export_account(current_user), indent=2, ensure_ascii=False).encode("utf-8")
+    body = stream_with_context(chunk.encode("utf-8") for chunk in account_chunks(current_user))
     stamp = local_today(current_user.timezone).isoformat()
     return _attachment(
         body, f"headache-diary-{current_user.username}-{stamp}.json", "application/json"

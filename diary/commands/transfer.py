@@ -7,7 +7,14 @@ from flask.cli import with_appcontext
 
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
-from diary.transfer import FORMATS, PROBLEMS_SHOWN, ImportRejected, export_files, import_files
+from diary.transfer import (
+    FORMATS,
+    PROBLEMS_SHOWN,
+    ImportRejected,
+    export_chunks,
+    export_names,
+    import_files,
+)
 
 
 @click.command("import")
@@ -59,8 +66,9 @@ def export_command(username: str, out: Path):
     user = require_user(username)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for filename, text in export_files(user).items():
-            (out / filename).write_bytes(text.encode("utf-8"))
+        for filename in export_names():
+            with (out / filename).open("w", encoding="utf-8", newline="") as file:
+                file.writelines(export_chunks(user, filename))
             click.echo(str(out / filename))
     except OSError as exc:
         raise click.ClickException(f"cannot write to {out}: {exc.strerror}") from None

@@ -22,6 +22,8 @@ class Reading(db.Model):
     # Idempotency key sent by a form or client, so that a retried request never stores twice.
     client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Goes up with every change: an edit made on a page showing an older version is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __table_args__ = (
         CheckConstraint(f"pain >= {PAIN_MIN} AND pain <= {PAIN_MAX}", name="pain_range"),

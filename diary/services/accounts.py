@@ -115,6 +115,7 @@ def load_login_session(token: str) -> User | None:
     login.token = token
     if seen := due_for_touch(login.last_seen_at):
         login.last_seen_at = seen
+        login.touched = True
     login.user.current_login = login
     return login.user
 
@@ -129,6 +130,22 @@ def idle_limit(login: LoginSession) -> timedelta:
     """Return how long the session may stay unused (Settings: SESSION_IDLE_HOURS)."""
     key = "REMEMBERED_SESSION_IDLE_HOURS" if login.remember else "SESSION_IDLE_HOURS"
     return timedelta(hours=float(current_app.config[key]))
+
+
+def live_login_sessions(user: User) -> list[LoginSession]:
+    """Return the user's signed-in sessions that still open the diary, most recent first."""
+    sessions = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id)
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+    )
+    return [s for s in sessions if utcnow() - s.last_seen_at <= idle_limit(s)]
+
+
+def end_login_session(login: LoginSession) -> None:
+    """Sign one device out: its cookies stop working at once."""
+    db.session.delete(login)
+    db.session.flush()
 
 
 def close_login_session(user: User) -> None:

@@ -68,7 +68,27 @@ def reading_rows(user: User, records: Iterable[tuple[datetime, int, str]]) -> li
     return [_values(user, *record) for record in records]
 
 
-def update_reading(reading: Reading, recorded_at: datetime, pain: int, note: str) -> None:
+class StaleEdit(ValueError):
+    """The reading changed since the page that edits it was opened; nothing was saved."""
+
+    def __init__(self, reading: Reading):
+        super().__init__(
+            "This reading was changed on another page or device since you opened it, so your"
+            f" changes were not saved. It now says pain {reading.pain} at"
+            f" {reading.recorded_at.isoformat(timespec='minutes').replace('T', ' ')}"
+            + (f", note: “{reading.note}”" if reading.note else "")
+            + ". Check it and save again if yours should stand."
+        )
+        self.reading = reading
+
+
+def update_reading(
+    reading: Reading, recorded_at: datetime, pain: int, note: str, version: int | None = None
+) -> None:
+    """Change a reading; with the version the editing page showed, refuse a stale save."""
+    if version is not None and version != reading.version:
+        raise StaleEdit(reading)
+    reading.version += 1
     reading.recorded_at = recorded_at.replace(second=0, microsecond=0)
     reading.pain = pain
     reading.note = note

@@ -4,8 +4,8 @@ from diary.transfer.engine import (
     PROBLEMS_SHOWN,
     ImportRejected,
     ImportSummary,
+    export_chunks,
     export_file,
-    export_files,
     export_names,
     import_files,
 )
@@ -16,8 +16,8 @@ __all__ = [
     "PROBLEMS_SHOWN",
     "ImportRejected",
     "ImportSummary",
+    "export_chunks",
     "export_file",
-    "export_files",
     "export_names",
     "import_files",
 ]

@@ -1,6 +1,8 @@
 """Everything of one account as JSON: a lossless backup that a new instance can restore."""
 
+import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -70,20 +72,53 @@ def _row(obj, table: str) -> dict:
     return {name: _plain(getattr(obj, name)) for name in COLUMNS[table][1]}
 
 
-def export_account(user: User) -> dict:
-    def rows(model, order):
-        return db.session.scalars(
-            select(model).where(model.user_id == user.id).order_by(order, model.id)
-        )
+def _table_items(user: User, table: str, order) -> Iterator[dict]:
+    """Yield the user's rows of a large table as plain dicts, a thousand at a time.
 
-    treatments_out = []
-    for t in rows(Treatment, Treatment.started_on):
+    Column selects, not ORM objects: nothing piles up in the session's identity map.
+    """
+    model, names = COLUMNS[table]
+    query = (
+        select(*(getattr(model, name) for name in names))
+        .where(model.user_id == user.id)
+        .order_by(order, model.id)
+        .execution_options(yield_per=1000)
+    )
+    for row in db.session.execute(query):
+        yield {name: _plain(value) for name, value in zip(names, row, strict=True)}
+
+
+def _treatment_items(user: User) -> Iterator[dict]:
+    treatments_in = db.session.scalars(
+        select(Treatment)
+        .where(Treatment.user_id == user.id)
+        .order_by(Treatment.started_on, Treatment.id)
+    )
+    for t in treatments_in:
         item = _row(t, "treatments")
         item["doses"] = [_row(d, "doses") for d in t.doses]
         item["medicines"] = [_row(m, "medicines") for m in t.medicines]
         item["follow_up"] = _row(t.follow_up, "reminders") if t.follow_up else None
-        treatments_out.append(item)
-    return {
+        yield item
+
+
+def _reminder_items(user: User) -> Iterator[dict]:
+    reminders = db.session.scalars(
+        select(Reminder)
+        .where(Reminder.user_id == user.id, Reminder.kind == CUSTOM)
+        .order_by(Reminder.due_on, Reminder.id)
+    )
+    for reminder in reminders:
+        yield _row(reminder, "reminders")
+
+
+def account_chunks(user: User) -> Iterator[str]:
+    """Yield the account backup as JSON text, one entry a line, as it is read.
+
+    A million readings stream through in bounded memory; the file is one JSON
+    object that import_account() reads back.
+    """
+    head = {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -93,18 +128,23 @@ def export_account(user: User) -> dict:
             "email": user.email,
             "low_light": user.low_light,
         },
-        "readings": [_row(r, "readings") for r in rows(Reading, Reading.recorded_at)],
-        "side_effects": [
-            _row(r, "side_effects") for r in rows(SideEffectReport, SideEffectReport.recorded_at)
-        ],
-        "medications": [
-            _row(r, "medications") for r in rows(MedicationDose, MedicationDose.taken_at)
-        ],
-        "treatments": treatments_out,
-        "reminders": [
-            _row(r, "reminders") for r in rows(Reminder, Reminder.due_on) if r.kind == CUSTOM
-        ],
     }
+    yield "{\n" + "".join(
+        f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)},\n" for k, v in head.items()
+    )
+    lists = {
+        "readings": _table_items(user, "readings", Reading.recorded_at),
+        "side_effects": _table_items(user, "side_effects", SideEffectReport.recorded_at),
+        "medications": _table_items(user, "medications", MedicationDose.taken_at),
+        "treatments": _treatment_items(user),
+        "reminders": _reminder_items(user),
+    }
+    for n, (key, items) in enumerate(lists.items()):
+        yield f"  {json.dumps(key)}: ["
+        for m, item in enumerate(items):
+            yield ("," if m else "") + "\n    " + json.dumps(item, ensure_ascii=False)
+        yield "\n  ]" + ("," if n < len(lists) - 1 else "") + "\n"
+    yield "}\n"
 
 
 def _values(item: Any, table: str, where: str) -> dict:

@@ -39,16 +39,22 @@ def restore(cell: str) -> str:
     return cell[1:] if _looks_guarded(cell) else cell
 
 
-def write_csv(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
-    """Return CSV text with a header row and neutralised cells."""
+def csv_chunks(
+    header: Iterable[str], rows: Iterable[Iterable[str]], batch: int = 1000
+) -> Iterator[str]:
+    """Yield CSV text with a header row and neutralised cells, batch rows at a time."""
     out = io.StringIO()
     # Every cell quoted: a spreadsheet opening the file with ";" or tab as separator would
     # otherwise split an unquoted "x;=1+1" into a live formula.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         writer.writerow(neutralise(cell) for cell in row)
-    return out.getvalue()
+        if n % batch == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def read_csv(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:

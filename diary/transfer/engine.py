@@ -1,6 +1,7 @@
 """Import and export diary CSV files, all or nothing."""
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from diary.clock import local_now
@@ -10,7 +11,7 @@ from diary.ranges import DayRange, whole_diary
 from diary.sqlite import read_phase
 from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
-from diary.transfer.cells import MalformedCsv, read_csv, write_csv
+from diary.transfer.cells import MalformedCsv, csv_chunks, read_csv
 from diary.transfer.formats import FORMATS, format_for
 from diary.validation import check_no_nul
 
@@ -168,19 +169,19 @@ def export_names() -> list[str]:
     return [fmt.filename for fmt in FORMATS] + list(EXPORT_ONLY)
 
 
-def export_file(user: User, name: str, span: DayRange | None = None) -> str:
-    """Return one exported file; daily.csv covers span (default: the whole diary)."""
+def export_chunks(user: User, name: str, span: DayRange | None = None) -> Iterator[str]:
+    """Yield one exported file in pieces; daily.csv covers span (default: the whole diary)."""
     for fmt in FORMATS:
         if fmt.filename == name:
-            return write_csv(fmt.header, fmt.export_rows(user))
+            return csv_chunks(fmt.header, fmt.export_rows(user))
     if name == daily_csv.FILENAME:
         span = span or whole_diary(user)
-        return daily_csv.daily_csv(user, span.first, span.last)
+        return daily_csv.daily_chunks(user, span.first, span.last)
     if name == fhir.FILENAME:
-        return "".join(fhir.fhir_chunks(user))
+        return fhir.fhir_chunks(user)
     raise KeyError(name)
 
 
-def export_files(user: User) -> dict[str, str]:
-    """Return every exported file of the user, by name."""
-    return {name: export_file(user, name) for name in export_names()}
+def export_file(user: User, name: str, span: DayRange | None = None) -> str:
+    """Return one exported file whole (for tests and small files)."""
+    return "".join(export_chunks(user, name, span))
