@@ -58,3 +58,22 @@ class DiaryServer:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def serve_household(instance: Path, usernames: tuple[str, ...], password: str, **env: str):
+    """Start `diary serve` on instance and create the accounts (the first is the admin).
+
+    DIARY_INSTANCE_PATH must already point at instance (monkeypatch.setenv).
+    """
+    from diary import create_app
+    from diary.extensions import db
+    from diary.services.accounts import create_user
+
+    server = DiaryServer(instance, **{"DIARY_BACKUP_KEEP": "0", **env}).start()
+    app = create_app()
+    with app.app_context():
+        for n, name in enumerate(usernames):
+            create_user(name, password, is_admin=n == 0)
+        db.session.commit()
+        db.engine.dispose()
+    return server

@@ -11,12 +11,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from diary import create_app
-from diary.extensions import db
-from diary.services.accounts import create_user
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD
-from tests.server import DiaryServer
+from tests.server import DiaryServer, serve_household
 
 ROWS = 200_000
 
@@ -35,13 +32,7 @@ def readings_csv(rows: int) -> bytes:
 def household(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = DiaryServer(instance, DIARY_BACKUP_KEEP="0").start()
-    app = create_app()
-    with app.app_context():
-        create_user("alice", PASSWORD, is_admin=True)
-        create_user("bob", PASSWORD)
-        db.session.commit()
-        db.engine.dispose()
+    server = serve_household(instance, ("alice", "bob"), PASSWORD)
     yield server
     server.stop()
 

@@ -5,12 +5,9 @@ import sys
 
 import pytest
 
-from diary import create_app
-from diary.extensions import db
-from diary.services.accounts import create_user
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD
-from tests.server import DiaryServer
+from tests.server import serve_household
 
 
 def diary(instance, *args: str) -> subprocess.CompletedProcess:
@@ -24,12 +21,7 @@ def diary(instance, *args: str) -> subprocess.CompletedProcess:
 def served(tmp_path, monkeypatch):
     instance = tmp_path / "instance"
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = DiaryServer(instance, DIARY_BACKUP_KEEP="0").start()
-    app = create_app()
-    with app.app_context():
-        create_user("alice", PASSWORD, is_admin=True)
-        db.session.commit()
-        db.engine.dispose()
+    server = serve_household(instance, ("alice",), PASSWORD)
     yield server
     server.stop()
 

@@ -9,13 +9,10 @@ import re
 
 import pytest
 
-from diary import create_app
-from diary.extensions import db
-from diary.services.accounts import create_user
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD
 from tests.proxies import ReverseProxy
-from tests.server import DiaryServer
+from tests.server import serve_household
 
 WRONG = {"username": "mallory", "password": "not the password"}
 
@@ -25,14 +22,9 @@ def proxied(request, tmp_path, monkeypatch):
     """`diary serve` with DIARY_PROXY_COUNT=1 behind a real proxy; return (proxy, server)."""
     instance = tmp_path / "instance"
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = DiaryServer(
-        instance, DIARY_PROXY_COUNT="1", DIARY_SECURE_COOKIES="true", DIARY_BACKUP_KEEP="0"
-    ).start()
-    app = create_app()
-    with app.app_context():
-        create_user("alice", PASSWORD, is_admin=True)
-        db.session.commit()
-        db.engine.dispose()
+    server = serve_household(
+        instance, ("alice",), PASSWORD, DIARY_PROXY_COUNT="1", DIARY_SECURE_COOKIES="true"
+    )
     proxy = ReverseProxy(request.param, tmp_path / request.param, server.port).start()
     yield proxy, server
     proxy.stop()
