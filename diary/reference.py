@@ -15,6 +15,9 @@ class Source:
     title: str
     file: str | None
     quote: str
+    # Which part of the document the quote comes from, when that matters to how it reads:
+    # a listed risk, a contraindication, one patient's own account.
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ def catalogue(name: str) -> dict[str, Entry]:
 def _cite(cited: list[dict[str, str]]) -> tuple[Source, ...]:
     docs = sources()
     return tuple(
-        Source(s["id"], docs[s["id"]]["title"], docs[s["id"]]["file"], s["quote"]) for s in cited
+        Source(s["id"], docs[s["id"]]["title"], docs[s["id"]]["file"], s["quote"], s.get("as", ""))
+        for s in cited
     )
 
 
@@ -71,6 +75,10 @@ def treatment_kinds() -> dict[str, Entry]:
 
 def medication_classes() -> dict[str, Entry]:
     return catalogue("medication_classes")
+
+
+def overuse_rules() -> dict[str, Entry]:
+    return catalogue("overuse_rules")
 
 
 def adjunct_medicines() -> dict[str, Entry]:
@@ -87,6 +95,11 @@ def safety() -> dict[str, Any]:
     data = _load("safety.json")
     data["sources"] = _cite(data["sources"])
     return data
+
+
+def moderate_pain_min() -> int:
+    """Return the lowest score the pain scale's source calls moderate (seeds/pain_scale.json)."""
+    return next(int(e.code) for e in catalogue("pain_scale").values() if e.get("moderate_from"))
 
 
 def pain_scale() -> dict[int, str]:

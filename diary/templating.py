@@ -5,12 +5,18 @@ from flask import Flask
 from diary import reference
 from diary.clock import long_date, long_moment, short_date, short_moment
 from diary.devices import device_label
+from diary.services.outcomes import DEFINITIONS, PERIOD_LABELS
 
 
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def reference_data():
-        return {"pain_words": reference.pain_scale()}
+        return {
+            "pain_words": reference.pain_scale(),
+            "period_labels": PERIOD_LABELS,
+            "overuse_rules": reference.overuse_rules(),
+            "definitions": DEFINITIONS,
+        }
 
     @app.template_filter("set_only")
     def set_only(attributes: dict) -> dict:

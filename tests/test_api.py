@@ -152,7 +152,11 @@ def test_patch_and_delete_each_collection(app, client, auth):
             f"/api/v1/{collection}/{item['id']}", json=changes[collection], headers=auth
         )
         assert patched.status_code == 200
-        assert patched.get_json() == item | changes[collection]
+        body = patched.get_json()
+        if collection == "side-effects":
+            # A report made severe now carries the calm safety message too.
+            assert body.pop("safety")["message"].startswith("You recorded a severe side effect.")
+        assert body == item | changes[collection]
         bad = client.patch(f"/api/v1/{collection}/{item['id']}", json={"note": 5}, headers=auth)
         assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "note"
         listed = client.get(f"/api/v1/{collection}", headers=auth).get_json()["items"]
@@ -246,3 +250,19 @@ def test_openapi_document_lists_exactly_the_routes_of_the_api(app, client):
             else:
                 served.add((path, method))
     assert documented == served
+
+
+def test_a_seizure_posted_to_the_api_comes_back_with_the_safety_message(app, client, alice):
+    headers = token_for(app, alice)
+    calm = client.post(
+        "/api/v1/side-effects", json={"effect": "nausea", "severity": "mild"}, headers=headers
+    )
+    assert calm.status_code == 201 and "safety" not in calm.get_json()
+    urgent = client.post(
+        "/api/v1/side-effects", json={"effect": "seizures", "severity": "mild"}, headers=headers
+    ).get_json()
+    assert urgent["safety"]["message"].startswith("If this is happening now")
+    assert [s["id"] for s in urgent["safety"]["sources"]] == ["002", "004"]
+    # Reading it back later carries the same message.
+    again = client.get(f"/api/v1/side-effects/{urgent['id']}", headers=headers).get_json()
+    assert again["safety"] == urgent["safety"]

@@ -62,7 +62,54 @@ def test_overuse_counts_days_not_doses_within_the_30_days_ending_on_the_date(app
             "simple_analgesic": 0, "other": 0,
         },
         "flags": ["triptan"],
+        "any_class_days": 11,
+        "previous": [
+            {"first_day": "2024-05-02", "last_day": "2024-05-31", "flags": [],
+             "days_by_class": {"triptan": 0, "ergot": 0, "opioid": 1, "combination_analgesic": 0,
+                               "simple_analgesic": 0, "other": 0}},
+            {"first_day": "2024-04-02", "last_day": "2024-05-01", "flags": [],
+             "days_by_class": {"triptan": 0, "ergot": 0, "opioid": 0, "combination_analgesic": 0,
+                               "simple_analgesic": 0, "other": 0}},
+        ],
+        "sustained_3_months": [],
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("triptan_days", "analgesic_days", "flags"),
+    [
+        (5, 4, []),  # 9 days of intake in all
+        (5, 5, ["multiple_classes"]),  # 10 days, no class at its own threshold (8.2.6)
+        (10, 5, ["triptan"]),  # a class overused alone: 8.2.6 does not apply
+    ],
+)
+def test_several_classes_together_on_ten_days(app, alice, triptan_days, analgesic_days, flags):
+    with app.app_context():
+        user = user_row(alice)
+        for n in range(triptan_days):
+            take(user, AS_OF - timedelta(days=n), "triptan")
+        for n in range(analgesic_days):
+            take(user, AS_OF - timedelta(days=20 + n), "simple_analgesic")
+        take(user, AS_OF - timedelta(days=25), "other")  # "other" is not an overuse class
+        report = overuse(user, AS_OF)
+    assert report.flags == flags
+    assert report.any_class_days == triptan_days + analgesic_days
+
+
+def test_overuse_in_all_three_windows_is_sustained(app, client, alice):
+    with app.app_context():
+        user = user_row(alice)
+        for n in range(90):
+            if n % 3 == 0 or n < 30:  # 10 days in each older window, every day in the latest
+                take(user, AS_OF - timedelta(days=n), "triptan")
+        # Opioids only in the latest window: flagged, but not for three months.
+        for n in range(10):
+            take(user, AS_OF - timedelta(days=n), "opioid")
+        db.session.commit()
+        report = overuse(user, AS_OF).as_json()
+    assert report["flags"] == ["opioid", "triptan"]
+    assert [w["flags"] for w in report["previous"]] == [["triptan"], ["triptan"]]
+    assert report["sustained_3_months"] == ["triptan"]
 
 
 def test_report_command_prints_medication_overuse_as_json(app, runner, alice):

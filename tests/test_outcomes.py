@@ -1,181 +1,279 @@
-"""Every outcome definition on small hand-computed cases."""
+"""Every outcome definition on small hand-computed cases (diary/services/outcomes.py)."""
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 
-from diary.services.outcomes import Day, effect_duration, treatment_outcome, window
+from diary.services.outcomes import (
+    Day,
+    Span,
+    overlaps,
+    period,
+    relief,
+    rounded,
+    study_measures,
+    treatment_outcome,
+)
 
 START, END = date(2024, 3, 1), date(2024, 3, 5)
+AS_OF = date(2024, 12, 31)
 
 
-def logged(first: date, means: list, maxes: list | None = None) -> dict[date, Day]:
-    """Daily figures from first on; None leaves a day unlogged."""
-    maxes = maxes or [None] * len(means)
+def logged(first: date, scores: list) -> dict[date, Day]:
+    """Days from first on: an int is one reading, a tuple several, None an unlogged day."""
     return {
-        first + timedelta(days=n): Day(float(m), int(x if x is not None else round(m)))
-        for n, (m, x) in enumerate(zip(means, maxes, strict=True))
-        if m is not None
+        first + timedelta(days=n): Day(s if isinstance(s, tuple) else (s,))
+        for n, s in enumerate(scores)
+        if s is not None
     }
 
 
-def after(days: int) -> date:
-    return END + timedelta(days=days)
+def after(n: int) -> date:
+    return END + timedelta(days=n)
 
 
-def baseline_of_seven() -> dict[date, Day]:
-    # 10 logged days in the 28 before START (Feb 2 - Feb 29, 2024 is a leap year), all 7 with max 8.
-    return logged(date(2024, 2, 20), [7] * 10, [8] * 10)
+SPAN = Span(START, END)
 
 
-def test_the_whole_figure_set_of_a_responder():
-    daily = baseline_of_seven()
-    daily[END] = Day(4.0, 5)
-    daily |= logged(after(1), [3, None, 4, None, 5], [0, None, 4, None, 6])
-    daily |= logged(after(15), [2, 2], [1, 1])
-    out = treatment_outcome(daily, START, END, [], as_of=date(2024, 12, 31))
-    assert out["baseline"] == {
-        "first_day": "2024-02-02",
-        "last_day": "2024-02-29",
-        "days_logged": 10,
-        "pain_mean": 7.0,
-        "headache_days_per_28": 28.0,
-        "moderate_severe_days_per_28": 28.0,
-    }
-    assert out["discharge_pain"] == 4.0
-    assert out["responder"] is True
-    first, second, third = out["windows"]
-    assert first == {
-        "name": "days_1_14",
-        "first_day": "2024-03-06",
-        "last_day": "2024-03-19",
+def figures(days, span=SPAN, others=(), medication_days=(), as_of=AS_OF):
+    return treatment_outcome(days, set(medication_days), [], span, list(others), as_of)
+
+
+def baseline(score: int = 7, count: int = 28) -> dict[date, Day]:
+    """count logged days of the same score, ending the day before START."""
+    return logged(START - timedelta(days=count), [score] * count)
+
+
+# A. The study's measures
+
+
+def test_admission_and_discharge_are_the_first_reading_of_the_start_and_last_of_the_end():
+    days = logged(START, [(8, 6), None, None, None, (5, 4, 3)])
+    study = figures(days)["study"]
+    assert (study["admission_pain"], study["discharge_pain"]) == (8, 3)
+    assert (study["drop"], study["responder"]) == (5, True)
+
+
+def test_a_same_day_session_compares_the_reading_before_with_the_one_after():
+    day = date(2024, 5, 1)
+    study = figures(logged(day, [(8, 2)]), span=Span(day, day))["study"]
+    assert (study["admission_pain"], study["discharge_pain"], study["drop"]) == (8, 2, 6)
+    assert study["responder"] is True
+
+
+@pytest.mark.parametrize(("discharge", "responder"), [(5, True), (6, False)])
+def test_a_drop_of_exactly_two_counts(discharge, responder):
+    days = logged(START, [7]) | logged(END, [discharge])
+    assert figures(days)["study"]["responder"] is responder
+
+
+def test_a_patient_who_starts_the_diary_at_admission_gets_the_study_figures():
+    days = logged(START, [8, 7, 6, 5, 4])
+    study = figures(days)["study"]
+    assert (study["admission_pain"], study["discharge_pain"], study["responder"]) == (8, 4, True)
+
+
+def test_one_month_is_days_23_to_37_and_sustained_is_asked_only_of_responders():
+    days = logged(START, [7]) | logged(END, [4]) | logged(after(23), [5, None, 5, 4])
+    days |= {after(22): Day((0,)), after(38): Day((0,))}  # outside: ignored
+    study = figures(days)["study"]
+    assert study["one_month"] == {
+        "first_day": "2024-03-28",
+        "last_day": "2024-04-11",
         "days_logged": 3,
-        "pain_mean": 4.0,
-        "headache_days_per_28": 18.67,
-        "moderate_severe_days_per_28": 18.67,
-        "change": -3.0,
+        "pain_mean": 4.67,
     }
-    # Two logged days are too few for a mean, but still count toward headache days.
-    assert (second["name"], second["days_logged"], second["pain_mean"], second["change"]) == (
-        "days_15_28", 2, None, None,
-    )  # fmt: skip
-    assert second["headache_days_per_28"] == 28.0
-    assert second["moderate_severe_days_per_28"] == 0.0
-    assert out["sustained_one_month"] is None
-    assert third == {
-        "name": "days_29_90",
-        "first_day": "2024-04-03",
-        "last_day": "2024-06-03",
-        "days_logged": 0,
-        "pain_mean": None,
-        "headache_days_per_28": None,
-        "moderate_severe_days_per_28": None,
-        "change": None,
-    }
+    # 14/3 is 4.67, at most 7 - 2: the 2-point improvement was kept.
+    assert study["sustained_one_month"] is True
+    lost = logged(START, [7]) | logged(END, [4]) | logged(after(23), [5, 5, 6])
+    assert figures(lost)["study"]["sustained_one_month"] is False
+    not_responding = logged(START, [7]) | logged(END, [6]) | logged(after(23), [1, 1, 1])
+    assert figures(not_responding)["study"]["sustained_one_month"] is None
 
 
-def test_a_non_responder_and_a_sustained_improvement():
-    daily = baseline_of_seven()
-    daily[END] = Day(5.5, 6)
-    daily |= logged(after(15), [4, 5, 5])
-    out = treatment_outcome(daily, START, END, [], as_of=date(2024, 12, 31))
-    assert out["responder"] is False  # 5.5 > 7 - 2
-    assert out["windows"][1]["pain_mean"] == 4.67
-    assert out["sustained_one_month"] is True  # 4.67 <= 5
+def test_one_month_needs_three_logged_days():
+    days = logged(START, [7]) | logged(END, [4]) | logged(after(23), [3, 3])
+    study = figures(days)["study"]
+    assert study["one_month"]["pain_mean"] is None
+    assert study["sustained_one_month"] is None
 
 
-def test_a_baseline_with_six_logged_days_has_no_mean_and_nothing_depends_on_it():
-    daily = logged(date(2024, 2, 20), [7] * 6)
-    daily[END] = Day(1.0, 1)
-    daily |= logged(after(1), [1] * 30)
-    out = treatment_outcome(daily, START, END, [], as_of=date(2024, 12, 31))
-    assert out["baseline"]["days_logged"] == 6
-    assert out["baseline"]["pain_mean"] is None
-    assert out["baseline"]["headache_days_per_28"] == 28.0
-    assert (out["responder"], out["sustained_one_month"]) == (None, None)
-    assert out["windows"][0]["change"] is None
-    assert (out["effect_duration_days"], out["effect_ongoing"]) == (None, False)
+# B. 28-day periods
 
 
-def test_unlogged_discharge_day_is_null_not_zero():
-    out = treatment_outcome(baseline_of_seven(), START, END, [], as_of=date(2024, 12, 31))
-    assert out["discharge_pain"] is None
-    assert out["responder"] is None
+def test_periods_are_the_28_days_before_the_start_and_three_after_the_end():
+    out = figures(baseline())
+    assert [(p["name"], p["first_day"], p["last_day"]) for p in out["periods"]] == [
+        ("baseline", "2024-02-02", "2024-02-29"),
+        ("days_1_28", "2024-03-06", "2024-04-02"),
+        ("days_29_56", "2024-04-03", "2024-04-30"),
+        ("days_57_84", "2024-05-01", "2024-05-28"),
+    ]
 
 
-def test_the_baseline_is_exactly_the_28_days_before_the_start():
-    daily = logged(START - timedelta(days=29), [9]) | logged(START - timedelta(days=28), [1] * 7)
-    daily[START] = Day(9.0, 9)
-    assert (
-        treatment_outcome(daily, START, END, [], date(2024, 12, 31))["baseline"]["pain_mean"] == 1.0
-    )
+@pytest.mark.parametrize(("count", "enough"), [(13, False), (14, True)])
+def test_a_period_needs_14_logged_days(count, enough):
+    base = figures(baseline(7, count))["periods"][0]
+    assert (base["days_logged"], base["enough_data"]) == (count, enough)
+    assert (base["pain_mean"] is not None) is enough
+    assert (base["headache_days_per_28"] is not None) is enough
+    # Raw counts stay whatever the count of logged days.
+    assert base["headache_days"] == count
 
 
-def test_a_single_day_treatment():
-    day = date(2024, 5, 10)
-    daily = logged(day - timedelta(days=7), [6] * 7) | {day: Day(3.0, 4)}
-    daily |= logged(day + timedelta(days=1), [3, 3, 3])
-    out = treatment_outcome(daily, day, day, [], date(2024, 12, 31))
-    assert out["discharge_pain"] == 3.0
-    assert out["responder"] is True
-    assert out["windows"][0]["first_day"] == "2024-05-11"
-    assert out["windows"][0]["pain_mean"] == 3.0
+def test_period_figures_by_hand():
+    # 14 logged days: 7 days of (2, 6) and 7 days of 0.
+    days = logged(after(1), [(2, 6)] * 7 + [0] * 7)
+    p = period("days_1_28", after(1), after(28), days, {after(1), after(2), after(30)}, AS_OF)
+    assert p["days_logged"] == 14 and p["days_elapsed"] == 28 and p["enough_data"]
+    assert p["pain_mean"] == Fraction(2)  # (7 x 4 + 7 x 0) / 14
+    assert p["pain_max_mean"] == Fraction(3)  # (7 x 6) / 14
+    assert (p["headache_days"], p["moderate_severe_days"]) == (7, 7)
+    assert p["headache_days_per_28"] == 14  # 7 / 14 x 28
+    assert p["acute_medication_days"] == 2
+    assert p["acute_medication_days_per_28"] == 2  # 2 / 28 x 28
+
+
+def test_moderate_to_severe_starts_at_five_as_the_pain_scale_source_says():
+    days = logged(after(1), [4] * 7 + [5] * 7)
+    p = period("days_1_28", after(1), after(28), days, set(), AS_OF)
+    assert (p["headache_days"], p["moderate_severe_days"]) == (14, 7)
+
+
+def test_an_as_of_date_inside_a_period_counts_only_its_days_so_far():
+    days = logged(after(1), [3] * 20)
+    p = period("days_1_28", after(1), after(28), days, {after(1), after(5)}, as_of=after(10))
+    assert (p["days_elapsed"], p["days_logged"], p["enough_data"]) == (10, 10, False)
+    assert p["acute_medication_days_per_28"] == Fraction(2 * 28, 10)
+
+
+def test_after_periods_compare_with_the_baseline():
+    # Baseline: 28 headache days per 28 (daily highest 7); after: 14 of 28 logged days at 0.
+    days = baseline(7) | logged(after(1), [0, 3] * 14)
+    out = figures(days)
+    first = out["periods"][1]
+    assert first["pain_change"] == -5.5  # 1.5 - 7
+    assert first["headache_days_per_28"] == 14.0
+    assert first["headache_days_change"] == -14.0
+    assert first["headache_days_reduction_pct"] == 50.0
+    assert (first["responder_50"], first["responder_30"]) == (True, True)
+
+
+def test_no_reduction_against_a_baseline_without_headache_days():
+    days = baseline(0) | logged(after(1), [3] * 14)
+    first = figures(days)["periods"][1]
+    assert first["headache_days_reduction_pct"] is None
+    assert first["responder_50"] is None
+
+
+def test_an_open_treatment_has_a_baseline_and_an_admission_and_nothing_after():
+    out = figures(baseline() | logged(START, [8]), span=Span(START, None))
+    assert [p["name"] for p in out["periods"]] == ["baseline"]
+    assert out["study"]["admission_pain"] == 8
+    assert out["study"]["discharge_pain"] is None and out["study"]["one_month"] is None
+    assert out["relief"] == {"days": None, "ongoing": False, "capped_by": None}
 
 
 def test_data_after_the_as_of_date_does_not_count():
-    daily = baseline_of_seven() | logged(after(1), [3] * 14)
-    out = treatment_outcome(daily, START, END, [], as_of=after(2))
-    assert out["windows"][0]["days_logged"] == 2
-    assert out["windows"][0]["pain_mean"] is None
+    days = baseline() | logged(END, [2])
+    out = figures(days, as_of=END - timedelta(days=1))
+    assert out["study"]["discharge_pain"] is None
 
 
-def test_an_open_treatment_has_a_baseline_but_no_after_figures():
-    out = treatment_outcome(baseline_of_seven(), START, None, [], date(2024, 12, 31))
-    assert out["baseline"]["pain_mean"] == 7.0
-    assert out["discharge_pain"] is None
-    assert [w["first_day"] for w in out["windows"]] == [None, None, None]
-    assert (out["effect_duration_days"], out["effect_ongoing"]) == (None, False)
+# C. How long the relief lasted
 
 
-def test_side_effects_count_from_start_through_day_14_after_the_end():
-    reports = [
-        (START - timedelta(days=1), "nausea"),
-        (START, "nausea"),
-        (END, "dizziness"),
-        (after(14), "nausea"),
-        (after(15), "nausea"),
-    ]
-    out = treatment_outcome({}, START, END, reports, date(2024, 12, 31))
-    assert out["side_effects"] == {"dizziness": 1, "nausea": 2}
+def relieved_days(after_scores: list, reference: int = 7, caps=None) -> dict:
+    days = logged(after(1), after_scores)
+    return relief(days, END, Fraction(reference), caps or {"day_84": after(84), "as_of": AS_OF})
 
 
 @pytest.mark.parametrize(
-    ("means", "expected"),
-    [
-        # Relief all along: ongoing, lasting to the last logged day.
-        ([3] * 20, (20, True)),
-        # Lost at E+13: the week E+7..E+13 averages (4*3 + 3*8)/7 = 5.14 > 7 - 2.
-        ([3] * 10 + [8] * 5, (12, False)),
-        # Lost at the first evaluable day.
-        ([8] * 10, (0, False)),
-        # Never 4 logged days in any week from E+7 on: not evaluable.
-        ([3, 3, 3], (None, False)),
-        ([3, None, None, None, None, None, None, None, 3, 3, 3], (None, False)),
-    ],
+    ("relieved_for", "expected"),
+    [(1, 1), (2, 2), (5, 5), (21, 21)],
 )
-def test_effect_duration(means, expected):
-    daily = logged(after(1), means)
-    assert effect_duration(daily, END, 7.0) == expected
+def test_relief_that_steps_back_up_after_n_days(relieved_for, expected):
+    out = relieved_days([3] * relieved_for + [7, 7, 7, 3])
+    assert out == {"days": expected, "ongoing": False, "capped_by": None}
 
 
-def test_effect_duration_tolerates_gaps_with_four_days_a_week():
-    # Logged on E+2, E+4, E+6, E+7 (mean 3): E+7 is evaluable; then relief lasts to E+7.
-    daily = logged(after(1), [None, 3, None, 3, None, 3, 3])
-    assert effect_duration(daily, END, 7.0) == (7, True)
+def test_relief_that_never_starts_is_zero_days():
+    assert relieved_days([7, 6, 7, 3])["days"] == 0
 
 
-def test_window_headache_day_thresholds():
-    daily = logged(date(2024, 1, 1), [0, 1, 3, 4], [0, 1, 3, 4])
-    figures = window(daily, date(2024, 1, 1), date(2024, 1, 4), 3)
-    assert figures["headache_days_per_28"] == 21.0  # 3 of 4 days with max >= 1
-    assert figures["moderate_severe_days_per_28"] == 7.0  # 1 of 4 days with max >= 4
+def test_relief_counts_zero_when_the_first_logged_day_after_the_end_starts_a_run():
+    assert relieved_days([None, None, 7, 7, 7])["days"] == 0
+
+
+def test_unlogged_days_are_skipped_when_looking_for_three_in_a_row():
+    # Relieved on days 1-3; days 4, 6, 9 are logged and not relieved: relief ends on day 4.
+    out = relieved_days([3, 3, 3, 7, None, 7, None, None, 7])
+    assert out["days"] == 3
+
+
+def test_two_bad_days_do_not_end_the_relief():
+    out = relieved_days([3, 7, 7, 3, 3])
+    assert out == {"days": 5, "ongoing": True, "capped_by": "day_84"}
+
+
+def test_relief_is_capped_by_the_as_of_date():
+    out = relieved_days([3] * 10, caps={"day_84": after(84), "as_of": after(6)})
+    assert out == {"days": 6, "ongoing": True, "capped_by": "as_of"}
+
+
+def test_a_day_exactly_two_below_a_one_decimal_reference_is_relieved():
+    # Reference 5.1 (20 days: 18 of 5, 2 of 6); a day of mean 3.1 is exactly 2 below.
+    point_one = (3, 3, 3, 3, 3, 3, 3, 3, 3, 4)
+    days = logged(after(1), [point_one] * 3)
+    out = relief(days, END, Fraction(102, 20), {"day_84": after(84), "as_of": AS_OF})
+    assert out["ongoing"] is True
+    assert float(Fraction(102, 20)) - 2 < 3.1  # the float comparison would have said no
+
+
+def test_relief_is_capped_by_day_84():
+    out = relieved_days([3] * 100)
+    assert out == {"days": 84, "ongoing": True, "capped_by": "day_84"}
+
+
+def test_relief_is_capped_by_the_next_treatment():
+    later = Span(after(30), after(31))
+    days = baseline() | logged(after(1), [3] * 60)
+    out = figures(days, others=[later])
+    assert out["relief"] == {"days": 29, "ongoing": True, "capped_by": "next_treatment"}
+    assert out["overlaps"] == ["2024-04-04"]
+
+
+def test_relief_is_null_without_a_baseline_mean_or_with_fewer_than_three_days():
+    assert figures(logged(after(1), [3] * 10))["relief"]["days"] is None
+    assert figures(baseline() | logged(after(1), [3, 3]))["relief"]["days"] is None
+
+
+# D. Overlaps
+
+
+def test_overlapping_treatments_are_named_by_their_start():
+    span = Span(START, END)
+    others = [
+        Span(date(2024, 2, 10), date(2024, 2, 11)),  # in the baseline
+        Span(date(2024, 1, 1), date(2024, 2, 1)),  # ends the day before the baseline
+        Span(after(84), None),  # open, starts on the last day after
+        Span(after(85), after(86)),  # after day 84
+    ]
+    assert overlaps(span, others, AS_OF) == ["2024-02-10", "2024-05-28"]
+
+
+# Output
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(Fraction(14, 3), 4.67), (Fraction(-1, 200), -0.01), (Fraction(1, 200), 0.01), (7, 7)],
+)
+def test_figures_are_rounded_half_away_from_zero_to_two_decimals(value, shown):
+    assert rounded(value) == shown
+
+
+def test_study_measures_without_readings_are_null_not_zero():
+    study = study_measures({}, Span(START, END), AS_OF)
+    assert study["admission_pain"] is None and study["responder"] is None

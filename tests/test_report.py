@@ -9,7 +9,9 @@ from fhir.resources.R4B.bundle import Bundle
 
 from diary.extensions import db
 from diary.ranges import DayRange
+from diary.services import outcomes
 from diary.services.medications import add_dose
+from diary.services.outcomes import PERIOD_LABELS
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
@@ -39,6 +41,9 @@ def seed(app, user_id):
 
 def test_report_json_lists_treatments_in_start_order_with_their_figures(app, runner, alice):
     seed(app, alice)
+    with app.app_context():
+        add_reading(user_row(alice), at(date(2024, 3, 1), 8), 8)
+        db.session.commit()
     result = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-03-20"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -48,20 +53,33 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
         "ketamine_iv_inpatient", "2024-03-01", "2024-03-05",
     )  # fmt: skip
     assert set(first) == {
-        "kind", "started_on", "ended_on", "baseline", "discharge_pain", "windows", "responder",
-        "sustained_one_month", "effect_duration_days", "effect_ongoing", "side_effects",
+        "kind", "started_on", "ended_on", "study", "periods", "relief", "overlaps", "side_effects",
     }  # fmt: skip
-    assert first["baseline"]["pain_mean"] == 7.0
-    assert first["discharge_pain"] == 4.0
-    assert first["responder"] is True
-    # As of 2024-03-20 the 15-28 window has days 20 only: too few for a mean.
-    assert [w["days_logged"] for w in first["windows"]] == [14, 1, 0]
-    assert first["windows"][0]["change"] == -4.0
-    assert first["effect_duration_days"] == 15 and first["effect_ongoing"] is True
+    # The study's measures: the first reading on the start day, the last on the end day.
+    assert first["study"] | {"one_month": None} == {
+        "admission_pain": 8, "discharge_pain": 4, "drop": 4, "responder": True,
+        "one_month": None, "sustained_one_month": None,
+    }  # fmt: skip
+    # As of March 20 the one-month window (March 28 - April 11) holds nothing yet.
+    assert first["study"]["one_month"]["days_logged"] == 0
+    baseline, days_1_28 = first["periods"][:2]
+    # 10 logged baseline days are too few for per-28 figures: counts only.
+    assert (baseline["days_logged"], baseline["enough_data"], baseline["pain_mean"]) == (
+        10, False, None,
+    )  # fmt: skip
+    assert baseline["headache_days"] == 10
+    assert (days_1_28["days_elapsed"], days_1_28["days_logged"], days_1_28["pain_mean"]) == (
+        15, 15, 3.0,
+    )  # fmt: skip
+    assert days_1_28["pain_change"] is None  # no baseline mean to compare with
+    assert days_1_28["acute_medication_days"] == 1
+    assert days_1_28["acute_medication_days_per_28"] == 1.87  # 1 / 15 x 28
+    assert first["relief"] == {"days": None, "ongoing": False, "capped_by": None}
     assert first["side_effects"] == {"nausea": 1}
-    # The nerve block's baseline (Feb 5 - Mar 3) holds the same 10 days of 7 and more.
+    assert first["overlaps"] == []
+    # The nerve block on March 4 has the ketamine admission in its baseline.
     assert second["kind"] == "nerve_block"
-    assert second["baseline"]["days_logged"] == 10
+    assert second["overlaps"] == ["2024-03-01"]
     later = json.loads(
         runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-02-29"]).output
     )
@@ -151,3 +169,42 @@ def test_report_page_lets_the_user_pick_treatments_and_range(app, client, alice)
     assert "Nerve block, 04 Mar 2024" in page
     assert "Ketamine IV infusion (inpatient admission), 01 Mar 2024" not in page
     assert "01 Mar 2024 – 10 Mar 2024" in page
+
+
+def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
+    app, client, runner, alice
+):
+    seed(app, alice)
+    with app.app_context():
+        user = user_row(alice)
+        for n in range(20):  # a baseline with enough days for its per-28 figures
+            add_reading(user, at(date(2024, 2, 2) + timedelta(days=n), 8), 6 + n % 3)
+        add_reading(user, at(date(2024, 3, 1), 7), 8)
+        db.session.commit()
+    as_of = "2024-06-30"
+    data = json.loads(
+        runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", as_of]).output
+    )
+    figures = data["treatments"][0]
+    page = client.get("/treatments/1/outcome").get_data(as_text=True)
+    report = client.get(f"/report?from=2024-01-01&to={as_of}&t=1").get_data(as_text=True)
+    for html in (page, report):
+        for p in figures["periods"]:
+            row = html[html.index(f">{PERIOD_LABELS[p['name']]}</th>") :].split("</tr>")[0]
+            assert f"<td>{p['days_logged']} of {p['days_elapsed']}" in row
+            for key in ("pain_mean", "pain_max_mean", "headache_days_per_28"):
+                if p[key] is not None:
+                    assert f"<td>{p[key]}" in row, (p["name"], key)
+        study = figures["study"]
+        assert f"<dd>{study['admission_pain']}</dd>" in html
+        assert f"<dd>{study['discharge_pain']}</dd>" in html
+
+
+def test_the_definitions_on_the_page_use_the_code_s_own_figures(app, client, alice):
+    seed(app, alice)
+    page = client.get("/treatments/1/outcome").get_data(as_text=True)
+    assert f"need at least {outcomes.MIN_LOGGED_DAYS} logged days" in page
+    assert f"from day {outcomes.ONE_MONTH_FIRST} to day {outcomes.ONE_MONTH_LAST}" in page
+    assert f"daily highest of {outcomes.MODERATE_PAIN_MIN} or more" in page
+    assert f"{outcomes.RELIEF_RUN} logged days in a row" in page
+    assert f"up to day {outcomes.RELIEF_CAP_DAYS}" in page

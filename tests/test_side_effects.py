@@ -43,7 +43,16 @@ def test_the_form_lists_every_catalogue_entry_with_its_source(client, alice):
     page = client.get("/side-effects/new").get_data(as_text=True)
     assert page.count('name="effect-') == 22
     assert "Feeling disconnected from the body" in page
-    assert "Ketamine for Migraines” (seed 002)" in page
+    assert "Ketamine for Migraines” (seed 002: among the experiences" in page
+    # Each quote says which part of its document it is from.
+    assert "“Fast heart rate”, “What are Ketamine Infusions?” (seed 004: a contraindication" in page
+    katie = "(seed 001: one patient&#39;s own account (Katie Golden)"
+    assert f"“You may become paranoid”, “Ketamine Infusions for Migraine” {katie}" in page
+    monitoring = "(seed 001: what the researchers advise monitoring patients for"
+    assert (
+        f"“Closely monitor all patients for falls”, “Ketamine Infusions for Migraine” {monitoring}"
+        in page
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,7 +91,10 @@ def test_urgent_effects_show_the_calm_message_with_its_sources(client, alice, ef
     html = client.get(page).get_data(as_text=True)
     assert "call your local emergency number or contact your care team" in html
     assert "not a diagnosis" in html
-    assert "What are Ketamine Infusions?” (seed 004)" in html
+    assert "What are Ketamine Infusions?” (seed 004) lists this among the possible risks" in html
+    # The advice to call for help rests on seed 002's disclaimer, quoted.
+    assert "disclaimer of “Ketamine for Migraines” (seed 002)" in html
+    assert "If you think you may have a medical emergency, immediately call your doctor" in html
 
 
 def test_any_severe_report_shows_the_care_team_message(client, alice):

@@ -69,3 +69,28 @@ def test_the_offline_page_and_worker_hold_no_diary_data(client, alice):
     worker.close()
     assert worker.mimetype in ("text/javascript", "application/javascript")
     assert "diary-shell" in body
+
+
+def test_a_synced_seizure_or_severe_effect_comes_back_with_the_safety_message(client, alice):
+    token = client.get("/sync/token").get_json()["csrf_token"]
+    headers = {"X-CSRFToken": token}
+    sent = {"at": "2024-03-02T20:00:00Z", "severity": "mild"}
+    calm = client.post(
+        "/sync/side-effects",
+        json=sent | {"client_key": "k-nausea-1", "effect": "nausea"},
+        headers=headers,
+    )
+    assert calm.status_code == 201 and "safety" not in calm.get_json()
+    seizure = client.post(
+        "/sync/side-effects",
+        json=sent | {"client_key": "k-seizure-1", "effect": "seizures"},
+        headers=headers,
+    ).get_json()
+    assert seizure["safety"]["message"].startswith("If this is happening now")
+    assert seizure["safety"]["sources"][0]["id"] == "002"
+    severe = client.post(
+        "/sync/side-effects",
+        json=sent | {"client_key": "k-severe-1", "effect": "nausea", "severity": "severe"},
+        headers=headers,
+    ).get_json()
+    assert severe["safety"]["message"].startswith("You recorded a severe side effect.")

@@ -134,7 +134,11 @@ def test_dose_log_shows_protocol_facts_with_their_source_and_flags_rates_above_t
     add_via_form(client)
     url = treatment_url(app)
     page = client.get(url).get_data(as_text=True)
-    assert "0.1 mg/kg/h" in page and "0.05 mg/kg/h" in page and "1.0 mg/kg/h" in page
+    # The study's own words, in full: not a titration schedule to follow.
+    assert "“Dose began at 0.1 mg/kg/hr”" in page
+    assert "“Increased by 0.05 mg/kg/hr until pain relief was achieved”" in page
+    assert "“Patient was then assessed for a possible dose increase.”" in page
+    assert "“Maximum dose of 1 mg/kg/hr”" in page
     assert "Ketamine Infusions for Migraine" in page and "(seed 001)" in page
     assert "this diary only records it" in page
     client.post(
@@ -142,15 +146,32 @@ def test_dose_log_shows_protocol_facts_with_their_source_and_flags_rates_above_t
         data={"day": "2024-03-05", "time": "09:00", "rate": "1.0", "unit": "mg/kg/h"},
     )
     page = client.get(url).get_data(as_text=True)
-    assert "above the documented maximum" not in page
+    assert "higher than the highest rate used in the study" not in page
     response = client.post(
         f"{url}/doses",
         data={"day": "2024-03-05", "time": "13:00", "rate": "1.05", "unit": "mg/kg/h"},
         follow_redirects=True,
     )
     page = response.get_data(as_text=True)
-    assert "above the maximum documented in the study" in page
-    assert page.count("above the documented maximum of 1.0 mg/kg/h") == 1
+    assert "Saved. This rate is higher than the highest rate used in the study (1 mg/kg/h)" in page
+    assert page.count("higher than the highest rate used in the study (1.0 mg/kg/h)") == 1
+
+
+def test_other_infusions_get_a_dose_log_without_the_ketamine_figures(app, client, alice):
+    client.post(
+        "/treatments/new",
+        data={"kind": "other_infusion", "started_on": "2024-03-01", "ended_on": "2024-03-03"},
+    )
+    url = treatment_url(app)
+    client.post(
+        f"{url}/doses",
+        data={"day": "2024-03-02", "time": "09:00", "rate": "2", "unit": "mg/kg/h"},
+    )
+    page = client.get(url).get_data(as_text=True)
+    assert "Dose log" in page and "<td>2 mg/kg/h</td>" in page
+    assert "What the ketamine study did" not in page
+    assert "Dose began at 0.1 mg/kg/hr" not in page
+    assert "higher than the highest rate used in the study" not in page
 
 
 def test_mg_per_hour_is_converted_with_the_users_weight(app, client, alice):

@@ -34,7 +34,7 @@ def _item_schema(resource: Resource) -> dict:
     return {
         "type": "object",
         "required": list(properties),
-        "properties": properties,
+        "properties": properties | resource.extra_schema,
         "additionalProperties": False,
     }
 

@@ -1,7 +1,7 @@
 """What each API collection accepts and returns, shared by the views and the OpenAPI document."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +88,11 @@ def _other_needs_note(values: dict[str, Any]) -> None:
         raise FieldError("note", "note is required when effect is 'other'.")
 
 
+def _safety(report) -> dict:
+    notice = side_effects.safety_notice([report])
+    return {"safety": notice} if notice else {}
+
+
 def _now(user: User) -> datetime:
     return local_now(user.timezone)
 
@@ -98,6 +103,15 @@ TIMESTAMP = {
     "example": "2024-03-01T08:30",
 }
 NOTE = {"type": "string", "maxLength": NOTE_MAX_LENGTH}
+# Sent with a seizure, breathing difficulty or any severe report: the pages' calm message.
+SAFETY = {
+    "type": "object",
+    "required": ["message", "sources"],
+    "properties": {
+        "message": {"type": "string"},
+        "sources": {"type": "array", "items": {"type": "object"}},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -109,13 +123,16 @@ class Resource:
     describe: str
     # Rules across fields, on the values a row would have; raises FieldError.
     check: Callable[[dict[str, Any]], None] = lambda values: None
+    # Optional keys an answer may carry beside the fields (e.g. the safety message).
+    extra_json: Callable[[Any], dict[str, Any]] = lambda row: {}
+    extra_schema: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self, row) -> dict:
         out: dict[str, Any] = {"id": row.id}
         for key, spec in self.fields.items():
             value = getattr(row, spec.attribute)
             out[key] = format_timestamp(value) if isinstance(value, datetime) else value
-        return out
+        return out | self.extra_json(row)
 
     def parse(self, body: dict, user: User, *, partial: bool) -> dict[str, Any]:
         """Return model attribute values from a JSON body, or raise FieldError."""
@@ -181,6 +198,8 @@ RESOURCES = {
             user, v["recorded_at"], v["effect"], v["severity"], v["note"], client_key=key
         ),
         check=_other_needs_note,
+        extra_json=_safety,
+        extra_schema={"safety": SAFETY},
     ),
     "medications": Resource(
         name="medications",

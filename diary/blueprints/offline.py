@@ -12,7 +12,7 @@ from diary.errors import json_error
 from diary.extensions import db
 from diary.models.symptoms import SEVERITIES
 from diary.services.readings import add_reading
-from diary.services.side_effects import add_report
+from diary.services.side_effects import add_report, safety_notice
 from diary.validation import check_pain
 
 bp = Blueprint("offline", __name__)
@@ -31,8 +31,13 @@ def service_worker():
 @bp.get("/offline")
 def offline_page():
     """The page the worker shows when the network is gone: no account data in it."""
-    effects = [{"code": c, "label": e.label} for c, e in reference.side_effects().items()]
-    return render_template("offline.html", effects=effects, severities=SEVERITIES)
+    effects = [
+        {"code": c, "label": e.label, "urgent": e["urgent"]}
+        for c, e in reference.side_effects().items()
+    ]
+    return render_template(
+        "offline.html", effects=effects, severities=SEVERITIES, safety=reference.safety()
+    )
 
 
 @bp.get("/sync/token")
@@ -98,4 +103,7 @@ def sync_side_effect():
         db.session.rollback()
         return json_error(422, str(exc))
     db.session.commit()
-    return {"id": report.id, "recorded_at": report.recorded_at.isoformat(timespec="minutes")}, 201
+    answer = {"id": report.id, "recorded_at": report.recorded_at.isoformat(timespec="minutes")}
+    if notice := safety_notice([report]):
+        answer["safety"] = notice
+    return answer, 201

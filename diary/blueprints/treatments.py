@@ -171,7 +171,11 @@ def add_dose(treatment_id: int):
         else:
             db.session.commit()
             if service.above_documented_maximum(dose):
-                flash("Saved. This rate is above the maximum documented in the study.", "warning")
+                flash(
+                    "Saved. This rate is higher than the highest rate used in the study"
+                    " (1 mg/kg/h); the diary only records it.",
+                    "warning",
+                )
             else:
                 flash("Rate change saved.", "success")
             return redirect(

@@ -12,16 +12,16 @@ from diary.models import Treatment
 from diary.ranges import asked_range, bounded, whole_diary
 from diary.services import trends
 from diary.services.medications import overuse
-from diary.services.outcomes import BASELINE_DAYS, WINDOWS
+from diary.services.outcomes import PERIODS
 
 bp = Blueprint("trends", __name__)
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 
 
-def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:
+def _chart_page_data(first: date, last: date, treatments: list[Treatment], daily=None) -> dict:
     """Return what the chart script draws: one JSON block, no inline script."""
-    daily = trends.daily_stats(current_user, first, last)
+    daily = trends.daily_stats(current_user, first, last) if daily is None else daily
     return {
         "pain": trends.pain_series(daily, first, last),
         "months": trends.headache_days_by_month(daily),
@@ -60,8 +60,8 @@ def outcome(treatment_id: int):
     today = local_today(current_user.timezone)
     figures = trends.treatment_figures(current_user, today, [treatment])[0]
     span = bounded(
-        shift(treatment.started_on, -BASELINE_DAYS),
-        shift(treatment.ended_on or today, WINDOWS[-1][2]),
+        shift(treatment.started_on, PERIODS[0][1]),
+        shift(treatment.ended_on or today, PERIODS[-1][2]),
         date.min,
         today,
     )
@@ -71,7 +71,8 @@ def outcome(treatment_id: int):
         kind=reference.treatment_kinds()[treatment.kind],
         figures=figures,
         effects=reference.side_effects(),
-        chart=_chart_page_data(span.first, span.last, [treatment]) | {"outcome": figures},
+        chart=_chart_page_data(span.first, span.last, [treatment])
+        | {"outcome": trends.outcome_bars(figures)},
         study=reference.catalogue("study_outcomes"),
     )
 
@@ -79,15 +80,18 @@ def outcome(treatment_id: int):
 @bp.get("/report")
 @login_required
 def report():
-    """The printable report: the user picks the treatments and the range."""
+    """The printable report: the user picks the treatments and the range.
+
+    Every figure on it is as of the range's last day: treatment figures and medication
+    overuse alike.
+    """
     span = asked_range(whole_diary(current_user), default_days=90)
     first, last, today = span.first, span.last, local_today(current_user.timezone)
-    all_treatments = trends.treatments_until(current_user, today)
+    all_treatments = trends.treatments_until(current_user, last)
     picked_ids = request.args.getlist("t", type=int)
     picked = [t for t in all_treatments if t.id in picked_ids] if picked_ids else all_treatments
-    figures = trends.treatment_figures(current_user, today, picked)
+    figures = trends.treatment_figures(current_user, last, picked, every=all_treatments)
     daily = trends.daily_stats(current_user, first, last)
-    logged = list(daily.values())
     return render_template(
         "trends/report.html",
         all_treatments=all_treatments,
@@ -97,17 +101,11 @@ def report():
         last=last,
         today=today,
         shortened=span.shortened,
-        summary={
-            "days": (last - first).days + 1,
-            "logged": len(logged),
-            "mean": round(sum(d.mean for d in logged) / len(logged), 1) if logged else None,
-            "headache_days": sum(d.max >= 1 for d in logged),
-            "moderate_severe_days": sum(d.max >= 4 for d in logged),
-        },
+        summary=trends.range_summary(daily, first, last),
         overuse=overuse(current_user, last),
         classes=reference.medication_classes(),
         effects=reference.side_effects(),
         kinds=reference.treatment_kinds(),
-        chart=_chart_page_data(first, last, picked),
+        chart=_chart_page_data(first, last, picked, daily),
         study=reference.catalogue("study_outcomes"),
     )

@@ -2,12 +2,12 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from diary import reference
-from diary.clock import start_of
+from diary.clock import shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import MedicationDose, User
@@ -108,10 +108,13 @@ def recent_medicines(user: User, limit: int = 6) -> list[RecentMedicine]:
 
 
 @dataclass(frozen=True)
-class OveruseReport:
+class OveruseWindow:
+    """Days of intake in one 30-day window, per class, and the ICHD-3 8.2 flags they raise."""
+
     first_day: date
     last_day: date
     days_by_class: dict[str, int]
+    any_class_days: int
     flags: list[str]
 
     def as_json(self) -> dict:
@@ -123,25 +126,68 @@ class OveruseReport:
         }
 
 
-def overuse(user: User, as_of: date) -> OveruseReport:
-    """Count distinct days of intake per class over the 30 days ending on as_of (ICHD-3 8.2)."""
-    first = as_of - timedelta(days=OVERUSE_WINDOW_DAYS - 1)
-    day = day_of(MedicationDose.taken_at)
-    rows = db.session.execute(
-        select(MedicationDose.med_class, func.count(day.distinct()))
-        .where(
-            MedicationDose.user_id == user.id,
-            MedicationDose.taken_at >= start_of(first),
-            MedicationDose.taken_at < start_of(as_of + timedelta(days=1)),
-        )
-        .group_by(MedicationDose.med_class)
-    )
-    counted = {med_class: days for med_class, days in rows}
+@dataclass(frozen=True)
+class OveruseReport(OveruseWindow):
+    """The 30 days ending on the as-of day, the two windows before, and what all three flag."""
+
+    previous: tuple[OveruseWindow, ...] = ()
+    sustained_3_months: tuple[str, ...] = ()
+
+    def as_json(self) -> dict:
+        return super().as_json() | {
+            "any_class_days": self.any_class_days,
+            "previous": [window.as_json() for window in self.previous],
+            "sustained_3_months": list(self.sustained_3_months),
+        }
+
+
+def _window(intake: dict[str, set[date]], first: date, last: date) -> OveruseWindow:
     classes = reference.medication_classes()
-    days_by_class = {code: counted.get(code, 0) for code in classes}
-    flags = sorted(
+    days_by_class = {
+        code: sum(first <= d <= last for d in intake.get(code, ())) for code in classes
+    }
+    flags = [
         code
         for code, entry in classes.items()
         if entry["overuse_days"] is not None and days_by_class[code] >= entry["overuse_days"]
+    ]
+    # ICHD-3 8.2.6: the overuse classes together, on distinct days, when none is overused alone.
+    counted = {code for code, entry in classes.items() if entry["overuse_days"] is not None}
+    any_days = {d for code in counted for d in intake.get(code, ()) if first <= d <= last}
+    together = reference.overuse_rules()["multiple_classes"]
+    if not flags and len(any_days) >= together["overuse_days"]:
+        flags.append(together.code)
+    return OveruseWindow(first, last, days_by_class, len(any_days), sorted(flags))
+
+
+def overuse(user: User, as_of: date) -> OveruseReport:
+    """Count days of intake per class in the 30 days ending on as_of and the two windows before.
+
+    ICHD-3 8.2 counts days, not doses; a class is flagged at its threshold, several
+    classes together at 10 days (8.2.6), and it asks for overuse of more than 3 months:
+    sustained_3_months lists what is flagged in all three windows.
+    """
+    months = int(reference.overuse_rules()["more_than_3_months"]["months"])
+    earliest = shift(as_of, -(OVERUSE_WINDOW_DAYS * months - 1))
+    day = day_of(MedicationDose.taken_at)
+    rows = db.session.execute(
+        select(MedicationDose.med_class, day)
+        .where(
+            MedicationDose.user_id == user.id,
+            MedicationDose.taken_at >= start_of(earliest),
+            MedicationDose.taken_at < start_of(shift(as_of, 1)),
+        )
+        .distinct()
     )
-    return OveruseReport(first, as_of, days_by_class, flags)
+    intake: dict[str, set[date]] = {}
+    for med_class, taken_on in rows:
+        intake.setdefault(med_class, set()).add(taken_on)
+    windows = []
+    for n in range(months):
+        last = shift(as_of, -OVERUSE_WINDOW_DAYS * n)
+        windows.append(_window(intake, shift(last, -(OVERUSE_WINDOW_DAYS - 1)), last))
+    current, *previous = windows
+    sustained = set(current.flags).intersection(*(w.flags for w in previous))
+    return OveruseReport(
+        **vars(current), previous=tuple(previous), sustained_3_months=tuple(sorted(sustained))
+    )

@@ -1,134 +1,229 @@
-"""Outcome figures of one treatment, defined exactly as the report explains them.
+"""Outcome figures of one treatment, exactly as the report defines them.
 
-Everything here is a pure function of the daily figures, so every definition
-can be checked on small hand-computed cases. A day without readings is
-unlogged: it is absent from `daily`, never zero.
+Pure functions of a treatment's dates and the user's daily readings, so every
+definition can be checked on small hand-computed cases (tests/test_outcomes.py).
+Every comparison is exact, on fractions of the stored whole-number scores;
+only what is shown is rounded, to two decimals. A day without readings is
+unlogged: it is absent from `days`, never zero. Only data up to the as-of
+date counts.
+
+Sources, named on the page beside each definition:
+- "study": the study summarised in seed 001 (Pomeroy et al., Headache 2017;57(2)):
+  pain at admission against pain at discharge, and a one-month follow-up.
+- "periods": 28-day periods as the IHS guidelines for controlled trials of
+  preventive treatment of chronic migraine count them (Tassorelli et al.,
+  Cephalalgia 2018;38(5):815-832).
+- the moderate-pain cut-off: seeds/pain_scale.json (Palos et al., J Pain 2006).
 """
 
+import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
-from statistics import fmean
+from datetime import date
+from fractions import Fraction
 
+from diary import reference
 from diary.clock import shift
 
-BASELINE_DAYS = 28
-BASELINE_MIN_LOGGED = 7
-WINDOW_MIN_LOGGED = 3
+PERIOD_DAYS = 28
+# (name, first day, last day): the baseline counts from started_on, the others from ended_on.
+PERIODS = (
+    ("baseline", -PERIOD_DAYS, -1),
+    ("days_1_28", 1, 28),
+    ("days_29_56", 29, 56),
+    ("days_57_84", 57, 84),
+)
+PERIOD_LABELS = {
+    "baseline": "Baseline (28 days before)",
+    "days_1_28": "Days 1 to 28 after",
+    "days_29_56": "Days 29 to 56 after",
+    "days_57_84": "Days 57 to 84 after",
+}
+MIN_LOGGED_DAYS = 14
 RESPONSE_DROP = 2
-# (name, first day after ended_on, last day after ended_on)
-WINDOWS = (("days_1_14", 1, 14), ("days_15_28", 15, 28), ("days_29_90", 29, 90))
-EFFECT_FIRST_DAY, EFFECT_WEEK, EFFECT_MIN_LOGGED = 7, 7, 4
+# The study's one-month follow-up: the 15 days centred on day 30 after discharge.
+ONE_MONTH_FIRST, ONE_MONTH_LAST, ONE_MONTH_MIN_LOGGED = 23, 37, 3
+RELIEF_CAP_DAYS, RELIEF_RUN = 84, 3
 SIDE_EFFECT_DAYS_AFTER = 14
+HEADACHE_DAY_MIN = 1
+MODERATE_PAIN_MIN = reference.moderate_pain_min()
+
+
+# The figures the definitions on the page quote, from the constants above: one source.
+DEFINITIONS = {
+    "min_logged_days": MIN_LOGGED_DAYS,
+    "one_month_first": ONE_MONTH_FIRST,
+    "one_month_last": ONE_MONTH_LAST,
+    "one_month_min_logged": ONE_MONTH_MIN_LOGGED,
+    "relief_run": RELIEF_RUN,
+    "relief_cap_days": RELIEF_CAP_DAYS,
+    "moderate_min": MODERATE_PAIN_MIN,
+    "moderate_source": reference.sources()["Palos2006"]["author"],
+}
 
 
 @dataclass(frozen=True)
 class Day:
-    """One logged day: the mean and the maximum of its readings."""
+    """One logged day: its readings' scores in the order they were taken."""
 
-    mean: float
-    max: int
+    scores: tuple[int, ...]
 
+    @property
+    def mean(self) -> Fraction:
+        return Fraction(sum(self.scores), len(self.scores))
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def window(daily: dict[date, Day], first: date | None, last: date | None, min_logged: int) -> dict:
-    """Return a window's figures; pain_mean is null with fewer than min_logged logged days."""
-    if first is None or last is None:
-        days = []
-    else:
-        days = [daily[d] for d in sorted(daily) if first <= d <= last]
-    logged = len(days)
-
-    def per_28(threshold: int) -> float | None:
-        return _round(sum(d.max >= threshold for d in days) / logged * 28) if logged else None
-
-    return {
-        "first_day": first.isoformat() if first else None,
-        "last_day": last.isoformat() if last else None,
-        "days_logged": logged,
-        "pain_mean": _round(fmean(d.mean for d in days))
-        if logged >= min_logged and logged
-        else None,
-        "headache_days_per_28": per_28(1),
-        "moderate_severe_days_per_28": per_28(4),
-    }
+    @property
+    def max(self) -> int:
+        return max(self.scores)
 
 
-def _at_most(value: float | None, limit: float | None) -> bool | None:
-    if value is None or limit is None:
-        return None
-    return value <= limit
+@dataclass(frozen=True)
+class Span:
+    """A treatment's dates; ended_on is None while it runs."""
+
+    started_on: date
+    ended_on: date | None
 
 
-def effect_duration(
-    daily: dict[date, Day], ended_on: date, baseline: float | None
-) -> tuple[int | None, bool]:
-    """Return (effect_duration_days, effect_ongoing) as the report defines them."""
-    if baseline is None:
-        return None, False
-    after = sorted(d for d in daily if d > ended_on)
-    if not after:
-        return None, False
-    first_evaluable = None
-    day = shift(ended_on, EFFECT_FIRST_DAY)
-    while day <= after[-1]:
-        week = [
-            daily[d]
-            for d in (shift(day, -n) for n in range(EFFECT_WEEK))
-            if d > ended_on and d in daily
-        ]
-        if len(week) >= EFFECT_MIN_LOGGED:
-            first_evaluable = first_evaluable or day
-            if fmean(d.mean for d in week) > baseline - RESPONSE_DROP:
-                return (0 if day == first_evaluable else (day - ended_on).days - 1), False
-        if day == date.max:
-            break
-        day += timedelta(days=1)
-    if first_evaluable is None:
-        return None, False
-    return (after[-1] - ended_on).days, True
+def rounded(value: Fraction | int | None) -> float | int | None:
+    """Round a figure for output to two decimals, halves away from zero; whole scores stay whole."""
+    if value is None or isinstance(value, int):
+        return value
+    hundredths = math.floor(abs(value) * 100 + Fraction(1, 2))
+    return math.copysign(hundredths / 100, value)
 
 
-def treatment_outcome(
-    daily: dict[date, Day],
-    started_on: date,
-    ended_on: date | None,
-    side_effect_days: list[tuple[date, str]],
+def _mean(values: list) -> Fraction | None:
+    return Fraction(sum(values), len(values)) if values else None
+
+
+def _logged(days: dict[date, Day], first: date, last: date) -> list[Day]:
+    return [days[d] for d in sorted(days) if first <= d <= last]
+
+
+def period(
+    name: str,
+    first: date,
+    last: date,
+    days: dict[date, Day],
+    medication_days: set[date],
     as_of: date,
 ) -> dict:
-    """Return the figures of one treatment from data up to as_of (later days are ignored)."""
-    daily = {d: v for d, v in daily.items() if d <= as_of}
-    baseline = window(
-        daily,
-        shift(started_on, -BASELINE_DAYS),
-        shift(started_on, -1),
-        BASELINE_MIN_LOGGED,
-    )
-    base = baseline["pain_mean"]
-    discharge = _round(daily[ended_on].mean) if ended_on in daily else None
-    windows = []
-    for name, start, end in WINDOWS:
-        first = shift(ended_on, start) if ended_on else None
-        last = shift(ended_on, end) if ended_on else None
-        figures = window(daily, first, last, WINDOW_MIN_LOGGED)
-        mean = figures["pain_mean"]
-        change = _round(mean - base) if mean is not None and base is not None else None
-        windows.append({"name": name, **figures, "change": change})
-    duration, ongoing = effect_duration(daily, ended_on, base) if ended_on else (None, False)
-    limit = base - RESPONSE_DROP if base is not None else None
+    """Return one 28-day period's figures, exact (Fractions); see PERIODS."""
+    until = min(last, as_of)
+    logged = _logged(days, first, until)
+    enough = len(logged) >= MIN_LOGGED_DAYS
+    headache = sum(d.max >= HEADACHE_DAY_MIN for d in logged)
+    moderate = sum(d.max >= MODERATE_PAIN_MIN for d in logged)
+    elapsed = max(0, (until - first).days + 1)
+    medicated = sum(first <= d <= until for d in medication_days)
     return {
-        "baseline": baseline,
-        "discharge_pain": discharge,
-        "windows": windows,
-        "responder": _at_most(discharge, limit),
-        "sustained_one_month": _at_most(windows[1]["pain_mean"], limit),
-        "effect_duration_days": duration,
-        "effect_ongoing": ongoing,
-        "side_effects": side_effect_counts(side_effect_days, started_on, ended_on, as_of),
+        "name": name,
+        "first_day": first.isoformat(),
+        "last_day": last.isoformat(),
+        "days_elapsed": elapsed,
+        "days_logged": len(logged),
+        "enough_data": enough,
+        "pain_mean": _mean([d.mean for d in logged]) if enough else None,
+        "pain_max_mean": _mean([d.max for d in logged]) if enough else None,
+        "headache_days": headache,
+        "moderate_severe_days": moderate,
+        "headache_days_per_28": Fraction(headache * PERIOD_DAYS, len(logged)) if enough else None,
+        "moderate_severe_days_per_28": (
+            Fraction(moderate * PERIOD_DAYS, len(logged)) if enough else None
+        ),
+        "acute_medication_days": medicated,
+        "acute_medication_days_per_28": (
+            Fraction(medicated * PERIOD_DAYS, elapsed) if elapsed else None
+        ),
     }
+
+
+def _difference(a, b):
+    return a - b if a is not None and b is not None else None
+
+
+def compared_with_baseline(after: dict, baseline: dict) -> dict:
+    """Add the after-period figures that compare it with the baseline."""
+    base, now = baseline["headache_days_per_28"], after["headache_days_per_28"]
+    reduction = (base - now) / base * 100 if base and now is not None else None
+    return after | {
+        "pain_change": _difference(after["pain_mean"], baseline["pain_mean"]),
+        "headache_days_change": _difference(now, base),
+        "headache_days_reduction_pct": reduction,
+        "responder_50": reduction >= 50 if reduction is not None else None,
+        "responder_30": reduction >= 30 if reduction is not None else None,
+    }
+
+
+def study_measures(days: dict[date, Day], span: Span, as_of: date) -> dict:
+    """Return the study's measures (seed 001): admission against discharge, one month after."""
+    admission = days[span.started_on].scores[0] if span.started_on in days else None
+    ended = span.ended_on
+    discharge = days[ended].scores[-1] if ended is not None and ended in days else None
+    drop = _difference(admission, discharge)
+    responder = drop >= RESPONSE_DROP if drop is not None else None
+    one_month = None
+    if ended is not None:
+        first, last = shift(ended, ONE_MONTH_FIRST), shift(ended, ONE_MONTH_LAST)
+        logged = _logged(days, first, min(last, as_of))
+        one_month = {
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "days_logged": len(logged),
+            "pain_mean": (
+                _mean([d.mean for d in logged]) if len(logged) >= ONE_MONTH_MIN_LOGGED else None
+            ),
+        }
+    month_mean = one_month["pain_mean"] if one_month else None
+    return {
+        "admission_pain": admission,
+        "discharge_pain": discharge,
+        "drop": drop,
+        "responder": responder,
+        "one_month": one_month,
+        "sustained_one_month": (
+            month_mean <= admission - RESPONSE_DROP
+            if responder is True and month_mean is not None
+            else None
+        ),
+    }
+
+
+def relief(
+    days: dict[date, Day], ended_on: date, reference_mean: Fraction | None, caps: dict[str, date]
+) -> dict:
+    """Return how long the relief lasted after ended_on (see the definitions on the page).
+
+    caps names the days the walk stops at (day_84, next_treatment, as_of); the earliest counts.
+    """
+    none = {"days": None, "ongoing": False, "capped_by": None}
+    if reference_mean is None:
+        return none
+    cap_name, cap = min(caps.items(), key=lambda item: item[1])
+    after = [d for d in sorted(days) if ended_on < d <= cap]
+    if len(after) < RELIEF_RUN:
+        return none
+    relieved = [days[d].mean <= reference_mean - RESPONSE_DROP for d in after]
+    for i in range(len(after) - RELIEF_RUN + 1):
+        if not any(relieved[i : i + RELIEF_RUN]):
+            return none | {"days": 0 if i == 0 else (after[i] - ended_on).days - 1}
+    return {"days": (after[-1] - ended_on).days, "ongoing": True, "capped_by": cap_name}
+
+
+def overlaps(span: Span, others: list[Span], as_of: date) -> list[str]:
+    """Return the start dates of other treatments running during this one's baseline or after."""
+    windows = [(shift(span.started_on, -PERIOD_DAYS), shift(span.started_on, -1))]
+    if span.ended_on is not None:
+        windows.append((shift(span.ended_on, 1), shift(span.ended_on, RELIEF_CAP_DAYS)))
+    return sorted(
+        other.started_on.isoformat()
+        for other in others
+        if any(
+            other.started_on <= last and (other.ended_on or as_of) >= first
+            for first, last in windows
+        )
+    )
 
 
 def side_effect_counts(
@@ -138,3 +233,62 @@ def side_effect_counts(
     until = min(shift(ended_on, SIDE_EFFECT_DAYS_AFTER), as_of) if ended_on else as_of
     counted = Counter(code for day, code in side_effect_days if started_on <= day <= until)
     return dict(sorted(counted.items()))
+
+
+def _rounded_all(figures):
+    """Round every Fraction in nested figures for output."""
+    if isinstance(figures, dict):
+        return {key: _rounded_all(value) for key, value in figures.items()}
+    if isinstance(figures, list):
+        return [_rounded_all(value) for value in figures]
+    return rounded(figures) if isinstance(figures, Fraction) else figures
+
+
+def treatment_outcome(
+    days: dict[date, Day],
+    medication_days: set[date],
+    side_effect_days: list[tuple[date, str]],
+    span: Span,
+    others: list[Span],
+    as_of: date,
+) -> dict:
+    """Return one treatment's figures (rounded for output) from data up to as_of."""
+    days = {d: v for d, v in days.items() if d <= as_of}
+    baseline_name, first, last = PERIODS[0]
+    baseline = period(
+        baseline_name,
+        shift(span.started_on, first),
+        shift(span.started_on, last),
+        days,
+        medication_days,
+        as_of,
+    )
+    periods = [baseline]
+    relieved = {"days": None, "ongoing": False, "capped_by": None}
+    if span.ended_on is not None:
+        for name, first, last in PERIODS[1:]:
+            after = period(
+                name,
+                shift(span.ended_on, first),
+                shift(span.ended_on, last),
+                days,
+                medication_days,
+                as_of,
+            )
+            periods.append(compared_with_baseline(after, baseline))
+        later = [o.started_on for o in others if o.started_on > span.started_on]
+        caps = {"day_84": shift(span.ended_on, RELIEF_CAP_DAYS), "as_of": as_of}
+        if later:
+            caps = {"day_84": caps["day_84"], "next_treatment": shift(min(later), -1)} | caps
+        relieved = relief(days, span.ended_on, baseline["pain_mean"], caps)
+    return _rounded_all(
+        {
+            "study": study_measures(days, span, as_of),
+            "periods": periods,
+            "relief": relieved,
+            "overlaps": overlaps(span, others, as_of),
+            "side_effects": side_effect_counts(
+                side_effect_days, span.started_on, span.ended_on, as_of
+            ),
+        }
+    )

@@ -82,6 +82,25 @@ def needs_safety_message(reports: Iterable[SideEffectReport]) -> bool:
     return any(r.severity == "severe" or effects[r.effect]["urgent"] for r in reports)
 
 
+def safety_notice(reports: Iterable[SideEffectReport]) -> dict | None:
+    """Return the calm safety message for reports that call for it, with its sources, or None.
+
+    The same words the pages show, for answers to the API and to offline sync.
+    """
+    reports = list(reports)
+    if not needs_safety_message(reports):
+        return None
+    safety, effects = reference.safety(), reference.side_effects()
+    urgent = any(effects[r.effect]["urgent"] for r in reports)
+    return {
+        "message": safety["urgent_message" if urgent else "severe_message"],
+        "sources": [
+            {"id": s.id, "title": s.title, "quote": s.quote, "part": s.part}
+            for s in safety["sources"]
+        ],
+    }
+
+
 def recent_alarming(user: User, now: datetime, hours: int = 24) -> Sequence[SideEffectReport]:
     """Return the reports of the last hours that call for the safety message."""
     recent = db.session.scalars(

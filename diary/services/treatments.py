@@ -153,8 +153,14 @@ def add_dose_change(
 
 
 def above_documented_maximum(dose: DoseChange) -> bool:
-    """Tell whether a logged rate exceeds the maximum of the study in seed 001."""
-    return dose.rate_mg_per_kg_h > reference.infusion_protocol()["max_rate"]["value"] + 1e-9
+    """Tell whether a ketamine infusion's logged rate is higher than the study's highest (seed 001).
+
+    Other infusions (lidocaine, DHE) have no figures here to compare with.
+    """
+    kind = reference.treatment_kinds()[dose.treatment.kind]
+    highest = reference.infusion_protocol()["max_rate"]["value"]
+    # A rate converted from mg/h carries float noise; a millionth is far below any real step.
+    return bool(kind.get("ketamine_protocol")) and dose.rate_mg_per_kg_h > highest + 1e-6
 
 
 def add_medicine(treatment: Treatment, role: str, name: str, dose: str = "", note: str = ""):

@@ -1,10 +1,10 @@
 """Daily figures from the database, and the per-treatment report built on them."""
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
-from statistics import fmean
+from datetime import date, timedelta
+from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import joinedload
 
 from diary import reference
@@ -13,37 +13,84 @@ from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reminder, SideEffectReport, Treatment, User
 from diary.models.reading import Reading
-from diary.services.outcomes import BASELINE_DAYS, Day, side_effect_counts, treatment_outcome
+from diary.services.outcomes import (
+    HEADACHE_DAY_MIN,
+    MODERATE_PAIN_MIN,
+    PERIOD_DAYS,
+    PERIOD_LABELS,
+    Day,
+    Span,
+    rounded,
+    side_effect_counts,
+    treatment_outcome,
+)
 
 ROLLING_DAYS = 7
 
 
-def daily_stats(user: User, first: date | None, last: date) -> dict[date, Day]:
-    """Return the logged days from first (or the beginning) to last with their mean and max."""
-    day = day_of(Reading.recorded_at)
-    query = (
-        select(day, func.avg(Reading.pain), func.max(Reading.pain))
-        .where(Reading.user_id == user.id, Reading.recorded_at < start_of(last + timedelta(days=1)))
-        .group_by(day)
+def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
+    """Return the logged days from first to last, each with its scores in the order taken."""
+    rows = db.session.execute(
+        select(Reading.recorded_at, Reading.pain)
+        .where(
+            Reading.user_id == user.id,
+            Reading.recorded_at >= start_of(first),
+            Reading.recorded_at < start_of(shift(last, 1)),
+        )
+        .order_by(Reading.recorded_at, Reading.id)
     )
-    if first is not None:
-        query = query.where(Reading.recorded_at >= start_of(first))
-    return {d: Day(float(mean), int(peak)) for d, mean, peak in db.session.execute(query)}
+    scores: dict[date, list[int]] = defaultdict(list)
+    for moment, pain in rows:
+        scores[moment.date()].append(pain)
+    return {day: Day(tuple(values)) for day, values in scores.items()}
+
+
+def medication_days(user: User, first: date, last: date) -> set[date]:
+    """Return the days from first to last with any medicine logged, of any class."""
+    day = day_of(MedicationDose.taken_at)
+    return set(
+        db.session.scalars(
+            select(day)
+            .where(
+                MedicationDose.user_id == user.id,
+                MedicationDose.taken_at >= start_of(first),
+                MedicationDose.taken_at < start_of(shift(last, 1)),
+            )
+            .distinct()
+        )
+    )
+
+
+def range_summary(daily: dict[date, Day], first: date, last: date) -> dict:
+    """Return the report's summary of first..last: days, logged days, mean, headache days."""
+    logged = [d for day, d in daily.items() if first <= day <= last]
+    mean = sum((d.mean for d in logged), Fraction(0)) / len(logged) if logged else None
+    return {
+        "days": (last - first).days + 1,
+        "logged": len(logged),
+        "mean": rounded(mean),
+        "headache_days": sum(d.max >= HEADACHE_DAY_MIN for d in logged),
+        "moderate_severe_days": sum(d.max >= MODERATE_PAIN_MIN for d in logged),
+    }
 
 
 def first_entry_day(user: User) -> date | None:
     """Return the first day with any entry of the user's diary, or None for an empty diary."""
-    firsts = [
-        db.session.scalar(select(func.min(column)).where(column.class_.user_id == user.id))
-        for column in (
-            Reading.recorded_at,
-            SideEffectReport.recorded_at,
-            MedicationDose.taken_at,
-            Treatment.started_on,
+    moments = union_all(
+        *(
+            select(func.min(column)).where(column.class_.user_id == user.id)
+            for column in (
+                Reading.recorded_at,
+                SideEffectReport.recorded_at,
+                MedicationDose.taken_at,
+            )
         )
-    ]
-    days = [v.date() if isinstance(v, datetime) else v for v in firsts if v is not None]
-    return min(days, default=None)
+    )
+    firsts = [moment.date() for moment in db.session.scalars(moments) if moment is not None]
+    started = db.session.scalar(
+        select(func.min(Treatment.started_on)).where(Treatment.user_id == user.id)
+    )
+    return min([*firsts, *([started] if started else [])], default=None)
 
 
 def side_effect_days(user: User, first: date, last: date) -> list[tuple[date, str]]:
@@ -71,21 +118,38 @@ def treatments_until(user: User, as_of: date, ids: list[int] | None = None) -> l
 
 
 def treatment_figures(
-    user: User, as_of: date, treatments: list[Treatment] | None = None
+    user: User,
+    as_of: date,
+    treatments: list[Treatment] | None = None,
+    every: list[Treatment] | None = None,
 ) -> list[dict]:
-    """Return the report's `treatments` list: each treatment's figures from data up to as_of."""
-    treatments = treatments_until(user, as_of) if treatments is None else treatments
+    """Return the report's `treatments` list: each treatment's figures from data up to as_of.
+
+    every is all the user's treatments up to as_of (the next treatment and overlaps
+    come from it); the caller passes it when it has read them already.
+    """
+    every = treatments_until(user, as_of) if every is None else every
+    treatments = every if treatments is None else treatments
     if not treatments:
         return []
-    first = min(t.started_on for t in treatments)
-    daily = daily_stats(user, shift(first, -BASELINE_DAYS), as_of)
+    first = shift(min(t.started_on for t in treatments), -PERIOD_DAYS)
+    daily = daily_stats(user, first, as_of)
+    medicated = medication_days(user, first, as_of)
     effects = side_effect_days(user, first, as_of)
+    spans = {t.id: Span(t.started_on, t.ended_on) for t in every}
     return [
         {
             "kind": t.kind,
             "started_on": t.started_on.isoformat(),
             "ended_on": t.ended_on.isoformat() if t.ended_on else None,
-            **treatment_outcome(daily, t.started_on, t.ended_on, effects, as_of),
+            **treatment_outcome(
+                daily,
+                medicated,
+                effects,
+                Span(t.started_on, t.ended_on),
+                [span for other_id, span in spans.items() if other_id != t.id],
+                as_of,
+            ),
         }
         for t in treatments
     ]
@@ -96,21 +160,23 @@ def pain_series(daily: dict[date, Day], first: date, last: date) -> list[dict]:
     points = []
     for n in range((last - first).days + 1):
         current = first + timedelta(days=n)
-        week = [daily[d] for d in (shift(current, -k) for k in range(ROLLING_DAYS)) if d in daily]
+        week = [
+            daily[d].mean for d in (shift(current, -k) for k in range(ROLLING_DAYS)) if d in daily
+        ]
         today = daily.get(current)
         points.append(
             {
                 "date": current.isoformat(),
-                "mean": round(today.mean, 2) if today else None,
+                "mean": rounded(today.mean) if today else None,
                 "max": today.max if today else None,
-                "rolling": round(fmean(d.mean for d in week), 2) if week else None,
+                "rolling": rounded(sum(week, Fraction(0)) / len(week)) if week else None,
             }
         )
     return points
 
 
 def headache_days_by_month(daily: dict[date, Day]) -> list[dict]:
-    """Return per month: logged days, headache days (max >= 1), moderate-severe days (max >= 4)."""
+    """Return per month: logged days, headache days and moderate-to-severe days (by daily max)."""
     months: dict[str, list[Day]] = defaultdict(list)
     for day, stats in sorted(daily.items()):
         months[day.isoformat()[:7]].append(stats)
@@ -118,11 +184,28 @@ def headache_days_by_month(daily: dict[date, Day]) -> list[dict]:
         {
             "month": month,
             "logged": len(days),
-            "headache": sum(d.max >= 1 for d in days),
-            "moderate_severe": sum(d.max >= 4 for d in days),
+            "headache": sum(d.max >= HEADACHE_DAY_MIN for d in days),
+            "moderate_severe": sum(d.max >= MODERATE_PAIN_MIN for d in days),
         }
         for month, days in months.items()
     ]
+
+
+def outcome_bars(figures: dict) -> list[dict]:
+    """Return the bars of a treatment's before/after chart: admission, discharge, period means."""
+    study, periods = figures["study"], figures["periods"]
+    bars = [
+        {"label": PERIOD_LABELS["baseline"], "value": periods[0]["pain_mean"], "kind": "before"}
+    ]
+    bars += [
+        {"label": "Admission (first reading)", "value": study["admission_pain"], "kind": "day"},
+        {"label": "Discharge (last reading)", "value": study["discharge_pain"], "kind": "day"},
+    ]
+    bars += [
+        {"label": PERIOD_LABELS[p["name"]], "value": p["pain_mean"], "kind": "after"}
+        for p in periods[1:]
+    ]
+    return bars
 
 
 def chart_treatments(treatments: list[Treatment]) -> list[dict]:

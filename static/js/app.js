@@ -128,6 +128,17 @@
     }
   }
 
+  // The same calm message the pages show after a seizure, breathing difficulty or a severe effect.
+  function showSafety(urgent, severe) {
+    const box = document.querySelector("[data-offline-safety]");
+    if (!box || !(urgent || severe)) {
+      return;
+    }
+    box.querySelector("[data-safety-urgent]").hidden = !urgent;
+    box.querySelector("[data-safety-severe]").hidden = urgent;
+    box.hidden = false;
+  }
+
   function queueReading(pain) {
     const item = { client_key: newKey(), kind: "reading", pain: Number(pain), at: new Date().toISOString() };
     return queue.add(item).then(() => refresh("Saved on this device."));
@@ -153,6 +164,7 @@
         at: new Date().toISOString(),
       };
       queue.add(item).then(() => refresh("Saved on this device."));
+      showSafety(select.selectedOptions[0].hasAttribute("data-urgent"), item.severity === "severe");
     } else {
       queueReading(button.value);
     }

@@ -141,15 +141,18 @@
   }
 
   function outcomeChart(canvas, colors) {
-    const outcome = data.outcome;
-    const labels = ["Baseline", "Discharge day", "Days 1–14", "Days 15–28", "Days 29–90"];
-    const values = [outcome.baseline.pain_mean, outcome.discharge_pain].concat(outcome.windows.map((w) => w.pain_mean));
+    // Bars and their labels come from the page (trends.outcome_bars): defined once, in Python.
+    const bars = data.outcome;
+    const fill = { before: colors.muted, day: colors.high, after: colors.accent };
     const options = baseOptions(colors);
     options.plugins.legend = { display: false };
-    options.scales = { x: axis(colors, {}), y: axis(colors, { min: 0, max: 10, title: { display: true, text: "Mean pain", color: colors.muted } }) };
+    options.scales = { x: axis(colors, {}), y: axis(colors, { min: 0, max: 10, title: { display: true, text: "Pain (0–10)", color: colors.muted } }) };
     return new Chart(canvas, {
       type: "bar",
-      data: { labels: labels, datasets: [{ label: "Mean pain", data: values, backgroundColor: [colors.muted, colors.high, colors.accent, colors.accent, colors.accent] }] },
+      data: {
+        labels: bars.map((b) => b.label),
+        datasets: [{ label: "Pain", data: bars.map((b) => b.value), backgroundColor: bars.map((b) => fill[b.kind]) }],
+      },
       options: options,
     });
   }

@@ -65,9 +65,10 @@ def test_outcome_page_shows_the_figures_and_the_chart(page, live_server, console
     page.get_by_role("link", name="Ketamine IV infusion (inpatient admission)").click()
     page.get_by_role("link", name="Pain before and after").click()
     assert charts_drawn(page) == ["outcome-chart", "pain-chart"]
-    baseline = page.get_by_role("row", name="Baseline")
+    baseline = page.get_by_role("row", name="Baseline (28 days before)")
     assert "7.0" in baseline.inner_text()
-    assert page.get_by_text("Dropped at least 2 points by discharge").is_visible()
+    assert page.get_by_text("Dropped at least 2 points", exact=True).is_visible()
+    assert page.get_by_text("The same summary cautions:").is_visible()
 
 
 def test_quick_log_page_loads_no_chart_code(page, live_server, console):
@@ -92,5 +93,6 @@ def test_report_prints_to_at_most_two_pages_with_figures_and_definitions(
         assert 1 <= len(pdf.pages) <= 2, (paper, len(pdf.pages))
         assert "Headache diary report" in text
         assert "What the numbers mean" in text
-        assert "Baseline" in text and "Days 15–28" in text
+        assert "Baseline (28 days before)" in text and "Days 1 to 28 after" in text
+        assert "As the study in seed 001 counted" in text
         assert "Sign out" not in text and "What to include" not in text

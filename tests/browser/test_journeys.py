@@ -65,7 +65,9 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     ).is_visible()
     page.get_by_label("Rate").fill("1.2")
     page.get_by_role("button", name="Add rate change").click()
-    assert page.get_by_text("above the documented maximum of 1.0 mg/kg/h").is_visible()
+    assert page.get_by_text(
+        "higher than the highest rate used in the study (1.0 mg/kg/h)"
+    ).is_visible()
     assert page.get_by_text("this diary only records it").is_visible()
 
     # Side effects after an infusion day.

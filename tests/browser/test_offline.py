@@ -66,7 +66,7 @@ def test_home_quick_log_queues_when_the_network_drops(page, context, live_server
     name = live_server.make_user()
     sign_in(page, live_server, name)
     context.set_offline(True)
-    page.get_by_role("button", name="Log pain 4, moderate, now").click()
+    page.get_by_role("button", name="Log pain 4, mild, now").click()
     wait_until(
         page, "document.querySelector('[data-sync-status]').textContent.includes('waiting to sync')"
     )
@@ -75,3 +75,27 @@ def test_home_quick_log_queues_when_the_network_drops(page, context, live_server
         page, "document.querySelector('[data-sync-status]').textContent.includes('Synced 1')"
     )
     assert [pain for pain, _ in entries(live_server, name)[0]] == [4]
+
+
+def test_the_offline_page_shows_the_calm_message_after_a_seizure(
+    page, context, live_server, console
+):
+    name = live_server.make_user()
+    sign_in(page, live_server, name)
+    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    context.set_offline(True)
+    page.goto(live_server.url + "/")
+    safety = page.locator("[data-offline-safety]")
+    page.get_by_label("Side effect", exact=True).select_option("nausea")
+    page.get_by_role("button", name="mild", exact=True).click()
+    wait_until(page, "document.querySelector('[data-sync-status]').textContent.includes('Nausea')")
+    assert safety.is_hidden()
+    page.get_by_label("Side effect", exact=True).select_option("seizures")
+    page.get_by_role("button", name="mild", exact=True).click()
+    assert safety.get_by_text(
+        "call your local emergency number or contact your care team"
+    ).is_visible()
+    assert safety.get_by_text("(seed 002)").is_visible()
+    assert (
+        page.locator("footer").get_by_text("In an emergency call your local emergency").is_visible()
+    )
