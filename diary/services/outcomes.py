@@ -254,28 +254,19 @@ def treatment_outcome(
 ) -> dict:
     """Return one treatment's figures (rounded for output) from data up to as_of."""
     days = {d: v for d, v in days.items() if d <= as_of}
-    baseline_name, first, last = PERIODS[0]
-    baseline = period(
-        baseline_name,
-        shift(span.started_on, first),
-        shift(span.started_on, last),
-        days,
-        medication_days,
-        as_of,
-    )
-    periods = [baseline]
+    periods: list[dict] = []
+    for name, first, last in PERIODS:
+        # The baseline counts from the start; the others from the end, once there is one.
+        anchor = span.started_on if not periods else span.ended_on
+        if anchor is None:
+            break
+        figures = period(
+            name, shift(anchor, first), shift(anchor, last), days, medication_days, as_of
+        )
+        periods.append(compared_with_baseline(figures, periods[0]) if periods else figures)
+    baseline = periods[0]
     relieved = {"days": None, "ongoing": False, "capped_by": None}
     if span.ended_on is not None:
-        for name, first, last in PERIODS[1:]:
-            after = period(
-                name,
-                shift(span.ended_on, first),
-                shift(span.ended_on, last),
-                days,
-                medication_days,
-                as_of,
-            )
-            periods.append(compared_with_baseline(after, baseline))
         later = [o.started_on for o in others if o.started_on > span.started_on]
         caps = {"day_84": shift(span.ended_on, RELIEF_CAP_DAYS), "as_of": as_of}
         if later:
