@@ -90,6 +90,15 @@ def infusion_protocol() -> dict[str, Entry]:
 
 
 @cache
+def questionnaires() -> dict[str, Any]:
+    """Return the PGIC wording and the MIDAS day-count descriptions and grades, with sources."""
+    data = _load("questionnaires.json")
+    for instrument in data.values():
+        instrument["sources"] = _cite(instrument["sources"])
+    return data
+
+
+@cache
 def safety() -> dict[str, Any]:
     """Return the wording for urgent and severe side-effect reports, with its sources."""
     data = _load("safety.json")

@@ -64,6 +64,9 @@ def fill(client):
     )
     client.post("/reminders", data={"title": "Blood test", "due_on": "2024-04-01"})
     client.post("/reminders/2/done")
+    client.post("/treatments/1/pgic", data={"score": "2", "client_key": "pgic-1"})
+    midas = {f"item_{n}": str(n) for n in range(1, 6)} | {"answered_on": "2024-02-20"}
+    client.post("/midas", data=midas)
 
 
 def without_stamp(document: dict) -> dict:
@@ -100,8 +103,8 @@ def test_backup_restores_losslessly_into_a_new_instance(
         follow_redirects=True,
     )
     assert (
-        "Restored: 2 readings, 1 side effects, 1 medications, 1 treatments, 1 reminders."
-        in response.get_data(as_text=True)
+        "Restored: 2 readings, 1 side effects, 1 medications, 1 treatments, 1 reminders,"
+        " 2 questionnaires." in response.get_data(as_text=True)
     )
     restored = json.loads(carol.get("/export/account.json").data)
     assert without_stamp(restored) == without_stamp(original)

@@ -12,6 +12,7 @@ from diary.models import (
     DoseChange,
     LoginSession,
     MedicationDose,
+    QuestionnaireAnswer,
     Reading,
     Reminder,
     SideEffectReport,
@@ -30,6 +31,7 @@ ARGUMENT_MODELS = {
     "reminder_id": Reminder,
     "token_id": ApiToken,
     "session_id": LoginSession,
+    "answer_id": QuestionnaireAnswer,
     "object_id": None,  # the API: resolved from the collection
     "child_id": None,  # a treatment's dose or medicine: resolved from the part
 }
@@ -78,6 +80,8 @@ def alices_diary(app, client, alice):
         },
     )
     client.post("/reminders", data={"title": "alice's blood test", "due_on": "2024-04-01"})
+    midas = {f"item_{n}": "2" for n in range(1, 6)} | {"answered_on": "2024-02-20"}
+    assert client.post("/midas", data=midas).status_code == 302
     with app.app_context():
         create_token(user_row(alice), "alice's phone")
         db.session.commit()
@@ -137,6 +141,7 @@ def test_every_route_with_an_id_is_404_for_another_user(app, alices_diary, bob):
             Treatment,
             DoseChange,
             LoginSession,
+            QuestionnaireAnswer,
             TreatmentMedicine,
             SideEffectReport,
             MedicationDose,

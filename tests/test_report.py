@@ -47,13 +47,14 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
     result = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-03-20"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"as_of", "medication_overuse", "treatments"}
+    assert set(report) == {"as_of", "medication_overuse", "treatments", "midas"}
     first, second = report["treatments"]
     assert (first["kind"], first["started_on"], first["ended_on"]) == (
         "ketamine_iv_inpatient", "2024-03-01", "2024-03-05",
     )  # fmt: skip
     assert set(first) == {
         "kind", "started_on", "ended_on", "study", "periods", "relief", "overlaps", "side_effects",
+        "pgic", "midas_before", "midas_after",
     }  # fmt: skip
     # The study's measures: the first reading on the start day, the last on the end day.
     assert first["study"] | {"one_month": None} == {

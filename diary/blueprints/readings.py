@@ -11,13 +11,14 @@ from wtforms.validators import InputRequired, Length
 from wtforms.widgets import HiddenInput
 
 from diary import reference
+from diary.blueprints.questionnaires import pgic_form
 from diary.clock import local_now
 from diary.extensions import db
 from diary.forms import MomentForm, PainField, owned_or_404
 from diary.models import Reading
 from diary.models.reading import NOTE_MAX_LENGTH
 from diary.paging import paginate
-from diary.services import medications, reminders, side_effects
+from diary.services import medications, questionnaires, reminders, side_effects
 from diary.services import readings as service
 from diary.services.scoping import owned
 
@@ -60,6 +61,10 @@ def home():
         "readings/home.html",
         form=form,
         attention=reminders.needing_attention(current_user, today),
+        pgic_prompts=questionnaires.due_prompts(current_user, today),
+        pgic_form=pgic_form(),
+        pgic=reference.questionnaires()["pgic"],
+        kinds=reference.treatment_kinds(),
         overuse=medications.overuse(current_user, today),
         classes=reference.medication_classes(),
         **side_effects.safety_context(side_effects.recent_alarming(current_user, now)),

@@ -7,6 +7,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from diary import reference
+from diary.blueprints.questionnaires import pgic_form
 from diary.clock import local_today
 from diary.extensions import db
 from diary.forms import (
@@ -18,7 +19,9 @@ from diary.forms import (
     text_of,
 )
 from diary.models import DoseChange, Treatment, TreatmentMedicine
+from diary.models.questionnaire import PGIC
 from diary.models.reading import NOTE_MAX_LENGTH
+from diary.services import questionnaires
 from diary.services import treatments as service
 
 bp = Blueprint("treatments", __name__, url_prefix="/treatments")
@@ -96,6 +99,9 @@ def _detail(treatment: Treatment, dose_form=None, medicine_form=None):
         dose_form=dose_form or DoseForm(formdata=None, data=DoseForm.defaults_now()),
         medicine_form=medicine_form or MedicineForm(formdata=None),
         above_maximum=service.above_documented_maximum,
+        pgic=reference.questionnaires()["pgic"],
+        pgic_form=pgic_form(),
+        pgic_answers=questionnaires.answers(current_user, PGIC, treatment),
         today=local_today(current_user.timezone),
     )
 

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from diary.commands.common import as_of_option, day_asked, migrated, require_user, user_option
 from diary.services.medications import overuse
-from diary.services.trends import treatment_figures
+from diary.services.trends import midas_history, treatment_figures
 
 
 @click.command("report")
@@ -29,4 +29,5 @@ def build_report(user, today: date) -> dict:
         "as_of": today.isoformat(),
         "medication_overuse": overuse(user, today).as_json(),
         "treatments": treatment_figures(user, today),
+        "midas": midas_history(user, today),
     }

@@ -1,5 +1,6 @@
 """Database models; every diary row belongs to exactly one user."""
 
+from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
 from diary.models.symptoms import MedicationDose, SideEffectReport
@@ -12,6 +13,8 @@ __all__ = [
     "DoseChange",
     "LoginSession",
     "MedicationDose",
+    "PromptDismissal",
+    "QuestionnaireAnswer",
     "Reading",
     "Reminder",
     "SideEffectReport",

@@ -45,6 +45,10 @@ RESPONSE_DROP = 2
 ONE_MONTH_FIRST, ONE_MONTH_LAST, ONE_MONTH_MIN_LOGGED = 23, 37, 3
 RELIEF_CAP_DAYS, RELIEF_RUN = 84, 3
 SIDE_EFFECT_DAYS_AFTER = 14
+# MIDAS before a treatment: the latest answer at most 92 days (3 months) before its start;
+# after: the first answer from day 60 to day 120 after its end (its 3-month window then
+# covers the months after the treatment).
+MIDAS_BEFORE_DAYS, MIDAS_AFTER_FIRST, MIDAS_AFTER_LAST = 92, 60, 120
 HEADACHE_DAY_MIN = 1
 MODERATE_PAIN_MIN = reference.moderate_pain_min()
 
@@ -233,6 +237,51 @@ def side_effect_counts(
     until = min(shift(ended_on, SIDE_EFFECT_DAYS_AFTER), as_of) if ended_on else as_of
     counted = Counter(code for day, code in side_effect_days if started_on <= day <= until)
     return dict(sorted(counted.items()))
+
+
+def midas_figures(answered_on: date, items: list[int]) -> dict:
+    """Return one MIDAS answer with its total and grade (Stewart et al. 2001)."""
+    total = sum(items)
+    grade = next(
+        g
+        for g in reference.questionnaires()["midas"]["grades"]
+        if total >= g["min"] and (g["max"] is None or total <= g["max"])
+    )
+    return {
+        "answered_on": answered_on.isoformat(),
+        "items": list(items),
+        "total": total,
+        "grade": grade["grade"],
+    }
+
+
+def questionnaire_figures(
+    span: Span, pgic: list[tuple[date, int]], midas: list[tuple[date, list[int]]], as_of: date
+) -> dict:
+    """Return a treatment's PGIC answers and the MIDAS answers before and after it.
+
+    pgic holds this treatment's answers, midas all the user's; both oldest first.
+    """
+    labels = reference.questionnaires()["pgic"]["answers"]
+    before = [
+        m for m in midas if shift(span.started_on, -MIDAS_BEFORE_DAYS) <= m[0] <= span.started_on
+    ]
+    after = []
+    if span.ended_on is not None:
+        first, last = (
+            shift(span.ended_on, MIDAS_AFTER_FIRST),
+            shift(span.ended_on, MIDAS_AFTER_LAST),
+        )
+        after = [m for m in midas if first <= m[0] <= min(last, as_of)]
+    return {
+        "pgic": [
+            {"answered_on": on.isoformat(), "score": score, "label": labels[str(score)]}
+            for on, score in pgic
+            if on <= as_of
+        ],
+        "midas_before": midas_figures(*before[-1]) if before else None,
+        "midas_after": midas_figures(*after[0]) if after else None,
+    }
 
 
 def _rounded_all(figures):

@@ -11,7 +11,15 @@ from diary import reference
 from diary.clock import shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
-from diary.models import MedicationDose, Reminder, SideEffectReport, Treatment, User
+from diary.models import (
+    MedicationDose,
+    QuestionnaireAnswer,
+    Reminder,
+    SideEffectReport,
+    Treatment,
+    User,
+)
+from diary.models.questionnaire import PGIC
 from diary.models.reading import Reading
 from diary.services.outcomes import (
     HEADACHE_DAY_MIN,
@@ -20,6 +28,8 @@ from diary.services.outcomes import (
     PERIOD_LABELS,
     Day,
     Span,
+    midas_figures,
+    questionnaire_figures,
     rounded,
     side_effect_counts,
     treatment_outcome,
@@ -136,7 +146,9 @@ def treatment_figures(
     daily = daily_stats(user, first, as_of)
     medicated = medication_days(user, first, as_of)
     effects = side_effect_days(user, first, as_of)
-    spans = {t.id: Span(t.started_on, t.ended_on) for t in every}
+    # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
+    spans = {t.id: Span(t.started_on, t.ended_on) for t in [*every, *treatments]}
+    pgic, midas = _answers(user, as_of)
     return [
         {
             "kind": t.kind,
@@ -146,13 +158,42 @@ def treatment_figures(
                 daily,
                 medicated,
                 effects,
-                Span(t.started_on, t.ended_on),
+                spans[t.id],
                 [span for other_id, span in spans.items() if other_id != t.id],
                 as_of,
             ),
+            **questionnaire_figures(spans[t.id], pgic.get(t.id, []), midas, as_of),
         }
         for t in treatments
     ]
+
+
+def _answers(user: User, as_of: date) -> tuple[dict[int, list], list]:
+    """Return PGIC answers by treatment id and all MIDAS answers up to as_of, oldest first."""
+    rows = db.session.execute(
+        select(
+            QuestionnaireAnswer.instrument,
+            QuestionnaireAnswer.treatment_id,
+            QuestionnaireAnswer.answered_on,
+            QuestionnaireAnswer.score,
+            QuestionnaireAnswer.items,
+        )
+        .where(QuestionnaireAnswer.user_id == user.id, QuestionnaireAnswer.answered_on <= as_of)
+        .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
+    )
+    pgic: dict[int, list] = defaultdict(list)
+    midas = []
+    for instrument, treatment_id, answered_on, score, items in rows:
+        if instrument == PGIC:
+            pgic[treatment_id].append((answered_on, score))
+        else:
+            midas.append((answered_on, items))
+    return pgic, midas
+
+
+def midas_history(user: User, as_of: date) -> list[dict]:
+    """Return every MIDAS answer up to as_of with its total and grade, oldest first."""
+    return [midas_figures(*answer) for answer in _answers(user, as_of)[1]]
 
 
 def pain_series(daily: dict[date, Day], first: date, last: date) -> list[dict]:

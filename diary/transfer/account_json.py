@@ -12,6 +12,7 @@ from diary.extensions import db
 from diary.models import (
     DoseChange,
     MedicationDose,
+    QuestionnaireAnswer,
     Reading,
     Reminder,
     SideEffectReport,
@@ -19,8 +20,9 @@ from diary.models import (
     TreatmentMedicine,
     User,
 )
+from diary.models.questionnaire import MIDAS, PGIC
 from diary.models.reminder import CUSTOM
-from diary.services import medications, side_effects, treatments
+from diary.services import medications, questionnaires, side_effects, treatments
 from diary.services.accounts import AccountError, update_profile
 from diary.validation import check_note, check_pain
 
@@ -112,6 +114,24 @@ def _reminder_items(user: User) -> Iterator[dict]:
         yield _row(reminder, "reminders")
 
 
+def _questionnaire_items(user: User) -> Iterator[dict]:
+    rows = db.session.execute(
+        select(QuestionnaireAnswer, Treatment.started_on)
+        .outerjoin(Treatment, QuestionnaireAnswer.treatment_id == Treatment.id)
+        .where(QuestionnaireAnswer.user_id == user.id)
+        .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
+    )
+    for answer, started_on in rows:
+        yield {
+            "answered_on": answer.answered_on.isoformat(),
+            "instrument": answer.instrument,
+            "instrument_version": answer.instrument_version,
+            "treatment_started_on": started_on.isoformat() if started_on else None,
+            "score": answer.score,
+            "items": answer.items,
+        }
+
+
 def account_chunks(user: User) -> Iterator[str]:
     """Yield the account backup as JSON text, one entry a line, as it is read.
 
@@ -138,6 +158,7 @@ def account_chunks(user: User) -> Iterator[str]:
         "medications": _table_items(user, "medications", MedicationDose.taken_at),
         "treatments": _treatment_items(user),
         "reminders": _reminder_items(user),
+        "questionnaires": _questionnaire_items(user),
     }
     for n, (key, items) in enumerate(lists.items()):
         yield f"  {json.dumps(key)}: ["
@@ -277,4 +298,35 @@ def import_account(user: User, data: Any) -> dict[str, int]:
         db.session.add(Reminder(user_id=user.id, kind=CUSTOM, **values))
     counts["reminders"] = len(data.get("reminders", []))
     db.session.flush()
+    counts["questionnaires"] = _restore_questionnaires(user, data.get("questionnaires", []))
     return counts
+
+
+def _restore_questionnaires(user: User, items: Any) -> int:
+    """Restore PGIC and MIDAS answers through their service, which checks every value."""
+    if not isinstance(items, list):
+        raise AccountRestoreError("questionnaires: expected a list")
+    by_start = {}
+    for t in db.session.scalars(select(Treatment).where(Treatment.user_id == user.id)):
+        by_start.setdefault(t.started_on.isoformat(), t)
+    for n, item in enumerate(items):
+        where = f"questionnaires[{n}]"
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("expected an object")
+            answered_on = date.fromisoformat(str(item.get("answered_on")))
+            version = item.get("instrument_version")
+            if item.get("instrument") == PGIC:
+                treatment = by_start.get(str(item.get("treatment_started_on")))
+                if treatment is None:
+                    raise ValueError("no restored treatment started on that day")
+                questionnaires.add_pgic(
+                    user, treatment, answered_on, item.get("score"), version=version
+                )
+            elif item.get("instrument") == MIDAS:
+                questionnaires.add_midas(user, answered_on, item.get("items"), version=version)
+            else:
+                raise ValueError("instrument must be pgic or midas")
+        except ValueError as exc:
+            raise AccountRestoreError(f"{where}: {exc}") from None
+    return len(items)

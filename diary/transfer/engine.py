@@ -23,7 +23,8 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}, line {self.line}: {self.reason}"
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
 
 
 # A file of 700,000 bad rows must not make a 67 MB page: list the first ones and count the rest.
@@ -113,7 +114,11 @@ def apply_import(user: User, prepared: PreparedImport) -> ImportSummary:
     """Add the prepared rows in bulk (flush, no commit)."""
     summary = ImportSummary(already_present=prepared.already_present)
     for fmt, records in prepared.new.items():
-        fmt.store_many(user, records)
+        try:
+            fmt.store_many(user, records)
+        except ValueError as exc:
+            # A rule only the stored diary can answer (a PGIC row's treatment): nothing is kept.
+            raise ImportRejected([Problem(fmt.filename, 0, str(exc))]) from None
         summary.added[fmt.filename] = len(records)
     db.session.flush()
     return summary

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from diary.transfer.base import CsvFormat
 from diary.transfer.medications_csv import MedicationsCsv
+from diary.transfer.questionnaires_csv import QuestionnairesCsv
 from diary.transfer.readings_csv import ReadingsCsv
 from diary.transfer.side_effects_csv import SideEffectsCsv
 from diary.transfer.treatments_csv import TreatmentsCsv
@@ -13,6 +14,8 @@ FORMATS: tuple[CsvFormat, ...] = (
     ReadingsCsv(),
     SideEffectsCsv(),
     MedicationsCsv(),
+    # After treatments: a PGIC answer names the treatment it is about by its start date.
+    QuestionnairesCsv(),
 )
 
 
