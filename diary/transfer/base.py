@@ -1,7 +1,7 @@
 """What a diary CSV file must provide to plug into import and export."""
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -66,13 +66,17 @@ class CsvFormat(ABC):
         """Return the records the user's diary holds now."""
         return (tuple(row) for row in db.session.execute(self._select(user)))
 
-    def export_rows(self, user: User) -> Iterable[Sequence[str]]:
-        """Return the user's rows as text cells, in a stable order."""
+    def export_rows(self, user: User) -> Iterator[Sequence[str]]:
+        """Yield the user's rows as text cells, in a stable order.
+
+        A generator: the query runs when the download starts being sent, inside the
+        streamed response, so its server-side cursor lives as long as the stream.
+        """
         model = self.columns[0].class_
         ordered = self._select(user).order_by(getattr(model, self.sort_by), model.id)
         # A thousand rows at a time: a million readings never sit in memory at once.
-        rows = db.session.execute(ordered.execution_options(yield_per=1000))
-        return (self.cells(tuple(row)) for row in rows)
+        for row in db.session.execute(ordered.execution_options(yield_per=1000)):
+            yield self.cells(tuple(row))
 
 
 def collect(*checks) -> list:
