@@ -13,7 +13,7 @@ from diary.clock import local_today
 from diary.extensions import db
 from diary.models import Reminder
 from diary.services.treatments import add_treatment, update_treatment
-from tests.conftest import sign_in, user_row
+from tests.conftest import make_user, sign_in, user_row
 from tests.server import free_port
 
 
@@ -153,15 +153,66 @@ class Inbox:
         return "250 OK"
 
 
+def start_smtp(smtputf8: bool):
+    port, inbox = free_port(), Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
+    controller.start()
+    return controller, port, inbox
+
+
 @pytest.fixture
 def smtp_server():
-    """A real SMTP server on loopback that keeps what it receives."""
-    port = free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    """A real SMTP server on loopback that keeps what it receives (no SMTPUTF8)."""
+    controller, port, inbox = start_smtp(smtputf8=False)
     yield port, inbox
     controller.stop()
+
+
+@pytest.fixture
+def smtputf8_server():
+    """The same, offering SMTPUTF8 for internationalised addresses."""
+    controller, port, inbox = start_smtp(smtputf8=True)
+    yield port, inbox
+    controller.stop()
+
+
+def household_with_due_follow_ups(app, addresses: dict[str, str]) -> None:
+    """Accounts named by addresses' keys, each with a follow-up due today and that address."""
+    for name, address in addresses.items():
+        user_id = make_user(app, name)
+        with app.app_context():
+            user_row(user_id).email = address
+            today = local_today(user_row(user_id).timezone)
+            db.session.commit()
+        add_inpatient(app, user_id, today - timedelta(days=14))
+
+
+def test_a_refused_address_stops_no_one_else_and_nothing_is_sent_twice(app, runner, smtp_server):
+    port, inbox = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="diary@home.test")
+    household_with_due_follow_ups(
+        app, {"ann": "ann@home.test", "bea": "josé@exämple.com", "cy": "cy@home.test"}
+    )
+    for sent in (2, 0):
+        result = runner.invoke(args=["reminders", "send"])
+        # bea's internationalised address needs SMTPUTF8, which this server lacks: reported,
+        # and the run goes on to cy.
+        assert result.exit_code == 1
+        assert f"Sent {sent} email(s)." in result.output
+        assert "could not send to bea" in result.output
+    # ann and cy got their e-mail once each, across both runs.
+    assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["ann@home.test", "cy@home.test"]
+
+
+def test_an_internationalised_address_is_sent_when_the_server_offers_smtputf8(
+    app, runner, smtputf8_server
+):
+    port, inbox = smtputf8_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="diary@home.test")
+    household_with_due_follow_ups(app, {"bea": "josé@exämple.com"})
+    result = runner.invoke(args=["reminders", "send"])
+    assert result.exit_code == 0, result.output
+    assert [m.rcpt_tos for m in inbox.messages] == [["josé@exämple.com"]]
 
 
 def test_send_emails_due_reminders_once(app, runner, alice, bob, smtp_server):
@@ -198,3 +249,24 @@ def test_local_today_differs_across_the_date_line():
     assert local_today("Etc/GMT-14", instant) - local_today("Etc/GMT+12", instant) == timedelta(
         days=1
     )
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("alice@", "There must be something after the @-sign."),
+        ("alice@localhost", "The part after the @-sign is not valid. It should have a period."),
+        ("two@@home.test", "The part after the @-sign contains invalid characters: &#39;@&#39;."),
+    ],
+)
+def test_settings_refuses_an_address_mail_cannot_go_to(app, client, alice, address, message):
+    page = client.post("/account", data={"timezone": "Europe/London", "email": address})
+    assert message in page.get_data(as_text=True)
+    with app.app_context():
+        assert user_row(alice).email is None
+
+
+def test_settings_takes_an_internationalised_address(app, client, alice):
+    client.post("/account", data={"timezone": "Europe/London", "email": "josé@exämple.com"})
+    with app.app_context():
+        assert user_row(alice).email == "josé@exämple.com"

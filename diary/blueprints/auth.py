@@ -15,7 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from diary.clock import timezone_names
 from diary.extensions import db, limiter, login_manager
@@ -76,8 +76,10 @@ class ProfileForm(FlaskForm):
         "Email for reminders (optional)",
         validators=[
             Optional(),
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="That is not an email address."),
             Length(max=254),
+            # email-validator: internationalised addresses are allowed; `diary reminders send`
+            # reports them if the mail server cannot take them (no SMTPUTF8).
+            Email(granular_message=True, check_deliverability=False, allow_smtputf8=True),
         ],
     )
     weight_kg = NumberField(

@@ -36,16 +36,36 @@ def list_reminders(username: str, as_json_output: bool, as_of):
 @reminders.command("send")
 @migrated
 def send():
-    """Email every user's due and overdue reminders (once per date), for cron or a timer."""
+    """Email every user's due and overdue reminders (once per date), for cron or a timer.
+
+    Each e-mail is committed as sent before the next is tried, so a run that stops
+    half-way never sends anything twice; an address the server refuses is reported
+    and the others are still sent.
+    """
     if not mail.smtp_configured():
         click.echo("Email is not configured (set DIARY_MAIL_SERVER); nothing sent.")
         return
+    emails, skipped = mail.due_emails()
+    sent, failed = 0, []
     try:
-        result = mail.send_due_reminders()
+        with mail.connect() as smtp:
+            for email in emails:
+                name = email.user.username
+                try:
+                    mail.send(smtp, email)
+                except mail.RECIPIENT_ERRORS as exc:
+                    db.session.rollback()
+                    failed.append(f"could not send to {name}: {exc}")
+                    continue
+                db.session.commit()
+                sent += 1
     except OSError as exc:
         db.session.rollback()
-        raise click.ClickException(f"could not send through the mail server: {exc}") from None
-    db.session.commit()
-    click.echo(f"Sent {result.sent} email(s).")
-    for name in result.skipped_users:
+        raise click.ClickException(
+            f"could not send through the mail server after {sent} email(s): {exc}"
+        ) from None
+    click.echo(f"Sent {sent} email(s).")
+    for name in skipped:
         click.echo(f"{name} has due reminders but no email address in Settings.", err=True)
+    if failed:
+        raise click.ClickException("; ".join(failed))

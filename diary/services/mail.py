@@ -9,55 +9,73 @@ from sqlalchemy import select
 
 from diary.clock import local_today, long_date
 from diary.extensions import db
-from diary.models import User
+from diary.models import Reminder, User
 from diary.services.reminders import active_reminders
+
+# What one recipient's e-mail can fail with while the connection stays usable: a refused
+# address, an internationalised address on a server without SMTPUTF8, a refused message.
+RECIPIENT_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPNotSupportedError,
+    smtplib.SMTPDataError,
+    smtplib.SMTPSenderRefused,
+    UnicodeEncodeError,
+)
 
 
 @dataclass
-class SendResult:
-    sent: int
-    skipped_users: list[str]
+class DueEmail:
+    """One user's e-mail of due reminders, not sent yet."""
+
+    user: User
+    reminders: list[Reminder]
+    message: EmailMessage
 
 
 def smtp_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def send_due_reminders() -> SendResult:
-    """Email each user's due and overdue reminders once per effective date."""
+def due_emails() -> tuple[list[DueEmail], list[str]]:
+    """Return the e-mails to send (one per user, once per effective date), and the users
+    with due reminders but no address."""
     config = current_app.config
-    sent, skipped = 0, []
-    users = db.session.scalars(select(User).order_by(User.username)).all()
-    with _connect() as smtp:
-        for user in users:
-            today = local_today(user.timezone)
-            waiting = [
-                r
-                for r in active_reminders(user)
-                if r.status(today) in {"due", "overdue"} and r.emailed_for != r.effective_on
-            ]
-            if not waiting:
-                continue
-            if not user.email:
-                skipped.append(user.username)
-                continue
-            message = EmailMessage()
-            message["From"] = config.get("MAIL_FROM", f"headache-diary@{config['MAIL_SERVER']}")
-            message["To"] = user.email
-            message["Subject"] = f"Headache diary: {len(waiting)} reminder(s) due"
-            lines = [
-                f"- {r.title} ({r.status(today)}, {long_date(r.effective_on)})" for r in waiting
-            ]
-            message.set_content("Your reminders:\n\n" + "\n".join(lines) + "\n")
-            smtp.send_message(message)
-            for reminder in waiting:
-                reminder.emailed_for = reminder.effective_on
-            db.session.flush()
-            sent += 1
-    return SendResult(sent, skipped)
+    emails, skipped = [], []
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        today = local_today(user.timezone)
+        waiting = [
+            r
+            for r in active_reminders(user)
+            if r.status(today) in {"due", "overdue"} and r.emailed_for != r.effective_on
+        ]
+        if not waiting:
+            continue
+        if not user.email:
+            skipped.append(user.username)
+            continue
+        message = EmailMessage()
+        message["From"] = config.get("MAIL_FROM", f"headache-diary@{config['MAIL_SERVER']}")
+        message["To"] = user.email
+        message["Subject"] = f"Headache diary: {len(waiting)} reminder(s) due"
+        lines = [f"- {r.title} ({r.status(today)}, {long_date(r.effective_on)})" for r in waiting]
+        message.set_content("Your reminders:\n\n" + "\n".join(lines) + "\n")
+        emails.append(DueEmail(user, waiting, message))
+    return emails, skipped
 
 
-def _connect() -> smtplib.SMTP:
+def send(smtp: smtplib.SMTP, email: DueEmail) -> None:
+    """Send one e-mail and mark its reminders as e-mailed (flush; the caller commits it).
+
+    smtplib asks for SMTPUTF8 by itself when an address needs it and the server offers
+    it; without it, an internationalised address raises one of RECIPIENT_ERRORS.
+    """
+    smtp.send_message(email.message)
+    for reminder in email.reminders:
+        reminder.emailed_for = reminder.effective_on
+    db.session.flush()
+
+
+def connect() -> smtplib.SMTP:
     config = current_app.config
     smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=30)
     if config.get("MAIL_USE_TLS"):

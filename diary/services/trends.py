@@ -196,21 +196,36 @@ def midas_history(user: User, as_of: date) -> list[dict]:
     return [midas_figures(*answer) for answer in _answers(user, as_of)[1]]
 
 
+def _days_since_min(day: date) -> int:
+    """Days between the first date there is and day (a window must not run off the calendar)."""
+    return (day - date.min).days
+
+
 def pain_series(daily: dict[date, Day], first: date, last: date) -> list[dict]:
     """Return one point per calendar day: mean, max and the 7-day rolling mean of logged days."""
     points = []
+    # The window's logged means and their exact sum, moved on one day at a time.
+    before = [
+        first - timedelta(days=k) for k in range(1, min(ROLLING_DAYS, _days_since_min(first) + 1))
+    ]
+    window: dict[date, Fraction] = {d: daily[d].mean for d in before if d in daily}
+    total = sum(window.values(), Fraction(0))
     for n in range((last - first).days + 1):
         current = first + timedelta(days=n)
-        week = [
-            daily[d].mean for d in (shift(current, -k) for k in range(ROLLING_DAYS)) if d in daily
-        ]
         today = daily.get(current)
+        if today is not None:
+            window[current] = today.mean
+            total += today.mean
+        if _days_since_min(current) >= ROLLING_DAYS:
+            leaving = current - timedelta(days=ROLLING_DAYS)
+            if leaving in window:
+                total -= window.pop(leaving)
         points.append(
             {
                 "date": current.isoformat(),
                 "mean": rounded(today.mean) if today else None,
                 "max": today.max if today else None,
-                "rolling": rounded(sum(week, Fraction(0)) / len(week)) if week else None,
+                "rolling": rounded(total / len(window)) if window else None,
             }
         )
     return points
