@@ -67,6 +67,11 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return _respond(error, CSRF_MESSAGE)
 
+    @app.errorhandler(RecursionError)
+    def too_deeply_nested(error: RecursionError):
+        """JSON nested deeper than Python parses: a bad request, not a server error."""
+        return _respond(BadRequest("The body is JSON nested too deeply to read."), MESSAGES[400])
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if isinstance(error, InternalServerError):

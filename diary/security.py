@@ -37,7 +37,7 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if response.mimetype == "text/html":
-            # Health data: never keep pages in shared caches or the back-forward cache of others.
+        if response.mimetype in ("text/html", "application/json"):
+            # Health data, in pages and in API and sync answers alike: never kept in a cache.
             headers.setdefault("Cache-Control", "no-store")
         return response

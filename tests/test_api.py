@@ -259,3 +259,57 @@ def test_a_seizure_posted_to_the_api_comes_back_with_the_safety_message(app, cli
     # Reading it back later carries the same message.
     again = client.get(f"/api/v1/side-effects/{urgent['id']}", headers=headers).get_json()
     assert again["safety"] == urgent["safety"]
+
+
+def test_idempotency_keys_are_never_cut_short_or_reused_for_another_item(app, client, alice):
+    headers = token_for(app, alice)
+    body = {"pain": 5, "recorded_at": "2024-03-01T08:00"}
+    long_key = {"Idempotency-Key": "k" * 65}
+    refused = client.post("/api/v1/readings", json=body, headers=headers | long_key)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["field"] == "Idempotency-Key"
+    key = {"Idempotency-Key": "k" * 64}
+    first = client.post("/api/v1/readings", json=body, headers=headers | key)
+    again = client.post("/api/v1/readings", json=body, headers=headers | key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json() == first.get_json()
+    other = client.post("/api/v1/readings", json=body | {"pain": 6}, headers=headers | key)
+    assert other.status_code == 422
+    assert "already used for a different item" in other.get_json()["error"]["message"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 1
+
+
+def test_small_inputs_that_used_to_answer_500(app, client, alice):
+    headers = token_for(app, alice)
+    # A superscript two passes str.isdigit() and then fails int().
+    assert client.get("/api/v1/readings?limit=²", headers=headers).status_code == 422
+    nested = "[" * 100_000 + "]" * 100_000
+    deep = client.post(
+        "/api/v1/readings",
+        data=nested,
+        headers=headers | {"Content-Type": "application/json"},
+    )
+    assert deep.status_code == 400 and deep.is_json
+    made = client.post("/api/v1/readings", json={"pain": 2}, headers=headers).get_json()
+    gone = client.delete(f"/api/v1/readings/{made['id']}", headers=headers)
+    assert gone.status_code == 204 and "Content-Type" not in gone.headers
+    listed = client.get("/api/v1/readings", headers=headers)
+    assert listed.headers["Cache-Control"] == "no-store"
+
+
+def test_sync_refuses_an_effect_that_is_not_a_code(client, alice):
+    token = client.get("/sync/token")
+    assert token.headers["Cache-Control"] == "no-store"
+    response = client.post(
+        "/sync/side-effects",
+        json={
+            "client_key": "k-list-0001",
+            "at": "2024-03-02T20:00:00Z",
+            "effect": [],
+            "severity": "mild",
+        },
+        headers={"X-CSRFToken": token.get_json()["csrf_token"]},
+    )
+    assert response.status_code == 422
+    assert "is not a side-effect code" in response.get_json()["error"]["message"]

@@ -68,7 +68,10 @@ def _paths(resource: Resource) -> dict:
         "401": _error("No token, or a wrong one"),
         "404": _error("Not found (or another user's)"),
     }
-    invalid = {"400": _error("The body is not a JSON object"), "422": _error("A field is invalid")}
+    invalid = {
+        "400": _error("The body is JSON nested too deeply to read"),
+        "422": _error("The body is not a JSON object, a field is invalid, or Idempotency-Key is"),
+    }
     return {
         f"/{resource.name}": {
             "get": {
@@ -116,7 +119,10 @@ def _paths(resource: Resource) -> dict:
                     {
                         "name": "Idempotency-Key",
                         "in": "header",
-                        "description": "The same key on a retry: the item is stored once.",
+                        "description": (
+                            "The same key and body on a retry return the first answer (the item"
+                            " is stored once); the same key with another body is refused (422)."
+                        ),
                         "schema": {"type": "string", "maxLength": 64},
                     }
                 ],

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, Response, abort, g, jsonify, request
 
 from diary.api.openapi import openapi_document
 from diary.api.resources import RESOURCES, FieldError, Resource
@@ -19,6 +19,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 MAX_LIMIT = 1000
+IDEMPOTENCY_KEY_MAX = 64
 
 
 @bp.errorhandler(FieldError)
@@ -51,6 +52,16 @@ def _json_body() -> dict:
     return body
 
 
+def _idempotency_key() -> str | None:
+    """Return the request's Idempotency-Key: at most 64 characters, never cut short."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise FieldError(
+            "Idempotency-Key", f"Idempotency-Key can be up to {IDEMPOTENCY_KEY_MAX} characters."
+        )
+    return key or None
+
+
 def _row_or_404(resource: Resource, object_id: int):
     row = owned(resource.model, g.api_user, object_id)
     if row is None:
@@ -64,7 +75,8 @@ def _query_int(name: str, default: int, low: int, high: int) -> int:
     if not values:
         return default
     text = values[-1]
-    if len(values) > 1 or not text.isdigit() or not low <= int(text) <= high:
+    # isdigit() alone says yes to "²", which int() then refuses: ASCII digits only.
+    if len(values) > 1 or not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise FieldError(name, f"{name} must be one whole number from {low} to {high}.")
     return int(text)
 
@@ -101,9 +113,16 @@ def create(collection: str):
     resource = _resource(collection)
     values = resource.parse(_json_body(), g.api_user, partial=False)
     resource.check(values)
-    key = request.headers.get("Idempotency-Key", "").strip()[:64] or None
+    key = _idempotency_key()
     replay = find_by_client_key(resource.model, g.api_user, key)
     if replay is not None:
+        given = {
+            resource.fields[name].attribute for name in _json_body() if name in resource.fields
+        }
+        if any(getattr(replay, attribute) != values[attribute] for attribute in given):
+            raise FieldError(
+                "Idempotency-Key", "This Idempotency-Key was already used for a different item."
+            )
         return resource.to_json(replay), 200
     try:
         row = resource.create(g.api_user, values, key)
@@ -140,7 +159,10 @@ def delete(collection: str, object_id: int):
     resource = _resource(collection)
     db.session.delete(_row_or_404(resource, object_id))
     db.session.commit()
-    return "", 204
+    response = Response(status=204)
+    # No body, so no Content-Type either (Flask would say text/html).
+    del response.headers["Content-Type"]
+    return response
 
 
 @bp.get("/reminders")

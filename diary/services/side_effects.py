@@ -16,9 +16,9 @@ from diary.validation import check_note
 def check_report(effect: str, severity: str, note: str) -> None:
     """Raise ValueError naming what is wrong with a report's values."""
     catalogue = reference.side_effects()
-    if effect not in catalogue:
+    if not isinstance(effect, str) or effect not in catalogue:
         raise ValueError(f"'{effect}' is not a side-effect code; see seeds/side_effects.json.")
-    if severity not in SEVERITIES:
+    if not isinstance(severity, str) or severity not in SEVERITIES:
         raise ValueError(f"Severity must be mild, moderate or severe, not '{severity}'.")
     if catalogue[effect].get("requires_note") and not note.strip():
         raise ValueError("Describe the side effect in the note when you choose 'other'.")
