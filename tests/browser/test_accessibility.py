@@ -37,6 +37,7 @@ PAGES = [
     "/report",
     "/export",
     "/account",
+    "/midas",
     "/household/",
     "/no-such-page",
 ]
