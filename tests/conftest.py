@@ -14,6 +14,7 @@ from diary import create_app
 from diary.extensions import db
 from diary.models import User
 from diary.services.accounts import create_user
+from diary.transfer import export_chunks
 
 PASSWORD = "correct horse battery"
 
@@ -119,6 +120,11 @@ def alice(app, client):
 def bob(app):
     """A second household member, not signed in anywhere."""
     return make_user(app, "bob")
+
+
+def export_text(user, name: str, span=None) -> str:
+    """Return one exported file whole, as a download delivers it."""
+    return "".join(export_chunks(user, name, span))
 
 
 def quote_all(text: str) -> str:

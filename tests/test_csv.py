@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from diary.extensions import db
 from diary.models import Reading, User
-from diary.transfer import ImportRejected, export_file, import_files
+from diary.transfer import ImportRejected, import_files
 from diary.transfer.cells import neutralise, restore
-from tests.conftest import quote_all, sign_in
+from tests.conftest import export_text, quote_all, sign_in
 
 HEADER = "recorded_at,pain,note\r\n"
 HOSTILE_NOTES = [
@@ -64,13 +64,13 @@ def test_export_import_export_is_byte_identical_with_hostile_notes(app, alice, b
             )
         )
         db.session.commit()
-        exported = export_file(alice_user, "readings.csv")
+        exported = export_text(alice_user, "readings.csv")
         assert '"2024-02-01T09:01","1","\'+1+1"\r\n' in exported
         assert ',"\'=HYPERLINK(""http://evil""' in exported
         summary = import_files(user_in(app, "bob"), {"readings.csv": exported.encode()})
         db.session.commit()
         assert summary.added == {"readings.csv": len(HOSTILE_NOTES) + 1}
-        assert export_file(user_in(app, "bob"), "readings.csv") == exported
+        assert export_text(user_in(app, "bob"), "readings.csv") == exported
 
 
 def test_import_twice_adds_nothing_the_second_time(app, alice):

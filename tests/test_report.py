@@ -15,8 +15,7 @@ from diary.services.outcomes import PERIOD_LABELS
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
-from diary.transfer import export_file
-from tests.conftest import user_row
+from tests.conftest import export_text, user_row
 
 
 def at(day: date, hour: int) -> datetime:
@@ -90,7 +89,7 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
 def test_daily_csv_has_one_row_per_day_with_empty_cells_when_unlogged(app, alice):
     seed(app, alice)
     with app.app_context():
-        text = export_file(
+        text = export_text(
             user_row(alice), "daily.csv", DayRange(date(2024, 3, 1), date(2024, 3, 7))
         )
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -114,7 +113,7 @@ def test_daily_csv_neutralises_formulas_in_notes(app, alice):
     with app.app_context():
         add_reading(user_row(alice), at(date(2024, 1, 1), 8), 5, "=HYPERLINK(1)")
         db.session.commit()
-        text = export_file(
+        text = export_text(
             user_row(alice), "daily.csv", DayRange(date(2024, 1, 1), date(2024, 1, 1))
         )
     assert text.splitlines()[1].endswith(',"\'=HYPERLINK(1)"')

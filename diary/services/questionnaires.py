@@ -1,5 +1,6 @@
 """PGIC and MIDAS answers: every write of them goes through here, and is checked here."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -141,6 +142,29 @@ def answers(
     if treatment is not None:
         query = query.where(QuestionnaireAnswer.treatment_id == treatment.id)
     return list(db.session.scalars(query))
+
+
+def treatments_by_start(user: User) -> dict[date, Treatment]:
+    """Return the user's treatments by start day (the first made, when two share a day).
+
+    Files (questionnaires.csv, the account backup) name a PGIC answer's treatment this way.
+    """
+    by_start: dict[date, Treatment] = {}
+    for treatment in db.session.scalars(
+        select(Treatment).where(Treatment.user_id == user.id).order_by(Treatment.id)
+    ):
+        by_start.setdefault(treatment.started_on, treatment)
+    return by_start
+
+
+def answers_with_start(user: User) -> Iterator[tuple[QuestionnaireAnswer, date | None]]:
+    """Yield the user's answers, oldest first, each with its treatment's start day (PGIC)."""
+    yield from db.session.execute(
+        select(QuestionnaireAnswer, Treatment.started_on)
+        .outerjoin(Treatment, QuestionnaireAnswer.treatment_id == Treatment.id)
+        .where(QuestionnaireAnswer.user_id == user.id)
+        .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
+    )
 
 
 @dataclass(frozen=True)

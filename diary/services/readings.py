@@ -11,6 +11,7 @@ from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import Reading, User
 from diary.services.scoping import find_by_client_key
+from diary.validation import check_note, check_pain
 
 # A year and a day: the longest logging streak the home page counts out.
 STREAK_WINDOW_DAYS = 366
@@ -40,7 +41,9 @@ def user_readings(user: User):
 def _values(
     user: User, recorded_at: datetime, pain: int, note: str = "", client_key: str | None = None
 ) -> dict:
-    """Return a new reading's column values."""
+    """Check a new reading and return its column values."""
+    check_pain(pain)
+    check_note(note)
     return {
         "user_id": user.id,
         "recorded_at": recorded_at.replace(second=0, microsecond=0),

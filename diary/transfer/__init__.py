@@ -5,7 +5,6 @@ from diary.transfer.engine import (
     ImportRejected,
     ImportSummary,
     export_chunks,
-    export_file,
     export_names,
     import_files,
 )
@@ -17,7 +16,6 @@ __all__ = [
     "ImportRejected",
     "ImportSummary",
     "export_chunks",
-    "export_file",
     "export_names",
     "import_files",
 ]

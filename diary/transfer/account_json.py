@@ -12,7 +12,6 @@ from diary.extensions import db
 from diary.models import (
     DoseChange,
     MedicationDose,
-    QuestionnaireAnswer,
     Reading,
     Reminder,
     SideEffectReport,
@@ -115,13 +114,7 @@ def _reminder_items(user: User) -> Iterator[dict]:
 
 
 def _questionnaire_items(user: User) -> Iterator[dict]:
-    rows = db.session.execute(
-        select(QuestionnaireAnswer, Treatment.started_on)
-        .outerjoin(Treatment, QuestionnaireAnswer.treatment_id == Treatment.id)
-        .where(QuestionnaireAnswer.user_id == user.id)
-        .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
-    )
-    for answer, started_on in rows:
+    for answer, started_on in questionnaires.answers_with_start(user):
         yield {
             "answered_on": answer.answered_on.isoformat(),
             "instrument": answer.instrument,
@@ -306,9 +299,7 @@ def _restore_questionnaires(user: User, items: Any) -> int:
     """Restore PGIC and MIDAS answers through their service, which checks every value."""
     if not isinstance(items, list):
         raise AccountRestoreError("questionnaires: expected a list")
-    by_start = {}
-    for t in db.session.scalars(select(Treatment).where(Treatment.user_id == user.id)):
-        by_start.setdefault(t.started_on.isoformat(), t)
+    by_start = {day.isoformat(): t for day, t in questionnaires.treatments_by_start(user).items()}
     for n, item in enumerate(items):
         where = f"questionnaires[{n}]"
         try:

@@ -185,8 +185,3 @@ def export_chunks(user: User, name: str, span: DayRange | None = None) -> Iterat
     if name == fhir.FILENAME:
         return fhir.fhir_chunks(user)
     raise KeyError(name)
-
-
-def export_file(user: User, name: str, span: DayRange | None = None) -> str:
-    """Return one exported file whole (for tests and small files)."""
-    return "".join(export_chunks(user, name, span))

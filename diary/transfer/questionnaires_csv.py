@@ -1,10 +1,6 @@
 """questionnaires.csv: answered_on,instrument,treatment_started_on,score,items."""
 
-from sqlalchemy import select
-
 from diary.clock import parse_day
-from diary.extensions import db
-from diary.models import QuestionnaireAnswer, Treatment
 from diary.models.questionnaire import INSTRUMENTS, MIDAS, PGIC
 from diary.services import questionnaires
 from diary.transfer.base import CsvFormat, collect
@@ -54,35 +50,16 @@ class QuestionnairesCsv(CsvFormat):
                 f"instrument must be one of {', '.join(INSTRUMENTS)}, not '{instrument}'."
             )
 
-    def _rows(self, user):
-        return (
-            select(
-                QuestionnaireAnswer.answered_on,
-                QuestionnaireAnswer.instrument,
-                Treatment.started_on,
-                QuestionnaireAnswer.score,
-                QuestionnaireAnswer.items,
-            )
-            .outerjoin(Treatment, QuestionnaireAnswer.treatment_id == Treatment.id)
-            .where(QuestionnaireAnswer.user_id == user.id)
-            .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
-        )
-
     def existing(self, user):
-        for answered_on, instrument, started_on, score, items in db.session.execute(
-            self._rows(user)
-        ):
-            yield answered_on, instrument, started_on, score, tuple(items) if items else None
+        for answer, started_on in questionnaires.answers_with_start(user):
+            items = tuple(answer.items) if answer.items else None
+            yield answer.answered_on, answer.instrument, started_on, answer.score, items
 
     def export_rows(self, user):
         return (self.cells(record) for record in self.existing(user))
 
     def store_many(self, user, records):
-        treatments = {}
-        for t in db.session.scalars(
-            select(Treatment).where(Treatment.user_id == user.id).order_by(Treatment.id)
-        ):
-            treatments.setdefault(t.started_on, t)
+        treatments = questionnaires.treatments_by_start(user)
         for answered_on, instrument, started_on, score, items in records:
             if instrument == MIDAS:
                 questionnaires.add_midas(user, answered_on, list(items))
