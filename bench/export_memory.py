@@ -19,7 +19,7 @@ from diary.extensions import db
 from diary.models import Reading
 from diary.services.accounts import create_user
 from diary.services.bulk import bulk_rows, insert_bulk
-from diary.services.readings import reading_rows
+from diary.services.readings import checked_reading
 
 
 def fill_readings(instance: Path, username: str, password: str, count: int) -> None:
@@ -29,11 +29,16 @@ def fill_readings(instance: Path, username: str, password: str, count: int) -> N
     with app.app_context():
         user = create_user(username, password)
         start = datetime(1990, 1, 1)
-        records = [
-            (start + timedelta(minutes=15 * n), n % 11, "a note of ordinary length")
+        rows = [
+            checked_reading(
+                user,
+                recorded_at=start + timedelta(minutes=15 * n),
+                pain=n % 11,
+                note="a note of ordinary length",
+            )
             for n in range(count)
         ]
-        insert_bulk(bulk_rows(Reading, reading_rows(user, records)))
+        insert_bulk(bulk_rows(Reading, rows))
         db.session.commit()
         db.engine.dispose()
 

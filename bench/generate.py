@@ -37,7 +37,11 @@ def generate(app, users: int, years: int, seed: int = 7) -> list[str]:
             ]
             for start in starts:
                 add_treatment(
-                    user, "ketamine_iv_inpatient", start, start + timedelta(days=4), "Bench clinic"
+                    user,
+                    kind="ketamine_iv_inpatient",
+                    started_on=start,
+                    ended_on=start + timedelta(days=4),
+                    setting="Bench clinic",
                 )
             rows = []
             for offset in range((last - first).days + 1):

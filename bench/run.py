@@ -30,6 +30,17 @@ from tests.server import DiaryServer  # noqa: E402
 PAGES = {
     "/healthz (floor)": "/healthz",
     "home page": "/",
+    # Every page the navigation links to from home.
+    "pain log": "/readings",
+    "treatments": "/treatments/",
+    "side effects": "/side-effects/",
+    "medicines": "/medications/",
+    "reminders": "/reminders",
+    "MIDAS": "/midas",
+    "trends (90 days)": "/trends",
+    "export page": "/export",
+    "settings": "/account",
+    "household": "/household/",
     "chart data (trends, 365 days)": "/trends?range=365",
     "report page": "/report",
     "CSV export (readings.csv)": "/export/readings.csv",

@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 
 from diary.config import configure
-from diary.extensions import init_extensions
+from diary.extensions import init_extensions, register_request_commit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from diary.security import register_security_headers
     from diary.templating import register_template_helpers
 
+    register_request_commit(app)
     register_blueprints(app)
     register_commands(app)
     register_error_handlers(app)

@@ -1,6 +1,7 @@
 """The user's local time: readings are kept in the time zone of the person who logs them."""
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tzlocal
@@ -16,14 +17,16 @@ def server_timezone() -> str:
         return "UTC"
 
 
-def is_timezone(name: str) -> bool:
-    """Tell whether name is a known IANA time zone."""
-    return name in timezone_names()
+@cache
+def timezone_set() -> frozenset[str]:
+    """Return the IANA zone names a user can choose from (read from disk once)."""
+    return frozenset(available_timezones())
 
 
-def timezone_names() -> list[str]:
+@cache
+def timezone_names() -> tuple[str, ...]:
     """Return the IANA zone names a user can choose from, sorted."""
-    return sorted(available_timezones())
+    return tuple(sorted(timezone_set()))
 
 
 def local_now(zone_name: str, now: datetime | None = None) -> datetime:

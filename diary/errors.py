@@ -1,4 +1,4 @@
-"""Friendly error pages, and JSON errors under /api/."""
+"""Friendly error pages, and JSON errors under /api/ and /sync/."""
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -6,6 +6,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
 
 from diary.extensions import db
+from diary.rules import EntryError
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -18,6 +19,8 @@ MESSAGES = {
     500: "Something went wrong and nothing was saved. Please try again.",
 }
 _DEFAULT_400 = BadRequest.description
+# Paths whose clients are scripts (the API) or the offline queue: they read JSON errors.
+JSON_PATHS = ("/api/", "/sync/")
 CSRF_MESSAGE = (
     "The form had expired or was sent from elsewhere. Please go back, reload and try again."
 )
@@ -34,8 +37,9 @@ def json_error(status: int, message: str, field: str | None = None) -> Response:
 
 def _respond(error: HTTPException, message: str) -> Response:
     code = error.code or 500
-    if request.path.startswith("/api/"):
-        response = json_error(code, error.description if code not in (500, 503) else MESSAGES[code])
+    if request.path.startswith(JSON_PATHS):
+        own_words = isinstance(error, CSRFError) or code in (500, 503)
+        response = json_error(code, message if own_words else error.description)
     else:
         # A 400 raised with a reason of its own (abort(400, description=...)) shows that reason.
         detail = error.description if code == 400 and error.description != _DEFAULT_400 else None
@@ -62,6 +66,17 @@ def register_error_handlers(app: Flask) -> None:
             raise error
         busy = ServiceUnavailable(retry_after=BUSY_RETRY_AFTER)
         return _respond(busy, MESSAGES[503])
+
+    @app.errorhandler(EntryError)
+    def refused(error: EntryError):
+        """Values a service refused: 422 naming the field; nothing of the request is kept."""
+        db.session.rollback()
+        if request.path.startswith(JSON_PATHS):
+            return json_error(422, error.message, error.field)
+        page = render_template(
+            "error.html", code=422, message="Nothing was saved.", detail=str(error)
+        )
+        return make_response(page, 422)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -12,7 +12,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from diary.sqlite import configure_sqlite
+from diary.sqlite import SAFE_METHODS, configure_sqlite
 
 
 class Base(DeclarativeBase):
@@ -48,3 +48,20 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     with app.app_context():
         configure_sqlite(db.engine)
+
+
+def register_request_commit(app: Flask) -> None:
+    """Commit each request's work once, after its view; an error answer keeps nothing.
+
+    Services flush and never commit; views never commit either (as in indico), so a
+    request is one transaction whichever services it calls. Reading pages (GET) write
+    nothing to commit, and committing would expire what a streamed download still reads.
+    """
+
+    @app.after_request
+    def commit_once(response):
+        if response.status_code >= 400:
+            db.session.rollback()
+        elif request.method not in SAFE_METHODS:
+            db.session.commit()
+        return response

@@ -1,82 +1,127 @@
-"""Form fields shared by several blueprints, with messages a person can act on."""
+"""What every diary form shares: raw values handed to a service, its problems shown per field.
 
+The forms check nothing themselves beyond CSRF: each value goes, as typed, to the
+service that stores it, whose rules are the same for CSV import, the API, offline
+sync and the account restore. EntryError's problems come back under the fields.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, ClassVar
 
-from flask import abort
+from flask import abort, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectChoice, TimeField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms import HiddenField, SelectChoice, StringField
+from wtforms.widgets import DateInput, TimeInput
 
 from diary.clock import local_now
+from diary.rules import EntryError
 from diary.services.scoping import owned
-from diary.validation import check_not_future, parse_pain
 
 
-class PainField(IntegerField):
-    """A 0-10 score, parsed with the same rule as CSV import and the API."""
+class ServiceForm(FlaskForm):
+    """A form whose values a service checks and whose problems it shows per field."""
 
-    def process_formdata(self, valuelist):
-        if valuelist:
-            self.data = None
-            self.data = parse_pain(valuelist[0])
+    # A service's field name -> the form field that shows its problem, where they differ.
+    shows: ClassVar[dict[str, str]] = {}
 
+    def require_valid(self) -> None:
+        """Raise the form's own problems (a missing CSRF token) as an EntryError."""
+        if not self.validate():
+            raise EntryError({name: " ".join(errors) for name, errors in self.errors.items()})
 
-class NumberField(DecimalField):
-    """A decimal number; NaN, sNaN and infinities are refused with a message, never a 500."""
+    def values(self, *names: str) -> dict[str, Any]:
+        """Return the named fields' values as typed, for the service; a field not sent is empty."""
+        return {name: "" if self[name].data is None else self[name].data for name in names}
 
-    def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():
-            self.data = None
-            raise ValueError(f"'{valuelist[0]}' is not a number.")
-
-
-class CalendarDateField(DateField):
-    """A date field that says plainly when a date does not exist."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(f"'{valuelist[0]}' is not a real date (use YYYY-MM-DD).") from None
+    def show(self, exc: EntryError) -> None:
+        """Put each of the service's problems under the field it is about."""
+        for name, message in exc.errors.items():
+            target = self._fields.get(self.shows.get(name, name))
+            if target is None or isinstance(target, HiddenField):
+                # A problem of the whole form (a resent page): shown above its fields.
+                self.form_errors.append(message)
+            else:
+                target.errors = [*target.errors, message]
+        self._errors = None  # WTForms caches form.errors; the summary must list these.
 
 
-class ClockTimeField(TimeField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(f"'{valuelist[0]}' is not a time of day (use HH:MM).") from None
+class EntryForm(ServiceForm):
+    """The form of a new entry: it carries an idempotency key, so it is stored once."""
+
+    # One key per rendered form: a double tap or a resent POST stores the entry once.
+    client_key = HiddenField()
+    # A page sent again with other values (back, change, save) is a new entry: say so plainly.
+    RESENT = "This form was already saved with other values. Open it again to add another entry."
+
+    def show(self, exc: EntryError) -> None:
+        if "client_key" in exc.errors:
+            exc = EntryError({"": self.RESENT})
+        super().show(exc)
+
+    @classmethod
+    def new_entry(cls, **data: Any) -> "EntryForm":
+        """Return the form with a fresh idempotency key and the request's values, if any."""
+        return cls(data={"client_key": uuid.uuid4().hex, **data})
+
+    @classmethod
+    def fresh(cls, **data: Any) -> "EntryForm":
+        """Return an empty form with a fresh idempotency key, whatever the request sent."""
+        return cls(formdata=None, data={"client_key": uuid.uuid4().hex, **data})
 
 
-class MomentForm(FlaskForm):
-    """A form that records something at a local date and time, not in the future."""
+class MomentForm(EntryForm):
+    """A form that records something at a local date and time."""
 
-    day = CalendarDateField("Date", validators=[InputRequired("Give the date.")])
-    time = ClockTimeField("Time", validators=[InputRequired("Give the time.")])
-
-    def validate_time(self, field):
-        if self.day.data and field.data:
-            try:
-                check_not_future(self.moment, local_now(current_user.timezone))
-            except ValueError as exc:
-                raise ValidationError(f"{exc} Log what has already happened.") from None
+    day = StringField("Date", widget=DateInput())
+    time = StringField("Time", widget=TimeInput())
+    shows: ClassVar[dict[str, str]] = {
+        "recorded_at": "time",
+        "taken_at": "time",
+        "changed_at": "time",
+    }
 
     @property
-    def moment(self) -> datetime:
-        return datetime.combine(self.day.data, self.time.data)
+    def moment(self) -> str:
+        """Return the date and time as the services read them: YYYY-MM-DDTHH:MM."""
+        return f"{(self.day.data or '').strip()}T{(self.time.data or '').strip()}"
 
     @staticmethod
     def at(moment: datetime, **data) -> dict:
         """Return initial data that shows an existing entry's date and time."""
-        return {"day": moment.date(), "time": moment.time(), **data}
+        return {"day": moment.date().isoformat(), "time": f"{moment:%H:%M}", **data}
 
     @classmethod
     def defaults_now(cls, day: date | None = None, **data) -> dict:
         """Return initial data with the date and time set to now (or to day at this time)."""
         now = local_now(current_user.timezone)
-        return {"day": day or now.date(), "time": now.time(), **data}
+        return cls.at(datetime.combine(day or now.date(), now.time()), **data)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a service returned for a form that was sent and stored."""
+
+    value: Any
+
+
+def save(form: ServiceForm, write: Callable[[], Any]) -> Saved | None:
+    """Run write() when the form was sent; on refusal show the problems and return None."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        return Saved(write())
+    except EntryError as exc:
+        form.show(exc)
+        return None
+
+
+def form_page(template: str, form: ServiceForm, **context: Any):
+    """Render a form's page: 422 when it shows problems, so nothing looks saved."""
+    return render_template(template, form=form, **context), 422 if form.errors else 200
 
 
 def owned_or_404(model, object_id: int):
@@ -90,8 +135,3 @@ def owned_or_404(model, object_id: int):
 def catalogue_choices(entries: dict) -> list[SelectChoice]:
     """Return select options for a seeds/ catalogue: the code as value, the label as text."""
     return [SelectChoice(code, entry.label) for code, entry in entries.items()]
-
-
-def text_of(field) -> str:
-    """Return a text field's value stripped; a field missing from the request is empty."""
-    return (field.data or "").strip()

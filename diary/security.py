@@ -2,7 +2,7 @@
 
 from flask import Flask, Response, abort, request
 
-from diary.validation import NUL_MESSAGE
+from diary.rules import NUL_MESSAGE
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

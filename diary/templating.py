@@ -1,5 +1,7 @@
 """Filters and globals for the templates."""
 
+from fractions import Fraction
+
 from flask import Flask
 
 from diary import reference
@@ -30,5 +32,5 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(short_moment)
 
     @app.template_filter("one_decimal")
-    def one_decimal(value: float | None) -> str:
-        return "" if value is None else f"{value:.1f}"
+    def one_decimal(value: Fraction | float | None) -> str:
+        return "" if value is None else f"{float(value):.1f}"

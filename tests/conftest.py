@@ -6,14 +6,18 @@ import os
 import re
 import shutil
 
+import click
 import pytest
+from flask import has_request_context
 from flask_migrate import check, upgrade
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from diary import create_app
 from diary.extensions import db
 from diary.models import User
 from diary.services.accounts import create_user
+from diary.services.writes import in_service
 from diary.transfer import export_chunks
 
 PASSWORD = "correct horse battery"
@@ -61,6 +65,32 @@ def postgres_schema():
         check()  # no drift between the models and the migrations on PostgreSQL either
         db.engine.dispose()
     return POSTGRES_URL
+
+
+class WriteOutsideService(AssertionError):
+    """A request or a command changed a row without going through a service function."""
+
+
+def _only_services_write(session, _context, _instances):
+    """Fail a flush of changes made in a request or a command outside any service function.
+
+    Services flush what they change before they return, so whatever a flush finds
+    pending outside a service was written by a view, a command or an import itself.
+    Test set-up code (no request, no command) may still write rows directly.
+    """
+    if not (session.new or session.dirty or session.deleted) or in_service.get():
+        return
+    if has_request_context() or click.get_current_context(silent=True) is not None:
+        changed = [*session.new, *session.dirty, *session.deleted]
+        raise WriteOutsideService(f"written outside a service: {changed}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def writes_only_through_services():
+    """Prove, in every test, that no model is written outside the services."""
+    event.listen(Session, "before_flush", _only_services_write)
+    yield
+    event.remove(Session, "before_flush", _only_services_write)
 
 
 @pytest.fixture

@@ -137,7 +137,8 @@ def test_a_broken_backup_is_explained_and_nothing_half_written(app, client, alic
     for body, message in [
         (
             json.dumps(document).encode(),
-            "side_effects[0]: Severity must be mild, moderate or severe",
+            "side_effects[0].severity: 'unbearable' is not a severity;"
+            " use one of: mild, moderate, severe.",
         ),
         (b"{not json", "The file is not JSON"),
         (b'{"format": "something else"}', "This is not a headache diary account backup."),

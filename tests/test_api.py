@@ -57,8 +57,14 @@ def test_a_signed_in_browser_session_is_not_enough(client, alice):
     [
         ("readings", {}, "pain", "pain is required."),
         ("readings", {"pain": 11}, "pain", "Pain must be from 0 to 10, not 11."),
-        ("readings", {"pain": "6"}, "pain", "pain must be a whole number from 0 to 10"),
-        ("readings", {"pain": True}, "pain", "pain must be a whole number from 0 to 10"),
+        (
+            "readings",
+            {"pain": "six"},
+            "pain",
+            "Pain must be a whole number from 0 to 10, not 'six'.",
+        ),
+        ("readings", {"pain": True}, "pain", "Pain must be a whole number from 0 to 10, not true."),
+        ("readings", {"pain": None}, "pain", "pain cannot be null."),
         (
             "readings",
             {"pain": 6, "recorded_at": "2024-02-30T08:00"},
@@ -71,33 +77,38 @@ def test_a_signed_in_browser_session_is_not_enough(client, alice):
             "recorded_at",
             "is in the future",
         ),
-        ("readings", {"pain": 6, "mood": "low"}, "mood", "'mood' is not a field of readings."),
+        ("readings", {"pain": 6, "mood": "low"}, "mood", "'mood' is not a field here."),
         (
             "readings",
             {"pain": 6, "note": "x" * 10_001},
             "note",
-            "note can be up to 10000 characters",
+            "Note can be up to 10,000 characters; this one has 10,001.",
         ),
         (
             "side-effects",
             {"effect": "headache", "severity": "mild"},
             "effect",
-            "effect must be one of",
+            "'headache' is not a side-effect code; use one of",
         ),
         (
             "side-effects",
             {"effect": "nausea", "severity": "awful"},
             "severity",
-            "severity must be one of",
+            "'awful' is not a severity; use one of: mild, moderate, severe.",
         ),
         (
             "side-effects",
             {"effect": "other", "severity": "mild"},
             "note",
-            "note is required when effect is 'other'.",
+            "Describe the side effect in the note when you choose 'other'.",
         ),
-        ("medications", {"name": " ", "class": "triptan"}, "name", "name cannot be empty"),
-        ("medications", {"name": "x", "class": "vitamin"}, "class", "class must be one of"),
+        ("medications", {"name": " ", "class": "triptan"}, "name", "Give the medicine name."),
+        (
+            "medications",
+            {"name": "x", "class": "vitamin"},
+            "class",
+            "'vitamin' is not a medication class; use one of",
+        ),
     ],
 )
 def test_bad_input_is_422_naming_the_field_and_stores_nothing(
@@ -275,7 +286,7 @@ def test_idempotency_keys_are_never_cut_short_or_reused_for_another_item(app, cl
     assert again.get_json() == first.get_json()
     other = client.post("/api/v1/readings", json=body | {"pain": 6}, headers=headers | key)
     assert other.status_code == 422
-    assert "already used for a different item" in other.get_json()["error"]["message"]
+    assert "already used for a different entry" in other.get_json()["error"]["message"]
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 1
 
@@ -308,6 +319,7 @@ def test_sync_refuses_an_effect_that_is_not_a_code(client, alice):
             "at": "2024-03-02T20:00:00Z",
             "effect": [],
             "severity": "mild",
+            "user_id": alice,
         },
         headers={"X-CSRFToken": token.get_json()["csrf_token"]},
     )

@@ -103,14 +103,14 @@ def test_any_bad_row_rejects_the_whole_file_with_line_numbers(app, alice):
         import_files(user_in(app), {"readings.csv": text})
     reasons = [(p.line, p.reason) for p in caught.value.problems]
     assert reasons == [
-        (3, "'2024-02-30T08:00' is not a real date and time in the form YYYY-MM-DDTHH:MM"),
+        (3, "Time '2024-02-30T08:00' is not a real date and time."),
         (4, "Pain must be from 0 to 10, not 11."),
         (
             7,
-            "'2024-01-04 08:00' is not a real date and time in the form YYYY-MM-DDTHH:MM "
-            "Pain must be a whole number from 0 to 10, not '4.5'.",
+            "Time must be a date and time in the form YYYY-MM-DDTHH:MM, not '2024-01-04 08:00'."
+            " Pain must be a whole number from 0 to 10, not '4.5'.",
         ),
-        (8, "2099-01-01 08:00 is in the future."),
+        (8, "Time 2099-01-01 08:00 is in the future. Log what has already happened."),
         (9, "2 cells, but the header has 3."),
         (10, "4 cells, but the header has 3."),
     ]
@@ -199,7 +199,10 @@ def test_web_upload_lists_every_bad_row_and_imports_nothing(app, client, alice):
     assert response.status_code == 422
     assert "Nothing was imported" in page
     assert "readings.csv, line 3: Pain must be from 0 to 10, not 15." in page
-    assert "readings.csv, line 4: &#39;not a date&#39; is not a real date" in page
+    assert (
+        "readings.csv, line 4: Time must be a date and time in the form YYYY-MM-DDTHH:MM,"
+        " not &#39;not a date&#39;." in page
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
 

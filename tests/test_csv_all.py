@@ -80,7 +80,7 @@ def test_treatment_rows_are_checked_for_dates_and_kind(app, runner, tmp_path, al
         "treatments.csv, line 3: 'acupuncture' is not a treatment kind; use one of: "
         "ketamine_iv_inpatient" in result.output
     )
-    assert "started_on '2024-02-30' is not a real date in the form YYYY-MM-DD." in result.output
+    assert "Start date '2024-02-30' is not a real date." in result.output
 
 
 def test_web_export_page_offers_all_four_files(client, alice):

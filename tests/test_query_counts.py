@@ -56,13 +56,24 @@ def fill(app, user_id: int, days: int, treatments: int) -> tuple[int, str]:
         today = local_today(user.timezone)
         for n in range(treatments):
             start = today - timedelta(days=days - 30 - n * 20)
-            add_treatment(user, "ketamine_iv_inpatient", start, start + timedelta(days=3))
+            add_treatment(
+                user,
+                kind="ketamine_iv_inpatient",
+                started_on=start,
+                ended_on=start + timedelta(days=3),
+            )
         for n in range(1, days + 1):
             day = datetime.combine(today - timedelta(days=n), datetime.min.time())
             for hour in (8, 20):
-                add_reading(user, day.replace(hour=hour), 5)
-            add_dose(user, day.replace(hour=9), "ibuprofen", "", "simple_analgesic")
-            add_report(user, day.replace(hour=21), "nausea", "mild")
+                add_reading(user, recorded_at=day.replace(hour=hour), pain=5)
+            add_dose(
+                user,
+                taken_at=day.replace(hour=9),
+                name="ibuprofen",
+                dose="",
+                med_class="simple_analgesic",
+            )
+            add_report(user, recorded_at=day.replace(hour=21), effect="nausea", severity="mild")
         _, token = create_token(user, "count")
         db.session.commit()
         first = db.session.scalar(

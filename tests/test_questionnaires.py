@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from diary.clock import local_today
 from diary.extensions import db
 from diary.models import QuestionnaireAnswer, Treatment
+from diary.rules import EntryError
 from diary.services import questionnaires
 from diary.services.outcomes import midas_figures
 from diary.services.treatments import add_treatment
@@ -25,7 +26,12 @@ def treatment_ending(app, user_id, days_ago: int, length: int = 4) -> int:
     with app.app_context():
         today = local_today(user_row(user_id).timezone)
         end = today - timedelta(days=days_ago)
-        t = add_treatment(user_row(user_id), "ketamine_iv_inpatient", end - timedelta(length), end)
+        t = add_treatment(
+            user_row(user_id),
+            kind="ketamine_iv_inpatient",
+            started_on=end - timedelta(length),
+            ended_on=end,
+        )
         db.session.commit()
         return t.id
 
@@ -33,26 +39,44 @@ def treatment_ending(app, user_id, days_ago: int, length: int = 4) -> int:
 @pytest.mark.parametrize(
     ("call", "field"),
     [
-        (lambda u, t, d: questionnaires.add_pgic(u, t, d, 0), "score"),
-        (lambda u, t, d: questionnaires.add_pgic(u, t, d, 8), "score"),
-        (lambda u, t, d: questionnaires.add_pgic(u, t, d, "3"), "score"),
-        (lambda u, t, d: questionnaires.add_pgic(u, t, d, True), "score"),
-        (lambda u, t, d: questionnaires.add_pgic(u, t, d + timedelta(days=1), 3), "answered_on"),
+        (lambda u, t, d: questionnaires.add_pgic(u, t, answered_on=d, score=0), "score"),
+        (lambda u, t, d: questionnaires.add_pgic(u, t, answered_on=d, score=8), "score"),
+        (lambda u, t, d: questionnaires.add_pgic(u, t, answered_on=d, score="three"), "score"),
+        (lambda u, t, d: questionnaires.add_pgic(u, t, answered_on=d, score=True), "score"),
         (
-            lambda u, t, d: questionnaires.add_pgic(u, t, t.started_on - timedelta(1), 3),
+            lambda u, t, d: questionnaires.add_pgic(
+                u, t, answered_on=d + timedelta(days=1), score=3
+            ),
             "answered_on",
         ),
-        (lambda u, t, d: questionnaires.add_midas(u, d, [1, 2, 3, 4]), "items"),
-        (lambda u, t, d: questionnaires.add_midas(u, d, [1, 2, -3, 4, 5]), "item_3"),
-        (lambda u, t, d: questionnaires.add_midas(u, d, [1, 2, 3, 4, 93]), "item_5"),
-        (lambda u, t, d: questionnaires.add_midas(u, date(1899, 12, 31), [0] * 5), "answered_on"),
+        (
+            lambda u, t, d: questionnaires.add_pgic(
+                u, t, answered_on=t.started_on - timedelta(1), score=3
+            ),
+            "answered_on",
+        ),
+        (lambda u, t, d: questionnaires.add_midas(u, answered_on=d, items=[1, 2, 3, 4]), "items"),
+        (
+            lambda u, t, d: questionnaires.add_midas(u, answered_on=d, items=[1, 2, -3, 4, 5]),
+            "item_3",
+        ),
+        (
+            lambda u, t, d: questionnaires.add_midas(u, answered_on=d, items=[1, 2, 3, 4, 93]),
+            "item_5",
+        ),
+        (
+            lambda u, t, d: questionnaires.add_midas(
+                u, answered_on=date(1899, 12, 31), items=[0] * 5
+            ),
+            "answered_on",
+        ),
     ],
 )
 def test_every_bad_answer_is_refused_by_the_service_naming_the_field(app, alice, call, field):
     treatment_id = treatment_ending(app, alice, days_ago=14)
     with app.app_context():
         user = user_row(alice)
-        with pytest.raises(questionnaires.QuestionnaireError) as refused:
+        with pytest.raises(EntryError) as refused:
             call(user, db.session.get(Treatment, treatment_id), local_today(user.timezone))
         assert refused.value.field == field
     assert count_answers(app) == 0
@@ -102,7 +126,10 @@ def test_the_midas_page_describes_the_counts_without_the_copyrighted_questions(c
     too_many = {f"item_{n}": "1" for n in range(1, 5)} | {"item_5": "100"}
     refused = client.post("/midas", data={"answered_on": "2024-01-01"} | too_many)
     assert refused.status_code == 422
-    assert "item 5 must be a whole number from 0 to 92" in refused.get_data(as_text=True)
+    assert (
+        "Family, social or leisure activities: days missed must be from 0 to 92, not 100."
+        in refused.get_data(as_text=True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,16 +143,27 @@ def test_midas_grades_at_their_boundaries(total, grade):
 def test_the_report_json_has_pgic_and_midas_before_and_after(app, runner, alice):
     with app.app_context():
         user = user_row(alice)
-        t = add_treatment(user, "ketamine_iv_inpatient", date(2024, 3, 1), date(2024, 3, 5))
+        t = add_treatment(
+            user,
+            kind="ketamine_iv_inpatient",
+            started_on=date(2024, 3, 1),
+            ended_on=date(2024, 3, 5),
+        )
         db.session.flush()
-        questionnaires.add_midas(user, date(2023, 11, 29), [9, 9, 9, 9, 9])  # 93 days before
-        questionnaires.add_midas(user, date(2023, 12, 1), [5, 5, 5, 5, 5])
-        questionnaires.add_midas(user, date(2024, 2, 28), [4, 4, 4, 4, 4])
-        questionnaires.add_midas(user, date(2024, 5, 3), [1, 1, 0, 0, 0])  # day 59: too early
-        questionnaires.add_midas(user, date(2024, 5, 4), [1, 1, 1, 0, 0])  # day 60
-        questionnaires.add_midas(user, date(2024, 6, 1), [0, 0, 0, 0, 0])
-        questionnaires.add_pgic(user, t, date(2024, 3, 19), 2)
-        questionnaires.add_pgic(user, t, date(2024, 4, 4), 3)
+        questionnaires.add_midas(
+            user, answered_on=date(2023, 11, 29), items=[9, 9, 9, 9, 9]
+        )  # 93 days before
+        questionnaires.add_midas(user, answered_on=date(2023, 12, 1), items=[5, 5, 5, 5, 5])
+        questionnaires.add_midas(user, answered_on=date(2024, 2, 28), items=[4, 4, 4, 4, 4])
+        questionnaires.add_midas(
+            user, answered_on=date(2024, 5, 3), items=[1, 1, 0, 0, 0]
+        )  # day 59: too early
+        questionnaires.add_midas(
+            user, answered_on=date(2024, 5, 4), items=[1, 1, 1, 0, 0]
+        )  # day 60
+        questionnaires.add_midas(user, answered_on=date(2024, 6, 1), items=[0, 0, 0, 0, 0])
+        questionnaires.add_pgic(user, t, answered_on=date(2024, 3, 19), score=2)
+        questionnaires.add_pgic(user, t, answered_on=date(2024, 4, 4), score=3)
         db.session.commit()
     out = json.loads(
         runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-12-31"]).output
@@ -173,10 +211,10 @@ def test_questionnaires_csv_round_trip_after_its_treatments(app, runner, tmp_pat
     ("row", "reason"),
     [
         ("2024-03-19,pgic,2024-03-02,2,", "There is no treatment that started on 2024-03-02."),
-        ("2024-03-19,pgic,2024-03-01,9,", "score must be a whole number from 1 to 7."),
+        ("2024-03-19,pgic,2024-03-01,9,", "The PGIC answer must be from 1 to 7, not 9."),
         ("2024-02-28,midas,,,1;2;3", "MIDAS has 5 day counts."),
-        ("2024-02-28,midas,2024-03-01,,1;2;3;4;5", "A MIDAS row leaves treatment_started_on"),
-        ("2024-02-28,phq9,,,", "instrument must be one of pgic, midas, not &#39;phq9&#39;."),
+        ("2024-02-28,midas,2024-03-01,,1;2;3;4;5", "a midas row leaves treatment_started_on"),
+        ("2024-02-28,phq9,,,", "instrument must be one of pgic, midas;"),
     ],
 )
 def test_a_bad_questionnaire_row_imports_nothing(app, client, alice, row, reason):

@@ -67,7 +67,7 @@ def test_undo_removes_the_reading(app, client, alice):
         ("-1", "Pain must be from 0 to 10, not -1."),
         ("5.5", "Pain must be a whole number from 0 to 10, not &#39;5.5&#39;."),
         ("six", "Pain must be a whole number from 0 to 10, not &#39;six&#39;."),
-        ("", "Choose a number from 0 to 10."),
+        ("", "Give the pain: a whole number from 0 to 10."),
     ],
 )
 def test_quick_log_refuses_bad_scores(app, client, alice, pain, message):
@@ -102,12 +102,13 @@ def test_backfilling_yesterday_is_one_link_away(app, client, alice):
         ({"pain": "11"}, "Pain must be from 0 to 10, not 11."),
         ({"pain": "-3"}, "Pain must be from 0 to 10, not -3."),
         ({"pain": "4.5"}, "Pain must be a whole number from 0 to 10, not &#39;4.5&#39;."),
-        ({"pain": ""}, "Choose a number from 0 to 10."),
-        ({"day": "2023-02-30"}, "&#39;2023-02-30&#39; is not a real date"),
-        ({"day": "yesterday"}, "is not a real date"),
-        ({"time": "25:61"}, "is not a time of day"),
+        ({"pain": ""}, "Give the pain: a whole number from 0 to 10."),
+        ({"day": "2023-02-30"}, "Time &#39;2023-02-30T09:30&#39; is not a real date and time."),
+        ({"day": "yesterday"}, "Time must be a date and time in the form YYYY-MM-DDTHH:MM"),
+        ({"time": "25:61"}, "is not a real date and time"),
         ({"day": "2099-01-01"}, "is in the future"),
-        ({"note": "x" * (NOTE_MAX_LENGTH + 1)}, "Notes can be up to 10,000 characters"),
+        ({"day": "1899-12-31"}, "Time 1899-12-31 09:30 is before 1900."),
+        ({"note": "x" * (NOTE_MAX_LENGTH + 1)}, "Note can be up to 10,000 characters"),
     ],
 )
 def test_full_form_rerenders_bad_input_with_a_message_and_saves_nothing(
@@ -115,7 +116,7 @@ def test_full_form_rerenders_bad_input_with_a_message_and_saves_nothing(
 ):
     data = {"day": "2024-03-01", "time": "09:30", "pain": "5", "note": ""} | fields
     response = client.post("/readings/new", data=data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Nothing was saved" in page
     assert message in page
@@ -216,3 +217,16 @@ def test_history_pages_through_readings_newest_first(app, client, alice):
     first = first.split("<tbody>")[1]
     assert first.index("10:54") < first.index("10:53")
     assert "10:00" in client.get("/readings?page=2").get_data(as_text=True)
+
+
+def test_a_double_submitted_full_form_stores_the_reading_once(app, client, alice):
+    form = client.get("/readings/new").get_data(as_text=True)
+    key = re.search(r'name="client_key" type="hidden" value="([0-9a-f]{32})"', form).group(1)
+    data = {"day": "2024-03-01", "time": "09:30", "pain": "6", "note": "", "client_key": key}
+    assert [client.post("/readings/new", data=data).status_code for _ in range(2)] == [302, 302]
+    assert count_readings(app) == 1
+    # The same key with another value is not the same entry: refused, nothing changed.
+    other = client.post("/readings/new", data=data | {"pain": "7"})
+    assert other.status_code == 422
+    assert "This form was already saved with other values." in other.get_data(as_text=True)
+    assert count_readings(app) == 1

@@ -20,7 +20,10 @@ from tests.server import free_port
 def add_inpatient(app, user_id, ended_on: date):
     with app.app_context():
         treatment = add_treatment(
-            user_row(user_id), "ketamine_iv_inpatient", ended_on - timedelta(days=5), ended_on
+            user_row(user_id),
+            kind="ketamine_iv_inpatient",
+            started_on=ended_on - timedelta(days=5),
+            ended_on=ended_on,
         )
         db.session.commit()
         return treatment.id
@@ -31,7 +34,7 @@ def test_cli_lists_reminders_as_json_with_status_on_the_day(app, runner, alice):
     with app.app_context():
         from diary.services.reminders import add_custom
 
-        add_custom(user_row(alice), "Blood test", date(2024, 3, 20))
+        add_custom(user_row(alice), title="Blood test", due_on=date(2024, 3, 20))
         db.session.commit()
     result = runner.invoke(
         args=["reminders", "list", "--user", "alice", "--json", "--as-of", "2024-03-23"]
@@ -63,7 +66,8 @@ def test_custom_reminder_lifecycle(app, client, alice):
         reminder = db.session.scalar(select(Reminder))
         today = local_today(user_row(alice).timezone)
         assert reminder.status(today) == "overdue"
-    client.post(f"/reminders/{reminder.id}/booked", data={"appointment_on": "2099-01-01"})
+    soon = (today + timedelta(days=30)).isoformat()
+    client.post(f"/reminders/{reminder.id}/booked", data={"appointment_on": soon})
     with app.app_context():
         assert db.session.get(Reminder, reminder.id).status(today) == "upcoming"
     client.post(f"/reminders/{reminder.id}/done")
@@ -83,8 +87,8 @@ def test_home_shows_reminders_by_the_users_own_calendar_day(app, client, alice, 
         due = local_today("Etc/GMT-14")
         from diary.services.reminders import add_custom
 
-        add_custom(early, "Call the clinic", due)
-        add_custom(late, "Call the clinic", due)
+        add_custom(early, title="Call the clinic", due_on=due)
+        add_custom(late, title="Call the clinic", due_on=due)
         db.session.commit()
     assert "Call the clinic" in client.get("/").get_data(as_text=True)
     other = app.test_client()
@@ -113,7 +117,7 @@ def test_calendar_feed_has_stable_uids_and_follows_date_changes(app, client, ali
         treatment = db.session.get(
             type(db.session.scalar(select(Reminder)).treatment), treatment_id
         )
-        update_treatment(treatment, treatment.kind, treatment.started_on, date(2024, 3, 10), "", "")
+        update_treatment(user_row(alice), treatment, ended_on=date(2024, 3, 10))
         db.session.commit()
     again = Calendar.from_ical(anonymous.get(url).data).walk("VEVENT")
     assert [(str(e["uid"]), e.decoded("dtstart")) for e in again] == [(uid, date(2024, 3, 24))]

@@ -27,21 +27,51 @@ def seed(app, user_id):
     with app.app_context():
         user = user_row(user_id)
         for n in range(10):
-            add_reading(user, at(date(2024, 2, 20) + timedelta(days=n), 9), 7)
-        add_treatment(user, "ketamine_iv_inpatient", date(2024, 3, 1), date(2024, 3, 5))
-        add_treatment(user, "nerve_block", date(2024, 3, 4), date(2024, 3, 4))
-        add_reading(user, at(date(2024, 3, 5), 9), 4)
+            add_reading(user, recorded_at=at(date(2024, 2, 20) + timedelta(days=n), 9), pain=7)
+        add_treatment(
+            user,
+            kind="ketamine_iv_inpatient",
+            started_on=date(2024, 3, 1),
+            ended_on=date(2024, 3, 5),
+        )
+        add_treatment(
+            user, kind="nerve_block", started_on=date(2024, 3, 4), ended_on=date(2024, 3, 4)
+        )
+        add_reading(user, recorded_at=at(date(2024, 3, 5), 9), pain=4)
         for n in range(1, 21):
-            add_reading(user, at(date(2024, 3, 5) + timedelta(days=n), 9), 3)
-        add_report(user, at(date(2024, 3, 2), 20), "nausea", "moderate")
-        add_dose(user, at(date(2024, 3, 7), 8), "ibuprofen", "400 mg", "simple_analgesic", "=bad")
+            add_reading(user, recorded_at=at(date(2024, 3, 5) + timedelta(days=n), 9), pain=3)
+        add_report(user, recorded_at=at(date(2024, 3, 2), 20), effect="nausea", severity="moderate")
+        add_dose(
+            user,
+            taken_at=at(date(2024, 3, 7), 8),
+            name="ibuprofen",
+            dose="400 mg",
+            med_class="simple_analgesic",
+            note="=bad",
+        )
         db.session.commit()
+
+
+def test_report_without_json_prints_a_short_summary_not_json(app, runner, alice):
+    seed(app, alice)
+    with app.app_context():
+        add_reading(user_row(alice), recorded_at=at(date(2024, 3, 1), 8), pain=8)
+        db.session.commit()
+    result = runner.invoke(args=["report", "--user", "alice", "--as-of", "2024-03-20"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Report for alice as of 2024-03-20",
+        "Acute-medicine days, 2024-02-20 to 2024-03-20: simple_analgesic 1",
+        "ketamine_iv_inpatient 2024-03-01 to 2024-03-05: admission pain 8, discharge pain 4",
+        "nerve_block 2024-03-04 to 2024-03-04: admission no reading, discharge no reading",
+        "MIDAS answers: 0. Every figure: --json.",
+    ]
 
 
 def test_report_json_lists_treatments_in_start_order_with_their_figures(app, runner, alice):
     seed(app, alice)
     with app.app_context():
-        add_reading(user_row(alice), at(date(2024, 3, 1), 8), 8)
+        add_reading(user_row(alice), recorded_at=at(date(2024, 3, 1), 8), pain=8)
         db.session.commit()
     result = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-03-20"])
     assert result.exit_code == 0, result.output
@@ -111,7 +141,9 @@ def test_daily_csv_has_one_row_per_day_with_empty_cells_when_unlogged(app, alice
 
 def test_daily_csv_neutralises_formulas_in_notes(app, alice):
     with app.app_context():
-        add_reading(user_row(alice), at(date(2024, 1, 1), 8), 5, "=HYPERLINK(1)")
+        add_reading(
+            user_row(alice), recorded_at=at(date(2024, 1, 1), 8), pain=5, note="=HYPERLINK(1)"
+        )
         db.session.commit()
         text = export_text(
             user_row(alice), "daily.csv", DayRange(date(2024, 1, 1), date(2024, 1, 1))
@@ -178,8 +210,10 @@ def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
     with app.app_context():
         user = user_row(alice)
         for n in range(20):  # a baseline with enough days for its per-28 figures
-            add_reading(user, at(date(2024, 2, 2) + timedelta(days=n), 8), 6 + n % 3)
-        add_reading(user, at(date(2024, 3, 1), 7), 8)
+            add_reading(
+                user, recorded_at=at(date(2024, 2, 2) + timedelta(days=n), 8), pain=6 + n % 3
+            )
+        add_reading(user, recorded_at=at(date(2024, 3, 1), 7), pain=8)
         db.session.commit()
     as_of = "2024-06-30"
     data = json.loads(

@@ -60,7 +60,7 @@ def test_the_form_lists_every_catalogue_entry_with_its_source(client, alice):
     [
         ({}, "Tick at least one side effect."),
         ({"extra": {"effect-nausea": "y"}}, "Choose how bad it was for: Nausea."),
-        ({"other": "mild"}, "Describe the other side effect."),
+        ({"other": "mild"}, "Describe the side effect in the note when you choose 'other'."),
         ({"nausea": "terrible"}, "Choose how bad it was for: Nausea."),
     ],
 )
@@ -152,3 +152,16 @@ def test_another_users_reports_are_not_found(app, client, alice, bob):
     )
     with app.app_context():
         assert db.session.scalar(select(func.count(SideEffectReport.id))) == 1
+
+
+def test_a_resent_form_with_the_longest_key_stores_each_effect_once(app, client, alice):
+    # One key of 64 characters, one entry per ticked effect: each entry's key is derived by
+    # hashing, so "key:increased_blood_pressure" never runs over the 64-character column.
+    key = {"client_key": "k" * 64}
+    for _ in range(2):
+        response = tick(client, key, increased_blood_pressure="mild", nausea="mild")
+        assert response.status_code == 302
+    assert reports(app) == [("increased_blood_pressure", "mild", ""), ("nausea", "mild", "")]
+    with app.app_context():
+        keys = db.session.scalars(select(SideEffectReport.client_key)).all()
+    assert len(set(keys)) == 2 and all(len(k) <= 64 for k in keys)

@@ -108,16 +108,17 @@ def test_imported_treatments_get_their_follow_up_too(app, alice):
     ("fields", "message"),
     [
         ({"ended_on": "2024-03-01"}, "The end date is before the start date."),
-        ({"started_on": "2099-01-01", "ended_on": ""}, "is in the future"),
-        ({"ended_on": "2099-01-01"}, "is in the future; leave it empty while it runs"),
-        ({"started_on": "2024-02-31"}, "is not a real date"),
-        ({"kind": "homeopathy"}, "Not a valid choice"),
-        ({"setting": "x" * 201}, "Field cannot be longer than 200 characters."),
+        ({"started_on": "2099-01-01", "ended_on": ""}, "is more than two years ahead."),
+        ({"ended_on": "2099-01-01"}, "End date 2099-01-01 is more than two years ahead."),
+        ({"started_on": "1899-12-31"}, "Start date 1899-12-31 is before 1900."),
+        ({"started_on": "2024-02-31"}, "Start date &#39;2024-02-31&#39; is not a real date."),
+        ({"kind": "homeopathy"}, "&#39;homeopathy&#39; is not a treatment kind; use one of"),
+        ({"setting": "x" * 201}, "Setting can be up to 200 characters; this one has 201."),
     ],
 )
 def test_bad_treatment_input_is_explained_and_nothing_is_saved(app, client, alice, fields, message):
     response = add_via_form(client, **fields)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Treatment.id))) == 0
@@ -193,8 +194,10 @@ def test_mg_per_hour_is_converted_with_the_users_weight(app, client, alice):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"rate": "-1"}, "Give a rate from 0 to 1000."),
-        ({"rate": "fast"}, "Not a valid decimal value."),
+        ({"rate": "-1"}, "Rate must be from 0 to 1000, not -1."),
+        ({"rate": "fast"}, "Rate must be a number from 0 to 1000, not &#39;fast&#39;."),
+        ({"rate": "1e400"}, "Rate must be from 0 to 1000, not 1e400."),
+        ({"unit": "furlongs"}, "&#39;furlongs&#39; is not a rate unit; use one of: mg/kg/h, mg/h."),
         ({"day": "2099-01-01"}, "is in the future"),
     ],
 )
@@ -260,7 +263,9 @@ def test_a_follow_up_shows_on_home_when_due(app, client, alice):
 
         user = user_row(alice)
         ended = local_today(user.timezone) - timedelta(days=14)
-        add_treatment(user, "ketamine_iv_inpatient", ended - timedelta(days=5), ended)
+        add_treatment(
+            user, kind="ketamine_iv_inpatient", started_on=ended - timedelta(days=5), ended_on=ended
+        )
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
     needs = page.split('id="attention-heading"')[1].split("</section>")[0]

@@ -1,103 +1,77 @@
-"""The OpenAPI 3.1 document of /api/v1/, built from the same specs the views use."""
+"""The OpenAPI 3.1 document of /api/v1/, generated from the pydantic models the views use."""
 
 from functools import cache
+from typing import Any
 
-from diary.api.resources import RESOURCES, Resource
+from pydantic.json_schema import models_json_schema
+
+from diary.api import schemas
+from diary.api.resources import COLLECTIONS, Collection
 from diary.urls import MAX_ID
 
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["field", "message"],
-            "properties": {"field": {"type": ["string", "null"]}, "message": {"type": "string"}},
-        }
-    },
-}
+REF = "#/components/schemas/{model}"
 
 
-def _error(description: str) -> dict:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-    }
-
-
-def _schema_name(resource: Resource) -> str:
-    return "".join(part.capitalize() for part in resource.name.split("-"))
-
-
-def _item_schema(resource: Resource) -> dict:
-    properties = {"id": {"type": "integer"}} | {key: f.schema for key, f in resource.fields.items()}
-    return {
-        "type": "object",
-        "required": list(properties),
-        "properties": properties | resource.extra_schema,
-        "additionalProperties": False,
-    }
-
-
-def _input_schema(resource: Resource, *, partial: bool) -> dict:
-    schema = {
-        "type": "object",
-        "properties": {key: f.schema for key, f in resource.fields.items()},
-        "additionalProperties": False,
-    }
-    required = [key for key, f in resource.fields.items() if f.required]
-    if required and not partial:
-        schema["required"] = required
-    return schema
+def _ref(model) -> dict:
+    return {"$ref": REF.format(model=model.__name__)}
 
 
 def _json(schema: dict) -> dict:
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def _paths(resource: Resource) -> dict:
-    name = _schema_name(resource)
-    ref = {"$ref": f"#/components/schemas/{name}"}
+def _error(description: str) -> dict:
+    return {"description": description, **_json(_ref(schemas.Error))}
+
+
+ERRORS = {
+    "400": _error("The body is JSON nested too deeply to read"),
+    "401": _error("No token, or a wrong one"),
+    "404": _error("Not found (or another user's)"),
+    "413": _error("The body is larger than 16 MB"),
+    "422": _error(
+        "The body is not a JSON object, a field is unknown, missing or invalid, or the"
+        " Idempotency-Key is too long or was used for another item; error.field names it"
+    ),
+    "503": _error("The diary was busy writing something else; nothing was saved. Retry-After"),
+}
+
+
+def _errors(*codes: str) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+def _paths(collection: Collection) -> dict:
+    name = collection.schema_name
+    item = _ref(collection.item)
     item_id = {
         "name": "id",
         "in": "path",
         "required": True,
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
     }
-    common = {
-        "401": _error("No token, or a wrong one"),
-        "404": _error("Not found (or another user's)"),
+    # After an add, the new item's id leads to reading, changing and deleting it.
+    links = {
+        f"{verb}{name}": {
+            "operationId": f"{verb.lower()}{name}",
+            "parameters": {"id": "$response.body#/id"},
+        }
+        for verb in ("Get", "Change", "Delete")
     }
-    invalid = {
-        "400": _error("The body is JSON nested too deeply to read"),
-        "422": _error("The body is not a JSON object, a field is invalid, or Idempotency-Key is"),
-    }
+    page = [
+        {
+            "name": param,
+            "in": "query",
+            "schema": {"type": "integer", "minimum": low, "maximum": high, "default": default},
+        }
+        for param, (default, low, high) in schemas.PAGE.items()
+    ]
     return {
-        f"/{resource.name}": {
+        f"/{collection.name}": {
             "get": {
-                "summary": f"List {resource.describe.lower()}, newest first",
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": 1000,
-                            "default": 100,
-                        },
-                    },
-                    {
-                        "name": "offset",
-                        "in": "query",
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 0,
-                            "maximum": MAX_ID,
-                            "default": 0,
-                        },
-                    },
-                ],
+                "operationId": f"list{name}s",
+                "summary": f"List {collection.describe.lower()}, newest first",
+                "parameters": page,
                 "responses": {
                     "200": {
                         "description": "The items",
@@ -105,16 +79,16 @@ def _paths(resource: Resource) -> dict:
                             {
                                 "type": "object",
                                 "required": ["items"],
-                                "properties": {"items": {"type": "array", "items": ref}},
+                                "properties": {"items": {"type": "array", "items": item}},
                             }
                         ),
                     },
-                    "401": common["401"],
-                    "422": invalid["422"],
+                    **_errors("401", "422"),
                 },
             },
             "post": {
-                "summary": f"Add one of the {resource.describe.lower()}",
+                "operationId": f"add{name}",
+                "summary": f"Add one of the {collection.describe.lower()}",
                 "parameters": [
                     {
                         "name": "Idempotency-Key",
@@ -123,47 +97,76 @@ def _paths(resource: Resource) -> dict:
                             "The same key and body on a retry return the first answer (the item"
                             " is stored once); the same key with another body is refused (422)."
                         ),
-                        "schema": {"type": "string", "maxLength": 64},
+                        "schema": schemas.IDEMPOTENCY_KEY_SCHEMA,
                     }
                 ],
-                "requestBody": {"required": True, **_json(_input_schema(resource, partial=False))},
+                "requestBody": {"required": True, **_json(_ref(collection.body))},
                 "responses": {
-                    "201": {"description": "Stored", **_json(ref)},
+                    "201": {"description": "Stored", **_json(item), "links": links},
                     "200": {
                         "description": "Already stored under this Idempotency-Key",
-                        **_json(ref),
+                        **_json(item),
+                        "links": links,
                     },
-                    "401": common["401"],
-                    **invalid,
+                    **_errors("400", "401", "413", "422", "503"),
                 },
             },
         },
-        f"/{resource.name}/{{id}}": {
+        f"/{collection.name}/{{id}}": {
             "parameters": [item_id],
             "get": {
+                "operationId": f"get{name}",
                 "summary": "Read one",
-                "responses": {"200": {"description": "The item", **_json(ref)}, **common},
+                "responses": {
+                    "200": {"description": "The item", **_json(item)},
+                    **_errors("401", "404"),
+                },
             },
             "patch": {
+                "operationId": f"change{name}",
                 "summary": "Change some fields",
-                "requestBody": {"required": True, **_json(_input_schema(resource, partial=True))},
-                "responses": {"200": {"description": "Changed", **_json(ref)}, **common, **invalid},
+                "requestBody": {"required": True, **_json(_ref(collection.changes))},
+                "responses": {
+                    "200": {"description": "Changed", **_json(item)},
+                    **_errors("400", "401", "404", "413", "422", "503"),
+                },
             },
             "delete": {
+                "operationId": f"delete{name}",
                 "summary": "Delete one",
-                "responses": {"204": {"description": "Deleted"}, **common},
+                "responses": {
+                    "204": {"description": "Deleted"},
+                    **_errors("401", "404", "503"),
+                },
             },
         },
     }
 
 
+def _component_schemas() -> dict[str, Any]:
+    """Generate every shape's JSON Schema: bodies as parsed, answers as sent."""
+    models = [(c.body, "validation") for c in COLLECTIONS.values()]
+    models += [(c.changes, "validation") for c in COLLECTIONS.values()]
+    models += [(c.item, "serialization") for c in COLLECTIONS.values()]
+    models += [(schemas.Reminder, "serialization"), (schemas.Error, "serialization")]
+    _, top = models_json_schema(models, ref_template=REF)
+    defs = top["$defs"]
+    for schema in defs.values():
+        for prop in schema.get("properties", {}).values():
+            # An omitted time means now: "default": null would document a null it refuses.
+            if "default" in prop and prop["default"] is None:
+                del prop["default"]
+    return defs
+
+
 @cache
 def openapi_document() -> dict:
     paths: dict = {}
-    for resource in RESOURCES.values():
-        paths |= _paths(resource)
+    for collection in COLLECTIONS.values():
+        paths |= _paths(collection)
     paths["/reminders"] = {
         "get": {
+            "operationId": "listReminders",
             "summary": "Reminders with their status today (due and overdue first)",
             "responses": {
                 "200": {
@@ -173,24 +176,21 @@ def openapi_document() -> dict:
                             "type": "object",
                             "required": ["items"],
                             "properties": {
-                                "items": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/Reminder"},
-                                }
+                                "items": {"type": "array", "items": _ref(schemas.Reminder)}
                             },
                         }
                     ),
                 },
-                "401": _error("No token, or a wrong one"),
+                **_errors("401"),
             },
         }
     }
-    date_or_null = {"type": ["string", "null"], "format": "date"}
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Headache diary API",
             "version": "1",
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
             "description": "Quick logging for phone shortcuts and home automation. "
             "Times are local to the user's time zone, YYYY-MM-DDTHH:MM.",
         },
@@ -199,27 +199,6 @@ def openapi_document() -> dict:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": ERROR,
-                "Reminder": {
-                    "type": "object",
-                    "required": ["id", "kind", "title", "due_on", "status"],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "kind": {"type": "string", "enum": ["follow_up", "custom"]},
-                        "title": {"type": "string"},
-                        "due_on": {"type": "string", "format": "date"},
-                        "status": {
-                            "type": "string",
-                            "enum": ["upcoming", "due", "overdue", "done"],
-                        },
-                        "booked_for": date_or_null,
-                        "done_on": date_or_null,
-                        "treatment_id": {"type": "integer"},
-                        "ended_on": {"type": "string", "format": "date"},
-                    },
-                },
-            }
-            | {_schema_name(r): _item_schema(r) for r in RESOURCES.values()},
+            "schemas": _component_schemas(),
         },
     }

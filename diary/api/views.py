@@ -1,31 +1,36 @@
 """/api/v1/: readings, side effects and medications (list, add, read, change, delete), reminders."""
 
+import re
 from functools import wraps
+from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
+from pydantic import ValidationError
 
+from diary.api import schemas
 from diary.api.openapi import openapi_document
-from diary.api.resources import RESOURCES, FieldError, Resource
+from diary.api.resources import COLLECTIONS, Collection
+from diary.api.schemas import Body
 from diary.clock import local_today
 from diary.errors import json_error
 from diary.extensions import csrf, db
+from diary.rules import EntryError
 from diary.services import reminders
 from diary.services.scoping import find_by_client_key, owned
 from diary.services.tokens import user_for_token
-from diary.urls import MAX_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated and cookie-free, so a forged cross-site form cannot use it.
 csrf.exempt(bp)
 
-MAX_LIMIT = 1000
-IDEMPOTENCY_KEY_MAX = 64
+# Service field names that the API spells otherwise.
+API_NAMES = {"med_class": "class", "client_key": "Idempotency-Key"}
 
 
-@bp.errorhandler(FieldError)
-def field_error(exc: FieldError):
-    db.session.rollback()
-    return json_error(422, str(exc), exc.field)
+@bp.errorhandler(EntryError)
+def refused(exc: EntryError):
+    field = API_NAMES.get(exc.field, exc.field)
+    return json_error(422, exc.message, field)
 
 
 def token_required(view):
@@ -41,44 +46,53 @@ def token_required(view):
     return wrapped
 
 
-def _resource(collection: str) -> Resource:
-    return RESOURCES[collection]
-
-
-def _json_body() -> dict:
+def _body(shape: type[Body]) -> dict[str, Any]:
+    """Return the JSON body's fields as the service takes them; refuse a body of another shape."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise FieldError(None, "The body must be a JSON object.")
-    return body
+        raise EntryError({"body": "The body must be a JSON object."})
+    try:
+        parsed = shape.model_validate(body)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "body"
+        if error["type"] == "extra_forbidden":
+            raise EntryError({name: f"'{name}' is not a field here."}) from None
+        raise EntryError({name: f"{name} is required."}) from None
+    values = parsed.model_dump(exclude_unset=True)
+    for name, value in values.items():
+        if value is None:
+            raise EntryError({API_NAMES.get(name, name): f"{name} cannot be null."})
+    return values
 
 
 def _idempotency_key() -> str | None:
-    """Return the request's Idempotency-Key: at most 64 characters, never cut short."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise FieldError(
-            "Idempotency-Key", f"Idempotency-Key can be up to {IDEMPOTENCY_KEY_MAX} characters."
-        )
-    return key or None
+    """Return the request's Idempotency-Key (checked with every other key, by the service)."""
+    return request.headers.get("Idempotency-Key", "").strip() or None
 
 
-def _row_or_404(resource: Resource, object_id: int):
-    row = owned(resource.model, g.api_user, object_id)
+def _row_or_404(collection: Collection, object_id: int):
+    row = owned(collection.model, g.api_user, object_id)
     if row is None:
-        abort(404, f"There is no {resource.name} item {object_id}.")
+        abort(404, f"There is no {collection.name} item {object_id}.")
     return row
 
 
-def _query_int(name: str, default: int, low: int, high: int) -> int:
-    """Return a whole-number query parameter, refusing anything else with 422."""
-    values = request.args.getlist(name)
-    if not values:
-        return default
-    text = values[-1]
-    # isdigit() alone says yes to "²", which int() then refuses: ASCII digits only.
-    if len(values) > 1 or not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise FieldError(name, f"{name} must be one whole number from {low} to {high}.")
-    return int(text)
+def _page() -> schemas.Page:
+    """Return the list's limit and offset: one whole number each, in their documented range."""
+    values = {}
+    for name, (_, low, high) in schemas.PAGE.items():
+        given = request.args.getlist(name)
+        # isdigit() alone says yes to "²", which int() then refuses: ASCII digits only.
+        if given and (
+            len(given) > 1
+            or not re.fullmatch(r"[0-9]{1,12}", given[0])
+            or not low <= int(given[0]) <= high
+        ):
+            raise EntryError({name: f"{name} must be one whole number from {low} to {high}."})
+        if given:
+            values[name] = int(given[0])
+    return schemas.Page(**values)
 
 
 COLLECTION = '/<any("readings", "side-effects", "medications"):collection>'
@@ -92,73 +106,52 @@ def openapi():
 @bp.get(COLLECTION)
 @token_required
 def list_items(collection: str):
-    resource = _resource(collection)
-    limit = _query_int("limit", 100, 1, MAX_LIMIT)
-    offset = _query_int("offset", 0, 0, MAX_ID)
-    model = resource.model
-    time_column = getattr(model, next(iter(resource.fields.values())).attribute)
+    collection = COLLECTIONS[collection]
+    page = _page()
+    model = collection.model
     rows = db.session.scalars(
         db.select(model)
         .where(model.user_id == g.api_user.id)
-        .order_by(time_column.desc(), model.id.desc())
-        .limit(limit)
-        .offset(offset)
+        .order_by(collection.time_column.desc(), model.id.desc())
+        .limit(page.limit)
+        .offset(page.offset)
     )
-    return {"items": [resource.to_json(row) for row in rows]}
+    return {"items": [collection.to_json(row) for row in rows]}
 
 
 @bp.post(COLLECTION)
 @token_required
 def create(collection: str):
-    resource = _resource(collection)
-    values = resource.parse(_json_body(), g.api_user, partial=False)
-    resource.check(values)
+    collection = COLLECTIONS[collection]
+    values = _body(collection.body)
     key = _idempotency_key()
-    replay = find_by_client_key(resource.model, g.api_user, key)
-    if replay is not None:
-        given = {
-            resource.fields[name].attribute for name in _json_body() if name in resource.fields
-        }
-        if any(getattr(replay, attribute) != values[attribute] for attribute in given):
-            raise FieldError(
-                "Idempotency-Key", "This Idempotency-Key was already used for a different item."
-            )
-        return resource.to_json(replay), 200
-    try:
-        row = resource.create(g.api_user, values, key)
-    except ValueError as exc:
-        raise FieldError(None, str(exc)) from None
-    db.session.commit()
-    return resource.to_json(row), 201
+    # The service returns the first item for a repeated key (and refuses another body).
+    replay = find_by_client_key(collection.model, g.api_user, key) is not None
+    row = collection.add(g.api_user, client_key=key, **values)
+    return collection.to_json(row), 200 if replay else 201
 
 
 @bp.get(COLLECTION + "/<int:object_id>")
 @token_required
 def read(collection: str, object_id: int):
-    resource = _resource(collection)
-    return resource.to_json(_row_or_404(resource, object_id))
+    collection = COLLECTIONS[collection]
+    return collection.to_json(_row_or_404(collection, object_id))
 
 
 @bp.patch(COLLECTION + "/<int:object_id>")
 @token_required
 def update(collection: str, object_id: int):
-    resource = _resource(collection)
-    row = _row_or_404(resource, object_id)
-    values = resource.parse(_json_body(), g.api_user, partial=True)
-    current = {spec.attribute: getattr(row, spec.attribute) for spec in resource.fields.values()}
-    resource.check(current | values)
-    for attribute, value in values.items():
-        setattr(row, attribute, value)
-    db.session.commit()
-    return resource.to_json(row)
+    collection = COLLECTIONS[collection]
+    row = _row_or_404(collection, object_id)
+    collection.update(g.api_user, row, **_body(collection.changes))
+    return collection.to_json(row)
 
 
 @bp.delete(COLLECTION + "/<int:object_id>")
 @token_required
 def delete(collection: str, object_id: int):
-    resource = _resource(collection)
-    db.session.delete(_row_or_404(resource, object_id))
-    db.session.commit()
+    collection = COLLECTIONS[collection]
+    collection.delete(_row_or_404(collection, object_id))
     response = Response(status=204)
     # No body, so no Content-Type either (Flask would say text/html).
     del response.headers["Content-Type"]
@@ -170,4 +163,5 @@ def delete(collection: str, object_id: int):
 def list_reminders():
     today = local_today(g.api_user.timezone)
     items = reminders.by_status(reminders.active_reminders(g.api_user), today)
-    return {"items": [reminders.as_json(r, today) for r in items]}
+    shaped = (schemas.Reminder.model_validate(reminders.as_json(r, today)) for r in items)
+    return {"items": [item.model_dump(mode="json", exclude_unset=True) for item in shaped]}

@@ -15,12 +15,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo
+from wtforms.widgets import NumberInput
 
 from diary.clock import timezone_names
 from diary.extensions import db, limiter, login_manager
-from diary.forms import NumberField, owned_or_404
+from diary.forms import ServiceForm, owned_or_404
 from diary.models import ApiToken, LoginSession
+from diary.rules import EntryError
 from diary.services import accounts, tokens
 from diary.sqlite import SAFE_METHODS
 from diary.urls import safe_next
@@ -70,23 +72,10 @@ class PasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
-    timezone = SelectField("Time zone", choices=[])
-    email = StringField(
-        "Email for reminders (optional)",
-        validators=[
-            Optional(),
-            Length(max=254),
-            # email-validator: internationalised addresses are allowed; `diary reminders send`
-            # reports them if the mail server cannot take them (no SMTPUTF8).
-            Email(granular_message=True, check_deliverability=False, allow_smtputf8=True),
-        ],
-    )
-    weight_kg = NumberField(
-        "Body weight (kg, optional)",
-        places=1,
-        validators=[Optional(), NumberRange(20, 400, "Weight must be between 20 and 400 kg.")],
-    )
+class ProfileForm(ServiceForm):
+    timezone = SelectField("Time zone", choices=[], validate_choice=False)
+    email = StringField("Email for reminders (optional)")
+    weight_kg = StringField("Body weight (kg, optional)", widget=NumberInput(step="0.1"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,11 +107,10 @@ def setup():
             _add_account_error(form.username, exc)
         else:
             _sign_in(user, remember=True)
-            db.session.commit()
             current_app.extensions["diary.has_users"] = True
             flash("Welcome. Your diary is ready: tap a number to log your pain now.", "success")
             return redirect(url_for("readings.home"))
-    return render_template("auth/setup.html", form=form)
+    return render_template("auth/setup.html", form=form), 422 if form.errors else 200
 
 
 # Each bucket has its own prefix, so a username such as "127.0.0.11" never shares the
@@ -162,7 +150,6 @@ def login():
             form.password.errors = ["That username and password do not match."]
         else:
             _sign_in(user, remember=form.remember.data)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("readings.home"))
     return render_template("auth/login.html", form=form)
 
@@ -171,7 +158,6 @@ def login():
 @login_required
 def logout():
     accounts.close_login_session(current_user)
-    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -182,18 +168,14 @@ def logout():
 def account():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        weight = float(form.weight_kg.data) if form.weight_kg.data is not None else None
         try:
-            accounts.update_profile(
-                current_user, form.timezone.data, weight, (form.email.data or "").strip() or None
-            )
-        except accounts.AccountError as exc:
-            _add_account_error(form.timezone, exc)
+            accounts.update_profile(current_user, **form.values("timezone", "weight_kg", "email"))
+        except EntryError as exc:
+            form.show(exc)
         else:
-            db.session.commit()
             flash("Settings saved.", "success")
             return redirect(url_for("auth.account"))
-    return _account_page(form)
+    return _account_page(form), 422 if form.errors else 200
 
 
 def _account_page(form=None, password_form=None, new_token=None):
@@ -211,8 +193,7 @@ def _account_page(form=None, password_form=None, new_token=None):
 @login_required
 def toggle_low_light():
     """Switch the dim attack mode on or off in one tap, and stay on the same page."""
-    current_user.low_light = not current_user.low_light
-    db.session.commit()
+    accounts.update_profile(current_user, low_light=not current_user.low_light)
     return redirect(safe_next(request.form.get("next")) or url_for("readings.home"))
 
 
@@ -224,7 +205,6 @@ def create_token():
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.account"))
-    db.session.commit()
     # Shown once: only a hash is stored.
     return _account_page(new_token=secret)
 
@@ -233,7 +213,6 @@ def create_token():
 @login_required
 def revoke_token(token_id: int):
     tokens.revoke(owned_or_404(ApiToken, token_id))
-    db.session.commit()
     flash("Token revoked; anything using it can no longer log.", "info")
     return redirect(url_for("auth.account"))
 
@@ -245,7 +224,6 @@ def end_session(session_id: int):
     login = owned_or_404(LoginSession, session_id)
     this_device = login.id == current_user.current_login.id
     accounts.end_login_session(login)
-    db.session.commit()
     if this_device:
         logout_user()
         flash("You are signed out.", "info")
@@ -259,13 +237,15 @@ def keep_sign_in_alive(response):
     """Save the sign-in's last-seen time on reading pages too (at most every 10 minutes).
 
     Idle sessions end after SESSION_IDLE_HOURS, so reading the diary counts as using it.
-    Only the touch itself is committed, and a touch that meets a busy database is
-    simply tried again on the next page.
+    Pages that change something commit it with their change; on a reading page only the
+    touch is committed, and a touch that meets a busy database is tried on the next page.
     """
     user = g.get("_login_user")
     login = getattr(user, "current_login", None)
-    # Pages that change something commit with their change; reading pages write nothing else.
-    if request.method in SAFE_METHODS and login is not None and login.touched:
+    if login is None or login.touch_due is None or response.status_code >= 400:
+        return response
+    accounts.keep_alive(login)
+    if request.method in SAFE_METHODS:
         try:
             db.session.commit()
         except OperationalError:
@@ -283,7 +263,6 @@ def change_password():
         except accounts.AccountError as exc:
             _add_account_error(form.new, exc)
         else:
-            db.session.commit()
             flash("Password changed. Your other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
-    return _account_page(password_form=form)
+    return _account_page(password_form=form), 422 if form.errors else 200

@@ -36,10 +36,10 @@ def members():
         except accounts.AccountError as exc:
             form.username.errors = [str(exc)]
         else:
-            db.session.commit()
             flash(
                 f"Account '{user.username}' created. Give them the password to sign in.", "success"
             )
             return redirect(url_for("household.members"))
     users = db.session.scalars(select(User).order_by(User.username)).all()
-    return render_template("household/members.html", form=form, users=users)
+    page = render_template("household/members.html", form=form, users=users)
+    return page, 422 if form.errors else 200

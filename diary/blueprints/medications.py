@@ -1,43 +1,35 @@
 """Acute medicines: one-tap logging of recent ones, the full form, and overuse days."""
 
-import uuid
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import SelectField, StringField, TextAreaField
 
 from diary import reference
-from diary.clock import local_now, local_today
-from diary.extensions import db
-from diary.forms import MomentForm, catalogue_choices, owned_or_404, text_of
+from diary.clock import local_today
+from diary.forms import EntryForm, MomentForm, catalogue_choices, form_page, owned_or_404, save
 from diary.models import MedicationDose
-from diary.models.reading import NOTE_MAX_LENGTH
 from diary.paging import paginate
+from diary.rules import EntryError
 from diary.services import medications as service
 
 bp = Blueprint("medications", __name__, url_prefix="/medications")
 
 
 class DoseForm(MomentForm):
-    name = StringField(
-        "Medicine", validators=[InputRequired("Give the medicine's name."), Length(max=200)]
-    )
-    dose = StringField("Dose (optional)", validators=[Length(max=200)])
-    med_class = SelectField("Kind of medicine", validators=[InputRequired()])
-    note = TextAreaField("Note (optional)", validators=[Length(max=NOTE_MAX_LENGTH)])
+    name = StringField("Medicine")
+    dose = StringField("Dose (optional)")
+    med_class = SelectField("Kind of medicine", validate_choice=False)
+    note = TextAreaField("Note (optional)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.med_class.choices = catalogue_choices(reference.medication_classes())
 
 
-class QuickDoseForm(FlaskForm):
-    name = StringField(validators=[InputRequired(), Length(max=200)])
-    dose = StringField(validators=[Length(max=200)])
-    med_class = StringField(validators=[InputRequired()])
-    client_key = HiddenField(validators=[Length(max=40)])
+class QuickDoseForm(EntryForm):
+    name = StringField()
+    dose = StringField()
+    med_class = StringField()
 
 
 @bp.get("/")
@@ -48,7 +40,7 @@ def index():
         "medications/index.html",
         page=page,
         recent=service.recent_medicines(current_user),
-        quick=QuickDoseForm(formdata=None, client_key=uuid.uuid4().hex),
+        quick=QuickDoseForm.fresh(),
         classes=reference.medication_classes(),
         overuse=service.overuse(current_user, local_today(current_user.timezone)),
     )
@@ -59,70 +51,49 @@ def index():
 def quick():
     """Log a recent medicine as taken now, in one tap."""
     form = QuickDoseForm()
-    if form.validate():
-        try:
-            taken = service.add_dose(
-                current_user,
-                local_now(current_user.timezone),
-                text_of(form.name),
-                text_of(form.dose),
-                form.med_class.data,
-                client_key=form.client_key.data or None,
-            )
-        except ValueError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(f"Saved: {taken.name} {taken.dose} at {taken.taken_at:%H:%M}.", "success")
-    else:
-        flash("That medicine could not be logged.", "error")
-    return redirect(url_for("medications.index"))
-
-
-def _save(form: DoseForm, taken: MedicationDose | None):
-    values = (
-        form.moment,
-        text_of(form.name),
-        text_of(form.dose),
-        form.med_class.data,
-        form.note.data or "",
-    )
     try:
-        if taken is None:
-            service.add_dose(current_user, *values)
-        else:
-            service.update_dose(taken, *values)
-    except ValueError as exc:
-        form.name.errors = [str(exc)]
-        return None
-    db.session.commit()
-    flash("Medicine saved.", "success")
+        form.require_valid()
+        taken = service.add_dose(
+            current_user, **form.values("name", "dose", "med_class", "client_key")
+        )
+    except EntryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Saved: {taken.name} {taken.dose} at {taken.taken_at:%H:%M}.", "success")
     return redirect(url_for("medications.index"))
+
+
+def _page(form: DoseForm, taken: MedicationDose | None):
+    def write():
+        values = form.values("name", "dose", "med_class", "note")
+        if taken is None:
+            return service.add_dose(
+                current_user, taken_at=form.moment, client_key=form.client_key.data, **values
+            )
+        return service.update_dose(current_user, taken, taken_at=form.moment, **values)
+
+    if save(form, write):
+        flash("Medicine saved.", "success")
+        return redirect(url_for("medications.index"))
+    return form_page("medications/form.html", form, taken=taken)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = DoseForm(data=DoseForm.defaults_now())
-    if form.validate_on_submit() and (done := _save(form, None)):
-        return done
-    return render_template("medications/form.html", form=form, taken=None)
+    return _page(DoseForm.new_entry(**DoseForm.defaults_now()), None)
 
 
 @bp.route("/<int:dose_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(dose_id: int):
     taken = owned_or_404(MedicationDose, dose_id)
-    form = DoseForm(obj=taken, data=DoseForm.at(taken.taken_at))
-    if form.validate_on_submit() and (done := _save(form, taken)):
-        return done
-    return render_template("medications/form.html", form=form, taken=taken)
+    return _page(DoseForm(obj=taken, data=DoseForm.at(taken.taken_at)), taken)
 
 
 @bp.post("/<int:dose_id>/delete")
 @login_required
 def delete(dose_id: int):
-    db.session.delete(owned_or_404(MedicationDose, dose_id))
-    db.session.commit()
+    service.delete_dose(owned_or_404(MedicationDose, dose_id))
     flash("Medicine removed.", "info")
     return redirect(url_for("medications.index"))

@@ -1,19 +1,16 @@
 """PGIC after a treatment (home page prompt and treatment page) and MIDAS day counts."""
 
-import uuid
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
-from wtforms.validators import InputRequired, Length
+from wtforms import StringField
+from wtforms.widgets import DateInput
 
 from diary import reference
 from diary.clock import local_today
-from diary.extensions import db
-from diary.forms import CalendarDateField, owned_or_404
+from diary.forms import EntryForm, owned_or_404
 from diary.models import QuestionnaireAnswer, Treatment
 from diary.models.questionnaire import MIDAS, PGIC
+from diary.rules import EntryError
 from diary.services import questionnaires as service
 from diary.services.outcomes import midas_figures
 from diary.urls import safe_next
@@ -21,20 +18,17 @@ from diary.urls import safe_next
 bp = Blueprint("questionnaires", __name__)
 
 
-class PgicForm(FlaskForm):
-    score = IntegerField("Your answer", validators=[InputRequired("Choose one of the answers.")])
-    # One key per rendered form: a double tap stores the answer once.
-    client_key = HiddenField(validators=[Length(max=64)])
+class PgicForm(EntryForm):
+    score = StringField("Your answer")
 
 
-class MidasForm(FlaskForm):
-    answered_on = CalendarDateField("Day you filled in the form", validators=[InputRequired()])
-    item_1 = IntegerField(validators=[InputRequired("Give a number of days, 0 if none.")])
-    item_2 = IntegerField(validators=[InputRequired("Give a number of days, 0 if none.")])
-    item_3 = IntegerField(validators=[InputRequired("Give a number of days, 0 if none.")])
-    item_4 = IntegerField(validators=[InputRequired("Give a number of days, 0 if none.")])
-    item_5 = IntegerField(validators=[InputRequired("Give a number of days, 0 if none.")])
-    client_key = HiddenField(validators=[Length(max=64)])
+class MidasForm(EntryForm):
+    answered_on = StringField("Day you filled in the form", widget=DateInput())
+    item_1 = StringField()
+    item_2 = StringField()
+    item_3 = StringField()
+    item_4 = StringField()
+    item_5 = StringField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,13 +36,13 @@ class MidasForm(FlaskForm):
         for n, description in enumerate(reference.questionnaires()[MIDAS]["items"], 1):
             self[f"item_{n}"].label.text = description
 
-    def items(self) -> list[int]:
+    def items(self) -> list[str]:
         return [self[f"item_{n}"].data for n in range(1, 6)]
 
 
 def pgic_form() -> PgicForm:
     """A fresh PGIC form for a page (the home prompt or the treatment page)."""
-    return PgicForm(formdata=None, client_key=uuid.uuid4().hex)
+    return PgicForm.fresh()
 
 
 def _back(treatment: Treatment):
@@ -63,21 +57,12 @@ def _back(treatment: Treatment):
 def answer_pgic(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     form = PgicForm()
-    if not form.validate():
-        flash(" ".join(form.score.errors) or "That answer could not be saved.", "error")
-        return _back(treatment)
     try:
-        answer = service.add_pgic(
-            current_user,
-            treatment,
-            local_today(current_user.timezone),
-            form.score.data,
-            client_key=form.client_key.data or None,
-        )
-    except service.QuestionnaireError as exc:
+        form.require_valid()
+        answer = service.add_pgic(current_user, treatment, **form.values("score", "client_key"))
+    except EntryError as exc:
         flash(str(exc), "error")
         return _back(treatment)
-    db.session.commit()
     label = reference.questionnaires()[PGIC]["answers"][str(answer.score)]
     flash(f"Saved: “{label}”. It is in your report for this treatment.", "success")
     return _back(treatment)
@@ -89,10 +74,9 @@ def dismiss_pgic(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     try:
         service.dismiss_prompt(current_user, treatment, request.form.get("prompt", ""))
-    except service.QuestionnaireError as exc:
+    except EntryError as exc:
         flash(str(exc), "error")
         return _back(treatment)
-    db.session.commit()
     flash("Not asked again. You can still answer on the treatment's page.", "info")
     return _back(treatment)
 
@@ -114,21 +98,17 @@ def _midas_page(form: MidasForm, status: int = 200):
 @login_required
 def midas():
     """Record the five MIDAS day counts from the clinic's form; list earlier ones."""
-    today = local_today(current_user.timezone)
+    form = MidasForm.new_entry(answered_on=local_today(current_user.timezone).isoformat())
     if request.method == "GET":
-        return _midas_page(MidasForm(formdata=None, answered_on=today, client_key=uuid.uuid4().hex))
-    form = MidasForm()
-    if not form.validate():
-        return _midas_page(form, 422)
+        return _midas_page(form)
     try:
+        form.require_valid()
         service.add_midas(
-            current_user, form.answered_on.data, form.items(), client_key=form.client_key.data
+            current_user, items=form.items(), **form.values("answered_on", "client_key")
         )
-    except service.QuestionnaireError as exc:
-        target = form._fields.get(exc.field, form.item_1)
-        target.errors = [*target.errors, str(exc)]
+    except EntryError as exc:
+        form.show(exc)
         return _midas_page(form, 422)
-    db.session.commit()
     flash("MIDAS day counts saved.", "success")
     return redirect(url_for("questionnaires.midas"))
 
@@ -138,6 +118,5 @@ def midas():
 def delete(answer_id: int):
     answer = owned_or_404(QuestionnaireAnswer, answer_id)
     service.delete_answer(answer)
-    db.session.commit()
     flash("Answer removed.", "info")
     return redirect(safe_next(request.form.get("next")) or url_for("questionnaires.midas"))

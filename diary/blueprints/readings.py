@@ -1,23 +1,19 @@
 """The home page with the quick log, and the full reading forms."""
 
-import uuid
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
 
 from diary import reference
 from diary.blueprints.questionnaires import pgic_form
-from diary.clock import local_now
-from diary.extensions import db
-from diary.forms import MomentForm, PainField, owned_or_404
+from diary.clock import local_now, short_moment
+from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, save
 from diary.models import Reading
-from diary.models.reading import NOTE_MAX_LENGTH
 from diary.paging import paginate
+from diary.rules import EntryError
 from diary.services import medications, questionnaires, reminders, side_effects
 from diary.services import readings as service
 from diary.services.scoping import owned
@@ -27,22 +23,13 @@ bp = Blueprint("readings", __name__)
 GLANCE_DAYS = 14
 
 
-class QuickLogForm(FlaskForm):
-    pain = PainField("Pain now", validators=[InputRequired("Choose a number from 0 to 10.")])
-    # One key per rendered form: a double tap or a resent POST stores the reading once.
-    client_key = HiddenField(validators=[Length(max=40)])
+class QuickLogForm(EntryForm):
+    pain = StringField("Pain now")
 
 
 class ReadingForm(MomentForm):
-    pain = PainField("Pain", validators=[InputRequired("Choose a number from 0 to 10.")])
-    note = TextAreaField(
-        "Note (optional)",
-        validators=[
-            Length(
-                max=NOTE_MAX_LENGTH, message=f"Notes can be up to {NOTE_MAX_LENGTH:,} characters."
-            )
-        ],
-    )
+    pain = StringField("Pain")
+    note = TextAreaField("Note (optional)")
 
 
 class EditReadingForm(ReadingForm):
@@ -56,7 +43,7 @@ def home():
     now = local_now(current_user.timezone)
     today = now.date()
     saved = request.args.get("saved", type=int)
-    form = QuickLogForm(formdata=None, client_key=uuid.uuid4().hex)
+    form = QuickLogForm.fresh()
     return render_template(
         "readings/home.html",
         form=form,
@@ -81,16 +68,12 @@ def home():
 def quick_log():
     """Log "pain N, now" in one tap."""
     form = QuickLogForm()
-    if not form.validate():
-        flash(" ".join(form.pain.errors) or "That could not be saved.", "error")
+    try:
+        form.require_valid()
+        reading = service.add_reading(current_user, **form.values("pain", "client_key"))
+    except EntryError as exc:
+        flash(exc.message, "error")
         return redirect(url_for("readings.home"))
-    reading = service.add_reading(
-        current_user,
-        local_now(current_user.timezone),
-        form.pain.data,
-        client_key=form.client_key.data or None,
-    )
-    db.session.commit()
     return redirect(url_for("readings.home", saved=reading.id, _anchor="saved"))
 
 
@@ -98,13 +81,17 @@ def quick_log():
 @login_required
 def new():
     day = request.args.get("day", type=date.fromisoformat)
-    form = ReadingForm(data=ReadingForm.defaults_now(day))
-    if form.validate_on_submit():
-        service.add_reading(current_user, form.moment, form.pain.data, form.note.data or "")
-        db.session.commit()
-        flash(f"Saved pain {form.pain.data} for {form.moment:%a %d %b, %H:%M}.", "success")
+    form = ReadingForm.new_entry(**ReadingForm.defaults_now(day))
+    if saved := save(
+        form,
+        lambda: service.add_reading(
+            current_user, recorded_at=form.moment, **form.values("pain", "note", "client_key")
+        ),
+    ):
+        reading = saved.value
+        flash(f"Saved pain {reading.pain} for {short_moment(reading.recorded_at)}.", "success")
         return redirect(url_for("readings.home"))
-    return render_template("readings/form.html", form=form, reading=None)
+    return form_page("readings/form.html", form, reading=None)
 
 
 @bp.route("/readings/<int:reading_id>/edit", methods=["GET", "POST"])
@@ -119,17 +106,23 @@ def edit(reading_id: int):
     if form.validate_on_submit():
         try:
             service.update_reading(
-                reading, form.moment, form.pain.data, form.note.data or "", form.version.data
+                current_user,
+                reading,
+                recorded_at=form.moment,
+                version=form.version.data,
+                **form.values("pain", "note"),
             )
         except service.StaleEdit as stale:
             # Keep what this page typed; the next save is made over the version shown now.
             form.version.raw_data, form.version.data = None, reading.version
             flash(str(stale), "error")
             return render_template("readings/form.html", form=form, reading=reading), 409
-        db.session.commit()
-        flash("Reading updated.", "success")
-        return redirect(url_for("readings.history"))
-    return render_template("readings/form.html", form=form, reading=reading)
+        except EntryError as exc:
+            form.show(exc)
+        else:
+            flash("Reading updated.", "success")
+            return redirect(url_for("readings.history"))
+    return form_page("readings/form.html", form, reading=reading)
 
 
 @bp.post("/readings/<int:reading_id>/delete")
@@ -137,7 +130,6 @@ def edit(reading_id: int):
 def delete(reading_id: int):
     reading = owned_or_404(Reading, reading_id)
     service.delete_reading(reading)
-    db.session.commit()
     flash(f"Removed the reading of pain {reading.pain} at {reading.recorded_at:%H:%M}.", "info")
     back = "readings.home" if request.form.get("back") == "home" else "readings.history"
     return redirect(url_for(back))

@@ -2,32 +2,27 @@
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import InputRequired, Length
+from wtforms.widgets import DateInput
 
 from diary.clock import local_today, long_date
-from diary.extensions import csrf, db
-from diary.forms import CalendarDateField, owned_or_404
+from diary.extensions import csrf
+from diary.forms import EntryForm, owned_or_404
 from diary.models import Reminder
+from diary.rules import EntryError
 from diary.services import calendar
 from diary.services import reminders as service
 
 bp = Blueprint("reminders", __name__)
 
 
-class CustomReminderForm(FlaskForm):
-    title = StringField(
-        "What",
-        validators=[InputRequired("Give the reminder a title."), Length(max=service.TITLE_MAX)],
-    )
-    due_on = CalendarDateField("When", validators=[InputRequired("Give the date.")])
+class CustomReminderForm(EntryForm):
+    title = StringField("What")
+    due_on = StringField("When", widget=DateInput())
 
 
-class BookedForm(FlaskForm):
-    appointment_on = CalendarDateField(
-        "Appointment date", validators=[InputRequired("Give the appointment date.")]
-    )
+class BookedForm(EntryForm):
+    appointment_on = StringField("Appointment date", widget=DateInput())
 
 
 def _page(form=None, feed_url=None, status=200):
@@ -37,7 +32,7 @@ def _page(form=None, feed_url=None, status=200):
         "reminders/index.html",
         reminders=reminders,
         today=today,
-        form=form or CustomReminderForm(formdata=None),
+        form=form or CustomReminderForm.fresh(),
         booked_form=BookedForm(formdata=None),
         feed_url=feed_url,
     ), status
@@ -53,10 +48,12 @@ def index():
 @login_required
 def add():
     form = CustomReminderForm()
-    if not form.validate():
+    try:
+        form.require_valid()
+        service.add_custom(current_user, **form.values("title", "due_on", "client_key"))
+    except EntryError as exc:
+        form.show(exc)
         return _page(form=form, status=422)
-    service.add_custom(current_user, form.title.data, form.due_on.data)
-    db.session.commit()
     flash("Reminder added.", "success")
     return redirect(url_for("reminders.index"))
 
@@ -67,11 +64,13 @@ def change(reminder_id: int, action: str):
     reminder = owned_or_404(Reminder, reminder_id)
     if action == "booked":
         form = BookedForm()
-        if not form.validate():
-            flash(" ".join(form.appointment_on.errors), "error")
+        try:
+            form.require_valid()
+            service.mark_booked(current_user, reminder, booked_for=form.appointment_on.data)
+        except EntryError as exc:
+            flash(str(exc), "error")
             return redirect(url_for("reminders.index"))
-        service.mark_booked(reminder, form.appointment_on.data)
-        message = f"Booked for {long_date(form.appointment_on.data)}."
+        message = f"Booked for {long_date(reminder.booked_for)}."
     elif action == "done":
         service.mark_done(reminder, local_today(current_user.timezone))
         message = "Marked done."
@@ -81,7 +80,6 @@ def change(reminder_id: int, action: str):
     else:
         service.dismiss(reminder)
         message = "Dismissed."
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("reminders.index"))
 
@@ -92,11 +90,9 @@ def feed(action: str):
     """Publish the calendar feed under a new secret URL, or stop publishing it."""
     if action == "revoke":
         calendar.revoke_feed(current_user)
-        db.session.commit()
         flash("The calendar feed is switched off; its old address no longer works.", "info")
         return redirect(url_for("reminders.index"))
     token = calendar.new_feed_token(current_user)
-    db.session.commit()
     # Shown once: only a hash of the secret is stored.
     return _page(feed_url=url_for("reminders.subscribed_feed", token=token, _external=True))
 

@@ -1,20 +1,18 @@
 """Side effects: tick several after an infusion day, list, edit, delete."""
 
-import uuid
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from diary import reference
-from diary.extensions import db
-from diary.forms import MomentForm, catalogue_choices, owned_or_404, text_of
+from diary.forms import MomentForm, catalogue_choices, form_page, owned_or_404, save
 from diary.models import SideEffectReport
-from diary.models.reading import NOTE_MAX_LENGTH
 from diary.models.symptoms import SEVERITIES
 from diary.paging import paginate
+from diary.rules import EntryError
 from diary.services import side_effects as service
+from diary.services.idempotency import derived_key
 from diary.services.scoping import owned
 
 bp = Blueprint("side_effects", __name__, url_prefix="/side-effects")
@@ -23,13 +21,8 @@ bp = Blueprint("side_effects", __name__, url_prefix="/side-effects")
 class TickForm(MomentForm):
     """One checkbox and one severity per catalogue entry; the rows are built from seeds/."""
 
-    note = TextAreaField(
-        "Note for all of them (optional)", validators=[Length(max=NOTE_MAX_LENGTH)]
-    )
-    other_note = StringField(
-        "Describe the other side effect", validators=[Length(max=NOTE_MAX_LENGTH)]
-    )
-    client_key = HiddenField(validators=[Length(max=40)])
+    note = TextAreaField("Note for all of them (optional)")
+    other_note = StringField("Describe the other side effect")
 
     def ticked(self) -> list[tuple[str, str]]:
         """Return (effect, severity) for each ticked row."""
@@ -41,20 +34,21 @@ class TickForm(MomentForm):
         ]
 
     def validate_note(self, field):
+        # Which rows were ticked is this page's question; each report's values are the service's.
         ticked = self.ticked()
         if not ticked:
             raise ValidationError("Tick at least one side effect.")
         missing = [reference.side_effects()[c].label for c, s in ticked if s not in SEVERITIES]
         if missing:
             raise ValidationError("Choose how bad it was for: " + ", ".join(missing) + ".")
-        if any(c == "other" for c, _ in ticked) and not text_of(self.other_note):
-            raise ValidationError("Describe the other side effect.")
 
 
 class ReportForm(MomentForm):
-    effect = SelectField("Side effect", validators=[InputRequired()])
-    severity = RadioField("How bad", choices=[SelectChoice(s) for s in SEVERITIES])
-    note = TextAreaField("Note (optional)", validators=[Length(max=NOTE_MAX_LENGTH)])
+    effect = SelectField("Side effect", validate_choice=False)
+    severity = RadioField(
+        "How bad", choices=[SelectChoice(s) for s in SEVERITIES], validate_choice=False
+    )
+    note = TextAreaField("Note (optional)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,30 +73,38 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = TickForm(data=TickForm.defaults_now(client_key=uuid.uuid4().hex))
-    if form.validate_on_submit():
-        key = form.client_key.data or None
-        reports = [
-            service.add_report(
-                current_user,
-                form.moment,
-                code,
-                severity,
-                text_of(form.other_note) if code == "other" else form.note.data or "",
-                client_key=f"{key}:{code}" if key else None,
-            )
-            for code, severity in form.ticked()
-        ]
-        db.session.commit()
+    form = TickForm.new_entry(**TickForm.defaults_now())
+    if saved := save(form, lambda: [_add_ticked(form, *ticked) for ticked in form.ticked()]):
+        reports = saved.value
         flash(f"Saved {len(reports)} side effect{'s' if len(reports) != 1 else ''}.", "success")
         return redirect(url_for("side_effects.index", saved=[r.id for r in reports]))
-    return render_template(
+    return form_page(
         "side_effects/new.html",
-        form=form,
+        form,
         effects=reference.side_effects(),
         severities=SEVERITIES,
         ticked=dict(form.ticked()) if request.method == "POST" else {},
     )
+
+
+def _add_ticked(form: TickForm, code: str, severity: str) -> SideEffectReport:
+    """Store one ticked row; 'other' takes its own description as its note."""
+    other = code == "other"
+    notes = form.values("note", "other_note")
+    try:
+        return service.add_report(
+            current_user,
+            recorded_at=form.moment,
+            effect=code,
+            severity=severity,
+            note=notes["other_note" if other else "note"],
+            # One key per row, derived from the form's: a resent form stores each row once.
+            client_key=derived_key(form.client_key.data or None, code),
+        )
+    except EntryError as exc:
+        if other and "note" in exc.errors:
+            exc.errors["other_note"] = exc.errors.pop("note")
+        raise
 
 
 @bp.route("/<int:report_id>/edit", methods=["GET", "POST"])
@@ -114,24 +116,19 @@ def edit(report_id: int):
             report.recorded_at, effect=report.effect, severity=report.severity, note=report.note
         )
     )
-    if form.validate_on_submit():
-        try:
-            service.update_report(
-                report, form.moment, form.effect.data, form.severity.data, form.note.data or ""
-            )
-        except ValueError as exc:
-            form.note.errors = [str(exc)]
-        else:
-            db.session.commit()
-            flash("Side effect updated.", "success")
-            return redirect(url_for("side_effects.index", saved=report.id))
-    return render_template("side_effects/edit.html", form=form, report=report)
+    values = form.values("effect", "severity", "note")
+    if save(
+        form,
+        lambda: service.update_report(current_user, report, recorded_at=form.moment, **values),
+    ):
+        flash("Side effect updated.", "success")
+        return redirect(url_for("side_effects.index", saved=report.id))
+    return form_page("side_effects/edit.html", form, report=report)
 
 
 @bp.post("/<int:report_id>/delete")
 @login_required
 def delete(report_id: int):
-    db.session.delete(owned_or_404(SideEffectReport, report_id))
-    db.session.commit()
+    service.delete_report(owned_or_404(SideEffectReport, report_id))
     flash("Side effect removed.", "info")
     return redirect(url_for("side_effects.index"))

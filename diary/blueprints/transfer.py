@@ -99,7 +99,6 @@ def upload():
     except ImportRejected as rejected:
         db.session.rollback()
         return _page(form, rejected.problems, 422)
-    db.session.commit()
     skipped = sum(summary.already_present.values())
     flash(
         f"Imported {summary.total_added} new entries"
@@ -136,7 +135,6 @@ def account_restore():
         db.session.rollback()
         flash(f"Nothing was restored. {exc}", "error")
         return redirect(url_for("auth.account"))
-    db.session.commit()
     flash(
         "Restored: "
         + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items())

@@ -1,91 +1,66 @@
 """Treatments: list, add, edit, delete; the dose log and the medicines given."""
 
+from typing import ClassVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import DateInput, NumberInput
 
 from diary import reference
 from diary.blueprints.questionnaires import pgic_form
 from diary.clock import local_today
-from diary.extensions import db
-from diary.forms import (
-    CalendarDateField,
-    MomentForm,
-    NumberField,
-    catalogue_choices,
-    owned_or_404,
-    text_of,
-)
+from diary.forms import EntryForm, MomentForm, catalogue_choices, form_page, owned_or_404, save
 from diary.models import DoseChange, Treatment, TreatmentMedicine
 from diary.models.questionnaire import PGIC
-from diary.models.reading import NOTE_MAX_LENGTH
+from diary.models.treatment import MedicineRole, RateUnit
+from diary.rules import EntryError
 from diary.services import questionnaires
 from diary.services import treatments as service
 
 bp = Blueprint("treatments", __name__, url_prefix="/treatments")
 
 
-class TreatmentForm(FlaskForm):
-    kind = SelectField("Kind of treatment", validators=[InputRequired()])
-    started_on = CalendarDateField("Started on", validators=[InputRequired("Give the start date.")])
-    ended_on = CalendarDateField("Ended on (empty while it runs)", validators=[Optional()])
-    setting = StringField("Where (optional)", validators=[Length(max=service.SETTING_MAX)])
-    notes = TextAreaField("Notes (optional)", validators=[Length(max=NOTE_MAX_LENGTH)])
+class TreatmentForm(EntryForm):
+    kind = SelectField("Kind of treatment", validate_choice=False)
+    started_on = StringField("Started on", widget=DateInput())
+    ended_on = StringField("Ended on (empty while it runs)", widget=DateInput())
+    setting = StringField("Where (optional)")
+    notes = TextAreaField("Notes (optional)")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = catalogue_choices(reference.treatment_kinds())
 
-    def validate_started_on(self, field):
-        # Runs whenever a start date was given; the end date may be empty (still running).
-        if field.data is None:
-            return
-        try:
-            service.check_dates(field.data, self.ended_on.data, local_today(current_user.timezone))
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-    def values(self) -> tuple:
-        return (
-            self.kind.data,
-            self.started_on.data,
-            self.ended_on.data,
-            text_of(self.setting),
-            self.notes.data or "",
-        )
+    def entered(self) -> dict:
+        return self.values("kind", "started_on", "ended_on", "setting", "notes")
 
 
 class DoseForm(MomentForm):
-    rate = NumberField(
-        "Rate",
-        places=3,
-        validators=[
-            InputRequired("Give the rate."),
-            NumberRange(min=0, max=1000, message="Give a rate from 0 to 1000."),
-        ],
-    )
+    rate = StringField("Rate", widget=NumberInput(step="any"))
     unit = RadioField(
-        "Unit", choices=[SelectChoice(u) for u in service.RATE_UNITS], default="mg/kg/h"
+        "Unit",
+        choices=[SelectChoice(u) for u in service.RATE_UNITS],
+        default=RateUnit.MG_PER_KG_H,
+        validate_choice=False,
     )
-    note = StringField("Note (optional)", validators=[Length(max=NOTE_MAX_LENGTH)])
+    note = StringField("Note (optional)")
+    shows: ClassVar[dict[str, str]] = MomentForm.shows | {"value": "rate"}
 
 
-class MedicineForm(FlaskForm):
+class MedicineForm(EntryForm):
     role = RadioField(
         "Given",
         choices=[
-            SelectChoice("adjunct", "during the treatment"),
-            SelectChoice("discharge", "prescribed at discharge"),
+            SelectChoice(MedicineRole.ADJUNCT, "during the treatment"),
+            SelectChoice(MedicineRole.DISCHARGE, "prescribed at discharge"),
         ],
-        default="adjunct",
+        default=MedicineRole.ADJUNCT,
+        validate_choice=False,
     )
-    name = StringField(
-        "Medicine", validators=[InputRequired("Give the medicine."), Length(max=200)]
-    )
-    dose = StringField("Dose (optional)", validators=[Length(max=200)])
-    note = StringField("Note (optional)", validators=[Length(max=NOTE_MAX_LENGTH)])
+    name = StringField("Medicine")
+    dose = StringField("Dose (optional)")
+    note = StringField("Note (optional)")
 
 
 def _detail(treatment: Treatment, dose_form=None, medicine_form=None):
@@ -96,8 +71,8 @@ def _detail(treatment: Treatment, dose_form=None, medicine_form=None):
         kind=kind,
         protocol=reference.infusion_protocol(),
         adjuncts=reference.adjunct_medicines(),
-        dose_form=dose_form or DoseForm(formdata=None, data=DoseForm.defaults_now()),
-        medicine_form=medicine_form or MedicineForm(formdata=None),
+        dose_form=dose_form or DoseForm.fresh(**DoseForm.defaults_now()),
+        medicine_form=medicine_form or MedicineForm.fresh(),
         above_maximum=service.above_documented_maximum,
         pgic=reference.questionnaires()["pgic"],
         pgic_form=pgic_form(),
@@ -120,13 +95,16 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = TreatmentForm()
-    if form.validate_on_submit():
-        treatment = service.add_treatment(current_user, *form.values())
-        db.session.commit()
+    form = TreatmentForm.new_entry()
+    if saved := save(
+        form,
+        lambda: service.add_treatment(
+            current_user, client_key=form.client_key.data, **form.entered()
+        ),
+    ):
         flash("Treatment saved.", "success")
-        return redirect(url_for("treatments.detail", treatment_id=treatment.id))
-    return render_template("treatments/form.html", form=form, treatment=None)
+        return redirect(url_for("treatments.detail", treatment_id=saved.value.id))
+    return form_page("treatments/form.html", form, treatment=None)
 
 
 @bp.get("/<int:treatment_id>")
@@ -140,19 +118,16 @@ def detail(treatment_id: int):
 def edit(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     form = TreatmentForm(obj=treatment)
-    if form.validate_on_submit():
-        service.update_treatment(treatment, *form.values())
-        db.session.commit()
+    if save(form, lambda: service.update_treatment(current_user, treatment, **form.entered())):
         flash("Treatment updated; its follow-up reminder moved with it.", "success")
         return redirect(url_for("treatments.detail", treatment_id=treatment.id))
-    return render_template("treatments/form.html", form=form, treatment=treatment)
+    return form_page("treatments/form.html", form, treatment=treatment)
 
 
 @bp.post("/<int:treatment_id>/delete")
 @login_required
 def delete(treatment_id: int):
     service.delete_treatment(owned_or_404(Treatment, treatment_id))
-    db.session.commit()
     flash("Treatment deleted, with its dose log and follow-up reminder.", "info")
     return redirect(url_for("treatments.index"))
 
@@ -161,54 +136,43 @@ def delete(treatment_id: int):
 @login_required
 def add_dose(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
-    form = DoseForm()
-    if form.validate():
-        try:
-            dose = service.add_dose_change(
-                treatment,
-                form.moment,
-                float(form.rate.data),
-                form.unit.data,
-                current_user.weight_kg,
-                form.note.data or "",
-            )
-        except ValueError as exc:
-            form.rate.errors = [str(exc)]
-        else:
-            db.session.commit()
-            if service.above_documented_maximum(dose):
-                flash(
-                    "Saved. This rate is higher than the highest rate used in the study"
-                    " (1 mg/kg/h); the diary only records it.",
-                    "warning",
-                )
-            else:
-                flash("Rate change saved.", "success")
-            return redirect(
-                url_for("treatments.detail", treatment_id=treatment.id, _anchor="doses")
-            )
-    return _detail(treatment, dose_form=form), 422
+    form = DoseForm.new_entry()
+    try:
+        form.require_valid()
+        dose = service.add_dose_change(
+            current_user,
+            treatment,
+            changed_at=form.moment,
+            value=form.rate.data,
+            **form.values("unit", "note", "client_key"),
+        )
+    except EntryError as exc:
+        form.show(exc)
+        return _detail(treatment, dose_form=form), 422
+    if service.above_documented_maximum(dose):
+        flash(
+            "Saved. This rate is higher than the highest rate used in the study"
+            " (1 mg/kg/h); the diary only records it.",
+            "warning",
+        )
+    else:
+        flash("Rate change saved.", "success")
+    return redirect(url_for("treatments.detail", treatment_id=treatment.id, _anchor="doses"))
 
 
 @bp.post("/<int:treatment_id>/medicines")
 @login_required
 def add_medicine(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
-    form = MedicineForm()
-    if form.validate():
-        service.add_medicine(
-            treatment,
-            form.role.data,
-            text_of(form.name),
-            text_of(form.dose),
-            form.note.data or "",
-        )
-        db.session.commit()
-        flash("Medicine saved.", "success")
-        return redirect(
-            url_for("treatments.detail", treatment_id=treatment.id, _anchor="medicines")
-        )
-    return _detail(treatment, medicine_form=form), 422
+    form = MedicineForm.new_entry()
+    try:
+        form.require_valid()
+        service.add_medicine(treatment, **form.values("role", "name", "dose", "note", "client_key"))
+    except EntryError as exc:
+        form.show(exc)
+        return _detail(treatment, medicine_form=form), 422
+    flash("Medicine saved.", "success")
+    return redirect(url_for("treatments.detail", treatment_id=treatment.id, _anchor="medicines"))
 
 
 @bp.post("/<int:treatment_id>/<any(doses, medicines):part>/<int:child_id>/delete")
@@ -218,7 +182,6 @@ def delete_part(treatment_id: int, part: str, child_id: int):
     child = service.get_child(current_user, model, child_id)
     if child is None or child.treatment_id != treatment_id:
         abort(404)
-    db.session.delete(child)
-    db.session.commit()
+    service.delete_part(child)
     flash("Removed.", "info")
     return redirect(url_for("treatments.detail", treatment_id=treatment_id, _anchor=part))

@@ -1,4 +1,4 @@
-"""diary report: the doctor's figures as JSON."""
+"""diary report: the doctor's figures, as a short text or as JSON."""
 
 import json
 from datetime import date
@@ -13,15 +13,19 @@ from diary.services.trends import midas_history, treatment_figures
 
 @click.command("report")
 @user_option
-@click.option("--json", "as_json_output", is_flag=True, help="Print JSON (the only format).")
+@click.option("--json", "as_json_output", is_flag=True, help="Print every figure as JSON.")
 @as_of_option
 @with_appcontext
 @migrated
 def report(username: str, as_json_output: bool, as_of):
-    """Print the figures for the doctor as JSON."""
+    """Print the figures for the doctor: a short summary, or every figure with --json."""
     user = require_user(username)
     today = day_asked(user, as_of)
-    click.echo(json.dumps(build_report(user, today), indent=2, ensure_ascii=False))
+    figures = build_report(user, today)
+    if as_json_output:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+    else:
+        click.echo("\n".join(summary_lines(user.username, figures)))
 
 
 def build_report(user, today: date) -> dict:
@@ -31,3 +35,28 @@ def build_report(user, today: date) -> dict:
         "treatments": treatment_figures(user, today),
         "midas": midas_history(user, today),
     }
+
+
+def _pain(value) -> str:
+    return "no reading" if value is None else f"pain {value}"
+
+
+def summary_lines(username: str, figures: dict) -> list[str]:
+    """Return the report's headline figures as lines of text (every figure is in --json)."""
+    overuse_now = figures["medication_overuse"]
+    days = ", ".join(f"{code} {n}" for code, n in overuse_now["days_by_class"].items() if n)
+    lines = [
+        f"Report for {username} as of {figures['as_of']}",
+        f"Acute-medicine days, {overuse_now['first_day']} to {overuse_now['last_day']}: "
+        + (days or "none")
+        + (f" (flagged: {', '.join(overuse_now['flags'])})" if overuse_now["flags"] else ""),
+    ]
+    for treatment in figures["treatments"]:
+        study = treatment["study"]
+        lines.append(
+            f"{treatment['kind']} {treatment['started_on']} to {treatment['ended_on'] or 'now'}:"
+            f" admission {_pain(study['admission_pain'])},"
+            f" discharge {_pain(study['discharge_pain'])}"
+        )
+    lines.append(f"MIDAS answers: {len(figures['midas'])}. Every figure: --json.")
+    return lines

@@ -2,7 +2,15 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diary.extensions import db
@@ -18,6 +26,8 @@ class Reading(db.Model):
     # Local wall-clock time in the user's time zone, to the minute, as a paper diary would have it.
     recorded_at: Mapped[datetime]
     pain: Mapped[int]
+    # 1 for the second pass through an hour the clocks repeat (autumn), as datetime.fold says.
+    fold: Mapped[bool] = mapped_column(default=False, server_default=false())
     note: Mapped[str] = mapped_column(Text, default="")
     # Idempotency key sent by a form or client, so that a retried request never stores twice.
     client_key: Mapped[str | None] = mapped_column(String(64))

@@ -2,14 +2,31 @@
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diary.extensions import db
 from diary.models.user import utcnow
 
-FOLLOW_UP, CUSTOM = "follow_up", "custom"
+
+class ReminderKind(StrEnum):
+    FOLLOW_UP = "follow_up"  # kept in step with its treatment
+    CUSTOM = "custom"  # the user's own
+
+
+class ReminderStatus(StrEnum):
+    """Where a reminder stands on a day; due and overdue ones need doing."""
+
+    UPCOMING = "upcoming"
+    DUE = "due"
+    OVERDUE = "overdue"
+    DONE = "done"
+
+
+FOLLOW_UP, CUSTOM = ReminderKind.FOLLOW_UP, ReminderKind.CUSTOM
+NEEDS_DOING = frozenset({ReminderStatus.DUE, ReminderStatus.OVERDUE})
 
 
 class Reminder(db.Model):
@@ -30,21 +47,26 @@ class Reminder(db.Model):
     emailed_for: Mapped[date | None]
     # Stable across edits, so that calendar apps update the event instead of adding another.
     uid: Mapped[str] = mapped_column(String(64), default=lambda: uuid.uuid4().hex, unique=True)
+    # Idempotency key of the form or request that created it, so a resent form stores once.
+    client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     treatment: Mapped["Treatment | None"] = relationship(back_populates="follow_up")  # noqa: F821
 
-    __table_args__ = (Index("ix_reminder_user_id_due_on", "user_id", "due_on"),)
+    __table_args__ = (
+        Index("ix_reminder_user_id_due_on", "user_id", "due_on"),
+        UniqueConstraint("user_id", "client_key", name="uq_reminder_user_id_client_key"),
+    )
 
     @property
     def effective_on(self) -> date:
         """The day that matters: the appointment once booked, else the due date."""
         return self.booked_for or self.due_on
 
-    def status(self, today: date) -> str:
+    def status(self, today: date) -> ReminderStatus:
         """Return upcoming, due, overdue or done, as of the user's local today."""
         if self.done_on is not None:
-            return "done"
+            return ReminderStatus.DONE
         if self.effective_on > today:
-            return "upcoming"
-        return "due" if self.effective_on == today else "overdue"
+            return ReminderStatus.UPCOMING
+        return ReminderStatus.DUE if self.effective_on == today else ReminderStatus.OVERDUE

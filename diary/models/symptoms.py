@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from diary.extensions import db
@@ -15,6 +15,8 @@ class SideEffectReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     recorded_at: Mapped[datetime]
+    # 1 for the second pass through an hour the clocks repeat (autumn), as datetime.fold says.
+    fold: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A code of seeds/side_effects.json.
     effect: Mapped[str] = mapped_column(String(40))
     severity: Mapped[str] = mapped_column(String(10))
@@ -32,6 +34,8 @@ class MedicationDose(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     taken_at: Mapped[datetime]
+    # 1 for the second pass through an hour the clocks repeat (autumn), as datetime.fold says.
+    fold: Mapped[bool] = mapped_column(default=False, server_default=false())
     name: Mapped[str] = mapped_column(String(200))
     dose: Mapped[str] = mapped_column(String(200), default="")
     # A code of seeds/medication_classes.json.

@@ -1,12 +1,23 @@
 """Treatments, their infusion dose log, and the medicines given with them."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diary.extensions import db
 from diary.models.user import utcnow
+
+
+class MedicineRole(StrEnum):
+    ADJUNCT = "adjunct"  # given during the treatment
+    DISCHARGE = "discharge"  # prescribed at discharge
+
+
+class RateUnit(StrEnum):
+    MG_PER_KG_H = "mg/kg/h"
+    MG_PER_H = "mg/h"  # converted with the body weight at the time of entry
 
 
 class Treatment(db.Model):
@@ -19,6 +30,8 @@ class Treatment(db.Model):
     ended_on: Mapped[date | None]
     setting: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Idempotency key of the form or request that created it, so a resent form stores once.
+    client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     doses: Mapped[list["DoseChange"]] = relationship(
@@ -40,6 +53,7 @@ class Treatment(db.Model):
     __table_args__ = (
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),
         Index("ix_treatment_user_id_started_on", "user_id", "started_on"),
+        UniqueConstraint("user_id", "client_key", name="uq_treatment_user_id_client_key"),
     )
 
 
@@ -53,11 +67,19 @@ class DoseChange(db.Model):
     changed_at: Mapped[datetime]
     rate_mg_per_kg_h: Mapped[float]
     entered_value: Mapped[float]
-    # "mg/kg/h" or "mg/h" (converted with the body weight at the time of entry).
+    # A RateUnit.
     entered_unit: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(Text, default="")
+    # Idempotency key of the form or request that created it, so a resent form stores once.
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
     treatment: Mapped[Treatment] = relationship(back_populates="doses")
+
+    __table_args__ = (
+        UniqueConstraint(
+            "treatment_id", "client_key", name="uq_dose_change_treatment_id_client_key"
+        ),
+    )
 
 
 class TreatmentMedicine(db.Model):
@@ -67,10 +89,18 @@ class TreatmentMedicine(db.Model):
     treatment_id: Mapped[int] = mapped_column(
         ForeignKey("treatment.id", ondelete="CASCADE"), index=True
     )
-    # "adjunct" or "discharge".
+    # A MedicineRole.
     role: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     dose: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # Idempotency key of the form or request that created it, so a resent form stores once.
+    client_key: Mapped[str | None] = mapped_column(String(64))
 
     treatment: Mapped[Treatment] = relationship(back_populates="medicines")
+
+    __table_args__ = (
+        UniqueConstraint(
+            "treatment_id", "client_key", name="uq_treatment_medicine_treatment_id_client_key"
+        ),
+    )

@@ -65,5 +65,5 @@ class LoginSession(db.Model):
 
     # The plain token exists only in the request that created or presented it.
     token = None  # str | None; not a column
-    # True when this request moved last_seen_at on (auth.keep_sign_in_alive saves it).
-    touched = False
+    # The last-seen time this request noted, saved by auth.keep_sign_in_alive at its end.
+    touch_due = None

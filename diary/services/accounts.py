@@ -3,19 +3,27 @@
 import re
 import secrets
 from datetime import timedelta
+from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from diary.clock import is_timezone, server_timezone
+from diary import rules
+from diary.clock import server_timezone, timezone_set
 from diary.extensions import db
 from diary.models import LoginSession, User
 from diary.models.user import utcnow
+from diary.rules import Checker
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
+from diary.services.writes import writes
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+# RFC 5321's longest path; body weights a scale for people shows.
+EMAIL_MAX = 254
+WEIGHT_RANGE = (20, 400)
 
 
 class AccountError(ValueError):
@@ -51,6 +59,7 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == normalise_username(username)))
 
 
+@writes
 def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
     """Add a user; the first one ever created becomes the admin."""
     username = check_username(username)
@@ -81,6 +90,7 @@ def authenticate(username: str, password: str) -> User | None:
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
 
 
+@writes
 def open_login_session(user: User, user_agent: str = "", remember: bool = False) -> LoginSession:
     """Start a signed-in session for user and make it the user's current one.
 
@@ -113,13 +123,20 @@ def load_login_session(token: str) -> User | None:
         # Unused for too long: it opens nothing any more; its row goes at the next sign-in.
         return None
     login.token = token
-    if seen := due_for_touch(login.last_seen_at):
-        login.last_seen_at = seen
-        login.touched = True
+    # Saved at the end of the request (keep_alive), so a reading page writes nothing before.
+    login.touch_due = due_for_touch(login.last_seen_at)
     login.user.current_login = login
     return login.user
 
 
+@writes
+def keep_alive(login: LoginSession) -> None:
+    """Save the last-seen time a request noted for its sign-in."""
+    login.last_seen_at, login.touch_due = login.touch_due, None
+    db.session.flush()
+
+
+@writes
 def end_every_sign_in() -> None:
     """Sign every account out on every device (after a restore)."""
     db.session.execute(delete(LoginSession))
@@ -142,12 +159,14 @@ def live_login_sessions(user: User) -> list[LoginSession]:
     return [s for s in sessions if utcnow() - s.last_seen_at <= idle_limit(s)]
 
 
+@writes
 def end_login_session(login: LoginSession) -> None:
     """Sign one device out: its cookies stop working at once."""
     db.session.delete(login)
     db.session.flush()
 
 
+@writes
 def close_login_session(user: User) -> None:
     """End the session this request was made with."""
     if user.current_login is not None:
@@ -155,6 +174,7 @@ def close_login_session(user: User) -> None:
         db.session.flush()
 
 
+@writes
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other session of the user."""
     if not check_password_hash(user.password_hash, current):
@@ -168,12 +188,47 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+def checked_email(value: Any) -> str | None:
+    """Return an address email can be sent to, or None for none; refuse what is not one.
+
+    Internationalised addresses are allowed: `diary reminders send` reports them when
+    the mail server cannot take them (no SMTPUTF8).
+    """
+    address = rules.text("" if value is None else value, "Email address", EMAIL_MAX)
+    if not address:
+        return None
+    try:
+        return validate_email(address, check_deliverability=False, allow_smtputf8=True).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"'{address}' is not an email address: {exc}") from None
+
+
+@writes
 def update_profile(
-    user: User, timezone: str, weight_kg: float | None, email: str | None = None
+    user: User,
+    *,
+    timezone: Any = None,
+    weight_kg: Any = None,
+    email: Any = None,
+    low_light: Any = None,
 ) -> None:
-    if not is_timezone(timezone):
-        raise AccountError(f"'{timezone}' is not a known time zone.")
-    user.timezone = timezone
-    user.weight_kg = weight_kg
-    user.email = email
+    """Change the user's settings; raise EntryError naming each value that cannot be used."""
+    check = Checker()
+    values = {
+        "timezone": check(
+            "timezone", rules.choice, timezone or user.timezone, "time zone", timezone_set()
+        ),
+        "weight_kg": None
+        if weight_kg in (None, "")
+        else check("weight_kg", rules.number, weight_kg, "Body weight in kg", *WEIGHT_RANGE),
+        "email": check("email", checked_email, email),
+        "low_light": user.low_light if low_light is None else low_light,
+    }
+    if not isinstance(values["low_light"], bool):
+        check.fail("low_light", "Low light must be true or false.")
+    check.done()
+    user.timezone = values["timezone"]
+    user.weight_kg = None if values["weight_kg"] is None else float(values["weight_kg"])
+    user.email = values["email"]
+    user.low_light = values["low_light"]
     db.session.flush()

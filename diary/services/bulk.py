@@ -8,6 +8,7 @@ second. The ORM (or even Core's per-row processing) would hold it for several.
 from dataclasses import dataclass, field
 
 from diary.extensions import db
+from diary.services.writes import writes
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def bulk_rows(model, rows: list[dict]) -> BulkRows:
     return BulkRows(compiled.string, params)
 
 
+@writes
 def insert_bulk(rows: BulkRows) -> None:
     """Insert the rows in one executemany, in the session's transaction (flushes first)."""
     if rows.params:

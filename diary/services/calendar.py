@@ -8,11 +8,14 @@ from sqlalchemy import select
 
 from diary.extensions import db
 from diary.models import Reminder, User
+from diary.models.reminder import ReminderStatus
 from diary.services.secret_tokens import digest, new_secret
+from diary.services.writes import writes
 
 PRODUCT_ID = "-//Headache diary//Reminders//EN"
 
 
+@writes
 def new_feed_token(user: User) -> str:
     """Publish a feed under a new secret; the old URL stops working. Returns the secret."""
     token = new_secret(24)
@@ -21,6 +24,7 @@ def new_feed_token(user: User) -> str:
     return token
 
 
+@writes
 def revoke_feed(user: User) -> None:
     user.calendar_token_hash = None
     db.session.flush()
@@ -47,7 +51,7 @@ def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", reminder.effective_on)
         # An all-day event with no DTEND lasts that one day (RFC 5545, 3.6.1).
-        done = reminder.status(today) == "done"
+        done = reminder.status(today) == ReminderStatus.DONE
         event.add("summary", ("Done: " if done else "") + reminder.title)
         if reminder.booked_for:
             event.add("description", f"Appointment booked; reminder was due {reminder.due_on}.")

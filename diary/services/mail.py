@@ -10,7 +10,9 @@ from sqlalchemy import select
 from diary.clock import local_today, long_date
 from diary.extensions import db
 from diary.models import Reminder, User
+from diary.models.reminder import NEEDS_DOING
 from diary.services.reminders import active_reminders
+from diary.services.writes import writes
 
 # What one recipient's e-mail can fail with while the connection stays usable: a refused
 # address, an internationalised address on a server without SMTPUTF8, a refused message.
@@ -46,7 +48,7 @@ def due_emails() -> tuple[list[DueEmail], list[str]]:
         waiting = [
             r
             for r in active_reminders(user)
-            if r.status(today) in {"due", "overdue"} and r.emailed_for != r.effective_on
+            if r.status(today) in NEEDS_DOING and r.emailed_for != r.effective_on
         ]
         if not waiting:
             continue
@@ -63,6 +65,7 @@ def due_emails() -> tuple[list[DueEmail], list[str]]:
     return emails, skipped
 
 
+@writes
 def send(smtp: smtplib.SMTP, email: DueEmail) -> None:
     """Send one e-mail and mark its reminders as e-mailed (flush; the caller commits it).
 

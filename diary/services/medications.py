@@ -1,83 +1,74 @@
 """Acute medication doses, recent-medicine quick picks, and medication-overuse days."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
-from diary import reference
+from diary import reference, rules
 from diary.clock import shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import MedicationDose, User
-from diary.services.scoping import find_by_client_key
-from diary.validation import check_note
+from diary.rules import NAME_MAX, Checker
+from diary.services.idempotency import check_key
+from diary.services.rows import as_entered, change, remove, store_once
+from diary.services.writes import writes
 
 # ICHD-3 looks at a month; the diary counts the 30 days ending on the day asked about.
 OVERUSE_WINDOW_DAYS = 30
-NAME_MAX = 200
+
+# What an edit may change (the time keeps its fold).
+EDITABLE = ("taken_at", "name", "dose", "med_class", "note")
 
 
-def check_dose(name: str, dose: str, med_class: str, note: str) -> None:
-    if not name.strip():
-        raise ValueError("Give the medicine's name.")
-    if len(name) > NAME_MAX or len(dose) > NAME_MAX:
-        raise ValueError(f"Names and doses can be up to {NAME_MAX} characters.")
-    if med_class not in reference.medication_classes():
-        known = ", ".join(reference.medication_classes())
-        raise ValueError(f"'{med_class}' is not a medication class; use one of: {known}.")
-    check_note(note)
-
-
-def add_dose(
+def checked_dose(
     user: User,
-    taken_at: datetime,
-    name: str,
-    dose: str,
-    med_class: str,
-    note: str = "",
-    client_key: str | None = None,
-) -> MedicationDose:
-    values = _values(user, taken_at, name, dose, med_class, note, client_key)
-    existing = find_by_client_key(MedicationDose, user, client_key)
-    if existing is not None:
-        return existing
-    taken = MedicationDose(**values)
-    db.session.add(taken)
-    db.session.flush()
-    return taken
-
-
-def _values(user, taken_at, name, dose, med_class, note="", client_key=None) -> dict:
-    """Check a new dose and return its column values."""
-    check_dose(name, dose, med_class, note)
-    return {
+    *,
+    taken_at: Any = None,
+    name: Any,
+    dose: Any = "",
+    med_class: Any,
+    note: Any = "",
+    client_key: Any = None,
+    created_at: Any = None,
+) -> dict[str, Any]:
+    """Check a medication dose's values and return its columns; raise EntryError."""
+    check = Checker()
+    moment = check("taken_at", rules.entry_time, taken_at, user.timezone)
+    values = {
         "user_id": user.id,
-        "taken_at": taken_at.replace(second=0, microsecond=0),
-        "name": name.strip(),
-        "dose": dose.strip(),
-        "med_class": med_class,
-        "note": note,
-        "client_key": client_key or None,
-    }
+        "name": check("name", rules.text, name, "Medicine name", NAME_MAX, required=True),
+        "dose": check("dose", rules.text, dose, "Dose", NAME_MAX),
+        "med_class": check(
+            "med_class", rules.choice, med_class, "medication class", reference.medication_classes()
+        ),
+        "note": check("note", rules.note, note),
+        "client_key": check("client_key", check_key, client_key),
+    } | rules.kept(check, created_at)
+    check.done()
+    return values | rules.with_fold("taken_at", moment)
 
 
-def dose_rows(user: User, records: Iterable[tuple[datetime, str, str, str, str]]) -> list[dict]:
-    """Check and build the rows of many doses (taken_at, name, dose, class, note)."""
-    return [_values(user, *record) for record in records]
+@writes
+def add_dose(user: User, *, taken_at: Any = None, **fields: Any) -> MedicationDose:
+    """Store a dose taken; a repeated client_key returns the dose stored the first time."""
+    values = checked_dose(user, taken_at=taken_at, **fields)
+    given = [*fields, *(("taken_at", "fold") if taken_at is not None else ())]
+    return store_once(MedicationDose, MedicationDose.user_id == user.id, values, given)
 
 
-def update_dose(taken: MedicationDose, taken_at, name, dose, med_class, note) -> None:
-    check_dose(name, dose, med_class, note)
-    taken.taken_at = taken_at.replace(second=0, microsecond=0)
-    taken.name, taken.dose, taken.med_class, taken.note = (
-        name.strip(),
-        dose.strip(),
-        med_class,
-        note,
-    )
-    db.session.flush()
+@writes
+def update_dose(user: User, taken: MedicationDose, **changes: Any) -> None:
+    """Change some of the values of a MedicationDose entry."""
+    values = checked_dose(user, **(as_entered(taken, EDITABLE, "taken_at") | changes))
+    change(taken, values, (*EDITABLE, "fold"))
+
+
+@writes
+def delete_dose(taken: MedicationDose) -> None:
+    remove(taken)
 
 
 def user_doses(user: User):

@@ -3,123 +3,124 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
-from diary import reference
+from diary import reference, rules
 from diary.clock import local_today, shift
 from diary.extensions import db
 from diary.models import PromptDismissal, QuestionnaireAnswer, Treatment, User
 from diary.models.questionnaire import MIDAS, PGIC, PROMPTS
-from diary.services.scoping import find_by_client_key
+from diary.rules import Checker, EntryError
+from diary.services.idempotency import check_key
+from diary.services.rows import remove, store_once
+from diary.services.writes import writes
 
 # A PGIC prompt is asked until answered, dismissed, or this many days after the end date.
 PROMPT_ASKED_UNTIL_DAY = 90
-EARLIEST = date(1900, 1, 1)
 VERSION_MAX = 80
 
 
-class QuestionnaireError(ValueError):
-    """An answer that cannot be stored; field names the value at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-
-
-def _whole(value, field: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        what = field.replace("_", " ")
-        raise QuestionnaireError(field, f"{what} must be a whole number from {low} to {high}.")
-    return value
-
-
-def _check_day(user: User, answered_on: date) -> date:
-    if not isinstance(answered_on, date):
-        raise QuestionnaireError("answered_on", "answered_on must be a date.")
-    if answered_on < EARLIEST or answered_on > local_today(user.timezone):
-        raise QuestionnaireError("answered_on", f"{answered_on} is not a day that has been.")
-    return answered_on
-
-
-def _store(user: User, client_key: str | None, **values) -> QuestionnaireAnswer:
-    existing = find_by_client_key(QuestionnaireAnswer, user, client_key)
-    if existing is not None:
-        return existing
-    answer = QuestionnaireAnswer(user_id=user.id, client_key=client_key or None, **values)
-    db.session.add(answer)
-    db.session.flush()
-    return answer
-
-
-def _version(instrument: str, version: str | None) -> str:
+def _version(instrument: str, version: Any) -> str:
     """Return the wording version an answer was given to: the current one unless restored."""
     if version is None:
         return reference.questionnaires()[instrument]["version"]
-    if not isinstance(version, str) or not 0 < len(version) <= VERSION_MAX:
-        raise QuestionnaireError("instrument_version", f"Up to {VERSION_MAX} characters.")
-    return version
+    return rules.text(version, "Questionnaire version", VERSION_MAX, required=True)
 
 
-def add_pgic(
-    user: User,
-    treatment: Treatment,
-    answered_on: date,
-    score: int,
-    client_key: str | None = None,
-    version: str | None = None,
-) -> QuestionnaireAnswer:
-    """Store the patient's impression of change since the start of treatment (1-7)."""
-    if treatment.user_id != user.id:
-        raise QuestionnaireError("treatment", "That treatment is not in this diary.")
-    _check_day(user, answered_on)
-    if answered_on < treatment.started_on:
-        raise QuestionnaireError(
+def _common(check: Checker, user: User, instrument: str, fields: dict[str, Any]) -> dict:
+    """Check what every answer has: the day, the wording version and the idempotency key."""
+    return {
+        "user_id": user.id,
+        "instrument": instrument,
+        "answered_on": check(
+            "answered_on",
+            rules.day,
+            fields["answered_on"],
+            "Day answered",
+            local_today(user.timezone),
+        ),
+        "instrument_version": check(
+            "instrument_version", _version, instrument, fields.get("version")
+        ),
+        "client_key": check("client_key", check_key, fields.get("client_key")),
+    }
+
+
+def checked_pgic(
+    user: User, treatment: Treatment | None, *, score: Any, **fields: Any
+) -> dict[str, Any]:
+    """Check a PGIC answer about a treatment (1-7) and return its columns; raise EntryError.
+
+    fields: answered_on (default today), and optionally client_key and version.
+    Without a treatment (a CSV row names it by its start day) only the answer is checked.
+    """
+    fields.setdefault("answered_on", local_today(user.timezone))
+    check = Checker()
+    values = _common(check, user, PGIC, fields) | {
+        "treatment_id": treatment.id if treatment else None,
+        "score": check("score", rules.whole, score, "The PGIC answer", 1, 7),
+    }
+    if treatment is not None and treatment.user_id != user.id:
+        check.fail("treatment", "That treatment is not in this diary.")
+    elif (
+        treatment is not None
+        and values["answered_on"]
+        and values["answered_on"] < treatment.started_on
+    ):
+        check.fail(
             "answered_on", "The impression of change is given after the treatment has started."
         )
-    return _store(
-        user,
-        client_key,
-        instrument=PGIC,
-        instrument_version=_version(PGIC, version),
-        answered_on=answered_on,
-        treatment_id=treatment.id,
-        score=_whole(score, "score", 1, 7),
-    )
+    check.done()
+    return values
 
 
-def add_midas(
-    user: User,
-    answered_on: date,
-    items: list[int],
-    client_key: str | None = None,
-    version: str | None = None,
-) -> QuestionnaireAnswer:
-    """Store the five MIDAS day counts copied from the clinic's form."""
-    _check_day(user, answered_on)
+@writes
+def add_pgic(user: User, treatment: Treatment, **fields: Any) -> QuestionnaireAnswer:
+    """Store the patient's impression of change since the start of treatment."""
+    values = checked_pgic(user, treatment, **fields)
+    owner = QuestionnaireAnswer.user_id == user.id
+    return store_once(QuestionnaireAnswer, owner, values, ("treatment_id", "score"))
+
+
+def checked_midas(user: User, *, items: Any, **fields: Any) -> dict[str, Any]:
+    """Check the five MIDAS day counts and return the answer's columns; raise EntryError.
+
+    fields: answered_on, and optionally client_key and version.
+    """
     midas = reference.questionnaires()[MIDAS]
+    check = Checker()
+    values = _common(check, user, MIDAS, fields)
     if not isinstance(items, list | tuple) or len(items) != len(midas["items"]):
-        raise QuestionnaireError("items", f"MIDAS has {len(midas['items'])} day counts.")
-    counts = [_whole(value, f"item_{n}", 0, midas["max_days"]) for n, value in enumerate(items, 1)]
-    return _store(
-        user,
-        client_key,
-        instrument=MIDAS,
-        instrument_version=_version(MIDAS, version),
-        answered_on=answered_on,
-        items=counts,
-    )
+        check.fail("items", f"MIDAS has {len(midas['items'])} day counts.")
+    else:
+        values["items"] = [
+            check(f"item_{n}", rules.whole, value, label, 0, midas["max_days"])
+            for n, (value, label) in enumerate(zip(items, midas["items"], strict=True), 1)
+        ]
+    check.done()
+    return values
 
 
+@writes
+def add_midas(user: User, **fields: Any) -> QuestionnaireAnswer:
+    """Store the five MIDAS day counts copied from the clinic's form."""
+    values = checked_midas(user, **fields)
+    owner = QuestionnaireAnswer.user_id == user.id
+    return store_once(QuestionnaireAnswer, owner, values, ("answered_on", "items"))
+
+
+@writes
 def delete_answer(answer: QuestionnaireAnswer) -> None:
-    db.session.delete(answer)
-    db.session.flush()
+    remove(answer)
 
 
+@writes
 def dismiss_prompt(user: User, treatment: Treatment, prompt: str) -> None:
     """Stop asking one of a treatment's PGIC prompts ("not now")."""
     if prompt not in PROMPTS or treatment.user_id != user.id:
-        raise QuestionnaireError("prompt", "There is no such question to dismiss.")
+        raise EntryError({"prompt": "There is no such question to dismiss."})
     exists = db.session.scalar(
         select(PromptDismissal.id).where(
             PromptDismissal.treatment_id == treatment.id, PromptDismissal.prompt == prompt

@@ -1,32 +1,28 @@
 """Add, change and summarise pain readings."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
+from diary import rules
 from diary.clock import start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import Reading, User
-from diary.services.scoping import find_by_client_key
-from diary.validation import check_note, check_pain
+from diary.models.reading import PAIN_MAX, PAIN_MIN
+from diary.rules import Checker
+from diary.services.idempotency import check_key
+from diary.services.outcomes import Day
+from diary.services.rows import as_entered, change, remove, store_once
+from diary.services.writes import writes
 
 # A year and a day: the longest logging streak the home page counts out.
 STREAK_WINDOW_DAYS = 366
 
-
-@dataclass(frozen=True)
-class DaySummary:
-    day: date
-    readings: int
-    mean: float | None
-    max: int | None
-
-    @property
-    def logged(self) -> bool:
-        return self.readings > 0
+# What an edit may change (the time keeps its fold).
+EDITABLE = ("recorded_at", "pain", "note")
 
 
 def user_readings(user: User):
@@ -38,37 +34,37 @@ def user_readings(user: User):
     )
 
 
-def _values(
-    user: User, recorded_at: datetime, pain: int, note: str = "", client_key: str | None = None
-) -> dict:
-    """Check a new reading and return its column values."""
-    check_pain(pain)
-    check_note(note)
-    return {
+def checked_reading(
+    user: User,
+    *,
+    recorded_at: Any = None,
+    pain: Any,
+    note: Any = "",
+    client_key: Any = None,
+    created_at: Any = None,
+) -> dict[str, Any]:
+    """Check a reading's values and return its columns; raise EntryError naming each problem.
+
+    recorded_at may be a datetime or text (see rules.moment); None means now.
+    """
+    check = Checker()
+    moment = check("recorded_at", rules.entry_time, recorded_at, user.timezone)
+    values = {
         "user_id": user.id,
-        "recorded_at": recorded_at.replace(second=0, microsecond=0),
-        "pain": pain,
-        "note": note,
-        "client_key": client_key or None,
-    }
+        "pain": check("pain", rules.whole, pain, "Pain", PAIN_MIN, PAIN_MAX),
+        "note": check("note", rules.note, note),
+        "client_key": check("client_key", check_key, client_key),
+    } | rules.kept(check, created_at)
+    check.done()
+    return values | rules.with_fold("recorded_at", moment)
 
 
-def add_reading(
-    user: User, recorded_at: datetime, pain: int, note: str = "", client_key: str | None = None
-) -> Reading:
+@writes
+def add_reading(user: User, *, recorded_at: Any = None, **fields: Any) -> Reading:
     """Store a reading; a repeated client_key returns the reading stored the first time."""
-    existing = find_by_client_key(Reading, user, client_key)
-    if existing is not None:
-        return existing
-    reading = Reading(**_values(user, recorded_at, pain, note, client_key))
-    db.session.add(reading)
-    db.session.flush()
-    return reading
-
-
-def reading_rows(user: User, records: Iterable[tuple[datetime, int, str]]) -> list[dict]:
-    """Check and build the rows of many readings (recorded_at, pain, note)."""
-    return [_values(user, *record) for record in records]
+    values = checked_reading(user, recorded_at=recorded_at, **fields)
+    given = [*fields, *(("recorded_at", "fold") if recorded_at is not None else ())]
+    return store_once(Reading, Reading.user_id == user.id, values, given)
 
 
 class StaleEdit(ValueError):
@@ -85,22 +81,21 @@ class StaleEdit(ValueError):
         self.reading = reading
 
 
+@writes
 def update_reading(
-    reading: Reading, recorded_at: datetime, pain: int, note: str, version: int | None = None
+    user: User, reading: Reading, *, version: int | None = None, **changes: Any
 ) -> None:
-    """Change a reading; with the version the editing page showed, refuse a stale save."""
+    """Change some of a reading's values; refuse a save made over an older version."""
     if version is not None and version != reading.version:
         raise StaleEdit(reading)
+    values = checked_reading(user, **(as_entered(reading, EDITABLE, "recorded_at") | changes))
     reading.version += 1
-    reading.recorded_at = recorded_at.replace(second=0, microsecond=0)
-    reading.pain = pain
-    reading.note = note
-    db.session.flush()
+    change(reading, values, (*EDITABLE, "fold"))
 
 
+@writes
 def delete_reading(reading: Reading) -> None:
-    db.session.delete(reading)
-    db.session.flush()
+    remove(reading)
 
 
 @dataclass(frozen=True)
@@ -108,7 +103,8 @@ class Glance:
     """What the home page shows: today's readings, the days at a glance, the streak."""
 
     today: list[Reading]
-    days: list[DaySummary]
+    # Each day of the window, oldest first, with its scores (the outcome figures' Day), or None.
+    days: list[tuple[date, Day | None]]
     streak: int
 
 
@@ -128,9 +124,7 @@ def glance(user: User, today: date, days: int) -> Glance:
     for reading in rows:
         by_day.setdefault(reading.recorded_at.date(), []).append(reading.pain)
     summaries = [
-        DaySummary(d, len(p), sum(p) / len(p), max(p))
-        if (p := by_day.get(d))
-        else DaySummary(d, 0, None, None)
+        (d, Day(tuple(p)) if (p := by_day.get(d)) else None)
         for d in (first + timedelta(days=n) for n in range(days))
     ]
     streak = _streak(set(by_day), today)

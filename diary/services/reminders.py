@@ -1,18 +1,31 @@
 """Reminders: listing by status, the user's own, booking, done and dismissing."""
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from diary import rules
+from diary.clock import local_today
 from diary.extensions import db
 from diary.models import Reminder, User
-from diary.models.reminder import CUSTOM, FOLLOW_UP
+from diary.models.reminder import CUSTOM, FOLLOW_UP, NEEDS_DOING, ReminderStatus
+from diary.rules import Checker
+from diary.services.idempotency import check_key
+from diary.services.rows import store_once
+from diary.services.writes import writes
 
 TITLE_MAX = 200
 # Due and overdue first, then upcoming, then done.
-STATUS_ORDER = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
+STATUS_ORDER = {
+    ReminderStatus.OVERDUE: 0,
+    ReminderStatus.DUE: 1,
+    ReminderStatus.UPCOMING: 2,
+    ReminderStatus.DONE: 3,
+}
 
 
 def active_reminders(user: User) -> Sequence[Reminder]:
@@ -32,38 +45,103 @@ def by_status(reminders: Sequence[Reminder], today: date) -> list[Reminder]:
 
 
 def needing_attention(user: User, today: date) -> list[Reminder]:
-    return [
-        r for r in by_status(active_reminders(user), today) if r.status(today) in {"due", "overdue"}
-    ]
+    return [r for r in by_status(active_reminders(user), today) if r.status(today) in NEEDS_DOING]
 
 
-def add_custom(user: User, title: str, due_on: date) -> Reminder:
-    title = title.strip()
-    if not title:
-        raise ValueError("Give the reminder a title.")
-    if len(title) > TITLE_MAX:
-        raise ValueError(f"Titles can be up to {TITLE_MAX} characters.")
-    reminder = Reminder(user_id=user.id, kind=CUSTOM, title=title, due_on=due_on)
-    db.session.add(reminder)
+def checked_reminder(
+    user: User, *, title: Any, due_on: Any, client_key: Any = None, created_at: Any = None
+) -> dict[str, Any]:
+    """Check a reminder of the user's own and return its columns; raise EntryError."""
+    check = Checker()
+    values = {
+        "user_id": user.id,
+        "kind": CUSTOM,
+        "title": check("title", rules.text, title, "Title", TITLE_MAX, required=True),
+        "due_on": check(
+            "due_on", rules.day, due_on, "Due date", local_today(user.timezone), planned=True
+        ),
+        "client_key": check("client_key", check_key, client_key),
+    } | rules.kept(check, created_at)
+    check.done()
+    return values
+
+
+@writes
+def add_custom(user: User, **fields: Any) -> Reminder:
+    """Add a reminder of the user's own; a repeated client_key stores it once."""
+    values = checked_reminder(user, **fields)
+    return store_once(Reminder, Reminder.user_id == user.id, values, fields)
+
+
+@writes
+def mark_booked(user: User, reminder: Reminder, *, booked_for: Any) -> None:
+    """Record the day the appointment was booked for."""
+    today = local_today(user.timezone)
+    check = Checker()
+    day = check("booked_for", rules.day, booked_for, "Appointment date", today, planned=True)
+    check.done()
+    reminder.booked_for = day
     db.session.flush()
-    return reminder
 
 
-def mark_booked(reminder: Reminder, appointment_on: date) -> None:
-    reminder.booked_for = appointment_on
+UID_MAX = 64
+
+
+@writes
+def restore_state(
+    user: User,
+    reminder: Reminder,
+    *,
+    booked_for: Any = None,
+    done_on: Any = None,
+    dismissed_at: Any = None,
+    emailed_for: Any = None,
+    uid: Any,
+    created_at: Any = None,
+) -> None:
+    """Give a restored reminder the state it had in the backup: booking, done, email, UID.
+
+    A UID this instance already uses (the same backup restored twice) is replaced, so
+    calendar apps see two events, not one that two accounts overwrite.
+    """
+    today = local_today(user.timezone)
+    check = Checker()
+
+    def optional(name: str, value: Any, rule, *args, **kwargs):
+        return None if value is None else check(name, rule, value, *args, **kwargs)
+
+    values = {
+        "booked_for": optional(
+            "booked_for", booked_for, rules.day, "Appointment date", today, planned=True
+        ),
+        "done_on": optional("done_on", done_on, rules.day, "Done on", today),
+        "dismissed_at": optional("dismissed_at", dismissed_at, rules.stamp, "Dismissed at"),
+        "emailed_for": optional(
+            "emailed_for", emailed_for, rules.day, "Emailed for", today, planned=True
+        ),
+        "uid": check("uid", rules.text, uid, "Calendar UID", UID_MAX, required=True),
+    } | rules.kept(check, created_at)
+    check.done()
+    if db.session.scalar(select(Reminder.id).where(Reminder.uid == values["uid"])):
+        values["uid"] = uuid.uuid4().hex
+    for name, value in values.items():
+        setattr(reminder, name, value)
     db.session.flush()
 
 
+@writes
 def mark_done(reminder: Reminder, today: date) -> None:
     reminder.done_on = today
     db.session.flush()
 
 
+@writes
 def reopen(reminder: Reminder) -> None:
     reminder.done_on = None
     db.session.flush()
 
 
+@writes
 def dismiss(reminder: Reminder) -> None:
     reminder.dismissed_at = datetime.now(UTC).replace(tzinfo=None)
     db.session.flush()

@@ -2,70 +2,69 @@
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
-from diary import reference
+from diary import reference, rules
 from diary.extensions import db
 from diary.models import SideEffectReport, User
 from diary.models.symptoms import SEVERITIES
-from diary.services.scoping import find_by_client_key
-from diary.validation import check_note
+from diary.rules import Checker
+from diary.services.idempotency import check_key
+from diary.services.rows import as_entered, change, remove, store_once
+from diary.services.writes import writes
+
+# What an edit may change (the time keeps its fold).
+EDITABLE = ("recorded_at", "effect", "severity", "note")
 
 
-def check_report(effect: str, severity: str, note: str) -> None:
-    """Raise ValueError naming what is wrong with a report's values."""
-    catalogue = reference.side_effects()
-    if not isinstance(effect, str) or effect not in catalogue:
-        raise ValueError(f"'{effect}' is not a side-effect code; see seeds/side_effects.json.")
-    if not isinstance(severity, str) or severity not in SEVERITIES:
-        raise ValueError(f"Severity must be mild, moderate or severe, not '{severity}'.")
-    if catalogue[effect].get("requires_note") and not note.strip():
-        raise ValueError("Describe the side effect in the note when you choose 'other'.")
-    check_note(note)
-
-
-def add_report(
+def checked_report(
     user: User,
-    recorded_at: datetime,
-    effect: str,
-    severity: str,
-    note: str = "",
-    client_key: str | None = None,
-) -> SideEffectReport:
-    values = _values(user, recorded_at, effect, severity, note, client_key)
-    existing = find_by_client_key(SideEffectReport, user, client_key)
-    if existing is not None:
-        return existing
-    report = SideEffectReport(**values)
-    db.session.add(report)
-    db.session.flush()
-    return report
-
-
-def _values(user, recorded_at, effect, severity, note="", client_key=None) -> dict:
-    """Check a new report and return its column values."""
-    check_report(effect, severity, note)
-    return {
+    *,
+    recorded_at: Any = None,
+    effect: Any,
+    severity: Any,
+    note: Any = "",
+    client_key: Any = None,
+    created_at: Any = None,
+) -> dict[str, Any]:
+    """Check a side-effect report's values and return its columns; raise EntryError."""
+    catalogue = reference.side_effects()
+    check = Checker()
+    moment = check("recorded_at", rules.entry_time, recorded_at, user.timezone)
+    values = {
         "user_id": user.id,
-        "recorded_at": recorded_at.replace(second=0, microsecond=0),
-        "effect": effect,
-        "severity": severity,
-        "note": note,
-        "client_key": client_key or None,
-    }
+        "effect": check("effect", rules.choice, effect, "side-effect code", catalogue),
+        "severity": check("severity", rules.choice, severity, "severity", SEVERITIES),
+        "note": check("note", rules.note, note),
+        "client_key": check("client_key", check_key, client_key),
+    } | rules.kept(check, created_at)
+    effect, text = values["effect"], values["note"]
+    if effect and catalogue[effect].get("requires_note") and text is not None and not text.strip():
+        check.fail("note", "Describe the side effect in the note when you choose 'other'.")
+    check.done()
+    return values | rules.with_fold("recorded_at", moment)
 
 
-def report_rows(user: User, records: Iterable[tuple[datetime, str, str, str]]) -> list[dict]:
-    """Check and build the rows of many reports (recorded_at, effect, severity, note)."""
-    return [_values(user, *record) for record in records]
+@writes
+def add_report(user: User, *, recorded_at: Any = None, **fields: Any) -> SideEffectReport:
+    """Store a report; a repeated client_key returns the report stored the first time."""
+    values = checked_report(user, recorded_at=recorded_at, **fields)
+    given = [*fields, *(("recorded_at", "fold") if recorded_at is not None else ())]
+    return store_once(SideEffectReport, SideEffectReport.user_id == user.id, values, given)
 
 
-def update_report(report: SideEffectReport, recorded_at, effect, severity, note) -> None:
-    check_report(effect, severity, note)
-    report.recorded_at = recorded_at.replace(second=0, microsecond=0)
-    report.effect, report.severity, report.note = effect, severity, note
-    db.session.flush()
+@writes
+def update_report(user: User, report: SideEffectReport, **changes: Any) -> None:
+    """Change some of the values of a SideEffectReport entry."""
+    values = checked_report(user, **(as_entered(report, EDITABLE, "recorded_at") | changes))
+    change(report, values, (*EDITABLE, "fold"))
+
+
+@writes
+def delete_report(report: SideEffectReport) -> None:
+    remove(report)
 
 
 def user_reports(user: User):

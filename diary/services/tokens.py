@@ -1,16 +1,19 @@
 """API tokens: made, listed, revoked, and checked on every API request."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 
 from diary.extensions import db
 from diary.models import ApiToken, User
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
+from diary.services.writes import writes
 
 PREFIX = "hd_"
 
 
+@writes
 def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Make a token; return its row and the secret, which is never stored."""
     name = name.strip() or "API token"
@@ -29,6 +32,7 @@ def user_tokens(user: User) -> Sequence[ApiToken]:
     ).all()
 
 
+@writes
 def revoke(token: ApiToken) -> None:
     db.session.delete(token)
     db.session.flush()
@@ -40,5 +44,12 @@ def user_for_token(secret: str) -> User | None:
     if token is None:
         return None
     if used := due_for_touch(token.last_used_at):
-        token.last_used_at = used
+        note_use(token, used)
     return db.session.get(User, token.user_id)
+
+
+@writes
+def note_use(token: ApiToken, used: datetime) -> None:
+    """Record when a token was last used (Settings shows it)."""
+    token.last_used_at = used
+    db.session.flush()

@@ -1,44 +1,66 @@
 """Treatments, their dose log and medicines, and the follow-up reminder they carry."""
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
-from diary import reference
-from diary.clock import shift
+from diary import reference, rules
+from diary.clock import local_today, shift
 from diary.extensions import db
 from diary.models import DoseChange, Reminder, Treatment, TreatmentMedicine, User
 from diary.models.reminder import FOLLOW_UP
+from diary.models.treatment import MedicineRole, RateUnit
+from diary.rules import NAME_MAX, Checker
+from diary.services.idempotency import check_key
+from diary.services.rows import as_entered, change, remove, store_once
+from diary.services.writes import writes
 from diary.urls import MAX_ID
 
 FOLLOW_UP_DAYS = int(reference.infusion_protocol()["follow_up"]["value"])
-MEDICINE_ROLES = ("adjunct", "discharge")
-RATE_UNITS = ("mg/kg/h", "mg/h")
-
-
-def check_kind(kind: str) -> str:
-    if kind not in reference.treatment_kinds():
-        known = ", ".join(reference.treatment_kinds())
-        raise ValueError(f"'{kind}' is not a treatment kind; use one of: {known}.")
-    return kind
-
-
+MEDICINE_ROLES = tuple(MedicineRole)
+RATE_UNITS = tuple(RateUnit)
+# No infusion comes near this; a larger number is a typing slip.
+RATE_MAX = 1000
 SETTING_MAX = 200
+# What an edit may change.
+EDITABLE = ("kind", "started_on", "ended_on", "setting", "notes")
 
 
-def check_setting(setting: str) -> None:
-    if len(setting) > SETTING_MAX:
-        raise ValueError(f"The setting can be up to {SETTING_MAX} characters.")
+def checked_treatment(
+    user: User,
+    *,
+    kind: Any,
+    started_on: Any,
+    ended_on: Any = None,
+    setting: Any = "",
+    notes: Any = "",
+    client_key: Any = None,
+    created_at: Any = None,
+) -> dict[str, Any]:
+    """Check a treatment's values and return its columns; raise EntryError naming each problem.
 
-
-def check_dates(started_on: date, ended_on: date | None, today: date) -> None:
-    if started_on > today:
-        raise ValueError(f"The start date {started_on} is in the future.")
-    if ended_on is not None and ended_on < started_on:
-        raise ValueError("The end date is before the start date.")
-    if ended_on is not None and ended_on > today:
-        raise ValueError(f"The end date {ended_on} is in the future; leave it empty while it runs.")
+    A treatment may be planned up to two years ahead; its end is never before its start.
+    """
+    today = local_today(user.timezone)
+    check = Checker()
+    values = {
+        "user_id": user.id,
+        "kind": check("kind", rules.choice, kind, "treatment kind", reference.treatment_kinds()),
+        "started_on": check("started_on", rules.day, started_on, "Start date", today, planned=True),
+        "ended_on": None
+        if ended_on in (None, "")
+        else check("ended_on", rules.day, ended_on, "End date", today, planned=True),
+        "setting": check("setting", rules.text, setting, "Setting", SETTING_MAX),
+        "notes": check("notes", rules.note, notes, "Notes"),
+        "client_key": check("client_key", check_key, client_key),
+    } | rules.kept(check, created_at)
+    started, ended = values["started_on"], values["ended_on"]
+    if started and ended and ended < started:
+        check.fail("ended_on", "The end date is before the start date.")
+    check.done()
+    return values
 
 
 def user_treatments(user: User) -> Sequence[Treatment]:
@@ -49,49 +71,29 @@ def user_treatments(user: User) -> Sequence[Treatment]:
     ).all()
 
 
-def add_treatment(
-    user: User,
-    kind: str,
-    started_on: date,
-    ended_on: date | None,
-    setting: str = "",
-    notes: str = "",
-) -> Treatment:
-    treatment = Treatment(
-        user_id=user.id,
-        kind=check_kind(kind),
-        started_on=started_on,
-        ended_on=ended_on,
-        setting=setting,
-        notes=notes,
-    )
-    db.session.add(treatment)
+@writes
+def add_treatment(user: User, **fields: Any) -> Treatment:
+    """Store a treatment with its follow-up reminder; a repeated client_key stores it once."""
+    values = checked_treatment(user, **fields)
+    treatment = store_once(Treatment, Treatment.user_id == user.id, values, fields)
     sync_follow_up(treatment)
     db.session.flush()
     return treatment
 
 
-def update_treatment(
-    treatment: Treatment,
-    kind: str,
-    started_on: date,
-    ended_on: date | None,
-    setting: str,
-    notes: str,
-) -> None:
-    treatment.kind = check_kind(kind)
-    treatment.started_on = started_on
-    treatment.ended_on = ended_on
-    treatment.setting = setting
-    treatment.notes = notes
+@writes
+def update_treatment(user: User, treatment: Treatment, **changes: Any) -> None:
+    """Change some of a treatment's values; its follow-up reminder moves with the end date."""
+    values = checked_treatment(user, **(as_entered(treatment, EDITABLE) | changes))
+    change(treatment, values, EDITABLE)
     sync_follow_up(treatment)
     db.session.flush()
 
 
+@writes
 def delete_treatment(treatment: Treatment) -> None:
     """Delete a treatment with its dose log, medicines and follow-up reminder."""
-    db.session.delete(treatment)
-    db.session.flush()
+    remove(treatment)
 
 
 def follow_up_title(treatment: Treatment) -> str:
@@ -118,38 +120,55 @@ def sync_follow_up(treatment: Treatment) -> None:
     treatment.follow_up.title = follow_up_title(treatment)
 
 
-def to_mg_per_kg_h(value: float, unit: str, weight_kg: float | None) -> float:
-    """Convert an entered infusion rate to mg/kg/h."""
-    if unit == "mg/kg/h":
-        return value
-    if unit == "mg/h":
-        if not weight_kg:
-            raise ValueError("Add your body weight in Settings to enter rates in mg/h.")
-        return value / weight_kg
-    raise ValueError(f"'{unit}' is not a rate unit; use mg/kg/h or mg/h.")
-
-
-def add_dose_change(
+def checked_dose_change(
+    user: User,
     treatment: Treatment,
-    changed_at: datetime,
-    value: float,
-    unit: str,
-    weight_kg: float | None,
-    note: str = "",
-) -> DoseChange:
-    if value < 0:
-        raise ValueError("A rate cannot be negative.")
-    dose = DoseChange(
-        treatment=treatment,
-        changed_at=changed_at,
-        rate_mg_per_kg_h=to_mg_per_kg_h(value, unit, weight_kg),
-        entered_value=value,
-        entered_unit=unit,
-        note=note,
-    )
-    db.session.add(dose)
-    db.session.flush()
-    return dose
+    *,
+    changed_at: Any,
+    value: Any,
+    unit: Any,
+    note: Any = "",
+    client_key: Any = None,
+    rate_mg_per_kg_h: Any = None,
+) -> dict[str, Any]:
+    """Check a rate change and return its columns, the rate also in mg/kg/h; raise EntryError.
+
+    rate_mg_per_kg_h is the converted rate a restore keeps (an mg/h rate was converted
+    with the body weight of the day); otherwise it is converted with today's weight.
+    """
+    check = Checker()
+    moment = check("changed_at", rules.entry_time, changed_at, user.timezone)
+    rate = check("value", rules.number, value, "Rate", 0, RATE_MAX)
+    unit = check("unit", rules.choice, unit, "rate unit", RATE_UNITS)
+    if unit == RateUnit.MG_PER_H and not user.weight_kg and rate_mg_per_kg_h is None:
+        check.fail("unit", "Add your body weight in Settings to enter rates in mg/h.")
+    values = {
+        "treatment_id": treatment.id,
+        "note": check("note", rules.note, note),
+        "client_key": check("client_key", check_key, client_key),
+    }
+    check.done()
+    if rate_mg_per_kg_h is not None:
+        per_kg_h = check("rate_mg_per_kg_h", rules.number, rate_mg_per_kg_h, "Rate", 0, RATE_MAX)
+        check.done()
+    elif unit == RateUnit.MG_PER_KG_H:
+        per_kg_h = rate
+    else:
+        per_kg_h = rate / Decimal(str(user.weight_kg))
+    return values | {
+        "changed_at": moment.replace(fold=0),
+        "entered_value": float(rate),
+        "entered_unit": unit,
+        "rate_mg_per_kg_h": float(per_kg_h),
+    }
+
+
+@writes
+def add_dose_change(user: User, treatment: Treatment, **fields: Any) -> DoseChange:
+    """Log a change of infusion rate; a repeated client_key stores it once."""
+    values = checked_dose_change(user, treatment, **fields)
+    given = ("changed_at", "entered_value", "entered_unit", "note")
+    return store_once(DoseChange, DoseChange.treatment_id == treatment.id, values, given)
 
 
 def above_documented_maximum(dose: DoseChange) -> bool:
@@ -163,13 +182,41 @@ def above_documented_maximum(dose: DoseChange) -> bool:
     return bool(kind.get("ketamine_protocol")) and dose.rate_mg_per_kg_h > highest + 1e-6
 
 
-def add_medicine(treatment: Treatment, role: str, name: str, dose: str = "", note: str = ""):
-    if role not in MEDICINE_ROLES:
-        raise ValueError(f"'{role}' is not adjunct or discharge.")
-    medicine = TreatmentMedicine(treatment=treatment, role=role, name=name, dose=dose, note=note)
-    db.session.add(medicine)
-    db.session.flush()
-    return medicine
+def checked_medicine(
+    treatment: Treatment,
+    *,
+    role: Any,
+    name: Any,
+    dose: Any = "",
+    note: Any = "",
+    client_key: Any = None,
+) -> dict[str, Any]:
+    """Check a medicine given with a treatment and return its columns; raise EntryError."""
+    check = Checker()
+    values = {
+        "treatment_id": treatment.id,
+        "role": check("role", rules.choice, role, "medicine role", MEDICINE_ROLES),
+        "name": check("name", rules.text, name, "Medicine name", NAME_MAX, required=True),
+        "dose": check("dose", rules.text, dose, "Dose", NAME_MAX),
+        "note": check("note", rules.note, note),
+        "client_key": check("client_key", check_key, client_key),
+    }
+    check.done()
+    return values
+
+
+@writes
+def add_medicine(treatment: Treatment, **fields: Any) -> TreatmentMedicine:
+    """Record a medicine given during a treatment or at discharge."""
+    values = checked_medicine(treatment, **fields)
+    owner = TreatmentMedicine.treatment_id == treatment.id
+    return store_once(TreatmentMedicine, owner, values, fields)
+
+
+@writes
+def delete_part(part: DoseChange | TreatmentMedicine) -> None:
+    """Remove a rate change or a medicine from its treatment."""
+    remove(part)
 
 
 def get_child(user: User, model, child_id: int):

@@ -1,10 +1,11 @@
 """Everything of one account as JSON: a lossless backup that a new instance can restore."""
 
+import inspect
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -21,9 +22,17 @@ from diary.models import (
 )
 from diary.models.questionnaire import MIDAS, PGIC
 from diary.models.reminder import CUSTOM
-from diary.services import medications, questionnaires, side_effects, treatments
-from diary.services.accounts import AccountError, update_profile
-from diary.validation import check_note, check_pain
+from diary.rules import EntryError
+from diary.services import (
+    accounts,
+    medications,
+    questionnaires,
+    readings,
+    reminders,
+    side_effects,
+    treatments,
+)
+from diary.services.bulk import bulk_rows, insert_bulk
 
 FORMAT, VERSION = "headache-diary-account", 1
 FILENAME = "account.json"
@@ -79,14 +88,19 @@ def _table_items(user: User, table: str, order) -> Iterator[dict]:
     Column selects, not ORM objects: nothing piles up in the session's identity map.
     """
     model, names = COLUMNS[table]
+    zone = ZoneInfo(user.timezone)
     query = (
-        select(*(getattr(model, name) for name in names))
+        select(*(getattr(model, name) for name in names), model.fold)
         .where(model.user_id == user.id)
         .order_by(order, model.id)
         .execution_options(yield_per=1000)
     )
-    for row in db.session.execute(query):
-        yield {name: _plain(value) for name, value in zip(names, row, strict=True)}
+    for *row, fold in db.session.execute(query):
+        item = {name: _plain(value) for name, value in zip(names, row, strict=True)}
+        if fold:
+            # The second pass through a repeated hour: its UTC offset says which one.
+            item[names[0]] = row[0].replace(fold=1, tzinfo=zone).isoformat(timespec="minutes")
+        yield item
 
 
 def _treatment_items(user: User) -> Iterator[dict]:
@@ -161,48 +175,68 @@ def account_chunks(user: User) -> Iterator[str]:
     yield "}\n"
 
 
-def _values(item: Any, table: str, where: str) -> dict:
-    """Turn a JSON object back into column values, typed as the model declares them."""
-    model, names = COLUMNS[table]
-    if not isinstance(item, dict) or set(item) - {"doses", "medicines", "follow_up"} != set(names):
-        raise AccountRestoreError(f"{where}: expected the fields {', '.join(names)}")
-    values = {}
-    for name in names:
-        value = item[name]
-        python_type = model.__table__.c[name].type.python_type
-        try:
-            if value is None:
-                if not model.__table__.c[name].nullable:
-                    raise ValueError("is missing")
-            elif python_type is datetime:
-                value = datetime.fromisoformat(value)
-            elif python_type is date:
-                value = date.fromisoformat(value)
-            elif python_type is float:
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError("must be a number")
-                value = float(value)
-            elif not isinstance(value, python_type) or isinstance(value, bool) != (
-                python_type is bool
-            ):
-                raise ValueError(f"must be {python_type.__name__}")
-        except (TypeError, ValueError) as exc:
-            raise AccountRestoreError(f"{where}.{name}: {exc}") from None
-        values[name] = value
-    return values
+# Problems listed on the page; the rest are counted.
+PROBLEMS_SHOWN = 20
 
 
-def _free_uid(values: dict) -> dict:
-    """Keep a reminder's calendar UID unless this instance already uses it (restored twice)."""
-    taken = db.session.scalar(select(Reminder.id).where(Reminder.uid == values["uid"]))
-    return values | {"uid": uuid.uuid4().hex} if taken else values
+class _Problems:
+    """Every problem of a backup, each with where it is: readings[3].pain: ..."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.found.append(f"{where}: {message}")
+
+    def refused(self, where: str, exc: EntryError) -> None:
+        for field, message in exc.errors.items():
+            self.add(f"{where}.{field}", message)
+
+    def raise_any(self) -> None:
+        if self.found:
+            shown = self.found[:PROBLEMS_SHOWN]
+            more = len(self.found) - len(shown)
+            raise AccountRestoreError(
+                " ".join(shown) + (f" … and {more} more problems." if more else "")
+            )
 
 
-def _check(where: str, rule, *args) -> None:
-    try:
-        rule(*args)
-    except ValueError as exc:
-        raise AccountRestoreError(f"{where}: {exc}") from None
+def _fields(item: Any, where: str, checker, problems: _Problems, skip=()) -> dict | None:
+    """Return an entry's fields as its service's checker takes them, or None (a problem noted).
+
+    The keyword arguments of checker say which fields an entry may and must have.
+    """
+    params = inspect.signature(checker).parameters.values()
+    names = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+    required = {p.name for p in params if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
+    if not isinstance(item, dict):
+        problems.add(where, "expected an object")
+        return None
+    unknown = sorted(set(item) - names - set(skip))
+    missing = sorted(required - set(item))
+    for name in unknown:
+        problems.add(f"{where}.{name}", "is not a field here")
+    for name in missing:
+        problems.add(f"{where}.{name}", "is missing")
+    if unknown or missing:
+        return None
+    return {name: value for name, value in item.items() if name not in skip}
+
+
+def _list(data: dict, key: str, problems: _Problems) -> list:
+    items = data.get(key, [])
+    if not isinstance(items, list):
+        problems.add(key, "expected a list")
+        return []
+    return items
+
+
+# The entries kept in bulk: their list in the backup, their table, their service's checker.
+BULK = (
+    ("readings", Reading, readings.checked_reading),
+    ("side_effects", SideEffectReport, side_effects.checked_report),
+    ("medications", MedicationDose, medications.checked_dose),
+)
 
 
 def _has_entries(user: User) -> bool:
@@ -213,9 +247,10 @@ def _has_entries(user: User) -> bool:
 
 
 def import_account(user: User, data: Any) -> dict[str, int]:
-    """Restore a backup into an account with no entries; flush, no commit.
+    """Restore a backup into an account with no entries, every entry through its service.
 
-    Raises AccountRestoreError (and the caller rolls back) at the first problem.
+    Raises AccountRestoreError listing each problem (the caller rolls back): nothing is
+    kept unless every value of the backup is valid.
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AccountRestoreError("This is not a headache diary account backup.")
@@ -225,99 +260,137 @@ def import_account(user: User, data: Any) -> dict[str, int]:
         raise AccountRestoreError(
             "This account already has entries; restore into a new, empty account."
         )
-    profile = data.get("profile") or {}
-    try:
-        update_profile(
-            user,
-            profile.get("timezone", user.timezone),
-            profile.get("weight_kg"),
-            profile.get("email"),
-        )
-    except AccountError as exc:
-        raise AccountRestoreError(f"profile: {exc}") from None
-    user.low_light = profile.get("low_light") is True
+    problems = _Problems()
+    _through(problems, "profile", data.get("profile", {}), accounts.update_profile, user)
     counts = {}
-    for table, model in (
-        ("readings", Reading),
-        ("side_effects", SideEffectReport),
-        ("medications", MedicationDose),
-    ):
-        items = data.get(table, [])
-        for n, item in enumerate(items):
-            where = f"{table}[{n}]"
-            values = _values(item, table, where)
-            if table == "readings":
-                _check(where, check_pain, values["pain"])
-                _check(where, check_note, values["note"])
-            elif table == "side_effects":
-                _check(
-                    where,
-                    side_effects.check_report,
-                    values["effect"],
-                    values["severity"],
-                    values["note"],
-                )
-            else:
-                _check(
-                    where,
-                    medications.check_dose,
-                    values["name"],
-                    values["dose"],
-                    values["med_class"],
-                    values["note"],
-                )
-            db.session.add(model(user_id=user.id, **values))
-        counts[table] = len(items)
-    for n, item in enumerate(data.get("treatments", [])):
-        where = f"treatments[{n}]"
-        values = _values(item, "treatments", where)
-        _check(where, treatments.check_kind, values["kind"])
-        treatment = Treatment(user_id=user.id, **values)
-        db.session.add(treatment)
-        treatments.sync_follow_up(treatment)
-        for m, dose in enumerate(item.get("doses", [])):
-            treatment.doses.append(DoseChange(**_values(dose, "doses", f"{where}.doses[{m}]")))
-        for m, medicine in enumerate(item.get("medicines", [])):
-            treatment.medicines.append(
-                TreatmentMedicine(**_values(medicine, "medicines", f"{where}.medicines[{m}]"))
-            )
-        if item.get("follow_up") and treatment.follow_up:
-            follow_up = _values(item["follow_up"], "reminders", f"{where}.follow_up")
-            for name, value in _free_uid(follow_up).items():
-                setattr(treatment.follow_up, name, value)
-    counts["treatments"] = len(data.get("treatments", []))
-    for n, item in enumerate(data.get("reminders", [])):
-        values = _free_uid(_values(item, "reminders", f"reminders[{n}]"))
-        db.session.add(Reminder(user_id=user.id, kind=CUSTOM, **values))
-    counts["reminders"] = len(data.get("reminders", []))
-    db.session.flush()
-    counts["questionnaires"] = _restore_questionnaires(user, data.get("questionnaires", []))
+    for key, model, checker in BULK:
+        rows = []
+        for n, item in enumerate(_list(data, key, problems)):
+            fields = _fields(item, f"{key}[{n}]", checker, problems)
+            try:
+                rows += [checker(user, **fields)] if fields is not None else []
+            except EntryError as exc:
+                problems.refused(f"{key}[{n}]", exc)
+        if not problems.found:
+            insert_bulk(bulk_rows(model, rows))
+        counts[key] = len(rows)
+    counts["treatments"] = _restore_treatments(user, _list(data, "treatments", problems), problems)
+    counts["reminders"] = _restore_reminders(user, _list(data, "reminders", problems), problems)
+    counts["questionnaires"] = _restore_questionnaires(
+        user, _list(data, "questionnaires", problems), problems
+    )
+    problems.raise_any()
     return counts
 
 
-def _restore_questionnaires(user: User, items: Any) -> int:
+def _through(problems: _Problems, where: str, item: Any, write, *owners, checker=None, skip=()):
+    """Write one entry of the backup through its service; on refusal note why, return None."""
+    fields = _fields(item, where, checker or write, problems, skip)
+    if fields is None:
+        return None
+    try:
+        return write(*owners, **fields)
+    except EntryError as exc:
+        problems.refused(where, exc)
+        return None
+
+
+# The backup keeps a rate as entered and as converted: the service's value, unit and rate.
+DOSE_NAMES = {"entered_value": "value", "entered_unit": "unit"}
+
+
+def _restore_treatments(user: User, items: list, problems: _Problems) -> int:
+    for n, item in enumerate(items):
+        where = f"treatments[{n}]"
+        treatment = _through(
+            problems,
+            where,
+            item,
+            treatments.add_treatment,
+            user,
+            checker=treatments.checked_treatment,
+            skip=("doses", "medicines", "follow_up"),
+        )
+        if treatment is None:
+            continue
+        for m, dose in enumerate(item.get("doses", [])):
+            if isinstance(dose, dict):
+                dose = {DOSE_NAMES.get(name, name): value for name, value in dose.items()}
+            _through(
+                problems,
+                f"{where}.doses[{m}]",
+                dose,
+                treatments.add_dose_change,
+                user,
+                treatment,
+                checker=treatments.checked_dose_change,
+            )
+        for m, medicine in enumerate(item.get("medicines", [])):
+            _through(
+                problems,
+                f"{where}.medicines[{m}]",
+                medicine,
+                treatments.add_medicine,
+                treatment,
+                checker=treatments.checked_medicine,
+            )
+        if item.get("follow_up") and treatment.follow_up:
+            _through(
+                problems,
+                f"{where}.follow_up",
+                item["follow_up"],
+                reminders.restore_state,
+                user,
+                treatment.follow_up,
+                skip=("title", "due_on"),
+            )
+    return len(items)
+
+
+def _restore_reminders(user: User, items: list, problems: _Problems) -> int:
+    state = ("booked_for", "done_on", "dismissed_at", "emailed_for", "uid")
+    for n, item in enumerate(items):
+        where = f"reminders[{n}]"
+        reminder = _through(
+            problems,
+            where,
+            item,
+            reminders.add_custom,
+            user,
+            checker=reminders.checked_reminder,
+            skip=state,
+        )
+        if reminder is not None:
+            own = {name: item[name] for name in state if name in item}
+            _through(problems, where, own, reminders.restore_state, user, reminder)
+    return len(items)
+
+
+def _restore_questionnaires(user: User, items: list, problems: _Problems) -> int:
     """Restore PGIC and MIDAS answers through their service, which checks every value."""
-    if not isinstance(items, list):
-        raise AccountRestoreError("questionnaires: expected a list")
     by_start = {day.isoformat(): t for day, t in questionnaires.treatments_by_start(user).items()}
     for n, item in enumerate(items):
         where = f"questionnaires[{n}]"
+        if not isinstance(item, dict):
+            problems.add(where, "expected an object")
+            continue
+        common = {
+            "answered_on": item.get("answered_on"),
+            "version": item.get("instrument_version"),
+        }
         try:
-            if not isinstance(item, dict):
-                raise ValueError("expected an object")
-            answered_on = date.fromisoformat(str(item.get("answered_on")))
-            version = item.get("instrument_version")
             if item.get("instrument") == PGIC:
                 treatment = by_start.get(str(item.get("treatment_started_on")))
                 if treatment is None:
-                    raise ValueError("no restored treatment started on that day")
-                questionnaires.add_pgic(
-                    user, treatment, answered_on, item.get("score"), version=version
-                )
+                    problems.add(
+                        f"{where}.treatment_started_on", "no restored treatment started on that day"
+                    )
+                    continue
+                questionnaires.add_pgic(user, treatment, score=item.get("score"), **common)
             elif item.get("instrument") == MIDAS:
-                questionnaires.add_midas(user, answered_on, item.get("items"), version=version)
+                questionnaires.add_midas(user, items=item.get("items"), **common)
             else:
-                raise ValueError("instrument must be pgic or midas")
-        except ValueError as exc:
-            raise AccountRestoreError(f"{where}: {exc}") from None
+                problems.add(f"{where}.instrument", "must be pgic or midas")
+        except EntryError as exc:
+            problems.refused(where, exc)
     return len(items)

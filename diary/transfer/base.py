@@ -2,8 +2,7 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
@@ -14,8 +13,9 @@ from diary.models import User
 class CsvFormat(ABC):
     """One diary CSV file: its name, its header, and how its rows map to the database.
 
-    A record is the tuple of a row's parsed values in header order; two
-    records that are equal describe the same diary entry, which is how import
+    parse() hands a row's cells to the entity's service, which checks them and
+    returns column values. A record is the tuple of those values in header order;
+    two equal records describe the same diary entry, which is how import
     recognises rows it already holds.
     """
 
@@ -40,18 +40,22 @@ class CsvFormat(ABC):
         return None
 
     @abstractmethod
-    def parse(self, user: User, row: dict[str, str], now: datetime) -> tuple:
-        """Return the record of a row, or raise ValueError with every reason it is invalid."""
+    def parse(self, user: User, row: dict[str, str]) -> dict[str, Any]:
+        """Return a row's checked values, or raise ValueError (EntryError) saying what is wrong."""
 
-    def prepare_rows(self, user: User, records: list[tuple]) -> list:
-        """Turn new records into what store_many takes, before the write lock is taken.
+    def record(self, values: dict[str, Any]) -> tuple:
+        """Return the record of a row's values: its columns in header order."""
+        return tuple(values[column.key] for column in self.columns)
 
-        Formats with a bulk service build and check their table rows here.
+    def prepare_rows(self, rows: list[dict[str, Any]]) -> Any:
+        """Turn new rows into what store_many takes, before the write lock is taken.
+
+        Formats with a bulk service turn their checked rows into driver parameters here.
         """
-        return records
+        return rows
 
     @abstractmethod
-    def store_many(self, user: User, rows: list) -> None:
+    def store_many(self, user: User, rows: Any) -> None:
         """Add prepare_rows()' rows to the user's diary through their service (flush, no commit)."""
 
     @abstractmethod
@@ -77,17 +81,3 @@ class CsvFormat(ABC):
         # A thousand rows at a time: a million readings never sit in memory at once.
         for row in db.session.execute(ordered.execution_options(yield_per=1000)):
             yield self.cells(tuple(row))
-
-
-def collect(*checks) -> list:
-    """Run zero-argument checks; return their values, or one ValueError naming every failure."""
-    values, reasons = [], []
-    for check in checks:
-        try:
-            values.append(check())
-        except ValueError as exc:
-            values.append(None)
-            reasons.append(str(exc))
-    if reasons:
-        raise ValueError(" ".join(reasons))
-    return values

@@ -4,7 +4,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from diary.clock import local_now
 from diary.extensions import db
 from diary.models import User
 from diary.ranges import DayRange, whole_diary
@@ -13,7 +12,6 @@ from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
 from diary.transfer.cells import MalformedCsv, csv_chunks, read_csv
 from diary.transfer.formats import FORMATS, format_for
-from diary.validation import check_no_nul
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,8 @@ class ImportSummary:
 @dataclass
 class _Parsed:
     fmt: CsvFormat
-    records: list[tuple]
+    # Each row's checked values.
+    rows: list[dict]
 
 
 @dataclass
@@ -82,9 +81,8 @@ def prepare_import(user: User, files: dict[str, bytes]) -> PreparedImport:
     """Parse and check every row, and leave out the rows the diary already holds (reads only)."""
     problems: list[Problem] = []
     parsed: list[_Parsed] = []
-    now = local_now(user.timezone)
     for name, data in files.items():
-        result = _parse_file(user, name, data, now, problems)
+        result = _parse_file(user, name, data, problems)
         if result is not None:
             parsed.append(result)
     if not parsed and not problems:
@@ -97,16 +95,17 @@ def prepare_import(user: User, files: dict[str, bytes]) -> PreparedImport:
     for fmt in FORMATS:
         if not any(p.fmt is fmt for p in parsed):
             continue
-        records = [r for p in parsed if p.fmt is fmt for r in p.records]
+        rows = [row for p in parsed if p.fmt is fmt for row in p.rows]
         present = Counter(fmt.existing(user))
         new = []
-        for record in records:
+        for row in rows:
+            record = fmt.record(row)
             if present[record] > 0:
                 present[record] -= 1
             else:
-                new.append(record)
-        prepared.new[fmt] = fmt.prepare_rows(user, new)
-        prepared.already_present[fmt.filename] = len(records) - len(new)
+                new.append(row)
+        prepared.new[fmt] = fmt.prepare_rows(new)
+        prepared.already_present[fmt.filename] = len(rows) - len(new)
     return prepared
 
 
@@ -124,7 +123,7 @@ def apply_import(user: User, prepared: PreparedImport) -> ImportSummary:
     return summary
 
 
-def _parse_file(user, name, data, now, problems) -> _Parsed | None:
+def _parse_file(user, name, data, problems) -> _Parsed | None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -157,8 +156,7 @@ def _parse_file(user, name, data, now, problems) -> _Parsed | None:
                 )
                 continue
             try:
-                check_no_nul("".join(cells))
-                out.append(fmt.parse(user, dict(zip(header, cells, strict=True)), now))
+                out.append(fmt.parse(user, dict(zip(header, cells, strict=True))))
             except ValueError as exc:
                 problems.append(Problem(name, line, str(exc)))
     except MalformedCsv as exc:

@@ -50,19 +50,20 @@ def fhir_chunks(user: User) -> Iterator[str]:
         + json.dumps(patient, ensure_ascii=False)
     )
     readings = db.session.execute(
-        select(Reading.id, Reading.recorded_at, Reading.pain, Reading.note)
+        select(Reading.id, Reading.recorded_at, Reading.fold, Reading.pain, Reading.note)
         .where(Reading.user_id == user.id)
         .order_by(Reading.recorded_at, Reading.id)
         .execution_options(yield_per=1000)
     )
-    for reading_id, recorded_at, pain, note in readings:
+    for reading_id, recorded_at, fold, pain, note in readings:
         observation = {
             "resourceType": "Observation",
             "status": "final",
             "category": [{"coding": [SURVEY]}],
             "code": {"coding": [LOINC_PAIN], "text": "Pain severity (0-10)"},
             "subject": {"reference": patient_url},
-            "effectiveDateTime": recorded_at.replace(tzinfo=zone).isoformat(),
+            # The fold picks the offset of an hour the clocks repeat (autumn).
+            "effectiveDateTime": recorded_at.replace(tzinfo=zone, fold=fold).isoformat(),
             "valueInteger": pain,
         }
         if note:

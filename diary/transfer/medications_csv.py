@@ -3,9 +3,8 @@
 from diary.clock import format_timestamp
 from diary.models import MedicationDose
 from diary.services.bulk import bulk_rows, insert_bulk
-from diary.services.medications import check_dose, dose_rows
-from diary.transfer.base import CsvFormat, collect
-from diary.transfer.readings_csv import parse_moment
+from diary.services.medications import checked_dose
+from diary.transfer.base import CsvFormat
 
 
 class MedicationsCsv(CsvFormat):
@@ -21,17 +20,18 @@ class MedicationsCsv(CsvFormat):
     )
     sort_by = "taken_at"
 
-    def parse(self, user, row, now):
-        name, dose, med_class = row["name"], row.get("dose", ""), row["class"]
-        note = row.get("note", "")
-        moment, _ = collect(
-            lambda: parse_moment(row["taken_at"], now),
-            lambda: check_dose(name, dose, med_class, note),
+    def parse(self, user, row):
+        return checked_dose(
+            user,
+            taken_at=row["taken_at"],
+            name=row["name"],
+            dose=row.get("dose", ""),
+            med_class=row["class"],
+            note=row.get("note", ""),
         )
-        return moment, name, dose, med_class, note
 
-    def prepare_rows(self, user, records):
-        return bulk_rows(MedicationDose, dose_rows(user, records))
+    def prepare_rows(self, rows):
+        return bulk_rows(MedicationDose, rows)
 
     def store_many(self, user, rows):
         insert_bulk(rows)

@@ -1,17 +1,13 @@
 """questionnaires.csv: answered_on,instrument,treatment_started_on,score,items."""
 
-from diary.clock import parse_day
+from diary import rules
+from diary.clock import local_today
 from diary.models.questionnaire import INSTRUMENTS, MIDAS, PGIC
+from diary.rules import EntryError
 from diary.services import questionnaires
-from diary.transfer.base import CsvFormat, collect
+from diary.transfer.base import CsvFormat
 
 ITEMS_SEPARATOR = ";"
-
-
-def _whole(text: str, column: str) -> int:
-    if not text.isascii() or not text.isdigit():
-        raise ValueError(f"{column} '{text}' is not a whole number.")
-    return int(text)
 
 
 class QuestionnairesCsv(CsvFormat):
@@ -19,36 +15,37 @@ class QuestionnairesCsv(CsvFormat):
     header = ("answered_on", "instrument", "treatment_started_on", "score", "items")
     optional = frozenset({"treatment_started_on", "score", "items"})
 
-    def parse(self, user, row, now):
+    def parse(self, user, row):
+        """Check a row through the questionnaire service; the treatment is named by its start."""
         instrument = row["instrument"]
-        answered_on, _ = collect(
-            lambda: parse_day(row["answered_on"], "answered_on"),
-            lambda: self._check_instrument(instrument),
-        )
-        started, score, items = (
-            row.get("treatment_started_on", ""),
-            row.get("score", ""),
-            row.get("items", ""),
-        )
-        if instrument == PGIC:
-            if items:
-                raise ValueError("A PGIC row leaves items empty.")
-            started_on, value = collect(
-                lambda: parse_day(started, "treatment_started_on"),
-                lambda: _whole(score, "score"),
+        started, score, items = (row.get(name, "") for name in self.header[2:])
+        if instrument == PGIC and not items:
+            values = questionnaires.checked_pgic(
+                user, None, answered_on=row["answered_on"], score=score
             )
-            return answered_on, PGIC, started_on, value, None
-        if started or score:
-            raise ValueError("A MIDAS row leaves treatment_started_on and score empty.")
-        counts = tuple(_whole(part, "items") for part in items.split(ITEMS_SEPARATOR))
-        return answered_on, MIDAS, None, None, counts
+            try:
+                started_on = rules.day(
+                    started, "treatment_started_on", local_today(user.timezone), planned=True
+                )
+            except ValueError as exc:
+                raise EntryError({"treatment_started_on": str(exc)}) from None
+            return values | {"treatment_started_on": started_on, "items": None}
+        if instrument == MIDAS and not started and not score:
+            values = questionnaires.checked_midas(
+                user, answered_on=row["answered_on"], items=items.split(ITEMS_SEPARATOR)
+            )
+            return values | {"treatment_started_on": None, "score": None}
+        raise EntryError(
+            {
+                "instrument": f"instrument must be one of {', '.join(INSTRUMENTS)}; a pgic row"
+                " leaves items empty and a midas row leaves treatment_started_on and score empty."
+            }
+        )
 
-    @staticmethod
-    def _check_instrument(instrument: str) -> None:
-        if instrument not in INSTRUMENTS:
-            raise ValueError(
-                f"instrument must be one of {', '.join(INSTRUMENTS)}, not '{instrument}'."
-            )
+    def record(self, values):
+        items = tuple(values["items"]) if values["items"] else None
+        started, score = values["treatment_started_on"], values["score"]
+        return values["answered_on"], values["instrument"], started, score, items
 
     def existing(self, user):
         for answer, started_on in questionnaires.answers_with_start(user):
@@ -58,18 +55,22 @@ class QuestionnairesCsv(CsvFormat):
     def export_rows(self, user):
         return (self.cells(record) for record in self.existing(user))
 
-    def store_many(self, user, records):
+    def store_many(self, user, rows):
         treatments = questionnaires.treatments_by_start(user)
-        for answered_on, instrument, started_on, score, items in records:
-            if instrument == MIDAS:
-                questionnaires.add_midas(user, answered_on, list(items))
+        for values in rows:
+            common = {"answered_on": values["answered_on"]}
+            if values["instrument"] == MIDAS:
+                questionnaires.add_midas(user, items=values["items"], **common)
                 continue
-            treatment = treatments.get(started_on)
+            treatment = treatments.get(values["treatment_started_on"])
             if treatment is None:
-                raise questionnaires.QuestionnaireError(
-                    "treatment_started_on", f"There is no treatment that started on {started_on}."
+                raise EntryError(
+                    {
+                        "treatment_started_on": "There is no treatment that started on"
+                        f" {values['treatment_started_on']}."
+                    }
                 )
-            questionnaires.add_pgic(user, treatment, answered_on, score)
+            questionnaires.add_pgic(user, treatment, score=values["score"], **common)
 
     def cells(self, record):
         answered_on, instrument, started_on, score, items = record

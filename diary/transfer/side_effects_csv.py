@@ -3,9 +3,8 @@
 from diary.clock import format_timestamp
 from diary.models import SideEffectReport
 from diary.services.bulk import bulk_rows, insert_bulk
-from diary.services.side_effects import check_report, report_rows
-from diary.transfer.base import CsvFormat, collect
-from diary.transfer.readings_csv import parse_moment
+from diary.services.side_effects import checked_report
+from diary.transfer.base import CsvFormat
 
 
 class SideEffectsCsv(CsvFormat):
@@ -20,16 +19,17 @@ class SideEffectsCsv(CsvFormat):
     )
     sort_by = "recorded_at"
 
-    def parse(self, user, row, now):
-        effect, severity, note = row["effect"], row["severity"], row.get("note", "")
-        moment, _ = collect(
-            lambda: parse_moment(row["recorded_at"], now),
-            lambda: check_report(effect, severity, note),
+    def parse(self, user, row):
+        return checked_report(
+            user,
+            recorded_at=row["recorded_at"],
+            effect=row["effect"],
+            severity=row["severity"],
+            note=row.get("note", ""),
         )
-        return moment, effect, severity, note
 
-    def prepare_rows(self, user, records):
-        return bulk_rows(SideEffectReport, report_rows(user, records))
+    def prepare_rows(self, rows):
+        return bulk_rows(SideEffectReport, rows)
 
     def store_many(self, user, rows):
         insert_bulk(rows)

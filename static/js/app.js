@@ -9,35 +9,88 @@
     navigator.serviceWorker.register("/sw.js").catch(() => {});
   }
 
-  const DB_NAME = "headache-diary";
+  // Each household member's queue is a database of its own, named by their user id, and the
+  // sync sends only the queue of whoever is signed in: on a shared device one member's
+  // entries never land in another's diary. Pages say who is signed in (<body data-user-id>);
+  // the offline page keeps entries for the last member this device saw signed in.
   const STORE = "queue";
+  const DEVICE_USER = "diary.device-user";
+  const WAITING = "diary.waiting-members";
 
-  function openQueue() {
+  function readJson(key, fallback) {
+    try {
+      return JSON.parse(localStorage.getItem(key)) || fallback;
+    } catch (error) {
+      return fallback;
+    }
+  }
+
+  function signedIn() {
+    const id = Number(document.body.dataset.userId);
+    return id ? { id, name: document.body.dataset.userName } : null;
+  }
+
+  // The member entries made here belong to: who is signed in, else who last was.
+  function owner() {
+    const user = signedIn();
+    if (user) {
+      localStorage.setItem(DEVICE_USER, JSON.stringify(user));
+      return user;
+    }
+    return readJson(DEVICE_USER, null);
+  }
+
+  function openQueue(userId) {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 1);
+      const request = indexedDB.open(`headache-diary-user-${userId}`, 1);
       request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "client_key" });
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
   }
 
-  function withStore(mode, work) {
-    return openQueue().then(
+  function withStore(userId, mode, work) {
+    return openQueue(userId).then(
       (db) =>
         new Promise((resolve, reject) => {
           const tx = db.transaction(STORE, mode);
           const result = work(tx.objectStore(STORE));
-          tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+          tx.oncomplete = () => {
+            db.close();
+            resolve(result && "result" in result ? result.result : undefined);
+          };
           tx.onerror = () => reject(tx.error);
         })
     );
   }
 
   const queue = {
-    add: (item) => withStore("readwrite", (store) => store.put(item)),
-    all: () => withStore("readonly", (store) => store.getAll()),
-    remove: (key) => withStore("readwrite", (store) => store.delete(key)),
+    add: (user, item) => {
+      const waiting = readJson(WAITING, {});
+      waiting[user.id] = user.name;
+      localStorage.setItem(WAITING, JSON.stringify(waiting));
+      return withStore(user.id, "readwrite", (store) => store.put(item));
+    },
+    all: (userId) => withStore(userId, "readonly", (store) => store.getAll()),
+    put: (userId, item) => withStore(userId, "readwrite", (store) => store.put(item)),
+    remove: (userId, key) => withStore(userId, "readwrite", (store) => store.delete(key)),
   };
+
+  // Every member with something queued on this device, with their items.
+  async function allQueues() {
+    const waiting = readJson(WAITING, {});
+    const queues = [];
+    for (const [id, name] of Object.entries(waiting)) {
+      const items = await queue.all(Number(id));
+      if (items.length) {
+        queues.push({ id: Number(id), name, items });
+      } else {
+        delete waiting[id];
+      }
+    }
+    localStorage.setItem(WAITING, JSON.stringify(waiting));
+    return queues;
+  }
 
   function newKey() {
     return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
@@ -48,34 +101,67 @@
     return item.kind === "reading" ? `Pain ${item.pain} at ${time}` : `${item.label} (${item.severity}) at ${time}`;
   }
 
-  function showQueue(items, message) {
+  function paragraph(text) {
+    const note = document.createElement("p");
+    note.textContent = text;
+    return note;
+  }
+
+  function showQueues(queues, message) {
+    const me = owner();
     document.querySelectorAll("[data-sync-status]").forEach((region) => {
       region.replaceChildren();
       if (message) {
-        const note = document.createElement("p");
-        note.textContent = message;
-        region.append(note);
+        region.append(paragraph(message));
       }
-      if (!items.length) {
+      if (region.hasAttribute("data-device-user")) {
+        region.append(
+          paragraph(me ? `Entries made here are kept for ${me.name}.` : "Sign in once with the network on, so that this device knows whose diary to keep entries for.")
+        );
+      }
+      if (!queues.length) {
         if (!message && region.dataset.syncStatus !== "quiet") {
-          const none = document.createElement("p");
-          none.textContent = "Nothing waiting.";
-          region.append(none);
+          region.append(paragraph("Nothing waiting."));
         }
         return;
       }
-      const list = document.createElement("ul");
-      items.forEach((item) => {
-        const entry = document.createElement("li");
-        entry.textContent = `${describe(item)}: waiting to sync`;
-        list.append(entry);
+      queues.forEach((member) => {
+        if (!me || member.id !== me.id) {
+          region.append(paragraph(`Waiting for ${member.name}: sent when ${member.name} signs in on this device.`));
+        }
+        const list = document.createElement("ul");
+        member.items.forEach((item) => {
+          const entry = document.createElement("li");
+          if (item.error) {
+            // Refused by the diary: kept, with its reason, until it is discarded.
+            entry.textContent = `${describe(item)}: not saved. ${item.error} `;
+            const discard = document.createElement("button");
+            discard.type = "button";
+            discard.className = "link";
+            discard.textContent = "Discard";
+            discard.setAttribute("aria-label", `Discard ${describe(item)}`);
+            discard.addEventListener("click", () => queue.remove(member.id, item.client_key).then(() => refresh()));
+            entry.append(discard);
+          } else {
+            entry.textContent = `${describe(item)}: waiting to sync`;
+          }
+          list.append(entry);
+        });
+        region.append(list);
       });
-      region.append(list);
     });
   }
 
   function refresh(message) {
-    return queue.all().then((items) => showQueue(items, message));
+    return allQueues().then((queues) => showQueues(queues, message));
+  }
+
+  async function errorMessage(response) {
+    try {
+      return (await response.json()).error.message;
+    } catch (error) {
+      return `The diary answered ${response.status}.`;
+    }
   }
 
   let syncing = false;
@@ -84,47 +170,52 @@
       return;
     }
     syncing = true;
+    let message = "";
     try {
-      const items = await queue.all();
-      if (!items.length) {
+      const queues = await allQueues();
+      if (!queues.length) {
         return;
       }
       const tokenResponse = await fetch("/sync/token", { credentials: "same-origin", headers: { Accept: "application/json" } });
-      if (!tokenResponse.ok || !tokenResponse.headers.get("Content-Type").includes("json")) {
-        await refresh("Sign in to send what is waiting.");
+      if (!tokenResponse.ok || !(tokenResponse.headers.get("Content-Type") || "").includes("json")) {
+        message = "Sign in to send what is waiting.";
         return;
       }
-      const { csrf_token: token } = await tokenResponse.json();
+      const { csrf_token: token, user_id: userId } = await tokenResponse.json();
+      const mine = queues.find((member) => member.id === userId);
       let sent = 0;
       let retryAfter = 0;
-      for (const item of items) {
+      for (const item of mine ? mine.items.filter((item) => !item.error) : []) {
         const path = item.kind === "reading" ? "/sync/readings" : "/sync/side-effects";
         const body = item.kind === "reading"
-          ? { client_key: item.client_key, at: item.at, pain: item.pain }
-          : { client_key: item.client_key, at: item.at, effect: item.effect, severity: item.severity };
+          ? { client_key: item.client_key, at: item.at, pain: item.pain, user_id: userId }
+          : { client_key: item.client_key, at: item.at, effect: item.effect, severity: item.severity, user_id: userId };
         const response = await fetch(path, {
           method: "POST",
           credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
           body: JSON.stringify(body),
         });
-        if (response.ok || response.status === 422) {
-          // Stored (or refused for good, e.g. a time now in the future): never resend it.
-          await queue.remove(item.client_key);
-          sent += response.ok ? 1 : 0;
+        if (response.ok) {
+          await queue.remove(userId, item.client_key);
+          sent += 1;
         } else if (response.status === 503) {
           // The diary was busy writing something else: keep the item and try again shortly.
           retryAfter = Math.max(retryAfter, Number(response.headers.get("Retry-After")) || 5);
+        } else {
+          await queue.put(userId, { ...item, error: await errorMessage(response) });
         }
       }
       if (retryAfter) {
         setTimeout(sync, retryAfter * 1000);
       }
-      await refresh(sent ? `Synced ${sent} waiting ${sent === 1 ? "entry" : "entries"}.` : "");
+      message = sent ? `Synced ${sent} waiting ${sent === 1 ? "entry" : "entries"}.` : "";
     } catch (error) {
-      await refresh("Still offline; it will be sent later.");
+      // Only a request that never reached the diary means the device is offline.
+      message = "Still offline; it will be sent later.";
     } finally {
       syncing = false;
+      await refresh(message);
     }
   }
 
@@ -139,9 +230,12 @@
     box.hidden = false;
   }
 
-  function queueReading(pain) {
-    const item = { client_key: newKey(), kind: "reading", pain: Number(pain), at: new Date().toISOString() };
-    return queue.add(item).then(() => refresh("Saved on this device."));
+  function keep(item) {
+    const user = owner();
+    if (!user) {
+      return refresh("Not saved: this device does not know whose diary it is yet.");
+    }
+    return queue.add(user, item).then(() => refresh(`Saved on this device for ${user.name}.`));
   }
 
   document.addEventListener("submit", (event) => {
@@ -163,13 +257,14 @@
         severity: button.value,
         at: new Date().toISOString(),
       };
-      queue.add(item).then(() => refresh("Saved on this device."));
+      keep(item);
       showSafety(select.selectedOptions[0].hasAttribute("data-urgent"), item.severity === "severe");
     } else {
-      queueReading(button.value);
+      keep({ client_key: newKey(), kind: "reading", pain: Number(button.value), at: new Date().toISOString() });
     }
   });
 
+  owner();
   window.addEventListener("online", sync);
   if (document.querySelector("[data-sync-status]")) {
     refresh().then(sync);

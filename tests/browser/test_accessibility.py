@@ -59,7 +59,13 @@ def diary_user(live_server):
     seed_months(live_server, name)
     with live_server.app.app_context():
         user = find_user(name)
-        add_dose(user, datetime(2024, 1, 1, 8), "sumatriptan", "50 mg", "triptan")
+        add_dose(
+            user,
+            taken_at=datetime(2024, 1, 1, 8),
+            name="sumatriptan",
+            dose="50 mg",
+            med_class="triptan",
+        )
         db.session.commit()
         ids = {
             "reading": user.id

@@ -20,16 +20,27 @@ def seed_months(server, name: str) -> date:
         user = find_user(name)
         today = local_today(user.timezone)
         ended = today - timedelta(days=40)
-        add_treatment(user, "ketamine_iv_inpatient", ended - timedelta(days=4), ended, "Jefferson")
+        add_treatment(
+            user,
+            kind="ketamine_iv_inpatient",
+            started_on=ended - timedelta(days=4),
+            ended_on=ended,
+            setting="Jefferson",
+        )
         for n in range(1, 121):
             day = today - timedelta(days=n)
             pain = 7 if day < ended - timedelta(days=4) else 3
             for hour in (8, 20):
                 add_reading(
-                    user, datetime.combine(day, datetime.min.time()).replace(hour=hour), pain
+                    user,
+                    recorded_at=datetime.combine(day, datetime.min.time()).replace(hour=hour),
+                    pain=pain,
                 )
         add_report(
-            user, datetime.combine(ended, datetime.min.time()).replace(hour=9), "nausea", "mild"
+            user,
+            recorded_at=datetime.combine(ended, datetime.min.time()).replace(hour=9),
+            effect="nausea",
+            severity="mild",
         )
         db.session.commit()
     return ended

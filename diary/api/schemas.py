@@ -1,0 +1,162 @@
+"""The API's request and response shapes, as pydantic models.
+
+The same models parse request bodies, shape answers and generate the OpenAPI
+document, so the three cannot drift apart. Request models check only the shape
+(which fields, required or not); every value goes to the entity's service, whose
+rules are the same for forms, CSV import, offline sync and the account restore,
+so a bad value gets the same field and message here as everywhere else.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+
+from diary import reference
+from diary.models.reading import PAIN_MAX, PAIN_MIN
+from diary.models.reminder import ReminderKind, ReminderStatus
+from diary.models.symptoms import SEVERITIES
+from diary.rules import NAME_MAX, NOTE_MAX
+from diary.services.idempotency import KEY_MAX
+from diary.urls import MAX_ID
+
+LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
+TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
+
+
+def _value(schema: dict[str, Any]) -> Any:
+    """A field whose value the service checks; the schema documents what it accepts."""
+    return Annotated[Any, WithJsonSchema(schema)]
+
+
+LocalTime = _value(
+    {
+        "type": "string",
+        "pattern": TIMESTAMP_PATTERN,
+        "description": "Local wall-clock time in the user's time zone (YYYY-MM-DDTHH:MM), or"
+        " an instant with its UTC offset. Omitted: now. Not in the future, not before 1900.",
+        "example": "2024-03-01T08:30",
+    }
+)
+Note = _value({"type": "string", "maxLength": NOTE_MAX})
+
+
+def _codes(codes) -> Any:
+    return _value({"type": "string", "enum": list(codes)})
+
+
+class Body(BaseModel):
+    """A request body: fields it does not know are refused."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ReadingBody(Body):
+    recorded_at: LocalTime = None
+    pain: _value({"type": "integer", "minimum": PAIN_MIN, "maximum": PAIN_MAX})
+    note: Note = ""
+
+
+class SideEffectBody(Body):
+    recorded_at: LocalTime = None
+    effect: _codes(reference.side_effects())
+    severity: _codes(SEVERITIES)
+    note: Note = Field("", description="Required when effect is 'other'.")
+
+
+class MedicationBody(Body):
+    taken_at: LocalTime = None
+    name: _value({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
+    dose: _value({"type": "string", "maxLength": NAME_MAX}) = ""
+    med_class: _codes(reference.medication_classes()) = Field(alias="class")
+    note: Note = ""
+
+
+def patch_of(body: type[Body]) -> type[Body]:
+    """Return the PATCH body of a collection: the same fields, none required."""
+    fields = {
+        name: (
+            Annotated[info.annotation, *info.metadata],
+            Field(None, alias=info.alias, description=info.description),
+        )
+        for name, info in body.model_fields.items()
+    }
+    return create_model(body.__name__.replace("Body", "Changes"), __base__=Body, **fields)
+
+
+Timestamp = Annotated[str, Field(pattern=TIMESTAMP_PATTERN, examples=["2024-03-01T08:30"])]
+
+
+class SafetySource(BaseModel):
+    id: str
+    title: str
+    quote: str
+    part: str
+
+
+class Safety(BaseModel):
+    """The calm message the pages show after a seizure, breathing difficulty or a severe effect."""
+
+    message: str
+    sources: list[SafetySource]
+
+
+class Reading(BaseModel):
+    id: int
+    recorded_at: Timestamp
+    pain: int = Field(ge=PAIN_MIN, le=PAIN_MAX)
+    note: str
+
+
+class SideEffect(BaseModel):
+    id: int
+    recorded_at: Timestamp
+    effect: str
+    severity: Literal[SEVERITIES]
+    note: str
+    safety: Safety | None = None
+
+
+class Medication(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: int
+    taken_at: Timestamp
+    name: str
+    dose: str
+    med_class: str = Field(serialization_alias="class", alias="class")
+    note: str
+
+
+class Reminder(BaseModel):
+    id: int
+    kind: ReminderKind
+    title: str
+    due_on: str = Field(json_schema_extra={"format": "date"})
+    status: ReminderStatus
+    booked_for: str | None = Field(json_schema_extra={"format": "date"})
+    done_on: str | None = Field(json_schema_extra={"format": "date"})
+    treatment_id: int | None = None
+    ended_on: str | None = Field(None, json_schema_extra={"format": "date"})
+
+
+# A list's query parameters: (default, lowest, highest).
+PAGE = {"limit": (LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX), "offset": (0, 0, MAX_ID)}
+
+
+class Page(BaseModel):
+    """Which part of a list to answer with, newest first."""
+
+    limit: int = Field(PAGE["limit"][0], ge=PAGE["limit"][1], le=PAGE["limit"][2])
+    offset: int = Field(PAGE["offset"][0], ge=PAGE["offset"][1], le=PAGE["offset"][2])
+
+
+class ErrorDetail(BaseModel):
+    field: str | None
+    message: str
+
+
+class Error(BaseModel):
+    error: ErrorDetail
+
+
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "maxLength": KEY_MAX}

@@ -1,0 +1,253 @@
+"""The rules every diary value meets, whichever way it comes in.
+
+Only the services call these. Forms, CSV import, the API, offline sync, the
+account restore and the CLI reach them through the services, so one bad value
+gets the same field and the same message from every entry point.
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from diary.clock import format_timestamp, local_now
+
+EARLIEST_DAY = date(1900, 1, 1)
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=1)
+# Treatments and reminders can be planned, but not further than this.
+PLAN_AHEAD_YEARS = 2
+
+NOTE_MAX = 10_000
+NAME_MAX = 200
+NUL_MESSAGE = "Text cannot contain the NUL character (\\0)."
+
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
+
+
+# A longer list of codes (the time zones) is not spelled out in a message.
+CODES_LISTED = 30
+
+
+def shown(value: Any) -> str:
+    """Return a value as a message quotes it: text in quotes, JSON's other types by name."""
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 40 else f"'{value[:40]}…'"
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    return "a list" if isinstance(value, list | tuple) else "an object"
+
+
+class EntryError(ValueError):
+    """Values that cannot be stored: each field's problem, said so a person can fix it.
+
+    The one error every service raises; nothing was written when it is raised.
+    """
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+    @property
+    def field(self) -> str:
+        return next(iter(self.errors))
+
+    @property
+    def message(self) -> str:
+        return self.errors[self.field]
+
+
+class Checker:
+    """Run each field's rule, keep the first problem per field, raise them all at the end."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def __call__(self, field: str, rule, *args, **kwargs) -> Any:
+        try:
+            return rule(*args, **kwargs)
+        except ValueError as exc:
+            self.errors.setdefault(field, str(exc))
+            return None
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def done(self) -> None:
+        if self.errors:
+            raise EntryError(self.errors)
+
+
+def text(
+    value: Any, label: str, max_length: int, *, required: bool = False, strip: bool = True
+) -> str:
+    """Return the text, stripped unless told otherwise; refuse non-text, NUL and overlong text."""
+    if not isinstance(value, str):
+        raise ValueError(f"{label} must be text, not {shown(value)}.")
+    if "\x00" in value:
+        raise ValueError(NUL_MESSAGE)
+    if strip:
+        value = value.strip()
+    if required and not value.strip():
+        raise ValueError(f"Give the {label.lower()}.")
+    if len(value) > max_length:
+        raise ValueError(
+            f"{label} can be up to {max_length:,} characters; this one has {len(value):,}."
+        )
+    return value
+
+
+def note(value: Any, label: str = "Note") -> str:
+    """Return a free-text note as written (not stripped: line breaks are the writer's)."""
+    return text(value, label, NOTE_MAX, strip=False)
+
+
+def whole(value: Any, label: str, low: int, high: int) -> int:
+    """Return a whole number from low to high, from an int or from text of ASCII digits."""
+    if value == "":
+        raise ValueError(f"Give the {label.lower()}: a whole number from {low} to {high}.")
+    if isinstance(value, str) and _WHOLE.match(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            f"{label} must be a whole number from {low} to {high}, not {shown(value)}."
+        )
+    if not low <= value <= high:
+        raise ValueError(f"{label} must be from {low} to {high}, not {value}.")
+    return value
+
+
+def number(value: Any, label: str, low: Decimal | int, high: Decimal | int) -> Decimal:
+    """Return a finite decimal number from low to high; NaN and infinities are refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise ValueError(f"{label} must be a number from {low} to {high}, not {shown(value)}.")
+    try:
+        parsed = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except InvalidOperation:
+        raise ValueError(
+            f"{label} must be a number from {low} to {high}, not {shown(value)}."
+        ) from None
+    if not parsed.is_finite():
+        raise ValueError(f"{label} must be a number from {low} to {high}, not {shown(value)}.")
+    if not low <= parsed <= high:
+        raise ValueError(f"{label} must be from {low} to {high}, not {value}.")
+    return parsed
+
+
+def choice(value: Any, label: str, codes: Iterable[str]) -> str:
+    """Return one of the codes; anything else is refused with the list of codes."""
+    codes = list(codes)
+    if not isinstance(value, str) or value not in codes:
+        listed = f"; use one of: {', '.join(codes)}" if len(codes) <= CODES_LISTED else ""
+        raise ValueError(f"{shown(value)} is not a {label}{listed}.")
+    return value
+
+
+def latest_planned(today: date) -> date:
+    """Return the last day a treatment or reminder may be planned for."""
+    try:
+        return today.replace(year=today.year + PLAN_AHEAD_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + PLAN_AHEAD_YEARS, day=28)
+
+
+def day(value: Any, label: str, today: date, *, planned: bool = False) -> date:
+    """Return a date from 1900 to today (or up to two years ahead when planned)."""
+    if isinstance(value, str) and _DAY.match(value):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{label} '{value}' is not a real date.") from None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValueError(f"{label} must be a date in the form YYYY-MM-DD, not {shown(value)}.")
+    if value < EARLIEST_DAY:
+        raise ValueError(f"{label} {value.isoformat()} is before 1900.")
+    last = latest_planned(today) if planned else today
+    if value > last:
+        if planned:
+            raise ValueError(f"{label} {value.isoformat()} is more than two years ahead.")
+        raise ValueError(f"{label} {value.isoformat()} is in the future.")
+    return value
+
+
+def exists_in(moment: datetime, zone: ZoneInfo) -> bool:
+    """Tell whether a naive wall-clock time happens in zone (not in a spring-forward gap)."""
+    back = moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    return back.replace(tzinfo=None) == moment.replace(fold=0)
+
+
+def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) -> datetime:
+    """Return a naive local time to the minute, with fold=1 for the second of a repeated hour.
+
+    Takes a datetime, or text YYYY-MM-DDTHH:MM (a wall-clock time) optionally with
+    seconds and a UTC offset (an instant, turned into the user's time zone). The time
+    must exist in the zone, fall on or after 1900-01-01 and not lie in the future.
+    """
+    zone = ZoneInfo(zone_name)
+    if isinstance(value, str) and _MOMENT.match(value):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{label} '{value}' is not a real date and time.") from None
+    if not isinstance(value, datetime):
+        raise ValueError(
+            f"{label} must be a date and time in the form YYYY-MM-DDTHH:MM, not {shown(value)}."
+        )
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(zone).replace(tzinfo=None)
+        except OverflowError:
+            raise ValueError(f"{label} {value.isoformat()} is outside the calendar.") from None
+    value = value.replace(second=0, microsecond=0)
+    written = format_timestamp(value).replace("T", " ")
+    if value.date() < EARLIEST_DAY:
+        raise ValueError(f"{label} {written} is before 1900.")
+    if not exists_in(value, zone):
+        raise ValueError(
+            f"{label} {written} did not happen in {zone_name}: the clocks went forward then."
+        )
+    now = now or datetime.now(UTC)
+    # A date past tomorrow is in the future in any zone, and comparing it would overflow in 9999.
+    if (
+        value.date() > now.date() + timedelta(days=1)
+        or value.replace(tzinfo=zone) > now + CLOCK_SKEW
+    ):
+        raise ValueError(f"{label} {written} is in the future. Log what has already happened.")
+    return value
+
+
+def entry_time(value: Any, zone_name: str) -> datetime:
+    """Return when an entry happened (see moment); None means now."""
+    return moment(local_now(zone_name) if value is None else value, "Time", zone_name)
+
+
+def with_fold(name: str, value: datetime) -> dict[str, Any]:
+    """Return a checked local time as its two columns: the wall-clock time and its fold."""
+    return {name: value.replace(fold=0), "fold": bool(value.fold)}
+
+
+def stamp(value: Any, label: str = "Created at") -> datetime:
+    """Return a stored UTC time (when a row was created): from 1900 to now."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{label} '{value}' is not a date and time.") from None
+    if not isinstance(value, datetime) or value.tzinfo is not None:
+        raise ValueError(f"{label} must be a UTC date and time without an offset.")
+    if value.date() < EARLIEST_DAY or value > datetime.now(UTC).replace(tzinfo=None) + CLOCK_SKEW:
+        raise ValueError(f"{label} {value.isoformat()} is not a time that has been.")
+    return value
+
+
+def kept(check: "Checker", created_at: Any) -> dict[str, Any]:
+    """Return the created_at column a restore keeps, or nothing (the database stamps it now)."""
+    if created_at is None:
+        return {}
+    return {"created_at": check("created_at", stamp, created_at)}
