@@ -9,13 +9,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, ClassVar
 
 from flask import abort, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import HiddenField, SelectChoice, StringField
-from wtforms.widgets import DateInput, TimeInput
+from wtforms.widgets import DateInput, Select, TimeInput, html_params
 
 from diary.clock import local_now
 from diary.rules import EntryError
@@ -122,6 +124,28 @@ def save(form: ServiceForm, write: Callable[[], Any]) -> Saved | None:
 def form_page(template: str, form: ServiceForm, **context: Any):
     """Render a form's page: 422 when it shows problems, so nothing looks saved."""
     return render_template(template, form=form, **context), 422 if form.errors else 200
+
+
+@cache
+def _options(choices: tuple[str, ...]) -> str:
+    return "".join(f'<option value="{escape(code)}">{escape(code)}</option>' for code in choices)
+
+
+class LongSelect(Select):
+    """A select of many plain options (the ~600 time zones), rendered once per process.
+
+    WTForms renders each option on every page, which made Settings the slowest page;
+    here only the chosen option is marked for each page.
+    """
+
+    def __call__(self, field, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        chosen = f'<option value="{escape(field.data)}">'
+        options = _options(tuple(field.choices)).replace(
+            chosen, chosen.replace("<option ", "<option selected "), 1
+        )
+        # Every value in it went through escape() or html_params(), as in WTForms' own widgets.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
 
 
 def owned_or_404(model, object_id: int):

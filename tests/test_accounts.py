@@ -171,3 +171,11 @@ def test_settings_page_has_a_plain_title_and_each_section_once(client, alice):
     assert "<title>Settings · Headache diary</title>" in page
     for heading in ("Your details", "Change password", "Whole-account backup", "API tokens"):
         assert page.count(f">{heading}</h2>") == 1, heading
+
+
+def test_settings_mark_the_users_own_time_zone_among_all_of_them(client, alice):
+    client.post("/account", data={"timezone": "America/New_York", "weight_kg": ""})
+    page = client.get("/account").get_data(as_text=True)
+    assert page.count("<option selected ") == 1
+    assert '<option selected value="America/New_York">America/New_York</option>' in page
+    assert page.count("<option value=") > 400

@@ -20,7 +20,7 @@ from wtforms.widgets import NumberInput
 
 from diary.clock import timezone_names
 from diary.extensions import db, limiter, login_manager
-from diary.forms import ServiceForm, owned_or_404
+from diary.forms import LongSelect, ServiceForm, owned_or_404
 from diary.models import ApiToken, LoginSession
 from diary.rules import EntryError
 from diary.services import accounts, tokens
@@ -73,7 +73,7 @@ class PasswordForm(FlaskForm):
 
 
 class ProfileForm(ServiceForm):
-    timezone = SelectField("Time zone", choices=[], validate_choice=False)
+    timezone = SelectField("Time zone", choices=[], validate_choice=False, widget=LongSelect())
     email = StringField("Email for reminders (optional)")
     weight_kg = StringField("Body weight (kg, optional)", widget=NumberInput(step="0.1"))
 
