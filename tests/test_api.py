@@ -325,3 +325,15 @@ def test_sync_refuses_an_effect_that_is_not_a_code(client, alice):
     )
     assert response.status_code == 422
     assert "is not a side-effect code" in response.get_json()["error"]["message"]
+
+
+def test_a_nul_character_in_a_query_is_a_documented_400(app, client, alice):
+    headers = token_for(app, alice)
+    response = client.get("/api/v1/readings?offset=%00", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == "Text cannot contain the NUL character (\\0)."
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method != "parameters":
+                assert "400" in operation["responses"], (method, path)

@@ -25,7 +25,7 @@ def _error(description: str) -> dict:
 
 
 ERRORS = {
-    "400": _error("The body is JSON nested too deeply to read"),
+    "400": _error("The request holds a NUL character, or JSON nested too deeply to read"),
     "401": _error("No token, or a wrong one"),
     "404": _error("Not found (or another user's)"),
     "413": _error("The body is larger than 16 MB"),
@@ -83,7 +83,7 @@ def _paths(collection: Collection) -> dict:
                             }
                         ),
                     },
-                    **_errors("401", "422"),
+                    **_errors("400", "401", "422"),
                 },
             },
             "post": {
@@ -119,7 +119,7 @@ def _paths(collection: Collection) -> dict:
                 "summary": "Read one",
                 "responses": {
                     "200": {"description": "The item", **_json(item)},
-                    **_errors("401", "404"),
+                    **_errors("400", "401", "404"),
                 },
             },
             "patch": {
@@ -136,7 +136,7 @@ def _paths(collection: Collection) -> dict:
                 "summary": "Delete one",
                 "responses": {
                     "204": {"description": "Deleted"},
-                    **_errors("401", "404", "503"),
+                    **_errors("400", "401", "404", "503"),
                 },
             },
         },
@@ -181,7 +181,7 @@ def openapi_document() -> dict:
                         }
                     ),
                 },
-                **_errors("401"),
+                **_errors("400", "401"),
             },
         }
     }
