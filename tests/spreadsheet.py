@@ -8,7 +8,8 @@ import subprocess
 from pathlib import Path
 
 # LibreOffice's CSV filter tokens: separator, text delimiter ("), UTF-8 (76), first line 1,
-# and, in the 13th token, "evaluate formulas" on, as a spreadsheet opened by hand does.
+# then the 8th "detect special numbers" (dates and times), the 11th "trim spaces" and the
+# 13th "evaluate formulas", each as a patient may have them ticked when opening by hand.
 SEPARATORS = {"comma": 44, "semicolon": 59, "tab": 9}
 
 
@@ -18,16 +19,22 @@ def soffice() -> str:
     return found
 
 
-def open_and_save(path: Path, separator: str, folder: Path) -> list[list[str]]:
-    """Open path with the given separator, save it as comma CSV, and return its cells."""
+def _flag(on: bool) -> str:
+    return "true" if on else ""
+
+
+def resave(
+    path: Path, separator: str, folder: Path, *, detect_dates: bool = False, trim: bool = False
+) -> str:
+    """Open path in Calc with the given separator and options, save it as comma CSV."""
     folder.mkdir(parents=True, exist_ok=True)
-    sep = SEPARATORS[separator]
+    tokens = f"{SEPARATORS[separator]},34,76,1,,,,{_flag(detect_dates)},,,{_flag(trim)},,true"
     subprocess.run(
         [
             soffice(),
             "--headless",
             "--norestore",
-            f"--infilter=CSV:{sep},34,76,1,,,,,,,,,true",
+            f"--infilter=CSV:{tokens}",
             "--convert-to",
             "csv:Text - txt - csv (StarCalc):44,34,76,1",
             "--outdir",
@@ -40,5 +47,10 @@ def open_and_save(path: Path, separator: str, folder: Path) -> list[list[str]]:
         # LibreOffice keeps a profile in $HOME; a private one per test run.
         env={**os.environ, "HOME": str(folder)},
     )
-    text = (folder / path.name).read_text(encoding="utf-8")
+    return (folder / path.name).read_text(encoding="utf-8")
+
+
+def open_and_save(path: Path, separator: str, folder: Path, **options) -> list[list[str]]:
+    """Open path with the given separator, save it as comma CSV, and return its cells."""
+    text = resave(path, separator, folder, **options)
     return list(csv.reader(io.StringIO(text, newline="")))

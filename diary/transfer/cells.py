@@ -9,10 +9,17 @@ gives the same bytes and a foreign file's "'quoted" note stays as it was.
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
+from diary.rules import EntryError
+
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+# LibreOffice with "trim spaces" on also reads " =1+1" as a formula.
+FORMULA_STARTS = frozenset("=+-@")
 GUARD = "'"
+# A time as a spreadsheet saves it back: seconds added, or a space for the T.
+SAVED_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?$")
 
 
 class MalformedCsv(ValueError):
@@ -23,13 +30,18 @@ class MalformedCsv(ValueError):
         self.line = line
 
 
+def _live(cell: str) -> bool:
+    """Tell whether a spreadsheet could run the cell as a formula."""
+    return cell[:1] in FORMULA_TRIGGERS or cell.lstrip()[:1] in FORMULA_STARTS
+
+
 def _looks_guarded(cell: str) -> bool:
-    return cell[:1] == GUARD and (cell[1:2] in FORMULA_TRIGGERS or cell[1:2] == GUARD)
+    return cell[:1] == GUARD and (_live(cell[1:]) or cell[1:2] == GUARD)
 
 
 def neutralise(cell: str) -> str:
     """Prefix a cell that a spreadsheet would treat as a formula."""
-    if cell[:1] in FORMULA_TRIGGERS or _looks_guarded(cell):
+    if _live(cell) or _looks_guarded(cell):
         return GUARD + cell
     return cell
 
@@ -37,6 +49,26 @@ def neutralise(cell: str) -> str:
 def restore(cell: str) -> str:
     """Undo neutralise()."""
     return cell[1:] if _looks_guarded(cell) else cell
+
+
+def minute_time(text: str, column: str) -> str:
+    """Return a time cell as the diary writes it (YYYY-MM-DDTHH:MM), read as a spreadsheet
+    saved it (seconds added, a space for the T); other text is left for the service to judge.
+
+    Seconds other than :00 are refused: the diary keeps times to the minute.
+    """
+    found = SAVED_TIME.match(text.strip())
+    if found is None:
+        return text
+    day, clock, seconds = found.groups()
+    if seconds not in (None, "00"):
+        raise EntryError(
+            {
+                column: f"Time '{text}' has seconds (:{seconds}); the diary keeps times to"
+                " the minute: write :00 or leave the seconds out."
+            }
+        )
+    return f"{day}T{clock}"
 
 
 def csv_chunks(

@@ -5,6 +5,7 @@ from diary.models import MedicationDose
 from diary.services.bulk import bulk_rows, insert_bulk
 from diary.services.medications import checked_dose
 from diary.transfer.base import CsvFormat
+from diary.transfer.cells import minute_time
 
 
 class MedicationsCsv(CsvFormat):
@@ -23,7 +24,7 @@ class MedicationsCsv(CsvFormat):
     def parse(self, user, row):
         return checked_dose(
             user,
-            taken_at=row["taken_at"],
+            taken_at=minute_time(row["taken_at"], "taken_at"),
             name=row["name"],
             dose=row.get("dose", ""),
             med_class=row["class"],

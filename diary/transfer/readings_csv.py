@@ -5,6 +5,7 @@ from diary.models import Reading
 from diary.services.bulk import bulk_rows, insert_bulk
 from diary.services.readings import checked_reading
 from diary.transfer.base import CsvFormat
+from diary.transfer.cells import minute_time
 
 
 class ReadingsCsv(CsvFormat):
@@ -16,7 +17,10 @@ class ReadingsCsv(CsvFormat):
 
     def parse(self, user, row):
         return checked_reading(
-            user, recorded_at=row["recorded_at"], pain=row["pain"], note=row.get("note", "")
+            user,
+            recorded_at=minute_time(row["recorded_at"], "recorded_at"),
+            pain=row["pain"],
+            note=row.get("note", ""),
         )
 
     def prepare_rows(self, rows):

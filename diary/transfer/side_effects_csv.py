@@ -5,6 +5,7 @@ from diary.models import SideEffectReport
 from diary.services.bulk import bulk_rows, insert_bulk
 from diary.services.side_effects import checked_report
 from diary.transfer.base import CsvFormat
+from diary.transfer.cells import minute_time
 
 
 class SideEffectsCsv(CsvFormat):
@@ -22,7 +23,7 @@ class SideEffectsCsv(CsvFormat):
     def parse(self, user, row):
         return checked_report(
             user,
-            recorded_at=row["recorded_at"],
+            recorded_at=minute_time(row["recorded_at"], "recorded_at"),
             effect=row["effect"],
             severity=row["severity"],
             note=row.get("note", ""),
