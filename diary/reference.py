@@ -1,6 +1,7 @@
 """Reference data read from seeds/: side effects, treatment kinds, medication classes."""
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -114,3 +115,27 @@ def moderate_pain_min() -> int:
 def pain_scale() -> dict[int, str]:
     """Return the word for each point of the 0-10 scale."""
     return {int(code): entry.label for code, entry in catalogue("pain_scale").items()}
+
+
+@cache
+def medicine_names() -> dict[str, str]:
+    """Return medication class by lower-case medicine name (generic or brand; WHO ATC groups)."""
+    classes = medication_classes()
+    names = {}
+    for group in _load("medicine_names.json")["groups"]:
+        if group["class"] not in classes:
+            raise ValueError(f"seeds/medicine_names.json: unknown class {group['class']}")
+        names.update(dict.fromkeys(group["names"], group["class"]))
+    return names
+
+
+def medicine_class(name: str) -> str | None:
+    """Return the class of a medicine named as a patient writes it ("Naproxen sodium 550mg"),
+    or None when the name is not in seeds/medicine_names.json.
+
+    The longest listed name found as whole words wins, so "tylenol with codeine" is an
+    opioid combination and plain "tylenol" a simple analgesic.
+    """
+    words = f" {' '.join(re.findall(r'[a-z0-9-]+', name.lower()))} "
+    found = [known for known in medicine_names() if f" {known} " in words]
+    return medicine_names()[max(found, key=len)] if found else None

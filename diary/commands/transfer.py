@@ -7,6 +7,10 @@ from flask.cli import with_appcontext
 
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
+from diary.imports import FORMAT_CHOICES, Unreadable, read_export
+from diary.imports.plan import apply_plan, plan_import
+from diary.imports.preview import preview_lines
+from diary.sqlite import read_phase
 from diary.transfer import (
     FORMATS,
     PROBLEMS_SHOWN,
@@ -15,16 +19,30 @@ from diary.transfer import (
     export_names,
     import_files,
 )
+from diary.transfer.engine import prepare_import
+from diary.transfer.formats import format_for
 
 
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @user_option
+@click.option(
+    "--format",
+    "format_code",
+    type=click.Choice(FORMAT_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Another diary's export format; auto tells it (and the diary's own CSV) by content.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 @with_appcontext
 @migrated
-def import_command(path: Path, username: str):
-    """Import PATH: one diary CSV file, or a folder holding any of them."""
+def import_command(path: Path, username: str, format_code: str, dry_run: bool):
+    """Import PATH: diary CSV files (a file or a folder), or another diary's export."""
     user = require_user(username)
+    if path.is_file() and (format_code != "auto" or not is_diary_csv(path)):
+        import_other_diary(user, path, format_code, dry_run)
+        return
     if path.is_dir():
         known = {fmt.filename for fmt in FORMATS}
         files = {p.name: p.read_bytes() for p in sorted(path.iterdir()) if p.name in known}
@@ -33,6 +51,13 @@ def import_command(path: Path, username: str):
     else:
         files = {path.name: path.read_bytes()}
     try:
+        if dry_run:
+            with read_phase(db.session):
+                prepared = prepare_import(user, files)
+            for fmt, rows in prepared.new.items():
+                present = prepared.already_present[fmt.filename]
+                click.echo(f"{fmt.filename}: {len(rows)} to add, {present} already present")
+            return
         summary = import_files(user, files)
     except ImportRejected as rejected:
         db.session.rollback()
@@ -48,6 +73,37 @@ def import_command(path: Path, username: str):
         click.echo(
             f"{filename}: {added} added, {summary.already_present[filename]} already present"
         )
+
+
+def is_diary_csv(path: Path) -> bool:
+    """Tell whether a file is one of the diary's own CSV files (by name or header)."""
+    with path.open("rb") as file:
+        first = file.readline().decode("utf-8", "replace").removeprefix("\ufeff")
+    header = [cell.strip().strip('"') for cell in first.strip().split(",")]
+    return format_for(path.name, header) is not None
+
+
+def import_other_diary(user, path: Path, format_code: str, dry_run: bool) -> None:
+    """Import another diary's export: the preview, then (unless --dry-run) the entries."""
+    try:
+        with read_phase(db.session):
+            plan = plan_import(user, read_export(path.read_bytes(), user.timezone, format_code))
+    except Unreadable as exc:
+        raise click.ClickException(str(exc)) from None
+    for line in preview_lines(plan):
+        click.echo(line)
+    if plan.problems:
+        for where, reason in plan.problems[:PROBLEMS_SHOWN]:
+            click.echo(f"{path.name}, {where}: {reason}", err=True)
+        raise click.ClickException(
+            f"nothing imported: {len(plan.problems)} problem(s), listed above"
+        )
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        return
+    added = apply_plan(plan)
+    db.session.commit()
+    click.echo(f"Imported {added['readings']} readings and {added['medications']} medicines.")
 
 
 @click.command("export")

@@ -1,0 +1,36 @@
+"""The import preview as lines of text, for `diary import --dry-run` and the CLI's report."""
+
+from diary import reference
+from diary.clock import short_date, short_moment
+from diary.imports import FORMATS
+from diary.imports.plan import Plan
+
+
+def preview_lines(plan: Plan) -> list[str]:
+    """Return what an import would add, and what it leaves out, as the patient reads it."""
+    classes = reference.medication_classes()
+    span = (
+        f"{short_date(plan.first_day)} to {short_date(plan.last_day)}"
+        if plan.first_day
+        else "no dates"
+    )
+    lines = [
+        f"Format: {FORMATS[plan.format].LABEL}",
+        f"Dates: {span}",
+        f"Readings to add: {len(plan.readings)}",
+        f"Medicines to add: {len(plan.doses)}",
+        f"Already in the diary (imported before): {plan.already_present}",
+    ]
+    if plan.classes:
+        found = ", ".join(f"{classes[code].label} {n}" for code, n in sorted(plan.classes.items()))
+        lines.append(f"Medication classes: {found}")
+    if plan.unknown_medicines:
+        names = ", ".join(f"{name} ({n})" for name, n in sorted(plan.unknown_medicines.items()))
+        lines.append(f"Not in the medicine list, imported as 'other': {names}")
+    for what, n in sorted(plan.left_out.items()):
+        lines.append(f"Left out: {what} ({n})")
+    lines += [f"Clock change: {change}" for change in plan.clock_changes]
+    if plan.entries:
+        lines.append("First entries:")
+        lines += [f"  {short_moment(e.at)}  {e.text}" for e in plan.entries]
+    return lines

@@ -1,0 +1,252 @@
+"""Imports from other headache diaries, from test files built after ../shared/formats/README.md."""
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from diary.extensions import db
+from diary.imports import Unreadable, read_export
+from diary.imports.plan import apply_plan, plan_import
+from diary.models import MedicationDose, Reading
+from tests.conftest import user_row
+
+DATA = Path(__file__).parent / "data" / "imports"
+
+
+def plan_of(app, user_id, name, format_code="auto", data=None):
+    with app.app_context():
+        user = user_row(user_id)
+        source = read_export(data or (DATA / name).read_bytes(), user.timezone, format_code)
+        plan = plan_import(user, source)
+        db.session.rollback()
+        return plan
+
+
+def readings(plan):
+    return [(r["recorded_at"], r["pain"], r["note"]) for r in plan.readings]
+
+
+def doses(plan):
+    return [(d["taken_at"], d["name"], d["dose"], d["med_class"], d["note"]) for d in plan.doses]
+
+
+def imported_twice(app, user_id, name):
+    """Import a file, then plan it again: return the second plan."""
+    with app.app_context():
+        user = user_row(user_id)
+        first = plan_import(user, read_export((DATA / name).read_bytes(), user.timezone))
+        apply_plan(first)
+        db.session.commit()
+    return first, plan_of(app, user_id, name)
+
+
+def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alice):
+    plan = plan_of(app, alice, "20241116_101500_headi_diary.csv")
+    assert plan.format == "headi" and plan.problems == []
+    assert readings(plan) == [
+        (
+            datetime(2024, 3, 1, 8, 0),
+            7,
+            'Lasted 3 h 20 min. Pain type: Migräne. Woke with it, "bad"\nsecond line',
+        ),
+        (datetime(2024, 3, 2, 22, 30), 6, "Lasted 1 d 2 h 30 min."),
+        (datetime(2024, 3, 3, 0, 0), 6, "Continues the attack that began Sat 02 Mar 2024, 22:30."),
+        (datetime(2024, 3, 4, 0, 0), 6, "Continues the attack that began Sat 02 Mar 2024, 22:30."),
+        (datetime(2024, 10, 27, 1, 30), 5, "Lasted 1 h. Pain type: Spannung."),
+    ]
+    # Epoch times keep which 01:30 it was: the first, in summer time.
+    assert [r["fold"] for r in plan.readings] == [False] * 5
+    assert doses(plan) == [
+        (datetime(2024, 3, 1, 8, 0), "Sumatriptan", "1x", "triptan", ""),
+        (datetime(2024, 10, 27, 1, 30), "Ibuprofen", "2x", "simple_analgesic", ""),
+    ]
+
+
+def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(app, alice):
+    plan = plan_of(app, alice, "headache_logs-2024-11-16.csv")
+    assert plan.problems == []
+    assert readings(plan) == [
+        (datetime(2024, 3, 9, 23, 40), 9, 'Lasted 1 h 10 min. quoted "note"\nover two lines'),
+        (datetime(2024, 3, 10, 0, 0), 9, "Continues the attack that began Sat 09 Mar 2024, 23:40."),
+        # 01:30 did not exist in London that night: read as zoneinfo's fold=0 reads it.
+        (
+            datetime(2024, 3, 31, 2, 30),
+            6,
+            "Lasted 40 min. Triggers: Lack of sleep, Stress.",
+        ),
+        (datetime(2024, 11, 10, 21, 15), 8, "Triggers: Alcohol. Still going, écrit en français"),
+    ]
+    assert plan.clock_changes == [
+        "2024-03-31 01:30 did not happen (the clocks went forward): read as 2024-03-31 02:30"
+    ]
+    assert doses(plan) == [
+        (datetime(2024, 3, 31, 2, 30), "Sumatriptan", "", "triptan", ""),
+        (datetime(2024, 3, 31, 2, 30), "Verapamil", "", "other", ""),
+        (datetime(2024, 11, 10, 21, 15), "Oxygen 15 L/min 20 min", "", "other", ""),
+        (datetime(2024, 11, 10, 21, 15), "Sumatriptan", "", "triptan", ""),
+    ]
+    assert dict(plan.unknown_medicines) == {"Verapamil": 1, "Oxygen 15 L/min 20 min": 1}
+
+
+def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
+    plan = plan_of(app, alice, "migralog_export_2024-05-04_090000.json")
+    assert plan.format == "migralog" and plan.problems == []
+    assert readings(plan) == [
+        (
+            datetime(2024, 5, 3, 7, 0),
+            7,  # 6.5 rounds half up
+            "Lasted 6 h 45 min. Triggers: weather change."
+            " Symptoms: light sensitivity, nausea. Started after the train",
+        ),
+        (datetime(2024, 5, 3, 9, 30), 8, "Recorded during an episode."),
+    ]
+    assert doses(plan) == [(datetime(2024, 5, 3, 7, 20), "Sumatriptan", "1x 50 mg", "triptan", "")]
+    assert dict(plan.left_out) == {
+        "location (GPS)": 1,
+        "pain locations": 1,
+        "pain qualities": 1,
+        "episodes without an intensity reading": 1,
+        "skipped doses": 1,
+        "effectiveness ratings": 1,
+        "daily status (green, yellow, red days)": 1,
+        "calendar overlays": 1,
+    }
+
+
+def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_time(app, alice):
+    plan = plan_of(app, alice, "HC-DailyData-2024-06-03.json")
+    assert plan.format == "headache_companion" and plan.problems == []
+    assert readings(plan) == [
+        (
+            datetime(2024, 6, 1, 21, 0),
+            7,
+            "Lasted 2 h 59 min. Type: migraine. Auras: Visual. Symptoms: Nausea.",
+        ),
+        (
+            datetime(2024, 6, 2, 0, 0),
+            5,
+            "Continues the attack that began Sat 01 Jun 2024, 21:00. Type: migraine.",
+        ),
+    ]
+    assert doses(plan) == [
+        (datetime(2024, 6, 1, 21, 30), "Naproxen", "1x 550 mg", "simple_analgesic", ""),
+        (datetime(2024, 6, 2, 0, 0), "Rimegepant", "2x", "other", "Time not recorded; the day is."),
+    ]
+    history = plan_of(app, alice, "HC-MedHistory-2024-06-03.json")
+    assert (history.readings, history.doses) == ([], [])
+    assert dict(history.left_out) == {"preventive medication history": 1}
+
+
+def test_migraine_buddy_csv_after_its_preamble_with_utc_offsets_and_helpfulness(app, alice):
+    plan = plan_of(app, alice, "migraine-buddy-export.csv")
+    assert plan.format == "migraine_buddy" and plan.problems == []
+    assert readings(plan) == [
+        (
+            datetime(2024, 11, 16, 12, 12),
+            6,
+            "Lasted 1 d 2 h 15 min. Type: Headache. Meeting, ran late\nsecond line",
+        ),
+        (
+            datetime(2024, 11, 17, 0, 0),
+            6,
+            "Continues the attack that began Sat 16 Nov 2024, 12:12.",
+        ),
+        (
+            datetime(2024, 11, 17, 2, 5),
+            8,
+            "Lasted 1 h. Type: Migraine. Triggers: Stress, Lack of sleep."
+            " Symptoms: Nausea, Light sensitivity. Woke up with it",
+        ),
+    ]
+    assert doses(plan) == [
+        (datetime(2024, 11, 16, 12, 12), "Paracetamol", "1x", "simple_analgesic", "Unhelpful."),
+        (datetime(2024, 11, 17, 2, 5), "Sumatriptan", "1x", "triptan", "Helpful."),
+        (
+            datetime(2024, 11, 17, 2, 5),
+            "Naproxen sodium 550mg Oral",
+            "1x",
+            "simple_analgesic",
+            "Helpful.",
+        ),
+    ]
+    assert plan.left_out["location (geohash)"] == 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "20241116_101500_headi_diary.csv",
+        "headache_logs-2024-11-16.csv",
+        "migralog_export_2024-05-04_090000.json",
+        "HC-DailyData-2024-06-03.json",
+        "migraine-buddy-export.csv",
+    ],
+)
+def test_importing_the_same_export_again_adds_nothing(app, alice, name):
+    first, again = imported_twice(app, alice, name)
+    assert (again.readings, again.doses) == ([], [])
+    assert again.already_present == len(first.readings) + len(first.doses) > 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == len(first.readings)
+        assert db.session.scalar(select(func.count(MedicationDose.id))) == len(first.doses)
+
+
+def test_a_later_export_adds_only_the_new_entries(app, alice):
+    name = "20241116_101500_headi_diary.csv"
+    # The header and the first two entries (the first note runs over two lines).
+    earlier = b"\n".join((DATA / name).read_bytes().split(b"\n")[:4]) + b"\n"
+    plan_first = plan_of(app, alice, name, data=earlier)
+    with app.app_context():
+        apply_plan(plan_first)
+        db.session.commit()
+    later = plan_of(app, alice, name)
+    assert [r["recorded_at"] for r in later.readings] == [datetime(2024, 10, 27, 1, 30)]
+    assert later.already_present == len(plan_first.readings) + len(plan_first.doses)
+
+
+def test_an_unknown_file_names_the_formats_the_diary_reads(app, alice):
+    with pytest.raises(Unreadable) as refused:
+        plan_of(app, alice, "x", data=b"date,headache\n2024-01-01,yes\n")
+    assert str(refused.value) == (
+        "This file is not an export the diary knows. It reads Migraine Buddy CSV,"
+        " Cluster Headache Tracker CSV, Headi CSV, MigraLog JSON, Headache Companion JSON,"
+        " and its own CSV files."
+    )
+
+
+def test_a_bad_entry_is_listed_with_its_line_and_nothing_is_imported(app, alice, runner, tmp_path):
+    text = (DATA / "20241116_101500_headi_diary.csv").read_text()
+    bad = text.replace(",7,Sumatriptan", ",11,Sumatriptan")
+    path = tmp_path / "headi.csv"
+    path.write_text(bad)
+    result = runner.invoke(args=["import", str(path), "--user", "alice"])
+    assert result.exit_code == 1
+    assert "headi.csv, line 2: Pain must be from 0 to 10, not 11." in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+
+
+def test_the_cli_previews_with_dry_run_then_imports(app, alice, runner):
+    path = str(DATA / "migraine-buddy-export.csv")
+    preview = runner.invoke(args=["import", path, "--user", "alice", "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    lines = preview.output.splitlines()
+    assert lines[:5] == [
+        "Format: Migraine Buddy CSV",
+        "Dates: 16 Nov 2024 to 17 Nov 2024",
+        "Readings to add: 3",
+        "Medicines to add: 3",
+        "Already in the diary (imported before): 0",
+    ]
+    assert "Left out: location (geohash) (2)" in lines
+    assert "  16 Nov 2024, 12:12  Paracetamol 1x (simple analgesic (paracetamol, nsaid))" in lines
+    assert lines[-1] == "Dry run: nothing was written."
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+    done = runner.invoke(args=["import", path, "--user", "alice", "--format", "migraine_buddy"])
+    assert done.exit_code == 0, done.output
+    assert done.output.splitlines()[-1] == "Imported 3 readings and 3 medicines."
+    wrong = runner.invoke(args=["import", path, "--user", "alice", "--format", "headi"])
+    assert wrong.exit_code == 1 and "This is not a Headi CSV file." in wrong.output
