@@ -3,7 +3,7 @@
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,7 @@ def medicine_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=4096)
 def medicine_class(name: str) -> str | None:
     """Return the class of a medicine named as a patient writes it ("Naproxen sodium 550mg"),
     or None when the name is not in seeds/medicine_names.json.

@@ -1,5 +1,8 @@
 """Imports from other headache diaries, from test files built after ../shared/formats/README.md."""
 
+import html
+import io
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -10,7 +13,7 @@ from diary.extensions import db
 from diary.imports import Unreadable, read_export
 from diary.imports.plan import apply_plan, plan_import
 from diary.models import MedicationDose, Reading
-from tests.conftest import user_row
+from tests.conftest import sign_in, user_row
 
 DATA = Path(__file__).parent / "data" / "imports"
 
@@ -250,3 +253,62 @@ def test_the_cli_previews_with_dry_run_then_imports(app, alice, runner):
     assert done.output.splitlines()[-1] == "Imported 3 readings and 3 medicines."
     wrong = runner.invoke(args=["import", path, "--user", "alice", "--format", "headi"])
     assert wrong.exit_code == 1 and "This is not a Headi CSV file." in wrong.output
+
+
+def upload(client, name, data=None, format_code="auto"):
+    body = data if data is not None else (DATA / name).read_bytes()
+    return client.post(
+        "/import/other/",
+        data={"export": (io.BytesIO(body), name), "format": format_code},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_web_preview_writes_nothing_and_the_confirmation_imports_exactly_it(app, client, alice):
+    assert "Import from another diary" in client.get("/export").get_data(as_text=True)
+    page = upload(client, "migralog_export_2024-05-04_090000.json")
+    assert page.status_code == 200
+    text = html.unescape(page.get_data(as_text=True))
+    assert "MigraLog JSON" in text and "Left out" in text and "location (GPS): 1" in text
+    assert "Import 2 readings and 1 medicines" in text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', text).group(1)
+    done = client.post("/import/other/confirm", data={"token": token, "format": "auto"})
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 2
+        assert db.session.scalar(select(func.count(MedicationDose.id))) == 1
+    # The kept upload is gone: the same confirmation cannot import twice.
+    again = client.post(
+        "/import/other/confirm", data={"token": token, "format": "auto"}, follow_redirects=True
+    )
+    assert "That preview has expired or was imported already" in again.get_data(as_text=True)
+    assert "There is nothing new to import." in upload(
+        client, "migralog_export_2024-05-04_090000.json"
+    ).get_data(as_text=True)
+
+
+def test_another_members_preview_token_imports_nothing(app, client, alice, bob):
+    page = upload(client, "migraine-buddy-export.csv").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    other = app.test_client()
+    sign_in(other, "bob")
+    response = other.post("/import/other/confirm", data={"token": token, "format": "auto"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"date,headache\n2024-01-01,yes\n", "This file is not an export the diary knows."),
+        (b"\xff\xfe\x00bad", "The file is not UTF-8 text"),
+        (b'{"episodes": [', "The file is not JSON"),
+    ],
+)
+def test_a_file_that_is_not_an_export_gets_a_clear_message(app, client, alice, body, message):
+    response = upload(client, "upload.csv", data=body)
+    assert response.status_code == 422
+    assert message in html.unescape(response.get_data(as_text=True))

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
         household,
         medications,
         offline,
+        other_diaries,
         questionnaires,
         readings,
         reminders,
@@ -32,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
         reminders,
         trends,
         transfer,
+        other_diaries,
         offline,
     ):
         app.register_blueprint(module.bp)

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
 from diary.extensions import db
 from diary.ranges import asked_range, whole_diary
@@ -46,6 +47,7 @@ def _page(form=None, problems=None, status=200):
         "transfer/export.html",
         formats=FORMATS,
         form=form or ImportForm(formdata=None),
+        other_form=upload_form(),
         problems=problems,
         problems_shown=PROBLEMS_SHOWN,
         first=diary.first.isoformat(),

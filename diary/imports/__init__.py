@@ -7,6 +7,7 @@ readings and medications and a preview; plan.apply_plan() writes exactly that.
 
 from types import ModuleType
 
+from diary.imports import pending
 from diary.imports.formats import (
     cluster_headache_tracker,
     headache_companion,
@@ -22,6 +23,8 @@ JSON_FORMATS = (migralog, headache_companion)
 TEXT_FORMATS = (migraine_buddy, cluster_headache_tracker, headi)
 FORMATS: dict[str, ModuleType] = {f.CODE: f for f in (*TEXT_FORMATS, *JSON_FORMATS)}
 FORMAT_CHOICES = ("auto", *FORMATS)
+
+__all__ = ["FORMATS", "FORMAT_CHOICES", "Source", "Unreadable", "pending", "read_export"]
 
 
 def known_formats() -> str:

@@ -105,7 +105,7 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     download.value.save_as(saved)
     assert saved.read_bytes().startswith(b'"recorded_at","pain","note"\r\n')
     page.get_by_label("CSV file", exact=True).set_input_files(str(saved))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import CSV file").click()
     assert page.get_by_text("Imported 0 new entries; 2 were already in your diary.").is_visible()
 
     # Sign out.
