@@ -176,12 +176,6 @@ def day(value: Any, label: str, today: date, *, planned: bool = False) -> date:
     return value
 
 
-def exists_in(moment: datetime, zone: ZoneInfo) -> bool:
-    """Tell whether a naive wall-clock time happens in zone (not in a spring-forward gap)."""
-    back = moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-    return back.replace(tzinfo=None) == moment.replace(fold=0)
-
-
 def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) -> datetime:
     """Return a naive local time to the minute, with fold=1 for the second of a repeated hour.
 
@@ -205,20 +199,25 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
         except OverflowError:
             raise ValueError(f"{label} {value.isoformat()} is outside the calendar.") from None
     value = value.replace(second=0, microsecond=0)
-    written = format_timestamp(value).replace("T", " ")
+
+    def written() -> str:
+        return format_timestamp(value).replace("T", " ")
+
     if value.date() < EARLIEST_DAY:
-        raise ValueError(f"{label} {written} is before 1900.")
-    if not exists_in(value, zone):
-        raise ValueError(
-            f"{label} {written} did not happen in {zone_name}: the clocks went forward then."
-        )
+        raise ValueError(f"{label} {written()} is before 1900.")
     now = now or datetime.now(UTC)
-    # A date past tomorrow is in the future in any zone, and comparing it would overflow in 9999.
-    if (
-        value.date() > now.date() + timedelta(days=1)
-        or value.replace(tzinfo=zone) > now + CLOCK_SKEW
-    ):
-        raise ValueError(f"{label} {written} is in the future. Log what has already happened.")
+    future = f"{label} {{}} is in the future. Log what has already happened."
+    # A date past tomorrow is in the future in any zone, and converting it would overflow in 9999.
+    if value.date() > now.date() + timedelta(days=1):
+        raise ValueError(future.format(written()))
+    # One conversion answers both: a time in a spring-forward gap does not come back as itself.
+    instant = value.replace(tzinfo=zone).astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != value.replace(fold=0):
+        raise ValueError(
+            f"{label} {written()} did not happen in {zone_name}: the clocks went forward then."
+        )
+    if instant > now + CLOCK_SKEW:
+        raise ValueError(future.format(written()))
     return value
 
 
