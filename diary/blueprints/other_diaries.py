@@ -28,10 +28,19 @@ class ConfirmForm(FlaskForm):
     format = HiddenField()
 
 
-def _plan(data: bytes, format_code: str) -> Plan:
-    """Read and check an export without writing (no write lock is held meanwhile)."""
-    with read_phase(db.session):
-        return plan_import(current_user, read_export(data, current_user.timezone, format_code))
+def _plan(data: bytes, format_code: str):
+    """Read and check an export without writing (no write lock is held meanwhile).
+
+    Return the plan and None, or None and the page that says why nothing can be imported.
+    """
+    try:
+        with read_phase(db.session):
+            plan = plan_import(current_user, read_export(data, current_user.timezone, format_code))
+    except Unreadable as exc:
+        return None, _page(error=str(exc), status=422)
+    if plan.problems:
+        return None, _page(plan, status=422)
+    return plan, None
 
 
 def _page(plan: Plan | None = None, error: str | None = None, confirm=None, status=200):
@@ -55,12 +64,9 @@ def preview():
             error=" ".join(e for errors in form.errors.values() for e in errors), status=422
         )
     data = form.export.data.read()
-    try:
-        plan = _plan(data, form.format.data)
-    except Unreadable as exc:
-        return _page(error=str(exc), status=422)
-    if plan.problems:
-        return _page(plan, status=422)
+    plan, refusal = _plan(data, form.format.data)
+    if refusal:
+        return refusal
     confirm = ConfirmForm(
         formdata=None, token=pending.keep(current_user.id, data), format=form.format.data
     )
@@ -76,12 +82,9 @@ def confirm():
     if data is None or form.format.data not in FORMAT_CHOICES:
         flash("That preview has expired or was imported already; upload the file again.", "error")
         return redirect(url_for("transfer.export_page"))
-    try:
-        plan = _plan(data, form.format.data)
-    except Unreadable as exc:
-        return _page(error=str(exc), status=422)
-    if plan.problems:
-        return _page(plan, status=422)
+    plan, refusal = _plan(data, form.format.data)
+    if refusal:
+        return refusal
     added = apply_plan(plan)
     flash(
         f"Imported {added['readings']} readings and {added['medications']} medicines"
