@@ -306,9 +306,21 @@ def test_another_members_preview_token_imports_nothing(app, client, alice, bob):
         (b"date,headache\n2024-01-01,yes\n", "This file is not an export the diary knows."),
         (b"\xff\xfe\x00bad", "The file is not UTF-8 text"),
         (b'{"episodes": [', "The file is not JSON"),
+        (b"PK\x03\x04" + b"\x00" * 40, "This is a compressed archive. Unpack it on your computer"),
     ],
 )
 def test_a_file_that_is_not_an_export_gets_a_clear_message(app, client, alice, body, message):
     response = upload(client, "upload.csv", data=body)
     assert response.status_code == 422
     assert message in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_dry_run_of_the_diarys_own_folder_says_what_it_would_add(app, alice, runner, tmp_path):
+    (tmp_path / "readings.csv").write_text(
+        '"recorded_at","pain","note"\r\n"2024-03-01T08:30","5",""\r\n'
+    )
+    result = runner.invoke(args=["import", str(tmp_path), "--user", "alice", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["readings.csv: 1 to add, 0 already present"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0

@@ -11,7 +11,16 @@ class Unreadable(ValueError):
     """The file cannot be read at all; nothing was imported."""
 
 
+ARCHIVES = (b"PK\x03\x04", b"\x1f\x8b")  # zip, gzip
+
+
 def text_of(data: bytes) -> str:
+    if data.startswith(ARCHIVES):
+        # Never unpacked: a small archive can hold gigabytes (a zip bomb).
+        raise Unreadable(
+            "This is a compressed archive. Unpack it on your computer and upload the export"
+            " file that is inside (.csv or .json)."
+        )
     try:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
