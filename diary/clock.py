@@ -6,8 +6,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import tzlocal
 
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M"
-
 
 def server_timezone() -> str:
     """Return the server's IANA time zone name, or UTC when it cannot be told."""
@@ -81,18 +79,6 @@ def short_moment(value: datetime) -> str:
 def short_date(value: date) -> str:
     """Format a day as '01 Jan 2026', the year always in four digits."""
     return f"{value:%d %b} {value.year:04d}"
-
-
-def parse_timestamp(text: str) -> datetime:
-    """Parse YYYY-MM-DDTHH:MM strictly; raise ValueError with a plain reason."""
-    try:
-        if len(text) != 16:
-            raise ValueError
-        return datetime.strptime(text, TIMESTAMP_FORMAT)
-    except ValueError:
-        raise ValueError(
-            f"'{text}' is not a real date and time in the form YYYY-MM-DDTHH:MM"
-        ) from None
 
 
 def parse_day(text: str, column: str) -> date:

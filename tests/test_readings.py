@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from diary.extensions import db
 from diary.models import Reading
-from diary.models.reading import NOTE_MAX_LENGTH
+from diary.rules import NOTE_MAX as NOTE_MAX_LENGTH
 from tests.conftest import sign_in
 
 

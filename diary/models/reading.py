@@ -17,7 +17,6 @@ from diary.extensions import db
 from diary.models.user import utcnow
 
 PAIN_MIN, PAIN_MAX = 0, 10
-NOTE_MAX_LENGTH = 10_000
 
 
 class Reading(db.Model):
