@@ -324,3 +324,18 @@ def test_a_dry_run_of_the_diarys_own_folder_says_what_it_would_add(app, alice, r
     assert result.output.splitlines() == ["readings.csv: 1 to add, 0 already present"]
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
+
+
+def test_cluster_headache_tracker_doses_file(app, alice):
+    plan = plan_of(app, alice, "medication_doses-2024-11-16.csv")
+    assert plan.format == "cluster_headache_tracker" and plan.problems == []
+    assert plan.readings == []
+    assert doses(plan) == [
+        (datetime(2024, 11, 10, 21, 20), "Oxygen", "15 L/min", "other", ""),
+        (datetime(2024, 11, 10, 21, 40), "Sumatriptan", "6 mg", "triptan", ""),
+    ]
+    assert dict(plan.left_out) == {
+        "effectiveness": 2,
+        "minutes to relief": 1,
+        "duration (oxygen)": 1,
+    }
