@@ -16,7 +16,8 @@ from diary.errors import json_error
 from diary.extensions import csrf, db
 from diary.rules import EntryError
 from diary.services import reminders
-from diary.services.scoping import find_by_client_key, owned
+from diary.services.idempotency import replayed
+from diary.services.scoping import owned
 from diary.services.tokens import user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -126,7 +127,8 @@ def create(collection: str):
     values = _body(collection.body)
     key = _idempotency_key()
     # The service returns the first item for a repeated key (and refuses another body).
-    replay = find_by_client_key(collection.model, g.api_user, key) is not None
+    model = collection.model
+    replay = replayed(model, model.user_id == g.api_user.id, key, {}) is not None
     row = collection.add(g.api_user, client_key=key, **values)
     return collection.to_json(row), 200 if replay else 201
 

@@ -19,6 +19,7 @@ from diary.transfer import (
     export_names,
     import_files,
 )
+from diary.transfer.cells import MalformedCsv, read_csv
 from diary.transfer.engine import prepare_import
 from diary.transfer.formats import format_for
 
@@ -78,8 +79,11 @@ def import_command(path: Path, username: str, format_code: str, dry_run: bool):
 def is_diary_csv(path: Path) -> bool:
     """Tell whether a file is one of the diary's own CSV files (by name or header)."""
     with path.open("rb") as file:
-        first = file.readline().decode("utf-8", "replace").removeprefix("\ufeff")
-    header = [cell.strip().strip('"') for cell in first.strip().split(",")]
+        first = file.readline().decode("utf-8", "replace")
+    try:
+        header, _ = read_csv(first)
+    except MalformedCsv:
+        return False
     return format_for(path.name, header) is not None
 
 

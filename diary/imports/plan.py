@@ -83,16 +83,9 @@ class Plan:
     clock_changes: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
     entries: list[PreviewEntry] = field(default_factory=list)
-
-    @property
-    def first_day(self) -> date | None:
-        times = [r["recorded_at"] for r in self.readings] + [d["taken_at"] for d in self.doses]
-        return min(times).date() if times else None
-
-    @property
-    def last_day(self) -> date | None:
-        times = [r["recorded_at"] for r in self.readings] + [d["taken_at"] for d in self.doses]
-        return max(times).date() if times else None
+    # The days of the first and last entry to add (None when there is nothing to add).
+    first_day: date | None = None
+    last_day: date | None = None
 
 
 def _continued_days(attack: Attack) -> list[date]:
@@ -205,7 +198,10 @@ def plan_import(user: User, source: Source) -> Plan:
     plan.classes = Counter(d["med_class"] for d in plan.doses)
     shown = [PreviewEntry(r["recorded_at"], _reading_text(r)) for r in plan.readings]
     shown += [PreviewEntry(d["taken_at"], _dose_text(d)) for d in plan.doses]
-    plan.entries = sorted(shown, key=lambda e: e.at)[:PREVIEW_ENTRIES]
+    shown.sort(key=lambda e: e.at)
+    plan.entries = shown[:PREVIEW_ENTRIES]
+    if shown:
+        plan.first_day, plan.last_day = shown[0].at.date(), shown[-1].at.date()
     return plan
 
 

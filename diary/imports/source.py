@@ -18,7 +18,8 @@ class Attack:
     start: datetime  # local wall-clock time (naive; fold kept)
     end: datetime | None
     intensity: Any  # as the source wrote it: 0-10, maybe fractional
-    details: tuple[str, ...] = ()  # triggers, symptoms, attack type, the note: in that order
+    # Triggers, symptoms, attack type, the note, in that order; empty ones are left out.
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,3 @@ def owned(model, user: User, object_id: int):
     if not 1 <= object_id <= MAX_ID:
         return None
     return db.session.scalar(select(model).where(model.id == object_id, model.user_id == user.id))
-
-
-def find_by_client_key(model, user: User, client_key: str | None):
-    """Return the user's row stored with this idempotency key, so a retry never stores twice."""
-    if not client_key:
-        return None
-    return db.session.scalar(
-        select(model).where(model.user_id == user.id, model.client_key == client_key)
-    )

@@ -51,13 +51,9 @@ def _attack(source: Source, times: Times, where: str, row: dict) -> None:
     end = _time(times, row["end_time"]) if (row.get("end_time") or "").strip() else None
     key = row["start_time"].strip()
     triggers = [t for t in SEPARATORS.split(row.get("triggers") or "") if t]
-    details = tuple(
-        part
-        for part in (
-            f"Triggers: {', '.join(triggers)}." if triggers else "",
-            (row.get("notes") or "").strip(),
-        )
-        if part
+    details = (
+        f"Triggers: {', '.join(triggers)}." if triggers else "",
+        (row.get("notes") or "").strip(),
     )
     source.attacks.append(Attack(key, where, start, end, row.get("intensity", ""), details))
     for n, medicine in enumerate(m for m in SEPARATORS.split(row.get("medication") or "") if m):

@@ -71,7 +71,7 @@ def read(document: list, zone: str) -> Source:
                     start,
                     end,
                     attack.get("painLevel"),
-                    tuple(d for d in details if d),
+                    details,
                 )
             )
         for m, medicine in enumerate(day.get("medications") or []):

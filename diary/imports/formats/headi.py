@@ -40,14 +40,7 @@ def read(text: str, zone: str) -> Source:
             continue
         key = _cell(row, "_id") or _cell(row, "start_date")
         pain_type = _cell(row, "pain")
-        details = tuple(
-            text
-            for text in (
-                f"Pain type: {pain_type}." if pain_type else "",
-                _cell(row, "description"),
-            )
-            if text
-        )
+        details = (f"Pain type: {pain_type}." if pain_type else "", _cell(row, "description"))
         source.attacks.append(Attack(key, where, start, end, _cell(row, "strength"), details))
         medicine = _cell(row, "medication")
         if medicine:

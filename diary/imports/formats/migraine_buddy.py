@@ -78,9 +78,8 @@ def read(text: str, zone: str) -> Source:
         for column, what in LEFT_OUT.items():
             source.leave_out(what, (row.get(column) or "").strip())
         details = [
-            f"{label}: {', '.join(items(row.get(column)))}."
+            f"{label}: {', '.join(items(row.get(column)))}." if items(row.get(column)) else ""
             for column, label in DETAILS
-            if items(row.get(column))
         ] + [(row.get("Notes") or "").strip()]
         source.attacks.append(
             Attack(
@@ -89,7 +88,7 @@ def read(text: str, zone: str) -> Source:
                 start,
                 start + duration if duration else None,
                 (row.get("Pain Level") or "").strip(),
-                tuple(d for d in details if d),
+                tuple(details),
             )
         )
         for column in MEDICINE_COLUMNS:

@@ -71,14 +71,10 @@ def _episode(source, times, where, episode, readings) -> None:
     if not own:
         source.left_out["episodes without an intensity reading"] += 1
         return
-    details = tuple(
-        text
-        for text in (
-            _listed("Triggers", episode.get("triggers")),
-            _listed("Symptoms", episode.get("symptoms")),
-            str(episode.get("notes") or "").strip(),
-        )
-        if text
+    details = (
+        _listed("Triggers", episode.get("triggers")),
+        _listed("Symptoms", episode.get("symptoms")),
+        str(episode.get("notes") or "").strip(),
     )
     # The first reading is the episode's at its start; each later one a reading of its own.
     source.attacks.append(
