@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres bench lint audit format clean system-packages
+.PHONY: run test test-postgres bench lint audit format clean system-packages bench-import
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test-postgres: $(VENV)/.installed-test system-packages
 ## Generate 10 years of data and time the pages over real HTTP (not a test; see README).
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+
+## Time importing 200,000-row exports of the five other diaries (see README).
+bench-import: $(VENV)/.installed-test
+	$(BIN)/python -m bench.large_exports --rows 200000
 
 # What the tests run besides Python, as command -> Debian package: Chromium for the browser
 # tests (Playwright cannot download one here), nginx and Caddy in front of `diary serve`,

@@ -3,6 +3,7 @@
 import html
 import io
 import re
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -11,44 +12,65 @@ from sqlalchemy import func, select
 
 from diary.extensions import db
 from diary.imports import Unreadable, read_export
-from diary.imports.plan import apply_plan, plan_import
+from diary.imports.plan import apply_rows, plan_import
 from diary.models import MedicationDose, Reading
 from tests.conftest import sign_in, user_row
 
 DATA = Path(__file__).parent / "data" / "imports"
 
 
-def plan_of(app, user_id, name, format_code="auto", data=None):
+def plan_of(app, user_id, path: Path, format_code="auto"):
+    """Return the preview plan of an export (nothing is written)."""
     with app.app_context():
         user = user_row(user_id)
-        source = read_export(data or (DATA / name).read_bytes(), user.timezone, format_code)
-        plan = plan_import(user, source)
+        plan = plan_import(user, read_export(path, user.timezone, format_code))
         db.session.rollback()
         return plan
 
 
-def readings(plan):
-    return [(r["recorded_at"], r["pain"], r["note"]) for r in plan.readings]
-
-
-def doses(plan):
-    return [(d["taken_at"], d["name"], d["dose"], d["med_class"], d["note"]) for d in plan.doses]
-
-
-def imported_twice(app, user_id, name):
-    """Import a file, then plan it again: return the second plan."""
+def imported(app, user_id, path: Path):
+    """Import an export; return its plan and the readings and doses now in the diary."""
     with app.app_context():
         user = user_row(user_id)
-        first = plan_import(user, read_export((DATA / name).read_bytes(), user.timezone))
-        apply_plan(first)
+        with tempfile.TemporaryFile() as rows:
+            plan = plan_import(user, read_export(path, user.timezone), rows)
+            assert plan.problems == []
+            apply_rows(user, rows)
         db.session.commit()
-    return first, plan_of(app, user_id, name)
+        readings = db.session.execute(
+            select(Reading.recorded_at, Reading.pain, Reading.note)
+            .where(Reading.user_id == user_id)
+            .order_by(Reading.recorded_at, Reading.id)
+        ).all()
+        doses = db.session.execute(
+            select(
+                MedicationDose.taken_at,
+                MedicationDose.name,
+                MedicationDose.dose,
+                MedicationDose.med_class,
+                MedicationDose.note,
+            )
+            .where(MedicationDose.user_id == user_id)
+            .order_by(MedicationDose.taken_at, MedicationDose.id)
+        ).all()
+    return plan, [tuple(r) for r in readings], [tuple(d) for d in doses]
+
+
+def folds(app) -> list[bool]:
+    with app.app_context():
+        return list(db.session.scalars(select(Reading.fold).order_by(Reading.recorded_at)))
+
+
+def written(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
 
 
 def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alice):
-    plan = plan_of(app, alice, "20241116_101500_headi_diary.csv")
+    plan, readings, doses = imported(app, alice, DATA / "20241116_101500_headi_diary.csv")
     assert plan.format == "headi" and plan.problems == []
-    assert readings(plan) == [
+    assert readings == [
         (
             datetime(2024, 3, 1, 8, 0),
             7,
@@ -60,17 +82,17 @@ def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alic
         (datetime(2024, 10, 27, 1, 30), 5, "Lasted 1 h. Pain type: Spannung."),
     ]
     # Epoch times keep which 01:30 it was: the first, in summer time.
-    assert [r["fold"] for r in plan.readings] == [False] * 5
-    assert doses(plan) == [
+    assert folds(app) == [False] * 5
+    assert doses == [
         (datetime(2024, 3, 1, 8, 0), "Sumatriptan", "1x", "triptan", ""),
         (datetime(2024, 10, 27, 1, 30), "Ibuprofen", "2x", "simple_analgesic", ""),
     ]
 
 
 def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(app, alice):
-    plan = plan_of(app, alice, "headache_logs-2024-11-16.csv")
+    plan, readings, doses = imported(app, alice, DATA / "headache_logs-2024-11-16.csv")
     assert plan.problems == []
-    assert readings(plan) == [
+    assert readings == [
         (datetime(2024, 3, 9, 23, 40), 9, 'Lasted 1 h 10 min. quoted "note"\nover two lines'),
         (datetime(2024, 3, 10, 0, 0), 9, "Continues the attack that began Sat 09 Mar 2024, 23:40."),
         # 01:30 did not exist in London that night: read as zoneinfo's fold=0 reads it.
@@ -84,7 +106,7 @@ def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(
     assert plan.clock_changes == [
         "2024-03-31 01:30 did not happen (the clocks went forward): read as 2024-03-31 02:30"
     ]
-    assert doses(plan) == [
+    assert doses == [
         (datetime(2024, 3, 31, 2, 30), "Sumatriptan", "", "triptan", ""),
         (datetime(2024, 3, 31, 2, 30), "Verapamil", "", "other", ""),
         (datetime(2024, 11, 10, 21, 15), "Oxygen 15 L/min 20 min", "", "other", ""),
@@ -94,9 +116,9 @@ def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(
 
 
 def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
-    plan = plan_of(app, alice, "migralog_export_2024-05-04_090000.json")
+    plan, readings, doses = imported(app, alice, DATA / "migralog_export_2024-05-04_090000.json")
     assert plan.format == "migralog" and plan.problems == []
-    assert readings(plan) == [
+    assert readings == [
         (
             datetime(2024, 5, 3, 7, 0),
             7,  # 6.5 rounds half up
@@ -105,7 +127,7 @@ def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
         ),
         (datetime(2024, 5, 3, 9, 30), 8, "Recorded during an episode."),
     ]
-    assert doses(plan) == [(datetime(2024, 5, 3, 7, 20), "Sumatriptan", "1x 50 mg", "triptan", "")]
+    assert doses == [(datetime(2024, 5, 3, 7, 20), "Sumatriptan", "1x 50 mg", "triptan", "")]
     assert dict(plan.left_out) == {
         "location (GPS)": 1,
         "pain locations": 1,
@@ -119,9 +141,9 @@ def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
 
 
 def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_time(app, alice):
-    plan = plan_of(app, alice, "HC-DailyData-2024-06-03.json")
+    plan, readings, doses = imported(app, alice, DATA / "HC-DailyData-2024-06-03.json")
     assert plan.format == "headache_companion" and plan.problems == []
-    assert readings(plan) == [
+    assert readings == [
         (
             datetime(2024, 6, 1, 21, 0),
             7,
@@ -133,19 +155,19 @@ def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_tim
             "Continues the attack that began Sat 01 Jun 2024, 21:00. Type: migraine.",
         ),
     ]
-    assert doses(plan) == [
+    assert doses == [
         (datetime(2024, 6, 1, 21, 30), "Naproxen", "1x 550 mg", "simple_analgesic", ""),
         (datetime(2024, 6, 2, 0, 0), "Rimegepant", "2x", "other", "Time not recorded; the day is."),
     ]
-    history = plan_of(app, alice, "HC-MedHistory-2024-06-03.json")
-    assert (history.readings, history.doses) == ([], [])
+    history = plan_of(app, alice, DATA / "HC-MedHistory-2024-06-03.json")
+    assert (history.readings, history.doses) == (0, 0)
     assert dict(history.left_out) == {"preventive medication history": 1}
 
 
 def test_migraine_buddy_csv_after_its_preamble_with_utc_offsets_and_helpfulness(app, alice):
-    plan = plan_of(app, alice, "migraine-buddy-export.csv")
+    plan, readings, doses = imported(app, alice, DATA / "migraine-buddy-export.csv")
     assert plan.format == "migraine_buddy" and plan.problems == []
-    assert readings(plan) == [
+    assert readings == [
         (
             datetime(2024, 11, 16, 12, 12),
             6,
@@ -163,7 +185,7 @@ def test_migraine_buddy_csv_after_its_preamble_with_utc_offsets_and_helpfulness(
             " Symptoms: Nausea, Light sensitivity. Woke up with it",
         ),
     ]
-    assert doses(plan) == [
+    assert doses == [
         (datetime(2024, 11, 16, 12, 12), "Paracetamol", "1x", "simple_analgesic", "Unhelpful."),
         (datetime(2024, 11, 17, 2, 5), "Sumatriptan", "1x", "triptan", "Helpful."),
         (
@@ -188,30 +210,29 @@ def test_migraine_buddy_csv_after_its_preamble_with_utc_offsets_and_helpfulness(
     ],
 )
 def test_importing_the_same_export_again_adds_nothing(app, alice, name):
-    first, again = imported_twice(app, alice, name)
-    assert (again.readings, again.doses) == ([], [])
-    assert again.already_present == len(first.readings) + len(first.doses) > 0
-    with app.app_context():
-        assert db.session.scalar(select(func.count(Reading.id))) == len(first.readings)
-        assert db.session.scalar(select(func.count(MedicationDose.id))) == len(first.doses)
+    first, readings, doses = imported(app, alice, DATA / name)
+    assert (first.readings, first.doses) == (len(readings), len(doses))
+    again = plan_of(app, alice, DATA / name)
+    assert (again.readings, again.doses) == (0, 0)
+    assert again.already_present == len(readings) + len(doses) > 0
+    _, readings_after, doses_after = imported(app, alice, DATA / name)
+    assert (readings_after, doses_after) == (readings, doses)
 
 
-def test_a_later_export_adds_only_the_new_entries(app, alice):
+def test_a_later_export_adds_only_the_new_entries(app, alice, tmp_path):
     name = "20241116_101500_headi_diary.csv"
     # The header and the first two entries (the first note runs over two lines).
     earlier = b"\n".join((DATA / name).read_bytes().split(b"\n")[:4]) + b"\n"
-    plan_first = plan_of(app, alice, name, data=earlier)
-    with app.app_context():
-        apply_plan(plan_first)
-        db.session.commit()
-    later = plan_of(app, alice, name)
-    assert [r["recorded_at"] for r in later.readings] == [datetime(2024, 10, 27, 1, 30)]
-    assert later.already_present == len(plan_first.readings) + len(plan_first.doses)
+    _, readings, doses = imported(app, alice, written(tmp_path, name, earlier))
+    later = plan_of(app, alice, DATA / name)
+    assert (later.readings, later.doses) == (1, 1)
+    assert [e.at for e in later.entries] == [datetime(2024, 10, 27, 1, 30)] * 2
+    assert later.already_present == len(readings) + len(doses) == 5
 
 
-def test_an_unknown_file_names_the_formats_the_diary_reads(app, alice):
+def test_an_unknown_file_names_the_formats_the_diary_reads(app, alice, tmp_path):
     with pytest.raises(Unreadable) as refused:
-        plan_of(app, alice, "x", data=b"date,headache\n2024-01-01,yes\n")
+        plan_of(app, alice, written(tmp_path, "x", b"date,headache\n2024-01-01,yes\n"))
     assert str(refused.value) == (
         "This file is not an export the diary knows. It reads Migraine Buddy CSV,"
         " Cluster Headache Tracker CSV, Headi CSV, MigraLog JSON, Headache Companion JSON,"
@@ -327,10 +348,10 @@ def test_a_dry_run_of_the_diarys_own_folder_says_what_it_would_add(app, alice, r
 
 
 def test_cluster_headache_tracker_doses_file(app, alice):
-    plan = plan_of(app, alice, "medication_doses-2024-11-16.csv")
+    plan, readings, doses = imported(app, alice, DATA / "medication_doses-2024-11-16.csv")
     assert plan.format == "cluster_headache_tracker" and plan.problems == []
-    assert plan.readings == []
-    assert doses(plan) == [
+    assert readings == []
+    assert doses == [
         (datetime(2024, 11, 10, 21, 20), "Oxygen", "15 L/min", "other", ""),
         (datetime(2024, 11, 10, 21, 40), "Sumatriptan", "6 mg", "triptan", ""),
     ]
@@ -339,3 +360,94 @@ def test_cluster_headache_tracker_doses_file(app, alice):
         "minutes to relief": 1,
         "duration (oxygen)": 1,
     }
+
+
+def migraine_buddy(*started: str) -> bytes:
+    """Return a Migraine Buddy export with one attack (pain 5) per start time."""
+    table = (DATA / "migraine-buddy-export.csv").read_text().split("\n\n", 1)[1]
+    header = table.split("\n", 1)[0]
+    empty = ',""' * 19
+    rows = [f'"{n}","{s}","01h 00m","0","0","","","","5"{empty}' for n, s in enumerate(started)]
+    return (
+        "\n".join(['"No ongoing events recorded during this period."', "", header, *rows])
+    ).encode()
+
+
+def test_migraine_buddy_dates_are_read_day_first_when_a_day_above_12_comes_first(
+    app, alice, tmp_path
+):
+    path = written(tmp_path, "mb.csv", migraine_buddy("17/11/24 9:00", "03/04/24 10:30"))
+    plan = plan_of(app, alice, path)
+    assert plan.problems == []
+    assert plan.notes == ["Dates read day first (dd/MM/yy): a day above 12 comes first."]
+    # 3 April, not 4 March; written at UTC+0, so 11:30 in London's summer time.
+    assert [e.at for e in plan.entries] == [datetime(2024, 4, 3, 11, 30), datetime(2024, 11, 17, 9)]
+
+
+def test_migraine_buddy_dates_that_could_be_either_are_read_month_first_and_said_so(
+    app, alice, tmp_path, runner
+):
+    path = written(tmp_path, "mb.csv", migraine_buddy("03/04/24 10:30", "05/06/24 7:15"))
+    result = runner.invoke(args=["import", str(path), "--user", "alice", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Note: Dates read month first (MM/dd/yy), as Migraine Buddy writes them in English;"
+        " no date in this file tells the order (no day above 12)." in result.output
+    )
+    assert "  04 Mar 2024, 10:30  Pain 5: Lasted 1 h." in result.output
+
+
+def test_an_entry_the_file_holds_twice_is_imported_once(app, alice, tmp_path):
+    path = written(tmp_path, "mb.csv", migraine_buddy("11/17/24 9:00", "11/17/24 9:00"))
+    plan, readings, _ = imported(app, alice, path)
+    assert (plan.readings, plan.repeated) == (1, 1)
+    assert readings == [(datetime(2024, 11, 17, 9), 5, "Lasted 1 h.")]
+
+
+def test_a_json_export_with_a_byte_order_mark_is_read(app, alice, tmp_path):
+    data = b"\xef\xbb\xbf" + (DATA / "HC-DailyData-2024-06-03.json").read_bytes()
+    plan, readings, doses = imported(app, alice, written(tmp_path, "hc.json", data))
+    assert plan.format == "headache_companion" and (len(readings), len(doses)) == (2, 2)
+
+
+def kept_files(app) -> list[str]:
+    return sorted(p.name for p in (Path(app.instance_path) / "imports").iterdir())
+
+
+def test_only_the_checked_rows_wait_for_the_confirmation_and_go_with_it(app, client, alice):
+    page = html.unescape(upload(client, "migraine-buddy-export.csv").get_data(as_text=True))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    # The upload itself is gone once previewed; the previewed rows wait under the token.
+    assert kept_files(app) == [f"{alice}-{token}"]
+    client.post("/import/other/confirm", data={"token": token})
+    assert kept_files(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 3
+
+
+def test_a_time_zone_changed_after_the_preview_imports_nothing(app, client, alice):
+    page = html.unescape(upload(client, "headache_logs-2024-11-16.csv").get_data(as_text=True))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    with app.app_context():
+        user_row(alice).timezone = "America/New_York"
+        db.session.commit()
+    done = client.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    assert "Your time zone changed after the preview" in done.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+    assert kept_files(app) == []
+
+
+def test_entries_that_reached_the_diary_after_the_preview_stop_the_whole_import(
+    app, client, alice, tmp_path
+):
+    name = "migraine-buddy-export.csv"
+    page = html.unescape(upload(client, name).get_data(as_text=True))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    imported(app, alice, DATA / name)  # the same file, imported meanwhile (the command line)
+    done = client.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    assert "reached your diary after the preview, so nothing was imported" in done.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 3

@@ -1,15 +1,19 @@
 """Import another diary's export: upload, preview, and import exactly what was previewed."""
 
+from pathlib import Path
+from typing import BinaryIO
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, SelectChoice, SelectField
 
 from diary import reference
 from diary.extensions import db
 from diary.imports import FORMAT_CHOICES, FORMATS, Unreadable, pending, read_export
-from diary.imports.plan import Plan, apply_plan, plan_import
+from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
 from diary.sqlite import read_phase
 
 bp = Blueprint("other_diaries", __name__, url_prefix="/import/other")
@@ -25,17 +29,17 @@ class UploadForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     token = HiddenField()
-    format = HiddenField()
 
 
-def _plan(data: bytes, format_code: str):
-    """Read and check an export without writing (no write lock is held meanwhile).
+def _plan(path: Path, format_code: str, rows: BinaryIO):
+    """Read and check an export, keeping its rows to add (no write lock is held meanwhile).
 
     Return the plan and None, or None and the page that says why nothing can be imported.
     """
     try:
         with read_phase(db.session):
-            plan = plan_import(current_user, read_export(data, current_user.timezone, format_code))
+            source = read_export(path, current_user.timezone, format_code)
+            plan = plan_import(current_user, source, rows)
     except Unreadable as exc:
         return None, _page(error=str(exc), status=422)
     if plan.problems:
@@ -63,35 +67,45 @@ def preview():
         return _page(
             error=" ".join(e for errors in form.errors.values() for e in errors), status=422
         )
-    data = form.export.data.read()
-    plan, refusal = _plan(data, form.format.data)
-    if refusal:
-        return refusal
-    confirm = ConfirmForm(
-        formdata=None, token=pending.keep(current_user.id, data), format=form.format.data
-    )
-    return _page(plan, confirm=confirm)
+    with (
+        pending.upload_copy(form.export.data.stream) as path,
+        pending.new_rows(current_user.id) as (token, rows),
+    ):
+        plan, refusal = _plan(path, form.format.data, rows)
+    if refusal or not (plan.readings or plan.doses):
+        pending.forget(current_user.id, token)
+    return refusal or _page(plan, confirm=ConfirmForm(formdata=None, token=token))
 
 
 @bp.post("/confirm")
 @login_required
 def confirm():
-    """Import exactly the previewed file."""
+    """Import exactly the rows the preview showed (they are not read from the file again)."""
     form = ConfirmForm()
-    data = pending.take(current_user.id, form.token.data) if form.validate() else None
-    if data is None or form.format.data not in FORMAT_CHOICES:
-        flash("That preview has expired or was imported already; upload the file again.", "error")
-        return redirect(url_for("transfer.export_page"))
-    plan, refusal = _plan(data, form.format.data)
-    if refusal:
-        return refusal
-    added = apply_plan(plan)
+    with pending.taken(current_user.id, form.token.data if form.validate() else "") as rows:
+        if rows is None:
+            return _back("That preview has expired or was imported already; upload the file again.")
+        try:
+            added = apply_rows(current_user, rows)
+        except PreviewOutdated as exc:
+            return _back(str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            return _back(
+                "Some of these entries reached your diary after the preview, so nothing was"
+                " imported. Upload the file again to see what is new."
+            )
     flash(
-        f"Imported {added['readings']} readings and {added['medications']} medicines"
-        f" from {FORMATS[plan.format].LABEL}.",
+        f"Imported {added.readings} readings and {added.medications} medicines"
+        f" from {FORMATS[added.format].LABEL}.",
         "success",
     )
     return redirect(url_for("readings.history"))
+
+
+def _back(message: str):
+    flash(message, "error")
+    return redirect(url_for("transfer.export_page"))
 
 
 def upload_form() -> UploadForm:

@@ -1,5 +1,6 @@
 """diary import / export."""
 
+import tempfile
 from pathlib import Path
 
 import click
@@ -7,8 +8,8 @@ from flask.cli import with_appcontext
 
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
-from diary.imports import FORMAT_CHOICES, Unreadable, read_export
-from diary.imports.plan import apply_plan, plan_import
+from diary.imports import FORMAT_CHOICES, Unreadable, pending, read_export
+from diary.imports.plan import Plan, apply_rows, plan_import
 from diary.imports.preview import preview_lines
 from diary.sqlite import read_phase
 from diary.transfer import (
@@ -22,6 +23,8 @@ from diary.transfer import (
 from diary.transfer.cells import MalformedCsv, read_csv
 from diary.transfer.engine import prepare_import
 from diary.transfer.formats import format_for
+
+HEADER_MAX = 4096
 
 
 @click.command("import")
@@ -79,7 +82,8 @@ def import_command(path: Path, username: str, format_code: str, dry_run: bool):
 def is_diary_csv(path: Path) -> bool:
     """Tell whether a file is one of the diary's own CSV files (by name or header)."""
     with path.open("rb") as file:
-        first = file.readline().decode("utf-8", "replace")
+        # A header is short; a JSON export may be one long line.
+        first = file.readline(HEADER_MAX).decode("utf-8", "replace")
     try:
         header, _ = read_csv(first)
     except MalformedCsv:
@@ -89,25 +93,34 @@ def is_diary_csv(path: Path) -> bool:
 
 def import_other_diary(user, path: Path, format_code: str, dry_run: bool) -> None:
     """Import another diary's export: the preview, then (unless --dry-run) the entries."""
-    try:
-        with read_phase(db.session):
-            plan = plan_import(user, read_export(path.read_bytes(), user.timezone, format_code))
-    except Unreadable as exc:
-        raise click.ClickException(str(exc)) from None
+    with tempfile.TemporaryFile(dir=pending.folder()) as rows:
+        try:
+            with read_phase(db.session):
+                source = read_export(path, user.timezone, format_code)
+                plan = plan_import(user, source, None if dry_run else rows)
+        except Unreadable as exc:
+            raise click.ClickException(str(exc)) from None
+        _report(path, plan)
+        if dry_run:
+            click.echo("Dry run: nothing was written.")
+            return
+        added = apply_rows(user, rows)
+    db.session.commit()
+    click.echo(f"Imported {added.readings} readings and {added.medications} medicines.")
+
+
+def _report(path: Path, plan: Plan) -> None:
+    """Print the preview, and every problem; a plan with problems ends the command."""
     for line in preview_lines(plan):
         click.echo(line)
     if plan.problems:
         for where, reason in plan.problems[:PROBLEMS_SHOWN]:
             click.echo(f"{path.name}, {where}: {reason}", err=True)
+        if plan.problem_count > PROBLEMS_SHOWN:
+            click.echo(f"… and {plan.problem_count - PROBLEMS_SHOWN} more", err=True)
         raise click.ClickException(
-            f"nothing imported: {len(plan.problems)} problem(s), listed above"
+            f"nothing imported: {plan.problem_count} problem(s), listed above"
         )
-    if dry_run:
-        click.echo("Dry run: nothing was written.")
-        return
-    added = apply_plan(plan)
-    db.session.commit()
-    click.echo(f"Imported {added['readings']} readings and {added['medications']} medicines.")
 
 
 @click.command("export")

@@ -1,10 +1,12 @@
 """Import another headache diary's export: detected by content, previewed, then confirmed.
 
-Each format module reads its export into a Source (attacks, intensity readings,
-medicines taken, what is left out); plan.plan_import() turns that into checked
-readings and medications and a preview; plan.apply_plan() writes exactly that.
+Each format module reads its export from disk as a stream of entries (attacks,
+intensity readings, medicines taken) and notes on its Source what it leaves out;
+plan.plan_import() checks each entry into readings and medications, sums up a
+preview and spools the rows to a file; plan.apply_rows() inserts exactly those.
 """
 
+from pathlib import Path
 from types import ModuleType
 
 from diary.imports import pending
@@ -15,13 +17,13 @@ from diary.imports.formats import (
     migraine_buddy,
     migralog,
 )
-from diary.imports.readers import Unreadable, json_of, text_of
+from diary.imports.readers import Export, Unreadable
 from diary.imports.source import Source
 
-# JSON formats read a document; CSV formats read text.
-JSON_FORMATS = (migralog, headache_companion)
-TEXT_FORMATS = (migraine_buddy, cluster_headache_tracker, headi)
-FORMATS: dict[str, ModuleType] = {f.CODE: f for f in (*TEXT_FORMATS, *JSON_FORMATS)}
+FORMATS: dict[str, ModuleType] = {
+    f.CODE: f
+    for f in (migraine_buddy, cluster_headache_tracker, headi, migralog, headache_companion)
+}
 FORMAT_CHOICES = ("auto", *FORMATS)
 
 __all__ = ["FORMATS", "FORMAT_CHOICES", "Source", "Unreadable", "pending", "read_export"]
@@ -31,17 +33,18 @@ def known_formats() -> str:
     return ", ".join(f.LABEL for f in FORMATS.values())
 
 
-def read_export(data: bytes, zone: str, format_code: str = "auto") -> Source:
-    """Read an export of another diary; raise Unreadable, naming the formats, when it is none."""
-    text = text_of(data)
-    looks_json = text.lstrip()[:1] in "[{"
-    document = json_of(text) if looks_json else None
+def read_export(path: Path, zone: str, format_code: str = "auto") -> Source:
+    """Recognise an export of another diary and start reading it, entry by entry.
+
+    Raise Unreadable, naming the formats the diary knows, when it is none of them.
+    """
+    export = Export(path)
     candidates = FORMATS.values() if format_code == "auto" else [FORMATS[format_code]]
     for fmt in candidates:
-        if fmt in JSON_FORMATS and looks_json and fmt.detect(document):
-            return fmt.read(document, zone)
-        if fmt in TEXT_FORMATS and not looks_json and fmt.detect(text):
-            return fmt.read(text, zone)
+        if fmt.detect(export):
+            source = Source(fmt.CODE, zone)
+            source.entries = fmt.read(export, source)
+            return source
     if format_code != "auto":
         raise Unreadable(f"This is not a {FORMATS[format_code].LABEL} file.")
     raise Unreadable(

@@ -2,17 +2,22 @@
 
 Every row is checked by the same service as any other entry (checked_reading,
 checked_dose); the import writes nothing until the patient confirms the preview,
-and then writes exactly what was previewed. Each row's idempotency key is derived
-from the source entry's own id, so importing the same export, or a later one from
-the same app, adds only entries the diary does not hold yet.
+and then writes exactly what was previewed. Entries are checked a chunk at a time,
+so a file of 200,000 rows needs no more memory than one of 200. Each row's
+idempotency key is derived from the source entry's own id, so importing the same
+export, or a later one from the same app, adds only entries the diary does not hold yet.
 """
 
 import hashlib
+import heapq
+import pickle
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from itertools import islice
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,14 +25,15 @@ from sqlalchemy import select
 from diary import reference
 from diary.clock import long_moment, start_of
 from diary.extensions import db
-from diary.imports.source import Attack, Source
+from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.models import MedicationDose, Reading, User
 from diary.rules import EntryError
-from diary.services.bulk import bulk_rows, insert_bulk
+from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
 from diary.services.medications import checked_dose
 from diary.services.readings import checked_reading
 
 PREVIEW_ENTRIES = 10
+CHUNK = 2_000  # entries checked, looked up and kept at a time
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
 
@@ -69,19 +75,60 @@ class PreviewEntry:
     text: str
 
 
+class Spool:
+    """Checked rows waiting in a file for their insert, a chunk at a time.
+
+    A large import is never held in memory whole, the rows are converted for the
+    database before the write lock is taken, and a confirmation inserts what the
+    preview checked without checking it again. The file lies in the instance folder
+    (health data stays there), readable by the diary only.
+    """
+
+    def __init__(self, file: BinaryIO):
+        self.file = file
+
+    @classmethod
+    def start(cls, file: BinaryIO, fmt: str, zone: str) -> "Spool":
+        """Begin a spool of rows read from a format, with times local to zone."""
+        pickle.dump({"format": fmt, "zone": zone}, file)
+        return cls(file)
+
+    def add(self, model, rows: list[dict]) -> None:
+        if rows:
+            pickle.dump((model.__tablename__, bulk_rows(model, rows)), self.file)
+
+    def header(self) -> dict[str, str]:
+        self.file.seek(0)
+        return pickle.load(self.file)  # noqa: S301 (the diary's own file, in its instance)
+
+    def chunks(self) -> Iterator[tuple[str, BulkRows]]:
+        self.header()
+        while True:
+            try:
+                yield pickle.load(self.file)  # noqa: S301
+            except EOFError:
+                return
+
+
 @dataclass
 class Plan:
     """What an import will add, checked, and what the patient sees before confirming."""
 
     format: str
-    readings: list[dict] = field(default_factory=list)
-    doses: list[dict] = field(default_factory=list)
+    readings: int = 0
+    doses: int = 0
     already_present: int = 0
+    # Entries the file holds twice (the same id): imported once.
+    repeated: int = 0
     classes: Counter = field(default_factory=Counter)
     unknown_medicines: Counter = field(default_factory=Counter)
     left_out: Counter = field(default_factory=Counter)
     clock_changes: list[str] = field(default_factory=list)
+    clock_change_count: int = 0
+    notes: list[str] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)
+    problem_count: int = 0
+    # The earliest entries to add, as they will appear.
     entries: list[PreviewEntry] = field(default_factory=list)
     # The days of the first and last entry to add (None when there is nothing to add).
     first_day: date | None = None
@@ -128,80 +175,114 @@ def _attack_rows(user: User, fmt: str, attack: Attack) -> list[dict]:
     return rows
 
 
-def _new_only(rows: list[dict], model, user: User, time_key: str) -> tuple[list[dict], int]:
-    """Leave out rows whose key the user's diary already holds (an earlier import)."""
-    keys = [row["client_key"] for row in rows]
-    held: set[str] = set()
-    for n in range(0, len(keys), 500):
-        held.update(
-            db.session.scalars(
-                select(model.client_key).where(
-                    model.user_id == user.id, model.client_key.in_(keys[n : n + 500])
-                )
-            )
-        )
-    new = sorted((r for r in rows if r["client_key"] not in held), key=lambda r: r[time_key])
-    return new, len(rows) - len(new)
-
-
-def plan_import(user: User, source: Source) -> Plan:
-    """Check every entry through the services and return what an import would add."""
-    plan = Plan(
-        format=source.format,
-        left_out=source.left_out,
-        clock_changes=source.clock_changes,
-        problems=list(source.problems),
+def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
+    return checked_reading(
+        user,
+        recorded_at=reading.at,
+        pain=whole_score(reading.intensity),
+        note="Recorded during an episode.",
+        client_key=source_key(fmt, reading.key),
     )
-    readings: list[dict] = []
-    for attack in source.attacks:
-        try:
-            readings += _attack_rows(user, source.format, attack)
-        except EntryError as exc:
-            plan.problems.append((attack.where, str(exc)))
-    for reading in source.intensities:
-        try:
-            readings.append(
-                checked_reading(
-                    user,
-                    recorded_at=reading.at,
-                    pain=whole_score(reading.intensity),
-                    note="Recorded during an episode.",
-                    client_key=source_key(source.format, reading.key),
+
+
+def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan) -> dict:
+    med_class = reference.medicine_class(taken.name)
+    if med_class is None:
+        plan.unknown_medicines[taken.name.strip()] += 1
+    return checked_dose(
+        user,
+        taken_at=taken.at,
+        name=taken.name,
+        dose=taken.dose,
+        med_class=med_class or "other",
+        note=taken.note,
+        client_key=source_key(fmt, taken.key),
+    )
+
+
+class _Planner:
+    """Check a stream of entries a chunk at a time, keeping sums and (maybe) the rows."""
+
+    def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None):
+        self.user, self.source, self.plan, self.spool = user, source, plan, spool
+        self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
+
+    def chunk(self, entries: tuple) -> None:
+        readings: list[dict] = []
+        doses: list[dict] = []
+        fmt = self.source.format
+        for entry in entries:
+            try:
+                if isinstance(entry, Attack):
+                    readings += _attack_rows(self.user, fmt, entry)
+                elif isinstance(entry, Intensity):
+                    readings.append(_intensity_row(self.user, fmt, entry))
+                elif entry.name.strip().lower() not in NO_MEDICINE:
+                    doses.append(_dose_row(self.user, fmt, entry, self.plan))
+            except EntryError as exc:
+                self.source.problem(entry.where, str(exc))
+        readings = self.new_only(readings, Reading)
+        doses = self.new_only(doses, MedicationDose)
+        self.plan.readings += len(readings)
+        self.plan.doses += len(doses)
+        self.plan.classes.update(d["med_class"] for d in doses)
+        shown = [PreviewEntry(r["recorded_at"], _reading_text(r)) for r in readings]
+        shown += [PreviewEntry(d["taken_at"], _dose_text(d)) for d in doses]
+        if shown:
+            days = [e.at.date() for e in shown]
+            first, last = min(days), max(days)
+            self.plan.first_day = min(first, self.plan.first_day or first)
+            self.plan.last_day = max(last, self.plan.last_day or last)
+            self.plan.entries = heapq.nsmallest(
+                PREVIEW_ENTRIES, [*self.plan.entries, *shown], key=lambda e: e.at
+            )
+        if self.spool is not None and not self.source.problem_count:
+            self.spool.add(Reading, readings)
+            self.spool.add(MedicationDose, doses)
+
+    def new_only(self, rows: list[dict], model) -> list[dict]:
+        """Leave out rows the diary holds already (an earlier import) or met earlier in the file."""
+        keys = [row["client_key"] for row in rows]
+        held: set[str] = set()
+        for n in range(0, len(keys), 500):
+            held.update(
+                db.session.scalars(
+                    select(model.client_key).where(
+                        model.user_id == self.user.id, model.client_key.in_(keys[n : n + 500])
+                    )
                 )
             )
-        except EntryError as exc:
-            plan.problems.append((reading.where, str(exc)))
-    doses: list[dict] = []
-    for taken in source.doses:
-        if taken.name.strip().lower() in NO_MEDICINE:
-            continue
-        med_class = reference.medicine_class(taken.name)
-        if med_class is None:
-            plan.unknown_medicines[taken.name.strip()] += 1
-        try:
-            doses.append(
-                checked_dose(
-                    user,
-                    taken_at=taken.at,
-                    name=taken.name,
-                    dose=taken.dose,
-                    med_class=med_class or "other",
-                    note=taken.note,
-                    client_key=source_key(source.format, taken.key),
-                )
-            )
-        except EntryError as exc:
-            plan.problems.append((taken.where, str(exc)))
-    plan.readings, held_readings = _new_only(readings, Reading, user, "recorded_at")
-    plan.doses, held_doses = _new_only(doses, MedicationDose, user, "taken_at")
-    plan.already_present = held_readings + held_doses
-    plan.classes = Counter(d["med_class"] for d in plan.doses)
-    shown = [PreviewEntry(r["recorded_at"], _reading_text(r)) for r in plan.readings]
-    shown += [PreviewEntry(d["taken_at"], _dose_text(d)) for d in plan.doses]
-    shown.sort(key=lambda e: e.at)
-    plan.entries = shown[:PREVIEW_ENTRIES]
-    if shown:
-        plan.first_day, plan.last_day = shown[0].at.date(), shown[-1].at.date()
+        self.plan.already_present += sum(1 for key in keys if key in held)
+        new = []
+        for row in rows:
+            if row["client_key"] in held:
+                continue
+            short = bytes.fromhex(row["client_key"][:32])
+            if short in self.seen:
+                self.plan.repeated += 1
+                continue
+            self.seen.add(short)
+            new.append(row)
+        return new
+
+
+def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Plan:
+    """Check every entry through the services and sum up what an import would add.
+
+    Given a spool file, the checked rows to add are written to it for apply_rows();
+    without, only the preview's sums are kept. Memory stays the same for any size of file.
+    """
+    plan = Plan(format=source.format)
+    planner = _Planner(
+        user, source, plan, Spool.start(spool, source.format, user.timezone) if spool else None
+    )
+    entries = iter(source.entries)
+    for chunk in iter(lambda: tuple(islice(entries, CHUNK)), ()):
+        planner.chunk(chunk)
+    plan.left_out = source.left_out
+    plan.clock_changes, plan.clock_change_count = source.clock_changes, source.clock_change_count
+    plan.notes = source.notes
+    plan.problems, plan.problem_count = source.problems, source.problem_count
     return plan
 
 
@@ -215,10 +296,34 @@ def _dose_text(row: dict) -> str:
     return f"{row['name']}{dose} ({classes[row['med_class']].label.lower()})"
 
 
-def apply_plan(plan: Plan) -> dict[str, int]:
-    """Add a planned import's rows in bulk (flush, no commit); return how many of each."""
-    if plan.problems:
-        raise ValueError("an import with problems writes nothing")
-    insert_bulk(bulk_rows(Reading, plan.readings))
-    insert_bulk(bulk_rows(MedicationDose, plan.doses))
-    return {"readings": len(plan.readings), "medications": len(plan.doses)}
+class PreviewOutdated(ValueError):
+    """The diary changed since the preview in a way that makes its rows wrong."""
+
+
+@dataclass(frozen=True)
+class Added:
+    format: str
+    readings: int
+    medications: int
+
+
+def apply_rows(user: User, spool_file: BinaryIO) -> Added:
+    """Insert a plan's spooled rows, chunk by chunk (flush, no commit); say how many.
+
+    An entry added since the preview (the same key) stops the insert with IntegrityError;
+    the request then rolls back, so nothing is half-written.
+    """
+    spool = Spool(spool_file)
+    header = spool.header()
+    if header["zone"] != user.timezone:
+        raise PreviewOutdated(
+            "Your time zone changed after the preview, so its times would be wrong."
+            " Upload the file again."
+        )
+    added: Counter = Counter()
+    for table, rows in spool.chunks():
+        insert_bulk(rows)
+        added[table] += len(rows)
+    return Added(
+        header["format"], added[Reading.__tablename__], added[MedicationDose.__tablename__]
+    )

@@ -17,10 +17,13 @@ def preview_lines(plan: Plan) -> list[str]:
     lines = [
         f"Format: {FORMATS[plan.format].LABEL}",
         f"Dates: {span}",
-        f"Readings to add: {len(plan.readings)}",
-        f"Medicines to add: {len(plan.doses)}",
+        f"Readings to add: {plan.readings}",
+        f"Medicines to add: {plan.doses}",
         f"Already in the diary (imported before): {plan.already_present}",
     ]
+    if plan.repeated:
+        lines.append(f"In the file twice (imported once): {plan.repeated}")
+    lines += [f"Note: {note}" for note in plan.notes]
     if plan.classes:
         found = ", ".join(f"{classes[code].label} {n}" for code, n in sorted(plan.classes.items()))
         lines.append(f"Medication classes: {found}")
@@ -30,6 +33,10 @@ def preview_lines(plan: Plan) -> list[str]:
     for what, n in sorted(plan.left_out.items()):
         lines.append(f"Left out: {what} ({n})")
     lines += [f"Clock change: {change}" for change in plan.clock_changes]
+    if plan.clock_change_count > len(plan.clock_changes):
+        lines.append(
+            f"Clock change: … and {plan.clock_change_count - len(plan.clock_changes)} more"
+        )
     if plan.entries:
         lines.append("First entries:")
         lines += [f"  {short_moment(e.at)}  {e.text}" for e in plan.entries]

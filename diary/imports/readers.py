@@ -1,58 +1,118 @@
-"""Read an export's bytes as text, CSV records or JSON, with a clear message when they are not."""
+"""Read an export file from disk as text, CSV records or JSON items, a piece at a time.
 
+A large export (200,000 rows) is never held in memory whole: it is checked once for
+being UTF-8 text, then each format reads it as a stream, as many times as it needs.
+"""
+
+import codecs
 import csv
-import io
-import json
-from collections.abc import Iterator
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, BinaryIO, TextIO
+
+import ijson
+
+ARCHIVES = (b"PK\x03\x04", b"\x1f\x8b")  # zip, gzip
+BOM = codecs.BOM_UTF8
+CHUNK = 1 << 20
+HEAD = 20_000  # characters a format may look at to recognise its file
+# The parser's events that begin a list item; scalars count once, as themselves.
+ITEM_STARTS = frozenset({"start_map", "start_array", "string", "number", "boolean", "null"})
 
 
 class Unreadable(ValueError):
     """The file cannot be read at all; nothing was imported."""
 
 
-ARCHIVES = (b"PK\x03\x04", b"\x1f\x8b")  # zip, gzip
+class Export:
+    """An export file on disk, known to be UTF-8 text."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with path.open("rb") as file:
+            _check_text(file)
+        with self.text() as text:
+            self.head = text.read(HEAD)
+        self.is_json = self.head.lstrip()[:1] in ("[", "{")
+
+    @contextmanager
+    def text(self) -> Iterator[TextIO]:
+        """Open the export as text from its start (a BOM is skipped; line ends are kept)."""
+        with self.path.open(encoding="utf-8-sig", newline="") as file:
+            yield file
+
+    def json_items(self, prefix: str) -> Iterator[tuple[int, Any]]:
+        """Yield each item found at an ijson prefix ("episodes.item") with its position."""
+        with self._json() as file:
+            yield from enumerate(ijson.items(file, prefix, use_float=True))
+
+    def json_lengths(self, names: Iterable[str]) -> Counter:
+        """Count the items of some top-level lists in one pass, without building them."""
+        starts = {f"{name}.item": name for name in names}
+        lengths: Counter = Counter()
+        with self._json() as file:
+            for prefix, event, _ in ijson.parse(file):
+                if prefix in starts and event in ITEM_STARTS:
+                    lengths[starts[prefix]] += 1
+        return lengths
+
+    @contextmanager
+    def _json(self) -> Iterator[BinaryIO]:
+        with self.path.open("rb") as file:
+            if file.read(len(BOM)) != BOM:
+                file.seek(0)
+            try:
+                yield file
+            except ijson.JSONError as exc:
+                raise Unreadable(f"The file is not JSON: {exc}.") from None
 
 
-def text_of(data: bytes) -> str:
-    if data.startswith(ARCHIVES):
+def _check_text(file: BinaryIO) -> None:
+    """Refuse archives and anything that is not UTF-8, reading a megabyte at a time."""
+    if file.read(4).startswith(ARCHIVES):
         # Never unpacked: a small archive can hold gigabytes (a zip bomb).
         raise Unreadable(
             "This is a compressed archive. Unpack it on your computer and upload the export"
             " file that is inside (.csv or .json)."
         )
+    file.seek(0)
+    decoder, offset = codecs.getincrementaldecoder("utf-8")(), 0
+    while chunk := file.read(CHUNK):
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise Unreadable(f"The file is not UTF-8 text (byte {offset + exc.start}).") from None
+        offset += len(chunk)
     try:
-        return data.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise Unreadable(f"The file is not UTF-8 text (byte {exc.start}).") from None
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise Unreadable("The file is not UTF-8 text (it ends inside a character).") from None
 
 
-def csv_records(text: str) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """Return a CSV text's header and its records by header name, each with its first line."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def csv_records(
+    lines: Iterable[str], first_line: int = 1
+) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """Return a CSV stream's header and its records by header name, each with its first line."""
+    reader = csv.reader(lines, strict=True)
     try:
         header = [name.strip() for name in next(reader, [])]
     except csv.Error as exc:
         raise Unreadable(f"Not valid CSV: {exc}.") from None
+    before = first_line - 1
 
     def records() -> Iterator[tuple[int, dict[str, str]]]:
         line = reader.line_num + 1
         try:
             for cells in reader:
                 if any(cell.strip() for cell in cells):
-                    yield line, dict(zip(header, cells, strict=False))
+                    yield before + line, dict(zip(header, cells, strict=False))
                 line = reader.line_num + 1
         except csv.Error as exc:
-            raise Unreadable(f"Not valid CSV at line {reader.line_num}: {exc}.") from None
+            raise Unreadable(f"Not valid CSV at line {before + reader.line_num}: {exc}.") from None
 
     return header, records()
-
-
-def json_of(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise Unreadable(f"The file is not JSON: {exc}.") from None
 
 
 def items(value: Any) -> list[str]:

@@ -1,12 +1,17 @@
-"""What another diary's export says, read into one shape before it becomes diary entries."""
+"""What another diary's export says, read entry by entry into one shape."""
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from diary.clock import format_timestamp
+
+# A file of nothing but bad rows is listed this far; the rest are counted.
+PROBLEMS_KEPT = 1_000
+CLOCK_CHANGES_KEPT = 100
 
 
 @dataclass(frozen=True)
@@ -44,33 +49,48 @@ class Taken:
     note: str = ""
 
 
+Entry = Attack | Intensity | Taken
+# What a format's read() returns: its entries, one at a time.
+Entries = Iterator[Entry]
+
+
 @dataclass
 class Source:
-    """Everything read from one export, and what was left out of it."""
+    """One export as it is read: its format, the patient's zone, and what was left out of it."""
 
     format: str
-    attacks: list[Attack] = field(default_factory=list)
-    intensities: list[Intensity] = field(default_factory=list)
-    doses: list[Taken] = field(default_factory=list)
+    zone_name: str
     # What the source has that the diary does not take, with how many entries had it.
     left_out: Counter = field(default_factory=Counter)
-    # (where, reason) for every entry that cannot be read.
+    # (where, reason) for the first entries that cannot be read, and how many there are.
     problems: list[tuple[str, str]] = field(default_factory=list)
+    problem_count: int = 0
     # Times that fell in a daylight-saving change, and how each was read.
     clock_changes: list[str] = field(default_factory=list)
+    clock_change_count: int = 0
+    # How the reader understood the file where it had to choose (a date order).
+    notes: list[str] = field(default_factory=list)
+    # The entries, read one at a time as the plan takes them.
+    entries: Entries = field(default_factory=lambda: iter(()))
+
+    def __post_init__(self) -> None:
+        self.zone = ZoneInfo(self.zone_name)
 
     def leave_out(self, what: str, present: Any) -> None:
         """Count a field the diary does not import, when the entry has it."""
         if present not in (None, "", [], {}, 0, "null"):
             self.left_out[what] += 1
 
+    def problem(self, where: str, reason: str) -> None:
+        """Note an entry that cannot be imported (the whole file then imports nothing)."""
+        self.problem_count += 1
+        if len(self.problems) < PROBLEMS_KEPT:
+            self.problems.append((where, reason))
 
-class Times:
-    """Turn a source's times into the patient's local wall-clock time."""
-
-    def __init__(self, zone_name: str, source: Source):
-        self.zone = ZoneInfo(zone_name)
-        self.source = source
+    def clock_change(self, what: str) -> None:
+        self.clock_change_count += 1
+        if len(self.clock_changes) < CLOCK_CHANGES_KEPT:
+            self.clock_changes.append(what)
 
     def epoch(self, value: Any, scale: int = 1) -> datetime:
         """Return a Unix time (seconds, or milliseconds with scale=1000) as local time."""
@@ -93,17 +113,17 @@ class Times:
         A time the clocks skipped is moved on by the change (02:30 becomes 03:30); a time
         that happened twice is the first of the two. Both are noted for the preview.
         """
-        aware = wall.replace(tzinfo=self.zone, fold=0)
-        back = aware.astimezone(UTC).astimezone(self.zone).replace(tzinfo=None)
+        first = wall.replace(tzinfo=self.zone)
+        offset = first.utcoffset()
+        if wall.replace(tzinfo=self.zone, fold=1).utcoffset() == offset:
+            return wall  # the usual case: the time happened once
+        back = first.astimezone(UTC).astimezone(self.zone).replace(tzinfo=None)
         written = format_timestamp(wall).replace("T", " ")
         if back != wall:
-            self.source.clock_changes.append(
+            self.clock_change(
                 f"{written} did not happen (the clocks went forward): read as"
                 f" {format_timestamp(back).replace('T', ' ')}"
             )
             return back
-        if wall.replace(tzinfo=self.zone, fold=1).utcoffset() != aware.utcoffset():
-            self.source.clock_changes.append(
-                f"{written} happened twice (the clocks went back): read as the first"
-            )
+        self.clock_change(f"{written} happened twice (the clocks went back): read as the first")
         return wall

@@ -10,41 +10,43 @@ from datetime import datetime, time
 from typing import Any
 
 from diary.clock import long_moment
-from diary.imports.readers import items
-from diary.imports.source import Attack, Source, Taken, Times
+from diary.imports.readers import Export, items
+from diary.imports.source import Attack, Entries, Source, Taken
 
 CODE, LABEL = "headache_companion", "Headache Companion JSON"
 DAY_SCORES = ("diet", "exercise", "relax", "sleep", "water")
 
 
-def detect(document: Any) -> bool:
-    if not isinstance(document, list) or not document or not isinstance(document[0], dict):
+def detect(export: Export) -> bool:
+    if not export.is_json:
         return False
-    first = set(document[0])
-    return {"date", "attacks"} <= first or {"frequency", "startDate"} <= first
+    first = next((item for _, item in export.json_items("item")), None)
+    if not isinstance(first, dict):
+        return False
+    return {"date", "attacks"} <= set(first) or {"frequency", "startDate"} <= set(first)
 
 
-def read(document: list, zone: str) -> Source:
-    source = Source(CODE)
-    times = Times(zone, source)
-    if document and "frequency" in document[0]:
-        source.left_out["preventive medication history"] += len(document)
-        return source
+def read(export: Export, source: Source) -> Entries:
     chain_start: datetime | None = None
     previous_end: datetime | None = None
-    for n, day in enumerate(document):
+    for n, day in export.json_items("item"):
         where = f"[{n}]"
+        if isinstance(day, dict) and "frequency" in day:
+            source.left_out["preventive medication history"] += 1
+            continue
         if not isinstance(day, dict):
-            source.problems.append((where, "expected an object"))
+            source.problem(where, "expected an object")
             continue
         for score in DAY_SCORES:
             source.leave_out(f"{score} ratings", day.get(score))
         source.leave_out("day notes", day.get("notes"))
         for m, attack in enumerate(day.get("attacks") or []):
             try:
-                start, end = _times(times, attack)
-            except (ValueError, TypeError) as exc:
-                source.problems.append((f"{where}.attacks[{m}]", str(exc)))
+                if not isinstance(attack, dict):
+                    raise ValueError("expected an object")
+                start, end = _times(source, attack)
+            except ValueError as exc:
+                source.problem(f"{where}.attacks[{m}]", str(exc))
                 continue
             # A piece starting at midnight right after one ending at 23:59:59 continues it.
             continues = (
@@ -64,25 +66,22 @@ def read(document: list, zone: str) -> Source:
                 "pain sides and character", attack.get("pulsating") or attack.get("pressing")
             )
             source.leave_out("period", attack.get("onPeriod"))
-            source.attacks.append(
-                Attack(
-                    str(attack.get("id")),
-                    f"{where}.attacks[{m}]",
-                    start,
-                    end,
-                    attack.get("painLevel"),
-                    details,
-                )
+            yield Attack(
+                str(attack.get("id")),
+                f"{where}.attacks[{m}]",
+                start,
+                end,
+                attack.get("painLevel"),
+                details,
             )
         for m, medicine in enumerate(day.get("medications") or []):
-            _medicine(source, times, f"{where}.medications[{m}]", day, medicine)
-    return source
+            yield from _medicine(source, f"{where}.medications[{m}]", day, medicine)
 
 
-def _times(times: Times, attack: dict) -> tuple[datetime, datetime | None]:
-    start = times.epoch(attack.get("startTime"))
+def _times(source: Source, attack: dict) -> tuple[datetime, datetime | None]:
+    start = source.epoch(attack.get("startTime"))
     stop = attack.get("stopTime")
-    return start, (times.epoch(stop) if stop is not None else None)
+    return start, (source.epoch(stop) if stop is not None else None)
 
 
 def _listed(label: str, values: Any) -> str:
@@ -90,22 +89,22 @@ def _listed(label: str, values: Any) -> str:
     return f"{label}: {', '.join(words)}." if words else ""
 
 
-def _medicine(source: Source, times: Times, where: str, day: dict, medicine: Any) -> None:
+def _medicine(source: Source, where: str, day: dict, medicine: Any) -> Entries:
     if not isinstance(medicine, dict):
-        source.problems.append((where, "expected an object"))
+        source.problem(where, "expected an object")
         return
     source.leave_out("medicine effectiveness", medicine.get("effective") in (0, 1))
     source.leave_out("medicine side effects", medicine.get("sideEffects"))
     note = ""
     try:
         if medicine.get("time") is not None:
-            at = times.epoch(medicine.get("time"))
+            at = source.epoch(medicine.get("time"))
         else:
             # The app drops medicine times on re-import: keep the day, say so.
             at = datetime.combine(datetime.strptime(str(day.get("date")), "%Y-%m-%d"), time(0))
             note = "Time not recorded; the day is."
     except ValueError as exc:
-        source.problems.append((where, str(exc)))
+        source.problem(where, str(exc))
         return
     amount = medicine.get("amount")
     dose = " ".join(
@@ -116,6 +115,4 @@ def _medicine(source: Source, times: Times, where: str, day: dict, medicine: Any
         )
         if p
     )
-    source.doses.append(
-        Taken(str(medicine.get("id")), where, at, str(medicine.get("name") or ""), dose, note)
-    )
+    yield Taken(str(medicine.get("id")), where, at, str(medicine.get("name") or ""), dose, note)

@@ -8,10 +8,13 @@ parser app/models/headache_log/migraine_buddy_export.rb.
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
+from itertools import chain
 
-from diary.imports.readers import csv_records, items
-from diary.imports.source import Attack, Source, Taken, Times
+from diary.imports.readers import Export, Unreadable, csv_records, items
+from diary.imports.source import Attack, Entries, Source, Taken
 
 CODE, LABEL = "migraine_buddy", "Migraine Buddy CSV"
 TABLE_START = '"#","Started","Lasted"'
@@ -36,19 +39,63 @@ LEFT_OUT = {
 }
 LASTED = re.compile(r"^(?:(\d+)d\s*)?(?:(\d+)h\s*)?(?:(\d+)m)?$")
 COUNT = re.compile(r"^(\d+x)\s+(.+)$")
+STARTED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d\d) (\d{1,2}):(\d\d)")
+MONTH_FIRST, DAY_FIRST = "MM/dd/yy", "dd/MM/yy"
 
 
-def detect(text: str) -> bool:
-    return TABLE_START in text[:20_000]
+def detect(export: Export) -> bool:
+    return TABLE_START in export.head
 
 
-def _started(text: str) -> datetime:
-    for pattern in ("%m/%d/%y %H:%M", "%d/%m/%y %H:%M"):
+@contextmanager
+def _table(export: Export) -> Iterator[Iterator[tuple[int, dict[str, str]]]]:
+    """Open the attack table, after the preamble, as records with their line in the file."""
+    with export.text() as text:
+        lines = enumerate(text, start=1)
+        found = next(((n, line) for n, line in lines if line.startswith(TABLE_START)), None)
+        if found is None:
+            raise Unreadable("The Migraine Buddy attack table is missing from this file.")
+        number, header = found
+        # The header line was read here: hand it back to the CSV reader with the rest.
+        _, records = csv_records(chain([header], text), first_line=number)
+        yield records
+
+
+def _date_order(export: Export) -> tuple[str, str]:
+    """Tell the file's date order from its dates, and say how it was told.
+
+    The app writes MM/dd/yy in the export the formats README saw and dd/MM/yy in its
+    HTML report, so the order probably follows the phone's language. A day above 12
+    tells; a file where no date tells is read month first, and the preview says so.
+    """
+    firsts, seconds = set(), set()
+    with _table(export) as records:
+        for _, row in records:
+            found = STARTED.fullmatch((row.get("Started") or "").strip())
+            if found:
+                firsts.add(int(found[1]))
+                seconds.add(int(found[2]))
+    if max(firsts, default=0) > 12 >= max(seconds, default=0):
+        return DAY_FIRST, "Dates read day first (dd/MM/yy): a day above 12 comes first."
+    if max(seconds, default=0) > 12:
+        return MONTH_FIRST, "Dates read month first (MM/dd/yy): a day above 12 comes second."
+    return MONTH_FIRST, (
+        "Dates read month first (MM/dd/yy), as Migraine Buddy writes them in English;"
+        " no date in this file tells the order (no day above 12)."
+    )
+
+
+def _started(text: str, order: str) -> datetime:
+    found = STARTED.fullmatch(text.strip())
+    if found:
+        first, second, year, hour, minute = (int(part) for part in found.groups())
+        month, day = (first, second) if order == MONTH_FIRST else (second, first)
+        # Two-digit years as strptime's %y reads them: 69-99 are 1900s, 00-68 2000s.
         try:
-            return datetime.strptime(text.strip(), pattern)
+            return datetime(year + (1900 if year >= 69 else 2000), month, day, hour, minute)
         except ValueError:
-            continue
-    raise ValueError(f"'{text}' is not a start time as MM/dd/yy H:mm")
+            pass
+    raise ValueError(f"'{text}' is not a start time as {order} H:mm")
 
 
 def _lasted(text: str) -> timedelta | None:
@@ -59,51 +106,43 @@ def _lasted(text: str) -> timedelta | None:
     return timedelta(days=days, hours=hours, minutes=minutes)
 
 
-def read(text: str, zone: str) -> Source:
-    source = Source(CODE)
-    times = Times(zone, source)
-    at = text.index(TABLE_START)
-    first_line = text.count("\n", 0, at) + 1
-    _, records = csv_records(text[at:])
-    for line, row in records:
-        where = f"line {line + first_line - 1}"
-        try:
-            offset = int((row.get("Start UTC Offset (min)") or "0").strip() or 0)
-            start = times.offset(_started(row.get("Started", "")), offset)
-        except ValueError as exc:
-            source.problems.append((where, str(exc)))
-            continue
-        duration = _lasted(row.get("Lasted", ""))
-        key = f"{row.get('Started', '').strip()}|{offset}"
-        for column, what in LEFT_OUT.items():
-            source.leave_out(what, (row.get(column) or "").strip())
-        details = [
-            f"{label}: {', '.join(items(row.get(column)))}." if items(row.get(column)) else ""
-            for column, label in DETAILS
-        ] + [(row.get("Notes") or "").strip()]
-        source.attacks.append(
-            Attack(
-                key,
-                where,
-                start,
-                start + duration if duration else None,
-                (row.get("Pain Level") or "").strip(),
-                tuple(details),
+def read(export: Export, source: Source) -> Entries:
+    order, how = _date_order(export)
+    source.notes.append(how)
+    with _table(export) as records:
+        for line, row in records:
+            where = f"line {line}"
+            try:
+                offset = int((row.get("Start UTC Offset (min)") or "0").strip() or 0)
+                start = source.offset(_started(row.get("Started", ""), order), offset)
+            except ValueError as exc:
+                source.problem(where, str(exc))
+                continue
+            yield from _attack(source, where, row, start, offset)
+
+
+def _attack(source: Source, where: str, row: dict, start: datetime, offset: int) -> Entries:
+    duration = _lasted(row.get("Lasted", ""))
+    key = f"{row.get('Started', '').strip()}|{offset}"
+    for column, what in LEFT_OUT.items():
+        source.leave_out(what, (row.get(column) or "").strip())
+    details = [
+        f"{label}: {', '.join(items(row.get(column)))}." if items(row.get(column)) else ""
+        for column, label in DETAILS
+    ] + [(row.get("Notes") or "").strip()]
+    yield Attack(
+        key,
+        where,
+        start,
+        start + duration if duration else None,
+        (row.get("Pain Level") or "").strip(),
+        tuple(details),
+    )
+    for column in MEDICINE_COLUMNS:
+        help_word = column.removesuffix(" Medication").lower()
+        for n, medicine in enumerate(items(row.get(column))):
+            found = COUNT.match(medicine)
+            dose, name = found.groups() if found else ("", medicine)
+            yield Taken(
+                f"{key}:{column}:{n}", where, start, name, dose, f"{help_word}.".capitalize()
             )
-        )
-        for column in MEDICINE_COLUMNS:
-            for n, medicine in enumerate(items(row.get(column))):
-                found = COUNT.match(medicine)
-                dose, name = found.groups() if found else ("", medicine)
-                help_word = column.removesuffix(" Medication").lower()
-                source.doses.append(
-                    Taken(
-                        f"{key}:{column}:{n}",
-                        where,
-                        start,
-                        name,
-                        dose,
-                        f"{help_word}.".capitalize(),
-                    )
-                )
-    return source

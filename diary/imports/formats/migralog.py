@@ -7,8 +7,8 @@ of its own. Source: vfilby/migralog, spec/schemas/export/migralog-export.schema.
 
 from typing import Any
 
-from diary.imports.readers import items
-from diary.imports.source import Attack, Intensity, Source, Taken, Times
+from diary.imports.readers import Export, items
+from diary.imports.source import Attack, Entries, Intensity, Source, Taken
 
 CODE, LABEL = "migralog", "MigraLog JSON"
 # What an export may hold that the diary does not take.
@@ -21,54 +21,73 @@ LEFT_OUT = {
 }
 
 
-def detect(document: Any) -> bool:
-    return isinstance(document, dict) and {"metadata", "episodes", "medicationDoses"} <= set(
-        document
-    )
+def detect(export: Export) -> bool:
+    if not export.is_json:
+        return False
+    metadata = next((item for _, item in export.json_items("metadata")), None)
+    return isinstance(metadata, dict) and "schemaVersion" in metadata
 
 
-def _list(document: dict, key: str) -> list:
-    value = document.get(key) or []
-    return value if isinstance(value, list) else []
-
-
-def read(document: dict, zone: str) -> Source:
-    source = Source(CODE)
-    times = Times(zone, source)
-    readings: dict[str, list[tuple[int, dict]]] = {}
-    for n, reading in enumerate(_list(document, "intensityReadings")):
-        if isinstance(reading, dict):
-            readings.setdefault(str(reading.get("episodeId")), []).append((n, reading))
-    for n, episode in enumerate(_list(document, "episodes")):
-        _episode(source, times, f"episodes[{n}]", episode, readings)
+def read(export: Export, source: Source) -> Entries:
+    lengths = export.json_lengths(LEFT_OUT)
+    for key, what in LEFT_OUT.items():
+        if lengths[key]:
+            source.left_out[what] += lengths[key]
+    firsts = _first_readings(export)
+    episodes: set[str] = set()
+    for n, episode in export.json_items("episodes.item"):
+        for attack in _episode(source, f"episodes[{n}]", episode, firsts):
+            episodes.add(attack.key)
+            yield attack
+    # Every later intensity reading of an episode that was read is a reading of its own.
+    for n, reading in export.json_items("intensityReadings.item"):
+        episode = str(reading.get("episodeId")) if isinstance(reading, dict) else None
+        if episode in episodes and firsts[episode][1] != n:
+            where = f"intensityReadings[{n}]"
+            try:
+                at = source.epoch(reading.get("timestamp"), scale=1000)
+            except ValueError as exc:
+                source.problem(where, str(exc))
+                continue
+            yield Intensity(str(reading.get("id")), where, at, reading.get("intensity"))
     medicines = {
         m.get("id"): m.get("name", "")
-        for m in _list(document, "medications")
+        for _, m in export.json_items("medications.item")
         if isinstance(m, dict)
     }
-    for n, dose in enumerate(_list(document, "medicationDoses")):
-        _dose(source, times, f"medicationDoses[{n}]", dose, medicines)
-    for key, what in LEFT_OUT.items():
-        if _list(document, key):
-            source.left_out[what] += len(_list(document, key))
-    return source
+    for n, dose in export.json_items("medicationDoses.item"):
+        yield from _dose(source, f"medicationDoses[{n}]", dose, medicines)
 
 
-def _episode(source, times, where, episode, readings) -> None:
+def _first_readings(export: Export) -> dict[str, tuple[Any, int, Any]]:
+    """Return each episode's earliest intensity reading: its time, position and intensity."""
+    firsts: dict[str, tuple[Any, int, Any]] = {}
+    for n, reading in export.json_items("intensityReadings.item"):
+        if not isinstance(reading, dict):
+            continue
+        stamp = reading.get("timestamp")
+        when = stamp if isinstance(stamp, int | float) and not isinstance(stamp, bool) else 0
+        episode = str(reading.get("episodeId"))
+        if episode not in firsts or when < firsts[episode][0]:
+            firsts[episode] = (when, n, reading.get("intensity"))
+    return firsts
+
+
+def _episode(source: Source, where: str, episode: Any, firsts: dict) -> Entries:
     if not isinstance(episode, dict):
-        source.problems.append((where, "expected an object"))
+        source.problem(where, "expected an object")
         return
     try:
-        start = times.epoch(episode.get("startTime"), scale=1000)
-        end = times.epoch(episode["endTime"], scale=1000) if "endTime" in episode else None
+        start = source.epoch(episode.get("startTime"), scale=1000)
+        end = source.epoch(episode["endTime"], scale=1000) if "endTime" in episode else None
     except ValueError as exc:
-        source.problems.append((where, str(exc)))
+        source.problem(where, str(exc))
         return
-    own = sorted(readings.get(str(episode.get("id")), []), key=lambda r: r[1].get("timestamp", 0))
     source.leave_out("location (GPS)", episode.get("location"))
     source.leave_out("pain locations", episode.get("locations"))
     source.leave_out("pain qualities", episode.get("qualities"))
-    if not own:
+    first = firsts.get(str(episode.get("id")))
+    if first is None:
         source.left_out["episodes without an intensity reading"] += 1
         return
     details = (
@@ -77,20 +96,7 @@ def _episode(source, times, where, episode, readings) -> None:
         str(episode.get("notes") or "").strip(),
     )
     # The first reading is the episode's at its start; each later one a reading of its own.
-    source.attacks.append(
-        Attack(str(episode.get("id")), where, start, end, own[0][1].get("intensity"), details)
-    )
-    for n, reading in own[1:]:
-        try:
-            at = times.epoch(reading.get("timestamp"), scale=1000)
-        except ValueError as exc:
-            source.problems.append((f"intensityReadings[{n}]", str(exc)))
-            continue
-        source.intensities.append(
-            Intensity(
-                str(reading.get("id")), f"intensityReadings[{n}]", at, reading.get("intensity")
-            )
-        )
+    yield Attack(str(episode.get("id")), where, start, end, first[2], details)
 
 
 def _listed(label: str, values: Any) -> str:
@@ -98,17 +104,17 @@ def _listed(label: str, values: Any) -> str:
     return f"{label}: {', '.join(words)}." if words else ""
 
 
-def _dose(source, times, where, dose, medicines) -> None:
+def _dose(source: Source, where: str, dose: Any, medicines: dict) -> Entries:
     if not isinstance(dose, dict):
-        source.problems.append((where, "expected an object"))
+        source.problem(where, "expected an object")
         return
     if dose.get("status") == "skipped":
         source.left_out["skipped doses"] += 1
         return
     try:
-        at = times.epoch(dose.get("timestamp"), scale=1000)
+        at = source.epoch(dose.get("timestamp"), scale=1000)
     except ValueError as exc:
-        source.problems.append((where, str(exc)))
+        source.problem(where, str(exc))
         return
     source.leave_out("effectiveness ratings", dose.get("effectivenessRating"))
     source.leave_out("dose side effects", dose.get("sideEffects"))
@@ -118,8 +124,5 @@ def _dose(source, times, where, dose, medicines) -> None:
     count = f"{quantity:g}x" if isinstance(quantity, int | float) and quantity else ""
     name = str(medicines.get(dose.get("medicationId"), "") or "")
     note = str(dose.get("notes") or "")
-    source.doses.append(
-        Taken(
-            str(dose.get("id")), where, at, name, " ".join(p for p in (count, strength) if p), note
-        )
-    )
+    dosage = " ".join(p for p in (count, strength) if p)
+    yield Taken(str(dose.get("id")), where, at, name, dosage, note)

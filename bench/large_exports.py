@@ -1,0 +1,200 @@
+"""Write large exports of the five other diaries, and time importing them (make bench-import).
+
+    python -m bench.large_exports --rows 200000
+
+writes one export per format with that many attacks (each with a medicine), then
+runs `diary import --dry-run` and `diary import` on each in a fresh instance and
+prints the seconds each took and the command's peak resident memory.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+START = datetime(2000, 1, 1, 8, 0)
+STEP = timedelta(minutes=61)  # 200,000 attacks fit in 23 years, at every minute of the day
+LASTED = timedelta(hours=3, minutes=20)
+MEDICINES = ("Sumatriptan", "Ibuprofen", "Rizatriptan", "Paracetamol", "Herbal tea")
+
+
+def _starts(rows: int) -> Iterator[tuple[int, datetime]]:
+    for n in range(rows):
+        yield n, START + n * STEP
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+def _ms(moment: datetime) -> int:
+    return int(_epoch(moment) * 1000)
+
+
+def cluster_headache_tracker(rows: int) -> Iterator[str]:
+    yield "start_time,end_time,intensity,medication,triggers,notes\r\n"
+    for n, start in _starts(rows):
+        yield (
+            f"{start:%Y-%m-%d %H:%M:%S},{start + LASTED:%Y-%m-%d %H:%M:%S},{n % 11},"
+            f'{MEDICINES[n % 5]},Stress,"note {n}, ok"\r\n'
+        )
+
+
+def headi(rows: int) -> Iterator[str]:
+    yield "_id,pain,start_date,end_date,duration,strength,medication,medication_amount,"
+    yield "description\n"
+    for n, start in _starts(rows):
+        first = int(_epoch(start) * 1000)
+        yield f"{n},Migräne,{first},{first + 12_000_000},12000000,{n % 11},"
+        yield f"{MEDICINES[n % 5]},1,null\n"
+
+
+def migraine_buddy(rows: int) -> Iterator[str]:
+    yield '"No ongoing events recorded during this period."\n\n'
+    yield (
+        '"#","Started","Lasted","Start UTC Offset (min)","End UTC Offset (min)","Geohash",'
+        '"Attack Types","Attack Location","Pain Level","Affected Activities","Potential Triggers",'
+        '"Symptoms","Most Bothersome Symptom","Premonitory Symptoms","Pain Positions",'
+        '"Helpful Medication","Somewhat Helpful Medication","Unhelpful Medication",'
+        '"Unsure Medication","Helpful Non Drug Relief Methods",'
+        '"Somewhat Helpful Non Drug Relief Methods","Unhelpful Non Drug Relief Methods",'
+        '"Unsure Non Drug Relief Methods","Notes"\n'
+    )
+    for n, start in _starts(rows):
+        started = f"{start:%m/%d/%y} {start.hour}:{start:%M}"
+        yield (
+            f'"{rows - n}","{started}","03h 20m","0","0","","Migraine","","{n % 11}","","",'
+            f'"Nausea","","","","1x {MEDICINES[n % 5]}","","","","","","","",""\n'
+        )
+
+
+def _json_items(items: Iterator[dict]) -> Iterator[str]:
+    for n, item in enumerate(items):
+        yield ("" if n == 0 else ",") + json.dumps(item)
+
+
+def migralog(rows: int) -> Iterator[str]:
+    yield '{"metadata":{"schemaVersion":1},"medications":['
+    yield ",".join(json.dumps({"id": f"M{m}", "name": name}) for m, name in enumerate(MEDICINES))
+    yield '],"episodes":['
+    yield from _json_items(
+        {"id": f"E{n}", "startTime": _ms(start), "triggers": ["stress"]}
+        for n, start in _starts(rows)
+    )
+    yield '],"intensityReadings":['
+    yield from _json_items(
+        {
+            "id": f"R{n}",
+            "episodeId": f"E{n}",
+            "intensity": n % 11,
+            "timestamp": _epoch(start) * 1000,
+        }
+        for n, start in _starts(rows)
+    )
+    yield '],"medicationDoses":['
+    yield from _json_items(
+        {
+            "id": f"D{n}",
+            "medicationId": f"M{n % 5}",
+            "timestamp": _epoch(start) * 1000,
+            "quantity": 1,
+        }
+        for n, start in _starts(rows)
+    )
+    yield "]}"
+
+
+def headache_companion(rows: int) -> Iterator[str]:
+    yield "["
+    yield from _json_items(
+        {
+            "date": f"{start:%Y-%m-%d}",
+            "attacks": [
+                {
+                    "id": f"A{n}",
+                    "headacheType": "migraine",
+                    "painLevel": float(n % 11),
+                    "startTime": _epoch(start),
+                    "stopTime": _epoch(start + LASTED),
+                }
+            ],
+            "medications": [
+                {"id": f"M{n}", "amount": 1, "name": MEDICINES[n % 5], "time": _epoch(start)}
+            ],
+        }
+        for n, start in _starts(rows)
+    )
+    yield "]"
+
+
+WRITERS = {
+    "migraine_buddy": (migraine_buddy, "migraine-buddy.csv"),
+    "cluster_headache_tracker": (cluster_headache_tracker, "headache_logs-2026-01-01.csv"),
+    "migralog": (migralog, "migralog_export.json"),
+    "headi": (headi, "headi_diary.csv"),
+    "headache_companion": (headache_companion, "HC-DailyData-2026-01-01.json"),
+}
+
+
+def write_export(folder: Path, format_code: str, rows: int) -> Path:
+    """Write one format's export with `rows` attacks into folder; return its path."""
+    writer, name = WRITERS[format_code]
+    path = folder / name
+    with path.open("w", encoding="utf-8", newline="") as file:
+        file.writelines(writer(rows))
+    return path
+
+
+def run_diary(instance: Path, *args: str, given: str = "") -> tuple[float, float, str]:
+    """Run one diary command in a child process; return seconds, its peak memory in MB, output."""
+    environment = {**os.environ, "DIARY_INSTANCE_PATH": str(instance)}
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as errors:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "diary", *args],
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=output,
+            stderr=errors,
+            text=True,
+        )
+        child.stdin.write(given)
+        child.stdin.close()
+        # wait4 gives this child's own peak memory, not the largest of all children so far.
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        output.seek(0)
+        errors.seek(0)
+        if child.returncode != 0:
+            raise RuntimeError(f"diary {' '.join(args)} failed:\n{errors.read()}")
+        return seconds, usage.ru_maxrss / 1024, output.read()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--formats", nargs="*", default=list(WRITERS))
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        print(f"{'format':28} {'MB':>6} {'preview s':>10} {'import s':>9} {'peak MB':>8}")
+        for format_code in options.formats:
+            instance = Path(folder) / format_code
+            path = write_export(Path(folder), format_code, options.rows)
+            run_diary(
+                instance, "user", "create", "bench", "--password-stdin", given="bench password\n"
+            )
+            preview, _, _ = run_diary(instance, "import", str(path), "--user", "bench", "--dry-run")
+            imported, peak, _ = run_diary(instance, "import", str(path), "--user", "bench")
+            size = path.stat().st_size / 1e6
+            print(f"{format_code:28} {size:6.1f} {preview:10.1f} {imported:9.1f} {peak:8.0f}")
+
+
+if __name__ == "__main__":
+    main()
