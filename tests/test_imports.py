@@ -56,6 +56,12 @@ def imported(app, user_id, path: Path):
     return plan, [tuple(r) for r in readings], [tuple(d) for d in doses]
 
 
+def previewed_first(plan, readings, doses) -> bool:
+    """Tell whether the preview's first entries are the earliest entries the import added."""
+    times = sorted([r[0] for r in readings] + [d[0] for d in doses])
+    return [e.at for e in plan.entries] == times[:10] and len(times) == plan.readings + plan.doses
+
+
 def folds(app) -> list[bool]:
     with app.app_context():
         return list(db.session.scalars(select(Reading.fold).order_by(Reading.recorded_at)))
@@ -69,6 +75,7 @@ def written(tmp_path: Path, name: str, data: bytes) -> Path:
 
 def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "20241116_101500_headi_diary.csv")
+    assert previewed_first(plan, readings, doses)
     assert plan.format == "headi" and plan.problems == []
     assert readings == [
         (
@@ -91,6 +98,7 @@ def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alic
 
 def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "headache_logs-2024-11-16.csv")
+    assert previewed_first(plan, readings, doses)
     assert plan.problems == []
     assert readings == [
         (datetime(2024, 3, 9, 23, 40), 9, 'Lasted 1 h 10 min. quoted "note"\nover two lines'),
@@ -117,6 +125,7 @@ def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(
 
 def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "migralog_export_2024-05-04_090000.json")
+    assert previewed_first(plan, readings, doses)
     assert plan.format == "migralog" and plan.problems == []
     assert readings == [
         (
@@ -142,6 +151,7 @@ def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
 
 def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_time(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "HC-DailyData-2024-06-03.json")
+    assert previewed_first(plan, readings, doses)
     assert plan.format == "headache_companion" and plan.problems == []
     assert readings == [
         (
@@ -166,6 +176,7 @@ def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_tim
 
 def test_migraine_buddy_csv_after_its_preamble_with_utc_offsets_and_helpfulness(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "migraine-buddy-export.csv")
+    assert previewed_first(plan, readings, doses)
     assert plan.format == "migraine_buddy" and plan.problems == []
     assert readings == [
         (
@@ -349,6 +360,7 @@ def test_a_dry_run_of_the_diarys_own_folder_says_what_it_would_add(app, alice, r
 
 def test_cluster_headache_tracker_doses_file(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "medication_doses-2024-11-16.csv")
+    assert previewed_first(plan, readings, doses)
     assert plan.format == "cluster_headache_tracker" and plan.problems == []
     assert readings == []
     assert doses == [
