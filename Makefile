@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres bench lint audit format clean system-packages bench-import
+.PHONY: run test test-postgres bench lint audit format clean system-packages runtime-packages bench-import bench-pdf
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 ## Serve the diary at http://$(HOST):$(PORT)/ (migrates the database first).
-run: $(VENV)/.installed-run
+run: $(VENV)/.installed-run runtime-packages
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
 
 ## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
@@ -37,6 +37,10 @@ test-postgres: $(VENV)/.installed-test system-packages
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 
+## Time the report PDF for 90 days with two treatments (see README).
+bench-pdf: $(VENV)/.installed-test runtime-packages
+	$(BIN)/python -m bench.report_pdf
+
 ## Time importing 200,000-row exports of the five other diaries (see README).
 bench-import: $(VENV)/.installed-test
 	$(BIN)/python -m bench.large_exports --rows 200000
@@ -46,13 +50,27 @@ bench-import: $(VENV)/.installed-test
 # LibreOffice to open exports as a spreadsheet, openssl for the proxies' test certificates.
 SYSTEM_PACKAGES := chromium:chromium nginx:nginx-light caddy:caddy soffice:libreoffice-calc-nogui openssl:openssl
 
-## Install the Debian packages the tests use when they are missing.
-system-packages:
+# What the diary itself needs from Debian: Pango and a font for WeasyPrint's PDFs.
+RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+## Install the Debian packages the diary and its tests use when they are missing.
+system-packages: runtime-packages
 	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
 		command -v $${pair%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing from Debian's packages for the tests:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## Install the Debian libraries the diary's PDFs need when they are missing.
+runtime-packages:
+	@missing=""; for package in $(RUNTIME_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing from Debian's packages for the PDF report:$$missing"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

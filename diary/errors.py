@@ -19,6 +19,7 @@ MESSAGES = {
     500: "Something went wrong and nothing was saved. Please try again.",
 }
 _DEFAULT_400 = BadRequest.description
+_DEFAULT_503 = ServiceUnavailable.description
 # Paths whose clients are scripts (the API) or the offline queue: they read JSON errors.
 JSON_PATHS = ("/api/", "/sync/")
 CSRF_MESSAGE = (
@@ -91,4 +92,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if isinstance(error, InternalServerError):
             db.session.rollback()
+        # A part that cannot run here (PDFs without Pango) says so in its own words.
+        if isinstance(error, ServiceUnavailable) and error.description != _DEFAULT_503:
+            return _respond(error, error.description)
         return _respond(error, MESSAGES.get(error.code or 500, error.description or ""))

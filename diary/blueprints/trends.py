@@ -9,9 +9,10 @@ from diary import reference
 from diary.clock import local_today, shift
 from diary.forms import owned_or_404
 from diary.models import Treatment
+from diary.pdf import paper_size, pdf_response
 from diary.ranges import asked_range, bounded, whole_diary
+from diary.report import report_context
 from diary.services import trends
-from diary.services.medications import overuse
 from diary.services.outcomes import PERIODS
 
 bp = Blueprint("trends", __name__)
@@ -19,9 +20,9 @@ bp = Blueprint("trends", __name__)
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
 
 
-def _chart_page_data(first: date, last: date, treatments: list[Treatment], daily=None) -> dict:
+def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:
     """Return what the chart script draws: one JSON block, no inline script."""
-    daily = trends.daily_stats(current_user, first, last) if daily is None else daily
+    daily = trends.daily_stats(current_user, first, last)
     return {
         "pain": trends.pain_series(daily, first, last),
         "months": trends.headache_days_by_month(daily),
@@ -77,35 +78,28 @@ def outcome(treatment_id: int):
     )
 
 
+def _asked_report() -> dict:
+    """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=."""
+    span = asked_range(whole_diary(current_user), default_days=90)
+    ids = request.args.getlist("t", type=int) + request.args.getlist("treatment", type=int)
+    return report_context(current_user, span.first, span.last, ids or None) | {
+        "shortened": span.shortened
+    }
+
+
 @bp.get("/report")
 @login_required
 def report():
-    """The printable report: the user picks the treatments and the range.
+    """The report page: the user picks the treatments and the range."""
+    return render_template("trends/report.html", **_asked_report())
 
-    Every figure on it is as of the range's last day: treatment figures and medication
-    overuse alike.
-    """
-    span = asked_range(whole_diary(current_user), default_days=90)
-    first, last, today = span.first, span.last, local_today(current_user.timezone)
-    all_treatments = trends.treatments_until(current_user, last)
-    picked_ids = request.args.getlist("t", type=int)
-    picked = [t for t in all_treatments if t.id in picked_ids] if picked_ids else all_treatments
-    figures = trends.treatment_figures(current_user, last, picked, every=all_treatments)
-    daily = trends.daily_stats(current_user, first, last)
-    return render_template(
-        "trends/report.html",
-        all_treatments=all_treatments,
-        picked=picked,
-        pairs=list(zip(picked, figures, strict=True)),
-        first=first,
-        last=last,
-        today=today,
-        shortened=span.shortened,
-        summary=trends.range_summary(daily, first, last),
-        overuse=overuse(current_user, last),
-        classes=reference.medication_classes(),
-        effects=reference.side_effects(),
-        kinds=reference.treatment_kinds(),
-        chart=_chart_page_data(first, last, picked, daily),
-        study=reference.catalogue("study_outcomes"),
+
+@bp.get("/report.pdf")
+@login_required
+def report_pdf():
+    """The report as a PDF, A4 or (?paper=letter) Letter, drawn from the same template."""
+    context = _asked_report()
+    return pdf_response(
+        render_template("trends/report_pdf.html", paper=paper_size(), **context),
+        f"headache-report-{context['first']}-{context['last']}.pdf",
     )

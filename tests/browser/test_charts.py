@@ -11,7 +11,7 @@ from diary.services.accounts import find_user
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
-from tests.browser.conftest import screenshot, sign_in, wait_until
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in, wait_until
 
 
 def seed_months(server, name: str) -> date:
@@ -97,7 +97,9 @@ def test_report_prints_to_at_most_two_pages_with_figures_and_definitions(
     seed_months(live_server, name)
     sign_in(page, live_server, name)
     page.goto(live_server.url + "/report")
-    assert charts_drawn(page) == ["pain-chart"]
+    # Drawn on the server: the SVG is there without any chart script.
+    assert page.locator("svg.svg-chart").count() == 2
+    assert not page.evaluate("!!window.Chart")
     for paper in ("A4", "Letter"):
         pdf = PdfReader(io.BytesIO(page.pdf(format=paper, print_background=True)))
         text = " ".join(p.extract_text() for p in pdf.pages)
@@ -107,3 +109,52 @@ def test_report_prints_to_at_most_two_pages_with_figures_and_definitions(
         assert "Baseline (28 days before)" in text and "Days 1 to 28 after" in text
         assert "As the study in seed 001 counted" in text
         assert "Sign out" not in text and "What to include" not in text
+
+
+def label_boxes(page) -> list[dict]:
+    """Return the drawn box of every text in the report's SVG charts."""
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('svg.svg-chart text')).map(t => {"
+        " const r = t.getBoundingClientRect();"
+        " return {text: t.firstChild.nodeValue, left: r.left, right: r.right, top: r.top,"
+        " bottom: r.bottom}; })"
+    )
+
+
+def overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    return [
+        (a["text"], b["text"])
+        for n, a in enumerate(boxes)
+        for b in boxes[n + 1 :]
+        if a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    ]
+
+
+def test_report_chart_labels_never_overlap_even_when_treatments_crowd(page, live_server, console):
+    name = live_server.make_user()
+    ended = seed_months(live_server, name)
+    with live_server.app.app_context():
+        user = find_user(name)
+        # Two more treatments within days of the first, and its follow-up among them.
+        for offset, kind in ((3, "ketamine_iv_outpatient"), (9, "other_infusion")):
+            add_treatment(
+                user,
+                kind=kind,
+                started_on=ended + timedelta(days=offset),
+                ended_on=ended + timedelta(days=offset + 1),
+            )
+        db.session.commit()
+    sign_in(page, live_server, name)
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live_server.url + "/report")
+        boxes = label_boxes(page)
+        assert sum(b["text"] == "Follow-up" for b in boxes) >= 1
+        assert overlapping(boxes) == [], width
+        screenshot(page, f"report-svg-{width}")
+        page.locator("svg.svg-chart").first.screenshot(
+            path=str(ARTIFACTS / f"report-pain-chart-{width}.png")
+        )

@@ -92,7 +92,7 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
 
     # The report prints to one or two pages.
     page.goto(base + "/report")
-    wait_until(page, "!!window.Chart && !!Chart.getChart(document.getElementById('pain-chart'))")
+    assert page.locator("svg.svg-chart").count() >= 1
     pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
     assert 1 <= len(pdf.pages) <= 2
     assert "Headache diary report" in pdf.pages[0].extract_text()

@@ -1,0 +1,68 @@
+"""PDF pages drawn on the server with WeasyPrint, from the diary's own files only.
+
+WeasyPrint needs Pango from the system (Debian: libpango-1.0-0, libpangoft2-1.0-0); it
+is loaded on the first PDF, so the diary runs without it and says what is missing.
+"""
+
+import mimetypes
+from functools import cache
+from urllib.parse import urlsplit
+
+from flask import Response, abort, current_app, request
+from werkzeug.security import safe_join
+
+PAPERS = {"a4": "A4", "letter": "Letter"}
+MISSING_PANGO = (
+    "PDFs need the Pango library on the computer that runs the diary"
+    " (Debian and Ubuntu: apt install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)."
+    " The report page prints from the browser meanwhile."
+)
+
+
+def paper_size() -> str:
+    """Return the paper the request asks for (?paper=letter), A4 by default."""
+    return PAPERS.get(request.args.get("paper", "a4").lower(), "A4")
+
+
+@cache
+def _weasyprint():
+    """Return WeasyPrint's HTML class and a fetcher of the diary's own files, or None."""
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except OSError:  # Pango is not installed
+        return None
+
+    class OwnFilesOnly(URLFetcher):
+        """Give WeasyPrint the diary's static files; refuse everything else.
+
+        A report never makes the server fetch from elsewhere: nothing leaves the machine.
+        """
+
+        def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+            prefix = current_app.static_url_path.rstrip("/") + "/"
+            path = urlsplit(url).path
+            local = safe_join(current_app.static_folder, path.removeprefix(prefix))
+            if not path.startswith(prefix) or local is None:
+                raise ValueError(f"a report reads only the diary's own files, not {url}")
+            with open(local, "rb") as file:
+                body = file.read()
+            return URLFetcherResponse(url, body, {"Content-Type": mimetypes.guess_type(local)[0]})
+
+    return HTML, OwnFilesOnly
+
+
+def render_pdf(html: str) -> bytes:
+    """Draw a page as PDF; answer 503 with what to install when WeasyPrint cannot run."""
+    loaded = _weasyprint()
+    if loaded is None:
+        abort(503, description=MISSING_PANGO)
+    html_class, fetcher = loaded
+    return html_class(string=html, base_url=request.host_url, url_fetcher=fetcher()).write_pdf()
+
+
+def pdf_response(html: str, filename: str) -> Response:
+    """Answer with a page as a PDF to download."""
+    response = Response(render_pdf(html), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

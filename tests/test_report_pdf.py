@@ -1,0 +1,111 @@
+"""The report as a PDF drawn on the server: its pages, text, fonts and charts (read with pypdf)."""
+
+import io
+from datetime import date
+
+from pypdf import PdfReader
+
+from diary import pdf
+from diary.extensions import db
+from diary.services.treatments import add_treatment
+from tests.conftest import user_row
+from tests.test_report import seed
+
+QUARTER = "from=2024-01-01&to=2024-03-30"
+
+
+def pdf_of(response) -> PdfReader:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    return PdfReader(io.BytesIO(response.data))
+
+
+def texts(pdf: PdfReader) -> list[str]:
+    return [page.extract_text() for page in pdf.pages]
+
+
+def embedded_fonts(pdf: PdfReader) -> set[str]:
+    """Return the names of the fonts whose glyphs are embedded in the file."""
+    names = set()
+    for page in pdf.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts") or [font]
+            for part in descendants:
+                descriptor = part.get_object().get("/FontDescriptor")
+                if descriptor and any(
+                    key in descriptor.get_object()
+                    for key in ("/FontFile", "/FontFile2", "/FontFile3")
+                ):
+                    names.add(str(part.get_object()["/BaseFont"]))
+    return names
+
+
+def test_the_report_pdf_for_a_quarter_has_its_figures_charts_and_fonts(app, client, alice):
+    seed(app, alice)
+    pdf = pdf_of(client.get(f"/report.pdf?{QUARTER}"))
+    pages = texts(pdf)
+    assert 1 <= len(pages) <= 2
+    whole = " ".join(pages)
+    assert "Headache diary report" in whole
+    assert "As the study in seed 001 counted" in whole
+    # The name and range head every page, and every page is numbered.
+    for number, text in enumerate(pages, start=1):
+        # The diary begins on 20 Feb: the range starts there.
+        assert "alice · headache diary report · 20 Feb 2024 – 30 Mar 2024" in text
+        assert f"Page {number} of {len(pages)}" in text
+    # The charts are vector drawings with their text: axis months and the key.
+    assert "Feb" in whole and "7-day rolling mean" in whole
+    assert "Mean pain before and after" in whole
+    assert embedded_fonts(pdf), "no font is embedded"
+    # Nothing of the page around the report: no navigation, no form.
+    assert "Sign out" not in whole and "What to include" not in whole
+
+
+def test_the_pdf_shows_only_the_chosen_treatment_and_letter_paper_on_request(app, client, alice):
+    seed(app, alice)
+    pdf = pdf_of(client.get(f"/report.pdf?{QUARTER}&treatment=2&paper=letter"))
+    whole = " ".join(texts(pdf))
+    assert "Nerve block" in whole
+    assert "Ketamine IV infusion (inpatient admission), 01 Mar 2024" not in whole
+    width, height = float(pdf.pages[0].mediabox.width), float(pdf.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (612, 792)  # US Letter in points
+    a4 = pdf_of(client.get(f"/report.pdf?{QUARTER}")).pages[0].mediabox
+    assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
+
+
+def test_the_report_page_offers_the_pdf_of_what_it_shows(app, client, alice):
+    seed(app, alice)
+    page = client.get("/report?from=2024-02-21&to=2024-03-20&t=1").get_data(as_text=True)
+    assert 'href="/report.pdf?from=2024-02-21&amp;to=2024-03-20&amp;treatment=1"' in page
+    assert ">Download PDF</a>" in page and "data-print" in page
+
+
+def test_the_pdf_asks_for_a_sign_in_and_never_fetches_from_elsewhere(app, client, alice):
+    other = app.test_client()
+    assert other.get("/report.pdf").status_code == 302
+    seed(app, alice)
+    with app.app_context():
+        user = user_row(alice)
+        # A treatment note is the patient's text: markup in it stays text, fetching nothing.
+        add_treatment(
+            user,
+            kind="nerve_block",
+            started_on=date(2024, 3, 20),
+            ended_on=date(2024, 3, 20),
+            setting='<img src="http://example.invalid/x.png">',
+        )
+        db.session.commit()
+    whole = " ".join(texts(pdf_of(client.get(f"/report.pdf?{QUARTER}"))))
+    assert '<img src="http://example.invalid/x.png">' in whole.replace("\n", "")
+
+
+def test_without_pango_the_pdf_says_what_to_install_and_the_page_still_works(
+    app, client, alice, monkeypatch
+):
+    # The system library is the boundary: as if `import weasyprint` had failed on OSError.
+    monkeypatch.setattr(pdf, "_weasyprint", lambda: None)
+    response = client.get("/report.pdf")
+    assert response.status_code == 503
+    assert "apt install libpango-1.0-0 libpangoft2-1.0-0" in response.get_data(as_text=True)
+    assert client.get("/report").status_code == 200
