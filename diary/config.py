@@ -21,6 +21,8 @@ DEFAULTS = {
     "REMEMBERED_SESSION_IDLE_HOURS": 30 * 24,
     # Sign-in attempts allowed per minute, per account and per address.
     "LOGIN_RATE_LIMIT": "5 per minute",
+    # Opening shared reports, per address: a doctor's few views pass, token guessing does not.
+    "SHARE_RATE_LIMIT": "30 per minute",
     # Set true when the diary is reached over HTTPS: cookies are then sent only over TLS.
     "SECURE_COOKIES": False,
     # Number of reverse proxies in front of the diary whose X-Forwarded-* headers to trust,

@@ -1,12 +1,18 @@
 """The report for the headache specialist: one set of figures for its page, PDF and shared link."""
 
-from datetime import date
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlalchemy import select
 
 from diary import charts, reference
-from diary.clock import local_today
-from diary.models import User
+from diary.clock import local_today, start_of
+from diary.extensions import db
+from diary.models import MedicationDose, QuestionnaireAnswer, Reading, SideEffectReport, User
 from diary.services import trends
 from diary.services.medications import overuse
+from diary.services.outcomes import midas_figures
 
 
 def report_context(
@@ -16,11 +22,13 @@ def report_context(
     treatment_ids: list[int] | None,
     *,
     shared: bool = False,
+    with_appendix: bool = False,
 ) -> dict:
     """Return what the report shows for a user's range and chosen treatments (None: all).
 
     Every figure is as of the range's last day. A shared report names no treatment the
-    patient did not choose, not even as an overlap.
+    patient did not choose, not even as an overlap. with_appendix adds the range's
+    entries day by day.
     """
     all_treatments = trends.treatments_until(user, last)
     picked = (
@@ -52,4 +60,67 @@ def report_context(
         "effects": reference.side_effects(),
         "kinds": reference.treatment_kinds(),
         "study": reference.catalogue("study_outcomes"),
+        "appendix": appendix(user, first, last) if with_appendix else None,
     }
+
+
+@dataclass
+class AppendixDay:
+    """One day of the appendix: every entry of the day, in the order they happened."""
+
+    day: date
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (time or "", text)
+
+
+def appendix(user: User, first: date, last: date) -> list[AppendixDay]:
+    """Return the range's entries day by day: readings, side effects, medicines, questionnaires.
+
+    Nothing outside first..last, and nothing but the user's own rows.
+    """
+    start, end = start_of(first), datetime.combine(last, time.max)
+    found: dict[date, list[tuple[str, str, str]]] = defaultdict(list)
+    effects = reference.side_effects()
+    classes = reference.medication_classes()
+    pgic = reference.questionnaires()["pgic"]["answers"]
+
+    def rows(model, column):
+        return db.session.scalars(
+            select(model)
+            .where(model.user_id == user.id, column >= start, column <= end)
+            .order_by(column, model.id)
+        )
+
+    for r in rows(Reading, Reading.recorded_at):
+        found[r.recorded_at.date()].append(
+            (f"{r.recorded_at:%H:%M}", "0", f"Pain {r.pain}" + (f": {r.note}" if r.note else ""))
+        )
+    for e in rows(SideEffectReport, SideEffectReport.recorded_at):
+        label = effects[e.effect].label if e.effect in effects else e.effect
+        text = f"Side effect: {label}, {e.severity}" + (f": {e.note}" if e.note else "")
+        found[e.recorded_at.date()].append((f"{e.recorded_at:%H:%M}", "1", text))
+    for d in rows(MedicationDose, MedicationDose.taken_at):
+        dose = f" {d.dose}" if d.dose else ""
+        text = f"Medicine: {d.name}{dose} ({classes[d.med_class].label.lower()})"
+        found[d.taken_at.date()].append(
+            (f"{d.taken_at:%H:%M}", "2", text + (f": {d.note}" if d.note else ""))
+        )
+    answers = db.session.scalars(
+        select(QuestionnaireAnswer)
+        .where(
+            QuestionnaireAnswer.user_id == user.id,
+            QuestionnaireAnswer.answered_on >= first,
+            QuestionnaireAnswer.answered_on <= last,
+        )
+        .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
+    )
+    for a in answers:
+        if a.instrument == "pgic":
+            text = f"PGIC: {pgic[str(a.score)]}"
+        else:
+            figures = midas_figures(a.answered_on, a.items or [])
+            text = f"MIDAS: {figures['total']} days, grade {figures['grade']}"
+        found[a.answered_on].append(("", "3", text))
+    return [
+        AppendixDay(day, [(at, text) for at, _, text in sorted(found[day])])
+        for day in sorted(found)
+    ]

@@ -15,6 +15,7 @@ from diary.models import (
     QuestionnaireAnswer,
     Reading,
     Reminder,
+    ShareLink,
     SideEffectReport,
     Treatment,
     TreatmentMedicine,
@@ -32,6 +33,7 @@ ARGUMENT_MODELS = {
     "token_id": ApiToken,
     "session_id": LoginSession,
     "answer_id": QuestionnaireAnswer,
+    "share_id": ShareLink,
     "object_id": None,  # the API: resolved from the collection
     "child_id": None,  # a treatment's dose or medicine: resolved from the part
 }
@@ -82,6 +84,8 @@ def alices_diary(app, client, alice):
     client.post("/reminders", data={"title": "alice's blood test", "due_on": "2024-04-01"})
     midas = {f"item_{n}": "2" for n in range(1, 6)} | {"answered_on": "2024-02-20"}
     assert client.post("/midas", data=midas).status_code == 302
+    share = {"from": "2024-03-01", "to": "2024-03-31", "treatment": [treatment_id], "days": "30"}
+    assert client.post("/shares", data=share).status_code == 200
     with app.app_context():
         create_token(user_row(alice), "alice's phone")
         db.session.commit()
@@ -149,6 +153,7 @@ def test_every_route_with_an_id_is_404_for_another_user(app, alices_diary, bob):
             ApiToken,
         ):
             assert db.session.scalar(select(model.id)) is not None, model
+        assert db.session.scalar(select(ShareLink.revoked_at)) is None
 
 
 def test_lists_exports_and_feeds_show_nothing_of_another_user(app, client, alices_diary, bob):

@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from diary.commands import backups, reminders, report, serve, tokens, transfer, users
+    from diary.commands import backups, reminders, report, serve, shares, tokens, transfer, users
 
     app.cli.add_command(serve.serve)
     app.cli.add_command(users.user)
@@ -13,5 +13,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reminders.reminders)
     app.cli.add_command(report.report)
     app.cli.add_command(tokens.token)
+    app.cli.add_command(shares.share)
     app.cli.add_command(backups.backup)
     app.cli.add_command(backups.restore)

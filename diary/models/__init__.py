@@ -3,6 +3,7 @@
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
+from diary.models.share import ShareLink
 from diary.models.symptoms import MedicationDose, SideEffectReport
 from diary.models.token import ApiToken
 from diary.models.treatment import DoseChange, Treatment, TreatmentMedicine
@@ -17,6 +18,7 @@ __all__ = [
     "QuestionnaireAnswer",
     "Reading",
     "Reminder",
+    "ShareLink",
     "SideEffectReport",
     "Treatment",
     "TreatmentMedicine",

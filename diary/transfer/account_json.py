@@ -29,6 +29,7 @@ from diary.services import (
     questionnaires,
     readings,
     reminders,
+    shares,
     side_effects,
     treatments,
 )
@@ -139,6 +140,19 @@ def _questionnaire_items(user: User) -> Iterator[dict]:
         }
 
 
+def _share_items(user: User) -> Iterator[dict]:
+    """Shared links as records only (never their tokens): a restore keeps them revoked."""
+    for share in reversed(shares.user_shares(user)):
+        yield {
+            "first_day": share.first_day.isoformat(),
+            "last_day": share.last_day.isoformat(),
+            "created_at": share.created_at.isoformat(),
+            "views": share.views,
+            "last_viewed_at": share.last_viewed_at.isoformat() if share.last_viewed_at else None,
+            "revoked": True,
+        }
+
+
 def account_chunks(user: User) -> Iterator[str]:
     """Yield the account backup as JSON text, one entry a line, as it is read.
 
@@ -166,6 +180,7 @@ def account_chunks(user: User) -> Iterator[str]:
         "treatments": _treatment_items(user),
         "reminders": _reminder_items(user),
         "questionnaires": _questionnaire_items(user),
+        "shares": _share_items(user),
     }
     for n, (key, items) in enumerate(lists.items()):
         yield f"  {json.dumps(key)}: ["
@@ -279,6 +294,11 @@ def import_account(user: User, data: Any) -> dict[str, int]:
     counts["questionnaires"] = _restore_questionnaires(
         user, _list(data, "questionnaires", problems), problems
     )
+    items = _list(data, "shares", problems)
+    for n, item in enumerate(items):
+        _through(problems, f"shares[{n}]", item, shares.restore_share, user, skip=("revoked",))
+    if items:  # said only when there were any: "3 shared links kept revoked"
+        counts["shared_links_kept_revoked"] = len(items)
     problems.raise_any()
     return counts
 

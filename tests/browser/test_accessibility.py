@@ -1,6 +1,6 @@
 """axe-core on every page, in light, dark and low-light modes: zero WCAG 2.1 AA violations."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from diary.extensions import db
 from diary.models import MedicationDose, SideEffectReport, Treatment
 from diary.services.accounts import find_user
 from diary.services.medications import add_dose
+from diary.services.shares import create_share
 from tests.browser.conftest import sign_in
 from tests.browser.test_charts import seed_months
 
@@ -39,6 +40,9 @@ PAGES = [
     "/account",
     "/midas",
     "/household/",
+    "/shares",
+    "/s/{share}",
+    "/s/no-such-link",
     "/no-such-page",
 ]
 
@@ -66,8 +70,17 @@ def diary_user(live_server):
             dose="50 mg",
             med_class="triptan",
         )
+        _, share = create_share(
+            user,
+            first_day=date.today() - timedelta(days=60),
+            last_day=date.today(),
+            treatment_ids=list(
+                db.session.scalars(select(Treatment.id).where(Treatment.user_id == user.id))
+            ),
+        )
         db.session.commit()
         ids = {
+            "share": share,
             "reading": user.id
             and db.session.scalar(
                 select(db.func.min(db.text("id")))

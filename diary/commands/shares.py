@@ -1,0 +1,116 @@
+"""diary share create / list / revoke."""
+
+import json
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from diary.clock import local_today
+from diary.commands.common import migrated, require_user, user_option
+from diary.extensions import db
+from diary.rules import EntryError
+from diary.services import shares, trends
+
+
+@click.group(cls=AppGroup)
+def share():
+    """Share a read-only report with a specialist for a limited time."""
+
+
+@share.command("create")
+@user_option
+@click.option(
+    "--days", default=shares.DAYS_DEFAULT, show_default=True, help="Days the link works (1 to 90)."
+)
+@click.option("--from", "first", help="First day shown, YYYY-MM-DD (default: 90 days before --to).")
+@click.option("--to", "last", help="Last day shown, YYYY-MM-DD (default: today).")
+@migrated
+def create(username: str, days: int, first: str | None, last: str | None):
+    """Print the path of a new link (/s/<token>); it is shown only this once.
+
+    The link shows the treatments that overlap the range. With DIARY_BASE_URL set,
+    the full address is printed too.
+    """
+    user = require_user(username)
+    last = last or local_today(user.timezone).isoformat()
+    try:
+        first = (
+            first or (datetime.strptime(last, "%Y-%m-%d").date() - timedelta(days=89)).isoformat()
+        )
+    except ValueError:
+        raise click.ClickException(f"--to '{last}' is not a date as YYYY-MM-DD") from None
+    try:
+        _, token = shares.create_share(
+            user,
+            first_day=first,
+            last_day=last,
+            treatment_ids=[t.id for t in _overlapping(user, first, last)],
+            days=days,
+        )
+    except EntryError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    path = f"/s/{token}"
+    click.echo(path)
+    if base := current_app.config.get("BASE_URL"):
+        click.echo(base.rstrip("/") + path)
+
+
+def _overlapping(user, first: str, last: str):
+    """Return the user's treatments that overlap first..last (texts already checked or not)."""
+    try:
+        start, end = (datetime.strptime(d, "%Y-%m-%d").date() for d in (first, last))
+    except ValueError:
+        return []  # the service says what is wrong with the dates
+    return [t for t in trends.treatments_until(user, end) if (t.ended_on or t.started_on) >= start]
+
+
+def _stamp(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None
+
+
+@share.command("list")
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@migrated
+def list_shares(username: str, as_json: bool):
+    """List a user's links (never the tokens): what each shows, until when, how often opened."""
+    user = require_user(username)
+    rows = [
+        {
+            "id": s.id,
+            "created_at": _stamp(s.created_at),
+            "expires_on": shares.expires_on(s, user).isoformat(),
+            "first_day": s.first_day.isoformat(),
+            "last_day": s.last_day.isoformat(),
+            "views": s.views,
+            "last_viewed_at": _stamp(s.last_viewed_at),
+            "revoked": s.revoked_at is not None,
+        }
+        for s in shares.user_shares(user)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = "revoked" if row["revoked"] else f"until {row['expires_on']}"
+        click.echo(
+            f"{row['id']}\t{row['first_day']} to {row['last_day']}\t{state}\topened {row['views']}"
+        )
+
+
+@share.command("revoke")
+@user_option
+@click.argument("share_id", type=int)
+@migrated
+def revoke(username: str, share_id: int):
+    """End one of a user's links at once (see: diary share list)."""
+    user = require_user(username)
+    row = shares.owned_share(user, share_id)
+    if row is None:
+        raise click.ClickException(f"{username} has no shared link {share_id}")
+    shares.revoke_share(row)
+    db.session.commit()
+    click.echo(f"Revoked link {share_id}.")

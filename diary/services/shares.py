@@ -1,0 +1,166 @@
+"""Share links: a read-only report for one range and chosen treatments, for a limited time.
+
+The link carries 256 random bits; the database keeps only their SHA-256. An unknown,
+revoked or expired link is the same None to every caller (and the same 404 to a visitor).
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, date, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from diary import rules
+from diary.clock import local_today
+from diary.extensions import db
+from diary.models import ShareLink, Treatment, User
+from diary.models.user import utcnow
+from diary.ranges import MAX_RANGE_DAYS
+from diary.rules import Checker
+from diary.services.secret_tokens import digest, new_secret
+from diary.services.writes import writes
+
+DAYS_MIN, DAYS_MAX, DAYS_DEFAULT = 1, 90, 30
+
+
+def checked_share(
+    user: User, *, first_day: Any, last_day: Any, treatment_ids: Any, days: Any = DAYS_DEFAULT
+) -> dict[str, Any]:
+    """Check what a link will show and how long it lives; raise EntryError naming each problem."""
+    check = Checker()
+    today = local_today(user.timezone)
+    first = check("first_day", rules.day, first_day, "From", today)
+    last = check("last_day", rules.day, last_day, "To", today)
+    lives = check("days", rules.whole, days, "Days the link works", DAYS_MIN, DAYS_MAX)
+    if first and last and first > last:
+        check.fail("last_day", "The range ends before it starts.")
+    elif first and last and (last - first).days >= MAX_RANGE_DAYS:
+        check.fail("first_day", f"A shared report covers at most {MAX_RANGE_DAYS:,} days.")
+    ids = _own_treatments(check, user, treatment_ids)
+    check.done()
+    return {
+        "user_id": user.id,
+        "first_day": first,
+        "last_day": last,
+        "treatment_ids": ",".join(str(n) for n in ids),
+        "expires_at": utcnow() + timedelta(days=lives),
+    }
+
+
+def _own_treatments(check: Checker, user: User, treatment_ids: Any) -> list[int]:
+    """Return the chosen treatments' ids, each one the user's own."""
+    if not isinstance(treatment_ids, list | tuple):
+        check.fail("treatment_ids", "Treatments must be a list of treatment numbers.")
+        return []
+    ids = []
+    for value in treatment_ids:
+        number = check("treatment_ids", rules.whole, value, "Treatment", 1, 2**31 - 1)
+        if number is not None:
+            ids.append(number)
+    owned = set(
+        db.session.scalars(
+            select(Treatment.id).where(Treatment.user_id == user.id, Treatment.id.in_(ids))
+        )
+    )
+    if set(ids) - owned:
+        check.fail("treatment_ids", "That treatment is not in your diary.")
+    return sorted(owned)
+
+
+@writes
+def create_share(user: User, **fields: Any) -> tuple[ShareLink, str]:
+    """Make a link; return its row and the token, which is never stored."""
+    token = new_secret()
+    share = ShareLink(token_hash=digest(token), **checked_share(user, **fields))
+    db.session.add(share)
+    db.session.flush()
+    return share, token
+
+
+@writes
+def revoke_share(share: ShareLink) -> None:
+    """End a link at once; it stays in the list, marked revoked."""
+    if share.revoked_at is None:
+        share.revoked_at = utcnow()
+        db.session.flush()
+
+
+def user_shares(user: User) -> Sequence[ShareLink]:
+    return db.session.scalars(
+        select(ShareLink).where(ShareLink.user_id == user.id).order_by(ShareLink.created_at.desc())
+    ).all()
+
+
+def owned_share(user: User, share_id: int) -> ShareLink | None:
+    return db.session.scalar(
+        select(ShareLink).where(ShareLink.id == share_id, ShareLink.user_id == user.id)
+    )
+
+
+def is_live(share: ShareLink) -> bool:
+    return share.revoked_at is None and utcnow() < share.expires_at
+
+
+def live_share(token: str) -> ShareLink | None:
+    """Return the live link a token opens, or None (unknown, revoked and expired alike)."""
+    share = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == digest(token)))
+    return share if share is not None and is_live(share) else None
+
+
+@writes
+def note_view(share: ShareLink) -> None:
+    """Count one opening of a link (in one statement: two doctors at once both count)."""
+    db.session.execute(
+        update(ShareLink)
+        .where(ShareLink.id == share.id)
+        .values(views=ShareLink.views + 1, last_viewed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def expires_on(share: ShareLink, user: User) -> date:
+    """Return the day, in the patient's zone, on which the link stops opening."""
+    return local_today(user.timezone, share.expires_at.replace(tzinfo=UTC))
+
+
+@writes
+def restore_share(
+    user: User,
+    *,
+    first_day: Any,
+    last_day: Any,
+    created_at: Any,
+    views: Any = 0,
+    last_viewed_at: Any = None,
+) -> ShareLink:
+    """Keep a link from a backup as a record only: revoked, its token known to no one.
+
+    A restored backup never revives a live link.
+    """
+    check = Checker()
+    today = local_today(user.timezone)
+    first = check("first_day", rules.day, first_day, "From", today)
+    last = check("last_day", rules.day, last_day, "To", today)
+    created = check("created_at", rules.stamp, created_at)
+    count = check("views", rules.whole, views, "Views", 0, 2**31 - 1)
+    viewed = (
+        check("last_viewed_at", rules.stamp, last_viewed_at, "Last viewed at")
+        if last_viewed_at is not None
+        else None
+    )
+    check.done()
+    share = ShareLink(
+        user_id=user.id,
+        token_hash=digest(new_secret()),
+        first_day=first,
+        last_day=last,
+        treatment_ids="",
+        created_at=created,
+        expires_at=created,
+        revoked_at=utcnow(),
+        views=count,
+        last_viewed_at=viewed,
+    )
+    db.session.add(share)
+    db.session.flush()
+    return share
