@@ -54,9 +54,11 @@ def test_the_report_pdf_for_a_quarter_has_its_figures_charts_and_fonts(app, clie
         # The diary begins on 20 Feb: the range starts there.
         assert "alice · headache diary report · 20 Feb 2024 – 30 Mar 2024" in text
         assert f"Page {number} of {len(pages)}" in text
-    # The charts are vector drawings with their text: axis months and the key.
-    assert "Feb" in whole and "7-day rolling mean" in whole
-    assert "Mean pain before and after" in whole
+    # The charts are vector drawings with their own text: the pain chart's treatment label
+    # (shortened there, and only there) and the bars' labels beside their values.
+    assert "Ketamine IV infusion (inpat…" in whole
+    assert "Discharge (last reading)\n4" in whole
+    assert "7-day rolling mean" in whole and "Mean pain before and after" in whole
     assert embedded_fonts(pdf), "no font is embedded"
     # Nothing of the page around the report: no navigation, no form.
     assert "Sign out" not in whole and "What to include" not in whole
