@@ -21,6 +21,18 @@ DEFAULTS = {
     "REMEMBERED_SESSION_IDLE_HOURS": 30 * 24,
     # Sign-in attempts allowed per minute, per account and per address.
     "LOGIN_RATE_LIMIT": "5 per minute",
+    # What Flask-Compress compresses (CSV, PDF and ZIP downloads go as they are). Streamed
+    # answers are not: a file streamed through it would be left open.
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/manifest+json",
+        "image/svg+xml",
+    ],
+    "COMPRESS_STREAMS": False,
     # Opening shared reports, per address: a doctor's few views pass, token guessing does not.
     "SHARE_RATE_LIMIT": "30 per minute",
     # Set true when the diary is reached over HTTPS: cookies are then sent only over TLS.

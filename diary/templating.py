@@ -4,7 +4,7 @@ from fractions import Fraction
 
 from flask import Flask
 
-from diary import reference
+from diary import navigation, reference
 from diary.clock import long_date, long_moment, short_date, short_moment
 from diary.devices import device_label
 from diary.services.outcomes import DEFINITIONS, PERIOD_LABELS
@@ -18,6 +18,10 @@ def register_template_helpers(app: Flask) -> None:
             "period_labels": PERIOD_LABELS,
             "overuse_rules": reference.overuse_rules(),
             "definitions": DEFINITIONS,
+            "tabs": navigation.TABS,
+            "more_place": navigation.MORE,
+            "more_is_current": navigation.more_is_current,
+            "others_for": navigation.others_for,
         }
 
     @app.template_filter("set_only")

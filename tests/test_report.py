@@ -227,10 +227,14 @@ def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
     for html in (page, report):
         for p in figures["periods"]:
             row = html[html.index(f">{PERIOD_LABELS[p['name']]}</th>") :].split("</tr>")[0]
-            assert f"<td>{p['days_logged']} of {p['days_elapsed']}" in row
-            for key in ("pain_mean", "pain_max_mean", "headache_days_per_28"):
+            assert f'"Days logged">{p["days_logged"]} of {p["days_elapsed"]}' in row
+            for key, column in (
+                ("pain_mean", "Mean pain"),
+                ("pain_max_mean", "Mean daily highest"),
+                ("headache_days_per_28", "Headache days / 28"),
+            ):
                 if p[key] is not None:
-                    assert f"<td>{p[key]}" in row, (p["name"], key)
+                    assert f'<td data-label="{column}">{p[key]}' in row, (p["name"], key)
         study = figures["study"]
         assert f"<dd>{study['admission_pain']}</dd>" in html
         assert f"<dd>{study['discharge_pain']}</dd>" in html

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         health,
         household,
         medications,
+        more,
         offline,
         other_diaries,
         questionnaires,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         transfer,
         other_diaries,
         offline,
+        more,
     ):
         app.register_blueprint(module.bp)
     app.register_blueprint(api.bp)

@@ -71,6 +71,8 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     assert page.get_by_text("this diary only records it").is_visible()
 
     # Side effects after an infusion day.
+    # On a phone, everything but Today, Trends and Treatments is under More.
+    page.get_by_role("navigation", name="Tabs").get_by_role("link", name="More").click()
     page.get_by_role("link", name="Side effects").click()
     page.get_by_role("link", name="Log side effects").click()
     page.locator("input[name=severity-nausea][value=moderate]").check()
@@ -98,7 +100,8 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     assert "Headache diary report" in pdf.pages[0].extract_text()
 
     # Export readings.csv and import it again: nothing is duplicated.
-    page.get_by_role("link", name="Export").click()
+    page.get_by_role("link", name="More").click()
+    page.get_by_role("link", name="Export & import").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="readings.csv").click()
     saved = tmp_path / "readings.csv"
@@ -108,7 +111,8 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     page.get_by_role("button", name="Import CSV file").click()
     assert page.get_by_text("Imported 0 new entries; 2 were already in your diary.").is_visible()
 
-    # Sign out.
+    # Sign out (under More on a phone).
+    page.get_by_role("link", name="More").click()
     page.get_by_role("button", name="Sign out").click()
     assert page.get_by_text("You are signed out.").is_visible()
     page.goto(base + "/")

@@ -1,0 +1,127 @@
+"""On a 390x844 phone: the pain buttons are on the first screen in every state, and no page
+scrolls sideways."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from diary.clock import local_now, local_today
+from diary.extensions import db
+from diary.services.accounts import find_user
+from diary.services.medications import add_dose
+from diary.services.side_effects import add_report
+from diary.services.treatments import add_treatment
+from tests.browser.conftest import screenshot, sign_in
+from tests.browser.test_accessibility import PAGES, diary_user  # noqa: F401 (a fixture)
+
+PHONE = {"width": 390, "height": 844}
+
+
+def everything_due(server, name: str) -> None:
+    """Two overdue follow-ups, a month of triptan days and a severe side effect an hour ago."""
+    with server.app.app_context():
+        user = find_user(name)
+        today, now = local_today(user.timezone), local_now(user.timezone)
+        for weeks in (6, 8):
+            add_treatment(
+                user,
+                kind="ketamine_iv_inpatient",
+                started_on=today - timedelta(weeks=weeks, days=4),
+                ended_on=today - timedelta(weeks=weeks),
+            )
+        for n in range(12):
+            day = today - timedelta(days=2 * n + 1)
+            add_dose(
+                user,
+                taken_at=datetime.combine(day, datetime.min.time()).replace(hour=9),
+                name="sumatriptan",
+                dose="50 mg",
+                med_class="triptan",
+            )
+        add_report(user, recorded_at=now - timedelta(hours=1), effect="nausea", severity="severe")
+        db.session.commit()
+
+
+def buttons_on_first_screen(page) -> list[str]:
+    """Return the pain buttons that are not wholly inside the first 390x844 screen."""
+    page.evaluate("window.scrollTo(0, 0)")
+    outside = []
+    for n in range(11):
+        box = page.get_by_role("button", name=f"Log pain {n},").bounding_box()
+        if not (box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"] - 64):
+            outside.append(str(n))  # 64: the tab bar covers the bottom of the screen
+    return outside
+
+
+@pytest.mark.parametrize("low_light", [False, True])
+def test_the_pain_buttons_are_on_the_first_screen_in_every_state(browser, live_server, low_light):
+    name = live_server.make_user()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        if low_light:
+            page.get_by_role("button", name="Low light").click()
+        assert buttons_on_first_screen(page) == [], "nothing due"
+        everything_due(live_server, name)
+        page.goto(live_server.url + "/")
+        summary = page.locator(".attention-summary").inner_text()
+        # Two follow-ups and the two treatments' change questions (PGIC).
+        assert "4 things to do" in summary and "Medicine days" in summary
+        assert "side effect" in summary
+        assert buttons_on_first_screen(page) == [], "reminders, overuse and a safety note"
+        page.get_by_role("button", name="Log pain 6,").click()
+        page.wait_for_url("**/?saved=*")
+        assert buttons_on_first_screen(page) == [], "just saved"
+        screenshot(page, f"home-phone-everything-due{'-low-light' if low_light else ''}")
+        # The details are a tap away.
+        page.get_by_role("link", name="4 things to do").click()
+        assert page.get_by_role("heading", name="Needs doing").is_visible()
+    finally:
+        context.close()
+
+
+def test_the_tab_bar_marks_the_current_place_and_more_holds_the_rest(browser, live_server):
+    name = live_server.make_user()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        tabs = page.get_by_role("navigation", name="Tabs")
+        header = page.locator("header.site").bounding_box()
+        assert header["height"] <= 56
+        assert tabs.get_by_role("link", name="Today").get_attribute("aria-current") == "page"
+        tabs.get_by_role("link", name="More").click()
+        page.get_by_role("link", name="Medicines").click()
+        assert tabs.get_by_role("link", name="More").get_attribute("aria-current") == "page"
+        assert tabs.get_by_role("link", name="Today").get_attribute("aria-current") is None
+        # Typing hides the bar, so that it never sits on the on-screen keyboard.
+        page.goto(live_server.url + "/readings/new")
+        page.get_by_label("Note").focus()
+        assert not tabs.is_visible()
+    finally:
+        context.close()
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, diary_user):  # noqa: F811
+    name, ids = diary_user
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        wide = {}
+        for path in [*PAGES, "/more"]:
+            page.goto(live_server.url + path.format(**ids))
+            width = page.evaluate("document.documentElement.scrollWidth")
+            # A table that would need its own sideways scrolling does not read on a phone either.
+            tables = page.evaluate(
+                "Array.from(document.querySelectorAll('.scroll'))"
+                ".filter(s => s.scrollWidth > s.clientWidth + 1).length"
+            )
+            if width > PHONE["width"] or tables:
+                wide[path] = (width, tables)
+            slug = path.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "home"
+            screenshot(page, f"phone-{slug.split('?')[0]}")
+        assert wide == {}
+    finally:
+        context.close()
