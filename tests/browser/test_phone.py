@@ -11,7 +11,7 @@ from diary.services.accounts import find_user
 from diary.services.medications import add_dose
 from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.browser.test_accessibility import PAGES, diary_user  # noqa: F401 (a fixture)
 
 PHONE = {"width": 390, "height": 844}
@@ -70,10 +70,12 @@ def test_the_pain_buttons_are_on_the_first_screen_in_every_state(browser, live_s
         assert "4 things to do" in summary and "Medicine days" in summary
         assert "side effect" in summary
         assert buttons_on_first_screen(page) == [], "reminders, overuse and a safety note"
+        suffix = "-low-light" if low_light else ""
+        page.screenshot(path=str(ARTIFACTS / f"home-phone-first-screen{suffix}.png"))
         page.get_by_role("button", name="Log pain 6,").click()
         page.wait_for_url("**/?saved=*")
         assert buttons_on_first_screen(page) == [], "just saved"
-        screenshot(page, f"home-phone-everything-due{'-low-light' if low_light else ''}")
+        screenshot(page, f"home-phone-everything-due{suffix}")
         # The details are a tap away.
         page.get_by_role("link", name="4 things to do").click()
         assert page.get_by_role("heading", name="Needs doing").is_visible()
