@@ -123,7 +123,9 @@ def test_unknown_revoked_and_expired_links_answer_the_same_404(app, client, shar
         other = db.session.scalar(select(ShareLink))
         other_id = other.id
     _, second = make_link(client, [])
-    client.post(f"/shares/{other_id}/revoke")
+    done = client.post(f"/shares/{other_id}/revoke", follow_redirects=True)
+    assert "The link is revoked" in done.get_data(as_text=True)
+    assert "revoked " in done.get_data(as_text=True)  # the list says since when
     revoked = visitor.get(shared)
     assert visitor.get(second).status_code == 200
     # Move the clock on 31 days: the 30-day link has expired.

@@ -12,7 +12,9 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
+    redirect,
     render_template,
     request,
     url_for,
@@ -79,7 +81,8 @@ def revoke(share_id: int):
     if share is None:
         abort(404)
     shares.revoke_share(share)
-    return _list_page()
+    flash("The link is revoked: it no longer opens the report.", "success")
+    return redirect(url_for("shares.index"))
 
 
 def _qr(url: str) -> Markup:
