@@ -1,8 +1,9 @@
-"""Where the diary's pages are, in one list: the phone's tab bar, its More page and the top bar.
+"""Where the diary's pages are, in one list: the phone's tab bar, the wide top bar, More.
 
-The tab bar holds what is used most during and after an attack: logging today's pain,
-seeing how it went (Trends), and the treatment being followed. Everything else is a tap
-away under More.
+The phone's tab bar holds what is used most during and after an attack: logging
+today's pain, seeing how it went (Trends), and the treatment being followed. A wide
+screen's top bar adds the daily lists and the report, on one line. Everything else
+(and signing out) is under More on both.
 """
 
 from dataclasses import dataclass
@@ -16,13 +17,22 @@ class Place:
     label: str
     icon: str = ""  # a name in templates/_icons.html
     admin_only: bool = False
+    on_top_bar: bool = False  # also in the wide screen's top bar (the rest are under More)
 
     def is_current(self) -> bool:
-        """Tell whether the page shown belongs to this place (its area's pages count too)."""
+        """Tell whether the page shown belongs to this place.
+
+        An area's list (an index) also holds the area's other pages, unless one of them
+        is a place of its own (the report is not Trends).
+        """
         if request.endpoint == self.endpoint:
             return True
         blueprint, view = self.endpoint.split(".", 1)
-        return view == "index" and request.blueprint == blueprint
+        return (
+            view == "index"
+            and request.blueprint == blueprint
+            and request.endpoint not in PLACE_ENDPOINTS
+        )
 
 
 TABS = (
@@ -32,11 +42,11 @@ TABS = (
 )
 MORE = Place("more.index", "More", "more")
 OTHERS = (
-    Place("readings.history", "Pain log"),
-    Place("side_effects.index", "Side effects"),
-    Place("medications.index", "Medicines"),
-    Place("reminders.index", "Reminders"),
-    Place("trends.report", "Report"),
+    Place("readings.history", "Pain log", on_top_bar=True),
+    Place("side_effects.index", "Side effects", on_top_bar=True),
+    Place("medications.index", "Medicines", on_top_bar=True),
+    Place("reminders.index", "Reminders", on_top_bar=True),
+    Place("trends.report", "Report", on_top_bar=True),
     Place("shares.index", "Shared reports"),
     Place("transfer.export_page", "Export & import"),
     Place("auth.account", "Settings"),
@@ -48,6 +58,14 @@ def others_for(is_admin: bool) -> list[Place]:
     return [place for place in OTHERS if is_admin or not place.admin_only]
 
 
-def more_is_current() -> bool:
-    """The More tab is marked on its own page and on every page of its places."""
-    return MORE.is_current() or any(place.is_current() for place in OTHERS)
+TOP_BAR = (*TABS, *(place for place in OTHERS if place.on_top_bar))
+PLACE_ENDPOINTS = frozenset(place.endpoint for place in (*TABS, MORE, *OTHERS))
+
+
+def more_is_current(places: tuple[Place, ...] = OTHERS) -> bool:
+    """Mark More on its own page and on the pages of the places it holds."""
+    return MORE.is_current() or any(place.is_current() for place in places)
+
+
+def more_on_top_is_current() -> bool:
+    return more_is_current(tuple(place for place in OTHERS if not place.on_top_bar))

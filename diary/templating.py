@@ -20,7 +20,9 @@ def register_template_helpers(app: Flask) -> None:
             "definitions": DEFINITIONS,
             "tabs": navigation.TABS,
             "more_place": navigation.MORE,
+            "top_bar": navigation.TOP_BAR,
             "more_is_current": navigation.more_is_current,
+            "more_on_top_is_current": navigation.more_on_top_is_current,
             "others_for": navigation.others_for,
         }
 

@@ -105,25 +105,57 @@ def test_the_tab_bar_marks_the_current_place_and_more_holds_the_rest(browser, li
         context.close()
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, diary_user):  # noqa: F811
+def sideways(page) -> tuple[int, int] | None:
+    """Return the page's width and its tables that need their own scrolling, if any do."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    # A table that would need its own sideways scrolling does not read on a phone either.
+    tables = page.evaluate(
+        "Array.from(document.querySelectorAll('.scroll'))"
+        ".filter(s => s.scrollWidth > s.clientWidth + 1).length"
+    )
+    return (width, tables) if width > PHONE["width"] or tables else None
+
+
+@pytest.mark.parametrize("mode", ["light", "dark", "low-light"])
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, diary_user, mode):  # noqa: F811
+    """Also keeps a screenshot of every page at 390x844 and 1280x800 in each mode."""
     name, ids = diary_user
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    scheme = "dark" if mode == "dark" else "light"
+    context = browser.new_context(viewport=PHONE, color_scheme=scheme, has_touch=True)
     page = context.new_page()
     try:
         sign_in(page, live_server, name)
+        if mode == "low-light":
+            page.get_by_role("button", name="Low light").click()
         wide = {}
-        for path in [*PAGES, "/more"]:
-            page.goto(live_server.url + path.format(**ids))
-            width = page.evaluate("document.documentElement.scrollWidth")
-            # A table that would need its own sideways scrolling does not read on a phone either.
-            tables = page.evaluate(
-                "Array.from(document.querySelectorAll('.scroll'))"
-                ".filter(s => s.scrollWidth > s.clientWidth + 1).length"
-            )
-            if width > PHONE["width"] or tables:
-                wide[path] = (width, tables)
-            slug = path.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "home"
-            screenshot(page, f"phone-{slug.split('?')[0]}")
+        for size, viewport in (("phone", PHONE), ("desktop", {"width": 1280, "height": 800})):
+            page.set_viewport_size(viewport)
+            for path in [*PAGES, "/more"]:
+                page.goto(live_server.url + path.format(**ids))
+                if size == "phone" and (found := sideways(page)):
+                    wide[path] = found
+                slug = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
+                screenshot(page, f"{size}-{mode}-{slug.split('?')[0] or 'home'}")
         assert wide == {}
+    finally:
+        if mode == "low-light":
+            page.set_viewport_size(PHONE)
+            page.goto(live_server.url + "/")
+            page.get_by_role("button", name="Normal light").click()
+        context.close()
+
+
+def test_one_place_is_current_on_a_wide_screen_and_it_fits_one_line(browser, live_server):
+    name = live_server.make_user()
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        top = page.get_by_role("navigation", name="Main")
+        for path, current in (("/report", "Report"), ("/trends", "Trends"), ("/shares", "More")):
+            page.goto(live_server.url + path)
+            marked = top.locator("[aria-current=page]").all_inner_texts()
+            assert marked == [current], path
+        assert page.locator("header.site").bounding_box()["height"] <= 72
     finally:
         context.close()

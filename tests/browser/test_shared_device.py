@@ -8,6 +8,7 @@ STATUS = "document.querySelector('[data-sync-status]').textContent"
 
 def sign_out(page, server) -> None:
     page.goto(server.url + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="More").click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(server.url + "/login")
 
