@@ -35,10 +35,6 @@ class Label:
     text: str
     title: str  # the full text, shown as the label's tooltip
 
-    @property
-    def right(self) -> float:
-        return self.x + text_width(self.text)
-
 
 def in_lanes(wanted: list[tuple[float, str, str]], top: float, right_edge: float) -> list[Label]:
     """Place labels (x, text, title) left to right, each in the first lane where it fits.

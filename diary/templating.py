@@ -23,7 +23,6 @@ def register_template_helpers(app: Flask) -> None:
             "top_bar": navigation.TOP_BAR,
             "more_is_current": navigation.more_is_current,
             "more_on_top_is_current": navigation.more_on_top_is_current,
-            "others_for": navigation.others_for,
         }
 
     @app.template_filter("set_only")

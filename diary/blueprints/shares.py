@@ -53,7 +53,6 @@ def _list_page(new_url: str | None = None, errors: dict | None = None, status: i
         errors=errors or {},
         is_live=shares.is_live,
         expires_on=lambda share: shares.expires_on(share, current_user),
-        days=(shares.DAYS_MIN, shares.DAYS_MAX, shares.DAYS_DEFAULT),
     ), status
 
 
@@ -124,28 +123,27 @@ def _shared_context(share: ShareLink, owner: User) -> dict:
     return context | {"shortened": False, "expires_on": shares.expires_on(share, owner)}
 
 
+# Per address: a doctor's few views pass, guessing tokens does not.
+_rate_limited = limiter.limit(_shared_limit, error_message="Too many requests for shared reports.")
+
+
 @bp.get("/s/<token>")
-@limiter.limit(_shared_limit, error_message="Too many requests for shared reports.")
+@_rate_limited
 def shared(token: str):
     """The read-only report the patient shared."""
     share, owner = _open(token)
-    return _shared_headers(
-        Response(
-            render_template("shares/shared.html", token=token, **_shared_context(share, owner))
-        )
-    )
+    return render_template("shares/shared.html", token=token, **_shared_context(share, owner))
 
 
 @bp.get("/s/<token>/report.pdf")
-@limiter.limit(_shared_limit, error_message="Too many requests for shared reports.")
+@_rate_limited
 def shared_pdf(token: str):
     share, owner = _open(token)
-    context = _shared_context(share, owner)
-    return _shared_headers(
-        pdf_response(
-            render_template("trends/report_pdf.html", paper=paper_size(), **context),
-            f"headache-report-{share.first_day}-{share.last_day}.pdf",
-        )
+    return pdf_response(
+        render_template(
+            "trends/report_pdf.html", paper=paper_size(), **_shared_context(share, owner)
+        ),
+        f"headache-report-{share.first_day}-{share.last_day}.pdf",
     )
 
 
@@ -170,12 +168,7 @@ def _count_and_keep_private(response: Response) -> Response:
         except OperationalError:
             db.session.rollback()
     if request.path.startswith("/s/"):
-        _shared_headers(response)
-    return response
-
-
-def _shared_headers(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -12,7 +12,7 @@ from diary.models import Treatment
 from diary.pdf import paper_size, pdf_response
 from diary.ranges import asked_range, bounded, whole_diary
 from diary.report import report_context
-from diary.services import trends
+from diary.services import shares, trends
 from diary.services.outcomes import PERIODS
 
 bp = Blueprint("trends", __name__)
@@ -98,7 +98,8 @@ def _asked_report() -> dict:
 @login_required
 def report():
     """The report page: the user picks the treatments and the range."""
-    return render_template("trends/report.html", **_asked_report())
+    share_days = (shares.DAYS_MIN, shares.DAYS_MAX, shares.DAYS_DEFAULT)
+    return render_template("trends/report.html", share_days=share_days, **_asked_report())
 
 
 @bp.get("/report.pdf")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import islice
+from operator import itemgetter
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
@@ -226,13 +227,15 @@ class _Planner:
         self.plan.readings += len(readings)
         self.plan.doses += len(doses)
         self.plan.classes.update(d["med_class"] for d in doses)
-        shown = [PreviewEntry(r["recorded_at"], _reading_text(r)) for r in readings]
-        shown += [PreviewEntry(d["taken_at"], _dose_text(d)) for d in doses]
-        if shown:
-            days = [e.at.date() for e in shown]
-            first, last = min(days), max(days)
-            self.plan.first_day = min(first, self.plan.first_day or first)
-            self.plan.last_day = max(last, self.plan.last_day or last)
+        dated = [(r["recorded_at"], _reading_text, r) for r in readings]
+        dated += [(d["taken_at"], _dose_text, d) for d in doses]
+        if dated:
+            first, last = min(dated, key=itemgetter(0))[0], max(dated, key=itemgetter(0))[0]
+            self.plan.first_day = min(first.date(), self.plan.first_day or first.date())
+            self.plan.last_day = max(last.date(), self.plan.last_day or last.date())
+            # Only the chunk's earliest few are worded: the preview shows ten entries.
+            earliest = heapq.nsmallest(PREVIEW_ENTRIES, dated, key=itemgetter(0))
+            shown = [PreviewEntry(at, text(row)) for at, text, row in earliest]
             self.plan.entries = heapq.nsmallest(
                 PREVIEW_ENTRIES, [*self.plan.entries, *shown], key=lambda e: e.at
             )

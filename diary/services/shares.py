@@ -28,14 +28,8 @@ def checked_share(
 ) -> dict[str, Any]:
     """Check what a link will show and how long it lives; raise EntryError naming each problem."""
     check = Checker()
-    today = local_today(user.timezone)
-    first = check("first_day", rules.day, first_day, "From", today)
-    last = check("last_day", rules.day, last_day, "To", today)
+    first, last = _checked_range(check, user, first_day, last_day)
     lives = check("days", rules.whole, days, "Days the link works", DAYS_MIN, DAYS_MAX)
-    if first and last and first > last:
-        check.fail("last_day", "The range ends before it starts.")
-    elif first and last and (last - first).days >= MAX_RANGE_DAYS:
-        check.fail("first_day", f"A shared report covers at most {MAX_RANGE_DAYS:,} days.")
     ids = _own_treatments(check, user, treatment_ids)
     check.done()
     return {
@@ -45,6 +39,18 @@ def checked_share(
         "treatment_ids": ",".join(str(n) for n in ids),
         "expires_at": utcnow() + timedelta(days=lives),
     }
+
+
+def _checked_range(check: Checker, user: User, first_day: Any, last_day: Any) -> tuple:
+    """Return the days a link shows: both real, in order, and at most MAX_RANGE_DAYS apart."""
+    today = local_today(user.timezone)
+    first = check("first_day", rules.day, first_day, "From", today)
+    last = check("last_day", rules.day, last_day, "To", today)
+    if first and last and first > last:
+        check.fail("last_day", "The range ends before it starts.")
+    elif first and last and (last - first).days >= MAX_RANGE_DAYS:
+        check.fail("first_day", f"A shared report covers at most {MAX_RANGE_DAYS:,} days.")
+    return first, last
 
 
 def _own_treatments(check: Checker, user: User, treatment_ids: Any) -> list[int]:
@@ -138,9 +144,7 @@ def restore_share(
     A restored backup never revives a live link.
     """
     check = Checker()
-    today = local_today(user.timezone)
-    first = check("first_day", rules.day, first_day, "From", today)
-    last = check("last_day", rules.day, last_day, "To", today)
+    first, last = _checked_range(check, user, first_day, last_day)
     created = check("created_at", rules.stamp, created_at)
     count = check("views", rules.whole, views, "Views", 0, 2**31 - 1)
     viewed = (
