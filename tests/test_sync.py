@@ -129,3 +129,18 @@ def test_the_second_pass_through_a_repeated_hour_stays_an_hour_later(app, client
     fhir = client.get("/export/pain-observations.fhir.json").get_json()
     times = [e["resource"].get("effectiveDateTime") for e in fhir["entry"][1:]]
     assert times == ["2024-10-27T01:30:00+01:00", "2024-10-27T01:30:00+00:00"]
+
+
+def test_the_queue_without_a_sign_in_gets_a_401_and_no_cookie_that_could_replace_a_forms(
+    app, alice
+):
+    # A redirect to the sign-in form would flash into a fresh session cookie, and the queue
+    # asks while the sign-in form loads: that cookie would replace the form's CSRF token.
+    body = {"client_key": "signed-out-1", "at": "2024-03-01T13:45:00Z", "pain": 6, "user_id": alice}
+    client = app.test_client()
+    for response in (client.get("/sync/token"), client.post("/sync/readings", json=body)):
+        assert response.status_code == 401
+        assert response.get_json()["error"]["message"] == "Sign in to send what is waiting."
+        assert "Set-Cookie" not in response.headers
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0

@@ -1,17 +1,30 @@
 """The installable app: service worker, the offline quick-log page, and syncing what it queued."""
 
 from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from diary import reference
 from diary.clock import format_timestamp
+from diary.errors import json_error
 from diary.models.symptoms import SEVERITIES
 from diary.rules import EntryError
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report, safety_notice
 
 bp = Blueprint("offline", __name__)
+
+
+@bp.before_request
+def queue_needs_sign_in():
+    """Answer the queue's requests with a JSON 401 when no one is signed in, never a redirect.
+
+    login_required would flash into a fresh session cookie on its way to the sign-in form;
+    that cookie can replace the one a sign-in form loading at the same moment has just set,
+    and the form's CSRF token with it (seen as a refused sign-in on a shared phone).
+    """
+    if request.path.startswith("/sync/") and not current_user.is_authenticated:
+        return json_error(401, "Sign in to send what is waiting.")
 
 
 @bp.get("/sw.js")
@@ -35,7 +48,6 @@ def offline_page():
 
 
 @bp.get("/sync/token")
-@login_required
 def sync_token():
     """Give the queue the CSRF token, and whose session it is: it sends only that user's items."""
     return {"csrf_token": generate_csrf(), "user_id": current_user.id}
@@ -54,7 +66,6 @@ def _queued_entry() -> dict:
 
 
 @bp.post("/sync/readings")
-@login_required
 def sync_reading():
     """Store a reading logged offline, exactly once, at the time it was logged."""
     body = _queued_entry()
@@ -68,7 +79,6 @@ def sync_reading():
 
 
 @bp.post("/sync/side-effects")
-@login_required
 def sync_side_effect():
     """Store a side effect ticked offline, exactly once."""
     body = _queued_entry()

@@ -176,6 +176,11 @@
       if (!queues.length) {
         return;
       }
+      if (document.body.hasAttribute("data-signed-out")) {
+        // The page was sent to no one signed in: the diary would only refuse the queue.
+        message = "Sign in to send what is waiting.";
+        return;
+      }
       const tokenResponse = await fetch("/sync/token", { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (!tokenResponse.ok || !(tokenResponse.headers.get("Content-Type") || "").includes("json")) {
         message = "Sign in to send what is waiting.";
@@ -185,6 +190,7 @@
       const mine = queues.find((member) => member.id === userId);
       let sent = 0;
       let retryAfter = 0;
+      let signInEnded = false;
       for (const item of mine ? mine.items.filter((item) => !item.error) : []) {
         const path = item.kind === "reading" ? "/sync/readings" : "/sync/side-effects";
         const body = item.kind === "reading"
@@ -199,6 +205,10 @@
         if (response.ok) {
           await queue.remove(userId, item.client_key);
           sent += 1;
+        } else if (response.status === 401) {
+          // The sign-in ended on the way: keep the rest as it is for the next sign-in.
+          signInEnded = true;
+          break;
         } else if (response.status === 503) {
           // The diary was busy writing something else: keep the item and try again shortly.
           retryAfter = Math.max(retryAfter, Number(response.headers.get("Retry-After")) || 5);
@@ -209,7 +219,11 @@
       if (retryAfter) {
         setTimeout(sync, retryAfter * 1000);
       }
-      message = sent ? `Synced ${sent} waiting ${sent === 1 ? "entry" : "entries"}.` : "";
+      if (signInEnded) {
+        message = "Sign in to send what is waiting.";
+      } else if (sent) {
+        message = `Synced ${sent} waiting ${sent === 1 ? "entry" : "entries"}.`;
+      }
     } catch (error) {
       // Only a request that never reached the diary means the device is offline.
       message = "Still offline; it will be sent later.";

@@ -72,15 +72,27 @@ class Console:
 
     def __init__(self, page):
         self.problems: list[str] = []
-        page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
+        self.allowed: list[str] = []
+        page.on("console", self._message)
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+
+    def _message(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"{message.text} at {message.location.get('url')}")
+
+    def allow(self, fragment: str) -> None:
+        """Accept errors that mention `fragment`: a refusal the test itself provokes."""
+        self.allowed.append(fragment)
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self.problems if not any(f in p for f in self.allowed)]
 
 
 @pytest.fixture
 def console(page):
     watcher = Console(page)
     yield watcher
-    assert watcher.problems == [], watcher.problems
+    assert watcher.unexpected() == [], watcher.problems
 
 
 def sign_in(page, server: LiveServer, name: str) -> None:

@@ -94,7 +94,8 @@ def test_the_tab_bar_marks_the_current_place_and_more_holds_the_rest(browser, li
         assert header["height"] <= 56
         assert tabs.get_by_role("link", name="Today").get_attribute("aria-current") == "page"
         tabs.get_by_role("link", name="More").click()
-        page.get_by_role("link", name="Medicines").click()
+        page.wait_for_url(live_server.url + "/more")
+        page.locator("#main").get_by_role("link", name="Medicines").click()
         assert tabs.get_by_role("link", name="More").get_attribute("aria-current") == "page"
         assert tabs.get_by_role("link", name="Today").get_attribute("aria-current") is None
         # Typing hides the bar, so that it never sits on the on-screen keyboard.

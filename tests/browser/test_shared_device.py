@@ -25,6 +25,8 @@ def test_one_members_offline_entry_waits_for_her_and_never_lands_in_anothers_dia
     wait_until(page, f"{STATUS}.includes('Saved on this device for {anna}')")
 
     # Anna's sign-in ends before the network is back; Ben signs in on the same phone.
+    # Her page, back online, asks to send her entry and is rightly refused: no one is signed in.
+    console.allow("status of 401 (UNAUTHORIZED) at " + live_server.url + "/sync/token")
     context.clear_cookies()
     context.set_offline(False)
     page.goto(live_server.url + "/login")
