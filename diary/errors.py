@@ -1,6 +1,7 @@
 """Friendly error pages, and JSON errors under /api/ and /sync/."""
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
@@ -9,20 +10,22 @@ from diary.extensions import db
 from diary.rules import EntryError
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "This page is for the household's admin.",
-    404: "There is nothing here.",
-    405: "That is not something this page can do.",
-    413: "That file is too large to import (the limit is 16 MB).",
-    429: "Too many attempts. Please wait a minute and try again.",
-    503: "The diary is busy saving something else; nothing was saved. Please try again.",
-    500: "Something went wrong and nothing was saved. Please try again.",
+    400: lazy_gettext("The request could not be understood."),
+    403: lazy_gettext("This page is for the household's admin."),
+    404: lazy_gettext("There is nothing here."),
+    405: lazy_gettext("That is not something this page can do."),
+    413: lazy_gettext("That file is too large to import (the limit is 16 MB)."),
+    429: lazy_gettext("Too many attempts. Please wait a minute and try again."),
+    503: lazy_gettext(
+        "The diary is busy saving something else; nothing was saved. Please try again."
+    ),
+    500: lazy_gettext("Something went wrong and nothing was saved. Please try again."),
 }
 _DEFAULT_400 = BadRequest.description
 _DEFAULT_503 = ServiceUnavailable.description
 # Paths whose clients are scripts (the API) or the offline queue: they read JSON errors.
 JSON_PATHS = ("/api/", "/sync/")
-CSRF_MESSAGE = (
+CSRF_MESSAGE = lazy_gettext(
     "The form had expired or was sent from elsewhere. Please go back, reload and try again."
 )
 

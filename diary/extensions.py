@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask, request
+from flask_babel import Babel, lazy_gettext
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,6 +38,7 @@ csrf = CSRFProtect()
 limiter = Limiter(get_remote_address, storage_uri="memory://", default_limits=[])
 # gzip or brotli for pages, styles, scripts and JSON: a phone on a slow network waits less.
 compress = Compress()
+babel = Babel()
 
 
 def init_extensions(app: Flask) -> None:
@@ -47,6 +49,9 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    from diary.i18n import select_locale  # i18n reads current_user, which needs Flask-Login
+
+    babel.init_app(app, locale_selector=select_locale)
 
     @app.after_request
     def read_static_files_whole(response):
@@ -60,7 +65,7 @@ def init_extensions(app: Flask) -> None:
         return response
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to open your diary."
+    login_manager.login_message = lazy_gettext("Please sign in to open your diary.")
     login_manager.login_message_category = "info"
     with app.app_context():
         configure_sqlite(db.engine)

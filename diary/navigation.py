@@ -9,12 +9,13 @@ screen's top bar adds the daily lists and the report, on one line. Everything el
 from dataclasses import dataclass
 
 from flask import request
+from flask_babel import lazy_gettext
 
 
 @dataclass(frozen=True)
 class Place:
     endpoint: str
-    label: str
+    label: str  # a lazy translation, read in the request's language
     icon: str = ""  # a name in templates/_icons.html
     admin_only: bool = False
     on_top_bar: bool = False  # also in the wide screen's top bar (the rest are under More)
@@ -36,21 +37,21 @@ class Place:
 
 
 TABS = (
-    Place("readings.home", "Today", "today"),
-    Place("trends.index", "Trends", "trends"),
-    Place("treatments.index", "Treatments", "treatments"),
+    Place("readings.home", lazy_gettext("Today"), "today"),
+    Place("trends.index", lazy_gettext("Trends"), "trends"),
+    Place("treatments.index", lazy_gettext("Treatments"), "treatments"),
 )
-MORE = Place("more.index", "More", "more")
+MORE = Place("more.index", lazy_gettext("More"), "more")
 OTHERS = (
-    Place("readings.history", "Pain log", on_top_bar=True),
-    Place("side_effects.index", "Side effects", on_top_bar=True),
-    Place("medications.index", "Medicines", on_top_bar=True),
-    Place("reminders.index", "Reminders", on_top_bar=True),
-    Place("trends.report", "Report", on_top_bar=True),
-    Place("shares.index", "Shared reports"),
-    Place("transfer.export_page", "Export & import"),
-    Place("auth.account", "Settings"),
-    Place("household.members", "Household", admin_only=True),
+    Place("readings.history", lazy_gettext("Pain log"), on_top_bar=True),
+    Place("side_effects.index", lazy_gettext("Side effects"), on_top_bar=True),
+    Place("medications.index", lazy_gettext("Medicines"), on_top_bar=True),
+    Place("reminders.index", lazy_gettext("Reminders"), on_top_bar=True),
+    Place("trends.report", lazy_gettext("Report"), on_top_bar=True),
+    Place("shares.index", lazy_gettext("Shared reports")),
+    Place("transfer.export_page", lazy_gettext("Export & import")),
+    Place("auth.account", lazy_gettext("Settings")),
+    Place("household.members", lazy_gettext("Household"), admin_only=True),
 )
 
 

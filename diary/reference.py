@@ -7,6 +7,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
@@ -15,10 +17,15 @@ class Source:
     id: str
     title: str
     file: str | None
-    quote: str
+    quote: str  # in the source's own words, never translated
     # Which part of the document the quote comes from, when that matters to how it reads:
-    # a listed risk, a contraindication, one patient's own account.
-    part: str = ""
+    # a listed risk, a contraindication, one patient's own account. In English, as seeded.
+    part_words: str = ""
+
+    @property
+    def part(self) -> str:
+        """Return which part of the document the quote is from, in the request's language."""
+        return gettext(self.part_words) if self.part_words else ""
 
 
 @dataclass(frozen=True)
@@ -26,9 +33,14 @@ class Entry:
     """One coded item of a catalogue, with its human label and sources."""
 
     code: str
-    label: str
+    words: str  # the label in English, as seeded
     sources: tuple[Source, ...]
     extra: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        """Return the label in the request's language (English outside a request)."""
+        return gettext(self.words)
 
     def __getitem__(self, key: str) -> Any:
         return self.extra[key]

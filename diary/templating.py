@@ -1,11 +1,9 @@
 """Filters and globals for the templates."""
 
-from fractions import Fraction
-
 from flask import Flask
+from flask_babel import get_locale
 
-from diary import navigation, reference
-from diary.clock import long_date, long_moment, short_date, short_moment
+from diary import i18n, navigation, reference
 from diary.devices import device_label
 from diary.services.outcomes import DEFINITIONS, PERIOD_LABELS
 
@@ -23,6 +21,7 @@ def register_template_helpers(app: Flask) -> None:
             "top_bar": navigation.TOP_BAR,
             "more_is_current": navigation.more_is_current,
             "more_on_top_is_current": navigation.more_on_top_is_current,
+            "current_locale": lambda: str(get_locale() or i18n.DEFAULT_LANGUAGE),
         }
 
     @app.template_filter("set_only")
@@ -31,11 +30,13 @@ def register_template_helpers(app: Flask) -> None:
         return {key: value for key, value in attributes.items() if value not in (None, "")}
 
     app.add_template_filter(device_label)
-    app.add_template_filter(long_date)
-    app.add_template_filter(short_date)
-    app.add_template_filter(long_moment)
-    app.add_template_filter(short_moment)
-
-    @app.template_filter("one_decimal")
-    def one_decimal(value: Fraction | float | None) -> str:
-        return "" if value is None else f"{float(value):.1f}"
+    for name in (
+        "long_date",
+        "short_date",
+        "day_of_year",
+        "clock_time",
+        "long_moment",
+        "short_moment",
+        "one_decimal",
+    ):
+        app.add_template_filter(getattr(i18n, name))

@@ -11,6 +11,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
@@ -21,6 +24,7 @@ from wtforms.widgets import NumberInput
 from diary.clock import timezone_names
 from diary.extensions import db, limiter, login_manager
 from diary.forms import LongSelect, ServiceForm, owned_or_404
+from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
 from diary.rules import EntryError
 from diary.services import accounts, tokens
@@ -51,35 +55,38 @@ def require_first_account():
 
 
 class NewAccountForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
     confirm = PasswordField(
-        "Password again", validators=[EqualTo("password", message="The passwords differ.")]
+        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
     )
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
-    remember = BooleanField("Keep me signed in on this device")
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired()])
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
-        "New password again", validators=[EqualTo("new", message="The passwords differ.")]
+        _l("New password again"), validators=[EqualTo("new", message=_l("The passwords differ."))]
     )
 
 
 class ProfileForm(ServiceForm):
-    timezone = SelectField("Time zone", choices=[], validate_choice=False, widget=LongSelect())
-    email = StringField("Email for reminders (optional)")
-    weight_kg = StringField("Body weight (kg, optional)", widget=NumberInput(step="0.1"))
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, widget=LongSelect())
+    email = StringField(_l("Email for reminders (optional)"))
+    weight_kg = StringField(_l("Body weight (kg, optional)"), widget=NumberInput(step="0.1"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_names()
+        # "" follows the browser; each language is named in its own words.
+        self.language.choices = [("", _("The browser's language")), *LANGUAGES.items()]
 
 
 def _sign_in(user, remember: bool) -> None:
@@ -108,7 +115,7 @@ def setup():
         else:
             _sign_in(user, remember=True)
             current_app.extensions["diary.has_users"] = True
-            flash("Welcome. Your diary is ready: tap a number to log your pain now.", "success")
+            flash(_("Welcome. Your diary is ready: tap a number to log your pain now."), "success")
             return redirect(url_for("readings.home"))
     return render_template("auth/setup.html", form=form), 422 if form.errors else 200
 
@@ -147,7 +154,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
-            form.password.errors = ["That username and password do not match."]
+            form.password.errors = [_("That username and password do not match.")]
         else:
             _sign_in(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")) or url_for("readings.home"))
@@ -159,7 +166,7 @@ def login():
 def logout():
     accounts.close_login_session(current_user)
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -169,11 +176,14 @@ def account():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
-            accounts.update_profile(current_user, **form.values("timezone", "weight_kg", "email"))
+            accounts.update_profile(
+                current_user, **form.values("language", "timezone", "weight_kg", "email")
+            )
         except EntryError as exc:
             form.show(exc)
         else:
-            flash("Settings saved.", "success")
+            refresh()  # the new language, for the message too
+            flash(_("Settings saved."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(form), 422 if form.errors else 200
 
@@ -213,7 +223,7 @@ def create_token():
 @login_required
 def revoke_token(token_id: int):
     tokens.revoke(owned_or_404(ApiToken, token_id))
-    flash("Token revoked; anything using it can no longer log.", "info")
+    flash(_("Token revoked; anything using it can no longer log."), "info")
     return redirect(url_for("auth.account"))
 
 
@@ -226,9 +236,9 @@ def end_session(session_id: int):
     accounts.end_login_session(login)
     if this_device:
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
         return redirect(url_for("auth.login"))
-    flash("That device is signed out; it has to sign in again to open your diary.", "info")
+    flash(_("That device is signed out; it has to sign in again to open your diary."), "info")
     return redirect(url_for("auth.account"))
 
 
@@ -263,6 +273,6 @@ def change_password():
         except accounts.AccountError as exc:
             _add_account_error(form.new, exc)
         else:
-            flash("Password changed. Your other devices are signed out.", "success")
+            flash(_("Password changed. Your other devices are signed out."), "success")
             return redirect(url_for("auth.account"))
     return _account_page(password_form=form), 422 if form.errors else 200

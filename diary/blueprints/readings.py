@@ -3,14 +3,16 @@
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
 
 from diary import reference
 from diary.blueprints.questionnaires import pgic_form
-from diary.clock import local_now, short_moment
+from diary.clock import local_now
 from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, save
+from diary.i18n import clock_time, short_moment
 from diary.models import Reading
 from diary.paging import paginate
 from diary.rules import EntryError
@@ -89,7 +91,14 @@ def new():
         ),
     ):
         reading = saved.value
-        flash(f"Saved pain {reading.pain} for {short_moment(reading.recorded_at)}.", "success")
+        flash(
+            _(
+                "Saved pain %(pain)s for %(moment)s.",
+                pain=reading.pain,
+                moment=short_moment(reading.recorded_at),
+            ),
+            "success",
+        )
         return redirect(url_for("readings.home"))
     return form_page("readings/form.html", form, reading=None)
 
@@ -120,7 +129,7 @@ def edit(reading_id: int):
         except EntryError as exc:
             form.show(exc)
         else:
-            flash("Reading updated.", "success")
+            flash(_("Reading updated."), "success")
             return redirect(url_for("readings.history"))
     return form_page("readings/form.html", form, reading=reading)
 
@@ -130,7 +139,14 @@ def edit(reading_id: int):
 def delete(reading_id: int):
     reading = owned_or_404(Reading, reading_id)
     service.delete_reading(reading)
-    flash(f"Removed the reading of pain {reading.pain} at {reading.recorded_at:%H:%M}.", "info")
+    flash(
+        _(
+            "Removed the reading of pain %(pain)s at %(time)s.",
+            pain=reading.pain,
+            time=clock_time(reading.recorded_at),
+        ),
+        "info",
+    )
     back = "readings.home" if request.form.get("back") == "home" else "readings.history"
     return redirect(url_for(back))
 

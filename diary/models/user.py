@@ -27,6 +27,8 @@ class User(UserMixin, db.Model):
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The dim, low-light "attack" mode, remembered across devices.
     low_light: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The language the diary speaks (a code of diary.i18n.LANGUAGES); None follows the browser.
+    language: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from diary import rules
 from diary.clock import server_timezone, timezone_set
 from diary.extensions import db
+from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
 from diary.models.user import utcnow
 from diary.rules import Checker
@@ -24,6 +25,10 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 # RFC 5321's longest path; body weights a scale for people shows.
 EMAIL_MAX = 254
 WEIGHT_RANGE = (20, 400)
+
+
+# A setting update_profile() leaves as it is: None means "none" for the optional ones.
+UNCHANGED: Any = object()
 
 
 class AccountError(ValueError):
@@ -207,28 +212,52 @@ def checked_email(value: Any) -> str | None:
 def update_profile(
     user: User,
     *,
-    timezone: Any = None,
-    weight_kg: Any = None,
-    email: Any = None,
-    low_light: Any = None,
+    language: Any = UNCHANGED,
+    timezone: Any = UNCHANGED,
+    weight_kg: Any = UNCHANGED,
+    email: Any = UNCHANGED,
+    low_light: Any = UNCHANGED,
 ) -> None:
-    """Change the user's settings; raise EntryError naming each value that cannot be used."""
+    """Change the settings given (the rest stay); raise EntryError naming each unusable value."""
     check = Checker()
-    values = {
-        "timezone": check(
-            "timezone", rules.choice, timezone or user.timezone, "time zone", timezone_set()
-        ),
-        "weight_kg": None
-        if weight_kg in (None, "")
-        else check("weight_kg", rules.number, weight_kg, "Body weight in kg", *WEIGHT_RANGE),
-        "email": check("email", checked_email, email),
-        "low_light": user.low_light if low_light is None else low_light,
+    given = {
+        name: value
+        for name, value in (
+            ("language", language),
+            ("timezone", timezone),
+            ("weight_kg", weight_kg),
+            ("email", email),
+            ("low_light", low_light),
+        )
+        if value is not UNCHANGED
     }
-    if not isinstance(values["low_light"], bool):
-        check.fail("low_light", "Low light must be true or false.")
+    values = {}
+    if "language" in given:
+        # "" or None: follow the browser's language.
+        values["language"] = given["language"] or None
+        if values["language"] is not None:
+            check("language", rules.choice, values["language"], "language", list(LANGUAGES))
+    if "timezone" in given:
+        values["timezone"] = check(
+            "timezone",
+            rules.choice,
+            given["timezone"] or user.timezone,
+            "time zone",
+            timezone_set(),
+        )
+    if "weight_kg" in given:
+        weight = given["weight_kg"]
+        checked = None
+        if weight not in (None, ""):
+            checked = check("weight_kg", rules.number, weight, "Body weight in kg", *WEIGHT_RANGE)
+        values["weight_kg"] = None if checked is None else float(checked)
+    if "email" in given:
+        values["email"] = check("email", checked_email, given["email"])
+    if "low_light" in given:
+        values["low_light"] = given["low_light"]
+        if not isinstance(values["low_light"], bool):
+            check.fail("low_light", "Low light must be true or false.")
     check.done()
-    user.timezone = values["timezone"]
-    user.weight_kg = None if values["weight_kg"] is None else float(values["weight_kg"])
-    user.email = values["email"]
-    user.low_light = values["low_light"]
+    for name, value in values.items():
+        setattr(user, name, value)
     db.session.flush()

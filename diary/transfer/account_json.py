@@ -168,6 +168,7 @@ def account_chunks(user: User) -> Iterator[str]:
             "weight_kg": user.weight_kg,
             "email": user.email,
             "low_light": user.low_light,
+            "language": user.language,
         },
     }
     yield "{\n" + "".join(

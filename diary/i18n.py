@@ -1,0 +1,84 @@
+"""The languages the diary speaks, which one a request gets, and dates and numbers in it."""
+
+import re
+from datetime import date, datetime
+from fractions import Fraction
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from flask import has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+# Each language by its own name, as a speaker looks for it in a list.
+LANGUAGES = {"en": "English", "de": "Deutsch", "es": "Español", "fr": "Français"}
+DEFAULT_LANGUAGE = "en"
+
+# CLDR skeletons: each locale orders and abbreviates them its own way ("Mo., 5. Jan. 2026").
+SKELETONS = {"long": "yMMMEd", "short": "yMMMd", "day": "MMMEd", "time": "Hm"}
+# English keeps the diary's own day-first order ("Mon 05 Jan 2026"), as its CSV readers know it.
+ENGLISH = {"long": "EEE dd MMM yyyy", "short": "dd MMM yyyy", "day": "EEE dd MMM", "time": "HH:mm"}
+LONE_YEAR = re.compile(r"(?<!y)y(?!y)")
+
+
+def select_locale() -> str:
+    """Return the signed-in user's language, else the browser's best match, else English."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    language = getattr(current_user, "language", None)
+    if language in LANGUAGES:
+        return language
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def _pattern(kind: str, locale: Locale) -> str:
+    if locale.language == DEFAULT_LANGUAGE:
+        return ENGLISH[kind]
+    pattern = locale.datetime_skeletons[SKELETONS[kind]].pattern
+    # The year always in four digits, as the diary writes it everywhere.
+    return LONE_YEAR.sub("yyyy", pattern)
+
+
+def _format(value: date, kind: str) -> str:
+    locale = get_locale() or Locale(DEFAULT_LANGUAGE)
+    # Local wall times, as stored: no time zone is attached, so none is converted.
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    return format_datetime(moment, _pattern(kind, locale), locale=locale)
+
+
+def long_date(value: date) -> str:
+    """Format a day with its weekday: 'Mon 05 Jan 2026', 'Mo., 5. Jan. 2026'."""
+    return _format(value, "long")
+
+
+def short_date(value: date) -> str:
+    """Format a day: '05 Jan 2026', '5. Jan. 2026'."""
+    return _format(value, "short")
+
+
+def day_of_year(value: date) -> str:
+    """Format a day without its year, for chart axes: 'Mon 05 Jan', 'Mo., 5. Jan.'."""
+    return _format(value, "day")
+
+
+def clock_time(value: datetime) -> str:
+    """Format a local time on the 24-hour clock: '08:30'."""
+    return _format(value, "time")
+
+
+def long_moment(value: datetime) -> str:
+    """Format a local time with its day: 'Mon 05 Jan 2026, 08:30'."""
+    return f"{long_date(value)}, {clock_time(value)}"
+
+
+def short_moment(value: datetime) -> str:
+    """Format a local time with its day, without the weekday: '05 Jan 2026, 08:30'."""
+    return f"{short_date(value)}, {clock_time(value)}"
+
+
+def one_decimal(value: Fraction | float | None) -> str:
+    """Format a figure to one decimal place in the reader's way ('4.5', '4,5'); None as ''."""
+    if value is None:
+        return ""
+    return format_decimal(float(value), "0.0", locale=get_locale() or DEFAULT_LANGUAGE)
