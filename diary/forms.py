@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any, ClassVar
 
 from flask import abort, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -78,8 +79,8 @@ class EntryForm(ServiceForm):
 class MomentForm(EntryForm):
     """A form that records something at a local date and time."""
 
-    day = StringField("Date", widget=DateInput())
-    time = StringField("Time", widget=TimeInput())
+    day = StringField(_l("Date"), widget=DateInput())
+    time = StringField(_l("Time"), widget=TimeInput())
     shows: ClassVar[dict[str, str]] = {
         "recorded_at": "time",
         "taken_at": "time",

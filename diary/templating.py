@@ -5,6 +5,8 @@ from flask_babel import get_locale
 
 from diary import i18n, navigation, reference
 from diary.devices import device_label
+from diary.models.reminder import STATUS_LABELS
+from diary.models.symptoms import SEVERITY_LABELS
 from diary.services.outcomes import DEFINITIONS, PERIOD_LABELS
 
 
@@ -21,7 +23,8 @@ def register_template_helpers(app: Flask) -> None:
             "top_bar": navigation.TOP_BAR,
             "more_is_current": navigation.more_is_current,
             "more_on_top_is_current": navigation.more_on_top_is_current,
-            "current_locale": lambda: str(get_locale() or i18n.DEFAULT_LANGUAGE),
+            "severity_labels": SEVERITY_LABELS,
+            "status_labels": STATUS_LABELS,
         }
 
     @app.template_filter("set_only")
@@ -29,6 +32,8 @@ def register_template_helpers(app: Flask) -> None:
         """Drop attributes that are None or empty, which WTForms would render as text."""
         return {key: value for key, value in attributes.items() if value not in (None, "")}
 
+    # A global, not a context variable: imported macros (the PGIC question) read it too.
+    app.add_template_global(lambda: str(get_locale() or i18n.DEFAULT_LANGUAGE), "current_locale")
     app.add_template_filter(device_label)
     for name in (
         "long_date",

@@ -94,7 +94,20 @@ ENGLISH_WORDS = re.compile(
     r"Log|Edit|Remove|Delete|Report|Back|Nothing|Your|the|and|of|with)\b"
 )
 # The pages translated so far; each area is added here once its strings are marked.
-GERMAN_PAGES = ("/", "/more", "/account")
+GERMAN_PAGES = (
+    "/",
+    "/more",
+    "/account",
+    "/readings",
+    "/readings/new",
+    "/side-effects/",
+    "/side-effects/new",
+    "/medications/",
+    "/medications/new",
+    "/reminders",
+    "/treatments/",
+    "/treatments/new",
+)
 
 
 class ShownText(HTMLParser):
@@ -125,9 +138,33 @@ def test_a_german_speaking_patient_sees_no_english_on_the_translated_pages(app, 
     with app.app_context():
         user_row(alice).language = "de"
         db.session.commit()
-    for path in GERMAN_PAGES:
+    # A diary with something on every page: a treatment with its follow-up, a rate change,
+    # a severe side effect (the calm safety message), a medicine and a reading.
+    treatment = client.post(
+        "/treatments/new",
+        data={"kind": "ketamine_iv_inpatient", "started_on": "2024-03-04",
+              "ended_on": "2024-03-09", "setting": "Jefferson", "notes": ""},
+    ).location  # fmt: skip
+    client.post(
+        f"{treatment}/doses",
+        data={"day": "2024-03-05", "time": "10:00", "rate": "1.5", "unit": "mg/kg/h"},
+    )
+    client.post(
+        "/side-effects/new",
+        data={"day": "2024-03-06", "time": "20:00", "severity-seizures": "severe"},
+    )
+    client.post(
+        "/medications/new",
+        data={"day": "2024-03-06", "time": "21:00", "name": "Sumatriptan", "dose": "50 mg",
+              "med_class": "triptan"},
+    )  # fmt: skip
+    client.post("/readings/new", data={"day": "2024-03-06", "time": "08:30", "pain": "7"})
+    pages = (*GERMAN_PAGES, treatment, f"{treatment}/edit")
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code == 200, path
         reader = ShownText()
-        reader.feed(page(client, path))
+        reader.feed(response.get_data(as_text=True))
         # Quotes from the source documents stay in English, inside “…”, with the source named.
         leftovers = [p for p in reader.parts if ENGLISH_WORDS.search(p) and "“" not in p]
         assert leftovers == [], path

@@ -12,6 +12,8 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "diary" / "translations"
 LANGUAGES = ("de", "es", "fr")
+# The marking functions besides gettext's own, as scripts/translations passes them.
+KEYWORDS = ("lazy_gettext", "_l", "lazy_pgettext:1c,2")
 
 
 def catalogue(language: str, name: str = "messages.po"):
@@ -23,11 +25,23 @@ def catalogue(language: str, name: str = "messages.po"):
 def extracted_ids(tmp_path) -> set:
     pot = tmp_path / "messages.pot"
     pybabel = Path(sys.executable).with_name("pybabel")
+    keywords = [arg for keyword in KEYWORDS for arg in ("-k", keyword)]
     subprocess.run(
-        [pybabel, "-q", "extract", "-F", "babel.cfg", "-k", "lazy_gettext", "-k", "_l",
-         "--no-location", "-o", str(pot), "."],
-        cwd=ROOT, check=True,
-    )  # fmt: skip
+        [
+            pybabel,
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            *keywords,
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     with pot.open("rb") as file:
         return {message.id for message in read_po(file) if message.id}
 

@@ -1,12 +1,15 @@
 """Acute medicines: one-tap logging of recent ones, the full form, and overuse days."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import SelectField, StringField, TextAreaField
 
 from diary import reference
 from diary.clock import local_today
 from diary.forms import EntryForm, MomentForm, catalogue_choices, form_page, owned_or_404, save
+from diary.i18n import clock_time
 from diary.models import MedicationDose
 from diary.paging import paginate
 from diary.rules import EntryError
@@ -16,10 +19,10 @@ bp = Blueprint("medications", __name__, url_prefix="/medications")
 
 
 class DoseForm(MomentForm):
-    name = StringField("Medicine")
-    dose = StringField("Dose (optional)")
-    med_class = SelectField("Kind of medicine", validate_choice=False)
-    note = TextAreaField("Note (optional)")
+    name = StringField(_l("Medicine"))
+    dose = StringField(_l("Dose (optional)"))
+    med_class = SelectField(_l("Kind of medicine"), validate_choice=False)
+    note = TextAreaField(_l("Note (optional)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +62,14 @@ def quick():
     except EntryError as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Saved: {taken.name} {taken.dose} at {taken.taken_at:%H:%M}.", "success")
+        flash(
+            _(
+                "Saved: %(medicine)s at %(time)s.",
+                medicine=f"{taken.name} {taken.dose}".strip(),
+                time=clock_time(taken.taken_at),
+            ),
+            "success",
+        )
     return redirect(url_for("medications.index"))
 
 
@@ -73,7 +83,7 @@ def _page(form: DoseForm, taken: MedicationDose | None):
         return service.update_dose(current_user, taken, taken_at=form.moment, **values)
 
     if save(form, write):
-        flash("Medicine saved.", "success")
+        flash(_("Medicine saved."), "success")
         return redirect(url_for("medications.index"))
     return form_page("medications/form.html", form, taken=taken)
 
@@ -95,5 +105,5 @@ def edit(dose_id: int):
 @login_required
 def delete(dose_id: int):
     service.delete_dose(owned_or_404(MedicationDose, dose_id))
-    flash("Medicine removed.", "info")
+    flash(_("Medicine removed."), "info")
     return redirect(url_for("medications.index"))

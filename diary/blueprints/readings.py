@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
@@ -26,12 +27,12 @@ GLANCE_DAYS = 14
 
 
 class QuickLogForm(EntryForm):
-    pain = StringField("Pain now")
+    pain = StringField(_l("Pain now"))
 
 
 class ReadingForm(MomentForm):
-    pain = StringField("Pain")
-    note = TextAreaField("Note (optional)")
+    pain = StringField(_l("Pain"))
+    note = TextAreaField(_l("Note (optional)"))
 
 
 class EditReadingForm(ReadingForm):

@@ -1,13 +1,16 @@
 """Reminders: the follow-up after each treatment and the user's own; the calendar feed."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.widgets import DateInput
 
-from diary.clock import local_today, long_date
+from diary.clock import local_today
 from diary.extensions import csrf
 from diary.forms import EntryForm, owned_or_404
+from diary.i18n import long_date
 from diary.models import Reminder
 from diary.rules import EntryError
 from diary.services import calendar
@@ -17,12 +20,12 @@ bp = Blueprint("reminders", __name__)
 
 
 class CustomReminderForm(EntryForm):
-    title = StringField("What")
-    due_on = StringField("When", widget=DateInput())
+    title = StringField(_l("What"))
+    due_on = StringField(_l("When"), widget=DateInput())
 
 
 class BookedForm(EntryForm):
-    appointment_on = StringField("Appointment date", widget=DateInput())
+    appointment_on = StringField(_l("Appointment date"), widget=DateInput())
 
 
 def _page(form=None, feed_url=None, status=200):
@@ -54,7 +57,7 @@ def add():
     except EntryError as exc:
         form.show(exc)
         return _page(form=form, status=422)
-    flash("Reminder added.", "success")
+    flash(_("Reminder added."), "success")
     return redirect(url_for("reminders.index"))
 
 
@@ -70,16 +73,16 @@ def change(reminder_id: int, action: str):
         except EntryError as exc:
             flash(str(exc), "error")
             return redirect(url_for("reminders.index"))
-        message = f"Booked for {long_date(reminder.booked_for)}."
+        message = _("Booked for %(day)s.", day=long_date(reminder.booked_for))
     elif action == "done":
         service.mark_done(reminder, local_today(current_user.timezone))
-        message = "Marked done."
+        message = _("Marked done.")
     elif action == "reopen":
         service.reopen(reminder)
-        message = "Reopened."
+        message = _("Reopened.")
     else:
         service.dismiss(reminder)
-        message = "Dismissed."
+        message = _("Dismissed.")
     flash(message, "success")
     return redirect(url_for("reminders.index"))
 
@@ -90,7 +93,7 @@ def feed(action: str):
     """Publish the calendar feed under a new secret URL, or stop publishing it."""
     if action == "revoke":
         calendar.revoke_feed(current_user)
-        flash("The calendar feed is switched off; its old address no longer works.", "info")
+        flash(_("The calendar feed is switched off; its old address no longer works."), "info")
         return redirect(url_for("reminders.index"))
     token = calendar.new_feed_token(current_user)
     # Shown once: only a hash of the secret is stored.

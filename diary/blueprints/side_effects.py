@@ -1,6 +1,9 @@
 """Side effects: tick several after an infusion day, list, edit, delete."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
@@ -8,7 +11,7 @@ from wtforms.validators import ValidationError
 from diary import reference
 from diary.forms import MomentForm, catalogue_choices, form_page, owned_or_404, save
 from diary.models import SideEffectReport
-from diary.models.symptoms import SEVERITIES
+from diary.models.symptoms import SEVERITIES, SEVERITY_LABELS
 from diary.paging import paginate
 from diary.rules import EntryError
 from diary.services import side_effects as service
@@ -21,8 +24,8 @@ bp = Blueprint("side_effects", __name__, url_prefix="/side-effects")
 class TickForm(MomentForm):
     """One checkbox and one severity per catalogue entry; the rows are built from seeds/."""
 
-    note = TextAreaField("Note for all of them (optional)")
-    other_note = StringField("Describe the other side effect")
+    note = TextAreaField(_l("Note for all of them (optional)"))
+    other_note = StringField(_l("Describe the other side effect"))
 
     def ticked(self) -> list[tuple[str, str]]:
         """Return (effect, severity) for each ticked row."""
@@ -37,18 +40,22 @@ class TickForm(MomentForm):
         # Which rows were ticked is this page's question; each report's values are the service's.
         ticked = self.ticked()
         if not ticked:
-            raise ValidationError("Tick at least one side effect.")
+            raise ValidationError(_("Tick at least one side effect."))
         missing = [reference.side_effects()[c].label for c, s in ticked if s not in SEVERITIES]
         if missing:
-            raise ValidationError("Choose how bad it was for: " + ", ".join(missing) + ".")
+            raise ValidationError(
+                _("Choose how bad it was for: %(effects)s.", effects=", ".join(missing))
+            )
 
 
 class ReportForm(MomentForm):
-    effect = SelectField("Side effect", validate_choice=False)
+    effect = SelectField(_l("Side effect"), validate_choice=False)
     severity = RadioField(
-        "How bad", choices=[SelectChoice(s) for s in SEVERITIES], validate_choice=False
+        _l("How bad"),
+        choices=[SelectChoice(s, SEVERITY_LABELS[s]) for s in SEVERITIES],
+        validate_choice=False,
     )
-    note = TextAreaField("Note (optional)")
+    note = TextAreaField(_l("Note (optional)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +83,10 @@ def new():
     form = TickForm.new_entry(**TickForm.defaults_now())
     if saved := save(form, lambda: [_add_ticked(form, *ticked) for ticked in form.ticked()]):
         reports = saved.value
-        flash(f"Saved {len(reports)} side effect{'s' if len(reports) != 1 else ''}.", "success")
+        flash(
+            ngettext("Saved %(num)s side effect.", "Saved %(num)s side effects.", len(reports)),
+            "success",
+        )
         return redirect(url_for("side_effects.index", saved=[r.id for r in reports]))
     return form_page(
         "side_effects/new.html",
@@ -121,7 +131,7 @@ def edit(report_id: int):
         form,
         lambda: service.update_report(current_user, report, recorded_at=form.moment, **values),
     ):
-        flash("Side effect updated.", "success")
+        flash(_("Side effect updated."), "success")
         return redirect(url_for("side_effects.index", saved=report.id))
     return form_page("side_effects/edit.html", form, report=report)
 
@@ -130,5 +140,5 @@ def edit(report_id: int):
 @login_required
 def delete(report_id: int):
     service.delete_report(owned_or_404(SideEffectReport, report_id))
-    flash("Side effect removed.", "info")
+    flash(_("Side effect removed."), "info")
     return redirect(url_for("side_effects.index"))

@@ -3,6 +3,8 @@
 from typing import ClassVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.widgets import DateInput, NumberInput
@@ -22,11 +24,11 @@ bp = Blueprint("treatments", __name__, url_prefix="/treatments")
 
 
 class TreatmentForm(EntryForm):
-    kind = SelectField("Kind of treatment", validate_choice=False)
-    started_on = StringField("Started on", widget=DateInput())
-    ended_on = StringField("Ended on (empty while it runs)", widget=DateInput())
-    setting = StringField("Where (optional)")
-    notes = TextAreaField("Notes (optional)")
+    kind = SelectField(_l("Kind of treatment"), validate_choice=False)
+    started_on = StringField(_l("Started on"), widget=DateInput())
+    ended_on = StringField(_l("Ended on (empty while it runs)"), widget=DateInput())
+    setting = StringField(_l("Where (optional)"))
+    notes = TextAreaField(_l("Notes (optional)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,30 +39,30 @@ class TreatmentForm(EntryForm):
 
 
 class DoseForm(MomentForm):
-    rate = StringField("Rate", widget=NumberInput(step="any"))
+    rate = StringField(_l("Rate"), widget=NumberInput(step="any"))
     unit = RadioField(
-        "Unit",
+        _l("Unit"),
         choices=[SelectChoice(u) for u in service.RATE_UNITS],
         default=RateUnit.MG_PER_KG_H,
         validate_choice=False,
     )
-    note = StringField("Note (optional)")
+    note = StringField(_l("Note (optional)"))
     shows: ClassVar[dict[str, str]] = MomentForm.shows | {"value": "rate"}
 
 
 class MedicineForm(EntryForm):
     role = RadioField(
-        "Given",
+        _l("Given"),
         choices=[
-            SelectChoice(MedicineRole.ADJUNCT, "during the treatment"),
-            SelectChoice(MedicineRole.DISCHARGE, "prescribed at discharge"),
+            SelectChoice(MedicineRole.ADJUNCT, _l("during the treatment")),
+            SelectChoice(MedicineRole.DISCHARGE, _l("prescribed at discharge")),
         ],
         default=MedicineRole.ADJUNCT,
         validate_choice=False,
     )
-    name = StringField("Medicine")
-    dose = StringField("Dose (optional)")
-    note = StringField("Note (optional)")
+    name = StringField(_l("Medicine"))
+    dose = StringField(_l("Dose (optional)"))
+    note = StringField(_l("Note (optional)"))
 
 
 def _detail(treatment: Treatment, dose_form=None, medicine_form=None):
@@ -102,7 +104,7 @@ def new():
             current_user, client_key=form.client_key.data, **form.entered()
         ),
     ):
-        flash("Treatment saved.", "success")
+        flash(_("Treatment saved."), "success")
         return redirect(url_for("treatments.detail", treatment_id=saved.value.id))
     return form_page("treatments/form.html", form, treatment=None)
 
@@ -119,7 +121,7 @@ def edit(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     form = TreatmentForm(obj=treatment)
     if save(form, lambda: service.update_treatment(current_user, treatment, **form.entered())):
-        flash("Treatment updated; its follow-up reminder moved with it.", "success")
+        flash(_("Treatment updated; its follow-up reminder moved with it."), "success")
         return redirect(url_for("treatments.detail", treatment_id=treatment.id))
     return form_page("treatments/form.html", form, treatment=treatment)
 
@@ -128,7 +130,7 @@ def edit(treatment_id: int):
 @login_required
 def delete(treatment_id: int):
     service.delete_treatment(owned_or_404(Treatment, treatment_id))
-    flash("Treatment deleted, with its dose log and follow-up reminder.", "info")
+    flash(_("Treatment deleted, with its dose log and follow-up reminder."), "info")
     return redirect(url_for("treatments.index"))
 
 
@@ -151,12 +153,14 @@ def add_dose(treatment_id: int):
         return _detail(treatment, dose_form=form), 422
     if service.above_documented_maximum(dose):
         flash(
-            "Saved. This rate is higher than the highest rate used in the study"
-            " (1 mg/kg/h); the diary only records it.",
+            _(
+                "Saved. This rate is higher than the highest rate used in the study"
+                " (1 mg/kg/h); the diary only records it."
+            ),
             "warning",
         )
     else:
-        flash("Rate change saved.", "success")
+        flash(_("Rate change saved."), "success")
     return redirect(url_for("treatments.detail", treatment_id=treatment.id, _anchor="doses"))
 
 
@@ -171,7 +175,7 @@ def add_medicine(treatment_id: int):
     except EntryError as exc:
         form.show(exc)
         return _detail(treatment, medicine_form=form), 422
-    flash("Medicine saved.", "success")
+    flash(_("Medicine saved."), "success")
     return redirect(url_for("treatments.detail", treatment_id=treatment.id, _anchor="medicines"))
 
 
@@ -183,5 +187,5 @@ def delete_part(treatment_id: int, part: str, child_id: int):
     if child is None or child.treatment_id != treatment_id:
         abort(404)
     service.delete_part(child)
-    flash("Removed.", "info")
+    flash(_("Removed."), "info")
     return redirect(url_for("treatments.detail", treatment_id=treatment_id, _anchor=part))

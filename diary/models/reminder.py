@@ -4,9 +4,11 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import gettext, lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diary import reference
 from diary.extensions import db
 from diary.models.user import utcnow
 
@@ -27,6 +29,13 @@ class ReminderStatus(StrEnum):
 
 FOLLOW_UP, CUSTOM = ReminderKind.FOLLOW_UP, ReminderKind.CUSTOM
 NEEDS_DOING = frozenset({ReminderStatus.DUE, ReminderStatus.OVERDUE})
+# How each status reads on the page (the codes stay in exports and the API).
+STATUS_LABELS = {
+    ReminderStatus.UPCOMING: lazy_pgettext("reminder", "upcoming"),
+    ReminderStatus.DUE: lazy_pgettext("reminder", "due"),
+    ReminderStatus.OVERDUE: lazy_pgettext("reminder", "overdue"),
+    ReminderStatus.DONE: lazy_pgettext("reminder", "done"),
+}
 
 
 class Reminder(db.Model):
@@ -57,6 +66,16 @@ class Reminder(db.Model):
         Index("ix_reminder_user_id_due_on", "user_id", "due_on"),
         UniqueConstraint("user_id", "client_key", name="uq_reminder_user_id_client_key"),
     )
+
+    @property
+    def shown_title(self) -> str:
+        """Return the title in the reader's language: a follow-up's is the diary's own words."""
+        if self.kind == FOLLOW_UP and self.treatment is not None:
+            kind = reference.treatment_kinds()[self.treatment.kind].label
+            return gettext(
+                "Follow up with your headache specialist after: %(treatment)s", treatment=kind
+            )
+        return self.title
 
     @property
     def effective_on(self) -> date:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -9,6 +10,12 @@ from diary.extensions import db
 from diary.models.user import utcnow
 
 SEVERITIES = ("mild", "moderate", "severe")
+# How each severity reads on the page; the codes stay in exports and the API.
+SEVERITY_LABELS = {
+    "mild": lazy_pgettext("side effect", "mild"),
+    "moderate": lazy_pgettext("side effect", "moderate"),
+    "severe": lazy_pgettext("side effect", "severe"),
+}
 
 
 class SideEffectReport(db.Model):

@@ -97,7 +97,8 @@ def delete_treatment(treatment: Treatment) -> None:
 
 
 def follow_up_title(treatment: Treatment) -> str:
-    label = reference.treatment_kinds()[treatment.kind].label
+    """Return the stored title, in English: pages show Reminder.shown_title in their language."""
+    label = reference.treatment_kinds()[treatment.kind].words
     return f"Follow up with your headache specialist after: {label}"
 
 
