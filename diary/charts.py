@@ -9,6 +9,10 @@ Labels are placed in lanes so that none overlaps another.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext
+
+from diary.i18n import day_month, decimal, month, month_year, short_date
+
 WIDTH = 720
 FONT = 11  # px, every label
 # Wider than DejaVu Sans's average advance (about 0.55 em), so lanes never touch.
@@ -91,16 +95,22 @@ def pain_chart(points: list[dict], treatments: list[dict], first: date, last: da
         shown_start, shown_end = max(start, first), min(end, last)
         if shown_start <= shown_end:
             x = left + (shown_start - first).days * step
-            title = f"{t['label']}, {t['start']}" + (" (still running)" if t["open"] else "")
+            title = f"{t['label']}, {short_date(start)}"
+            if t["open"]:
+                title = gettext("%(treatment)s (still running)", treatment=title)
             bands.append(
                 (round(x, 1), round((shown_end - shown_start).days * step + step, 1), title)
             )
             wanted.append((x, shortened(t["label"]), title))
         if t["follow_up"] and first <= date.fromisoformat(t["follow_up"]) <= last:
             x = x_of(date.fromisoformat(t["follow_up"]))
-            title = f"Follow-up after {t['label']}, {t['follow_up']}"
+            title = gettext(
+                "Follow-up after %(treatment)s, %(day)s",
+                treatment=t["label"],
+                day=short_date(date.fromisoformat(t["follow_up"])),
+            )
             follow_ups.append((round(x, 1), title))
-            wanted.append((x + 2, "Follow-up", title))
+            wanted.append((x + 2, gettext("Follow-up"), title))
     labels = in_lanes(wanted, 0, right)
     top = (max((label.y for label in labels), default=0) + 6) if labels else 8.0
     plot_height = 160.0
@@ -136,9 +146,15 @@ def pain_chart(points: list[dict], treatments: list[dict], first: date, last: da
     if run:
         chart.rolling.append(" ".join(run))
     logged = len(chart.means)
-    chart.description = (
-        f"Daily pain from {first.isoformat()} to {last.isoformat()}: {logged} of {days} days"
-        f" logged; {len(bands)} treatment(s) shaded, {len(follow_ups)} follow-up(s) marked."
+    chart.description = gettext(
+        "Daily pain from %(first)s to %(last)s: %(logged)s of %(days)s days logged;"
+        " treatments shaded: %(bands)s; follow-ups marked: %(follow_ups)s.",
+        first=short_date(first),
+        last=short_date(last),
+        logged=logged,
+        days=days,
+        bands=len(bands),
+        follow_ups=len(follow_ups),
     )
     return chart
 
@@ -154,10 +170,10 @@ def _date_ticks(first: date, last: date, x_of) -> list[tuple[float, str]]:
     while day <= last:
         if days > 62:
             tick = day.day == 1
-            text = day.strftime("%b %Y") if day.month == 1 or not ticks else day.strftime("%b")
+            text = month_year(day) if day.month == 1 or not ticks else month(day)
         else:
             tick = day.weekday() == 0
-            text = f"{day.day} {day.strftime('%b')}"
+            text = day_month(day)
         if tick:
             x = x_of(day)
             start = x - text_width(text) / 2
@@ -203,6 +219,6 @@ def outcome_chart(bars: list[dict]) -> BarChart:
         for n, b in enumerate(bars)
     ]
     described = "; ".join(
-        f"{b.label} {'no readings' if b.value is None else b.value}" for b in rows
+        f"{b.label} {gettext('no readings') if b.value is None else decimal(b.value)}" for b in rows
     )
     return BarChart(8 + len(rows) * 24 + 4, round(label_width, 1), rows, described)

@@ -16,9 +16,25 @@ LANGUAGES = {"en": "English", "de": "Deutsch", "es": "Español", "fr": "Françai
 DEFAULT_LANGUAGE = "en"
 
 # CLDR skeletons: each locale orders and abbreviates them its own way ("Mo., 5. Jan. 2026").
-SKELETONS = {"long": "yMMMEd", "short": "yMMMd", "day": "MMMEd", "time": "Hm"}
+SKELETONS = {
+    "long": "yMMMEd",
+    "short": "yMMMd",
+    "day": "MMMEd",
+    "day_month": "MMMd",
+    "month": "MMM",
+    "month_year": "yMMM",
+    "time": "Hm",
+}
 # English keeps the diary's own day-first order ("Mon 05 Jan 2026"), as its CSV readers know it.
-ENGLISH = {"long": "EEE dd MMM yyyy", "short": "dd MMM yyyy", "day": "EEE dd MMM", "time": "HH:mm"}
+ENGLISH = {
+    "long": "EEE dd MMM yyyy",
+    "short": "dd MMM yyyy",
+    "day": "EEE dd MMM",
+    "day_month": "d MMM",
+    "month": "MMM",
+    "month_year": "MMM yyyy",
+    "time": "HH:mm",
+}
 LONE_YEAR = re.compile(r"(?<!y)y(?!y)")
 
 
@@ -40,8 +56,10 @@ def _pattern(kind: str, locale: Locale) -> str:
     return LONE_YEAR.sub("yyyy", pattern)
 
 
-def _format(value: date, kind: str) -> str:
+def _format(value: date | str, kind: str) -> str:
     locale = get_locale() or Locale(DEFAULT_LANGUAGE)
+    if isinstance(value, str):
+        value = date.fromisoformat(value)  # figures carry their days as ISO text, as JSON does
     # Local wall times, as stored: no time zone is attached, so none is converted.
     moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
     return format_datetime(moment, _pattern(kind, locale), locale=locale)
@@ -62,6 +80,21 @@ def day_of_year(value: date) -> str:
     return _format(value, "day")
 
 
+def day_month(value: date) -> str:
+    """Format a day as a chart's axis shows it: '5 Jan', '5. Jan.'."""
+    return _format(value, "day_month")
+
+
+def month(value: date) -> str:
+    """Format a month as a chart's axis shows it: 'Jan', 'janv.'."""
+    return _format(value, "month")
+
+
+def month_year(value: date) -> str:
+    """Format a month with its year: 'Jan 2026', 'Jan. 2026'."""
+    return _format(value, "month_year")
+
+
 def clock_time(value: datetime) -> str:
     """Format a local time on the 24-hour clock: '08:30'."""
     return _format(value, "time")
@@ -77,8 +110,30 @@ def short_moment(value: datetime) -> str:
     return f"{short_date(value)}, {clock_time(value)}"
 
 
+def _locale() -> Locale | str:
+    return get_locale() or DEFAULT_LANGUAGE
+
+
+def decimal(value: float | int | None) -> str:
+    """Format a figure as computed (a count whole, a mean to at most two decimals); None as ''.
+
+    As Python writes them ("7.0", "6.33", "12"), with the reader's decimal sign.
+    """
+    if value is None:
+        return ""
+    pattern = "#,##0" if isinstance(value, int) else "#,##0.0#"
+    return format_decimal(value, pattern, locale=_locale())
+
+
+def signed_decimal(value: float | int | None) -> str:
+    """Format a change with its sign and two decimals: '+0.50', '-1,25'."""
+    if value is None:
+        return ""
+    return format_decimal(value, "+#,##0.00;-#,##0.00", locale=_locale())
+
+
 def one_decimal(value: Fraction | float | None) -> str:
     """Format a figure to one decimal place in the reader's way ('4.5', '4,5'); None as ''."""
     if value is None:
         return ""
-    return format_decimal(float(value), "0.0", locale=get_locale() or DEFAULT_LANGUAGE)
+    return format_decimal(float(value), "0.0", locale=_locale())

@@ -4,12 +4,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from diary import charts, reference
 from diary.clock import local_today, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, QuestionnaireAnswer, Reading, SideEffectReport, User
+from diary.models.symptoms import SEVERITY_LABELS
 from diary.services import trends
 from diary.services.medications import overuse
 from diary.services.outcomes import midas_figures
@@ -72,6 +74,10 @@ class AppendixDay:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (time or "", text)
 
 
+def _note(note: str | None) -> str:
+    return f": {note}" if note else ""
+
+
 def appendix(user: User, first: date, last: date) -> list[AppendixDay]:
     """Return the range's entries day by day: readings, side effects, medicines, questionnaires.
 
@@ -92,18 +98,19 @@ def appendix(user: User, first: date, last: date) -> list[AppendixDay]:
 
     for r in rows(Reading, Reading.recorded_at):
         found[r.recorded_at.date()].append(
-            (f"{r.recorded_at:%H:%M}", "0", f"Pain {r.pain}" + (f": {r.note}" if r.note else ""))
+            (f"{r.recorded_at:%H:%M}", "0", gettext("Pain %(pain)s", pain=r.pain) + _note(r.note))
         )
     for e in rows(SideEffectReport, SideEffectReport.recorded_at):
         label = effects[e.effect].label if e.effect in effects else e.effect
-        text = f"Side effect: {label}, {e.severity}" + (f": {e.note}" if e.note else "")
+        severity = SEVERITY_LABELS.get(e.severity, e.severity)
+        text = gettext("Side effect: %(effect)s, %(severity)s", effect=label, severity=severity)
+        text += _note(e.note)
         found[e.recorded_at.date()].append((f"{e.recorded_at:%H:%M}", "1", text))
     for d in rows(MedicationDose, MedicationDose.taken_at):
-        dose = f" {d.dose}" if d.dose else ""
-        text = f"Medicine: {d.name}{dose} ({classes[d.med_class].label.lower()})"
-        found[d.taken_at.date()].append(
-            (f"{d.taken_at:%H:%M}", "2", text + (f": {d.note}" if d.note else ""))
-        )
+        medicine = f"{d.name} {d.dose}".strip()
+        kind = classes[d.med_class].label
+        text = gettext("Medicine: %(medicine)s (%(kind)s)", medicine=medicine, kind=kind)
+        found[d.taken_at.date()].append((f"{d.taken_at:%H:%M}", "2", text + _note(d.note)))
     answers = db.session.scalars(
         select(QuestionnaireAnswer)
         .where(
@@ -115,10 +122,14 @@ def appendix(user: User, first: date, last: date) -> list[AppendixDay]:
     )
     for a in answers:
         if a.instrument == "pgic":
-            text = f"PGIC: {pgic[str(a.score)]}"
+            text = f"PGIC: {gettext(pgic[str(a.score)])}"
         else:
             figures = midas_figures(a.answered_on, a.items or [])
-            text = f"MIDAS: {figures['total']} days, grade {figures['grade']}"
+            text = gettext(
+                "MIDAS: %(days)s days, grade %(grade)s",
+                days=figures["total"],
+                grade=figures["grade"],
+            )
         found[a.answered_on].append(("", "3", text))
     return [
         AppendixDay(day, [(at, text) for at, _, text in sorted(found[day])])

@@ -41,6 +41,9 @@ def register_template_helpers(app: Flask) -> None:
         "day_of_year",
         "clock_time",
         "long_moment",
+        "day_month",
+        "decimal",
+        "signed_decimal",
         "short_moment",
         "one_decimal",
     ):

@@ -1,11 +1,13 @@
 """Which language the diary speaks: the account's setting, else the browser's, else English."""
 
+import io
 import re
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
+from pypdf import PdfReader
 
 from diary.extensions import db
 from tests.conftest import make_user, sign_in, user_row
@@ -88,9 +90,10 @@ def test_days_and_figures_are_written_the_readers_way(app, client, alice):
     assert re.search(re.escape(row) + r"[^<]*</th>\s*<td>5,5</td>", home)
 
 
-# English words that would show a string was left unmarked (the issue's short list and more).
+# English words that would show a string was left unmarked (the issue's short list and more);
+# "J Pain" is a journal in a citation, which stays as published.
 ENGLISH_WORDS = re.compile(
-    r"\b(Pain|Treatments?|Reminders?|Save|Settings|Today|Medicines?|Side effects|Sign out|"
+    r"\b((?<!J )Pain|Treatments?|Reminders?|Save|Settings|Today|Medicines?|Side effects|Sign out|"
     r"Log|Edit|Remove|Delete|Report|Back|Nothing|Your|the|and|of|with)\b"
 )
 # The pages translated so far; each area is added here once its strings are marked.
@@ -107,6 +110,8 @@ GERMAN_PAGES = (
     "/reminders",
     "/treatments/",
     "/treatments/new",
+    "/trends",
+    "/report?from=2024-02-01&to=2024-03-31&appendix=1",
 )
 
 
@@ -159,7 +164,7 @@ def test_a_german_speaking_patient_sees_no_english_on_the_translated_pages(app, 
               "med_class": "triptan"},
     )  # fmt: skip
     client.post("/readings/new", data={"day": "2024-03-06", "time": "08:30", "pain": "7"})
-    pages = (*GERMAN_PAGES, treatment, f"{treatment}/edit")
+    pages = (*GERMAN_PAGES, treatment, f"{treatment}/edit", f"{treatment}/outcome")
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -168,3 +173,19 @@ def test_a_german_speaking_patient_sees_no_english_on_the_translated_pages(app, 
         # Quotes from the source documents stay in English, inside “…”, with the source named.
         leftovers = [p for p in reader.parts if ENGLISH_WORDS.search(p) and "“" not in p]
         assert leftovers == [], path
+
+
+def test_the_report_pdf_speaks_the_patients_language(app, client, alice):
+    with app.app_context():
+        user_row(alice).language = "de"
+        db.session.commit()
+    client.post("/readings/new", data={"day": "2024-03-06", "time": "08:30", "pain": "7"})
+    pdf = PdfReader(io.BytesIO(client.get("/report.pdf?from=2024-03-01&to=2024-03-31").data))
+    whole = " ".join(page.extract_text() for page in pdf.pages)
+    for german in (
+        "Bericht aus dem Kopfschmerztagebuch",
+        "Zusammenfassung",
+        "Was die Zahlen bedeuten",
+    ):
+        assert german in whole
+    assert "What the numbers mean" not in whole

@@ -201,7 +201,8 @@ def test_report_page_lets_the_user_pick_treatments_and_range(app, client, alice)
     seed(app, alice)
     page = client.get("/report?t=2&from=2024-03-01&to=2024-03-10").get_data(as_text=True)
     assert "Nerve block, 04 Mar 2024" in page
-    assert "Ketamine IV infusion (inpatient admission), 01 Mar 2024" not in page
+    # Both are offered to tick; only the picked one has its figures in the report.
+    assert '<h2 id="t2-heading">' in page and '<h2 id="t1-heading">' not in page
     assert "01 Mar 2024 – 10 Mar 2024" in page
 
 

@@ -24,6 +24,8 @@ from datetime import date, timedelta
 from fractions import Fraction
 from functools import cached_property
 
+from flask_babel import lazy_gettext
+
 from diary import reference
 from diary.clock import shift
 
@@ -36,10 +38,10 @@ PERIODS = (
     ("days_57_84", 57, 84),
 )
 PERIOD_LABELS = {
-    "baseline": "Baseline (28 days before)",
-    "days_1_28": "Days 1 to 28 after",
-    "days_29_56": "Days 29 to 56 after",
-    "days_57_84": "Days 57 to 84 after",
+    "baseline": lazy_gettext("Baseline (28 days before)"),
+    "days_1_28": lazy_gettext("Days 1 to 28 after"),
+    "days_29_56": lazy_gettext("Days 29 to 56 after"),
+    "days_57_84": lazy_gettext("Days 57 to 84 after"),
 }
 MIN_LOGGED_DAYS = 14
 RESPONSE_DROP = 2

@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from fractions import Fraction
 
+from flask_babel import gettext
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import joinedload
 
@@ -254,8 +255,16 @@ def outcome_bars(figures: dict) -> list[dict]:
         {"label": PERIOD_LABELS["baseline"], "value": periods[0]["pain_mean"], "kind": "before"}
     ]
     bars += [
-        {"label": "Admission (first reading)", "value": study["admission_pain"], "kind": "day"},
-        {"label": "Discharge (last reading)", "value": study["discharge_pain"], "kind": "day"},
+        {
+            "label": gettext("Admission (first reading)"),
+            "value": study["admission_pain"],
+            "kind": "day",
+        },
+        {
+            "label": gettext("Discharge (last reading)"),
+            "value": study["discharge_pain"],
+            "kind": "day",
+        },
     ]
     bars += [
         {"label": PERIOD_LABELS[p["name"]], "value": p["pain_mean"], "kind": "after"}
