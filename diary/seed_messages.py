@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-SHOWN_KEYS = {"label", "as", "urgent_message", "severe_message", "question", "answers", "items"}
+SHOWN_KEYS = {"label", "as", "note", "urgent_message", "severe_message", "question", "items"}
 
 
 def _shown(value: Any, key: str | None = None) -> Iterator[str]:

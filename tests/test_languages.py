@@ -112,6 +112,10 @@ GERMAN_PAGES = (
     "/treatments/new",
     "/trends",
     "/report?from=2024-02-01&to=2024-03-31&appendix=1",
+    "/export",
+    "/shares",
+    "/household/",
+    "/midas",
 )
 
 

@@ -3,6 +3,7 @@
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -36,9 +37,10 @@ def members():
         except accounts.AccountError as exc:
             form.username.errors = [str(exc)]
         else:
-            flash(
-                f"Account '{user.username}' created. Give them the password to sign in.", "success"
+            message = _(
+                "Account “%(name)s” created. Give them the password to sign in.", name=user.username
             )
+            flash(message, "success")
             return redirect(url_for("household.members"))
     users = db.session.scalars(select(User).order_by(User.username)).all()
     page = render_template("household/members.html", form=form, users=users)

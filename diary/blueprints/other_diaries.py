@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -17,13 +19,15 @@ from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
 from diary.sqlite import read_phase
 
 bp = Blueprint("other_diaries", __name__, url_prefix="/import/other")
-FORMAT_LABELS = {"auto": "Tell from the file"} | {code: f.LABEL for code, f in FORMATS.items()}
+FORMAT_LABELS = {"auto": _l("Tell from the file")} | {code: f.LABEL for code, f in FORMATS.items()}
 
 
 class UploadForm(FlaskForm):
-    export = FileField("Export file", validators=[FileRequired("Choose the exported file.")])
+    export = FileField(
+        _l("Export file"), validators=[FileRequired(_l("Choose the exported file."))]
+    )
     format = SelectField(
-        "Made by", choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
+        _l("Made by"), choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
     )
 
 
@@ -96,8 +100,12 @@ def confirm():
                 " imported. Upload the file again to see what is new."
             )
     flash(
-        f"Imported {added.readings} readings and {added.medications} medicines"
-        f" from {FORMATS[added.format].LABEL}.",
+        _(
+            "Imported %(readings)s readings and %(medicines)s medicines from %(format)s.",
+            readings=added.readings,
+            medicines=added.medications,
+            format=FORMATS[added.format].LABEL,
+        ),
         "success",
     )
     return redirect(url_for("readings.history"))

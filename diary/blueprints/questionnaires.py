@@ -1,6 +1,9 @@
 """PGIC after a treatment (home page prompt and treatment page) and MIDAS day counts."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.widgets import DateInput
@@ -19,11 +22,11 @@ bp = Blueprint("questionnaires", __name__)
 
 
 class PgicForm(EntryForm):
-    score = StringField("Your answer")
+    score = StringField(_l("Your answer"))
 
 
 class MidasForm(EntryForm):
-    answered_on = StringField("Day you filled in the form", widget=DateInput())
+    answered_on = StringField(_l("Day you filled in the form"), widget=DateInput())
     item_1 = StringField()
     item_2 = StringField()
     item_3 = StringField()
@@ -34,7 +37,7 @@ class MidasForm(EntryForm):
         super().__init__(*args, **kwargs)
         # The diary's own short descriptions: MIDAS's questions are copyrighted.
         for n, description in enumerate(reference.questionnaires()[MIDAS]["items"], 1):
-            self[f"item_{n}"].label.text = description
+            self[f"item_{n}"].label.text = gettext(description)
 
     def items(self) -> list[str]:
         return [self[f"item_{n}"].data for n in range(1, 6)]
@@ -64,7 +67,10 @@ def answer_pgic(treatment_id: int):
         flash(str(exc), "error")
         return _back(treatment)
     label = reference.questionnaires()[PGIC]["answers"][str(answer.score)]
-    flash(f"Saved: “{label}”. It is in your report for this treatment.", "success")
+    flash(
+        _("Saved: “%(answer)s”. It is in your report for this treatment.", answer=gettext(label)),
+        "success",
+    )
     return _back(treatment)
 
 
@@ -77,7 +83,7 @@ def dismiss_pgic(treatment_id: int):
     except EntryError as exc:
         flash(str(exc), "error")
         return _back(treatment)
-    flash("Not asked again. You can still answer on the treatment's page.", "info")
+    flash(_("Not asked again. You can still answer on the treatment's page."), "info")
     return _back(treatment)
 
 
@@ -109,7 +115,7 @@ def midas():
     except EntryError as exc:
         form.show(exc)
         return _midas_page(form, 422)
-    flash("MIDAS day counts saved.", "success")
+    flash(_("MIDAS day counts saved."), "success")
     return redirect(url_for("questionnaires.midas"))
 
 
@@ -118,5 +124,5 @@ def midas():
 def delete(answer_id: int):
     answer = owned_or_404(QuestionnaireAnswer, answer_id)
     service.delete_answer(answer)
-    flash("Answer removed.", "info")
+    flash(_("Answer removed."), "info")
     return redirect(safe_next(request.form.get("next")) or url_for("questionnaires.midas"))

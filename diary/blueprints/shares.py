@@ -19,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
@@ -80,7 +81,7 @@ def revoke(share_id: int):
     if share is None:
         abort(404)
     shares.revoke_share(share)
-    flash("The link is revoked: it no longer opens the report.", "success")
+    flash(_("The link is revoked: it no longer opens the report."), "success")
     return redirect(url_for("shares.index"))
 
 

@@ -13,6 +13,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -38,7 +40,7 @@ bp = Blueprint("transfer", __name__)
 
 
 class ImportForm(FlaskForm):
-    files = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
+    files = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file to import."))])
 
 
 def _page(form=None, problems=None, status=200):
@@ -103,8 +105,13 @@ def upload():
         return _page(form, rejected.problems, 422)
     skipped = sum(summary.already_present.values())
     flash(
-        f"Imported {summary.total_added} new entries"
-        + (f"; {skipped} were already in your diary." if skipped else "."),
+        _(
+            "Imported %(added)s new entries; %(skipped)s were already in your diary.",
+            added=summary.total_added,
+            skipped=skipped,
+        )
+        if skipped
+        else _("Imported %(added)s new entries.", added=summary.total_added),
         "success",
     )
     return redirect(url_for("transfer.export_page"))
@@ -135,7 +142,7 @@ def account_restore():
         counts = import_account(current_user, data)
     except AccountRestoreError as exc:
         db.session.rollback()
-        flash(f"Nothing was restored. {exc}", "error")
+        flash(_("Nothing was restored. %(reason)s", reason=exc), "error")
         return redirect(url_for("auth.account"))
     flash(
         "Restored: "
