@@ -1,6 +1,7 @@
 """The languages the diary speaks, which one a request gets, and dates and numbers in it."""
 
 import re
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -8,7 +9,7 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from flask import has_request_context, request
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 
 # Each language by its own name, as a speaker looks for it in a list.
@@ -46,6 +47,11 @@ def select_locale() -> str:
     if language in LANGUAGES:
         return language
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def in_language_of(user) -> AbstractContextManager:
+    """Speak the user's own language (an e-mail, a subscribed calendar), else the request's."""
+    return force_locale(user.language or select_locale())
 
 
 def _pattern(kind: str, locale: Locale) -> str:

@@ -1,5 +1,7 @@
 """Reminders: statuses, the user's own, the calendar feed, the CLI list and email."""
 
+import email
+import email.policy
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -274,3 +276,25 @@ def test_settings_takes_an_internationalised_address(app, client, alice):
     client.post("/account", data={"timezone": "Europe/London", "email": "josé@exämple.com"})
     with app.app_context():
         assert user_row(alice).email == "josé@exämple.com"
+
+
+def test_the_email_and_the_subscribed_calendar_speak_the_accounts_language(
+    app, client, runner, alice, smtp_server
+):
+    port, inbox = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="diary@home.test")
+    with app.app_context():
+        user = user_row(alice)
+        user.email, user.language = "alice@home.test", "de"
+        today = local_today(user.timezone)
+        db.session.commit()
+    add_inpatient(app, alice, today - timedelta(days=14))
+    assert runner.invoke(args=["reminders", "send"]).exit_code == 0
+    message = email.message_from_bytes(inbox.messages[0].content, policy=email.policy.default)
+    assert message["Subject"] == "Kopfschmerztagebuch: 1 Erinnerung fällig"
+    body = message.get_content()
+    assert "Nachsorgetermin in der Kopfschmerzsprechstunde nach:" in body and "(fällig," in body
+    # A calendar app sends no Accept-Language: the feed speaks the account's language.
+    feed = Calendar.from_ical(app.test_client().get(feed_url(client)).data)
+    assert str(feed["x-wr-calname"]) == "Erinnerungen aus dem Kopfschmerztagebuch"
+    assert str(feed.walk("VEVENT")[0]["summary"]).startswith("Nachsorgetermin")

@@ -39,7 +39,7 @@ def test_restore_refuses_while_the_server_runs_and_loses_nothing(served, tmp_pat
     assert "diary serve" in refused.stderr and "pid" in refused.stderr
     # The reading acknowledged before is still there, and the server still answers.
     _, _, page = alice.get("/readings")
-    assert "4" in page and "Sign in" not in page
+    assert "4" in page and "data-signed-out" not in page
 
 
 def test_a_restore_signs_everyone_out_even_sessions_alive_in_the_backup(served, tmp_path):

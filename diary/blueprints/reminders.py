@@ -10,7 +10,7 @@ from wtforms.widgets import DateInput
 from diary.clock import local_today
 from diary.extensions import csrf
 from diary.forms import EntryForm, owned_or_404
-from diary.i18n import long_date
+from diary.i18n import in_language_of, long_date
 from diary.models import Reminder
 from diary.rules import EntryError
 from diary.services import calendar
@@ -102,7 +102,8 @@ def feed(action: str):
 
 def _ics(user, filename: str) -> Response:
     today = local_today(user.timezone)
-    body = calendar.calendar_bytes(service.active_reminders(user), today)
+    with in_language_of(user):
+        body = calendar.calendar_bytes(service.active_reminders(user), today)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"

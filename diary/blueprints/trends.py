@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from diary import reference
+from diary.charts import shortened
 from diary.clock import local_today, shift
 from diary.forms import owned_or_404
 from diary.models import Treatment
@@ -26,7 +27,11 @@ def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> di
     return {
         "pain": trends.pain_series(daily, first, last),
         "months": trends.headache_days_by_month(daily),
-        "treatments": trends.chart_treatments(treatments),
+        # Each treatment's name shortened for its band, whole in the legend and the tooltip.
+        "treatments": [
+            t | {"short": shortened(t["label"])} for t in trends.chart_treatments(treatments)
+        ],
+        "effect_labels": {code: e.label for code, e in reference.side_effects().items()},
     }
 
 

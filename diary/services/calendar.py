@@ -3,10 +3,12 @@
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext
 from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 
 from diary.extensions import db
+from diary.i18n import long_date
 from diary.models import Reminder, User
 from diary.models.reminder import ReminderStatus
 from diary.services.secret_tokens import digest, new_secret
@@ -43,7 +45,7 @@ def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:
     cal = Calendar()
     cal.add("prodid", PRODUCT_ID)
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "Headache diary reminders")
+    cal.add("x-wr-calname", gettext("Headache diary reminders"))
     stamp = datetime.now(UTC)
     for reminder in reminders:
         event = Event()
@@ -52,14 +54,18 @@ def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:
         event.add("dtstart", reminder.effective_on)
         # An all-day event with no DTEND lasts that one day (RFC 5545, 3.6.1).
         done = reminder.status(today) == ReminderStatus.DONE
-        event.add("summary", ("Done: " if done else "") + reminder.title)
+        title = reminder.shown_title
+        event.add("summary", gettext("Done: %(title)s", title=title) if done else title)
         if reminder.booked_for:
-            event.add("description", f"Appointment booked; reminder was due {reminder.due_on}.")
+            due = long_date(reminder.due_on)
+            event.add(
+                "description", gettext("Appointment booked; reminder was due %(day)s.", day=due)
+            )
         event.add("transp", "TRANSPARENT")
         if not done:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", reminder.title)
+            alarm.add("description", title)
             alarm.add("trigger", timedelta(hours=-15))
             event.add_component(alarm)
         cal.add_component(event)

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
-from diary.clock import local_today, long_date
+from diary.clock import local_today
 from diary.extensions import db
+from diary.i18n import in_language_of, long_date
 from diary.models import Reminder, User
-from diary.models.reminder import NEEDS_DOING
+from diary.models.reminder import NEEDS_DOING, STATUS_LABELS
 from diary.services.reminders import active_reminders
 from diary.services.writes import writes
 
@@ -58,9 +60,17 @@ def due_emails() -> tuple[list[DueEmail], list[str]]:
         message = EmailMessage()
         message["From"] = config.get("MAIL_FROM", f"headache-diary@{config['MAIL_SERVER']}")
         message["To"] = user.email
-        message["Subject"] = f"Headache diary: {len(waiting)} reminder(s) due"
-        lines = [f"- {r.title} ({r.status(today)}, {long_date(r.effective_on)})" for r in waiting]
-        message.set_content("Your reminders:\n\n" + "\n".join(lines) + "\n")
+        with in_language_of(user):
+            message["Subject"] = ngettext(
+                "Headache diary: %(num)s reminder due",
+                "Headache diary: %(num)s reminders due",
+                len(waiting),
+            )
+            lines = [
+                f"- {r.shown_title} ({STATUS_LABELS[r.status(today)]}, {long_date(r.effective_on)})"
+                for r in waiting
+            ]
+            message.set_content(gettext("Your reminders:") + "\n\n" + "\n".join(lines) + "\n")
         emails.append(DueEmail(user, waiting, message))
     return emails, skipped
 

@@ -92,13 +92,24 @@
     return queues;
   }
 
+  // The page's words, in its language (templates/_words.html); {name} and the like filled in here.
+  const WORDS = JSON.parse((document.getElementById("words") || {}).textContent || "{}");
+
+  function say(key, values = {}) {
+    return (WORDS[key] || key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
   function newKey() {
     return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
   }
 
   function describe(item) {
-    const time = new Date(item.at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    return item.kind === "reading" ? `Pain ${item.pain} at ${time}` : `${item.label} (${item.severity}) at ${time}`;
+    const time = new Date(item.at).toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
+    if (item.kind === "reading") {
+      return say("reading_at", { pain: item.pain, time });
+    }
+    const severity = (WORDS.severities || {})[item.severity] || item.severity;
+    return say("effect_at", { effect: item.label, severity, time });
   }
 
   function paragraph(text) {
@@ -116,34 +127,34 @@
       }
       if (region.hasAttribute("data-device-user")) {
         region.append(
-          paragraph(me ? `Entries made here are kept for ${me.name}.` : "Sign in once with the network on, so that this device knows whose diary to keep entries for.")
+          paragraph(me ? say("kept_for", { name: me.name }) : say("sign_in_once"))
         );
       }
       if (!queues.length) {
         if (!message && region.dataset.syncStatus !== "quiet") {
-          region.append(paragraph("Nothing waiting."));
+          region.append(paragraph(say("nothing_waiting")));
         }
         return;
       }
       queues.forEach((member) => {
         if (!me || member.id !== me.id) {
-          region.append(paragraph(`Waiting for ${member.name}: sent when ${member.name} signs in on this device.`));
+          region.append(paragraph(say("waiting_for", { name: member.name })));
         }
         const list = document.createElement("ul");
         member.items.forEach((item) => {
           const entry = document.createElement("li");
           if (item.error) {
             // Refused by the diary: kept, with its reason, until it is discarded.
-            entry.textContent = `${describe(item)}: not saved. ${item.error} `;
+            entry.textContent = say("not_saved", { entry: describe(item), reason: item.error }) + " ";
             const discard = document.createElement("button");
             discard.type = "button";
             discard.className = "link";
-            discard.textContent = "Discard";
-            discard.setAttribute("aria-label", `Discard ${describe(item)}`);
+            discard.textContent = say("discard");
+            discard.setAttribute("aria-label", say("discard_entry", { entry: describe(item) }));
             discard.addEventListener("click", () => queue.remove(member.id, item.client_key).then(() => refresh()));
             entry.append(discard);
           } else {
-            entry.textContent = `${describe(item)}: waiting to sync`;
+            entry.textContent = say("waiting_to_sync", { entry: describe(item) });
           }
           list.append(entry);
         });
@@ -160,7 +171,7 @@
     try {
       return (await response.json()).error.message;
     } catch (error) {
-      return `The diary answered ${response.status}.`;
+      return say("answered", { status: response.status });
     }
   }
 
@@ -178,12 +189,12 @@
       }
       if (document.body.hasAttribute("data-signed-out")) {
         // The page was sent to no one signed in: the diary would only refuse the queue.
-        message = "Sign in to send what is waiting.";
+        message = say("sign_in_to_send");
         return;
       }
       const tokenResponse = await fetch("/sync/token", { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (!tokenResponse.ok || !(tokenResponse.headers.get("Content-Type") || "").includes("json")) {
-        message = "Sign in to send what is waiting.";
+        message = say("sign_in_to_send");
         return;
       }
       const { csrf_token: token, user_id: userId } = await tokenResponse.json();
@@ -220,13 +231,14 @@
         setTimeout(sync, retryAfter * 1000);
       }
       if (signInEnded) {
-        message = "Sign in to send what is waiting.";
+        message = say("sign_in_to_send");
       } else if (sent) {
-        message = `Synced ${sent} waiting ${sent === 1 ? "entry" : "entries"}.`;
+        const form = new Intl.PluralRules(document.documentElement.lang || "en").select(sent);
+        message = say(form === "one" ? "synced_one" : "synced_other", { count: sent });
       }
     } catch (error) {
       // Only a request that never reached the diary means the device is offline.
-      message = "Still offline; it will be sent later.";
+      message = say("still_offline");
     } finally {
       syncing = false;
       await refresh(message);
@@ -247,9 +259,9 @@
   function keep(item) {
     const user = owner();
     if (!user) {
-      return refresh("Not saved: this device does not know whose diary it is yet.");
+      return refresh(say("unknown_device"));
     }
-    return queue.add(user, item).then(() => refresh(`Saved on this device for ${user.name}.`));
+    return queue.add(user, item).then(() => refresh(say("saved_for", { name: user.name })));
   }
 
   document.addEventListener("submit", (event) => {
@@ -280,6 +292,15 @@
 
   // The report's Print button (no inline handlers: the CSP allows none).
   document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
+
+  // The worker caches the offline page once: fetch it again when the diary's language changed.
+  const OFFLINE_LANG = "diary.offline-page-lang";
+  const lang = document.documentElement.lang;
+  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+  if (worker && navigator.onLine && signedIn() && localStorage.getItem(OFFLINE_LANG) !== lang) {
+    worker.postMessage("refresh-offline-page");
+    localStorage.setItem(OFFLINE_LANG, lang);
+  }
 
   owner();
   window.addEventListener("online", sync);

@@ -9,6 +9,13 @@
   }
   const data = JSON.parse(source.textContent);
   const charts = [];
+  // The page's words (templates/_words.html) and its language, for labels, days and months.
+  const words = JSON.parse((document.getElementById("words") || {}).textContent || "{}");
+  const say = (key) => words[key] || key;
+  const lang = document.documentElement.lang || "en";
+  const tickDay = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short" });
+  const fullDay = new Intl.DateTimeFormat(lang, { weekday: "short", day: "numeric", month: "short", year: "numeric" });
+  const monthYear = new Intl.DateTimeFormat(lang, { month: "short", year: "numeric" });
 
   function palette() {
     const style = getComputedStyle(document.documentElement);
@@ -60,7 +67,9 @@
         xMax: nextDay(t.end),
         backgroundColor: colors.band,
         borderWidth: 0,
-        label: { display: true, content: t.label, position: "start", color: colors.text, font: { size: 11 } },
+        // The short name, a lane lower for each of up to three neighbours so that names never
+        // overlap; the full name is in the legend below the chart and in the tooltip.
+        label: { display: true, content: t.short, position: "start", yAdjust: (i % 3) * 16, color: colors.text, font: { size: 11 } },
       };
       if (t.follow_up) {
         annotations["follow" + i] = {
@@ -70,11 +79,16 @@
           borderColor: colors.marker,
           borderDash: [6, 4],
           borderWidth: 2,
-          label: { display: true, content: "Follow-up", position: "end", color: colors.text, backgroundColor: colors.band, font: { size: 11 } },
+          label: { display: true, content: say("follow_up"), position: "end", color: colors.text, backgroundColor: colors.band, font: { size: 11 } },
         };
       }
     });
     return annotations;
+  }
+
+  function treatmentsOn(day) {
+    const iso = day.toISOString().slice(0, 10);
+    return (data.treatments || []).filter((t) => t.start <= iso && iso <= t.end).map((t) => t.label);
   }
 
   function painChart(canvas, colors) {
@@ -82,17 +96,26 @@
     const series = (key) => points.map((p) => ({ x: p.date + "T12:00:00", y: p[key] }));
     const options = baseOptions(colors);
     options.scales = {
-      x: axis(colors, { type: "time", time: { unit: points.length > 120 ? "month" : "week", tooltipFormat: "d MMM yyyy" } }),
-      y: axis(colors, { min: 0, max: 10, title: { display: true, text: "Pain (0–10)", color: colors.muted } }),
+      x: axis(colors, {
+        type: "time",
+        time: { unit: points.length > 120 ? "month" : "week" },
+        ticks: { color: colors.muted, callback: (value) => (points.length > 120 ? monthYear : tickDay).format(new Date(value)) },
+      }),
+      y: axis(colors, { min: 0, max: 10, title: { display: true, text: say("pain_axis"), color: colors.muted } }),
     };
     options.plugins.annotation = { annotations: treatmentAnnotations(colors) };
+    options.plugins.tooltip.callbacks = {
+      title: (items) => (items.length ? fullDay.format(new Date(items[0].parsed.x)) : ""),
+      // The full names of the treatments that day belongs to.
+      footer: (items) => (items.length ? treatmentsOn(new Date(items[0].parsed.x)) : []),
+    };
     return new Chart(canvas, {
       type: "line",
       data: {
         datasets: [
-          { label: "Daily mean", data: series("mean"), borderColor: colors.accent, backgroundColor: colors.accent, pointRadius: 2, borderWidth: 1, spanGaps: false },
-          { label: "Daily highest", data: series("max"), borderColor: colors.high, backgroundColor: colors.high, pointRadius: 2, showLine: false },
-          { label: "7-day rolling mean", data: series("rolling"), borderColor: colors.text, pointRadius: 0, borderWidth: 3, spanGaps: true },
+          { label: say("daily_mean"), data: series("mean"), borderColor: colors.accent, backgroundColor: colors.accent, pointRadius: 2, borderWidth: 1, spanGaps: false },
+          { label: say("daily_highest"), data: series("max"), borderColor: colors.high, backgroundColor: colors.high, pointRadius: 2, showLine: false },
+          { label: say("rolling_mean"), data: series("rolling"), borderColor: colors.text, pointRadius: 0, borderWidth: 3, spanGaps: true },
         ],
       },
       options: options,
@@ -106,11 +129,11 @@
     return new Chart(canvas, {
       type: "bar",
       data: {
-        labels: months.map((m) => m.month),
+        labels: months.map((m) => monthYear.format(new Date(m.month + "-15T12:00:00"))),
         datasets: [
-          { label: "Headache days", data: months.map((m) => m.headache), backgroundColor: colors.accent },
-          { label: "Moderate to severe", data: months.map((m) => m.moderate_severe), backgroundColor: colors.high },
-          { label: "Logged days", data: months.map((m) => m.logged), backgroundColor: colors.line },
+          { label: say("headache_days"), data: months.map((m) => m.headache), backgroundColor: colors.accent },
+          { label: say("moderate_severe"), data: months.map((m) => m.moderate_severe), backgroundColor: colors.high },
+          { label: say("logged_days"), data: months.map((m) => m.logged), backgroundColor: colors.line },
         ],
       },
       options: options,
@@ -131,7 +154,7 @@
       data: {
         labels: rows.map((r) => r.label),
         datasets: codes.map((code, i) => ({
-          label: code.replace(/_/g, " "),
+          label: (data.effect_labels || {})[code] || code,
           data: rows.map((r) => r.counts[code] || 0),
           backgroundColor: colors.series[i % colors.series.length],
         })),
@@ -146,12 +169,12 @@
     const fill = { before: colors.muted, day: colors.high, after: colors.accent };
     const options = baseOptions(colors);
     options.plugins.legend = { display: false };
-    options.scales = { x: axis(colors, {}), y: axis(colors, { min: 0, max: 10, title: { display: true, text: "Pain (0–10)", color: colors.muted } }) };
+    options.scales = { x: axis(colors, {}), y: axis(colors, { min: 0, max: 10, title: { display: true, text: say("pain_axis"), color: colors.muted } }) };
     return new Chart(canvas, {
       type: "bar",
       data: {
         labels: bars.map((b) => b.label),
-        datasets: [{ label: "Pain", data: bars.map((b) => b.value), backgroundColor: bars.map((b) => fill[b.kind]) }],
+        datasets: [{ label: say("pain"), data: bars.map((b) => b.value), backgroundColor: bars.map((b) => fill[b.kind]) }],
       },
       options: options,
     });

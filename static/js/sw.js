@@ -26,6 +26,13 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// A signed-in page in another language than the cached offline page asks for a fresh copy.
+self.addEventListener("message", (event) => {
+  if (event.data === "refresh-offline-page") {
+    event.waitUntil(caches.open(CACHE).then((cache) => cache.add("/offline")));
+  }
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);

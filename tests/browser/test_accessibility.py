@@ -100,6 +100,16 @@ def diary_user(live_server):
     return name, ids
 
 
+def violations_on_every_page(page, server, ids) -> dict[str, list[str]]:
+    problems = {}
+    for path in PAGES:
+        page.goto(server.url + path.format(**ids))
+        found = axe_violations(page)
+        if found:
+            problems[path] = found
+    return problems
+
+
 @pytest.mark.parametrize("mode", ["light", "dark", "low-light"])
 def test_every_page_has_no_wcag_aa_violations(browser, live_server, diary_user, mode):
     name, ids = diary_user
@@ -111,15 +121,33 @@ def test_every_page_has_no_wcag_aa_violations(browser, live_server, diary_user, 
     if mode == "low-light":
         page.get_by_role("button", name="Low light").click()
     try:
-        problems = {}
-        for path in PAGES:
-            page.goto(live_server.url + path.format(**ids))
-            found = axe_violations(page)
-            if found:
-                problems[path] = found
-        assert problems == {}
+        assert violations_on_every_page(page, live_server, ids) == {}
     finally:
         if mode == "low-light":
             page.goto(live_server.url + "/")
             page.get_by_role("button", name="Normal light").click()
         context.close()
+
+
+@pytest.mark.parametrize("language", ["de", "es", "fr"])
+def test_every_page_in_every_language_has_no_wcag_aa_violations(
+    browser, live_server, diary_user, language
+):
+    # Longer words, another <html lang>: the same checks in each language the diary speaks.
+    name, ids = diary_user
+    set_language(live_server, name, language)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        assert page.evaluate("document.documentElement.lang") == language
+        assert violations_on_every_page(page, live_server, ids) == {}
+    finally:
+        set_language(live_server, name, None)
+        context.close()
+
+
+def set_language(server, name: str, language: str | None) -> None:
+    with server.app.app_context():
+        find_user(name).language = language
+        db.session.commit()
