@@ -35,7 +35,7 @@ test-postgres: $(VENV)/.installed-test system-packages
 
 ## Generate 10 years of data and time the pages over real HTTP (not a test; see README).
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --languages en,de,es,fr
 
 ## Time the report PDF for 90 days with two treatments (see README).
 bench-pdf: $(VENV)/.installed-test runtime-packages

@@ -12,7 +12,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
 from diary.clock import format_timestamp, local_now
+from diary.i18n import decimal as format_number
 
 EARLIEST_DAY = date(1900, 1, 1)
 # A phone's clock may run a little ahead of the server's.
@@ -31,6 +35,32 @@ _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
 
 # A longer list of codes (the time zones) is not spelled out in a message.
 CODES_LISTED = 30
+
+
+def _mid_sentence(label: Any) -> str:
+    """Return a field's name as it reads inside a sentence: lower case, as German is not."""
+    locale = get_locale()
+    return str(label) if locale is not None and locale.language == "de" else str(label).lower()
+
+
+def _out_of_range(label: Any, low: Any, high: Any, value: Any) -> str:
+    return _(
+        "%(label)s must be from %(low)s to %(high)s, not %(value)s.",
+        label=label,
+        low=low,
+        high=high,
+        value=value,
+    )
+
+
+def _not_a_number(label: Any, low: Any, high: Any, value: Any) -> str:
+    return _(
+        "%(label)s must be a number from %(low)s to %(high)s, not %(value)s.",
+        label=label,
+        low=low,
+        high=high,
+        value=shown(value),
+    )
 
 
 def shown(value: Any) -> str:
@@ -89,54 +119,72 @@ def text(
 ) -> str:
     """Return the text, stripped unless told otherwise; refuse non-text, NUL and overlong text."""
     if not isinstance(value, str):
-        raise ValueError(f"{label} must be text, not {shown(value)}.")
+        raise ValueError(
+            _("%(label)s must be text, not %(value)s.", label=label, value=shown(value))
+        )
     if "\x00" in value:
         raise ValueError(NUL_MESSAGE)
     if strip:
         value = value.strip()
     if required and not value.strip():
-        raise ValueError(f"Give the {label.lower()}.")
+        raise ValueError(_("Give the %(label)s.", label=_mid_sentence(label)))
     if len(value) > max_length:
         raise ValueError(
-            f"{label} can be up to {max_length:,} characters; this one has {len(value):,}."
+            _(
+                "%(label)s can be up to %(most)s characters; this one has %(length)s.",
+                label=label,
+                most=format_number(max_length),
+                length=format_number(len(value)),
+            )
         )
     return value
 
 
-def note(value: Any, label: str = "Note") -> str:
+def note(value: Any, label: Any = None) -> str:
     """Return a free-text note as written (not stripped: line breaks are the writer's)."""
-    return text(value, label, NOTE_MAX, strip=False)
+    return text(value, label or _("Note"), NOTE_MAX, strip=False)
 
 
 def whole(value: Any, label: str, low: int, high: int) -> int:
     """Return a whole number from low to high, from an int or from text of ASCII digits."""
     if value == "":
-        raise ValueError(f"Give the {label.lower()}: a whole number from {low} to {high}.")
+        raise ValueError(
+            _(
+                "Give the %(label)s: a whole number from %(low)s to %(high)s.",
+                label=_mid_sentence(label),
+                low=low,
+                high=high,
+            )
+        )
     if isinstance(value, str) and _WHOLE.match(value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(
-            f"{label} must be a whole number from {low} to {high}, not {shown(value)}."
+            _(
+                "%(label)s must be a whole number from %(low)s to %(high)s, not %(value)s.",
+                label=label,
+                low=low,
+                high=high,
+                value=shown(value),
+            )
         )
     if not low <= value <= high:
-        raise ValueError(f"{label} must be from {low} to {high}, not {value}.")
+        raise ValueError(_out_of_range(label, low, high, value))
     return value
 
 
 def number(value: Any, label: str, low: Decimal | int, high: Decimal | int) -> Decimal:
     """Return a finite decimal number from low to high; NaN and infinities are refused."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise ValueError(f"{label} must be a number from {low} to {high}, not {shown(value)}.")
+        raise ValueError(_not_a_number(label, low, high, value))
     try:
         parsed = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
-        raise ValueError(
-            f"{label} must be a number from {low} to {high}, not {shown(value)}."
-        ) from None
+        raise ValueError(_not_a_number(label, low, high, value)) from None
     if not parsed.is_finite():
-        raise ValueError(f"{label} must be a number from {low} to {high}, not {shown(value)}.")
+        raise ValueError(_not_a_number(label, low, high, value))
     if not low <= parsed <= high:
-        raise ValueError(f"{label} must be from {low} to {high}, not {value}.")
+        raise ValueError(_out_of_range(label, low, high, value))
     return parsed
 
 
@@ -144,8 +192,18 @@ def choice(value: Any, label: str, codes: Iterable[str]) -> str:
     """Return one of the codes; anything else is refused with the list of codes."""
     codes = list(codes)
     if not isinstance(value, str) or value not in codes:
-        listed = f"; use one of: {', '.join(codes)}" if len(codes) <= CODES_LISTED else ""
-        raise ValueError(f"{shown(value)} is not a {label}{listed}.")
+        if len(codes) <= CODES_LISTED:
+            raise ValueError(
+                _(
+                    "%(value)s is not a %(label)s; use one of: %(codes)s.",
+                    value=shown(value),
+                    label=_mid_sentence(label),
+                    codes=", ".join(codes),
+                )
+            )
+        raise ValueError(
+            _("%(value)s is not a %(label)s.", value=shown(value), label=_mid_sentence(label))
+        )
     return value
 
 
@@ -163,16 +221,34 @@ def day(value: Any, label: str, today: date, *, planned: bool = False) -> date:
         try:
             value = date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{label} '{value}' is not a real date.") from None
+            raise ValueError(
+                _("%(label)s %(value)s is not a real date.", label=label, value=shown(value))
+            ) from None
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValueError(f"{label} must be a date in the form YYYY-MM-DD, not {shown(value)}.")
+        raise ValueError(
+            _(
+                "%(label)s must be a date in the form YYYY-MM-DD, not %(value)s.",
+                label=label,
+                value=shown(value),
+            )
+        )
     if value < EARLIEST_DAY:
-        raise ValueError(f"{label} {value.isoformat()} is before 1900.")
+        raise ValueError(
+            _("%(label)s %(value)s is before 1900.", label=label, value=value.isoformat())
+        )
     last = latest_planned(today) if planned else today
     if value > last:
         if planned:
-            raise ValueError(f"{label} {value.isoformat()} is more than two years ahead.")
-        raise ValueError(f"{label} {value.isoformat()} is in the future.")
+            raise ValueError(
+                _(
+                    "%(label)s %(value)s is more than two years ahead.",
+                    label=label,
+                    value=value.isoformat(),
+                )
+            )
+        raise ValueError(
+            _("%(label)s %(value)s is in the future.", label=label, value=value.isoformat())
+        )
     return value
 
 
@@ -188,16 +264,32 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"{label} '{value}' is not a real date and time.") from None
+            raise ValueError(
+                _(
+                    "%(label)s %(value)s is not a real date and time.",
+                    label=label,
+                    value=shown(value),
+                )
+            ) from None
     if not isinstance(value, datetime):
         raise ValueError(
-            f"{label} must be a date and time in the form YYYY-MM-DDTHH:MM, not {shown(value)}."
+            _(
+                "%(label)s must be a date and time in the form YYYY-MM-DDTHH:MM, not %(value)s.",
+                label=label,
+                value=shown(value),
+            )
         )
     if value.tzinfo is not None:
         try:
             value = value.astimezone(zone).replace(tzinfo=None)
         except OverflowError:
-            raise ValueError(f"{label} {value.isoformat()} is outside the calendar.") from None
+            raise ValueError(
+                _(
+                    "%(label)s %(value)s is outside the calendar.",
+                    label=label,
+                    value=value.isoformat(),
+                )
+            ) from None
     if value.second or value.microsecond:
         value = value.replace(second=0, microsecond=0)
 
@@ -205,12 +297,19 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
         return format_timestamp(value).replace("T", " ")
 
     if value.date() < EARLIEST_DAY:
-        raise ValueError(f"{label} {written()} is before 1900.")
+        raise ValueError(_("%(label)s %(value)s is before 1900.", label=label, value=written()))
     now = now or datetime.now(UTC)
-    future = f"{label} {{}} is in the future. Log what has already happened."
+
+    def future() -> str:
+        return _(
+            "%(label)s %(value)s is in the future. Log what has already happened.",
+            label=label,
+            value=written(),
+        )
+
     # A date past tomorrow is in the future in any zone, and converting it would overflow in 9999.
     if value.date() > now.date() + timedelta(days=1):
-        raise ValueError(future.format(written()))
+        raise ValueError(future())
     aware = value.replace(tzinfo=zone)
     # Both readings of the time agree except at a clock change (checked only then: imports
     # check 200,000 times at once). A time the clocks skipped does not come back as itself.
@@ -218,17 +317,22 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
         back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
         if back != value.replace(fold=0):
             raise ValueError(
-                f"{label} {written()} did not happen in {zone_name}: the clocks went forward then."
+                _(
+                    "%(label)s %(value)s did not happen in %(zone)s: the clocks went forward then.",
+                    label=label,
+                    value=written(),
+                    zone=zone_name,
+                )
             )
     # A day before yesterday is in the past in any zone.
     if value.date() >= now.date() - timedelta(days=1) and aware.astimezone(UTC) > now + CLOCK_SKEW:
-        raise ValueError(future.format(written()))
+        raise ValueError(future())
     return value
 
 
 def entry_time(value: Any, zone_name: str) -> datetime:
     """Return when an entry happened (see moment); None means now."""
-    return moment(local_now(zone_name) if value is None else value, "Time", zone_name)
+    return moment(local_now(zone_name) if value is None else value, _("Time"), zone_name)
 
 
 def with_fold(name: str, value: datetime) -> dict[str, Any]:
@@ -236,17 +340,26 @@ def with_fold(name: str, value: datetime) -> dict[str, Any]:
     return {name: value.replace(fold=0), "fold": bool(value.fold)}
 
 
-def stamp(value: Any, label: str = "Created at") -> datetime:
+def stamp(value: Any, label: Any = None) -> datetime:
     """Return a stored UTC time (when a row was created): from 1900 to now."""
+    label = label or _("Created at")
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{label} '{value}' is not a date and time.") from None
+            raise ValueError(
+                _("%(label)s %(value)s is not a date and time.", label=label, value=shown(value))
+            ) from None
     if not isinstance(value, datetime) or value.tzinfo is not None:
-        raise ValueError(f"{label} must be a UTC date and time without an offset.")
+        raise ValueError(_("%(label)s must be a UTC date and time without an offset.", label=label))
     if value.date() < EARLIEST_DAY or value > datetime.now(UTC).replace(tzinfo=None) + CLOCK_SKEW:
-        raise ValueError(f"{label} {value.isoformat()} is not a time that has been.")
+        raise ValueError(
+            _(
+                "%(label)s %(value)s is not a time that has been.",
+                label=label,
+                value=value.isoformat(),
+            )
+        )
     return value
 
 

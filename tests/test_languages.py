@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from pypdf import PdfReader
+from sqlalchemy import func, select
 
 from diary.extensions import db
+from diary.models import Reading
 from tests.conftest import make_user, sign_in, user_row
+from tests.test_api import token_for
 
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 
@@ -193,3 +196,25 @@ def test_the_report_pdf_speaks_the_patients_language(app, client, alice):
     ):
         assert german in whole
     assert "What the numbers mean" not in whole
+
+
+def test_a_refused_value_is_explained_in_the_patients_language_and_scripts_get_english(
+    app, client, alice
+):
+    with app.app_context():
+        user_row(alice).language = "de"
+        db.session.commit()
+    german = "„Schmerz“ muss zwischen 0 und 10 liegen, nicht 42."
+    form = {"day": "2024-03-06", "time": "08:30", "pain": "42"}
+    response = client.post("/readings/new", data=form)
+    assert response.status_code == 422 and german in response.get_data(as_text=True)
+    # The offline queue's JSON says it in German too; a script with an API token and no
+    # browser language reads English.
+    body = {"client_key": "de-1", "at": "2024-03-06T08:30:00Z", "pain": 42, "user_id": alice}
+    assert client.post("/sync/readings", json=body).get_json()["error"]["message"] == german
+    script = app.test_client().post(
+        "/api/v1/readings", json={"pain": 42}, headers=token_for(app, alice)
+    )
+    assert script.get_json()["error"]["message"] == "Pain must be from 0 to 10, not 42."
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0

@@ -7,6 +7,8 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -44,7 +46,7 @@ def check_username(name: str) -> str:
     name = normalise_username(name)
     if not USERNAME_PATTERN.match(name):
         raise AccountError(
-            "Usernames are 1 to 40 characters: letters, digits, dots, dashes and underscores."
+            _("Usernames are 1 to 40 characters: letters, digits, dots, dashes and underscores.")
         )
     return name
 
@@ -53,7 +55,7 @@ def check_password(password: str) -> None:
     """Raise AccountError when the password is too short."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise AccountError(f"Passwords need at least {minimum} characters.")
+        raise AccountError(_("Passwords need at least %(count)s characters.", count=minimum))
 
 
 def has_users() -> bool:
@@ -70,7 +72,7 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
     username = check_username(username)
     check_password(password)
     if find_user(username) is not None:
-        raise AccountError(f"There is already an account called '{username}'.")
+        raise AccountError(_("There is already an account called '%(name)s'.", name=username))
     user = User(
         username=username,
         password_hash=generate_password_hash(password),
@@ -183,7 +185,7 @@ def close_login_session(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other session of the user."""
     if not check_password_hash(user.password_hash, current):
-        raise AccountError("The current password is not right.")
+        raise AccountError(_("The current password is not right."))
     check_password(new)
     user.password_hash = generate_password_hash(new)
     keep = user.current_login.id if user.current_login else None
@@ -199,13 +201,15 @@ def checked_email(value: Any) -> str | None:
     Internationalised addresses are allowed: `diary reminders send` reports them when
     the mail server cannot take them (no SMTPUTF8).
     """
-    address = rules.text("" if value is None else value, "Email address", EMAIL_MAX)
+    address = rules.text("" if value is None else value, lazy_gettext("Email address"), EMAIL_MAX)
     if not address:
         return None
     try:
         return validate_email(address, check_deliverability=False, allow_smtputf8=True).normalized
     except EmailNotValidError as exc:
-        raise ValueError(f"'{address}' is not an email address: {exc}") from None
+        raise ValueError(
+            _("%(address)s is not an email address: %(reason)s", address=f"'{address}'", reason=exc)
+        ) from None
 
 
 @writes
@@ -236,7 +240,13 @@ def update_profile(
         # "" or None: follow the browser's language.
         values["language"] = given["language"] or None
         if values["language"] is not None:
-            check("language", rules.choice, values["language"], "language", list(LANGUAGES))
+            check(
+                "language",
+                rules.choice,
+                values["language"],
+                lazy_gettext("language"),
+                list(LANGUAGES),
+            )
     if "timezone" in given:
         values["timezone"] = check(
             "timezone",
@@ -249,14 +259,16 @@ def update_profile(
         weight = given["weight_kg"]
         checked = None
         if weight not in (None, ""):
-            checked = check("weight_kg", rules.number, weight, "Body weight in kg", *WEIGHT_RANGE)
+            checked = check(
+                "weight_kg", rules.number, weight, lazy_gettext("Body weight in kg"), *WEIGHT_RANGE
+            )
         values["weight_kg"] = None if checked is None else float(checked)
     if "email" in given:
         values["email"] = check("email", checked_email, given["email"])
     if "low_light" in given:
         values["low_light"] = given["low_light"]
         if not isinstance(values["low_light"], bool):
-            check.fail("low_light", "Low light must be true or false.")
+            check.fail("low_light", _("Low light must be true or false."))
     check.done()
     for name, value in values.items():
         setattr(user, name, value)

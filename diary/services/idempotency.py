@@ -7,6 +7,7 @@ request) returns the entry stored the first time instead of storing it twice.
 import hashlib
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import rules
@@ -20,7 +21,7 @@ def check_key(value: Any) -> str | None:
     """Return the key, None when there is none; refuse a key over KEY_MAX (never cut it short)."""
     if value is None or value == "":
         return None
-    return rules.text(value, "The idempotency key", KEY_MAX)
+    return rules.text(value, lazy_gettext("The idempotency key"), KEY_MAX)
 
 
 def derived_key(key: str | None, part: str) -> str | None:

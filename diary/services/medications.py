@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 
 from diary import reference, rules
@@ -39,10 +40,16 @@ def checked_dose(
     moment = check("taken_at", rules.entry_time, taken_at, user.timezone)
     values = {
         "user_id": user.id,
-        "name": check("name", rules.text, name, "Medicine name", NAME_MAX, required=True),
-        "dose": check("dose", rules.text, dose, "Dose", NAME_MAX),
+        "name": check(
+            "name", rules.text, name, lazy_gettext("Medicine name"), NAME_MAX, required=True
+        ),
+        "dose": check("dose", rules.text, dose, lazy_gettext("Dose"), NAME_MAX),
         "med_class": check(
-            "med_class", rules.choice, med_class, "medication class", reference.medication_classes()
+            "med_class",
+            rules.choice,
+            med_class,
+            lazy_gettext("medication class"),
+            reference.medication_classes(),
         ),
         "note": check("note", rules.note, note),
         "client_key": check("client_key", check_key, client_key),

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import reference, rules
@@ -26,7 +28,7 @@ def _version(instrument: str, version: Any) -> str:
     """Return the wording version an answer was given to: the current one unless restored."""
     if version is None:
         return reference.questionnaires()[instrument]["version"]
-    return rules.text(version, "Questionnaire version", VERSION_MAX, required=True)
+    return rules.text(version, lazy_gettext("Questionnaire version"), VERSION_MAX, required=True)
 
 
 def _common(check: Checker, user: User, instrument: str, fields: dict[str, Any]) -> dict:
@@ -60,17 +62,17 @@ def checked_pgic(
     check = Checker()
     values = _common(check, user, PGIC, fields) | {
         "treatment_id": treatment.id if treatment else None,
-        "score": check("score", rules.whole, score, "The PGIC answer", 1, 7),
+        "score": check("score", rules.whole, score, lazy_gettext("The PGIC answer"), 1, 7),
     }
     if treatment is not None and treatment.user_id != user.id:
-        check.fail("treatment", "That treatment is not in this diary.")
+        check.fail("treatment", _("That treatment is not in this diary."))
     elif (
         treatment is not None
         and values["answered_on"]
         and values["answered_on"] < treatment.started_on
     ):
         check.fail(
-            "answered_on", "The impression of change is given after the treatment has started."
+            "answered_on", _("The impression of change is given after the treatment has started.")
         )
     check.done()
     return values
@@ -93,7 +95,7 @@ def checked_midas(user: User, *, items: Any, **fields: Any) -> dict[str, Any]:
     check = Checker()
     values = _common(check, user, MIDAS, fields)
     if not isinstance(items, list | tuple) or len(items) != len(midas["items"]):
-        check.fail("items", f"MIDAS has {len(midas['items'])} day counts.")
+        check.fail("items", _("MIDAS has %(count)s day counts.", count=len(midas["items"])))
     else:
         values["items"] = [
             check(f"item_{n}", rules.whole, value, label, 0, midas["max_days"])
@@ -120,7 +122,7 @@ def delete_answer(answer: QuestionnaireAnswer) -> None:
 def dismiss_prompt(user: User, treatment: Treatment, prompt: str) -> None:
     """Stop asking one of a treatment's PGIC prompts ("not now")."""
     if prompt not in PROMPTS or treatment.user_id != user.id:
-        raise EntryError({"prompt": "There is no such question to dismiss."})
+        raise EntryError({"prompt": _("There is no such question to dismiss.")})
     exists = db.session.scalar(
         select(PromptDismissal.id).where(
             PromptDismissal.treatment_id == treatment.id, PromptDismissal.prompt == prompt

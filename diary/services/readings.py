@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import rules
@@ -51,7 +52,7 @@ def checked_reading(
     moment = check("recorded_at", rules.entry_time, recorded_at, user.timezone)
     values = {
         "user_id": user.id,
-        "pain": check("pain", rules.whole, pain, "Pain", PAIN_MIN, PAIN_MAX),
+        "pain": check("pain", rules.whole, pain, lazy_gettext("Pain"), PAIN_MIN, PAIN_MAX),
         "note": check("note", rules.note, note),
         "client_key": check("client_key", check_key, client_key),
     } | rules.kept(check, created_at)

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -56,7 +57,7 @@ def checked_reminder(
     values = {
         "user_id": user.id,
         "kind": CUSTOM,
-        "title": check("title", rules.text, title, "Title", TITLE_MAX, required=True),
+        "title": check("title", rules.text, title, lazy_gettext("Title"), TITLE_MAX, required=True),
         "due_on": check(
             "due_on", rules.day, due_on, "Due date", local_today(user.timezone), planned=True
         ),
@@ -78,7 +79,9 @@ def mark_booked(user: User, reminder: Reminder, *, booked_for: Any) -> None:
     """Record the day the appointment was booked for."""
     today = local_today(user.timezone)
     check = Checker()
-    day = check("booked_for", rules.day, booked_for, "Appointment date", today, planned=True)
+    day = check(
+        "booked_for", rules.day, booked_for, lazy_gettext("Appointment date"), today, planned=True
+    )
     check.done()
     reminder.booked_for = day
     db.session.flush()
@@ -112,14 +115,21 @@ def restore_state(
 
     values = {
         "booked_for": optional(
-            "booked_for", booked_for, rules.day, "Appointment date", today, planned=True
+            "booked_for",
+            booked_for,
+            rules.day,
+            lazy_gettext("Appointment date"),
+            today,
+            planned=True,
         ),
-        "done_on": optional("done_on", done_on, rules.day, "Done on", today),
-        "dismissed_at": optional("dismissed_at", dismissed_at, rules.stamp, "Dismissed at"),
+        "done_on": optional("done_on", done_on, rules.day, lazy_gettext("Done on"), today),
+        "dismissed_at": optional(
+            "dismissed_at", dismissed_at, rules.stamp, lazy_gettext("Dismissed at")
+        ),
         "emailed_for": optional(
-            "emailed_for", emailed_for, rules.day, "Emailed for", today, planned=True
+            "emailed_for", emailed_for, rules.day, lazy_gettext("Emailed for"), today, planned=True
         ),
-        "uid": check("uid", rules.text, uid, "Calendar UID", UID_MAX, required=True),
+        "uid": check("uid", rules.text, uid, lazy_gettext("Calendar UID"), UID_MAX, required=True),
     } | rules.kept(check, created_at)
     check.done()
     if db.session.scalar(select(Reminder.id).where(Reminder.uid == values["uid"])):

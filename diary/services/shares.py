@@ -8,11 +8,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select, update
 
 from diary import rules
 from diary.clock import local_today
 from diary.extensions import db
+from diary.i18n import decimal as format_number
 from diary.models import ShareLink, Treatment, User
 from diary.models.user import utcnow
 from diary.ranges import MAX_RANGE_DAYS
@@ -29,7 +32,9 @@ def checked_share(
     """Check what a link will show and how long it lives; raise EntryError naming each problem."""
     check = Checker()
     first, last = _checked_range(check, user, first_day, last_day)
-    lives = check("days", rules.whole, days, "Days the link works", DAYS_MIN, DAYS_MAX)
+    lives = check(
+        "days", rules.whole, days, lazy_gettext("Days the link works"), DAYS_MIN, DAYS_MAX
+    )
     ids = _own_treatments(check, user, treatment_ids)
     check.done()
     return {
@@ -44,23 +49,26 @@ def checked_share(
 def _checked_range(check: Checker, user: User, first_day: Any, last_day: Any) -> tuple:
     """Return the days a link shows: both real, in order, and at most MAX_RANGE_DAYS apart."""
     today = local_today(user.timezone)
-    first = check("first_day", rules.day, first_day, "From", today)
-    last = check("last_day", rules.day, last_day, "To", today)
+    first = check("first_day", rules.day, first_day, lazy_gettext("From"), today)
+    last = check("last_day", rules.day, last_day, lazy_gettext("To"), today)
     if first and last and first > last:
-        check.fail("last_day", "The range ends before it starts.")
+        check.fail("last_day", _("The range ends before it starts."))
     elif first and last and (last - first).days >= MAX_RANGE_DAYS:
-        check.fail("first_day", f"A shared report covers at most {MAX_RANGE_DAYS:,} days.")
+        check.fail(
+            "first_day",
+            _("A shared report covers at most %(days)s days.", days=format_number(MAX_RANGE_DAYS)),
+        )
     return first, last
 
 
 def _own_treatments(check: Checker, user: User, treatment_ids: Any) -> list[int]:
     """Return the chosen treatments' ids, each one the user's own."""
     if not isinstance(treatment_ids, list | tuple):
-        check.fail("treatment_ids", "Treatments must be a list of treatment numbers.")
+        check.fail("treatment_ids", _("Treatments must be a list of treatment numbers."))
         return []
     ids = []
     for value in treatment_ids:
-        number = check("treatment_ids", rules.whole, value, "Treatment", 1, 2**31 - 1)
+        number = check("treatment_ids", rules.whole, value, lazy_gettext("Treatment"), 1, 2**31 - 1)
         if number is not None:
             ids.append(number)
     owned = set(
@@ -69,7 +77,7 @@ def _own_treatments(check: Checker, user: User, treatment_ids: Any) -> list[int]
         )
     )
     if set(ids) - owned:
-        check.fail("treatment_ids", "That treatment is not in your diary.")
+        check.fail("treatment_ids", _("That treatment is not in your diary."))
     return sorted(owned)
 
 
@@ -146,9 +154,9 @@ def restore_share(
     check = Checker()
     first, last = _checked_range(check, user, first_day, last_day)
     created = check("created_at", rules.stamp, created_at)
-    count = check("views", rules.whole, views, "Views", 0, 2**31 - 1)
+    count = check("views", rules.whole, views, lazy_gettext("Views"), 0, 2**31 - 1)
     viewed = (
-        check("last_viewed_at", rules.stamp, last_viewed_at, "Last viewed at")
+        check("last_viewed_at", rules.stamp, last_viewed_at, lazy_gettext("Last viewed at"))
         if last_viewed_at is not None
         else None
     )

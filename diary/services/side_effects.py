@@ -4,6 +4,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import reference, rules
@@ -35,14 +37,16 @@ def checked_report(
     moment = check("recorded_at", rules.entry_time, recorded_at, user.timezone)
     values = {
         "user_id": user.id,
-        "effect": check("effect", rules.choice, effect, "side-effect code", catalogue),
-        "severity": check("severity", rules.choice, severity, "severity", SEVERITIES),
+        "effect": check(
+            "effect", rules.choice, effect, lazy_gettext("side-effect code"), catalogue
+        ),
+        "severity": check("severity", rules.choice, severity, lazy_gettext("severity"), SEVERITIES),
         "note": check("note", rules.note, note),
         "client_key": check("client_key", check_key, client_key),
     } | rules.kept(check, created_at)
     effect, text = values["effect"], values["note"]
     if effect and catalogue[effect].get("requires_note") and text is not None and not text.strip():
-        check.fail("note", "Describe the side effect in the note when you choose 'other'.")
+        check.fail("note", _("Describe the side effect in the note when you choose 'other'."))
     check.done()
     return values | rules.with_fold("recorded_at", moment)
 

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diary.extensions import db
@@ -18,7 +19,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Make a token; return its row and the secret, which is never stored."""
     name = name.strip() or "API token"
     if len(name) > 100:
-        raise ValueError("Token names can be up to 100 characters.")
+        raise ValueError(_("Token names can be up to 100 characters."))
     secret = new_secret(prefix=PREFIX)
     token = ApiToken(user_id=user.id, name=name, token_hash=digest(secret))
     db.session.add(token)

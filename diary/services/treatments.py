@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import reference, rules
@@ -47,18 +49,22 @@ def checked_treatment(
     check = Checker()
     values = {
         "user_id": user.id,
-        "kind": check("kind", rules.choice, kind, "treatment kind", reference.treatment_kinds()),
-        "started_on": check("started_on", rules.day, started_on, "Start date", today, planned=True),
+        "kind": check(
+            "kind", rules.choice, kind, lazy_gettext("treatment kind"), reference.treatment_kinds()
+        ),
+        "started_on": check(
+            "started_on", rules.day, started_on, lazy_gettext("Start date"), today, planned=True
+        ),
         "ended_on": None
         if ended_on in (None, "")
-        else check("ended_on", rules.day, ended_on, "End date", today, planned=True),
-        "setting": check("setting", rules.text, setting, "Setting", SETTING_MAX),
-        "notes": check("notes", rules.note, notes, "Notes"),
+        else check("ended_on", rules.day, ended_on, lazy_gettext("End date"), today, planned=True),
+        "setting": check("setting", rules.text, setting, lazy_gettext("Setting"), SETTING_MAX),
+        "notes": check("notes", rules.note, notes, lazy_gettext("Notes")),
         "client_key": check("client_key", check_key, client_key),
     } | rules.kept(check, created_at)
     started, ended = values["started_on"], values["ended_on"]
     if started and ended and ended < started:
-        check.fail("ended_on", "The end date is before the start date.")
+        check.fail("ended_on", _("The end date is before the start date."))
     check.done()
     return values
 
@@ -139,10 +145,10 @@ def checked_dose_change(
     """
     check = Checker()
     moment = check("changed_at", rules.entry_time, changed_at, user.timezone)
-    rate = check("value", rules.number, value, "Rate", 0, RATE_MAX)
-    unit = check("unit", rules.choice, unit, "rate unit", RATE_UNITS)
+    rate = check("value", rules.number, value, lazy_gettext("Rate"), 0, RATE_MAX)
+    unit = check("unit", rules.choice, unit, lazy_gettext("rate unit"), RATE_UNITS)
     if unit == RateUnit.MG_PER_H and not user.weight_kg and rate_mg_per_kg_h is None:
-        check.fail("unit", "Add your body weight in Settings to enter rates in mg/h.")
+        check.fail("unit", _("Add your body weight in Settings to enter rates in mg/h."))
     values = {
         "treatment_id": treatment.id,
         "note": check("note", rules.note, note),
@@ -150,7 +156,9 @@ def checked_dose_change(
     }
     check.done()
     if rate_mg_per_kg_h is not None:
-        per_kg_h = check("rate_mg_per_kg_h", rules.number, rate_mg_per_kg_h, "Rate", 0, RATE_MAX)
+        per_kg_h = check(
+            "rate_mg_per_kg_h", rules.number, rate_mg_per_kg_h, lazy_gettext("Rate"), 0, RATE_MAX
+        )
         check.done()
     elif unit == RateUnit.MG_PER_KG_H:
         per_kg_h = rate
@@ -196,9 +204,11 @@ def checked_medicine(
     check = Checker()
     values = {
         "treatment_id": treatment.id,
-        "role": check("role", rules.choice, role, "medicine role", MEDICINE_ROLES),
-        "name": check("name", rules.text, name, "Medicine name", NAME_MAX, required=True),
-        "dose": check("dose", rules.text, dose, "Dose", NAME_MAX),
+        "role": check("role", rules.choice, role, lazy_gettext("medicine role"), MEDICINE_ROLES),
+        "name": check(
+            "name", rules.text, name, lazy_gettext("Medicine name"), NAME_MAX, required=True
+        ),
+        "dose": check("dose", rules.text, dose, lazy_gettext("Dose"), NAME_MAX),
         "note": check("note", rules.note, note),
         "client_key": check("client_key", check_key, client_key),
     }

@@ -113,13 +113,16 @@ def test_text_at_200_percent_loses_nothing_sideways(browser, live_server, person
     assert overflow <= 0
 
 
-def test_the_quick_log_page_is_light_on_first_visit(browser, live_server, person):
-    # A cold first visit: a new browser context has an empty cache.
-    cold = browser.new_context(viewport=PHONE)
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr"])
+def test_the_quick_log_page_is_light_on_first_visit(browser, live_server, person, language):
+    # A cold first visit: a new browser context has an empty cache. The account follows
+    # the browser's language, so each language's page is weighed.
+    cold = browser.new_context(viewport=PHONE, locale=language)
     first = cold.new_page()
     sign_in(first, live_server, person)
     first.goto(live_server.url + "/")
     first.wait_for_load_state("networkidle")
+    assert first.evaluate("document.documentElement.lang") == language
     resources = first.evaluate(
         "performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
         ".map(e => [e.name, e.transferSize || e.encodedBodySize])"
@@ -128,7 +131,8 @@ def test_the_quick_log_page_is_light_on_first_visit(browser, live_server, person
     cold.close()
     assert not [name for name, _ in resources if "chart" in name]
     assert total < 100 * 1024, resources
-    print(f"home page, first visit: {total / 1024:.1f} KB in {len(resources)} requests")
+    size = f"{total / 1024:.1f} KB in {len(resources)} requests"
+    print(f"home page ({language}), first visit: {size}")
 
 
 def focus_and_type(page, label: str, text: str) -> None:
