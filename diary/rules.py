@@ -43,24 +43,16 @@ def _mid_sentence(label: Any) -> str:
     return str(label) if locale is not None and locale.language == "de" else str(label).lower()
 
 
-def _out_of_range(label: Any, low: Any, high: Any, value: Any) -> str:
-    return _(
-        "%(label)s must be from %(low)s to %(high)s, not %(value)s.",
-        label=label,
-        low=low,
-        high=high,
-        value=value,
-    )
-
-
-def _not_a_number(label: Any, low: Any, high: Any, value: Any) -> str:
-    return _(
-        "%(label)s must be a number from %(low)s to %(high)s, not %(value)s.",
-        label=label,
-        low=low,
-        high=high,
-        value=shown(value),
-    )
+def _range_problem(label: Any, low: Any, high: Any, value: Any, *, number: bool = False) -> str:
+    """Say the range a value must lie in; one that is no number at all is quoted as given."""
+    bounds = {"label": label, "low": low, "high": high}
+    if number:
+        return _(
+            "%(label)s must be a number from %(low)s to %(high)s, not %(value)s.",
+            value=shown(value),
+            **bounds,
+        )
+    return _("%(label)s must be from %(low)s to %(high)s, not %(value)s.", value=value, **bounds)
 
 
 def shown(value: Any) -> str:
@@ -169,22 +161,22 @@ def whole(value: Any, label: str, low: int, high: int) -> int:
             )
         )
     if not low <= value <= high:
-        raise ValueError(_out_of_range(label, low, high, value))
+        raise ValueError(_range_problem(label, low, high, value))
     return value
 
 
 def number(value: Any, label: str, low: Decimal | int, high: Decimal | int) -> Decimal:
     """Return a finite decimal number from low to high; NaN and infinities are refused."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        raise ValueError(_not_a_number(label, low, high, value))
+        raise ValueError(_range_problem(label, low, high, value, number=True))
     try:
         parsed = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
-        raise ValueError(_not_a_number(label, low, high, value)) from None
+        raise ValueError(_range_problem(label, low, high, value, number=True)) from None
     if not parsed.is_finite():
-        raise ValueError(_not_a_number(label, low, high, value))
+        raise ValueError(_range_problem(label, low, high, value, number=True))
     if not low <= parsed <= high:
-        raise ValueError(_out_of_range(label, low, high, value))
+        raise ValueError(_range_problem(label, low, high, value))
     return parsed
 
 
