@@ -49,9 +49,10 @@ def init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
-    from diary.i18n import select_locale  # i18n reads current_user, which needs Flask-Login
+    from diary.i18n import install_template_gettext, select_locale  # needs Flask-Login
 
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
 
     @app.after_request
     def read_static_files_whole(response):

@@ -8,8 +8,9 @@ from fractions import Fraction
 from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-from flask import has_request_context, request
-from flask_babel import force_locale, get_locale
+from babel.support import NullTranslations
+from flask import Flask, g, has_app_context, has_request_context, request
+from flask_babel import force_locale, get_locale, get_translations
 from flask_login import current_user
 
 # Each language by its own name, as a speaker looks for it in a list.
@@ -39,6 +40,41 @@ ENGLISH = {
 LONE_YEAR = re.compile(r"(?<!y)y(?!y)")
 
 
+def catalogue() -> NullTranslations:
+    """Return the request's catalogue, fetched once per locale and request.
+
+    Flask-Babel looks it up again on every call (about 12 µs); a page asks a few
+    hundred times. The locale object changes under force_locale and is dropped by
+    refresh, and the cached catalogue with it.
+    """
+    if not has_app_context():
+        return get_translations()
+    context = g._get_current_object()  # one proxy lookup; the rest are plain attributes
+    locale = getattr(getattr(context, "_flask_babel", None), "babel_locale", None)
+    cached = getattr(context, "_diary_catalogue", None)
+    if locale is not None and cached is not None and cached[0] is locale:
+        return cached[1]
+    translations = get_translations()
+    context._diary_catalogue = (context._flask_babel.babel_locale, translations)
+    return translations
+
+
+def translate(text: str) -> str:
+    """Return text in the request's language (English outside a request)."""
+    return catalogue().ugettext(text)
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Give the templates gettext and friends through the cached catalogue."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+    )
+
+
 def select_locale() -> str:
     """Return the signed-in user's language, else the browser's best match, else English."""
     if not has_request_context():
@@ -62,8 +98,18 @@ def _pattern(kind: str, locale: Locale) -> str:
     return LONE_YEAR.sub("yyyy", pattern)
 
 
+def current_locale() -> Locale:
+    """Return the request's locale: Flask-Babel's, read where it keeps it (as catalogue())."""
+    if has_app_context():
+        state = getattr(g._get_current_object(), "_flask_babel", None)
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            return locale
+    return get_locale() or Locale(DEFAULT_LANGUAGE)
+
+
 def _format(value: date | str, kind: str) -> str:
-    locale = get_locale() or Locale(DEFAULT_LANGUAGE)
+    locale = current_locale()
     if isinstance(value, str):
         value = date.fromisoformat(value)  # figures carry their days as ISO text, as JSON does
     # Local wall times, as stored: no time zone is attached, so none is converted.
@@ -116,10 +162,6 @@ def short_moment(value: datetime) -> str:
     return f"{short_date(value)}, {clock_time(value)}"
 
 
-def _locale() -> Locale | str:
-    return get_locale() or DEFAULT_LANGUAGE
-
-
 def decimal(value: float | int | None) -> str:
     """Format a figure as computed (a count whole, a mean to at most two decimals); None as ''.
 
@@ -128,18 +170,18 @@ def decimal(value: float | int | None) -> str:
     if value is None:
         return ""
     pattern = "#,##0" if isinstance(value, int) else "#,##0.0#"
-    return format_decimal(value, pattern, locale=_locale())
+    return format_decimal(value, pattern, locale=current_locale())
 
 
 def signed_decimal(value: float | int | None) -> str:
     """Format a change with its sign and two decimals: '+0.50', '-1,25'."""
     if value is None:
         return ""
-    return format_decimal(value, "+#,##0.00;-#,##0.00", locale=_locale())
+    return format_decimal(value, "+#,##0.00;-#,##0.00", locale=current_locale())
 
 
 def one_decimal(value: Fraction | float | None) -> str:
     """Format a figure to one decimal place in the reader's way ('4.5', '4,5'); None as ''."""
     if value is None:
         return ""
-    return format_decimal(float(value), "0.0", locale=_locale())
+    return format_decimal(float(value), "0.0", locale=current_locale())

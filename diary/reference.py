@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask_babel import gettext
+from diary.i18n import translate
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -25,7 +25,7 @@ class Source:
     @property
     def part(self) -> str:
         """Return which part of the document the quote is from, in the request's language."""
-        return gettext(self.part_words) if self.part_words else ""
+        return translate(self.part_words) if self.part_words else ""
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Entry:
     @property
     def label(self) -> str:
         """Return the label in the request's language (English outside a request)."""
-        return gettext(self.words)
+        return translate(self.words)
 
     def __getitem__(self, key: str) -> Any:
         return self.extra[key]

@@ -1,7 +1,6 @@
 """Filters and globals for the templates."""
 
 from flask import Flask
-from flask_babel import get_locale
 
 from diary import i18n, navigation, reference
 from diary.devices import device_label
@@ -33,7 +32,7 @@ def register_template_helpers(app: Flask) -> None:
         return {key: value for key, value in attributes.items() if value not in (None, "")}
 
     # A global, not a context variable: imported macros (the PGIC question) read it too.
-    app.add_template_global(lambda: str(get_locale() or i18n.DEFAULT_LANGUAGE), "current_locale")
+    app.add_template_global(lambda: str(i18n.current_locale()), "current_locale")
     app.add_template_filter(device_label)
     for name in (
         "long_date",
