@@ -114,12 +114,12 @@ def test_text_at_200_percent_loses_nothing_sideways(browser, live_server, person
 
 
 @pytest.mark.parametrize("language", ["en", "de", "es", "fr"])
-def test_the_quick_log_page_is_light_on_first_visit(browser, live_server, person, language):
-    # A cold first visit: a new browser context has an empty cache. The account follows
-    # the browser's language, so each language's page is weighed.
-    cold = browser.new_context(viewport=PHONE, locale=language)
+def test_the_quick_log_page_is_light_on_first_visit(browser, live_server, language):
+    # A cold first visit: a new browser context has an empty cache. Each language's
+    # page is weighed, for an account set to that language.
+    cold = browser.new_context(viewport=PHONE)
     first = cold.new_page()
-    sign_in(first, live_server, person)
+    sign_in(first, live_server, live_server.make_user(language=language))
     first.goto(live_server.url + "/")
     first.wait_for_load_state("networkidle")
     assert first.evaluate("document.documentElement.lang") == language
