@@ -40,22 +40,27 @@ ENGLISH = {
 LONE_YEAR = re.compile(r"(?<!y)y(?!y)")
 
 
+def _kept_locale(context) -> Locale | None:
+    """Return the locale Flask-Babel keeps in the app context's g once it has chosen one."""
+    return getattr(getattr(context, "_flask_babel", None), "babel_locale", None)
+
+
 def catalogue() -> NullTranslations:
     """Return the request's catalogue, fetched once per locale and request.
 
-    Flask-Babel looks it up again on every call (about 12 µs); a page asks a few
-    hundred times. The locale object changes under force_locale and is dropped by
-    refresh, and the cached catalogue with it.
+    Flask-Babel looks it up again on every call (about 12 µs, through context proxies);
+    a page asks a few hundred times. The locale object changes under force_locale and
+    is dropped by refresh, and the cached catalogue with it.
     """
     if not has_app_context():
         return get_translations()
     context = g._get_current_object()  # one proxy lookup; the rest are plain attributes
-    locale = getattr(getattr(context, "_flask_babel", None), "babel_locale", None)
+    locale = _kept_locale(context)
     cached = getattr(context, "_diary_catalogue", None)
     if locale is not None and cached is not None and cached[0] is locale:
         return cached[1]
     translations = get_translations()
-    context._diary_catalogue = (context._flask_babel.babel_locale, translations)
+    context._diary_catalogue = (_kept_locale(context), translations)
     return translations
 
 
@@ -99,13 +104,9 @@ def _pattern(kind: str, locale: Locale) -> str:
 
 
 def current_locale() -> Locale:
-    """Return the request's locale: Flask-Babel's, read where it keeps it (as catalogue())."""
-    if has_app_context():
-        state = getattr(g._get_current_object(), "_flask_babel", None)
-        locale = getattr(state, "babel_locale", None)
-        if locale is not None:
-            return locale
-    return get_locale() or Locale(DEFAULT_LANGUAGE)
+    """Return the request's locale (English outside a request)."""
+    kept = _kept_locale(g._get_current_object()) if has_app_context() else None
+    return kept or get_locale() or Locale(DEFAULT_LANGUAGE)
 
 
 def _format(value: date | str, kind: str) -> str:
