@@ -18,6 +18,13 @@ from tests.test_api import token_for
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 
 
+def speaks_german(app, user_id: int) -> None:
+    """Set the account's language to German, as Settings would."""
+    with app.app_context():
+        user_row(user_id).language = "de"
+        db.session.commit()
+
+
 def page(client, path: str, **kwargs) -> str:
     return client.get(path, **kwargs).get_data(as_text=True)
 
@@ -79,9 +86,7 @@ def test_switching_low_light_keeps_every_other_setting(app, client, alice):
 
 
 def test_days_and_figures_are_written_the_readers_way(app, client, alice):
-    with app.app_context():
-        user_row(alice).language = "de"
-        db.session.commit()
+    speaks_german(app, alice)
     yesterday = datetime.now(ZoneInfo("Europe/London")).date() - timedelta(days=1)
     client.post("/readings/new", data={"day": yesterday.isoformat(), "time": "08:30", "pain": "5"})
     client.post("/readings/new", data={"day": yesterday.isoformat(), "time": "09:30", "pain": "6"})
@@ -147,9 +152,7 @@ class ShownText(HTMLParser):
 
 
 def test_a_german_speaking_patient_sees_no_english_on_the_translated_pages(app, client, alice):
-    with app.app_context():
-        user_row(alice).language = "de"
-        db.session.commit()
+    speaks_german(app, alice)
     # A diary with something on every page: a treatment with its follow-up, a rate change,
     # a severe side effect (the calm safety message), a medicine and a reading.
     treatment = client.post(
@@ -183,9 +186,7 @@ def test_a_german_speaking_patient_sees_no_english_on_the_translated_pages(app, 
 
 
 def test_the_report_pdf_speaks_the_patients_language(app, client, alice):
-    with app.app_context():
-        user_row(alice).language = "de"
-        db.session.commit()
+    speaks_german(app, alice)
     client.post("/readings/new", data={"day": "2024-03-06", "time": "08:30", "pain": "7"})
     pdf = PdfReader(io.BytesIO(client.get("/report.pdf?from=2024-03-01&to=2024-03-31").data))
     whole = " ".join(page.extract_text() for page in pdf.pages)
@@ -201,9 +202,7 @@ def test_the_report_pdf_speaks_the_patients_language(app, client, alice):
 def test_a_refused_value_is_explained_in_the_patients_language_and_scripts_get_english(
     app, client, alice
 ):
-    with app.app_context():
-        user_row(alice).language = "de"
-        db.session.commit()
+    speaks_german(app, alice)
     german = "„Schmerz“ muss zwischen 0 und 10 liegen, nicht 42."
     form = {"day": "2024-03-06", "time": "08:30", "pain": "42"}
     response = client.post("/readings/new", data=form)
