@@ -155,13 +155,11 @@ def test_the_report_json_has_pgic_and_midas_before_and_after(app, runner, alice)
         )  # 93 days before
         questionnaires.add_midas(user, answered_on=date(2023, 12, 1), items=[5, 5, 5, 5, 5])
         questionnaires.add_midas(user, answered_on=date(2024, 2, 28), items=[4, 4, 4, 4, 4])
-        questionnaires.add_midas(
-            user, answered_on=date(2024, 5, 3), items=[1, 1, 0, 0, 0]
-        )  # day 59: too early
-        questionnaires.add_midas(
-            user, answered_on=date(2024, 5, 4), items=[1, 1, 1, 0, 0]
-        )  # day 60
-        questionnaires.add_midas(user, answered_on=date(2024, 6, 1), items=[0, 0, 0, 0, 0])
+        # After: its 3-month recall must lie wholly after the end (2024-03-05).
+        questionnaires.add_midas(user, answered_on=date(2024, 5, 4), items=[1, 1, 1, 0, 0])
+        questionnaires.add_midas(user, answered_on=date(2024, 6, 2), items=[2, 0, 0, 0, 0])
+        questionnaires.add_midas(user, answered_on=date(2024, 6, 3), items=[0, 1, 0, 0, 0])
+        questionnaires.add_midas(user, answered_on=date(2024, 8, 3), items=[0, 0, 0, 0, 0])
         questionnaires.add_pgic(user, t, answered_on=date(2024, 3, 19), score=2)
         questionnaires.add_pgic(user, t, answered_on=date(2024, 4, 4), score=3)
         db.session.commit()
@@ -174,11 +172,28 @@ def test_the_report_json_has_pgic_and_midas_before_and_after(app, runner, alice)
         {"answered_on": "2024-04-04", "score": 3, "label": "Minimally improved"},
     ]
     assert treatment["midas_before"] == {
-        "answered_on": "2024-02-28", "items": [4, 4, 4, 4, 4], "total": 20, "grade": "III",
+        "answered_on": "2024-02-28", "recall_first_day": "2023-12-01",
+        "recall_last_day": "2024-02-28", "items": [4, 4, 4, 4, 4], "total": 20, "grade": "III",
     }  # fmt: skip
-    assert treatment["midas_after"]["answered_on"] == "2024-05-04"
-    assert (treatment["midas_after"]["total"], treatment["midas_after"]["grade"]) == (3, "I")
-    assert [m["total"] for m in out["midas"]] == [45, 25, 20, 2, 3, 0]
+    # Day 60 and day 89 recall days before the end; day 90 recalls days 1 to 90 after it.
+    after = treatment["midas_after"]
+    assert (after["answered_on"], after["total"]) == ("2024-06-03", 1)
+    assert (after["recall_first_day"], after["recall_last_day"]) == ("2024-03-06", "2024-06-03")
+    assert [m["total"] for m in out["midas"]] == [45, 25, 20, 3, 2, 1, 0]
+
+
+def test_a_midas_answer_after_day_150_is_not_the_after_answer(app, runner, alice):
+    with app.app_context():
+        user = user_row(alice)
+        add_treatment(
+            user, kind="nerve_block", started_on=date(2024, 3, 5), ended_on=date(2024, 3, 5)
+        )
+        questionnaires.add_midas(user, answered_on=date(2024, 8, 3), items=[1, 0, 0, 0, 0])
+        db.session.commit()
+    out = json.loads(
+        runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-12-31"]).output
+    )
+    assert out["treatments"][0]["midas_after"] is None
 
 
 QUESTIONNAIRES = (
