@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from diary.clock import format_timestamp
 from diary.extensions import db
 from diary.models import Reading, User
 
@@ -63,7 +64,9 @@ def fhir_chunks(user: User) -> Iterator[str]:
             "code": {"coding": [LOINC_PAIN], "text": "Pain severity (0-10)"},
             "subject": {"reference": patient_url},
             # The fold picks the offset of an hour the clocks repeat (autumn).
-            "effectiveDateTime": recorded_at.replace(tzinfo=zone, fold=fold).isoformat(),
+            "effectiveDateTime": format_timestamp(
+                recorded_at.replace(fold=fold), zone, timespec="seconds"
+            ),
             "valueInteger": pain,
         }
         if note:
