@@ -2,9 +2,11 @@
 
 import os
 import secrets
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -62,23 +64,39 @@ def configure(app: Flask, test_config: dict | None) -> None:
             app.config[name] = True
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+        app.config["SECRET_KEY"] = instance_secret(
+            Path(app.instance_path), "secret_key", lambda: secrets.token_hex(32)
+        )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
             "sqlite:///" + os.path.join(app.instance_path, "diary.sqlite3")
         )
 
 
-def _instance_secret_key(instance: Path) -> str:
-    """Return the instance's secret key, generating it on first start."""
-    path = instance / "secret_key"
+def instance_secret(instance: Path, name: str, make: Callable[[], str]) -> str:
+    """Return a value the installation keeps in a file of its instance folder (0600).
+
+    The first caller writes make() to a file of its own and links it into place:
+    of processes starting at once one wins, and none reads the file half written.
+    """
+    path = instance / name
     if not path.exists():
-        # O_EXCL: two processes starting at once must not overwrite each other's key.
+        partial = instance / f".{name}.{secrets.token_hex(8)}.partial"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(make())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(partial, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
+        finally:
+            partial.unlink()
     return path.read_text().strip()
+
+
+def installation_id() -> uuid.UUID:
+    """Return this installation's random id, made on first need."""
+    kept = instance_secret(
+        Path(current_app.instance_path), "installation_id", lambda: str(uuid.uuid4())
+    )
+    return uuid.UUID(kept)

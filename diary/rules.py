@@ -28,7 +28,12 @@ NOTE_MAX = 10_000
 NAME_MAX = 200
 NUL_MESSAGE = "Text cannot contain the NUL character (\\0)."
 
-_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
+# A local time, optionally with seconds and a UTC offset. An offset has seconds where the
+# clocks were not yet a whole number of minutes from UTC (Amsterdam until 1937).
+MOMENT_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}(:\d{2})?)?$"
+)
+_MOMENT = re.compile(MOMENT_PATTERN)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
 

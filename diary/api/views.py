@@ -3,6 +3,7 @@
 import re
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 from pydantic import ValidationError
@@ -79,6 +80,11 @@ def _row_or_404(collection: Collection, object_id: int):
     return row
 
 
+def _answer(collection: Collection, row) -> dict[str, Any]:
+    """Return a row as the answer shows it, its time in the user's zone with its offset."""
+    return collection.to_json(row, ZoneInfo(g.api_user.timezone))
+
+
 def _page() -> schemas.Page:
     """Return the list's limit and offset: one whole number each, in their documented range."""
     values = {}
@@ -117,7 +123,7 @@ def list_items(collection: str):
         .limit(page.limit)
         .offset(page.offset)
     )
-    return {"items": [collection.to_json(row) for row in rows]}
+    return {"items": [_answer(collection, row) for row in rows]}
 
 
 @bp.post(COLLECTION)
@@ -130,14 +136,14 @@ def create(collection: str):
     model = collection.model
     replay = replayed(model, model.user_id == g.api_user.id, key, {}) is not None
     row = collection.add(g.api_user, client_key=key, **values)
-    return collection.to_json(row), 200 if replay else 201
+    return _answer(collection, row), 200 if replay else 201
 
 
 @bp.get(COLLECTION + "/<int:object_id>")
 @token_required
 def read(collection: str, object_id: int):
     collection = COLLECTIONS[collection]
-    return collection.to_json(_row_or_404(collection, object_id))
+    return _answer(collection, _row_or_404(collection, object_id))
 
 
 @bp.patch(COLLECTION + "/<int:object_id>")
@@ -146,7 +152,7 @@ def update(collection: str, object_id: int):
     collection = COLLECTIONS[collection]
     row = _row_or_404(collection, object_id)
     collection.update(g.api_user, row, **_body(collection.changes))
-    return collection.to_json(row)
+    return _answer(collection, row)
 
 
 @bp.delete(COLLECTION + "/<int:object_id>")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from diary.clock import format_timestamp
 from diary.extensions import db
 from diary.models import (
     DoseChange,
@@ -100,7 +101,7 @@ def _table_items(user: User, table: str, order) -> Iterator[dict]:
         item = {name: _plain(value) for name, value in zip(names, row, strict=True)}
         if fold:
             # The second pass through a repeated hour: its UTC offset says which one.
-            item[names[0]] = row[0].replace(fold=1, tzinfo=zone).isoformat(timespec="minutes")
+            item[names[0]] = format_timestamp(row[0].replace(fold=1), zone)
         yield item
 
 
