@@ -291,3 +291,21 @@ def test_a_shared_report_has_the_patient_s_own_figures_and_hides_only_the_name(a
     assert "Nerve block from 02 Mar 2024" in mine
     assert "another treatment (not shared)" in theirs and "Nerve block" not in shared_page
     assert theirs == mine.replace("Nerve block from 02 Mar 2024", "another treatment (not shared)")
+
+
+def test_the_share_form_says_which_dated_entries_a_treatment_brings_in(app, client, alice):
+    ids = fill(app, alice, "alice's")
+    page = html.unescape(
+        client.get(f"/report?from=2024-03-01&to=2024-03-31&t={ids['chosen']}").text
+    )
+    form = page[
+        page.index('id="share-heading"') : page.index("</form>", page.index('id="share-heading"'))
+    ]
+    for words in (
+        "which can lie outside the range",
+        "the 28 days before it and the 84 days after it",
+        "its admission and discharge pain readings, its PGIC answers",
+        "MIDAS answers from 92 days before its start to 150 days after its end",
+        "from its start to 14 days after its end",
+    ):
+        assert words in form

@@ -73,6 +73,8 @@ DEFINITIONS = {
     "midas_after_first": MIDAS_AFTER_FIRST,
     "midas_after_last": MIDAS_AFTER_LAST,
     "midas_recall_days": MIDAS_RECALL_DAYS,
+    "period_days": PERIOD_DAYS,
+    "side_effect_days_after": SIDE_EFFECT_DAYS_AFTER,
 }
 
 
