@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from diary import reference, rules
 from diary.clock import shift, start_of
@@ -80,6 +80,18 @@ def update_dose(user: User, taken: MedicationDose, **changes: Any) -> None:
 @writes
 def delete_dose(taken: MedicationDose) -> None:
     remove(taken)
+
+
+@writes
+def delete_imported(user: User, client_keys: list[str]) -> None:
+    """Delete the user's doses of these keys: an import replaces them with a more exact record."""
+    for n in range(0, len(client_keys), 500):
+        db.session.execute(
+            delete(MedicationDose).where(
+                MedicationDose.user_id == user.id,
+                MedicationDose.client_key.in_(client_keys[n : n + 500]),
+            )
+        )
 
 
 def user_doses(user: User):
