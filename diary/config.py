@@ -19,6 +19,10 @@ DEFAULTS = {
     # "keep me signed in".
     "SESSION_IDLE_HOURS": 12,
     "REMEMBERED_SESSION_IDLE_HOURS": 30 * 24,
+    # Hours after its sign-in that a session ends however much it is used, without and
+    # with "keep me signed in".
+    "SESSION_MAX_HOURS": 24,
+    "REMEMBERED_SESSION_MAX_HOURS": 90 * 24,
     # Sign-in attempts allowed per minute, per account and per address.
     "LOGIN_RATE_LIMIT": "5 per minute",
     # What Flask-Compress compresses (CSV, PDF and ZIP downloads go as they are). Streamed
