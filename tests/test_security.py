@@ -1,5 +1,6 @@
 """CSRF on every form, and nothing served to signed-out visitors."""
 
+import gzip
 import re
 import shutil
 from datetime import timedelta
@@ -251,3 +252,27 @@ def test_the_cli_says_when_a_token_expires(app, runner, alice):
     listing = runner.invoke(args=["token", "list", "--user", "alice"]).stdout.splitlines()
     assert f"\texpires {in_30_days} " in listing[0] and listing[0].endswith(" UTC")
     assert listing[1].endswith("\tworks until revoked")
+
+
+def test_no_compressed_page_reflects_its_address_next_to_the_csrf_token(app, client, alice):
+    """BREACH: text an attacker puts in a link must not be compressed with the token."""
+    marker = "zqxbreachzqx"
+    downloads = (".pdf", ".ics", ".json", "<name>", "<path:filename>", "/sw.js", "/api/")
+    rules = [
+        concrete(rule.rule)
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not any(part in rule.rule for part in downloads)
+    ]
+    checked = 0
+    for path in rules:
+        response = client.get(
+            f"{path}?next=/{marker}&q={marker}&page={marker}&range={marker}",
+            headers={"Accept-Encoding": "gzip"},
+        )
+        if response.headers.get("Content-Encoding") != "gzip":
+            continue
+        page = gzip.decompress(response.data).decode()
+        if 'name="csrf_token"' in page:
+            assert marker not in page, path
+            checked += 1
+    assert checked > 15

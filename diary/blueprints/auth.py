@@ -1,5 +1,7 @@
 """First run, sign in and out, and the user's own settings."""
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     current_app,
@@ -185,7 +187,19 @@ def _account_page(form=None, password_form=None, new_token=None):
 def toggle_low_light():
     """Switch the dim attack mode on or off in one tap, and stay on the same page."""
     accounts.update_profile(current_user, low_light=not current_user.low_light)
-    return redirect(safe_next(request.form.get("next")) or url_for("readings.home"))
+    return redirect(_page_sent_from() or url_for("readings.home"))
+
+
+def _page_sent_from() -> str | None:
+    """Return the path and query of the page of this diary that sent the form, from Referer.
+
+    Not from a field of the form: a page that put its own address next to its CSRF token
+    would reflect a query string an attacker chose in a compressed answer (BREACH).
+    """
+    sender = urlsplit(request.referrer or "")
+    if sender.netloc != request.host:
+        return None
+    return safe_next(sender.path + (f"?{sender.query}" if sender.query else ""))
 
 
 # How long a new API token works, as Settings offers it; "never" lasts until it is revoked.
