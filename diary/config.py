@@ -46,6 +46,16 @@ DEFAULTS = {
     "PROXY_COUNT": 0,
     "TRUSTED_PROXY": "127.0.0.1",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # How `diary serve` (waitress) holds slow or greedy clients back; see commands/serve.py.
+    # Connections open at once (each costs a socket, not a thread), and the seconds one
+    # may stay idle.
+    "SERVE_CONNECTION_LIMIT": 1000,
+    "SERVE_CHANNEL_TIMEOUT": 30,
+    # Bytes read from a socket at a time, the largest request head, and the largest body
+    # (None: twice MAX_CONTENT_LENGTH), refused before any of it is written to disk.
+    "SERVE_RECV_BYTES": 8192,
+    "SERVE_MAX_REQUEST_HEADER_SIZE": 64 * 1024,
+    "SERVE_MAX_REQUEST_BODY_SIZE": None,
     # Daily SQLite backups that `diary serve` keeps in instance/backups/daily; 0 turns them off.
     "BACKUP_KEEP": 14,
 }
