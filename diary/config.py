@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from diary.ratelimits import storage_uri
+
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -75,6 +77,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
             app.config[name] = True
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

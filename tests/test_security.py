@@ -11,7 +11,9 @@ from sqlalchemy import func, select, update
 from diary.extensions import db
 from diary.models import ApiToken, Reading
 from diary.models.user import utcnow
+from tests.browserless import Visitor
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in
+from tests.server import serve_household
 
 
 @pytest.fixture
@@ -276,3 +278,19 @@ def test_no_compressed_page_reflects_its_address_next_to_the_csrf_token(app, cli
             assert marker not in page, path
             checked += 1
     assert checked > 15
+
+
+def test_a_guesser_stays_throttled_when_the_server_restarts(tmp_path, monkeypatch):
+    """The counts live in the instance folder, shared by processes, not in one's memory."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice",), PASSWORD)
+    guess = {"username": "alice", "password": "a wrong guess"}
+    try:
+        guesser = Visitor(server.url, source="127.0.0.5")
+        assert [guesser.post_form("/login", guess)[0] for _ in range(5)] == [200] * 5
+        server.stop()
+        server.start()
+        assert guesser.post_form("/login", guess)[0] == 429
+    finally:
+        server.stop()
