@@ -248,7 +248,7 @@ def test_the_cli_says_when_a_token_expires(app, runner, alice):
     assert made.exit_code == 0
     assert made.stdout.strip().startswith("hd_")  # the token alone, for scripts
     in_30_days = (utcnow() + timedelta(days=30)).date().isoformat()
-    assert made.stderr.startswith(f"Expires {in_30_days}")
+    assert made.stderr.startswith(f"Expires {in_30_days} ") and made.stderr.endswith(" UTC.\n")
     forever = runner.invoke(args=["token", "create", "--user", "alice", "--days", "0"])
     assert forever.stderr == "Works until revoked.\n"
     listing = runner.invoke(args=["token", "list", "--user", "alice"]).stdout.splitlines()

@@ -39,7 +39,8 @@ def create(username: str, name: str, days: int):
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(secret)
-    click.echo(expiry(row).capitalize() + ".", err=True)
+    said = expiry(row)
+    click.echo(f"{said[0].upper()}{said[1:]}.", err=True)
 
 
 def expiry(row: ApiToken) -> str:
