@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from diary.ratelimits import storage_uri
+
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -21,6 +23,10 @@ DEFAULTS = {
     # "keep me signed in".
     "SESSION_IDLE_HOURS": 12,
     "REMEMBERED_SESSION_IDLE_HOURS": 30 * 24,
+    # Hours after its sign-in that a session ends however much it is used, without and
+    # with "keep me signed in".
+    "SESSION_MAX_HOURS": 24,
+    "REMEMBERED_SESSION_MAX_HOURS": 90 * 24,
     # Sign-in attempts allowed per minute, per account and per address.
     "LOGIN_RATE_LIMIT": "5 per minute",
     # What Flask-Compress compresses (CSV, PDF and ZIP downloads go as they are). Streamed
@@ -44,6 +50,16 @@ DEFAULTS = {
     "PROXY_COUNT": 0,
     "TRUSTED_PROXY": "127.0.0.1",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # How `diary serve` (waitress) holds slow or greedy clients back; see commands/serve.py.
+    # Connections open at once (each costs a socket, not a thread), and the seconds one
+    # may stay idle.
+    "SERVE_CONNECTION_LIMIT": 1000,
+    "SERVE_CHANNEL_TIMEOUT": 30,
+    # Bytes read from a socket at a time, the largest request head, and the largest body
+    # (None: twice MAX_CONTENT_LENGTH), refused before any of it is written to disk.
+    "SERVE_RECV_BYTES": 8192,
+    "SERVE_MAX_REQUEST_HEADER_SIZE": 64 * 1024,
+    "SERVE_MAX_REQUEST_BODY_SIZE": None,
     # Daily SQLite backups that `diary serve` keeps in instance/backups/daily; 0 turns them off.
     "BACKUP_KEEP": 14,
 }
@@ -63,6 +79,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
             app.config[name] = True
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(
             Path(app.instance_path), "secret_key", lambda: secrets.token_hex(32)

@@ -214,7 +214,7 @@ def test_list_paging_limits_are_checked(client, auth):
 def test_revoked_tokens_stop_working_and_cli_prints_a_working_token(app, client, runner, alice):
     result = runner.invoke(args=["token", "create", "--user", "alice", "--name", "iPhone"])
     assert result.exit_code == 0
-    secret = result.output.strip()
+    secret = result.stdout.strip()
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/readings", headers=headers).status_code == 200
     listing = runner.invoke(args=["token", "list", "--user", "alice"]).output

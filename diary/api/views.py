@@ -19,7 +19,7 @@ from diary.rules import EntryError
 from diary.services import reminders
 from diary.services.idempotency import replayed
 from diary.services.scoping import owned
-from diary.services.tokens import user_for_token
+from diary.services.tokens import TokenExpired, user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated and cookie-free, so a forged cross-site form cannot use it.
@@ -39,7 +39,12 @@ def token_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        user = user_for_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
+        try:
+            user = user_for_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
+        except TokenExpired as expired:
+            day = expired.expired_at.date().isoformat()
+            message = f"This API token expired on {day} (UTC): make a new one in Settings."
+            return json_error(401, message)
         if user is None:
             return json_error(401, "A valid API token is required: Authorization: Bearer <token>.")
         g.api_user = user
