@@ -42,7 +42,7 @@ _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
 CODES_LISTED = 30
 
 
-def _mid_sentence(label: Any) -> str:
+def mid_sentence(label: Any) -> str:
     """Return a field's name as it reads inside a sentence: lower case, as German is not."""
     locale = get_locale()
     return str(label) if locale is not None and locale.language == "de" else str(label).lower()
@@ -124,7 +124,7 @@ def text(
     if strip:
         value = value.strip()
     if required and not value.strip():
-        raise ValueError(_("Give the %(label)s.", label=_mid_sentence(label)))
+        raise ValueError(_("Give the %(label)s.", label=mid_sentence(label)))
     if len(value) > max_length:
         raise ValueError(
             _(
@@ -148,7 +148,7 @@ def whole(value: Any, label: str, low: int, high: int) -> int:
         raise ValueError(
             _(
                 "Give the %(label)s: a whole number from %(low)s to %(high)s.",
-                label=_mid_sentence(label),
+                label=mid_sentence(label),
                 low=low,
                 high=high,
             )
@@ -194,12 +194,12 @@ def choice(value: Any, label: str, codes: Iterable[str]) -> str:
                 _(
                     "%(value)s is not a %(label)s; use one of: %(codes)s.",
                     value=shown(value),
-                    label=_mid_sentence(label),
+                    label=mid_sentence(label),
                     codes=", ".join(codes),
                 )
             )
         raise ValueError(
-            _("%(value)s is not a %(label)s.", value=shown(value), label=_mid_sentence(label))
+            _("%(value)s is not a %(label)s.", value=shown(value), label=mid_sentence(label))
         )
     return value
 

@@ -15,6 +15,7 @@ from diary.services import questionnaires
 from diary.services.outcomes import midas_figures
 from diary.services.treatments import add_treatment
 from tests.conftest import user_row
+from tests.test_languages import speaks
 
 
 def count_answers(app) -> int:
@@ -54,6 +55,10 @@ def treatment_ending(app, user_id, days_ago: int, length: int = 4) -> int:
                 u, t, answered_on=t.started_on - timedelta(1), score=3
             ),
             "answered_on",
+        ),
+        (
+            lambda u, t, d: questionnaires.add_pgic(u, t, answered_on=d, score=3, language="ja"),
+            "language",
         ),
         (lambda u, t, d: questionnaires.add_midas(u, answered_on=d, items=[1, 2, 3, 4]), "items"),
         (
@@ -246,4 +251,82 @@ def test_a_bad_questionnaire_row_imports_nothing(app, client, alice, row, reason
     )
     assert response.status_code == 422
     assert reason in response.get_data(as_text=True)
+    assert count_answers(app) == 0
+
+
+def answer_languages(app) -> dict[str, str | None]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(QuestionnaireAnswer.instrument, QuestionnaireAnswer.language)
+        ).all()
+        return dict(rows)
+
+
+@pytest.mark.parametrize(
+    ("account_language", "accept_language", "recorded"),
+    [("de", "fr-FR", "de"), (None, "es-ES,es;q=0.9", "es")],
+)
+def test_a_pgic_answer_keeps_the_language_of_the_page_it_was_given_on(
+    app, client, alice, account_language, accept_language, recorded
+):
+    speaks(app, alice, account_language)
+    treatment_id = treatment_ending(app, alice, days_ago=14)
+    headers = {"Accept-Language": accept_language}
+    client.post(f"/treatments/{treatment_id}/pgic", data={"score": "2"}, headers=headers)
+    assert answer_languages(app) == {"pgic": recorded}
+    exported = client.get("/export/questionnaires.csv").get_data(as_text=True).splitlines()
+    assert exported[0] == (
+        '"answered_on","instrument","treatment_started_on","score","items","language"'
+    )
+    assert exported[1].endswith(f',"2","","{recorded}"')
+
+
+def test_the_pgic_question_says_it_asks_about_the_treatment_where_the_published_one_says_study(
+    app, client, alice
+):
+    treatment_id = treatment_ending(app, alice, days_ago=14)
+    english = client.get(f"/treatments/{treatment_id}").get_data(as_text=True)
+    assert "The published question says “study” where the diary says “treatment”." in english
+    speaks(app, alice, "de")
+    german = client.get(f"/treatments/{treatment_id}").get_data(as_text=True)
+    assert "Die veröffentlichte Frage sagt „Studie“, wo das Tagebuch „Behandlung“ sagt." in german
+
+
+def test_a_questionnaires_file_carries_each_answers_language(app, runner, tmp_path, alice):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "treatments.csv").write_text(TREATMENTS)
+    (folder / "questionnaires.csv").write_text(
+        "answered_on,instrument,treatment_started_on,score,items,language\r\n"
+        "2024-02-28,midas,,,4;4;4;4;4,\r\n"
+        "2024-03-19,pgic,2024-03-01,2,,fr\r\n"
+    )
+    result = runner.invoke(args=["import", str(folder), "--user", "alice"])
+    assert "questionnaires.csv: 2 added, 0 already present" in result.output
+    assert answer_languages(app) == {"midas": None, "pgic": "fr"}
+    again = runner.invoke(args=["import", str(folder), "--user", "alice"])
+    assert "questionnaires.csv: 0 added, 2 already present" in again.output
+
+
+def test_a_language_the_diary_does_not_speak_is_refused_in_a_questionnaires_file(
+    app, client, alice
+):
+    client.post(
+        "/import",
+        data={"files": (io.BytesIO(TREATMENTS.encode()), "treatments.csv")},
+        content_type="multipart/form-data",
+    )
+    body = (
+        "answered_on,instrument,treatment_started_on,score,items,language\r\n"
+        "2024-03-19,pgic,2024-03-01,2,,xx\r\n"
+    )
+    response = client.post(
+        "/import",
+        data={"files": (io.BytesIO(body.encode()), "questionnaires.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "&#39;xx&#39; is not a language; use one of: en, de, es, fr." in response.get_data(
+        as_text=True
+    )
     assert count_answers(app) == 0

@@ -138,6 +138,7 @@ def _questionnaire_items(user: User) -> Iterator[dict]:
             "treatment_started_on": started_on.isoformat() if started_on else None,
             "score": answer.score,
             "items": answer.items,
+            "language": answer.language,
         }
 
 
@@ -399,6 +400,7 @@ def _restore_questionnaires(user: User, items: list, problems: _Problems) -> int
         common = {
             "answered_on": item.get("answered_on"),
             "version": item.get("instrument_version"),
+            "language": item.get("language"),
         }
         try:
             if item.get("instrument") == PGIC:

@@ -95,7 +95,7 @@ def test_the_offline_page_shows_the_calm_message_after_a_seizure(
     assert safety.get_by_text(
         "call your local emergency number or contact your care team"
     ).is_visible()
-    assert safety.get_by_text("(seed 002)").is_visible()
+    assert safety.get_by_text("(a ketamine clinic's article)").is_visible()
     assert (
         page.locator("footer").get_by_text("In an emergency call your local emergency").is_visible()
     )
