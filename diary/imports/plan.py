@@ -30,7 +30,7 @@ from diary.clock import long_moment, start_of
 from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.models import MedicationDose, Reading, User
-from diary.rules import EntryError
+from diary.rules import EntryError, mid_sentence
 from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
 from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
@@ -346,7 +346,7 @@ def _reading_text(row: dict) -> str:
 def _dose_text(row: dict) -> str:
     classes = reference.medication_classes()
     dose = f" {row['dose']}" if row["dose"] else ""
-    return f"{row['name']}{dose} ({classes[row['med_class']].label.lower()})"
+    return f"{row['name']}{dose} ({mid_sentence(classes[row['med_class']].label)})"
 
 
 class PreviewOutdated(ValueError):
