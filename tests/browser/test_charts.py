@@ -4,6 +4,7 @@ import io
 from datetime import date, datetime, timedelta
 from unicodedata import normalize
 
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from diary.clock import local_today
@@ -79,8 +80,8 @@ def test_outcome_page_shows_the_figures_and_the_chart(page, live_server, console
     assert charts_drawn(page) == ["outcome-chart", "pain-chart"]
     baseline = page.get_by_role("row", name="Baseline (28 days before)")
     assert "7.0" in baseline.inner_text()
-    assert page.get_by_text("Dropped at least 2 points", exact=True).is_visible()
-    assert page.get_by_text("The same summary cautions:").is_visible()
+    expect(page.get_by_text("Dropped at least 2 points", exact=True)).to_be_visible()
+    expect(page.get_by_text("The same summary cautions:")).to_be_visible()
 
 
 def test_quick_log_page_loads_no_chart_code(page, live_server, console):

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
 from sqlalchemy import select, text
 
 from diary.extensions import db
@@ -34,7 +35,7 @@ def test_offline_logging_waits_then_syncs_exactly_once_with_the_original_time(
     wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
     context.set_offline(True)
     page.goto(live_server.url + "/")
-    assert page.get_by_role("heading", name="You are offline").is_visible()
+    expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
     tapped = datetime.now(ZoneInfo("America/New_York")).replace(
         tzinfo=None, second=0, microsecond=0
     )
@@ -92,13 +93,12 @@ def test_the_offline_page_shows_the_calm_message_after_a_seizure(
     assert safety.is_hidden()
     page.get_by_label("Side effect", exact=True).select_option("seizures")
     page.get_by_role("button", name="mild", exact=True).click()
-    assert safety.get_by_text(
-        "call your local emergency number or contact your care team"
-    ).is_visible()
-    assert safety.get_by_text("(a ketamine clinic's article)").is_visible()
-    assert (
-        page.locator("footer").get_by_text("In an emergency call your local emergency").is_visible()
-    )
+    expect(
+        safety.get_by_text("call your local emergency number or contact your care team")
+    ).to_be_visible()
+    expect(safety.get_by_text("(a ketamine clinic's article)")).to_be_visible()
+    footer = page.locator("footer")
+    expect(footer.get_by_text("In an emergency call your local emergency")).to_be_visible()
 
 
 def test_an_entry_the_diary_fails_to_save_is_sent_again_and_arrives_once(
