@@ -9,6 +9,8 @@ from tests.browserless import Visitor
 from tests.conftest import PASSWORD
 from tests.server import serve_household
 
+pytestmark = pytest.mark.served
+
 
 def diary(instance, *args: str) -> subprocess.CompletedProcess:
     env = {"DIARY_INSTANCE_PATH": str(instance), "PATH": "/usr/bin:/bin"}
