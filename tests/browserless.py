@@ -13,11 +13,12 @@ from urllib.parse import urlencode, urlsplit
 
 
 class Visitor:
-    def __init__(self, base_url: str, source: str = "127.0.0.1"):
+    def __init__(self, base_url: str, source: str = "127.0.0.1", timeout: float = 30):
         parts = urlsplit(base_url)
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname, parts.port
         self.source = source
+        self.timeout = timeout  # seconds a request may wait for its answer
         self.base_url = base_url
         self.cookies: dict[str, str] = {}
         self.last_set_cookies: list[str] = []
@@ -30,11 +31,15 @@ class Visitor:
         if self.https:
             context = ssl._create_unverified_context()  # noqa: S323 (the test's own certificate)
             conn = http.client.HTTPSConnection(
-                self.host, self.port, source_address=(self.source, 0), context=context, timeout=30
+                self.host,
+                self.port,
+                source_address=(self.source, 0),
+                context=context,
+                timeout=self.timeout,
             )
         else:
             conn = http.client.HTTPConnection(
-                self.host, self.port, source_address=(self.source, 0), timeout=30
+                self.host, self.port, source_address=(self.source, 0), timeout=self.timeout
             )
         headers = dict(headers or {})
         if self.cookies:
