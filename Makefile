@@ -27,9 +27,12 @@ $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
 run: $(VENV)/.installed-run runtime-packages
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
 
+# Test processes `make test` runs side by side (pytest-xdist), a file each at a time.
+TEST_WORKERS ?= 2
+
 ## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
 test: $(VENV)/.installed-test lint audit system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
 test-postgres: $(VENV)/.installed-test system-packages
