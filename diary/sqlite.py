@@ -10,6 +10,8 @@ from flask import has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from diary.unit import current_unit
+
 BUSY_TIMEOUT_MS = 10_000
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A write transaction that holds the lock longer than this is logged: others wait meanwhile.
@@ -77,8 +79,15 @@ def _begin_statement() -> str:
     A deferred transaction that later writes can fail with "database is
     locked" without waiting for the busy timeout; taking the write lock up
     front makes concurrent writers queue instead. Reads stay deferred so that
-    they never wait for a writer (WAL lets them run alongside).
+    they never wait for a writer (WAL lets them run alongside): a unit of work
+    that only reads, a read phase, and a request's bookkeeping before a reading
+    page's unit begins.
     """
-    if _reading.get() or (has_request_context() and request.method in SAFE_METHODS):
+    if _reading.get():
+        return "BEGIN"
+    unit = current_unit()
+    if unit is not None:
+        return "BEGIN IMMEDIATE" if unit.writes else "BEGIN"
+    if has_request_context() and request.method in SAFE_METHODS:
         return "BEGIN"
     return "BEGIN IMMEDIATE"

@@ -10,8 +10,9 @@ import click
 import pytest
 from flask import has_request_context
 from flask_migrate import check, upgrade
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from diary import create_app
 from diary.extensions import db
@@ -80,17 +81,33 @@ def _only_services_write(session, _context, _instances):
     """
     if not (session.new or session.dirty or session.deleted) or in_service.get():
         return
-    if has_request_context() or click.get_current_context(silent=True) is not None:
+    if _in_request_or_command():
         changed = [*session.new, *session.dirty, *session.deleted]
         raise WriteOutsideService(f"written outside a service: {changed}")
+
+
+def _only_services_run_dml(_connection, statement, *_args):
+    """Fail an INSERT, UPDATE or DELETE statement run in a request or a command outside a service.
+
+    Core statements (update(), delete(), a bulk insert) never flush, so the flush check
+    above cannot see them; this sees every statement the engine runs, ORM ones included.
+    """
+    if isinstance(statement, UpdateBase) and not in_service.get() and _in_request_or_command():
+        raise WriteOutsideService(f"run outside a service: {statement}")
+
+
+def _in_request_or_command() -> bool:
+    return has_request_context() or click.get_current_context(silent=True) is not None
 
 
 @pytest.fixture(autouse=True, scope="session")
 def writes_only_through_services():
     """Prove, in every test, that no model is written outside the services."""
     event.listen(Session, "before_flush", _only_services_write)
+    event.listen(Engine, "before_execute", _only_services_run_dml)
     yield
     event.remove(Session, "before_flush", _only_services_write)
+    event.remove(Engine, "before_execute", _only_services_run_dml)
 
 
 @pytest.fixture

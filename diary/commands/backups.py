@@ -17,6 +17,7 @@ from diary.extensions import db
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.migrating import migrate_database
 from diary.services.accounts import end_every_sign_in
+from diary.unit import unit_of_work
 
 
 def _database() -> Path:
@@ -89,6 +90,6 @@ def _restore(source: Path, database: Path) -> Path | None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     migrate_database()
-    end_every_sign_in()
-    db.session.commit()
+    with unit_of_work(writes=True):
+        end_every_sign_in()
     return kept
