@@ -10,6 +10,7 @@ from diary.extensions import db
 from diary.models import ApiToken, User
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
+from diary.sqlite import spare_write
 
 PREFIX = "hd_"
 
@@ -45,7 +46,8 @@ def user_for_token(secret: str) -> User | None:
     if token is None:
         return None
     if used := due_for_touch(token.last_used_at):
-        note_use(token, used)
+        with spare_write(db.session, "An API token's last use"):
+            note_use(token, used)
     return db.session.get(User, token.user_id)
 
 
