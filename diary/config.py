@@ -44,6 +44,11 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     # Daily SQLite backups that `diary serve` keeps in instance/backups/daily; 0 turns them off.
     "BACKUP_KEEP": 14,
+    # Heavy jobs (PDFs, account restores, import previews) run at once, wait in line for a
+    # place, and seconds one waits before it answers 503 (diary/heavy.py).
+    "HEAVY_JOBS": 2,
+    "HEAVY_WAITING": 2,
+    "HEAVY_WAIT_SECONDS": 20,
 }
 
 
