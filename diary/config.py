@@ -49,6 +49,9 @@ DEFAULTS = {
     "HEAVY_JOBS": 2,
     "HEAVY_WAITING": 2,
     "HEAVY_WAIT_SECONDS": 20,
+    # Seconds a restore or an import's confirmation holds SQLite's write lock per part; the
+    # household's own writes go in between parts.
+    "WRITE_PART_SECONDS": 0.5,
 }
 
 

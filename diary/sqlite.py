@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -17,6 +17,10 @@ SPARE_WAIT_MS = 200
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A write transaction that holds the lock longer than this is logged: others wait meanwhile.
 SLOW_WRITE_SECONDS = 1.0
+# A long write (a restore, an import's confirmation) commits a part whenever it has held the
+# lock for the WRITE_PART_SECONDS setting, then lets the writers queued meanwhile go first:
+# SQLite's busy handler looks for the lock again every 100 ms at most.
+PART_PAUSE_SECONDS = 0.1
 log = logging.getLogger(__name__)
 _reading = ContextVar("sqlite_read_phase", default=False)
 _sparing = ContextVar("sqlite_spare_write", default=False)
@@ -104,6 +108,21 @@ def spare_write(session: Session, what: str) -> Iterator[None]:
         log.warning("%s was not saved: the database was busy", what)
     finally:
         _sparing.reset(token)
+
+
+def commit_part_if_due(session: Session) -> bool:
+    """Commit a long write's part once it has held the write lock long enough; say if it did.
+
+    Called right after a write. Others' writes waiting for the lock go in before the next
+    part. Only SQLite has one lock for the whole database: elsewhere the write stays one
+    transaction.
+    """
+    taken = session.connection().info.get("write_lock_taken")
+    if taken is None or time.perf_counter() - taken < current_app.config["WRITE_PART_SECONDS"]:
+        return False
+    session.commit()
+    time.sleep(PART_PAUSE_SECONDS)
+    return True
 
 
 def _wait_at_most(connection, milliseconds: int) -> None:

@@ -19,6 +19,8 @@ from diary.models import User
 from diary.services.accounts import create_user
 from diary.services.writes import in_service
 from diary.transfer import export_chunks
+from tests.browserless import Visitor
+from tests.server import DiaryServer, serve_household
 
 PASSWORD = "correct horse battery"
 
@@ -150,6 +152,24 @@ def alice(app, client):
 def bob(app):
     """A second household member, not signed in anywhere."""
     return make_user(app, "bob")
+
+
+@pytest.fixture
+def household(tmp_path, monkeypatch):
+    """`diary serve` on a fresh instance with alice (the admin) and bob."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice", "bob"), PASSWORD)
+    yield server
+    server.stop()
+
+
+def visitor_signed_in(server: DiaryServer, name: str) -> Visitor:
+    """Return a browser-like client of a served diary, signed in as name."""
+    visitor = Visitor(server.url)
+    status, _, _ = visitor.post_form("/login", {"username": name, "password": PASSWORD})
+    assert status == 302
+    return visitor
 
 
 def export_text(user, name: str, span=None) -> str:

@@ -11,6 +11,7 @@ from diary.extensions import db
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.migrating import migrate_database
 from diary.services.accounts import end_every_sign_in
+from diary.transfer.restoring import forget_interrupted
 
 
 def _database() -> Path:
@@ -85,4 +86,5 @@ def _restore(source: Path, database: Path) -> Path | None:
     migrate_database()
     end_every_sign_in()
     db.session.commit()
+    forget_interrupted()  # notes of account restores name rows of the replaced database
     return kept

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from diary import reference
 from diary.clock import long_moment, start_of
@@ -29,7 +30,7 @@ from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.models import MedicationDose, Reading, User
 from diary.rules import EntryError
-from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
+from diary.services.bulk import BulkRows, PartedInsert, bulk_rows
 from diary.services.medications import checked_dose
 from diary.services.readings import checked_reading
 
@@ -299,6 +300,10 @@ def _dose_text(row: dict) -> str:
     return f"{row['name']}{dose} ({classes[row['med_class']].label.lower()})"
 
 
+# The tables a spool's rows go to, by name.
+SPOOLED = {model.__tablename__: model for model in (Reading, MedicationDose)}
+
+
 class PreviewOutdated(ValueError):
     """The diary changed since the preview in a way that makes its rows wrong."""
 
@@ -311,10 +316,12 @@ class Added:
 
 
 def apply_rows(user: User, spool_file: BinaryIO) -> Added:
-    """Insert a plan's spooled rows, chunk by chunk (flush, no commit); say how many.
+    """Insert a plan's spooled rows in parts, a chunk at a time; say how many.
 
-    An entry added since the preview (the same key) stops the insert with IntegrityError;
-    the request then rolls back, so nothing is half-written.
+    Each part holds the write lock about half a second (diary/sqlite.py), the last one is
+    left for the request to commit. An entry added since the preview (the same key) stops
+    the insert with IntegrityError, once what earlier parts committed is deleted again:
+    nothing is half-written.
     """
     spool = Spool(spool_file)
     header = spool.header()
@@ -324,9 +331,15 @@ def apply_rows(user: User, spool_file: BinaryIO) -> Added:
             " Upload the file again."
         )
     added: Counter = Counter()
-    for table, rows in spool.chunks():
-        insert_bulk(rows)
-        added[table] += len(rows)
+    inserted = PartedInsert(user.id)
+    try:
+        for table, rows in spool.chunks():
+            inserted.insert(SPOOLED[table], rows)
+            added[table] += len(rows)
+    except IntegrityError:
+        db.session.rollback()
+        inserted.take_back()
+        raise
     return Added(
         header["format"], added[Reading.__tablename__], added[MedicationDose.__tablename__]
     )
