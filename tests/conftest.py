@@ -200,3 +200,6 @@ def user_row(user_id: int) -> User:
 sqlite_only = pytest.mark.skipif(
     bool(POSTGRES_URL), reason="checks the SQLite file itself; PostgreSQL has pg_dump"
 )
+one_write_lock = pytest.mark.skipif(
+    bool(POSTGRES_URL), reason="SQLite's one write lock for the database; PostgreSQL locks rows"
+)

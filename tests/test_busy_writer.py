@@ -10,14 +10,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from diary.extensions import db
 from diary.models import ApiToken, LoginSession, ShareLink
 from diary.models.user import utcnow
+from tests.conftest import one_write_lock
 from tests.test_api import token_for
 from tests.test_shares import FIRST, LAST, fill, make_link
+
+pytestmark = one_write_lock
 
 
 @contextmanager
@@ -32,12 +34,6 @@ def another_writer(app) -> Iterator[None]:
     finally:
         writer.execute("ROLLBACK")
         writer.close()
-
-
-@pytest.fixture(autouse=True)
-def _sqlite_only(app):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        pytest.skip("the write lock is SQLite's")
 
 
 def seen_long_ago(app) -> None:

@@ -24,7 +24,7 @@ from bench.large_exports import headi
 from diary.extensions import db
 from diary.models import Reading, Treatment, User
 from tests.browserless import Visitor
-from tests.conftest import PASSWORD, visitor_signed_in
+from tests.conftest import PASSWORD, one_write_lock, visitor_signed_in
 from tests.server import DiaryServer, serve_household
 
 NOTE = "after lunch, behind the left eye, with some nausea and light hurting"
@@ -193,6 +193,7 @@ def test_a_restore_cut_off_by_a_crash_is_taken_back_when_the_server_starts(in_sm
     assert count(server, "SELECT timezone FROM user WHERE id = 1") == "Asia/Tokyo"
 
 
+@one_write_lock
 def test_a_restore_that_fills_the_disk_half_way_keeps_nothing(app, client, alice):
     app.config.update(WRITE_PART_SECONDS=0, PROPAGATE_EXCEPTIONS=False)
     with app.app_context():
@@ -234,6 +235,7 @@ def previewed(client, name: str, export: bytes) -> str:
     return re.search(r'name="token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))[1]
 
 
+@one_write_lock
 def test_a_confirmation_stopped_by_its_last_part_keeps_nothing(app, client, alice):
     app.config["WRITE_PART_SECONDS"] = 0
     lines = "".join(headi(6_000)).splitlines(keepends=True)
