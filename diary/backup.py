@@ -1,5 +1,6 @@
 """Copies of the SQLite database that are safe to take while the server runs."""
 
+import errno
 import logging
 import sqlite3
 import threading
@@ -35,6 +36,28 @@ def copy_database(source: Path, destination: Path) -> None:
         src.backup(dest)
 
 
+def write_backup(source: Path, destination: Path) -> None:
+    """Copy the database to a new file at destination, whole or not at all.
+
+    The copy is written beside destination and renamed into place once complete, so a
+    full disk leaves neither an empty nor a half-written file: BackupError says why.
+    """
+    partial = destination.with_name(destination.name + ".partial")
+    try:
+        copy_database(source, partial)
+        partial.replace(destination)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"cannot write {destination}: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError | sqlite3.Error) -> str:
+    """Say why a write failed, in the same words for SQLite's and the system's full disk."""
+    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc):
+        return "the disk is full"
+    return str(exc)
+
+
 def timestamped_name(prefix: str) -> str:
     return f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sqlite3"
 
@@ -58,7 +81,7 @@ def restore_database(source: Path, database: Path) -> Path | None:
     kept = None
     if database.exists():
         kept = database.parent / "backups" / timestamped_name("before-restore")
-        copy_database(database, kept)
+        write_backup(database, kept)
     copy_database(source, database)
     return kept
 
@@ -68,9 +91,7 @@ def daily_backup(database: Path, folder: Path, keep: int, today: date) -> Path |
     target = folder / f"{DAILY_PREFIX}{today.isoformat()}.sqlite3"
     made = None
     if not target.exists():
-        partial = target.with_suffix(".partial")
-        copy_database(database, partial)
-        partial.replace(target)
+        write_backup(database, target)
         made = target
     for old in sorted(folder.glob(f"{DAILY_PREFIX}*.sqlite3"))[:-keep]:
         old.unlink()
@@ -84,7 +105,7 @@ def start_daily_backups(database: Path, folder: Path, keep: int) -> threading.Th
         while True:
             try:
                 daily_backup(database, folder, keep, date.today())
-            except (OSError, sqlite3.Error):
+            except (OSError, BackupError):
                 # A full disk must not stop the diary; the next hour tries again.
                 log.exception("The daily backup into %s failed", folder)
             time.sleep(CHECK_EVERY_SECONDS)

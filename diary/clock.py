@@ -1,6 +1,6 @@
 """The user's local time: readings are kept in the time zone of the person who logs them."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -55,10 +55,14 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time())
 
 
-def format_timestamp(value: datetime) -> str:
-    """Format a local timestamp as YYYY-MM-DDTHH:MM, the year always in four digits."""
+def format_timestamp(value: datetime, zone: tzinfo | None = None, timespec: str = "minutes") -> str:
+    """Format a local timestamp as YYYY-MM-DDTHH:MM (or to the timespec), the year in four digits.
+
+    Given its zone, add the UTC offset its fold picks: the hour the clocks repeat in
+    autumn is written twice, +02:00 and then +01:00 in Berlin, and reads back as itself.
+    """
     # strftime("%Y") writes year 1 as "1"; isoformat pads it, so the importer reads it back.
-    return value.isoformat(timespec="minutes")
+    return value.replace(tzinfo=zone).isoformat(timespec=timespec)
 
 
 def long_date(value: date) -> str:

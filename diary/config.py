@@ -2,9 +2,13 @@
 
 import os
 import secrets
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
+
+from diary.ratelimits import storage_uri
 
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -19,6 +23,10 @@ DEFAULTS = {
     # "keep me signed in".
     "SESSION_IDLE_HOURS": 12,
     "REMEMBERED_SESSION_IDLE_HOURS": 30 * 24,
+    # Hours after its sign-in that a session ends however much it is used, without and
+    # with "keep me signed in".
+    "SESSION_MAX_HOURS": 24,
+    "REMEMBERED_SESSION_MAX_HOURS": 90 * 24,
     # Sign-in attempts allowed per minute, per account and per address.
     "LOGIN_RATE_LIMIT": "5 per minute",
     # What Flask-Compress compresses (CSV, PDF and ZIP downloads go as they are). Streamed
@@ -42,6 +50,16 @@ DEFAULTS = {
     "PROXY_COUNT": 0,
     "TRUSTED_PROXY": "127.0.0.1",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # How `diary serve` (waitress) holds slow or greedy clients back; see commands/serve.py.
+    # Connections open at once (each costs a socket, not a thread), and the seconds one
+    # may stay idle.
+    "SERVE_CONNECTION_LIMIT": 1000,
+    "SERVE_CHANNEL_TIMEOUT": 30,
+    # Bytes read from a socket at a time, the largest request head, and the largest body
+    # (None: twice MAX_CONTENT_LENGTH), refused before any of it is written to disk.
+    "SERVE_RECV_BYTES": 8192,
+    "SERVE_MAX_REQUEST_HEADER_SIZE": 64 * 1024,
+    "SERVE_MAX_REQUEST_BODY_SIZE": None,
     # Daily SQLite backups that `diary serve` keeps in instance/backups/daily; 0 turns them off.
     "BACKUP_KEEP": 14,
     # Heavy jobs (PDFs, account restores, import previews) run at once, wait in line for a
@@ -69,24 +87,42 @@ def configure(app: Flask, test_config: dict | None) -> None:
         for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
             app.config[name] = True
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = storage_uri(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+        app.config["SECRET_KEY"] = instance_secret(
+            Path(app.instance_path), "secret_key", lambda: secrets.token_hex(32)
+        )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
             "sqlite:///" + os.path.join(app.instance_path, "diary.sqlite3")
         )
 
 
-def _instance_secret_key(instance: Path) -> str:
-    """Return the instance's secret key, generating it on first start."""
-    path = instance / "secret_key"
+def instance_secret(instance: Path, name: str, make: Callable[[], str]) -> str:
+    """Return a value the installation keeps in a file of its instance folder (0600).
+
+    The first caller writes make() to a file of its own and links it into place:
+    of processes starting at once one wins, and none reads the file half written.
+    """
+    path = instance / name
     if not path.exists():
-        # O_EXCL: two processes starting at once must not overwrite each other's key.
+        partial = instance / f".{name}.{secrets.token_hex(8)}.partial"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(make())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(partial, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32))
+        finally:
+            partial.unlink()
     return path.read_text().strip()
+
+
+def installation_id() -> uuid.UUID:
+    """Return this installation's random id, made on first need."""
+    kept = instance_secret(
+        Path(current_app.instance_path), "installation_id", lambda: str(uuid.uuid4())
+    )
+    return uuid.UUID(kept)

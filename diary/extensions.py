@@ -14,6 +14,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from diary import ratelimits  # noqa: F401 (registers the diary-sqlite:// storage)
 from diary.sqlite import SAFE_METHODS, configure_sqlite
 
 
@@ -34,8 +35,9 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Limits are per process; waitress runs one process, so the counts are exact.
-limiter = Limiter(get_remote_address, storage_uri="memory://", default_limits=[])
+# The counts go where RATELIMIT_STORAGE_URI says: by default a SQLite file of the instance
+# folder (diary.ratelimits), shared by processes and kept across restarts.
+limiter = Limiter(get_remote_address, default_limits=[])
 # gzip or brotli for pages, styles, scripts and JSON: a phone on a slow network waits less.
 compress = Compress()
 babel = Babel()

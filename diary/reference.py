@@ -17,15 +17,30 @@ class Source:
     id: str
     title: str
     file: str | None
-    quote: str  # in the source's own words, never translated
+    # In the source's own words, never translated; empty when the entry is only a summary.
+    quote: str
     # Which part of the document the quote comes from, when that matters to how it reads:
     # a listed risk, a contraindication, one patient's own account. In English, as seeded.
     part_words: str = ""
+    # The diary's own summary of the source, where its exact words could not be checked.
+    summary_words: str = ""
+    # How a reader knows the document ("a patient's blog post, 2023"). In English, as seeded.
+    known_as_words: str = ""
 
     @property
     def part(self) -> str:
         """Return which part of the document the quote is from, in the request's language."""
         return translate(self.part_words) if self.part_words else ""
+
+    @property
+    def summary(self) -> str:
+        """Return the diary's summary of the source, in the request's language."""
+        return translate(self.summary_words) if self.summary_words else ""
+
+    @property
+    def known_as(self) -> str:
+        """Return how a reader knows the document, in the request's language."""
+        return translate(self.known_as_words) if self.known_as_words else ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,12 @@ class Entry:
     def label(self) -> str:
         """Return the label in the request's language (English outside a request)."""
         return translate(self.words)
+
+    @property
+    def value(self) -> Any:
+        """Return the entry's value; a value in words is translated like the label."""
+        value = self.extra.get("value")
+        return translate(value) if isinstance(value, str) else value
 
     def __getitem__(self, key: str) -> Any:
         return self.extra[key]
@@ -71,10 +92,22 @@ def catalogue(name: str) -> dict[str, Entry]:
 
 
 def _cite(cited: list[dict[str, str]]) -> tuple[Source, ...]:
-    docs = sources()
-    return tuple(
-        Source(s["id"], docs[s["id"]]["title"], docs[s["id"]]["file"], s["quote"], s.get("as", ""))
-        for s in cited
+    return tuple(_source(s) for s in cited)
+
+
+def _source(cited: dict[str, str]) -> Source:
+    """Return one citation: a quote in the source's words, or the diary's summary of it."""
+    if bool(cited.get("quote")) == bool(cited.get("summary")):
+        raise ValueError(f"seeds: a citation of {cited['id']} needs a quote or a summary, not both")
+    doc = sources()[cited["id"]]
+    return Source(
+        cited["id"],
+        doc["title"],
+        doc["file"],
+        cited.get("quote", ""),
+        part_words=cited.get("as", ""),
+        summary_words=cited.get("summary", ""),
+        known_as_words=doc.get("known_as", ""),
     )
 
 

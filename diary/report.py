@@ -28,9 +28,9 @@ def report_context(
 ) -> dict:
     """Return what the report shows for a user's range and chosen treatments (None: all).
 
-    Every figure is as of the range's last day. A shared report names no treatment the
-    patient did not choose, not even as an overlap. with_appendix adds the range's
-    entries day by day.
+    Every figure is as of the range's last day and the same whether shared or not. A shared
+    report names no treatment the patient did not choose: an overlap with one is "another
+    treatment (not shared)". with_appendix adds the range's entries day by day.
     """
     all_treatments = trends.treatments_until(user, last)
     picked = (
@@ -38,18 +38,26 @@ def report_context(
         if treatment_ids is not None
         else all_treatments
     )
-    figures = trends.treatment_figures(
-        user, last, picked, every=picked if shared else all_treatments
-    )
+    # Every treatment caps the relief and is an overlap, shared or not: the figures are the
+    # patient's own; only the words name what was not chosen as "another treatment".
+    figures = trends.treatment_figures(user, last, picked, every=all_treatments)
+    named = picked if shared else all_treatments
+    kinds = reference.treatment_kinds()
     daily = trends.daily_stats(user, first, last)
     return {
         "owner": user,
         "all_treatments": [] if shared else all_treatments,
         "picked": picked,
         "sections": [
-            (t, f, charts.outcome_chart(trends.outcome_bars(f)))
+            (
+                t,
+                f,
+                charts.outcome_chart(trends.outcome_bars(f)),
+                trends.overlap_names(t, f["overlaps"], named),
+            )
             for t, f in zip(picked, figures, strict=True)
         ],
+        "cohort_compared": any(kinds[t.kind].get("ketamine_protocol") for t in picked),
         "pain_chart": charts.pain_chart(
             trends.pain_series(daily, first, last), trends.chart_treatments(picked), first, last
         ),
@@ -60,7 +68,7 @@ def report_context(
         "overuse": overuse(user, last),
         "classes": reference.medication_classes(),
         "effects": reference.side_effects(),
-        "kinds": reference.treatment_kinds(),
+        "kinds": kinds,
         "study": reference.catalogue("study_outcomes"),
         "appendix": appendix(user, first, last) if with_appendix else None,
     }

@@ -28,7 +28,12 @@ NOTE_MAX = 10_000
 NAME_MAX = 200
 NUL_MESSAGE = "Text cannot contain the NUL character (\\0)."
 
-_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
+# A local time, optionally with seconds and a UTC offset. An offset has seconds where the
+# clocks were not yet a whole number of minutes from UTC (Amsterdam until 1937).
+MOMENT_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}(:\d{2})?)?$"
+)
+_MOMENT = re.compile(MOMENT_PATTERN)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
 
@@ -37,7 +42,7 @@ _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
 CODES_LISTED = 30
 
 
-def _mid_sentence(label: Any) -> str:
+def mid_sentence(label: Any) -> str:
     """Return a field's name as it reads inside a sentence: lower case, as German is not."""
     locale = get_locale()
     return str(label) if locale is not None and locale.language == "de" else str(label).lower()
@@ -119,7 +124,7 @@ def text(
     if strip:
         value = value.strip()
     if required and not value.strip():
-        raise ValueError(_("Give the %(label)s.", label=_mid_sentence(label)))
+        raise ValueError(_("Give the %(label)s.", label=mid_sentence(label)))
     if len(value) > max_length:
         raise ValueError(
             _(
@@ -143,7 +148,7 @@ def whole(value: Any, label: str, low: int, high: int) -> int:
         raise ValueError(
             _(
                 "Give the %(label)s: a whole number from %(low)s to %(high)s.",
-                label=_mid_sentence(label),
+                label=mid_sentence(label),
                 low=low,
                 high=high,
             )
@@ -189,12 +194,12 @@ def choice(value: Any, label: str, codes: Iterable[str]) -> str:
                 _(
                     "%(value)s is not a %(label)s; use one of: %(codes)s.",
                     value=shown(value),
-                    label=_mid_sentence(label),
+                    label=mid_sentence(label),
                     codes=", ".join(codes),
                 )
             )
         raise ValueError(
-            _("%(value)s is not a %(label)s.", value=shown(value), label=_mid_sentence(label))
+            _("%(value)s is not a %(label)s.", value=shown(value), label=mid_sentence(label))
         )
     return value
 

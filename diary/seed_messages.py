@@ -1,15 +1,28 @@
 """Find the words in seeds/ that the diary shows, for pybabel (see babel.cfg).
 
-Labels, the calm safety messages, the PGIC wording and the notes about a source's part
-are the diary's own words and are translated. Quotes and document titles are not: a
-quote stays in its source's words, with the source named.
+Labels, values in words ("55 of 77 patients"), the calm safety messages, the PGIC wording,
+the notes about a source's part, the diary's summaries of a source and the names readers
+know the documents by are the diary's own words and are translated. Quotes and document
+titles are not: a quote stays in its source's words, with the source named.
 """
 
 import json
 from collections.abc import Iterator
 from typing import Any
 
-SHOWN_KEYS = {"label", "as", "note", "urgent_message", "severe_message", "question", "items"}
+SHOWN_KEYS = {
+    "label",
+    "value",
+    "as",
+    "summary",
+    "known_as",
+    "note",
+    "urgent_message",
+    "severe_message",
+    "question",
+    "adaptation",
+    "items",
+}
 
 
 def _shown(value: Any, key: str | None = None) -> Iterator[str]:

@@ -20,6 +20,9 @@ server {{
     ssl_certificate     {cert};
     ssl_certificate_key {key};
     client_max_body_size 16m;
+    client_header_timeout 10s;
+    client_body_timeout 10s;
+    send_timeout 60s;
     location / {{
         proxy_pass http://127.0.0.1:{upstream};
         proxy_set_header Host $http_host;
@@ -53,6 +56,13 @@ CADDY_SITE = """
     admin off
     auto_https disable_redirects
     storage file_system {folder}/caddy-data
+    servers {{
+        timeouts {{
+            read_header 10s
+            read_body 5m
+            idle 2m
+        }}
+    }}
 }}
 https://localhost:{port} {{
     bind 127.0.0.1

@@ -87,6 +87,11 @@ def test_backup_restores_losslessly_into_a_new_instance(
         and original["treatments"][0]["doses"][0]["rate_mg_per_kg_h"] == 0.15
     )
     assert original["treatments"][0]["follow_up"]["booked_for"] == "2024-03-21"
+    # Each answer keeps the language of the page it was given on (an English browser here).
+    assert [(q["instrument"], q["language"]) for q in original["questionnaires"]] == [
+        ("midas", "en"),
+        ("pgic", "en"),
+    ]
 
     other = tmp_path / "other"
     other.mkdir()

@@ -1,11 +1,14 @@
 """First run, sign-in, sessions, settings and the household page."""
 
 import re
+from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
 from diary.extensions import db
 from diary.models import LoginSession, User
+from diary.models.user import utcnow
 from tests.conftest import PASSWORD, make_user, sign_in
 
 
@@ -36,6 +39,50 @@ def test_setup_refuses_short_password_and_writes_nothing(app, client):
     assert b"at least 8 characters" in response.data
     with app.app_context():
         assert db.session.scalar(select(User)) is None
+
+
+@pytest.mark.parametrize("password", ["password", "12345678", "iloveyou", "alice2024"])
+def test_setup_refuses_the_easiest_passwords_to_guess(app, client, password):
+    response = client.post(
+        "/setup", data={"username": "alice", "password": password, "confirm": password}
+    )
+    assert response.status_code == 422
+    assert "among the easiest to guess" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User)) is None
+
+
+def test_a_new_password_cannot_be_a_common_one(app, client, alice):
+    response = client.post(
+        "/account/password", data={"current": PASSWORD, "new": "password1", "confirm": "password1"}
+    )
+    assert response.status_code == 422
+    assert "among the easiest to guess" in response.get_data(as_text=True)
+    assert sign_in(app.test_client(), "alice").location == "/"
+
+
+@pytest.mark.parametrize(
+    ("remember", "age_hours", "still_signed_in"),
+    [(False, 23, True), (False, 25, False), (True, 89 * 24, True), (True, 91 * 24, False)],
+)
+def test_a_session_in_daily_use_still_ends_at_its_lifetime(
+    app, client, remember, age_hours, still_signed_in
+):
+    make_user(app, "alice")
+    sign_in(client, "alice", remember=remember)
+    with app.app_context():
+        # Signed in long ago, and used a minute ago.
+        db.session.execute(
+            update(LoginSession).values(
+                created_at=utcnow() - timedelta(hours=age_hours),
+                last_seen_at=utcnow() - timedelta(minutes=1),
+            )
+        )
+        db.session.commit()
+    response = client.get("/")
+    assert (response.status_code == 200) is still_signed_in
+    if not still_signed_in:
+        assert response.location.startswith("/login")
 
 
 def test_setup_is_closed_once_an_account_exists(client, alice):
@@ -157,14 +204,17 @@ def test_login_redirect_stays_on_this_site(app, client):
 
 def test_low_light_mode_is_one_tap_and_remembered_on_every_device(app, client, alice):
     assert 'class="low-light"' not in client.get("/").get_data(as_text=True)
-    response = client.post("/account/low-light", data={"next": "/readings"})
-    assert response.location == "/readings"
+    response = client.post(
+        "/account/low-light", headers={"Referer": "http://localhost/readings?page=2"}
+    )
+    assert response.location == "/readings?page=2"
     phone = app.test_client()
     sign_in(phone, "alice")
     page = phone.get("/").get_data(as_text=True)
     assert '<html lang="en" class="low-light">' in page
     assert 'aria-pressed="true"' in page
-    client.post("/account/low-light", data={"next": "https://elsewhere.example/"})
+    elsewhere = client.post("/account/low-light", headers={"Referer": "https://elsewhere.example/"})
+    assert elsewhere.location == "/"
     assert 'class="low-light"' not in phone.get("/").get_data(as_text=True)
 
 

@@ -1,6 +1,7 @@
 """The token API: auth, CRUD, validation naming the field, idempotency, isolation, OpenAPI."""
 
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -28,7 +29,8 @@ def test_pain_6_now_in_one_request(app, client, auth):
     assert response.status_code == 201
     body = response.get_json()
     assert body["pain"] == 6 and body["note"] == "" and isinstance(body["id"], int)
-    assert len(body["recorded_at"]) == 16
+    # Now, to the minute, with the offset of the account's zone (London).
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d", body["recorded_at"])
     assert client.get(f"/api/v1/readings/{body['id']}", headers=auth).get_json() == body
 
 
@@ -212,7 +214,7 @@ def test_list_paging_limits_are_checked(client, auth):
 def test_revoked_tokens_stop_working_and_cli_prints_a_working_token(app, client, runner, alice):
     result = runner.invoke(args=["token", "create", "--user", "alice", "--name", "iPhone"])
     assert result.exit_code == 0
-    secret = result.output.strip()
+    secret = result.stdout.strip()
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/readings", headers=headers).status_code == 200
     listing = runner.invoke(args=["token", "list", "--user", "alice"]).output
@@ -337,3 +339,99 @@ def test_a_nul_character_in_a_query_is_a_documented_400(app, client, alice):
         for method, operation in operations.items():
             if method != "parameters":
                 assert "400" in operation["responses"], (method, path)
+
+
+def set_zone(app, user_id: int, zone: str) -> None:
+    with app.app_context():
+        user_row(user_id).timezone = zone
+        db.session.commit()
+
+
+def fhir_times(client) -> list[str]:
+    """Return the times of the signed-in user's FHIR export, one per reading."""
+    bundle = client.get("/export/pain-observations.fhir.json").get_json()
+    return [entry["resource"]["effectiveDateTime"] for entry in bundle["entry"][1:]]
+
+
+# Berlin's clocks went back at 03:00 CEST (01:00 UTC) on 25 October 2026: 02:30 came twice.
+REPEATED_HOUR = {
+    "first 02:30": ("2026-10-25T00:30:00Z", "+02:00", False),
+    "second 02:30": ("2026-10-25T01:30:00Z", "+01:00", True),
+}
+
+
+@pytest.mark.parametrize(("sent", "offset", "fold"), REPEATED_HOUR.values(), ids=REPEATED_HOUR)
+def test_a_reading_in_the_repeated_autumn_hour_is_unchanged_by_get_then_patch(
+    app, client, auth, alice, sent, offset, fold
+):
+    set_zone(app, alice, "Europe/Berlin")
+    made = client.post("/api/v1/readings", json={"recorded_at": sent, "pain": 5}, headers=auth)
+    url = f"/api/v1/readings/{made.get_json()['id']}"
+    read = client.get(url, headers=auth).get_json()
+    assert read["recorded_at"] == f"2026-10-25T02:30{offset}"
+    fhir_before = fhir_times(client)
+    # A client sends back what it read, as an edit form would.
+    patched = client.patch(url, json={k: v for k, v in read.items() if k != "id"}, headers=auth)
+    assert patched.status_code == 200 and patched.get_json() == read
+    assert client.get(url, headers=auth).get_json() == read
+    assert fhir_times(client) == fhir_before == [f"2026-10-25T02:30:00{offset}"]
+    with app.app_context():
+        row = db.session.get(Reading, read["id"])
+        assert (row.recorded_at, row.fold) == (datetime(2026, 10, 25, 2, 30), fold)
+
+
+def texts(value) -> list[str]:
+    """Return every string in a JSON value, however deep."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in texts(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in texts(item)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_every_time_in_every_api_answer_carries_its_utc_offset(client, auth):
+    made = {
+        "readings": {"pain": 5},
+        "side-effects": {"effect": "nausea", "severity": "mild"},
+        "medications": {"name": "sumatriptan", "class": "triptan"},
+    }
+    # London: winter, summer sent in UTC, and the second 01:30 of 27 October 2024.
+    sent = ["2024-03-01T08:00", "2024-07-01T06:00:00Z", "2024-10-27T01:30+00:00"]
+    answers = []
+    for collection, body in made.items():
+        time = "taken_at" if collection == "medications" else "recorded_at"
+        for when in sent:
+            item = client.post(f"/api/v1/{collection}", json=body | {time: when}, headers=auth)
+            url = f"/api/v1/{collection}/{item.get_json()['id']}"
+            answers += [item, client.get(url, headers=auth)]
+            answers.append(client.patch(url, json={"note": "edited"}, headers=auth))
+        listed = client.get(f"/api/v1/{collection}", headers=auth)
+        assert [i[time] for i in listed.get_json()["items"]] == [
+            "2024-10-27T01:30+00:00",
+            "2024-07-01T07:00+01:00",
+            "2024-03-01T08:00+00:00",
+        ]
+        answers.append(listed)
+    answers.append(client.get("/api/v1/reminders", headers=auth))
+    times = [t for a in answers for t in texts(a.get_json()) if re.match(r"\d{4}-\d\d-\d\dT", t)]
+    assert len(times) == 3 * (3 * 3 + 3)
+    assert all(re.fullmatch(r".+T\d\d:\d\d[+-]\d\d:\d\d", t) for t in times)
+    # The document says so: an answer's time without its offset does not match.
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    for name, time in (("Reading", "recorded_at"), ("SideEffect", "recorded_at")):
+        pattern = schemas[name]["properties"][time]["pattern"]
+        assert re.search(pattern, "2026-10-25T02:30+01:00")
+        assert not re.search(pattern, "2026-10-25T02:30")
+    assert schemas["Medication"]["properties"]["taken_at"]["pattern"] == pattern
+
+
+def test_an_offset_with_seconds_goes_back_and_forth_unchanged(app, client, auth, alice):
+    """Amsterdam's clocks ran 19 minutes 32 seconds ahead of UTC until 1937."""
+    set_zone(app, alice, "Europe/Amsterdam")
+    made = client.post(
+        "/api/v1/readings", json={"recorded_at": "1930-01-01T08:00", "pain": 4}, headers=auth
+    ).get_json()
+    assert made["recorded_at"] == "1930-01-01T08:00+00:19:32"
+    url = f"/api/v1/readings/{made['id']}"
+    patched = client.patch(url, json={"recorded_at": made["recorded_at"]}, headers=auth)
+    assert patched.status_code == 200 and patched.get_json() == made

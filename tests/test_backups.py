@@ -1,7 +1,10 @@
 """diary backup / restore, and the daily backups `diary serve` keeps (SQLite)."""
 
+import os
 import sqlite3
-from datetime import date, timedelta
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -94,3 +97,49 @@ def test_daily_backups_keep_the_newest_fourteen(app, tmp_path):
     names = sorted(p.name for p in folder.iterdir())
     assert len(names) == 14
     assert names[0] == "diary-2024-01-07.sqlite3" and names[-1] == "diary-2024-01-20.sqlite3"
+
+
+def test_backup_onto_a_full_disk_says_so_and_leaves_no_file(app, tmp_path):
+    user_id = make_user(app, "alice")
+    with app.app_context():
+        # About 300 KB of readings, more than the disk below holds.
+        for day in range(1, 29):
+            db.session.add_all(
+                Reading(
+                    user_id=user_id,
+                    recorded_at=datetime(2024, 2, day, hour),
+                    pain=4,
+                    note="x" * 400,
+                )
+                for hour in range(24)
+            )
+        db.session.commit()
+    disk = tmp_path / "small-disk"
+    disk.mkdir()
+    # A real full disk: a 128 KB tmpfs, mounted in a mount namespace of this command only
+    # (unshare maps the user to root there, so it needs no privileges). The folder is listed
+    # before the namespace, and the tmpfs with it, goes away.
+    script = (
+        'mount -t tmpfs -o size=128k tmpfs "$1" && shift && "$@"; status=$?;'
+        ' ls -A "$DISK"; exit $status'
+    )
+    result = subprocess.run(
+        [
+            *("unshare", "--map-root-user", "--mount", "sh", "-c", script, "sh", str(disk)),
+            *(sys.executable, "-m", "diary", "backup", str(disk / "copy.sqlite3")),
+        ],
+        env={
+            **os.environ,
+            "DISK": str(disk),
+            "DIARY_DATABASE_URL": f"sqlite:///{tmp_path / 'diary.sqlite3'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip() == f"Error: cannot write {disk / 'copy.sqlite3'}: the disk is full."
+    )
+    assert result.stdout == ""  # nothing was left on the disk, not even an empty file

@@ -1,5 +1,7 @@
 """All four diary CSV files: exact round trips, folder imports that are all or nothing."""
 
+import io
+
 from sqlalchemy import func, select
 
 from diary.extensions import db
@@ -63,6 +65,22 @@ def test_one_bad_file_in_a_folder_imports_nothing_at_all(app, runner, tmp_path, 
     with app.app_context():
         for model in (Treatment, Reading, SideEffectReport, MedicationDose):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
+
+
+def test_a_medicine_row_without_a_class_is_refused_with_its_line(app, client, alice):
+    body = (
+        "taken_at,name,dose,class,note\r\n"
+        "2024-03-02T07:30,sumatriptan,50 mg,triptan,\r\n"
+        "2024-03-02T09:00,metoclopramide,10 mg,,\r\n"
+    )
+    data = {"files": (io.BytesIO(body.encode()), "medications.csv")}
+    response = client.post("/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "medications.csv, line 3: Choose the kind of medicine." in response.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MedicationDose)) == 0
 
 
 def test_treatment_rows_are_checked_for_dates_and_kind(app, runner, tmp_path, alice):

@@ -4,7 +4,7 @@ import html
 import io
 import re
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from diary.extensions import db
 from diary.imports import Unreadable, read_export
 from diary.imports.plan import apply_rows, plan_import
 from diary.models import MedicationDose, Reading
+from diary.services.medications import overuse
 from tests.conftest import sign_in, user_row
 
 DATA = Path(__file__).parent / "data" / "imports"
@@ -463,3 +464,100 @@ def test_entries_that_reached_the_diary_after_the_preview_stop_the_whole_import(
     )
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 3
+
+
+# One Cluster Headache Tracker export, both files: the log's medication column is written
+# from the attacks' doses, which the doses file lists with their times (newest first).
+CHT_LOG = (
+    b"start_time,end_time,intensity,medication,triggers,notes\n"
+    b'2024-11-14 20:00:00,2024-11-14 20:45:00,5,Ibuprofen,,""\n'
+    b'2024-11-12 23:50:00,2024-11-13 00:40:00,8,sumatriptan 6 mg,,""\n'
+    b'2024-11-10 21:15:00,2024-11-10 22:00:00,8,"oxygen 15 L/min 20 min, sumatriptan 6 mg",,""\n'
+)
+CHT_DOSES = (
+    b"taken_at,medication,kind,amount,unit,duration_minutes,effectiveness,minutes_to_relief,"
+    b"attack_start_time\n"
+    b"2024-11-15 09:00:00,Ibuprofen,other,400,mg,,,,\n"
+    b"2024-11-13 00:05:00,Sumatriptan,abortive,6,mg,,helped,10,2024-11-12 23:50:00\n"
+    b"2024-11-10 21:40:00,Sumatriptan,abortive,6,mg,,no_effect,,2024-11-10 21:15:00\n"
+    b"2024-11-10 21:20:00,Oxygen,oxygen,15,L/min,20,helped,8,2024-11-10 21:15:00\n"
+)
+# Each intake once: the doses file's, and the log's for the attack it has no doses of.
+CHT_INTAKES = [
+    (datetime(2024, 11, 10, 21, 20), "Oxygen", "15 L/min", "other", ""),
+    (datetime(2024, 11, 10, 21, 40), "Sumatriptan", "6 mg", "triptan", ""),
+    (datetime(2024, 11, 13, 0, 5), "Sumatriptan", "6 mg", "triptan", ""),
+    (datetime(2024, 11, 14, 20, 0), "Ibuprofen", "", "simple_analgesic", ""),
+    (datetime(2024, 11, 15, 9, 0), "Ibuprofen", "400 mg", "simple_analgesic", ""),
+]
+
+
+def cht_files(tmp_path: Path) -> dict[str, Path]:
+    return {
+        "log": written(tmp_path, "headache_logs-2024-11-16.csv", CHT_LOG),
+        "doses": written(tmp_path, "medication_doses-2024-11-16.csv", CHT_DOSES),
+    }
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "preview"),
+    [
+        (
+            "log",
+            "doses",
+            "Replaced (medicines imported before from the headache log, by this file's doses"
+            " of the same attacks): 3",
+        ),
+        (
+            "doses",
+            "log",
+            "Not imported (medicines of attacks whose doses are in the diary from the"
+            " medication doses file): 3",
+        ),
+    ],
+)
+def test_both_cluster_headache_tracker_files_store_each_intake_once(
+    app, alice, runner, tmp_path, first, second, preview
+):
+    files = cht_files(tmp_path)
+    imported(app, alice, files[first])
+    result = runner.invoke(args=["import", str(files[second]), "--user", "alice"])
+    assert result.exit_code == 0, result.output
+    assert preview in result.output.splitlines()
+    _, readings, doses = imported(app, alice, files[first])  # again: adds nothing
+    assert doses == CHT_INTAKES
+    # The attack over midnight: its sumatriptan counts on the day it was taken, not twice.
+    with app.app_context():
+        days = overuse(user_row(alice), date(2024, 11, 30)).days_by_class
+    assert (days["triptan"], days["simple_analgesic"]) == (2, 2)
+    for path in files.values():
+        again = plan_of(app, alice, path)
+        assert (again.readings, again.doses, again.replaced) == (0, 0, 0)
+    assert imported(app, alice, files[second])[1:] == (readings, doses)
+
+
+def test_the_web_preview_says_which_log_medicines_the_doses_file_replaces(
+    app, client, alice, tmp_path
+):
+    imported(app, alice, cht_files(tmp_path)["log"])
+    page = html.unescape(
+        upload(client, "medication_doses-2024-11-16.csv", CHT_DOSES).get_data(as_text=True)
+    )
+    assert (
+        "Replaced</dt><dd>3 medicines imported before from the headache log, by this file’s"
+        " doses of the same attacks</dd>" in page
+    )
+    assert "Import 0 readings and 4 medicines" in page
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/import/other/confirm", data={"token": token})
+    with app.app_context():
+        doses = db.session.execute(
+            select(MedicationDose.taken_at, MedicationDose.name).order_by(MedicationDose.taken_at)
+        ).all()
+    assert [tuple(d) for d in doses] == [d[:2] for d in CHT_INTAKES]
+    page = html.unescape(upload(client, "headache_logs-2024-11-16.csv", CHT_LOG).get_data(True))
+    assert (
+        "Not imported</dt><dd>3 medicines of attacks whose doses are in your diary from the"
+        " medication doses file</dd>" in page
+    )
+    assert "There is nothing new to import." in page

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
+import pytest
 from babel.dates import format_date
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -18,11 +19,16 @@ from tests.test_api import token_for
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 
 
+def speaks(app, user_id: int, language: str | None) -> None:
+    """Set the account's language (None: the browser's), as Settings would."""
+    with app.app_context():
+        user_row(user_id).language = language
+        db.session.commit()
+
+
 def speaks_german(app, user_id: int) -> None:
     """Set the account's language to German, as Settings would."""
-    with app.app_context():
-        user_row(user_id).language = "de"
-        db.session.commit()
+    speaks(app, user_id, "de")
 
 
 def page(client, path: str, **kwargs) -> str:
@@ -217,3 +223,54 @@ def test_a_refused_value_is_explained_in_the_patients_language_and_scripts_get_e
     assert script.get_json()["error"]["message"] == "Pain must be from 0 to 10, not 42."
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "confusion", "delusion"),
+    [
+        ("fr", "Confusion (syndrome confusionnel)", "délire"),
+        ("es", "Confusión (síndrome confusional)", "delirio"),
+    ],
+)
+def test_confusion_is_named_as_clinicians_name_it_not_as_a_delusion(
+    app, client, alice, language, confusion, delusion
+):
+    speaks(app, alice, language)
+    form = page(client, "/side-effects/new")
+    assert confusion in form
+    assert delusion not in form.lower()
+
+
+def test_the_german_safety_message_writes_the_side_effects_as_nouns(app, client, alice):
+    speaks_german(app, alice)
+    saved = client.post(
+        "/side-effects/new",
+        data={"day": "2024-03-06", "time": "20:00", "severity-seizures": "mild",
+              "severity-respiratory_difficulty": "moderate"},
+    )  # fmt: skip
+    assert "Sie haben eingetragen: Atembeschwerden, Krampfanfall." in page(client, saved.location)
+
+
+@pytest.mark.parametrize(
+    ("language", "responders", "sustained"),
+    [
+        ("de", "55 von 77 Patientinnen und Patienten (71,4 %)",
+         "15 der 55 Patientinnen und Patienten, deren Schmerz um mindestens zwei Punkte sank"),
+        ("es", "55 de 77 pacientes (71,4 %)",
+         "15 de los 55 pacientes cuyo dolor bajó al menos dos puntos"),
+        ("fr", "55 patients sur 77 (71,4 %)",
+         "15 des 55 patients dont la douleur a baissé d’au moins deux points"),
+    ],
+)  # fmt: skip
+def test_the_study_figures_are_in_the_patients_language_keeping_of_the_55(
+    app, client, alice, language, responders, sustained
+):
+    speaks(app, alice, language)
+    treatment = client.post(
+        "/treatments/new",
+        data={"kind": "ketamine_iv_inpatient", "started_on": "2024-03-04",
+              "ended_on": "2024-03-09"},
+    ).location  # fmt: skip
+    outcome = page(client, f"{treatment}/outcome")
+    assert responders in outcome and sustained in outcome
+    assert "patients (71.4%)" not in outcome and "patients who dropped" not in outcome

@@ -1,15 +1,18 @@
 """Acute medicines: one-tap logging, and medication-overuse days by ICHD-3 thresholds."""
 
+import html
 import json
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from diary.clock import local_today
 from diary.extensions import db
 from diary.models import MedicationDose
 from diary.services.medications import add_dose, overuse
 from tests.conftest import sign_in, user_row
+from tests.test_api import token_for
 
 AS_OF = date(2024, 6, 30)
 
@@ -100,6 +103,38 @@ def test_several_classes_together_on_ten_days(app, alice, triptan_days, analgesi
     assert report.any_class_days == triptan_days + analgesic_days
 
 
+@pytest.mark.parametrize("days", [12, 14])
+def test_ibuprofen_alone_under_15_days_raises_no_flag(app, alice, days):
+    # One class alone is never 8.2.6, however many days: simple analgesics need 15 (8.2.3).
+    with app.app_context():
+        user = user_row(alice)
+        for n in range(days):
+            take(user, AS_OF - timedelta(days=n), "simple_analgesic", name="ibuprofen")
+        report = overuse(user, AS_OF)
+    assert report.days_by_class["simple_analgesic"] == report.any_class_days == days
+    assert report.flags == []
+
+
+def test_ibuprofen_on_6_days_and_a_triptan_on_5_others_is_8_2_6(app, client, alice):
+    with app.app_context():
+        user = user_row(alice)
+        today = local_today(user.timezone)
+        for n in range(1, 7):
+            take(user, today - timedelta(days=n), "simple_analgesic", name="ibuprofen")
+        for n in range(7, 12):
+            take(user, today - timedelta(days=n), "triptan", name="sumatriptan")
+        db.session.commit()
+        report = overuse(user, today)
+    assert report.flags == ["multiple_classes"]
+    assert report.any_class_days == 11
+    page = html.unescape(client.get("/medications/").get_data(as_text=True))
+    assert (
+        "Two or more classes together: Triptan + Simple analgesic (paracetamol, NSAID) on 11 days"
+        " in all (ICHD-3 counts two or more classes, each taken on at least one day, on 10 or"
+        " more days in all in a month, none of them at its own threshold)"
+    ) in page
+
+
 def test_overuse_in_all_three_windows_is_sustained(app, client, alice):
     with app.app_context():
         user = user_row(alice)
@@ -135,8 +170,6 @@ def test_report_command_prints_medication_overuse_as_json(app, runner, alice):
 
 def test_home_warns_about_overuse_plainly(app, client, alice):
     with app.app_context():
-        from diary.clock import local_today
-
         user = user_row(alice)
         today = local_today(user.timezone)
         for n in range(10):
@@ -192,6 +225,51 @@ def test_bad_medicine_input_is_explained(app, client, alice, fields, message):
     response = client.post("/medications/new", data=data | fields)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(MedicationDose)) is None
+
+
+def test_the_medicine_form_has_no_class_chosen_until_the_patient_chooses(app, client, alice):
+    page = client.get("/medications/new").get_data(as_text=True)
+    select_box = page[page.index('<select aria-describedby="med_class-hint"') :]
+    select_box = select_box[: select_box.index("</select>")]
+    assert '<option value="">Choose…</option><option value="triptan">' in select_box
+    assert "selected" not in select_box
+
+
+def test_a_medicine_saved_without_a_class_is_refused_and_nothing_stored(app, client, alice):
+    data = {"day": "2024-06-01", "time": "08:00", "name": "metoclopramide", "dose": "10 mg"}
+    for sent in (data, data | {"med_class": ""}):
+        response = client.post("/medications/new", data=sent)
+        assert response.status_code == 422
+        assert "Choose the kind of medicine." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(MedicationDose)) is None
+
+
+def test_editing_a_medicine_shows_its_class_chosen(app, client, alice):
+    client.post(
+        "/medications/new",
+        data={"day": "2024-06-01", "time": "08:00", "name": "metoclopramide", "med_class": "other"},
+    )
+    with app.app_context():
+        dose_id = db.session.scalar(select(MedicationDose.id))
+    page = client.get(f"/medications/{dose_id}/edit").get_data(as_text=True)
+    assert '<option selected value="other">Other</option>' in page
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"name": "metoclopramide"}, "class is required."),
+        ({"name": "metoclopramide", "class": ""}, "Choose the kind of medicine."),
+        ({"name": "metoclopramide", "class": " "}, "Choose the kind of medicine."),
+    ],
+)
+def test_the_api_refuses_a_medicine_without_a_class(app, client, alice, body, message):
+    response = client.post("/api/v1/medications", json=body, headers=token_for(app, alice))
+    assert response.status_code == 422
+    assert response.get_json()["error"] == {"field": "class", "message": message}
     with app.app_context():
         assert db.session.scalar(select(MedicationDose)) is None
 

@@ -4,7 +4,7 @@ import sqlite3
 from datetime import datetime
 
 from flask_migrate import check, downgrade, upgrade
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from diary.extensions import db
 from diary.migrating import migrate_database, pending_revisions
@@ -131,4 +131,41 @@ def test_upgrading_from_the_first_migration_keeps_every_row(tmp_path):
         ]
         user = db.session.execute(db.text("SELECT username, weight_kg, email FROM user")).one()
         assert tuple(user) == ("alice", 61.5, None)
+        db.engine.dispose()
+
+
+# The revision before questionnaire answers kept the language they were given in.
+BEFORE_ANSWER_LANGUAGE = "a9c4e7f2b1d3"
+
+
+def answer_columns() -> set[str]:
+    return {column["name"] for column in inspect(db.engine).get_columns("questionnaire_answer")}
+
+
+def test_earlier_answers_get_an_unknown_language_and_going_down_keeps_them(tmp_path):
+    app = build_app(tmp_path / "old.sqlite3")
+    with app.app_context():
+        upgrade(revision=BEFORE_ANSWER_LANGUAGE)
+        db.session.execute(
+            db.text(
+                "INSERT INTO user (id, username, password_hash, is_admin, timezone, created_at)"
+                " VALUES (1, 'alice', 'scrypt:x', 1, 'Europe/London', '2024-01-01 00:00:00')"
+            )
+        )
+        db.session.execute(
+            db.text(
+                "INSERT INTO questionnaire_answer (id, user_id, instrument, instrument_version,"
+                " answered_on, score, created_at) VALUES (1, 1, 'pgic', 'PGIC-7', '2024-03-19',"
+                " 2, '2024-03-19 10:00:00')"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        answer = "SELECT instrument, score, language FROM questionnaire_answer"
+        assert tuple(db.session.execute(db.text(answer)).one()) == ("pgic", 2, None)
+        db.session.commit()
+        downgrade(revision=BEFORE_ANSWER_LANGUAGE)
+        assert "language" not in answer_columns()
+        kept = "SELECT instrument, score FROM questionnaire_answer"
+        assert tuple(db.session.execute(db.text(kept)).one()) == ("pgic", 2)
         db.engine.dispose()

@@ -62,6 +62,19 @@ def test_a_same_day_session_compares_the_reading_before_with_the_one_after():
     assert study["responder"] is True
 
 
+def test_a_same_day_session_with_one_reading_has_no_discharge_and_no_verdict():
+    day = date(2024, 5, 1)
+    study = figures(logged(day, [7]), span=Span(day, day))["study"]
+    assert study["admission_pain"] == 7
+    assert (study["discharge_pain"], study["drop"], study["responder"]) == (None, None, None)
+
+
+def test_a_same_day_reading_at_the_admission_minute_is_not_a_discharge():
+    day = date(2024, 5, 1)
+    same_minute = {day: Day((7, 3), later_reading=False)}
+    assert figures(same_minute, span=Span(day, day))["study"]["discharge_pain"] is None
+
+
 @pytest.mark.parametrize(("discharge", "responder"), [(5, True), (6, False)])
 def test_a_drop_of_exactly_two_counts(discharge, responder):
     days = logged(START, [7]) | logged(END, [discharge])
@@ -252,15 +265,31 @@ def test_relief_is_null_without_a_baseline_mean_or_with_fewer_than_three_days():
 # D. Overlaps
 
 
-def test_overlapping_treatments_are_named_by_their_start():
+def starts(spans: list[Span]) -> list[str]:
+    return [s.started_on.isoformat() for s in spans]
+
+
+def test_overlapping_treatments_are_those_running_or_still_acting():
     span = Span(START, END)
     others = [
         Span(date(2024, 2, 10), date(2024, 2, 11)),  # in the baseline
-        Span(date(2024, 1, 1), date(2024, 2, 1)),  # ends the day before the baseline
+        Span(date(2023, 1, 1), None),  # started 14 months before and still runs
         Span(after(84), None),  # open, starts on the last day after
         Span(after(85), after(86)),  # after day 84
     ]
-    assert overlaps(span, others, AS_OF) == ["2024-02-10", "2024-05-28"]
+    assert starts(overlaps(span, others, AS_OF)) == ["2023-01-01", "2024-02-10", "2024-05-28"]
+
+
+def test_a_baseline_inside_an_earlier_treatment_s_84_days_after_is_flagged():
+    # The earlier one ended 2023-11-20: it acts until day 84 after, 2024-02-12, inside the
+    # baseline (2024-02-02 .. 2024-02-29) of this one.
+    earlier = Span(date(2023, 11, 18), date(2023, 11, 20))
+    assert starts(overlaps(SPAN, [earlier], AS_OF)) == ["2023-11-18"]
+    # Ending 11 days earlier, it stops acting the day before the baseline starts.
+    gone = Span(date(2023, 11, 8), date(2023, 11, 9))
+    assert overlaps(SPAN, [gone], AS_OF) == []
+    # The later one started after the earlier one's 84 days: the earlier figures are its own.
+    assert overlaps(earlier, [SPAN], AS_OF) == []
 
 
 # Output
@@ -277,3 +306,18 @@ def test_figures_are_rounded_half_away_from_zero_to_two_decimals(value, shown):
 def test_study_measures_without_readings_are_null_not_zero():
     study = study_measures({}, Span(START, END), AS_OF)
     assert study["admission_pain"] is None and study["responder"] is None
+
+
+def test_a_period_with_no_logged_day_has_no_data_not_zero():
+    # A medicine on a day of the period, but no pain logged in it: nothing is known.
+    p = period("days_1_28", after(1), after(28), {}, {after(3)}, AS_OF)
+    assert p["days_logged"] == 0
+    counts = ("headache_days", "moderate_severe_days", "acute_medication_days")
+    assert all(p[key] is None and p[f"{key}_per_28"] is None for key in counts)
+    assert p["pain_mean"] is None and p["pain_max_mean"] is None
+
+
+def test_a_period_with_one_logged_day_keeps_its_raw_counts():
+    p = period("days_1_28", after(1), after(28), logged(after(2), [4]), set(), AS_OF)
+    assert (p["headache_days"], p["acute_medication_days"]) == (1, 0)
+    assert p["acute_medication_days_per_28"] == 0

@@ -15,6 +15,7 @@ from diary.services import questionnaires
 from diary.services.outcomes import midas_figures
 from diary.services.treatments import add_treatment
 from tests.conftest import user_row
+from tests.test_languages import speaks
 
 
 def count_answers(app) -> int:
@@ -54,6 +55,10 @@ def treatment_ending(app, user_id, days_ago: int, length: int = 4) -> int:
                 u, t, answered_on=t.started_on - timedelta(1), score=3
             ),
             "answered_on",
+        ),
+        (
+            lambda u, t, d: questionnaires.add_pgic(u, t, answered_on=d, score=3, language="ja"),
+            "language",
         ),
         (lambda u, t, d: questionnaires.add_midas(u, answered_on=d, items=[1, 2, 3, 4]), "items"),
         (
@@ -155,13 +160,11 @@ def test_the_report_json_has_pgic_and_midas_before_and_after(app, runner, alice)
         )  # 93 days before
         questionnaires.add_midas(user, answered_on=date(2023, 12, 1), items=[5, 5, 5, 5, 5])
         questionnaires.add_midas(user, answered_on=date(2024, 2, 28), items=[4, 4, 4, 4, 4])
-        questionnaires.add_midas(
-            user, answered_on=date(2024, 5, 3), items=[1, 1, 0, 0, 0]
-        )  # day 59: too early
-        questionnaires.add_midas(
-            user, answered_on=date(2024, 5, 4), items=[1, 1, 1, 0, 0]
-        )  # day 60
-        questionnaires.add_midas(user, answered_on=date(2024, 6, 1), items=[0, 0, 0, 0, 0])
+        # After: its 3-month recall must lie wholly after the end (2024-03-05).
+        questionnaires.add_midas(user, answered_on=date(2024, 5, 4), items=[1, 1, 1, 0, 0])
+        questionnaires.add_midas(user, answered_on=date(2024, 6, 2), items=[2, 0, 0, 0, 0])
+        questionnaires.add_midas(user, answered_on=date(2024, 6, 3), items=[0, 1, 0, 0, 0])
+        questionnaires.add_midas(user, answered_on=date(2024, 8, 3), items=[0, 0, 0, 0, 0])
         questionnaires.add_pgic(user, t, answered_on=date(2024, 3, 19), score=2)
         questionnaires.add_pgic(user, t, answered_on=date(2024, 4, 4), score=3)
         db.session.commit()
@@ -174,11 +177,28 @@ def test_the_report_json_has_pgic_and_midas_before_and_after(app, runner, alice)
         {"answered_on": "2024-04-04", "score": 3, "label": "Minimally improved"},
     ]
     assert treatment["midas_before"] == {
-        "answered_on": "2024-02-28", "items": [4, 4, 4, 4, 4], "total": 20, "grade": "III",
+        "answered_on": "2024-02-28", "recall_first_day": "2023-12-01",
+        "recall_last_day": "2024-02-28", "items": [4, 4, 4, 4, 4], "total": 20, "grade": "III",
     }  # fmt: skip
-    assert treatment["midas_after"]["answered_on"] == "2024-05-04"
-    assert (treatment["midas_after"]["total"], treatment["midas_after"]["grade"]) == (3, "I")
-    assert [m["total"] for m in out["midas"]] == [45, 25, 20, 2, 3, 0]
+    # Day 60 and day 89 recall days before the end; day 90 recalls days 1 to 90 after it.
+    after = treatment["midas_after"]
+    assert (after["answered_on"], after["total"]) == ("2024-06-03", 1)
+    assert (after["recall_first_day"], after["recall_last_day"]) == ("2024-03-06", "2024-06-03")
+    assert [m["total"] for m in out["midas"]] == [45, 25, 20, 3, 2, 1, 0]
+
+
+def test_a_midas_answer_after_day_150_is_not_the_after_answer(app, runner, alice):
+    with app.app_context():
+        user = user_row(alice)
+        add_treatment(
+            user, kind="nerve_block", started_on=date(2024, 3, 5), ended_on=date(2024, 3, 5)
+        )
+        questionnaires.add_midas(user, answered_on=date(2024, 8, 3), items=[1, 0, 0, 0, 0])
+        db.session.commit()
+    out = json.loads(
+        runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-12-31"]).output
+    )
+    assert out["treatments"][0]["midas_after"] is None
 
 
 QUESTIONNAIRES = (
@@ -231,4 +251,82 @@ def test_a_bad_questionnaire_row_imports_nothing(app, client, alice, row, reason
     )
     assert response.status_code == 422
     assert reason in response.get_data(as_text=True)
+    assert count_answers(app) == 0
+
+
+def answer_languages(app) -> dict[str, str | None]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(QuestionnaireAnswer.instrument, QuestionnaireAnswer.language)
+        ).all()
+        return dict(rows)
+
+
+@pytest.mark.parametrize(
+    ("account_language", "accept_language", "recorded"),
+    [("de", "fr-FR", "de"), (None, "es-ES,es;q=0.9", "es")],
+)
+def test_a_pgic_answer_keeps_the_language_of_the_page_it_was_given_on(
+    app, client, alice, account_language, accept_language, recorded
+):
+    speaks(app, alice, account_language)
+    treatment_id = treatment_ending(app, alice, days_ago=14)
+    headers = {"Accept-Language": accept_language}
+    client.post(f"/treatments/{treatment_id}/pgic", data={"score": "2"}, headers=headers)
+    assert answer_languages(app) == {"pgic": recorded}
+    exported = client.get("/export/questionnaires.csv").get_data(as_text=True).splitlines()
+    assert exported[0] == (
+        '"answered_on","instrument","treatment_started_on","score","items","language"'
+    )
+    assert exported[1].endswith(f',"2","","{recorded}"')
+
+
+def test_the_pgic_question_says_it_asks_about_the_treatment_where_the_published_one_says_study(
+    app, client, alice
+):
+    treatment_id = treatment_ending(app, alice, days_ago=14)
+    english = client.get(f"/treatments/{treatment_id}").get_data(as_text=True)
+    assert "The published question says “study” where the diary says “treatment”." in english
+    speaks(app, alice, "de")
+    german = client.get(f"/treatments/{treatment_id}").get_data(as_text=True)
+    assert "Die veröffentlichte Frage sagt „Studie“, wo das Tagebuch „Behandlung“ sagt." in german
+
+
+def test_a_questionnaires_file_carries_each_answers_language(app, runner, tmp_path, alice):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "treatments.csv").write_text(TREATMENTS)
+    (folder / "questionnaires.csv").write_text(
+        "answered_on,instrument,treatment_started_on,score,items,language\r\n"
+        "2024-02-28,midas,,,4;4;4;4;4,\r\n"
+        "2024-03-19,pgic,2024-03-01,2,,fr\r\n"
+    )
+    result = runner.invoke(args=["import", str(folder), "--user", "alice"])
+    assert "questionnaires.csv: 2 added, 0 already present" in result.output
+    assert answer_languages(app) == {"midas": None, "pgic": "fr"}
+    again = runner.invoke(args=["import", str(folder), "--user", "alice"])
+    assert "questionnaires.csv: 0 added, 2 already present" in again.output
+
+
+def test_a_language_the_diary_does_not_speak_is_refused_in_a_questionnaires_file(
+    app, client, alice
+):
+    client.post(
+        "/import",
+        data={"files": (io.BytesIO(TREATMENTS.encode()), "treatments.csv")},
+        content_type="multipart/form-data",
+    )
+    body = (
+        "answered_on,instrument,treatment_started_on,score,items,language\r\n"
+        "2024-03-19,pgic,2024-03-01,2,,xx\r\n"
+    )
+    response = client.post(
+        "/import",
+        data={"files": (io.BytesIO(body.encode()), "questionnaires.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "&#39;xx&#39; is not a language; use one of: en, de, es, fr." in response.get_data(
+        as_text=True
+    )
     assert count_answers(app) == 0

@@ -1,10 +1,12 @@
 """The report JSON, daily.csv and the FHIR export carry the same numbers."""
 
 import csv
+import html
 import io
 import json
 from datetime import date, datetime, timedelta
 
+import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from diary.extensions import db
@@ -106,7 +108,8 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
     assert days_1_28["acute_medication_days_per_28"] == 1.87  # 1 / 15 x 28
     assert first["relief"] == {"days": None, "ongoing": False, "capped_by": None}
     assert first["side_effects"] == {"nausea": 1}
-    assert first["overlaps"] == []
+    # The nerve block on March 4 still acts in the days after the ketamine admission.
+    assert first["overlaps"] == ["2024-03-04"]
     # The nerve block on March 4 has the ketamine admission in its baseline.
     assert second["kind"] == "nerve_block"
     assert second["overlaps"] == ["2024-03-01"]
@@ -225,10 +228,11 @@ def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
     figures = data["treatments"][0]
     page = client.get("/treatments/1/outcome").get_data(as_text=True)
     report = client.get(f"/report?from=2024-01-01&to={as_of}&t=1").get_data(as_text=True)
-    for html in (page, report):
+    for text in (page, report):
         for p in figures["periods"]:
-            row = html[html.index(f">{PERIOD_LABELS[p['name']]}</th>") :].split("</tr>")[0]
-            assert f'"Days logged">{p["days_logged"]} of {p["days_elapsed"]}' in row
+            row = text[text.index(f">{PERIOD_LABELS[p['name']]}</th>") :].split("</tr>")[0]
+            logged = f'"Days logged"><span class="day">{p["days_logged"]} of {p["days_elapsed"]}<'
+            assert logged in row
             for key, column in (
                 ("pain_mean", "Mean pain"),
                 ("pain_max_mean", "Mean daily highest"),
@@ -237,8 +241,8 @@ def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
                 if p[key] is not None:
                     assert f'<td data-label="{column}">{p[key]}' in row, (p["name"], key)
         study = figures["study"]
-        assert f"<dd>{study['admission_pain']}</dd>" in html
-        assert f"<dd>{study['discharge_pain']}</dd>" in html
+        assert f"<dd>{study['admission_pain']}</dd>" in text
+        assert f"<dd>{study['discharge_pain']}</dd>" in text
 
 
 def test_the_definitions_on_the_page_use_the_code_s_own_figures(app, client, alice):
@@ -249,3 +253,69 @@ def test_the_definitions_on_the_page_use_the_code_s_own_figures(app, client, ali
     assert f"daily highest of {outcomes.MODERATE_PAIN_MIN} or more" in page
     assert f"{outcomes.RELIEF_RUN} logged days in a row" in page
     assert f"up to day {outcomes.RELIEF_CAP_DAYS}" in page
+
+
+def cohort_shown(page: str) -> bool:
+    return "55 of 77" in page and "For comparison, the Jefferson study" in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [("ketamine_iv_inpatient", True), ("ketamine_iv_outpatient", False), ("nerve_block", False)],
+)
+def test_the_cohort_figures_appear_only_beside_an_inpatient_infusion(
+    app, client, alice, kind, shown
+):
+    with app.app_context():
+        treatment = add_treatment(
+            user_row(alice), kind=kind, started_on=date(2024, 3, 1), ended_on=date(2024, 3, 5)
+        )
+        db.session.commit()
+        url = f"/treatments/{treatment.id}/outcome"
+        report = f"/report?from=2024-02-01&to=2024-04-30&t={treatment.id}"
+    for page in (client.get(url).text, client.get(report).text):
+        assert cohort_shown(html.unescape(page)) is shown
+        if shown:  # with every caution the summary gives
+            for words in (
+                "None of the patients experienced complete pain relief.",
+                "difficult to conduct a true double-blind, placebo-controlled study",
+                "patients continue with preventive treatments between infusions",
+                "may not apply to all headache disorder patients",
+            ):
+                assert words in html.unescape(page)
+
+
+def test_a_period_with_nothing_logged_says_no_data_everywhere(app, client, runner, alice):
+    with app.app_context():
+        user = user_row(alice)
+        add_treatment(
+            user, kind="nerve_block", started_on=date(2024, 3, 1), ended_on=date(2024, 3, 1)
+        )
+        db.session.commit()
+    data = json.loads(
+        runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-06-30"]).output
+    )
+    for p in data["treatments"][0]["periods"]:
+        assert p["days_logged"] == 0
+        assert (p["acute_medication_days"], p["acute_medication_days_per_28"]) == (None, None)
+        assert (p["headache_days"], p["headache_days_per_28"]) == (None, None)
+    for url in ("/treatments/1/outcome", "/report?from=2024-01-01&to=2024-06-30&t=1"):
+        page = html.unescape(client.get(url).text)
+        rows = page[page.index("<tbody>") : page.index("</tbody>")]
+        assert "0.0" not in rows and "(0)" not in rows
+        assert rows.count("no data") == 4 * 4  # days logged, and three counts, per period
+
+
+def test_more_headache_days_than_the_baseline_read_as_more(app, client, alice):
+    with app.app_context():
+        user = user_row(alice)
+        add_treatment(
+            user, kind="nerve_block", started_on=date(2024, 3, 1), ended_on=date(2024, 3, 1)
+        )
+        for n in range(1, 29):  # 14 headache days of 28 before, 28 of 28 after
+            before, later = date(2024, 3, 1) - timedelta(days=n), date(2024, 3, 1) + timedelta(n)
+            add_reading(user, recorded_at=at(before, 9), pain=3 if n % 2 else 0)
+            add_reading(user, recorded_at=at(later, 9), pain=3)
+        db.session.commit()
+    page = client.get("/treatments/1/outcome").text
+    assert "100.0% more" in page and "fewer" not in page.split("<tbody>")[1].split("</tbody>")[0]

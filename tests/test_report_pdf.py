@@ -48,7 +48,7 @@ def test_the_report_pdf_for_a_quarter_has_its_figures_charts_and_fonts(app, clie
     assert 1 <= len(pages) <= 2
     whole = " ".join(pages)
     assert "Headache diary report" in whole
-    assert "As the study in seed 001 counted" in whole
+    assert "Admission and discharge, as the Jefferson study counted them" in whole
     # The name and range head every page, and every page is numbered.
     for number, text in enumerate(pages, start=1):
         # The diary begins on 20 Feb: the range starts there.

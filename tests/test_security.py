@@ -1,14 +1,19 @@
 """CSRF on every form, and nothing served to signed-out visitors."""
 
+import gzip
 import re
 import shutil
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from diary.extensions import db
-from diary.models import Reading
+from diary.models import ApiToken, Reading
+from diary.models.user import utcnow
+from tests.browserless import Visitor
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in
+from tests.server import serve_household
 
 
 @pytest.fixture
@@ -117,43 +122,61 @@ def test_no_template_has_inline_script_or_handlers():
         assert "style=" not in html, path
 
 
-def test_login_is_throttled_per_address(app):
-    make_user(app, "alice")
-    client = app.test_client()
-    for _ in range(5):
-        assert (
-            client.post("/login", data={"username": "alice", "password": "wrong"}).status_code
-            == 200
-        )
-    response = client.post("/login", data={"username": "alice", "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Too many attempts" in response.get_data(as_text=True)
-    assert "Retry-After" in response.headers
+def sign_in_from(app, address: str, username: str, password: str) -> int:
+    """Post the sign-in form from a new browser at one client address; return the status."""
+    response = app.test_client().post(
+        "/login",
+        data={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+    return response.status_code
 
 
-def test_login_is_throttled_per_account_across_addresses(app):
+def test_a_sixth_wrong_password_from_one_address_is_throttled(app):
     make_user(app, "alice")
     client = app.test_client()
-    for n in range(5):
-        client.post(
-            "/login",
-            data={"username": "alice", "password": "wrong"},
-            environ_base={"REMOTE_ADDR": f"10.0.0.{n}"},
-        )
+    assert [sign_in_from(app, "10.0.0.1", "alice", "wrong") for _ in range(5)] == [200] * 5
     response = client.post(
         "/login",
-        data={"username": "ALICE", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.0.0.99"},
+        data={"username": "alice", "password": "wrong"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
     )
     assert response.status_code == 429
-    # Another account from a fresh address is not held up.
+    assert "Too many attempts" in response.get_data(as_text=True)
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    # The address is held back whatever it tries; the owner elsewhere is not.
+    assert sign_in_from(app, "10.0.0.1", "alice", PASSWORD) == 429
+    assert sign_in_from(app, "10.0.0.2", "alice", PASSWORD) == 302
+
+
+def test_bob_signs_in_after_five_failures_from_other_addresses(app):
     make_user(app, "bob")
-    other = client.post(
-        "/login",
-        data={"username": "bob", "password": PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.0.1.1"},
-    )
-    assert other.status_code == 302
+    for n in range(5):
+        assert sign_in_from(app, f"10.0.0.{n}", "bob", "wrong") == 200
+    # Bob, from an address that has not guessed wrong, gets in...
+    assert sign_in_from(app, "10.0.0.99", "BOB", PASSWORD) == 302
+    # ...while an address that has already guessed at bob gets no second try this minute.
+    assert sign_in_from(app, "10.0.0.3", "bob", "another guess") == 429
+
+
+def test_successful_sign_ins_are_never_counted(app):
+    make_user(app, "alice")
+    assert [sign_in_from(app, "10.0.0.1", "alice", PASSWORD) for _ in range(8)] == [302] * 8
+
+
+def test_the_current_password_check_of_a_password_change_is_throttled(app, client, alice):
+    def change(current: str):
+        new = "a new long password"
+        return client.post(
+            "/account/password", data={"current": current, "new": new, "confirm": new}
+        )
+
+    assert [change(f"guess {n}").status_code for n in range(5)] == [422] * 5
+    sixth = change(PASSWORD)
+    assert sixth.status_code == 429
+    assert "Retry-After" in sixth.headers
+    # The right password was not even checked: it is still the old one.
+    assert sign_in(app.test_client(), "alice").location == "/"
 
 
 def test_secure_cookies_and_hsts_over_https_when_configured(tmp_path, monkeypatch, sqlite_template):
@@ -198,3 +221,76 @@ def test_a_username_that_looks_like_an_address_does_not_lock_out_that_address(ap
         environ_base={"REMOTE_ADDR": "127.0.0.11"},
     )
     assert response.status_code == 302
+
+
+def test_api_tokens_expire_after_a_year_unless_chosen_otherwise(app, client, runner, alice):
+    page = client.post("/account/tokens", data={"name": "Phone"}).get_data(as_text=True)
+    secret = re.search(r'id="new-token" type="text" readonly value="([^"]+)"', page).group(1)
+    headers = {"Authorization": f"Bearer {secret}"}
+    in_a_year = (utcnow() + timedelta(days=365)).date()
+    assert f"expires {in_a_year:%d %b %Y}" in page
+    assert client.get("/api/v1/readings", headers=headers).status_code == 200
+
+    with app.app_context():
+        db.session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    response = client.get("/api/v1/readings", headers=headers)
+    assert response.status_code == 401
+    expired_on = (utcnow() - timedelta(minutes=1)).date().isoformat()
+    assert response.get_json()["error"]["message"] == (
+        f"This API token expired on {expired_on} (UTC): make a new one in Settings."
+    )
+    assert "expired " in client.get("/account").get_data(as_text=True)
+
+
+def test_the_cli_says_when_a_token_expires(app, runner, alice):
+    made = runner.invoke(args=["token", "create", "--user", "alice", "--days", "30"])
+    assert made.exit_code == 0
+    assert made.stdout.strip().startswith("hd_")  # the token alone, for scripts
+    in_30_days = (utcnow() + timedelta(days=30)).date().isoformat()
+    assert made.stderr.startswith(f"Expires {in_30_days} ") and made.stderr.endswith(" UTC.\n")
+    forever = runner.invoke(args=["token", "create", "--user", "alice", "--days", "0"])
+    assert forever.stderr == "Works until revoked.\n"
+    listing = runner.invoke(args=["token", "list", "--user", "alice"]).stdout.splitlines()
+    assert f"\texpires {in_30_days} " in listing[0] and listing[0].endswith(" UTC")
+    assert listing[1].endswith("\tworks until revoked")
+
+
+def test_no_compressed_page_reflects_its_address_next_to_the_csrf_token(app, client, alice):
+    """BREACH: text an attacker puts in a link must not be compressed with the token."""
+    marker = "zqxbreachzqx"
+    downloads = (".pdf", ".ics", ".json", "<name>", "<path:filename>", "/sw.js", "/api/")
+    rules = [
+        concrete(rule.rule)
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not any(part in rule.rule for part in downloads)
+    ]
+    checked = 0
+    for path in rules:
+        response = client.get(
+            f"{path}?next=/{marker}&q={marker}&page={marker}&range={marker}",
+            headers={"Accept-Encoding": "gzip"},
+        )
+        if response.headers.get("Content-Encoding") != "gzip":
+            continue
+        page = gzip.decompress(response.data).decode()
+        if 'name="csrf_token"' in page:
+            assert marker not in page, path
+            checked += 1
+    assert checked > 15
+
+
+def test_a_guesser_stays_throttled_when_the_server_restarts(tmp_path, monkeypatch):
+    """The counts live in the instance folder, shared by processes, not in one's memory."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice",), PASSWORD)
+    guess = {"username": "alice", "password": "a wrong guess"}
+    try:
+        guesser = Visitor(server.url, source="127.0.0.5")
+        assert [guesser.post_form("/login", guess)[0] for _ in range(5)] == [200] * 5
+        server.stop()
+        server.start()
+        assert guesser.post_form("/login", guess)[0] == 429
+    finally:
+        server.stop()

@@ -250,3 +250,62 @@ def test_a_restored_backup_keeps_links_only_as_revoked_records(app, client, shar
         restored = db.session.scalar(select(ShareLink).where(ShareLink.user_id == fresh.id))
         assert restored.revoked_at is not None and not shares.is_live(restored)
     assert app.test_client().get(shared).status_code == 200  # the original is untouched
+
+
+def ketamine_then_nerve_block(app, user_id) -> dict[str, int]:
+    """An outpatient ketamine session, relief at 3 from 7, a nerve block 30 days later."""
+    session_day = date(2024, 2, 1)
+    with app.app_context():
+        user = user_row(user_id)
+        for n in range(1, 29):
+            add_reading(user, recorded_at=at(session_day - timedelta(days=n)), pain=7)
+        ketamine = add_treatment(
+            user, kind="ketamine_iv_outpatient", started_on=session_day, ended_on=session_day
+        )
+        block = add_treatment(user, kind="nerve_block", started_on=session_day + timedelta(days=30))
+        block.ended_on = block.started_on
+        for n in range(1, 60):
+            add_reading(user, recorded_at=at(session_day + timedelta(days=n)), pain=3)
+        db.session.commit()
+        return {"ketamine": ketamine.id, "block": block.id}
+
+
+def figures_section(page: str, treatment_id: int) -> str:
+    """Return the text of one treatment's section of a report page."""
+    start = page.index(f'id="t{treatment_id}-heading"')
+    return re.sub(r"<[^>]+>", " ", page[start : page.index("</section>", start)])
+
+
+def test_a_shared_report_has_the_patient_s_own_figures_and_hides_only_the_name(app, client, alice):
+    ids = ketamine_then_nerve_block(app, alice)
+    span = {"from": "2024-01-01", "to": "2024-05-31"}
+    own = html.unescape(
+        client.get("/report", query_string=span | {"t": [ids["ketamine"], ids["block"]]}).text
+    )
+    _, path = make_link(client, [ids["ketamine"]], first=date(2024, 1, 1), last=date(2024, 5, 31))
+    shared_page = html.unescape(app.test_client().get(path).text)
+    mine = figures_section(own, ids["ketamine"])
+    theirs = figures_section(shared_page, ids["ketamine"])
+    # Relief stops the day before the nerve block, on both pages.
+    assert "29 days so far, still going when the next treatment started" in mine
+    assert "Nerve block from 02 Mar 2024" in mine
+    assert "another treatment (not shared)" in theirs and "Nerve block" not in shared_page
+    assert theirs == mine.replace("Nerve block from 02 Mar 2024", "another treatment (not shared)")
+
+
+def test_the_share_form_says_which_dated_entries_a_treatment_brings_in(app, client, alice):
+    ids = fill(app, alice, "alice's")
+    page = html.unescape(
+        client.get(f"/report?from=2024-03-01&to=2024-03-31&t={ids['chosen']}").text
+    )
+    form = page[
+        page.index('id="share-heading"') : page.index("</form>", page.index('id="share-heading"'))
+    ]
+    for words in (
+        "which can lie outside the range",
+        "the 28 days before it and the 84 days after it",
+        "its admission and discharge pain readings, its PGIC answers",
+        "MIDAS answers from 92 days before its start to 150 days after its end",
+        "from its start to 14 days after its end",
+    ):
+        assert words in form

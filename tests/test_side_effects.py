@@ -43,12 +43,16 @@ def test_the_form_lists_every_catalogue_entry_with_its_source(client, alice):
     page = client.get("/side-effects/new").get_data(as_text=True)
     assert page.count('name="effect-') == 22
     assert "Feeling disconnected from the body" in page
-    assert "Ketamine for Migraines” (seed 002: among the experiences" in page
+    assert "Ketamine for Migraines” (a ketamine clinic&#39;s article: among the experiences" in page
     # Each quote says which part of its document it is from.
-    assert "“Fast heart rate”, “What are Ketamine Infusions?” (seed 004: a contraindication" in page
-    katie = "(seed 001: one patient&#39;s own account (Katie Golden)"
+    practice = "a pain practice&#39;s patient information"
+    assert (
+        f"“Fast heart rate”, “What are Ketamine Infusions?” ({practice}: a contraindication" in page
+    )
+    study = "a summary of the Jefferson study, Headache 2017"
+    katie = f"({study}: one patient&#39;s own account (Katie Golden)"
     assert f"“You may become paranoid”, “Ketamine Infusions for Migraine” {katie}" in page
-    monitoring = "(seed 001: what the researchers advise monitoring patients for"
+    monitoring = f"({study}: what the researchers advise monitoring patients for"
     assert (
         f"“Closely monitor all patients for falls”, “Ketamine Infusions for Migraine” {monitoring}"
         in page
@@ -91,9 +95,10 @@ def test_urgent_effects_show_the_calm_message_with_its_sources(client, alice, ef
     html = client.get(page).get_data(as_text=True)
     assert "call your local emergency number or contact your care team" in html
     assert "not a diagnosis" in html
-    assert "What are Ketamine Infusions?” (seed 004) lists this among the possible risks" in html
+    risks = "What are Ketamine Infusions?” (a pain practice&#39;s patient information) lists this"
+    assert risks + " among the possible risks" in html
     # The advice to call for help rests on seed 002's disclaimer, quoted.
-    assert "disclaimer of “Ketamine for Migraines” (seed 002)" in html
+    assert "disclaimer of “Ketamine for Migraines” (a ketamine clinic&#39;s article)" in html
     assert "If you think you may have a medical emergency, immediately call your doctor" in html
 
 

@@ -192,7 +192,9 @@ def openapi_document() -> dict:
             "version": "1",
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
             "description": "Quick logging for phone shortcuts and home automation. "
-            "Times are local to the user's time zone, YYYY-MM-DDTHH:MM.",
+            "Answers give times in the user's time zone with their UTC offset,"
+            " YYYY-MM-DDTHH:MM+01:00; a request may send a time the same way, in UTC (Z) or as"
+            " a wall-clock time without an offset. A time sent back as it came changes nothing.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import tzinfo
 from functools import cached_property
 from typing import Any
 
@@ -12,6 +12,7 @@ from diary import models
 from diary.api import schemas
 from diary.clock import format_timestamp
 from diary.services import medications, readings, side_effects
+from diary.services.rows import as_entered
 
 
 @dataclass(frozen=True)
@@ -37,18 +38,22 @@ class Collection:
     def schema_name(self) -> str:
         return self.item.__name__
 
+    @cached_property
+    def time_name(self) -> str:
+        """The field that says when it happened (the first of every body)."""
+        return next(iter(self.body.model_fields))
+
     @property
     def time_column(self):
         """The column lists are ordered by: when it happened."""
-        return getattr(self.model, next(iter(self.body.model_fields)))
+        return getattr(self.model, self.time_name)
 
-    def to_json(self, row) -> dict[str, Any]:
-        values = {"id": row.id} | {
-            name: getattr(row, name) for name in self.body.model_fields if hasattr(row, name)
-        }
-        values = {
-            k: format_timestamp(v) if isinstance(v, datetime) else v for k, v in values.items()
-        }
+    def to_json(self, row, zone: tzinfo) -> dict[str, Any]:
+        """Return a row as the API answers it, its time with the offset its fold picks."""
+        names = ["id", *(name for name in self.body.model_fields if hasattr(row, name))]
+        values = as_entered(row, names, self.time_name)
+        # Without the offset, the second pass through a repeated hour would read as the first.
+        values[self.time_name] = format_timestamp(values[self.time_name], zone)
         item = self.item.model_validate(values | self.beside(row))
         return item.model_dump(mode="json", by_alias=True, exclude_unset=True)
 

@@ -15,12 +15,13 @@ from diary import reference
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
 from diary.models.symptoms import SEVERITIES
-from diary.rules import NAME_MAX, NOTE_MAX
+from diary.rules import MOMENT_PATTERN, NAME_MAX, NOTE_MAX
 from diary.services.idempotency import KEY_MAX
 from diary.urls import MAX_ID
 
 LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
-TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
+# What answers give: the local time to the minute with the UTC offset its fold picks.
+ANSWER_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}(:\d{2})?$"
 
 
 def _value(schema: dict[str, Any]) -> Any:
@@ -31,10 +32,12 @@ def _value(schema: dict[str, Any]) -> Any:
 LocalTime = _value(
     {
         "type": "string",
-        "pattern": TIMESTAMP_PATTERN,
-        "description": "Local wall-clock time in the user's time zone (YYYY-MM-DDTHH:MM), or"
-        " an instant with its UTC offset. Omitted: now. Not in the future, not before 1900.",
-        "example": "2024-03-01T08:30",
+        "pattern": MOMENT_PATTERN,
+        "description": "An instant with its UTC offset, as answers give it"
+        " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
+        " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
+        " Not in the future, not before 1900.",
+        "example": "2024-03-01T08:30+01:00",
     }
 )
 Note = _value({"type": "string", "maxLength": NOTE_MAX})
@@ -83,7 +86,16 @@ def patch_of(body: type[Body]) -> type[Body]:
     return create_model(body.__name__.replace("Body", "Changes"), __base__=Body, **fields)
 
 
-Timestamp = Annotated[str, Field(pattern=TIMESTAMP_PATTERN, examples=["2024-03-01T08:30"])]
+Timestamp = Annotated[
+    str,
+    Field(
+        pattern=ANSWER_TIME_PATTERN,
+        description="The local time in the user's time zone with its UTC offset, which tells"
+        " the two passes through an hour the clocks repeat apart (seconds in the offset only"
+        " where clocks were not yet whole minutes from UTC, as in Amsterdam until 1937).",
+        examples=["2024-03-01T08:30+01:00"],
+    ),
+]
 
 
 class SafetySource(BaseModel):

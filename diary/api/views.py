@@ -3,6 +3,7 @@
 import re
 from functools import wraps
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 from pydantic import ValidationError
@@ -18,7 +19,7 @@ from diary.rules import EntryError
 from diary.services import reminders
 from diary.services.idempotency import replayed
 from diary.services.scoping import owned
-from diary.services.tokens import user_for_token
+from diary.services.tokens import TokenExpired, user_for_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated and cookie-free, so a forged cross-site form cannot use it.
@@ -38,7 +39,12 @@ def token_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        user = user_for_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
+        try:
+            user = user_for_token(secret.strip()) if scheme.lower() == "bearer" and secret else None
+        except TokenExpired as expired:
+            day = expired.expired_at.date().isoformat()
+            message = f"This API token expired on {day} (UTC): make a new one in Settings."
+            return json_error(401, message)
         if user is None:
             return json_error(401, "A valid API token is required: Authorization: Bearer <token>.")
         g.api_user = user
@@ -79,6 +85,11 @@ def _row_or_404(collection: Collection, object_id: int):
     return row
 
 
+def _answer(collection: Collection, row) -> dict[str, Any]:
+    """Return a row as the answer shows it, its time in the user's zone with its offset."""
+    return collection.to_json(row, ZoneInfo(g.api_user.timezone))
+
+
 def _page() -> schemas.Page:
     """Return the list's limit and offset: one whole number each, in their documented range."""
     values = {}
@@ -117,7 +128,7 @@ def list_items(collection: str):
         .limit(page.limit)
         .offset(page.offset)
     )
-    return {"items": [collection.to_json(row) for row in rows]}
+    return {"items": [_answer(collection, row) for row in rows]}
 
 
 @bp.post(COLLECTION)
@@ -130,14 +141,14 @@ def create(collection: str):
     model = collection.model
     replay = replayed(model, model.user_id == g.api_user.id, key, {}) is not None
     row = collection.add(g.api_user, client_key=key, **values)
-    return collection.to_json(row), 200 if replay else 201
+    return _answer(collection, row), 200 if replay else 201
 
 
 @bp.get(COLLECTION + "/<int:object_id>")
 @token_required
 def read(collection: str, object_id: int):
     collection = COLLECTIONS[collection]
-    return collection.to_json(_row_or_404(collection, object_id))
+    return _answer(collection, _row_or_404(collection, object_id))
 
 
 @bp.patch(COLLECTION + "/<int:object_id>")
@@ -146,7 +157,7 @@ def update(collection: str, object_id: int):
     collection = COLLECTIONS[collection]
     row = _row_or_404(collection, object_id)
     collection.update(g.api_user, row, **_body(collection.changes))
-    return collection.to_json(row)
+    return _answer(collection, row)
 
 
 @bp.delete(COLLECTION + "/<int:object_id>")

@@ -1,5 +1,7 @@
 """First run, sign in and out, and the user's own settings."""
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     current_app,
@@ -20,11 +22,13 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
 
+from diary import throttle
 from diary.clock import timezone_names
-from diary.extensions import db, limiter, login_manager
+from diary.extensions import db, login_manager
 from diary.forms import LongSelect, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
+from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
 from diary.sqlite import spare_write
@@ -119,40 +123,16 @@ def setup():
     return render_template("auth/setup.html", form=form), 422 if form.errors else 200
 
 
-# Each bucket has its own prefix, so a username such as "127.0.0.11" never shares the
-# bucket of that address.
-def _login_address() -> str:
-    return "address:" + (request.remote_addr or "")
-
-
-def _login_username() -> str:
-    return "username:" + accounts.normalise_username(request.form.get("username", ""))
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    key_func=_login_address,
-    error_message="Too many sign-in attempts.",
-)
-@limiter.limit(
-    _login_limit,
-    methods=["POST"],
-    key_func=_login_username,
-    error_message="Too many sign-in attempts.",
-)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("readings.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        throttle.check_sign_in(form.username.data)
         user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
+            throttle.count_failed_sign_in(form.username.data)
             form.password.errors = [_("That username and password do not match.")]
         else:
             _sign_in(user, remember=form.remember.data)
@@ -195,6 +175,9 @@ def _account_page(form=None, password_form=None, new_token=None):
         api_tokens=tokens.user_tokens(current_user),
         sign_ins=accounts.live_login_sessions(current_user),
         new_token=new_token,
+        token_spans=TOKEN_SPANS,
+        default_span=str(tokens.DEFAULT_DAYS),
+        now=utcnow(),
     )
 
 
@@ -203,14 +186,39 @@ def _account_page(form=None, password_form=None, new_token=None):
 def toggle_low_light():
     """Switch the dim attack mode on or off in one tap, and stay on the same page."""
     accounts.update_profile(current_user, low_light=not current_user.low_light)
-    return redirect(safe_next(request.form.get("next")) or url_for("readings.home"))
+    return redirect(_page_sent_from() or url_for("readings.home"))
+
+
+def _page_sent_from() -> str | None:
+    """Return the path and query of the page of this diary that sent the form, from Referer.
+
+    Not from a field of the form: a page that put its own address next to its CSRF token
+    would reflect a query string an attacker chose in a compressed answer (BREACH).
+    """
+    sender = urlsplit(request.referrer or "")
+    if sender.netloc != request.host:
+        return None
+    return safe_next(sender.path + (f"?{sender.query}" if sender.query else ""))
+
+
+# How long a new API token works, as Settings offers it; "never" lasts until it is revoked.
+TOKEN_SPANS = {
+    "30": _l("30 days"),
+    "90": _l("90 days"),
+    "365": _l("1 year"),
+    "never": _l("Until revoked"),
+}
 
 
 @bp.post("/account/tokens")
 @login_required
 def create_token():
+    span = request.form.get("days", str(tokens.DEFAULT_DAYS))
     try:
-        _, secret = tokens.create_token(current_user, request.form.get("name", ""))
+        if span not in TOKEN_SPANS:
+            raise ValueError(_("Choose how long the token works."))
+        days = None if span == "never" else int(span)
+        secret = tokens.create_token(current_user, request.form.get("name", ""), days)[1]
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.account"))
@@ -263,8 +271,12 @@ def keep_sign_in_alive(response):
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
+        throttle.check_password_change(current_user.id)
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
+        except accounts.WrongPassword as exc:
+            throttle.count_failed_password_change(current_user.id)
+            _add_account_error(form.current, exc)
         except accounts.AccountError as exc:
             _add_account_error(form.new, exc)
         else:

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
 from diary import reference
 from diary.clock import local_today
@@ -26,7 +26,11 @@ class DoseForm(MomentForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.med_class.choices = catalogue_choices(reference.medication_classes())
+        # Nothing chosen until the patient chooses: the class counts for overuse days.
+        self.med_class.choices = [
+            SelectChoice("", _l("Choose…")),
+            *catalogue_choices(reference.medication_classes()),
+        ]
 
 
 class QuickDoseForm(EntryForm):

@@ -78,7 +78,7 @@ def preview():
         pending.new_rows(current_user.id) as (token, rows),
     ):
         plan, refusal = _plan(path, form.format.data, rows)
-    if refusal or not (plan.readings or plan.doses):
+    if refusal or not plan.changes:
         pending.forget(current_user.id, token)
     return refusal or _page(plan, confirm=ConfirmForm(formdata=None, token=token))
 

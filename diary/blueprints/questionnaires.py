@@ -11,6 +11,7 @@ from wtforms.widgets import DateInput
 from diary import reference
 from diary.clock import local_today
 from diary.forms import EntryForm, owned_or_404
+from diary.i18n import current_locale
 from diary.models import QuestionnaireAnswer, Treatment
 from diary.models.questionnaire import MIDAS, PGIC
 from diary.rules import EntryError
@@ -62,7 +63,12 @@ def answer_pgic(treatment_id: int):
     form = PgicForm()
     try:
         form.require_valid()
-        answer = service.add_pgic(current_user, treatment, **form.values("score", "client_key"))
+        answer = service.add_pgic(
+            current_user,
+            treatment,
+            language=current_locale().language,
+            **form.values("score", "client_key"),
+        )
     except EntryError as exc:
         flash(str(exc), "error")
         return _back(treatment)
@@ -110,7 +116,10 @@ def midas():
     try:
         form.require_valid()
         service.add_midas(
-            current_user, items=form.items(), **form.values("answered_on", "client_key")
+            current_user,
+            items=form.items(),
+            language=current_locale().language,
+            **form.values("answered_on", "client_key"),
         )
     except EntryError as exc:
         form.show(exc)

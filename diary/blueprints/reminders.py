@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField
 from wtforms.widgets import DateInput
 
+from diary import reference
 from diary.clock import local_today
 from diary.extensions import csrf
 from diary.forms import EntryForm, owned_or_404
@@ -38,6 +39,7 @@ def _page(form=None, feed_url=None, status=200):
         form=form or CustomReminderForm.fresh(),
         booked_form=BookedForm(formdata=None),
         feed_url=feed_url,
+        follow_up_source=reference.infusion_protocol()["follow_up"].sources[0],
     ), status
 
 

@@ -64,7 +64,8 @@ def index():
 def outcome(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     today = local_today(current_user.timezone)
-    figures = trends.treatment_figures(current_user, today, [treatment])[0]
+    every = trends.treatments_until(current_user, today)
+    figures = trends.treatment_figures(current_user, today, [treatment], every)[0]
     span = bounded(
         shift(treatment.started_on, PERIODS[0][1]),
         shift(treatment.ended_on or today, PERIODS[-1][2]),
@@ -76,6 +77,7 @@ def outcome(treatment_id: int):
         treatment=treatment,
         kind=reference.treatment_kinds()[treatment.kind],
         figures=figures,
+        overlapping=trends.overlap_names(treatment, figures["overlaps"], every),
         effects=reference.side_effects(),
         chart=_chart_page_data(span.first, span.last, [treatment])
         | {"outcome": trends.outcome_bars(figures)},

@@ -6,7 +6,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from diary.backup import BackupError, copy_database, restore_database, sqlite_file, timestamped_name
+from diary.backup import (
+    BackupError,
+    restore_database,
+    sqlite_file,
+    timestamped_name,
+    write_backup,
+)
 from diary.extensions import db
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.migrating import migrate_database
@@ -37,9 +43,9 @@ def backup(destination: Path):
     if destination.resolve() == database.resolve():
         raise click.ClickException("the destination is the database itself")
     try:
-        copy_database(database, destination)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {destination}: {exc}") from None
+        write_backup(database, destination)
+    except BackupError as exc:
+        raise click.ClickException(f"{exc}.") from None
     click.echo(str(destination))
 
 

@@ -1,5 +1,6 @@
 """diary serve."""
 
+import resource
 from pathlib import Path
 
 import click
@@ -35,6 +36,50 @@ def proxy_options(config) -> dict:
     }
 
 
+# Files the process needs besides its connections: the database, its WAL, logs, backups.
+SPARE_FILES = 64
+
+
+def connection_options(config) -> dict:
+    """Return waitress's limits on slow or greedy clients for the diary's SERVE_* settings.
+
+    Waitress reads requests in one event loop and hands only whole ones to its threads, so
+    a connection that sends its request slowly holds no thread, only one of
+    SERVE_CONNECTION_LIMIT places (waitress's own default of 100 let 105 half-open sockets
+    shut everyone out). A connection idle for SERVE_CHANNEL_TIMEOUT seconds is closed.
+    A body larger than SERVE_MAX_REQUEST_BODY_SIZE is refused (413) from its
+    Content-Length, before waitress writes any of it to disk; the default of twice
+    MAX_CONTENT_LENGTH still lets the diary refuse a slightly too large file in its own
+    words.
+    """
+    body = config["SERVE_MAX_REQUEST_BODY_SIZE"] or 2 * int(config["MAX_CONTENT_LENGTH"])
+    timeout = int(config["SERVE_CHANNEL_TIMEOUT"])
+    return {
+        "connection_limit": open_files_for(int(config["SERVE_CONNECTION_LIMIT"])),
+        "channel_timeout": timeout,
+        # How often idle connections are looked for: a few times per timeout.
+        "cleanup_interval": max(1, timeout // 3),
+        "recv_bytes": int(config["SERVE_RECV_BYTES"]),
+        "max_request_body_size": int(body),
+        "max_request_header_size": int(config["SERVE_MAX_REQUEST_HEADER_SIZE"]),
+        # poll(), not select(): select() cannot watch more than 1024 sockets.
+        "asyncore_use_poll": True,
+    }
+
+
+def open_files_for(connections: int) -> int:
+    """Raise the open-file limit for `connections` sockets; return how many it allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        click.echo(f"The open-file limit ({hard}) allows {soft - SPARE_FILES} connections")
+        return soft - SPARE_FILES
+    return connections
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -65,6 +110,13 @@ def serve(host: str, port: int, threads: int):
             if taken_back := take_back_interrupted():
                 click.echo(f"Took back {taken_back} account restore(s) a stop cut off half-way")
             click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
-            waitress_serve(app, host=host, port=port, threads=threads, **proxy)
+            waitress_serve(
+                app,
+                host=host,
+                port=port,
+                threads=threads,
+                **proxy,
+                **connection_options(app.config),
+            )
     except InstanceBusy as busy:
         raise click.ClickException(f"this instance is already served by {busy}") from None

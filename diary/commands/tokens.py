@@ -6,6 +6,8 @@ from flask.cli import AppGroup
 from diary.clock import format_timestamp
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
+from diary.models import ApiToken
+from diary.models.user import utcnow
 from diary.services import tokens
 
 
@@ -17,16 +19,36 @@ def token():
 @token.command("create")
 @user_option
 @click.option("--name", default="API token", show_default=True, help="What the token is for.")
+@click.option(
+    "--days",
+    default=tokens.DEFAULT_DAYS,
+    show_default=True,
+    type=click.IntRange(0, tokens.MAX_DAYS),
+    help="Days the token works; 0: until it is revoked.",
+)
 @migrated
-def create(username: str, name: str):
-    """Print a new API token for a user; it is shown only this once."""
+def create(username: str, name: str, days: int):
+    """Print a new API token for a user; it is shown only this once.
+
+    The token alone goes to standard output, for scripts; its expiry to standard error.
+    """
     user = require_user(username)
     try:
-        _, secret = tokens.create_token(user, name)
+        row, secret = tokens.create_token(user, name, days or None)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(secret)
+    said = expiry(row)
+    click.echo(f"{said[0].upper()}{said[1:]}.", err=True)
+
+
+def expiry(row: ApiToken) -> str:
+    """Say when a token stops working (UTC), or that it works until revoked."""
+    if row.expires_at is None:
+        return "works until revoked"
+    verb = "expired" if row.expires_at <= utcnow() else "expires"
+    return f"{verb} {row.expires_at:%Y-%m-%d %H:%M} UTC"
 
 
 @token.command("list")
@@ -37,7 +59,7 @@ def list_tokens(username: str):
     for row in tokens.user_tokens(require_user(username)):
         used = format_timestamp(row.last_used_at) if row.last_used_at else "never"
         created = row.created_at.date().isoformat()
-        click.echo(f"{row.id}\t{row.name}\tcreated {created}\tlast used {used}")
+        click.echo(f"{row.id}\t{row.name}\tcreated {created}\tlast used {used}\t{expiry(row)}")
 
 
 @token.command("revoke")

@@ -6,13 +6,15 @@ and then writes exactly what was previewed. Entries are checked a chunk at a tim
 so a file of 200,000 rows needs no more memory than one of 200. Each row's
 idempotency key is derived from the source entry's own id, so importing the same
 export, or a later one from the same app, adds only entries the diary does not hold yet.
+Where an app exports the same medicines in two files, the more exact file's entries
+replace the other's in the diary, and the other's are not imported after them.
 """
 
 import hashlib
 import heapq
 import pickle
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -29,9 +31,9 @@ from diary.clock import long_moment, start_of
 from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.models import MedicationDose, Reading, User
-from diary.rules import EntryError
+from diary.rules import EntryError, mid_sentence
 from diary.services.bulk import BulkRows, PartedInsert, bulk_rows
-from diary.services.medications import checked_dose
+from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
 
 PREVIEW_ENTRIES = 10
@@ -77,6 +79,13 @@ class PreviewEntry:
     text: str
 
 
+@dataclass(frozen=True)
+class Replaced:
+    """The keys of medicines in the diary that a previewed import replaces (it removes them)."""
+
+    keys: list[str]
+
+
 class Spool:
     """Checked rows waiting in a file for their insert, a chunk at a time.
 
@@ -99,11 +108,15 @@ class Spool:
         if rows:
             pickle.dump((model.__tablename__, bulk_rows(model, rows)), self.file)
 
+    def replace(self, keys: list[str]) -> None:
+        if keys:
+            pickle.dump(Replaced(keys), self.file)
+
     def header(self) -> dict[str, str]:
         self.file.seek(0)
         return pickle.load(self.file)  # noqa: S301 (the diary's own file, in its instance)
 
-    def chunks(self) -> Iterator[tuple[str, BulkRows]]:
+    def chunks(self) -> Iterator[tuple[str, BulkRows] | Replaced]:
         self.header()
         while True:
             try:
@@ -122,6 +135,11 @@ class Plan:
     already_present: int = 0
     # Entries the file holds twice (the same id): imported once.
     repeated: int = 0
+    # Medicines the diary holds from a less exact file of the same app, removed for the
+    # file's own record of them; and medicines of the file not imported because the diary
+    # holds them from a more exact file (Cluster Headache Tracker's log and doses files).
+    replaced: int = 0
+    superseded: int = 0
     classes: Counter = field(default_factory=Counter)
     unknown_medicines: Counter = field(default_factory=Counter)
     left_out: Counter = field(default_factory=Counter)
@@ -135,6 +153,11 @@ class Plan:
     # The days of the first and last entry to add (None when there is nothing to add).
     first_day: date | None = None
     last_day: date | None = None
+
+    @property
+    def changes(self) -> bool:
+        """Tell whether confirming would change the diary."""
+        return bool(self.readings or self.doses or self.replaced)
 
 
 def _continued_days(attack: Attack) -> list[date]:
@@ -208,19 +231,27 @@ class _Planner:
     def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None):
         self.user, self.source, self.plan, self.spool = user, source, plan, spool
         self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
+        self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
 
     def chunk(self, entries: tuple) -> None:
         readings: list[dict] = []
         doses: list[dict] = []
         fmt = self.source.format
+        taken = [entry for entry in entries if isinstance(entry, Taken)]
+        better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
+        self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
         for entry in entries:
             try:
                 if isinstance(entry, Attack):
                     readings += _attack_rows(self.user, fmt, entry)
                 elif isinstance(entry, Intensity):
                     readings.append(_intensity_row(self.user, fmt, entry))
-                elif entry.name.strip().lower() not in NO_MEDICINE:
+                elif entry.name.strip().lower() in NO_MEDICINE:
+                    continue
+                elif better.isdisjoint(_keys(fmt, entry.superseded_by)):
                     doses.append(_dose_row(self.user, fmt, entry, self.plan))
+                else:
+                    self.plan.superseded += 1
             except EntryError as exc:
                 self.source.problem(entry.where, str(exc))
         readings = self.new_only(readings, Reading)
@@ -244,9 +275,9 @@ class _Planner:
             self.spool.add(Reading, readings)
             self.spool.add(MedicationDose, doses)
 
-    def new_only(self, rows: list[dict], model) -> list[dict]:
-        """Leave out rows the diary holds already (an earlier import) or met earlier in the file."""
-        keys = [row["client_key"] for row in rows]
+    def held(self, model, keys: Collection[str]) -> set[str]:
+        """Return which of these keys the diary holds for the user."""
+        keys = list(keys)
         held: set[str] = set()
         for n in range(0, len(keys), 500):
             held.update(
@@ -256,6 +287,20 @@ class _Planner:
                     )
                 )
             )
+        return held
+
+    def replace(self, keys: set[str]) -> None:
+        """Plan to remove the diary's medicines of these keys (those it holds), once each."""
+        found = self.held(MedicationDose, keys - self.replaced)
+        self.replaced |= found
+        self.plan.replaced += len(found)
+        if self.spool is not None and not self.source.problem_count:
+            self.spool.replace(sorted(found))
+
+    def new_only(self, rows: list[dict], model) -> list[dict]:
+        """Leave out rows the diary holds already (an earlier import) or met earlier in the file."""
+        keys = [row["client_key"] for row in rows]
+        held = self.held(model, keys)
         self.plan.already_present += sum(1 for key in keys if key in held)
         new = []
         for row in rows:
@@ -268,6 +313,11 @@ class _Planner:
             self.seen.add(short)
             new.append(row)
         return new
+
+
+def _keys(fmt: str, source_keys: tuple[str, ...]) -> list[str]:
+    """Return the idempotency keys of some source entries."""
+    return [source_key(fmt, key) for key in source_keys]
 
 
 def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Plan:
@@ -297,7 +347,7 @@ def _reading_text(row: dict) -> str:
 def _dose_text(row: dict) -> str:
     classes = reference.medication_classes()
     dose = f" {row['dose']}" if row["dose"] else ""
-    return f"{row['name']}{dose} ({classes[row['med_class']].label.lower()})"
+    return f"{row['name']}{dose} ({mid_sentence(classes[row['med_class']].label)})"
 
 
 # The tables a spool's rows go to, by name.
@@ -319,9 +369,9 @@ def apply_rows(user: User, spool_file: BinaryIO) -> Added:
     """Insert a plan's spooled rows in parts, a chunk at a time; say how many.
 
     Each part holds the write lock about half a second (diary/sqlite.py), the last one is
-    left for the request to commit. An entry added since the preview (the same key) stops
-    the insert with IntegrityError, once what earlier parts committed is deleted again:
-    nothing is half-written.
+    left for the request to commit, with the removal of the medicines the import replaces.
+    An entry added since the preview (the same key) stops the insert with IntegrityError,
+    once what earlier parts committed is deleted again: nothing is half-written.
     """
     spool = Spool(spool_file)
     header = spool.header()
@@ -331,15 +381,22 @@ def apply_rows(user: User, spool_file: BinaryIO) -> Added:
             " Upload the file again."
         )
     added: Counter = Counter()
+    replaced: list[str] = []
     inserted = PartedInsert(user.id)
     try:
-        for table, rows in spool.chunks():
+        for chunk in spool.chunks():
+            if isinstance(chunk, Replaced):
+                replaced += chunk.keys
+                continue
+            table, rows = chunk
             inserted.insert(SPOOLED[table], rows)
             added[table] += len(rows)
     except IntegrityError:
         db.session.rollback()
         inserted.take_back()
         raise
+    # Removed with the last part: an import stopped part-way keeps what it would replace.
+    delete_imported(user, replaced)
     return Added(
         header["format"], added[Reading.__tablename__], added[MedicationDose.__tablename__]
     )

@@ -23,6 +23,16 @@ def preview_lines(plan: Plan) -> list[str]:
     ]
     if plan.repeated:
         lines.append(f"In the file twice (imported once): {plan.repeated}")
+    if plan.replaced:
+        lines.append(
+            "Replaced (medicines imported before from the headache log, by this file's doses"
+            f" of the same attacks): {plan.replaced}"
+        )
+    if plan.superseded:
+        lines.append(
+            "Not imported (medicines of attacks whose doses are in the diary from the"
+            f" medication doses file): {plan.superseded}"
+        )
     lines += [f"Note: {note}" for note in plan.notes]
     if plan.classes:
         found = ", ".join(f"{classes[code].label} {n}" for code, n in sorted(plan.classes.items()))

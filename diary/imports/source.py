@@ -47,6 +47,11 @@ class Taken:
     name: str
     dose: str = ""
     note: str = ""
+    # Where one app exports the same intake in two files, the keys of the entries in the
+    # more exact file: when the diary holds any of them, this one is not imported...
+    superseded_by: tuple[str, ...] = ()
+    # ...and the keys of the entries in the less exact file, removed from the diary for it.
+    replaces: tuple[str, ...] = ()
 
 
 Entry = Attack | Intensity | Taken

@@ -26,6 +26,9 @@ class QuestionnaireAnswer(db.Model):
     score: Mapped[int | None]
     # MIDAS: the five day counts.
     items: Mapped[list[int] | None] = mapped_column(JSON)
+    # The language of the page the answer was given on (a code of diary.i18n.LANGUAGES);
+    # None when not known (answers from before it was kept, or a file that does not say).
+    language: Mapped[str | None] = mapped_column(String(5))
     client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

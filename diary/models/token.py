@@ -17,3 +17,5 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+    # After this the token opens nothing (the API answers 401 saying so); None: until revoked.
+    expires_at: Mapped[datetime | None]

@@ -37,6 +37,10 @@ class AccountError(ValueError):
     """A request about accounts that cannot be carried out, with a reason to show."""
 
 
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is not the account's."""
+
+
 def normalise_username(name: str) -> str:
     return name.strip().lower()
 
@@ -51,11 +55,30 @@ def check_username(name: str) -> str:
     return name
 
 
-def check_password(password: str) -> None:
-    """Raise AccountError when the password is too short."""
+def check_password(password: str, username: str) -> None:
+    """Raise AccountError when the password is too short or among the easiest to guess."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
         raise AccountError(_("Passwords need at least %(count)s characters.", count=minimum))
+    if _guessable(password, username):
+        raise AccountError(
+            _(
+                "That password is among the easiest to guess (a common password, a word,"
+                " a name, a date or a keyboard pattern). A few unrelated words make a good one."
+            )
+        )
+
+
+def _guessable(password: str, username: str) -> bool:
+    """Return True when zxcvbn expects it guessed in fewer than a million tries (score < 2).
+
+    zxcvbn (Dropbox's estimator) knows 30,000 common passwords from leaks, English words
+    and names, and sees sequences, repeats, dates and keyboard walks. It reads at most
+    72 characters; a longer password is judged by its first 72.
+    """
+    from zxcvbn import zxcvbn  # its word lists take 13 MB: loaded only when needed
+
+    return zxcvbn(password[:72], user_inputs=[username])["score"] < 2
 
 
 def has_users() -> bool:
@@ -70,7 +93,7 @@ def find_user(username: str) -> User | None:
 def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
     """Add a user; the first one ever created becomes the admin."""
     username = check_username(username)
-    check_password(password)
+    check_password(password, username)
     if find_user(username) is not None:
         raise AccountError(_("There is already an account called '%(name)s'.", name=username))
     user = User(
@@ -104,7 +127,7 @@ def open_login_session(user: User, user_agent: str = "", remember: bool = False)
     The user's sessions that were left unused too long are removed on the way.
     """
     for old in list(user.login_sessions):
-        if utcnow() - old.last_seen_at > idle_limit(old):
+        if has_ended(old):
             db.session.delete(old)
     token = new_secret()
     login = LoginSession(
@@ -126,8 +149,9 @@ def load_login_session(token: str) -> User | None:
     )
     if login is None:
         return None
-    if utcnow() - login.last_seen_at > idle_limit(login):
-        # Unused for too long: it opens nothing any more; its row goes at the next sign-in.
+    if has_ended(login):
+        # Unused for too long, or too old: it opens nothing any more; its row goes at the
+        # next sign-in.
         return None
     login.token = token
     # Saved at the end of the request (keep_alive), so a reading page writes nothing before.
@@ -150,10 +174,22 @@ def end_every_sign_in() -> None:
     db.session.flush()
 
 
-def idle_limit(login: LoginSession) -> timedelta:
-    """Return how long the session may stay unused (Settings: SESSION_IDLE_HOURS)."""
-    key = "REMEMBERED_SESSION_IDLE_HOURS" if login.remember else "SESSION_IDLE_HOURS"
+def _hours(login: LoginSession, setting: str) -> timedelta:
+    """Return a session setting in hours, the "keep me signed in" one when it was ticked."""
+    key = f"REMEMBERED_{setting}" if login.remember else setting
     return timedelta(hours=float(current_app.config[key]))
+
+
+def has_ended(login: LoginSession) -> bool:
+    """Return True when the session was left unused too long or has reached its lifetime.
+
+    In use or not, a session ends SESSION_MAX_HOURS after its sign-in: a cookie copied
+    from a device in daily use does not open the diary for ever.
+    """
+    now = utcnow()
+    return now - login.last_seen_at > _hours(
+        login, "SESSION_IDLE_HOURS"
+    ) or now - login.created_at > _hours(login, "SESSION_MAX_HOURS")
 
 
 def live_login_sessions(user: User) -> list[LoginSession]:
@@ -163,7 +199,7 @@ def live_login_sessions(user: User) -> list[LoginSession]:
         .where(LoginSession.user_id == user.id)
         .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
     )
-    return [s for s in sessions if utcnow() - s.last_seen_at <= idle_limit(s)]
+    return [s for s in sessions if not has_ended(s)]
 
 
 @writes
@@ -185,8 +221,8 @@ def close_login_session(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other session of the user."""
     if not check_password_hash(user.password_hash, current):
-        raise AccountError(_("The current password is not right."))
-    check_password(new)
+        raise WrongPassword(_("The current password is not right."))
+    check_password(new, user.username)
     user.password_hash = generate_password_hash(new)
     keep = user.current_login.id if user.current_login else None
     db.session.execute(

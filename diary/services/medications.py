@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from diary import reference, rules
 from diary.clock import shift, start_of
@@ -44,18 +45,21 @@ def checked_dose(
             "name", rules.text, name, lazy_gettext("Medicine name"), NAME_MAX, required=True
         ),
         "dose": check("dose", rules.text, dose, lazy_gettext("Dose"), NAME_MAX),
-        "med_class": check(
-            "med_class",
-            rules.choice,
-            med_class,
-            lazy_gettext("medication class"),
-            reference.medication_classes(),
-        ),
+        "med_class": check("med_class", _med_class, med_class),
         "note": check("note", rules.note, note),
         "client_key": check("client_key", check_key, client_key),
     } | rules.kept(check, created_at)
     check.done()
     return values | rules.with_fold("taken_at", moment)
+
+
+def _med_class(value: Any) -> str:
+    """Return the medication class chosen; refuse a missing one rather than assume it."""
+    # The class decides which overuse days a dose counts for: a default would count
+    # an antiemetic as a triptan.
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(_("Choose the kind of medicine."))
+    return rules.choice(value, lazy_gettext("medication class"), reference.medication_classes())
 
 
 @writes
@@ -76,6 +80,18 @@ def update_dose(user: User, taken: MedicationDose, **changes: Any) -> None:
 @writes
 def delete_dose(taken: MedicationDose) -> None:
     remove(taken)
+
+
+@writes
+def delete_imported(user: User, client_keys: list[str]) -> None:
+    """Delete the user's doses of these keys: an import replaces them with a more exact record."""
+    for n in range(0, len(client_keys), 500):
+        db.session.execute(
+            delete(MedicationDose).where(
+                MedicationDose.user_id == user.id,
+                MedicationDose.client_key.in_(client_keys[n : n + 500]),
+            )
+        )
 
 
 def user_doses(user: User):
@@ -149,11 +165,13 @@ def _window(intake: dict[str, set[date]], first: date, last: date) -> OveruseWin
         for code, entry in classes.items()
         if entry["overuse_days"] is not None and days_by_class[code] >= entry["overuse_days"]
     ]
-    # ICHD-3 8.2.6: the overuse classes together, on distinct days, when none is overused alone.
+    # ICHD-3 8.2.6: two or more classes, each taken on at least one day, on 10 or more
+    # days in all, none of them at its own threshold. One class alone is never 8.2.6.
     counted = {code for code, entry in classes.items() if entry["overuse_days"] is not None}
     any_days = {d for code in counted for d in intake.get(code, ()) if first <= d <= last}
+    taken = [code for code in counted if days_by_class[code]]
     together = reference.overuse_rules()["multiple_classes"]
-    if not flags and len(any_days) >= together["overuse_days"]:
+    if not flags and len(taken) >= 2 and len(any_days) >= together["overuse_days"]:
         flags.append(together.code)
     return OveruseWindow(first, last, days_by_class, len(any_days), sorted(flags))
 
@@ -161,9 +179,9 @@ def _window(intake: dict[str, set[date]], first: date, last: date) -> OveruseWin
 def overuse(user: User, as_of: date) -> OveruseReport:
     """Count days of intake per class in the 30 days ending on as_of and the two windows before.
 
-    ICHD-3 8.2 counts days, not doses; a class is flagged at its threshold, several
-    classes together at 10 days (8.2.6), and it asks for overuse of more than 3 months:
-    sustained_3_months lists what is flagged in all three windows.
+    ICHD-3 8.2 counts days, not doses; a class is flagged at its threshold, two or more
+    classes together at 10 days in all when none is at its own (8.2.6), and it asks for
+    overuse of more than 3 months: sustained_3_months lists what is flagged in all three.
     """
     months = int(reference.overuse_rules()["more_than_3_months"]["months"])
     earliest = shift(as_of, -(OVERUSE_WINDOW_DAYS * months - 1))

@@ -8,8 +8,9 @@ unlogged: it is absent from `days`, never zero. Only data up to the as-of
 date counts.
 
 Sources, named on the page beside each definition:
-- "study": the study summarised in seed 001 (Pomeroy et al., Headache 2017;57(2)):
-  pain at admission against pain at discharge, and a one-month follow-up.
+- "study": the Jefferson study (Pomeroy et al., Headache 2017;57(2)), as summarised in
+  "Ketamine Infusions for Migraine" (seeds/sources.json "001"): pain at admission against
+  pain at discharge, and a one-month follow-up.
 - "periods": 28-day periods as the IHS guidelines for controlled trials of
   preventive treatment of chronic migraine count them (Tassorelli et al.,
   Cephalalgia 2018;38(5):815-832).
@@ -49,10 +50,11 @@ RESPONSE_DROP = 2
 ONE_MONTH_FIRST, ONE_MONTH_LAST, ONE_MONTH_MIN_LOGGED = 23, 37, 3
 RELIEF_CAP_DAYS, RELIEF_RUN = 84, 3
 SIDE_EFFECT_DAYS_AFTER = 14
-# MIDAS before a treatment: the latest answer at most 92 days (3 months) before its start;
-# after: the first answer from day 60 to day 120 after its end (its 3-month window then
-# covers the months after the treatment).
-MIDAS_BEFORE_DAYS, MIDAS_AFTER_FIRST, MIDAS_AFTER_LAST = 92, 60, 120
+# MIDAS asks about the last 3 months: an answer recalls the 90 days ending on the day it was
+# given. Before a treatment: the latest answer at most 92 days before its start; after: the
+# first answer from day 90 to day 150 after its end, whose recall lies wholly after the end.
+MIDAS_RECALL_DAYS = 90
+MIDAS_BEFORE_DAYS, MIDAS_AFTER_FIRST, MIDAS_AFTER_LAST = 92, MIDAS_RECALL_DAYS, 150
 HEADACHE_DAY_MIN = 1
 MODERATE_PAIN_MIN = reference.moderate_pain_min()
 
@@ -67,14 +69,29 @@ DEFINITIONS = {
     "relief_cap_days": RELIEF_CAP_DAYS,
     "moderate_min": MODERATE_PAIN_MIN,
     "moderate_source": reference.sources()["Palos2006"]["author"],
+    "midas_before_days": MIDAS_BEFORE_DAYS,
+    "midas_after_first": MIDAS_AFTER_FIRST,
+    "midas_after_last": MIDAS_AFTER_LAST,
+    "midas_recall_days": MIDAS_RECALL_DAYS,
+    "period_days": PERIOD_DAYS,
+    "side_effect_days_after": SIDE_EFFECT_DAYS_AFTER,
 }
 
 
 @dataclass(frozen=True)
 class Day:
-    """One logged day: its readings' scores in the order they were taken."""
+    """One logged day: its readings' scores in the order they were taken.
+
+    later_reading tells whether the last reading was taken later than the first (None: no
+    times known, as in hand-built cases, where a second score counts as later).
+    """
 
     scores: tuple[int, ...]
+    later_reading: bool | None = None
+
+    @property
+    def has_later_reading(self) -> bool:
+        return len(self.scores) > 1 if self.later_reading is None else self.later_reading
 
     @cached_property
     def mean(self) -> Fraction:
@@ -125,14 +142,19 @@ def period(
     medication_days: set[date],
     as_of: date,
 ) -> dict:
-    """Return one 28-day period's figures, exact (Fractions); see PERIODS."""
+    """Return one 28-day period's figures, exact (Fractions); see PERIODS.
+
+    A period without a logged day has no data: every count and figure is None, never 0.
+    """
     until = min(last, as_of)
     logged = _logged(days, first, until)
     enough = len(logged) >= MIN_LOGGED_DAYS
-    headache = sum(d.max >= HEADACHE_DAY_MIN for d in logged)
-    moderate = sum(d.max >= MODERATE_PAIN_MIN for d in logged)
     elapsed = max(0, (until - first).days + 1)
-    medicated = sum(first <= d <= until for d in medication_days)
+    headache = moderate = medicated = None
+    if logged:
+        headache = sum(d.max >= HEADACHE_DAY_MIN for d in logged)
+        moderate = sum(d.max >= MODERATE_PAIN_MIN for d in logged)
+        medicated = sum(first <= d <= until for d in medication_days)
     return {
         "name": name,
         "first_day": first.isoformat(),
@@ -144,15 +166,15 @@ def period(
         "pain_max_mean": _mean([d.max for d in logged]) if enough else None,
         "headache_days": headache,
         "moderate_severe_days": moderate,
-        "headache_days_per_28": Fraction(headache * PERIOD_DAYS, len(logged)) if enough else None,
-        "moderate_severe_days_per_28": (
-            Fraction(moderate * PERIOD_DAYS, len(logged)) if enough else None
-        ),
+        "headache_days_per_28": _per_28(headache, len(logged)) if enough else None,
+        "moderate_severe_days_per_28": _per_28(moderate, len(logged)) if enough else None,
         "acute_medication_days": medicated,
-        "acute_medication_days_per_28": (
-            Fraction(medicated * PERIOD_DAYS, elapsed) if elapsed else None
-        ),
+        "acute_medication_days_per_28": _per_28(medicated, elapsed),
     }
+
+
+def _per_28(count: int | None, days: int) -> Fraction | None:
+    return Fraction(count * PERIOD_DAYS, days) if count is not None and days else None
 
 
 def _difference(a, b):
@@ -173,10 +195,18 @@ def compared_with_baseline(after: dict, baseline: dict) -> dict:
 
 
 def study_measures(days: dict[date, Day], span: Span, as_of: date) -> dict:
-    """Return the study's measures (seed 001): admission against discharge, one month after."""
+    """Return the study's measures (the Jefferson study): admission against discharge, one month.
+
+    Discharge is the last reading on the end day, and only when it was taken later than the
+    admission reading: a same-day session with one reading has no discharge pain.
+    """
     admission = days[span.started_on].scores[0] if span.started_on in days else None
     ended = span.ended_on
-    discharge = days[ended].scores[-1] if ended is not None and ended in days else None
+    discharge = None
+    if ended is not None and ended in days:
+        end_day = days[ended]
+        if ended != span.started_on or end_day.has_later_reading:
+            discharge = end_day.scores[-1]
     drop = _difference(admission, discharge)
     responder = drop >= RESPONSE_DROP if drop is not None else None
     one_month = None
@@ -227,18 +257,28 @@ def relief(
     return {"days": (after[-1] - ended_on).days, "ongoing": True, "capped_by": cap_name}
 
 
-def overlaps(span: Span, others: list[Span], as_of: date) -> list[str]:
-    """Return the start dates of other treatments running during this one's baseline or after."""
+def overlaps(span: Span, others: list[Span], as_of: date) -> list[Span]:
+    """Return the other treatments running or still acting during this one's baseline or after.
+
+    Another treatment acts from its start to day 84 after its end (to as_of while it runs),
+    so one whose after-period holds this one's baseline is named as well. Oldest first.
+    """
     windows = [(shift(span.started_on, -PERIOD_DAYS), shift(span.started_on, -1))]
     if span.ended_on is not None:
         windows.append((shift(span.ended_on, 1), shift(span.ended_on, RELIEF_CAP_DAYS)))
+
+    def acting_until(other: Span) -> date:
+        return shift(other.ended_on, RELIEF_CAP_DAYS) if other.ended_on else as_of
+
     return sorted(
-        other.started_on.isoformat()
-        for other in others
-        if any(
-            other.started_on <= last and (other.ended_on or as_of) >= first
-            for first, last in windows
-        )
+        (
+            other
+            for other in others
+            if any(
+                other.started_on <= last and acting_until(other) >= first for first, last in windows
+            )
+        ),
+        key=lambda other: other.started_on,
     )
 
 
@@ -252,7 +292,7 @@ def side_effect_counts(
 
 
 def midas_figures(answered_on: date, items: list[int]) -> dict:
-    """Return one MIDAS answer with its total and grade (Stewart et al. 2001)."""
+    """Return one MIDAS answer with its recall period, total and grade (Stewart et al. 2001)."""
     total = sum(items)
     grade = next(
         g
@@ -261,6 +301,8 @@ def midas_figures(answered_on: date, items: list[int]) -> dict:
     )
     return {
         "answered_on": answered_on.isoformat(),
+        "recall_first_day": shift(answered_on, 1 - MIDAS_RECALL_DAYS).isoformat(),
+        "recall_last_day": answered_on.isoformat(),
         "items": list(items),
         "total": total,
         "grade": grade["grade"],
@@ -338,7 +380,7 @@ def treatment_outcome(
             "study": study_measures(days, span, as_of),
             "periods": periods,
             "relief": relieved,
-            "overlaps": overlaps(span, others, as_of),
+            "overlaps": [o.started_on.isoformat() for o in overlaps(span, others, as_of)],
             "side_effects": side_effect_counts(
                 side_effect_days, span.started_on, span.ended_on, as_of
             ),

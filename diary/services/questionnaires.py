@@ -12,6 +12,7 @@ from sqlalchemy import select
 from diary import reference, rules
 from diary.clock import local_today, shift
 from diary.extensions import db
+from diary.i18n import LANGUAGES
 from diary.models import PromptDismissal, QuestionnaireAnswer, Treatment, User
 from diary.models.questionnaire import MIDAS, PGIC, PROMPTS
 from diary.rules import Checker, EntryError
@@ -31,8 +32,15 @@ def _version(instrument: str, version: Any) -> str:
     return rules.text(version, lazy_gettext("Questionnaire version"), VERSION_MAX, required=True)
 
 
+def _language(language: Any) -> str | None:
+    """Return the language an answer was given in, one the diary speaks, or None: not known."""
+    if language is None or language == "":
+        return None
+    return rules.choice(language, lazy_gettext("language"), LANGUAGES)
+
+
 def _common(check: Checker, user: User, instrument: str, fields: dict[str, Any]) -> dict:
-    """Check what every answer has: the day, the wording version and the idempotency key."""
+    """Check what every answer has: day, wording version, language and idempotency key."""
     return {
         "user_id": user.id,
         "instrument": instrument,
@@ -46,6 +54,7 @@ def _common(check: Checker, user: User, instrument: str, fields: dict[str, Any])
         "instrument_version": check(
             "instrument_version", _version, instrument, fields.get("version")
         ),
+        "language": check("language", _language, fields.get("language")),
         "client_key": check("client_key", check_key, fields.get("client_key")),
     }
 
@@ -55,8 +64,9 @@ def checked_pgic(
 ) -> dict[str, Any]:
     """Check a PGIC answer about a treatment (1-7) and return its columns; raise EntryError.
 
-    fields: answered_on (default today), and optionally client_key and version.
-    Without a treatment (a CSV row names it by its start day) only the answer is checked.
+    fields: answered_on (default today), and optionally client_key, version and language
+    (the page's, when answered in the diary). Without a treatment (a CSV row names it by its
+    start day) only the answer is checked.
     """
     fields.setdefault("answered_on", local_today(user.timezone))
     check = Checker()
@@ -89,7 +99,7 @@ def add_pgic(user: User, treatment: Treatment, **fields: Any) -> QuestionnaireAn
 def checked_midas(user: User, *, items: Any, **fields: Any) -> dict[str, Any]:
     """Check the five MIDAS day counts and return the answer's columns; raise EntryError.
 
-    fields: answered_on, and optionally client_key and version.
+    fields: answered_on, and optionally client_key, version and language.
     """
     midas = reference.questionnaires()[MIDAS]
     check = Checker()

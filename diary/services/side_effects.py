@@ -121,6 +121,10 @@ def safety_context(reports) -> dict:
     return {
         "safety": reference.safety() if needs_safety_message(reports) else None,
         "urgent_labels": sorted(
-            {effects[r.effect].label.lower() for r in reports if effects[r.effect]["urgent"]}
+            {
+                rules.mid_sentence(effects[r.effect].label)
+                for r in reports
+                if effects[r.effect]["urgent"]
+            }
         ),
     }

@@ -1,28 +1,46 @@
 """API tokens: made, listed, revoked, and checked on every API request."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from diary.extensions import db
 from diary.models import ApiToken, User
+from diary.models.user import utcnow
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
 from diary.sqlite import spare_write
 
 PREFIX = "hd_"
+# Days a new token works unless another span is chosen; None: until it is revoked.
+DEFAULT_DAYS = 365
+MAX_DAYS = 10 * 365
+
+
+class TokenExpired(Exception):
+    """A token that was right once but whose time is over."""
+
+    def __init__(self, expired_at: datetime):
+        super().__init__(expired_at)
+        self.expired_at = expired_at
 
 
 @writes
-def create_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Make a token; return its row and the secret, which is never stored."""
+def create_token(user: User, name: str, days: int | None = DEFAULT_DAYS) -> tuple[ApiToken, str]:
+    """Make a token that works for `days` (None: until revoked); return its row and secret.
+
+    The secret is never stored.
+    """
     name = name.strip() or "API token"
     if len(name) > 100:
         raise ValueError(_("Token names can be up to 100 characters."))
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise ValueError(_("A token works for 1 to %(count)s days.", count=MAX_DAYS))
     secret = new_secret(prefix=PREFIX)
-    token = ApiToken(user_id=user.id, name=name, token_hash=digest(secret))
+    expires_at = None if days is None else utcnow() + timedelta(days=days)
+    token = ApiToken(user_id=user.id, name=name, token_hash=digest(secret), expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
     return token, secret
@@ -41,10 +59,15 @@ def revoke(token: ApiToken) -> None:
 
 
 def user_for_token(secret: str) -> User | None:
-    """Return the owner of a live token, noting when it was last used."""
+    """Return the owner of a live token, noting when it was last used.
+
+    Raise TokenExpired for a token past its expiry, so that the client can say why.
+    """
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None:
         return None
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        raise TokenExpired(token.expires_at)
     if used := due_for_touch(token.last_used_at):
         with spare_write(db.session, "An API token's last use"):
             note_use(token, used)

@@ -1,7 +1,7 @@
 """Daily figures from the database, and the per-treatment report built on them."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 from flask_babel import gettext
@@ -50,10 +50,13 @@ def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
         )
         .order_by(Reading.recorded_at, Reading.id)
     )
-    scores: dict[date, list[int]] = defaultdict(list)
+    readings: dict[date, list[tuple[datetime, int]]] = defaultdict(list)
     for moment, pain in rows:
-        scores[moment.date()].append(pain)
-    return {day: Day(tuple(values)) for day, values in scores.items()}
+        readings[moment.date()].append((moment, pain))
+    return {
+        day: Day(tuple(pain for _, pain in taken), later_reading=taken[-1][0] > taken[0][0])
+        for day, taken in readings.items()
+    }
 
 
 def medication_days(user: User, first: date, last: date) -> set[date]:
@@ -167,6 +170,27 @@ def treatment_figures(
         }
         for t in treatments
     ]
+
+
+def overlap_names(
+    treatment: Treatment, overlaps: list[str], named: list[Treatment]
+) -> list[tuple[str, date] | None]:
+    """Return each overlap of treatment as (kind label, start day), None where not named.
+
+    overlaps are the start days of the figures' `overlaps`; named are the treatments the
+    reader may see (a shared report names only the shared ones).
+    """
+    kinds = reference.treatment_kinds()
+    unnamed = [t for t in named if t.id != treatment.id]
+    names: list[tuple[str, date] | None] = []
+    for day in overlaps:
+        match = next((t for t in unnamed if t.started_on.isoformat() == day), None)
+        if match is None:
+            names.append(None)
+        else:
+            unnamed.remove(match)
+            names.append((kinds[match.kind].label, match.started_on))
+    return names
 
 
 def _answers(user: User, as_of: date) -> tuple[dict[int, list], list]:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from diary.clock import format_timestamp
 from diary.extensions import db
 from diary.models import (
     DoseChange,
@@ -104,7 +105,7 @@ def _table_items(user: User, table: str, order) -> Iterator[dict]:
         item = {name: _plain(value) for name, value in zip(names, row, strict=True)}
         if fold:
             # The second pass through a repeated hour: its UTC offset says which one.
-            item[names[0]] = row[0].replace(fold=1, tzinfo=zone).isoformat(timespec="minutes")
+            item[names[0]] = format_timestamp(row[0].replace(fold=1), zone)
         yield item
 
 
@@ -141,6 +142,7 @@ def _questionnaire_items(user: User) -> Iterator[dict]:
             "treatment_started_on": started_on.isoformat() if started_on else None,
             "score": answer.score,
             "items": answer.items,
+            "language": answer.language,
         }
 
 
@@ -492,6 +494,7 @@ class _Others:
             common = {
                 "answered_on": item.get("answered_on"),
                 "version": item.get("instrument_version"),
+                "language": item.get("language"),
             }
             try:
                 if item.get("instrument") == PGIC:

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from diary.clock import format_timestamp
+from diary.config import installation_id
 from diary.extensions import db
 from diary.models import Reading, User
 
@@ -22,28 +24,35 @@ SURVEY = {
     "code": "survey",
     "display": "Survey",
 }
-# Stable ids: the same reading gets the same fullUrl in every export.
-NAMESPACE = uuid.UUID("0f3c8f5e-7d1a-4c53-9a55-2d8b0c7e6a41")
 
 
-def _urn(*parts: object) -> str:
-    return f"urn:uuid:{uuid.uuid5(NAMESPACE, ':'.join(map(str, parts)))}"
+def _entry(namespace: uuid.UUID, key: str, resource: dict) -> dict:
+    """Return a Bundle entry whose id stays the same in every export of this installation.
+
+    The namespace is the installation's own random id, so two installations never give
+    two patients one id. The identifier (the installation, the entry's id) stays with
+    the resource on a server, which can then recognise a re-upload.
+    """
+    stable_id = uuid.uuid5(namespace, key)
+    identifier = {"system": f"urn:uuid:{namespace}", "value": str(stable_id)}
+    return {"fullUrl": f"urn:uuid:{stable_id}", "resource": resource | {"identifier": [identifier]}}
 
 
 def fhir_chunks(user: User) -> Iterator[str]:
     """Yield a collection Bundle as JSON text, piece by piece: the patient, then one
     Observation per reading. Streaming keeps memory flat with years of readings."""
     zone = ZoneInfo(user.timezone)
-    patient_url = _urn("patient", user.id)
+    namespace = installation_id()
     head = {
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    patient = {
-        "fullUrl": patient_url,
-        "resource": {"resourceType": "Patient", "name": [{"text": user.username}]},
-    }
+    patient = _entry(
+        namespace,
+        f"patient:{user.id}",
+        {"resourceType": "Patient", "name": [{"text": user.username}]},
+    )
     yield (
         json.dumps(head, ensure_ascii=False)[:-1]
         + ', "entry": [\n'
@@ -61,13 +70,15 @@ def fhir_chunks(user: User) -> Iterator[str]:
             "status": "final",
             "category": [{"coding": [SURVEY]}],
             "code": {"coding": [LOINC_PAIN], "text": "Pain severity (0-10)"},
-            "subject": {"reference": patient_url},
+            "subject": {"reference": patient["fullUrl"]},
             # The fold picks the offset of an hour the clocks repeat (autumn).
-            "effectiveDateTime": recorded_at.replace(tzinfo=zone, fold=fold).isoformat(),
+            "effectiveDateTime": format_timestamp(
+                recorded_at.replace(fold=fold), zone, timespec="seconds"
+            ),
             "valueInteger": pain,
         }
         if note:
             observation["note"] = [{"text": note}]
-        entry = {"fullUrl": _urn("reading", user.id, reading_id), "resource": observation}
+        entry = _entry(namespace, f"reading:{user.id}:{reading_id}", observation)
         yield ",\n" + json.dumps(entry, ensure_ascii=False)
     yield "\n]}\n"

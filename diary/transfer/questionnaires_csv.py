@@ -1,4 +1,4 @@
-"""questionnaires.csv: answered_on,instrument,treatment_started_on,score,items."""
+"""questionnaires.csv: answered_on,instrument,treatment_started_on,score,items,language."""
 
 from diary import rules
 from diary.clock import local_today
@@ -12,17 +12,17 @@ ITEMS_SEPARATOR = ";"
 
 class QuestionnairesCsv(CsvFormat):
     filename = "questionnaires.csv"
-    header = ("answered_on", "instrument", "treatment_started_on", "score", "items")
-    optional = frozenset({"treatment_started_on", "score", "items"})
+    # language came later: last, and optional, so files written before it still import.
+    header = ("answered_on", "instrument", "treatment_started_on", "score", "items", "language")
+    optional = frozenset({"treatment_started_on", "score", "items", "language"})
 
     def parse(self, user, row):
         """Check a row through the questionnaire service; the treatment is named by its start."""
         instrument = row["instrument"]
-        started, score, items = (row.get(name, "") for name in self.header[2:])
+        started, score, items, language = (row.get(name, "") for name in self.header[2:])
+        common = {"answered_on": row["answered_on"], "language": language}
         if instrument == PGIC and not items:
-            values = questionnaires.checked_pgic(
-                user, None, answered_on=row["answered_on"], score=score
-            )
+            values = questionnaires.checked_pgic(user, None, score=score, **common)
             try:
                 started_on = rules.day(
                     started, "treatment_started_on", local_today(user.timezone), planned=True
@@ -32,7 +32,7 @@ class QuestionnairesCsv(CsvFormat):
             return values | {"treatment_started_on": started_on, "items": None}
         if instrument == MIDAS and not started and not score:
             values = questionnaires.checked_midas(
-                user, answered_on=row["answered_on"], items=items.split(ITEMS_SEPARATOR)
+                user, items=items.split(ITEMS_SEPARATOR), **common
             )
             return values | {"treatment_started_on": None, "score": None}
         raise EntryError(
@@ -45,12 +45,26 @@ class QuestionnairesCsv(CsvFormat):
     def record(self, values):
         items = tuple(values["items"]) if values["items"] else None
         started, score = values["treatment_started_on"], values["score"]
-        return values["answered_on"], values["instrument"], started, score, items
+        return (
+            values["answered_on"],
+            values["instrument"],
+            started,
+            score,
+            items,
+            values["language"],
+        )
 
     def existing(self, user):
         for answer, started_on in questionnaires.answers_with_start(user):
             items = tuple(answer.items) if answer.items else None
-            yield answer.answered_on, answer.instrument, started_on, answer.score, items
+            yield (
+                answer.answered_on,
+                answer.instrument,
+                started_on,
+                answer.score,
+                items,
+                answer.language,
+            )
 
     def export_rows(self, user):
         return (self.cells(record) for record in self.existing(user))
@@ -58,7 +72,7 @@ class QuestionnairesCsv(CsvFormat):
     def store_many(self, user, rows):
         treatments = questionnaires.treatments_by_start(user)
         for values in rows:
-            common = {"answered_on": values["answered_on"]}
+            common = {"answered_on": values["answered_on"], "language": values["language"]}
             if values["instrument"] == MIDAS:
                 questionnaires.add_midas(user, items=values["items"], **common)
                 continue
@@ -73,11 +87,12 @@ class QuestionnairesCsv(CsvFormat):
             questionnaires.add_pgic(user, treatment, score=values["score"], **common)
 
     def cells(self, record):
-        answered_on, instrument, started_on, score, items = record
+        answered_on, instrument, started_on, score, items, language = record
         return (
             answered_on.isoformat(),
             instrument,
             started_on.isoformat() if started_on else "",
             "" if score is None else str(score),
             ITEMS_SEPARATOR.join(str(n) for n in items) if items else "",
+            language or "",
         )

@@ -143,9 +143,9 @@
         const list = document.createElement("ul");
         member.items.forEach((item) => {
           const entry = document.createElement("li");
-          if (item.error) {
+          if (item.refused) {
             // Refused by the diary: kept, with its reason, until it is discarded.
-            entry.textContent = say("not_saved", { entry: describe(item), reason: item.error }) + " ";
+            entry.textContent = say("not_saved", { entry: describe(item), reason: item.refused }) + " ";
             const discard = document.createElement("button");
             discard.type = "button";
             discard.className = "link";
@@ -153,6 +153,8 @@
             discard.setAttribute("aria-label", say("discard_entry", { entry: describe(item) }));
             discard.addEventListener("click", () => queue.remove(member.id, item.client_key).then(() => refresh()));
             entry.append(discard);
+          } else if (item.retrying) {
+            entry.textContent = say("will_retry", { entry: describe(item), status: item.retrying });
           } else {
             entry.textContent = say("waiting_to_sync", { entry: describe(item) });
           }
@@ -175,6 +177,24 @@
     }
   }
 
+  // Only these answers say that the entry itself cannot be saved (422: a value the diary
+  // does not take; 409: queued by another member). Any other (the database busy or
+  // restarting, a full disk, a proxy's 502) or no answer at all is the way's trouble, not
+  // the entry's: it is sent again, after 5 s, 10 s, 20 s … up to 5 minutes between tries.
+  const REFUSED = [409, 422];
+  let failedRounds = 0;
+  let retryTimer = null;
+
+  function backoff() {
+    return Math.min(5 * 2 ** failedRounds, 300);
+  }
+
+  function retryIn(seconds) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(sync, seconds * 1000);
+    failedRounds += 1;
+  }
+
   let syncing = false;
   async function sync() {
     if (syncing || !navigator.onLine) {
@@ -193,6 +213,11 @@
         return;
       }
       const tokenResponse = await fetch("/sync/token", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!tokenResponse.ok && tokenResponse.status !== 401) {
+        message = say("retry_all", { status: tokenResponse.status });
+        retryIn(backoff());
+        return;
+      }
       if (!tokenResponse.ok || !(tokenResponse.headers.get("Content-Type") || "").includes("json")) {
         message = say("sign_in_to_send");
         return;
@@ -202,7 +227,8 @@
       let sent = 0;
       let retryAfter = 0;
       let signInEnded = false;
-      for (const item of mine ? mine.items.filter((item) => !item.error) : []) {
+      // Entries refused before this version marked them "error": each gets one more try.
+      for (const item of mine ? mine.items.filter((item) => !item.refused) : []) {
         const path = item.kind === "reading" ? "/sync/readings" : "/sync/side-effects";
         const body = item.kind === "reading"
           ? { client_key: item.client_key, at: item.at, pain: item.pain, user_id: userId }
@@ -220,15 +246,18 @@
           // The sign-in ended on the way: keep the rest as it is for the next sign-in.
           signInEnded = true;
           break;
-        } else if (response.status === 503) {
-          // The diary was busy writing something else: keep the item and try again shortly.
-          retryAfter = Math.max(retryAfter, Number(response.headers.get("Retry-After")) || 5);
+        } else if (REFUSED.includes(response.status)) {
+          await queue.put(userId, { ...item, refused: await errorMessage(response) });
         } else {
-          await queue.put(userId, { ...item, error: await errorMessage(response) });
+          const asked = Number(response.headers.get("Retry-After")) || 0;
+          retryAfter = Math.max(retryAfter, asked, backoff());
+          await queue.put(userId, { ...item, retrying: response.status });
         }
       }
       if (retryAfter) {
-        setTimeout(sync, retryAfter * 1000);
+        retryIn(retryAfter);
+      } else {
+        failedRounds = 0;
       }
       if (signInEnded) {
         message = say("sign_in_to_send");
@@ -239,6 +268,7 @@
     } catch (error) {
       // Only a request that never reached the diary means the device is offline.
       message = say("still_offline");
+      retryIn(backoff());
     } finally {
       syncing = false;
       await refresh(message);

@@ -4,6 +4,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from diary.clock import local_today
@@ -28,27 +29,27 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
 
     # First run: the only way in is to create the first account.
     page.goto(base + "/")
-    assert page.get_by_role("heading", name="Welcome to your headache diary").is_visible()
+    expect(page.get_by_role("heading", name="Welcome to your headache diary")).to_be_visible()
     page.get_by_label("Username").fill("sam")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_text("Your diary is ready").is_visible()
+    expect(page.get_by_text("Your diary is ready")).to_be_visible()
 
     # Quick log: one tap saves, one tap undoes.
     page.get_by_role("button", name="Log pain 6, moderate, now").click()
-    assert page.get_by_text("Saved: pain 6 at").is_visible()
+    expect(page.get_by_text("Saved: pain 6 at")).to_be_visible()
     screenshot(page, "journey-saved-phone")
     page.get_by_role("button", name="Undo").click()
-    assert page.get_by_text("Removed the reading of pain 6").is_visible()
-    assert page.get_by_text("Nothing logged today yet.").is_visible()
+    expect(page.get_by_text("Removed the reading of pain 6")).to_be_visible()
+    expect(page.get_by_text("Nothing logged today yet.")).to_be_visible()
     page.get_by_role("button", name="Log pain 3, mild, now").click()
 
     # Back-fill yesterday.
     page.get_by_role("link", name="Log for yesterday").click()
     page.get_by_label("5, moderate").check()
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Saved pain 5 for").is_visible()
+    expect(page.get_by_text("Saved pain 5 for")).to_be_visible()
 
     # A treatment that ended two weeks ago, with its dose log.
     today = local_today("UTC")
@@ -60,15 +61,15 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     page.get_by_label("Ended on (empty while it runs)").fill(ended.isoformat())
     page.get_by_label("Where (optional)").fill("Jefferson")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_role(
-        "heading", name="Ketamine IV infusion (inpatient admission)"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name="Ketamine IV infusion (inpatient admission)")
+    ).to_be_visible()
     page.get_by_label("Rate").fill("1.2")
     page.get_by_role("button", name="Add rate change").click()
-    assert page.get_by_text(
-        "higher than the highest rate used in the study (1.0 mg/kg/h)"
-    ).is_visible()
-    assert page.get_by_text("this diary only records it").is_visible()
+    expect(
+        page.get_by_text("higher than the highest rate used in the study (1.0 mg/kg/h)")
+    ).to_be_visible()
+    expect(page.get_by_text("this diary only records it")).to_be_visible()
 
     # Side effects after an infusion day.
     # On a phone, everything but Today, Trends and Treatments is under More.
@@ -78,8 +79,8 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     page.locator("input[name=severity-nausea][value=moderate]").check()
     page.locator("input[name=severity-dizziness][value=mild]").check()
     page.get_by_role("button", name="Save side effects").click()
-    assert page.get_by_text("Saved 2 side effects.").is_visible()
-    assert page.get_by_role("cell", name="Nausea", exact=True).is_visible()
+    expect(page.get_by_text("Saved 2 side effects.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Nausea", exact=True)).to_be_visible()
 
     # The follow-up reminder is due today, first on the home page.
     page.get_by_role("link", name="Headache diary").click()
@@ -109,12 +110,14 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     assert saved.read_bytes().startswith(b'"recorded_at","pain","note"\r\n')
     page.get_by_label("CSV file", exact=True).set_input_files(str(saved))
     page.get_by_role("button", name="Import CSV file").click()
-    assert page.get_by_text("Imported 0 new entries; 2 were already in your diary.").is_visible()
+    expect(
+        page.get_by_text("Imported 0 new entries; 2 were already in your diary.")
+    ).to_be_visible()
 
     # Sign out (under More on a phone).
     page.get_by_role("link", name="More").click()
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     page.goto(base + "/")
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert console.problems == []

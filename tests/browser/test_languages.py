@@ -1,5 +1,7 @@
 """A German-speaking patient in the browser: charts, the offline queue and its messages."""
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import sign_in, wait_until
 from tests.browser.test_charts import charts_drawn, seed_months
 
@@ -42,7 +44,7 @@ def test_the_offline_page_and_the_queue_speak_german(page, context, live_server,
     )
     context.set_offline(True)
     page.goto(live_server.url + "/")
-    assert page.get_by_role("heading", name="Sie sind offline").is_visible()
+    expect(page.get_by_role("heading", name="Sie sind offline")).to_be_visible()
     page.get_by_role("button", name="Schmerz 8, stark, jetzt eintragen").click()
     wait_until(page, f"{STATUS}.includes('Auf diesem Gerät für {name} gespeichert.')")
     assert "wartet auf die Übertragung" in page.locator("[data-sync-status]").inner_text()

@@ -3,7 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from playwright.sync_api import expect
+from sqlalchemy import select, text
 
 from diary.extensions import db
 from diary.models import Reading, SideEffectReport
@@ -34,7 +35,7 @@ def test_offline_logging_waits_then_syncs_exactly_once_with_the_original_time(
     wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
     context.set_offline(True)
     page.goto(live_server.url + "/")
-    assert page.get_by_role("heading", name="You are offline").is_visible()
+    expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
     tapped = datetime.now(ZoneInfo("America/New_York")).replace(
         tzinfo=None, second=0, microsecond=0
     )
@@ -92,10 +93,48 @@ def test_the_offline_page_shows_the_calm_message_after_a_seizure(
     assert safety.is_hidden()
     page.get_by_label("Side effect", exact=True).select_option("seizures")
     page.get_by_role("button", name="mild", exact=True).click()
-    assert safety.get_by_text(
-        "call your local emergency number or contact your care team"
-    ).is_visible()
-    assert safety.get_by_text("(seed 002)").is_visible()
-    assert (
-        page.locator("footer").get_by_text("In an emergency call your local emergency").is_visible()
+    expect(
+        safety.get_by_text("call your local emergency number or contact your care team")
+    ).to_be_visible()
+    expect(safety.get_by_text("(a ketamine clinic's article)")).to_be_visible()
+    footer = page.locator("footer")
+    expect(footer.get_by_text("In an emergency call your local emergency")).to_be_visible()
+
+
+def test_an_entry_the_diary_fails_to_save_is_sent_again_and_arrives_once(
+    page, context, live_server, console
+):
+    name = live_server.make_user()
+    sign_in(page, live_server, name)
+    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    context.set_offline(True)
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Log pain 6, moderate, now").click()
+    status = "document.querySelector('[data-sync-status]').textContent"
+    wait_until(page, f"{status}.includes('waiting to sync')")
+    # A real fault in the server: the insert meets an error of the database (as on a full
+    # disk), and the diary answers 500 until it is gone.
+    database(
+        live_server,
+        "CREATE TRIGGER fail_readings BEFORE INSERT ON reading"
+        " BEGIN INSERT INTO missing_table VALUES (1); END",
     )
+    console.allow("500")
+    try:
+        context.set_offline(False)
+        wait_until(page, f"/answered 500|not saved/.test({status})")
+        said = page.locator("[data-sync-status]").inner_text()
+        assert entries(live_server, name) == ([], [])
+    finally:
+        database(live_server, "DROP TRIGGER fail_readings")
+    # Sent again by itself once the fault is gone (5 s later), and stored once.
+    wait_until(page, f"{status}.includes('Synced 1')", timeout=30)
+    assert "Pain 6 at" in said and "the diary answered 500; it will retry by itself" in said
+    assert [pain for pain, _ in entries(live_server, name)[0]] == [6]
+
+
+def database(server, statement: str) -> None:
+    """Run one statement on the live server's database, as an administrator would."""
+    with server.app.app_context():
+        db.session.execute(text(statement))
+        db.session.commit()

@@ -4,6 +4,7 @@ scrolls sideways."""
 from datetime import datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from diary.clock import local_now, local_today
 from diary.extensions import db
@@ -78,7 +79,7 @@ def test_the_pain_buttons_are_on_the_first_screen_in_every_state(browser, live_s
         screenshot(page, f"home-phone-everything-due{suffix}")
         # The details are a tap away.
         page.get_by_role("link", name="4 things to do").click()
-        assert page.get_by_role("heading", name="Needs doing").is_visible()
+        expect(page.get_by_role("heading", name="Needs doing")).to_be_visible()
     finally:
         context.close()
 
@@ -101,7 +102,7 @@ def test_the_tab_bar_marks_the_current_place_and_more_holds_the_rest(browser, li
         # Typing hides the bar, so that it never sits on the on-screen keyboard.
         page.goto(live_server.url + "/readings/new")
         page.get_by_label("Note").focus()
-        assert not tabs.is_visible()
+        expect(tabs).to_be_hidden()
     finally:
         context.close()
 

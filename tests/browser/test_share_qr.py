@@ -3,6 +3,8 @@
 import shutil
 import subprocess
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.browser.test_charts import seed_months
 
@@ -37,7 +39,7 @@ def test_the_qr_code_opens_the_shared_report_on_another_phone(page, browser, liv
     try:
         report = doctor.new_page()
         report.goto(scanned)
-        assert report.get_by_role("heading", name="Headache diary report").is_visible()
+        expect(report.get_by_role("heading", name="Headache diary report")).to_be_visible()
         assert f"Shared by the patient, {name}" in report.inner_text("body")
         assert report.locator("svg.svg-chart").count() >= 1
         assert report.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

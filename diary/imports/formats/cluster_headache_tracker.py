@@ -3,9 +3,18 @@
 Times are wall-clock `YYYY-MM-DD HH:MM:SS`; an empty end_time is an ongoing attack;
 medication and triggers are comma-separated (` + ` in older files). Source:
 crmne/cluster-headache-tracker, app/models/headache_log.rb and medication_dose/exportable.rb.
+
+The two files record an attack's medicines twice: the log's medication column is written
+from the attack's doses, which the doses file lists with their own times and links to
+the attack by attack_start_time (the attack's start_time as written). Each intake is
+imported once, from the doses file, in either order: its doses of an attack replace the
+log's medicines of that attack imported before, and the log's medicines of an attack
+whose doses the diary holds from the doses file are not imported.
 """
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 from diary.imports.readers import Export, csv_records
@@ -16,6 +25,11 @@ LOG_HEADER = "start_time,end_time,intensity,medication,triggers,notes"
 DOSES_HEADER = "taken_at,medication,kind,amount,unit"
 SEPARATORS = re.compile(r"\s*(?:,|;|\s\+\s|&|\band\b)\s*")
 WALL_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+# The log names each of an attack's doses by one label, and a label splits into more
+# medicines where its name holds "and", "&", "," or ";": a dose replaces up to this many.
+LOG_MEDICINES_PER_DOSE = 3
+
+RowReader = Callable[[Source, str, dict], Entries]
 
 
 def detect(export: Export) -> bool:
@@ -35,14 +49,25 @@ def _time(source: Source, text: str) -> datetime:
 
 def read(export: Export, source: Source) -> Entries:
     with export.text() as text:
-        header, records = csv_records(text)
-        doses_file = header[:1] == ["taken_at"]
-        for line, row in records:
+        header, _ = csv_records(text)
+    read_row = _doses_reader(export) if header[:1] == ["taken_at"] else _attack
+    with export.text() as text:
+        for line, row in csv_records(text)[1]:
             where = f"line {line}"
             try:
-                yield from (_dose if doses_file else _attack)(source, where, row)
+                yield from read_row(source, where, row)
             except ValueError as exc:
                 source.problem(where, str(exc))
+
+
+def _medicine_key(attack: str, n: int) -> str:
+    """Return the key of the log's nth medicine of an attack."""
+    return f"{attack}:medicine:{n}"
+
+
+def _dose_key(attack: str, n: int) -> str:
+    """Return the key of the doses file's nth dose of an attack, from its earliest."""
+    return f"{attack}:dose:{n}"
 
 
 def _attack(source: Source, where: str, row: dict) -> Entries:
@@ -56,16 +81,42 @@ def _attack(source: Source, where: str, row: dict) -> Entries:
     )
     medicines = [m for m in SEPARATORS.split(row.get("medication") or "") if m]
     yield Attack(key, where, start, end, row.get("intensity", ""), details)
+    # Written from the attack's doses: once the doses file's are in the diary, they count.
+    doses = tuple(_dose_key(key, n) for n in range(len(medicines)))
     for n, medicine in enumerate(medicines):
-        yield Taken(f"{key}:medicine:{n}", where, start, medicine)
+        yield Taken(_medicine_key(key, n), where, start, medicine, superseded_by=doses)
 
 
-def _dose(source: Source, where: str, row: dict) -> Entries:
-    taken_at = _time(source, row["taken_at"])
-    amount, unit = (row.get("amount") or "").strip(), (row.get("unit") or "").strip()
-    source.leave_out("effectiveness", (row.get("effectiveness") or "").strip())
-    source.leave_out("minutes to relief", (row.get("minutes_to_relief") or "").strip())
-    source.leave_out("duration (oxygen)", (row.get("duration_minutes") or "").strip())
-    key = f"dose:{row['taken_at'].strip()}:{row.get('medication', '').strip()}"
-    name = (row.get("medication") or "").strip()
-    yield Taken(key, where, taken_at, name, f"{amount} {unit}".strip())
+def _linked(row: dict) -> tuple[str, str]:
+    """Return a dose row's medicine name and the start of the attack it belongs to (or "")."""
+    return (row.get("medication") or "").strip(), (row.get("attack_start_time") or "").strip()
+
+
+def _doses_reader(export: Export) -> RowReader:
+    """Return the row reader of a doses file, which numbers each attack's doses."""
+    per_attack: Counter = Counter()
+    with export.text() as text:
+        for _, row in csv_records(text)[1]:
+            name, attack = _linked(row)
+            if name and attack:
+                per_attack[attack] += 1
+    left = per_attack.copy()
+
+    def dose(source: Source, where: str, row: dict) -> Entries:
+        taken_at = _time(source, row["taken_at"])
+        amount, unit = (row.get("amount") or "").strip(), (row.get("unit") or "").strip()
+        source.leave_out("effectiveness", (row.get("effectiveness") or "").strip())
+        source.leave_out("minutes to relief", (row.get("minutes_to_relief") or "").strip())
+        source.leave_out("duration (oxygen)", (row.get("duration_minutes") or "").strip())
+        name, attack = _linked(row)
+        key, replaces = f"dose:{row['taken_at'].strip()}:{name}", ()
+        if name and attack:
+            # Newest first in the file, so an attack's earliest dose is numbered 0 and a
+            # later export's new doses take new numbers.
+            left[attack] -= 1
+            key = _dose_key(attack, left[attack])
+            medicines = LOG_MEDICINES_PER_DOSE * per_attack[attack]
+            replaces = tuple(_medicine_key(attack, n) for n in range(medicines))
+        yield Taken(key, where, taken_at, name, f"{amount} {unit}".strip(), replaces=replaces)
+
+    return dose

@@ -1,0 +1,91 @@
+"""The FHIR export's ids: the installation's own, the same in every export, with an identifier."""
+
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+
+from diary.extensions import db
+from diary.services.readings import add_reading
+from tests.conftest import build_app, make_user, sign_in, user_row
+
+FHIR = "/export/pain-observations.fhir.json"
+
+
+@pytest.fixture
+def installations(tmp_path, monkeypatch, sqlite_template):
+    """Make fresh installations, each with its own instance folder and SQLite file."""
+    made = []
+
+    def install(name: str):
+        folder = tmp_path / name
+        folder.mkdir(exist_ok=True)
+        monkeypatch.setenv("DIARY_INSTANCE_PATH", str(folder / "instance"))
+        database = folder / "diary.sqlite3"
+        if not database.exists():
+            shutil.copy(sqlite_template, database)
+        made.append(build_app(database))
+        return made[-1]
+
+    yield install
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def first_account_with_readings(app) -> None:
+    """Give the installation its first account, with two readings."""
+    user_id = make_user(app, "alice")
+    with app.app_context():
+        for hour, pain in ((8, 6), (20, 3)):
+            add_reading(user_row(user_id), recorded_at=datetime(2024, 3, 1, hour), pain=pain)
+        db.session.commit()
+
+
+def export(app) -> Bundle:
+    """Download the first account's FHIR export, as its browser would."""
+    client = app.test_client()
+    sign_in(client, "alice")
+    response = client.get(FHIR)
+    assert response.status_code == 200
+    return Bundle.model_validate_json(response.data)
+
+
+def ids(bundle: Bundle) -> list[str]:
+    return [entry.fullUrl for entry in bundle.entry]
+
+
+def test_two_fresh_installations_give_their_first_patients_different_ids(installations):
+    bundles = []
+    for name in ("home", "clinic"):
+        app = installations(name)
+        first_account_with_readings(app)
+        bundles.append(export(app))
+    home, clinic = bundles
+    assert [e.resource.__resource_type__ for e in home.entry] == ["Patient", *["Observation"] * 2]
+    assert home.entry[0].fullUrl != clinic.entry[0].fullUrl
+    assert not set(ids(home)) & set(ids(clinic))
+
+
+def test_a_re_export_keeps_every_id_and_carries_the_installations_identifier(installations):
+    app = installations("home")
+    first_account_with_readings(app)
+    kept = Path(app.instance_path) / "installation_id"
+    assert not kept.exists()
+    first = export(app)
+    # The id is made on first need and kept, private, in the instance folder.
+    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    system = f"urn:uuid:{uuid.UUID(kept.read_text())}"
+    for entry in first.entry:
+        (identifier,) = entry.resource.identifier
+        assert identifier.system == system
+        assert f"urn:uuid:{identifier.value}" == entry.fullUrl
+    # The same installation started again exports the same ids.
+    again = export(installations("home"))
+    assert ids(again) == ids(first)
+    assert [e.resource.identifier for e in again.entry] == [
+        e.resource.identifier for e in first.entry
+    ]
