@@ -20,6 +20,8 @@ from diary.models import User
 from diary.services.accounts import create_user
 from diary.services.writes import in_service
 from diary.transfer import export_chunks
+from tests.browserless import Visitor
+from tests.server import DiaryServer, serve_household
 
 PASSWORD = "correct horse battery"
 
@@ -169,6 +171,24 @@ def bob(app):
     return make_user(app, "bob")
 
 
+@pytest.fixture
+def household(tmp_path, monkeypatch):
+    """`diary serve` on a fresh instance with alice (the admin) and bob."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice", "bob"), PASSWORD)
+    yield server
+    server.stop()
+
+
+def visitor_signed_in(server: DiaryServer, name: str) -> Visitor:
+    """Return a browser-like client of a served diary, signed in as name."""
+    visitor = Visitor(server.url)
+    status, _, _ = visitor.post_form("/login", {"username": name, "password": PASSWORD})
+    assert status == 302
+    return visitor
+
+
 def export_text(user, name: str, span=None) -> str:
     """Return one exported file whole, as a download delivers it."""
     return "".join(export_chunks(user, name, span))
@@ -196,4 +216,7 @@ def user_row(user_id: int) -> User:
 
 sqlite_only = pytest.mark.skipif(
     bool(POSTGRES_URL), reason="checks the SQLite file itself; PostgreSQL has pg_dump"
+)
+one_write_lock = pytest.mark.skipif(
+    bool(POSTGRES_URL), reason="SQLite's one write lock for the database; PostgreSQL locks rows"
 )

@@ -9,11 +9,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-import pytest
-
-from tests.browserless import Visitor
-from tests.conftest import PASSWORD
-from tests.server import DiaryServer, serve_household
+from tests.conftest import visitor_signed_in
 
 ROWS = 200_000
 
@@ -28,24 +24,8 @@ def readings_csv(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-@pytest.fixture
-def household(tmp_path, monkeypatch):
-    instance = tmp_path / "instance"
-    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = serve_household(instance, ("alice", "bob"), PASSWORD)
-    yield server
-    server.stop()
-
-
-def signed_in(server: DiaryServer, name: str) -> Visitor:
-    visitor = Visitor(server.url)
-    status, _, _ = visitor.post_form("/login", {"username": name, "password": PASSWORD})
-    assert status == 302
-    return visitor
-
-
 def test_quick_logs_go_through_during_a_200k_row_import(household):
-    alice, bob = signed_in(household, "alice"), signed_in(household, "bob")
+    alice, bob = visitor_signed_in(household, "alice"), visitor_signed_in(household, "bob")
     data = readings_csv(ROWS)
     outcome = {}
 

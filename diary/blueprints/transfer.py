@@ -22,6 +22,7 @@ from flask_wtf.file import FileField, FileRequired
 from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
 from diary.extensions import db
+from diary.heavy import heavy_work
 from diary.ranges import asked_range, whole_diary
 from diary.transfer import (
     FORMATS,
@@ -91,6 +92,7 @@ def _attachment(data, filename: str, mimetype: str) -> Response:
 
 @bp.post("/import")
 @login_required
+@heavy_work()
 def upload():
     form = ImportForm()
     if not form.validate():
@@ -130,6 +132,7 @@ def account_backup():
 
 @bp.post("/import/account")
 @login_required
+@heavy_work()
 def account_restore():
     upload = request.files.get("backup")
     try:

@@ -17,6 +17,7 @@ from diary.extensions import db
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.migrating import migrate_database
 from diary.services.accounts import end_every_sign_in
+from diary.transfer.restoring import forget_interrupted
 from diary.unit import unit_of_work
 
 
@@ -92,4 +93,5 @@ def _restore(source: Path, database: Path) -> Path | None:
     migrate_database()
     with unit_of_work(writes=True):
         end_every_sign_in()
+    forget_interrupted()  # notes of account restores name rows of the replaced database
     return kept

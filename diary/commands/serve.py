@@ -13,6 +13,7 @@ from diary.commands.common import migrated
 from diary.extensions import db
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.permissions import make_private
+from diary.transfer.restoring import take_back_interrupted
 
 # The headers a reverse proxy sets; waitress takes the client's address, scheme, host and port
 # from them, and only from the trusted proxy's own connections.
@@ -105,6 +106,9 @@ def serve(host: str, port: int, threads: int):
     try:
         # Held while serving, so that `diary restore` refuses to swap the database underneath.
         with instance_lock(Path(app.instance_path), "diary serve"):
+            # Only the server that holds the instance may: another's restore may be running.
+            if taken_back := take_back_interrupted():
+                click.echo(f"Took back {taken_back} account restore(s) a stop cut off half-way")
             click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
             waitress_serve(
                 app,

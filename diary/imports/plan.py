@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from diary import reference
 from diary.clock import long_moment, start_of
@@ -31,7 +32,7 @@ from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.models import MedicationDose, Reading, User
 from diary.rules import EntryError, mid_sentence
-from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
+from diary.services.bulk import BulkRows, PartedInsert, bulk_rows
 from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
 
@@ -349,6 +350,10 @@ def _dose_text(row: dict) -> str:
     return f"{row['name']}{dose} ({mid_sentence(classes[row['med_class']].label)})"
 
 
+# The tables a spool's rows go to, by name.
+SPOOLED = {model.__tablename__: model for model in (Reading, MedicationDose)}
+
+
 class PreviewOutdated(ValueError):
     """The diary changed since the preview in a way that makes its rows wrong."""
 
@@ -361,10 +366,12 @@ class Added:
 
 
 def apply_rows(user: User, spool_file: BinaryIO) -> Added:
-    """Insert a plan's spooled rows, chunk by chunk (flush, no commit); say how many.
+    """Insert a plan's spooled rows in parts, a chunk at a time; say how many.
 
-    An entry added since the preview (the same key) stops the insert with IntegrityError;
-    the request then rolls back, so nothing is half-written.
+    Each part holds the write lock about half a second (diary/sqlite.py), the last one is
+    left for the request to commit, with the removal of the medicines the import replaces.
+    An entry added since the preview (the same key) stops the insert with IntegrityError,
+    once what earlier parts committed is deleted again: nothing is half-written.
     """
     spool = Spool(spool_file)
     header = spool.header()
@@ -374,13 +381,22 @@ def apply_rows(user: User, spool_file: BinaryIO) -> Added:
             " Upload the file again."
         )
     added: Counter = Counter()
-    for chunk in spool.chunks():
-        if isinstance(chunk, Replaced):
-            delete_imported(user, chunk.keys)
-            continue
-        table, rows = chunk
-        insert_bulk(rows)
-        added[table] += len(rows)
+    replaced: list[str] = []
+    inserted = PartedInsert(user.id)
+    try:
+        for chunk in spool.chunks():
+            if isinstance(chunk, Replaced):
+                replaced += chunk.keys
+                continue
+            table, rows = chunk
+            inserted.insert(SPOOLED[table], rows)
+            added[table] += len(rows)
+    except IntegrityError:
+        db.session.rollback()
+        inserted.take_back()
+        raise
+    # Removed with the last part: an import stopped part-way keeps what it would replace.
+    delete_imported(user, replaced)
     return Added(
         header["format"], added[Reading.__tablename__], added[MedicationDose.__tablename__]
     )
