@@ -96,7 +96,6 @@ def confirm():
         except PreviewOutdated as exc:
             return _back(str(exc))
         except IntegrityError:
-            db.session.rollback()
             return _back(
                 "Some of these entries reached your diary after the preview, so nothing was"
                 " imported. Upload the file again to see what is new."

@@ -21,7 +21,6 @@ from flask_wtf.file import FileField, FileRequired
 
 from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
-from diary.extensions import db
 from diary.heavy import heavy_work
 from diary.ranges import asked_range, whole_diary
 from diary.transfer import (
@@ -103,7 +102,6 @@ def upload():
     try:
         summary = import_files(current_user, {upload.filename or "upload.csv": upload.read()})
     except ImportRejected as rejected:
-        db.session.rollback()
         return _page(form, rejected.problems, 422)
     skipped = sum(summary.already_present.values())
     flash(
@@ -144,7 +142,6 @@ def account_restore():
             raise AccountRestoreError(f"The file is not JSON: {exc}.") from None
         counts = import_account(current_user, data)
     except AccountRestoreError as exc:
-        db.session.rollback()
         flash(_("Nothing was restored. %(reason)s", reason=exc), "error")
         return redirect(url_for("auth.account"))
     flash(
