@@ -24,8 +24,8 @@ LEFT_OUT = {
 def detect(export: Export) -> bool:
     if not export.is_json:
         return False
-    metadata = next((item for _, item in export.json_items("metadata")), None)
-    return isinstance(metadata, dict) and "schemaVersion" in metadata
+    # Only the version is built: the metadata could be a list as long as the file.
+    return next(export.json_items("metadata.schemaVersion"), None) is not None
 
 
 def read(export: Export, source: Source) -> Entries:
