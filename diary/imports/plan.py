@@ -2,21 +2,22 @@
 
 Every row is checked by the same service as any other entry (checked_reading,
 checked_dose); the import writes nothing until the patient confirms the preview,
-and then writes exactly what was previewed. Entries are checked a chunk at a time,
-so a file of 200,000 rows needs no more memory than one of 200. Each row's
-idempotency key is derived from the source entry's own id, so importing the same
-export, or a later one from the same app, adds only entries the diary does not hold yet.
+and then writes exactly what was previewed. Rows are checked a chunk at a time,
+so a file of 200,000 rows needs no more memory than one of 200, and a file makes
+only so many rows for its size (SPOOL_TIMES). Each row's idempotency key is derived
+from the source entry's own id, so importing the same export, or a later one from
+the same app, adds only entries the diary does not hold yet.
 """
 
 import hashlib
 import heapq
+import math
 import pickle
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import islice
 from operator import itemgetter
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
@@ -26,7 +27,8 @@ from sqlalchemy import select
 from diary import reference
 from diary.clock import long_moment, start_of
 from diary.extensions import db
-from diary.imports.source import Attack, Intensity, Source, Taken
+from diary.imports.readers import Unreadable
+from diary.imports.source import Attack, Entry, Intensity, Source, Taken
 from diary.models import MedicationDose, Reading, User
 from diary.rules import EntryError
 from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
@@ -34,7 +36,15 @@ from diary.services.medications import checked_dose
 from diary.services.readings import checked_reading
 
 PREVIEW_ENTRIES = 10
-CHUNK = 2_000  # entries checked, looked up and kept at a time
+CHUNK = 2_000  # rows checked, looked up and kept at a time
+# A preview's rows take at most SPOOL_TIMES the size of its file, or SPOOL_FLOOR for a
+# small one: real exports take 0.4 to 6 times (a row about 170 bytes). An attack makes
+# a reading for each later day it lasts, so one that ends decades after it began would
+# otherwise make tens of thousands from a line.
+SPOOL_TIMES = 8
+SPOOL_FLOOR = 1 << 20
+# What each row checked counts towards that, kept or not (a row met twice is checked twice).
+ROW_BYTES = 100
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
 
@@ -70,6 +80,17 @@ def lasted(duration: timedelta) -> str:
     return f"Lasted {' '.join(parts) or 'under a minute'}."
 
 
+class TooManyRows(Unreadable):
+    """The file makes more rows than its size allows; nothing was imported."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This file makes more entries than a file of its size can: their rows would take"
+            f" over {SPOOL_TIMES} times its size. An attack that lasts years, for example,"
+            " makes a reading for each of its days: check the end times."
+        )
+
+
 @dataclass(frozen=True)
 class PreviewEntry:
     at: datetime
@@ -82,21 +103,25 @@ class Spool:
     A large import is never held in memory whole, the rows are converted for the
     database before the write lock is taken, and a confirmation inserts what the
     preview checked without checking it again. The file lies in the instance folder
-    (health data stays there), readable by the diary only.
+    (health data stays there), readable by the diary only, and never grows past its
+    limit (TooManyRows).
     """
 
-    def __init__(self, file: BinaryIO):
-        self.file = file
+    def __init__(self, file: BinaryIO, limit: float = math.inf):
+        self.file, self.limit = file, limit
 
     @classmethod
-    def start(cls, file: BinaryIO, fmt: str, zone: str) -> "Spool":
+    def start(cls, file: BinaryIO, fmt: str, zone: str, limit: int) -> "Spool":
         """Begin a spool of rows read from a format, with times local to zone."""
         pickle.dump({"format": fmt, "zone": zone}, file)
-        return cls(file)
+        return cls(file, limit)
 
     def add(self, model, rows: list[dict]) -> None:
         if rows:
-            pickle.dump((model.__tablename__, bulk_rows(model, rows)), self.file)
+            data = pickle.dumps((model.__tablename__, bulk_rows(model, rows)))
+            if self.file.tell() + len(data) > self.limit:
+                raise TooManyRows
+            self.file.write(data)
 
     def header(self) -> dict[str, str]:
         self.file.seek(0)
@@ -136,44 +161,38 @@ class Plan:
     last_day: date | None = None
 
 
-def _continued_days(attack: Attack) -> list[date]:
-    """Return the later local days an attack covers (an end at 00:00 does not cover its day)."""
+def _continued_days(attack: Attack) -> Iterator[date]:
+    """Yield the later local days an attack covers (an end at 00:00 does not cover its day)."""
     if attack.end is None or attack.end <= attack.start:
-        return []
-    days, day = [], attack.start.date() + timedelta(days=1)
+        return
+    day = attack.start.date() + timedelta(days=1)
     while start_of(day) < attack.end:
-        days.append(day)
+        yield day
         day += timedelta(days=1)
-    return days
 
 
-def _attack_rows(user: User, fmt: str, attack: Attack) -> list[dict]:
+def _attack_rows(user: User, fmt: str, attack: Attack) -> Iterator[dict]:
     pain = whole_score(attack.intensity)
     duration = elapsed(attack.start, attack.end, ZoneInfo(user.timezone)) if attack.end else None
     note = " ".join(
         ([lasted(duration)] if duration and duration.total_seconds() >= 60 else [])
         + [d for d in attack.details if d]
     )
-    rows = [
-        checked_reading(
-            user,
-            recorded_at=attack.start,
-            pain=pain,
-            note=note,
-            client_key=source_key(fmt, attack.key),
-        )
-    ]
+    yield checked_reading(
+        user,
+        recorded_at=attack.start,
+        pain=pain,
+        note=note,
+        client_key=source_key(fmt, attack.key),
+    )
     for day in _continued_days(attack):
-        rows.append(
-            checked_reading(
-                user,
-                recorded_at=start_of(day),
-                pain=pain,
-                note=f"Continues the attack that began {long_moment(attack.start)}.",
-                client_key=source_key(fmt, attack.key, day.isoformat()),
-            )
+        yield checked_reading(
+            user,
+            recorded_at=start_of(day),
+            pain=pain,
+            note=f"Continues the attack that began {long_moment(attack.start)}.",
+            client_key=source_key(fmt, attack.key, day.isoformat()),
         )
-    return rows
 
 
 def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
@@ -202,28 +221,42 @@ def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan) -> dict:
 
 
 class _Planner:
-    """Check a stream of entries a chunk at a time, keeping sums and (maybe) the rows."""
+    """Check a stream of entries into rows a chunk at a time, keeping sums and (maybe) the rows."""
 
-    def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None):
+    def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None, limit: int):
         self.user, self.source, self.plan, self.spool = user, source, plan, spool
         self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
+        self.readings: list[dict] = []
+        self.doses: list[dict] = []
+        self.rows_left = limit // ROW_BYTES
 
-    def chunk(self, entries: tuple) -> None:
-        readings: list[dict] = []
-        doses: list[dict] = []
+    def take(self, entry: Entry) -> None:
+        """Check one entry into its rows (an attack makes one for each day it covers)."""
         fmt = self.source.format
-        for entry in entries:
-            try:
-                if isinstance(entry, Attack):
-                    readings += _attack_rows(self.user, fmt, entry)
-                elif isinstance(entry, Intensity):
-                    readings.append(_intensity_row(self.user, fmt, entry))
-                elif entry.name.strip().lower() not in NO_MEDICINE:
-                    doses.append(_dose_row(self.user, fmt, entry, self.plan))
-            except EntryError as exc:
-                self.source.problem(entry.where, str(exc))
-        readings = self.new_only(readings, Reading)
-        doses = self.new_only(doses, MedicationDose)
+        try:
+            if isinstance(entry, Attack):
+                for row in _attack_rows(self.user, fmt, entry):
+                    self.add(self.readings, row)
+            elif isinstance(entry, Intensity):
+                self.add(self.readings, _intensity_row(self.user, fmt, entry))
+            elif entry.name.strip().lower() not in NO_MEDICINE:
+                self.add(self.doses, _dose_row(self.user, fmt, entry, self.plan))
+        except EntryError as exc:
+            self.source.problem(entry.where, str(exc))
+
+    def add(self, rows: list[dict], row: dict) -> None:
+        self.rows_left -= 1
+        if self.rows_left < 0:
+            raise TooManyRows
+        rows.append(row)
+        if len(self.readings) + len(self.doses) >= CHUNK:
+            self.chunk()
+
+    def chunk(self) -> None:
+        """Sum up the rows checked since the last chunk and spool the new ones."""
+        readings = self.new_only(self.readings, Reading)
+        doses = self.new_only(self.doses, MedicationDose)
+        self.readings, self.doses = [], []
         self.plan.readings += len(readings)
         self.plan.doses += len(doses)
         self.plan.classes.update(d["med_class"] for d in doses)
@@ -274,14 +307,15 @@ def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Pl
 
     Given a spool file, the checked rows to add are written to it for apply_rows();
     without, only the preview's sums are kept. Memory stays the same for any size of file.
+    Raise TooManyRows when the file makes more rows than its size allows.
     """
     plan = Plan(format=source.format)
-    planner = _Planner(
-        user, source, plan, Spool.start(spool, source.format, user.timezone) if spool else None
-    )
-    entries = iter(source.entries)
-    for chunk in iter(lambda: tuple(islice(entries, CHUNK)), ()):
-        planner.chunk(chunk)
+    limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
+    rows = Spool.start(spool, source.format, user.timezone, limit) if spool else None
+    planner = _Planner(user, source, plan, rows, limit)
+    for entry in source.entries:
+        planner.take(entry)
+    planner.chunk()
     plan.left_out = source.left_out
     plan.clock_changes, plan.clock_change_count = source.clock_changes, source.clock_change_count
     plan.notes = source.notes
