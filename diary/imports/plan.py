@@ -60,11 +60,10 @@ def whole_score(value: Any) -> Any:
         return value
     try:
         number = Decimal(str(value).strip())
-    except InvalidOperation:
+        # Too large to round (1e300) or not a number at all: the service says so.
+        return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except (InvalidOperation, ValueError):
         return value
-    if not number.is_finite():
-        return value
-    return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def elapsed(start: datetime, end: datetime, zone: ZoneInfo) -> timedelta:
