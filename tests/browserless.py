@@ -48,15 +48,28 @@ class Visitor:
     def get(self, path: str, headers=None):
         return self.request("GET", path, headers=headers)
 
-    def post_file(self, path: str, field: str, filename: str, data: bytes, token_from: str):
-        """POST one file as multipart/form-data, as a browser's upload form does."""
+    def post_file(
+        self,
+        path: str,
+        field: str,
+        filename: str,
+        data: bytes,
+        token_from: str,
+        fields: dict[str, str] | None = None,
+    ):
+        """POST one file (and other fields) as multipart/form-data, as an upload form does."""
         _, _, page = self.get(token_from)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         boundary = "----diary-test-boundary"
+        others = {"csrf_token": token, **(fields or {})}
         body = (
             (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-                f"{token}\r\n--{boundary}\r\n"
+                "".join(
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                    f"{value}\r\n"
+                    for name, value in others.items()
+                )
+                + f"--{boundary}\r\n"
                 f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
                 "Content-Type: text/csv\r\n\r\n"
             ).encode()

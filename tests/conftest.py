@@ -19,6 +19,7 @@ from diary.models import User
 from diary.services.accounts import create_user
 from diary.services.writes import in_service
 from diary.transfer import export_chunks
+from tests.server import serve_household
 
 PASSWORD = "correct horse battery"
 
@@ -110,6 +111,16 @@ def app(request, tmp_path, monkeypatch, sqlite_template):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """`diary serve` on a new instance where alice (the admin) has an account."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice",), PASSWORD)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
