@@ -132,6 +132,16 @@ def app(request, tmp_path, monkeypatch, sqlite_template):
 
 
 @pytest.fixture
+def served(tmp_path, monkeypatch):
+    """`diary serve` on a new instance where alice (the admin) has an account."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice",), PASSWORD)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

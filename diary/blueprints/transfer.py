@@ -1,7 +1,5 @@
 """Download the diary as CSV files and import CSV files into it."""
 
-import json
-
 from flask import (
     Blueprint,
     Response,
@@ -33,7 +31,12 @@ from diary.transfer import (
     fhir,
     import_files,
 )
-from diary.transfer.account_json import AccountRestoreError, account_chunks, import_account
+from diary.transfer.account_json import (
+    AccountRestoreError,
+    account_chunks,
+    import_account,
+    read_backup,
+)
 from diary.transfer.archive import zip_chunks
 
 bp = Blueprint("transfer", __name__)
@@ -136,11 +139,7 @@ def account_restore():
     try:
         if upload is None or not upload.filename:
             raise AccountRestoreError("Choose the account backup (.json) to restore.")
-        try:
-            data = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise AccountRestoreError(f"The file is not JSON: {exc}.") from None
-        counts = import_account(current_user, data)
+        counts = import_account(current_user, read_backup(upload.stream))
     except AccountRestoreError as exc:
         flash(_("Nothing was restored. %(reason)s", reason=exc), "error")
         return redirect(url_for("auth.account"))

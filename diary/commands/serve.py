@@ -11,6 +11,7 @@ from waitress import serve as waitress_serve
 from diary.backup import sqlite_file, start_daily_backups
 from diary.commands.common import migrated
 from diary.extensions import db
+from diary.imports import pending
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.permissions import make_private
 from diary.transfer.restoring import take_back_interrupted
@@ -97,6 +98,7 @@ def serve(host: str, port: int, threads: int):
         folder = Path(app.instance_path) / "backups" / "daily"
         start_daily_backups(database, folder, keep)
         click.echo(f"Daily backups go to {folder} (the newest {keep} are kept)")
+    pending.start_removing_stale(pending.folder())
     proxy = proxy_options(app.config)
     if proxy:
         click.echo(
