@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -151,30 +152,67 @@ def write_export(folder: Path, format_code: str, rows: int) -> Path:
     return path
 
 
-def run_diary(instance: Path, *args: str, given: str = "") -> tuple[float, float, str]:
-    """Run one diary command in a child process; return seconds, its peak memory in MB, output."""
+@dataclass(frozen=True)
+class Run:
+    """One diary command run in a child process: how it ended, took, and what it said."""
+
+    code: int
+    seconds: float
+    peak_mb: float
+    output: str
+    errors: str
+
+
+# Linux keeps a process's peak memory across exec, so a command started straight from a
+# large process (pytest) would report that process's peak as its own. A small Python in
+# between forks the command, waits for it and writes its exit status and peak to a pipe.
+MEASURED = """
+import os, sys
+pipe, command = int(sys.argv[1]), sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.execv(command[0], command)
+_, status, usage = os.wait4(pid, 0)
+os.write(pipe, b"%d %d" % (status, usage.ru_maxrss))
+"""
+
+
+def diary_run(instance: Path, *args: str, given: str = "") -> Run:
+    """Run one diary command in a child process; return its exit code, time, peak memory, output."""
     environment = {**os.environ, "DIARY_INSTANCE_PATH": str(instance)}
     started = time.perf_counter()
+    read, write = os.pipe()
     with tempfile.TemporaryFile("w+") as output, tempfile.TemporaryFile("w+") as errors:
+        command = [sys.executable, "-c", MEASURED, str(write), sys.executable, "-m", "diary"]
         child = subprocess.Popen(
-            [sys.executable, "-m", "diary", *args],
+            [*command, *args],
             env=environment,
             stdin=subprocess.PIPE,
             stdout=output,
             stderr=errors,
             text=True,
+            pass_fds=(write,),
         )
+        os.close(write)
         child.stdin.write(given)
         child.stdin.close()
-        # wait4 gives this child's own peak memory, not the largest of all children so far.
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+        child.wait()
+        with os.fdopen(read, "rb") as pipe:
+            status, peak_kb = (int(n) for n in pipe.read().split())
         seconds = time.perf_counter() - started
         output.seek(0)
         errors.seek(0)
-        if child.returncode != 0:
-            raise RuntimeError(f"diary {' '.join(args)} failed:\n{errors.read()}")
-        return seconds, usage.ru_maxrss / 1024, output.read()
+        return Run(
+            os.waitstatus_to_exitcode(status), seconds, peak_kb / 1024, output.read(), errors.read()
+        )
+
+
+def run_diary(instance: Path, *args: str, given: str = "") -> tuple[float, float, str]:
+    """Run one diary command that must succeed; return seconds, its peak memory in MB, output."""
+    run = diary_run(instance, *args, given=given)
+    if run.code != 0:
+        raise RuntimeError(f"diary {' '.join(args)} failed:\n{run.errors}")
+    return run.seconds, run.peak_mb, run.output
 
 
 def main() -> None:
@@ -188,7 +226,7 @@ def main() -> None:
             instance = Path(folder) / format_code
             path = write_export(Path(folder), format_code, options.rows)
             run_diary(
-                instance, "user", "create", "bench", "--password-stdin", given="bench password\n"
+                instance, "user", "create", "bench", "--password-stdin", given="bench imports\n"
             )
             preview, _, _ = run_diary(instance, "import", str(path), "--user", "bench", "--dry-run")
             imported, peak, _ = run_diary(instance, "import", str(path), "--user", "bench")

@@ -65,6 +65,14 @@ DEFAULTS = {
     "SERVE_MAX_REQUEST_BODY_SIZE": None,
     # Daily SQLite backups that `diary serve` keeps in instance/backups/daily; 0 turns them off.
     "BACKUP_KEEP": 14,
+    # Heavy jobs (PDFs, account restores, import previews) run at once, wait in line for a
+    # place, and seconds one waits before it answers 503 (diary/heavy.py).
+    "HEAVY_JOBS": 2,
+    "HEAVY_WAITING": 2,
+    "HEAVY_WAIT_SECONDS": 20,
+    # Seconds a restore or an import's confirmation holds SQLite's write lock per part; the
+    # household's own writes go in between parts.
+    "WRITE_PART_SECONDS": 0.5,
 }
 
 

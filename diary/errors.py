@@ -1,6 +1,6 @@
 """Friendly error pages, and JSON errors under /api/ and /sync/."""
 
-from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -21,6 +21,10 @@ MESSAGES = {
     ),
     500: lazy_gettext("Something went wrong and nothing was saved. Please try again."),
 }
+# A failure after the unit of work was committed (compressing the page, say): it was saved.
+SAVED_500 = lazy_gettext(
+    "Your change was saved, but the page could not be shown. Reload to see the diary."
+)
 _DEFAULT_400 = BadRequest.description
 _DEFAULT_503 = ServiceUnavailable.description
 # Paths whose clients are scripts (the API) or the offline queue: they read JSON errors.
@@ -98,4 +102,7 @@ def register_error_handlers(app: Flask) -> None:
         # A part that cannot run here (PDFs without Pango) says so in its own words.
         if isinstance(error, ServiceUnavailable) and error.description != _DEFAULT_503:
             return _respond(error, error.description)
+        unit = g.get("unit")
+        if isinstance(error, InternalServerError) and unit is not None and unit.committed:
+            return _respond(error, SAVED_500)
         return _respond(error, MESSAGES.get(error.code or 500, error.description or ""))

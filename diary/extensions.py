@@ -15,7 +15,6 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from diary import ratelimits  # noqa: F401 (registers the diary-sqlite:// storage)
-from diary.sqlite import SAFE_METHODS, configure_sqlite
 
 
 class Base(DeclarativeBase):
@@ -52,6 +51,7 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     compress.init_app(app)
     from diary.i18n import install_template_gettext, select_locale  # needs Flask-Login
+    from diary.sqlite import configure_sqlite  # its units of work need `db`
 
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
@@ -72,20 +72,3 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     with app.app_context():
         configure_sqlite(db.engine)
-
-
-def register_request_commit(app: Flask) -> None:
-    """Commit each request's work once, after its view; an error answer keeps nothing.
-
-    Services flush and never commit; views never commit either (as in indico), so a
-    request is one transaction whichever services it calls. Reading pages (GET) write
-    nothing to commit, and committing would expire what a streamed download still reads.
-    """
-
-    @app.after_request
-    def commit_once(response):
-        if response.status_code >= 400:
-            db.session.rollback()
-        elif request.method not in SAFE_METHODS:
-            db.session.commit()
-        return response

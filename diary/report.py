@@ -82,14 +82,42 @@ class AppendixDay:
     lines: list[tuple[str, str]] = field(default_factory=list)  # (time or "", text)
 
 
+# A long range of long notes would take the PDF a minute and hundreds of MB: the appendix
+# stops before either limit and says how many entries it leaves to the CSV export.
+APPENDIX_ENTRIES, APPENDIX_CHARACTERS = 2_000, 100_000
+
+
+class Appendix(list):
+    """The appendix's days, and the number of later entries left out to keep it short."""
+
+    left_out = 0
+
+
+def _capped(days: list[AppendixDay]) -> Appendix:
+    """Return the days whole up to the appendix's limits, and count the entries after."""
+    kept, entries, characters = Appendix(), 0, 0
+    for day in days:
+        lines = []
+        for at, text in day.lines:
+            entries, characters = entries + 1, characters + len(text)
+            if entries > APPENDIX_ENTRIES or characters > APPENDIX_CHARACTERS:
+                kept.left_out += 1
+            else:
+                lines.append((at, text))
+        if lines:
+            kept.append(AppendixDay(day.day, lines))
+    return kept
+
+
 def _note(note: str | None) -> str:
     return f": {note}" if note else ""
 
 
-def appendix(user: User, first: date, last: date) -> list[AppendixDay]:
+def appendix(user: User, first: date, last: date) -> Appendix:
     """Return the range's entries day by day: readings, side effects, medicines, questionnaires.
 
-    Nothing outside first..last, and nothing but the user's own rows.
+    Nothing outside first..last, and nothing but the user's own rows; the earliest entries
+    up to APPENDIX_ENTRIES and APPENDIX_CHARACTERS.
     """
     start, end = start_of(first), datetime.combine(last, time.max)
     found: dict[date, list[tuple[str, str, str]]] = defaultdict(list)
@@ -139,7 +167,9 @@ def appendix(user: User, first: date, last: date) -> list[AppendixDay]:
                 grade=figures["grade"],
             )
         found[a.answered_on].append(("", "3", text))
-    return [
-        AppendixDay(day, [(at, text) for at, _, text in sorted(found[day])])
-        for day in sorted(found)
-    ]
+    return _capped(
+        [
+            AppendixDay(day, [(at, text) for at, _, text in sorted(found[day])])
+            for day in sorted(found)
+        ]
+    )

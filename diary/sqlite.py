@@ -6,16 +6,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from diary.unit import current_unit
+
 BUSY_TIMEOUT_MS = 10_000
+# A write that a page can do without (a "last seen" time, a view count) waits this long.
+SPARE_WAIT_MS = 200
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A write transaction that holds the lock longer than this is logged: others wait meanwhile.
 SLOW_WRITE_SECONDS = 1.0
+# A long write (a restore, an import's confirmation) commits a part whenever it has held the
+# lock for the WRITE_PART_SECONDS setting, then lets the writers queued meanwhile go first:
+# SQLite's busy handler looks for the lock again every 100 ms at most.
+PART_PAUSE_SECONDS = 0.1
 log = logging.getLogger(__name__)
 _reading = ContextVar("sqlite_read_phase", default=False)
+_sparing = ContextVar("sqlite_spare_write", default=False)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -34,9 +44,11 @@ def configure_sqlite(engine: Engine) -> None:
         # FULL: a commit that was acknowledged survives a power cut, not just a crash.
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
+        _record.info["busy_timeout_ms"] = BUSY_TIMEOUT_MS
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        _wait_at_most(connection, SPARE_WAIT_MS if _sparing.get() else BUSY_TIMEOUT_MS)
         statement = _begin_statement()
         connection.exec_driver_sql(statement)
         if statement == "BEGIN IMMEDIATE":
@@ -71,14 +83,76 @@ def read_phase(session: Session) -> Iterator[None]:
         _reading.reset(token)
 
 
+@contextmanager
+def spare_write(session: Session, what: str) -> Iterator[None]:
+    """Run a small write that a page can do without in a short transaction of its own.
+
+    A sign-in's "last seen" time, a token's "last used" time and a shared link's view
+    count are written by reading pages, whose deferred transaction cannot take the write
+    lock while another writer holds it (SQLite then answers "database is locked" at once).
+    So on a reading page the block runs after the page's own transaction, takes the lock
+    up front waiting at most SPARE_WAIT_MS, and is committed; when the database stays
+    busy it is dropped with a log line, and the page answers as usual. Inside a unit of
+    work that writes anyway the block joins it, committed with the rest; after a unit
+    (an after-request hook) it always has a transaction of its own.
+    """
+    unit = current_unit()
+    if (unit is not None and unit.writes) or not has_request_context():
+        yield
+        return
+    session.commit()  # the page's reads: nothing was written
+    token = _sparing.set(True)
+    try:
+        yield
+        session.commit()
+    except OperationalError as error:
+        session.rollback()
+        if "database is locked" not in str(error.orig):
+            raise
+        log.warning("%s was not saved: the database was busy", what)
+    finally:
+        _sparing.reset(token)
+
+
+def commit_part_if_due(session: Session) -> bool:
+    """Commit a long write's part once it has held the write lock long enough; say if it did.
+
+    Called right after a write. Others' writes waiting for the lock go in before the next
+    part. Only SQLite has one lock for the whole database: elsewhere the write stays one
+    transaction.
+    """
+    taken = session.connection().info.get("write_lock_taken")
+    if taken is None or time.perf_counter() - taken < current_app.config["WRITE_PART_SECONDS"]:
+        return False
+    session.commit()
+    time.sleep(PART_PAUSE_SECONDS)
+    return True
+
+
+def _wait_at_most(connection, milliseconds: int) -> None:
+    """Set how long a connection waits for the write lock, when it waits otherwise now."""
+    if connection.info.get("busy_timeout_ms") != milliseconds:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {milliseconds}")
+        connection.info["busy_timeout_ms"] = milliseconds
+
+
 def _begin_statement() -> str:
     """Return BEGIN IMMEDIATE for transactions that may write.
 
     A deferred transaction that later writes can fail with "database is
     locked" without waiting for the busy timeout; taking the write lock up
     front makes concurrent writers queue instead. Reads stay deferred so that
-    they never wait for a writer (WAL lets them run alongside).
+    they never wait for a writer (WAL lets them run alongside): a unit of work
+    that only reads, a read phase, and a request's bookkeeping before a reading
+    page's unit begins.
     """
-    if _reading.get() or (has_request_context() and request.method in SAFE_METHODS):
+    if _sparing.get():
+        return "BEGIN IMMEDIATE"
+    if _reading.get():
+        return "BEGIN"
+    unit = current_unit()
+    if unit is not None:
+        return "BEGIN IMMEDIATE" if unit.writes else "BEGIN"
+    if has_request_context() and request.method in SAFE_METHODS:
         return "BEGIN"
     return "BEGIN IMMEDIATE"

@@ -13,12 +13,12 @@ from urllib.parse import urlencode, urlsplit
 
 
 class Visitor:
-    def __init__(self, base_url: str, source: str = "127.0.0.1", timeout: float = 30):
+    def __init__(self, base_url: str, source: str = "127.0.0.1"):
         parts = urlsplit(base_url)
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname, parts.port
         self.source = source
-        self.timeout = timeout  # seconds a request may wait for its answer
+        self.timeout = 30  # seconds a request may wait for its answer
         self.base_url = base_url
         self.cookies: dict[str, str] = {}
         self.last_set_cookies: list[str] = []
@@ -59,15 +59,20 @@ class Visitor:
     def get(self, path: str, headers=None):
         return self.request("GET", path, headers=headers)
 
-    def post_file(self, path: str, field: str, filename: str, data: bytes, token_from: str):
-        """POST one file as multipart/form-data, as a browser's upload form does."""
+    def post_file(
+        self, path: str, field: str, filename: str, data: bytes, token_from: str, fields=None
+    ):
+        """POST one file as multipart/form-data (with other fields), as a browser's form does."""
         _, _, page = self.get(token_from)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         boundary = "----diary-test-boundary"
+        parts = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in {"csrf_token": token, **(fields or {})}.items()
+        )
         body = (
             (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-                f"{token}\r\n--{boundary}\r\n"
+                f"{parts}--{boundary}\r\n"
                 f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
                 "Content-Type: text/csv\r\n\r\n"
             ).encode()

@@ -14,8 +14,9 @@ from flask_migrate import check, upgrade
 from hypothesis import settings
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from diary import create_app
 from diary.extensions import db
@@ -23,6 +24,8 @@ from diary.models import User
 from diary.services.accounts import create_user
 from diary.services.writes import in_service
 from diary.transfer import export_chunks
+from tests.browserless import Visitor
+from tests.server import DiaryServer, serve_household
 
 PASSWORD = "correct horse battery"
 # One round of PBKDF2 instead of scrypt: each test makes accounts and signs in, and two
@@ -78,6 +81,17 @@ def build_app(database, **config):
     return app
 
 
+# Fixtures that start `diary serve`; a test that starts it some other way is marked by hand.
+SERVING_FIXTURES = frozenset({"served", "household", "live_server"})
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark the tests that use `diary serve` (on its own SQLite file, whatever the rerun says)."""
+    for item in items:
+        if SERVING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.diary_serve)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hash_for_served_diaries():
     """Make `diary serve` and create_app() without test settings hash the tests' way too."""
@@ -124,17 +138,33 @@ def _only_services_write(session, _context, _instances):
     """
     if not (session.new or session.dirty or session.deleted) or in_service.get():
         return
-    if has_request_context() or click.get_current_context(silent=True) is not None:
+    if _in_request_or_command():
         changed = [*session.new, *session.dirty, *session.deleted]
         raise WriteOutsideService(f"written outside a service: {changed}")
+
+
+def _only_services_run_dml(_connection, statement, *_args):
+    """Fail an INSERT, UPDATE or DELETE statement run in a request or a command outside a service.
+
+    Core statements (update(), delete(), a bulk insert) never flush, so the flush check
+    above cannot see them; this sees every statement the engine runs, ORM ones included.
+    """
+    if isinstance(statement, UpdateBase) and not in_service.get() and _in_request_or_command():
+        raise WriteOutsideService(f"run outside a service: {statement}")
+
+
+def _in_request_or_command() -> bool:
+    return has_request_context() or click.get_current_context(silent=True) is not None
 
 
 @pytest.fixture(autouse=True, scope="session")
 def writes_only_through_services():
     """Prove, in every test, that no model is written outside the services."""
     event.listen(Session, "before_flush", _only_services_write)
+    event.listen(Engine, "before_execute", _only_services_run_dml)
     yield
     event.remove(Session, "before_flush", _only_services_write)
+    event.remove(Engine, "before_execute", _only_services_run_dml)
 
 
 @pytest.fixture
@@ -154,6 +184,16 @@ def app(request, tmp_path, monkeypatch, sqlite_template):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """`diary serve` on a new instance where alice (the admin) has an account."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice",), PASSWORD)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -196,6 +236,24 @@ def bob(app):
     return make_user(app, "bob")
 
 
+@pytest.fixture
+def household(tmp_path, monkeypatch):
+    """`diary serve` on a fresh instance with alice (the admin) and bob."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice", "bob"), PASSWORD)
+    yield server
+    server.stop()
+
+
+def visitor_signed_in(server: DiaryServer, name: str) -> Visitor:
+    """Return a browser-like client of a served diary, signed in as name."""
+    visitor = Visitor(server.url)
+    status, _, _ = visitor.post_form("/login", {"username": name, "password": PASSWORD})
+    assert status == 302
+    return visitor
+
+
 def export_text(user, name: str, span=None) -> str:
     """Return one exported file whole, as a download delivers it."""
     return "".join(export_chunks(user, name, span))
@@ -223,4 +281,7 @@ def user_row(user_id: int) -> User:
 
 sqlite_only = pytest.mark.skipif(
     bool(POSTGRES_URL), reason="checks the SQLite file itself; PostgreSQL has pg_dump"
+)
+one_write_lock = pytest.mark.skipif(
+    bool(POSTGRES_URL), reason="SQLite's one write lock for the database; PostgreSQL locks rows"
 )

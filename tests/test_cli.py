@@ -88,7 +88,7 @@ def diary_command(*args: str, instance: Path, **kwargs):
     return subprocess.Popen([sys.executable, "-m", "diary", *args], env=env, **kwargs)
 
 
-@pytest.mark.served
+@pytest.mark.diary_serve
 def test_console_script_serves_over_http_after_migrating(tmp_path):
     """`diary serve` creates the database from the migrations and answers real HTTP."""
     instance = tmp_path / "instance"

@@ -15,8 +15,6 @@ from diary.services.accounts import create_user
 from diary.services.tokens import create_token
 from tests.server import DiaryServer
 
-pytestmark = pytest.mark.served
-
 THREADS, WRITES = 8, 25
 # Writes acknowledged in each round before the server is killed.
 KILL_AFTER = 10

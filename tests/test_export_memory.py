@@ -7,7 +7,7 @@ from tests.browserless import Visitor
 from tests.conftest import PASSWORD
 from tests.server import DiaryServer
 
-pytestmark = pytest.mark.served
+pytestmark = pytest.mark.diary_serve
 
 READINGS = 100_000
 # The server at rest is about 100 MB; the exports before streaming took 1.3 GB at 735k rows.

@@ -8,13 +8,8 @@ import sqlite3
 import threading
 from datetime import datetime, timedelta
 
-import pytest
-
-from tests.browserless import Visitor
-from tests.conftest import PASSWORD
-from tests.server import DiaryServer, serve_household
-
-pytestmark = pytest.mark.served
+from tests.conftest import visitor_signed_in
+from tests.server import DiaryServer
 
 ROWS = 200_000
 # Quick logs tried while the import runs, and how many of them must go in while it is
@@ -33,23 +28,6 @@ def readings_csv(rows: int) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-@pytest.fixture
-def household(tmp_path, monkeypatch):
-    instance = tmp_path / "instance"
-    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = serve_household(instance, ("alice", "bob"), PASSWORD)
-    yield server
-    server.stop()
-
-
-def signed_in(server: DiaryServer, name: str) -> Visitor:
-    # Minutes, not seconds: the import of 200,000 rows on a busy machine.
-    visitor = Visitor(server.url, timeout=300)
-    status, _, _ = visitor.post_form("/login", {"username": name, "password": PASSWORD})
-    assert status == 302
-    return visitor
-
-
 def quick_logs_stored_before_the_import(server: DiaryServer) -> int:
     """Return how many of bob's readings went in before the first of alice's imported ones."""
     with sqlite3.connect(server.instance / "diary.sqlite3") as connection:
@@ -61,7 +39,8 @@ def quick_logs_stored_before_the_import(server: DiaryServer) -> int:
 
 
 def test_quick_logs_go_through_while_a_200k_row_import_is_checked(household):
-    alice, bob = signed_in(household, "alice"), signed_in(household, "bob")
+    alice, bob = visitor_signed_in(household, "alice"), visitor_signed_in(household, "bob")
+    alice.timeout = 300  # minutes, not seconds: 200,000 rows on a busy machine
     data = readings_csv(ROWS)
     outcome = {}
 

@@ -3,13 +3,8 @@
 import subprocess
 import sys
 
-import pytest
-
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD
-from tests.server import serve_household
-
-pytestmark = pytest.mark.served
 
 
 def diary(instance, *args: str) -> subprocess.CompletedProcess:
@@ -17,15 +12,6 @@ def diary(instance, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "diary", *args], env=env, capture_output=True, text=True
     )
-
-
-@pytest.fixture
-def served(tmp_path, monkeypatch):
-    instance = tmp_path / "instance"
-    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = serve_household(instance, ("alice",), PASSWORD)
-    yield server
-    server.stop()
 
 
 def test_restore_refuses_while_the_server_runs_and_loses_nothing(served, tmp_path):

@@ -291,7 +291,7 @@ def test_no_compressed_page_reflects_its_address_next_to_the_csrf_token(app, cli
     assert checked > 15
 
 
-@pytest.mark.served
+@pytest.mark.diary_serve
 def test_a_guesser_stays_throttled_when_the_server_restarts(tmp_path, monkeypatch):
     """The counts live in the instance folder, shared by processes, not in one's memory."""
     instance = tmp_path / "instance"

@@ -12,7 +12,7 @@ import pytest
 
 from tests.server import DiaryServer
 
-pytestmark = pytest.mark.served
+pytestmark = pytest.mark.diary_serve
 
 SLOW_CLIENTS = 150
 

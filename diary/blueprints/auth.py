@@ -18,7 +18,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import OperationalError
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
@@ -32,7 +31,7 @@ from diary.models import ApiToken, LoginSession
 from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
-from diary.sqlite import SAFE_METHODS
+from diary.sqlite import spare_write
 from diary.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -255,19 +254,15 @@ def keep_sign_in_alive(response):
     """Save the sign-in's last-seen time on reading pages too (at most every 10 minutes).
 
     Idle sessions end after SESSION_IDLE_HOURS, so reading the diary counts as using it.
-    Pages that change something commit it with their change; on a reading page only the
-    touch is committed, and a touch that meets a busy database is tried on the next page.
+    Pages that change something commit it with their change; a reading page commits it
+    on its own, and a touch that meets a busy database is tried on the next page.
     """
     user = g.get("_login_user")
     login = getattr(user, "current_login", None)
     if login is None or login.touch_due is None or response.status_code >= 400:
         return response
-    accounts.keep_alive(login)
-    if request.method in SAFE_METHODS:
-        try:
-            db.session.commit()
-        except OperationalError:
-            db.session.rollback()
+    with spare_write(db.session, "A sign-in's last-seen time"):
+        accounts.keep_alive(login)
     return response
 
 

@@ -14,6 +14,7 @@ from wtforms import HiddenField, SelectChoice, SelectField
 
 from diary import reference
 from diary.extensions import db
+from diary.heavy import heavy_work
 from diary.imports import FORMAT_CHOICES, FORMATS, Unreadable, pending, read_export
 from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
 from diary.sqlite import read_phase
@@ -64,6 +65,7 @@ def _page(plan: Plan | None = None, error: str | None = None, confirm=None, stat
 
 @bp.post("/")
 @login_required
+@heavy_work()
 def preview():
     """Show what the upload would add; nothing is written until it is confirmed."""
     form = UploadForm()
@@ -94,7 +96,6 @@ def confirm():
         except PreviewOutdated as exc:
             return _back(str(exc))
         except IntegrityError:
-            db.session.rollback()
             return _back(
                 "Some of these entries reached your diary after the preview, so nothing was"
                 " imported. Upload the file again to see what is new."

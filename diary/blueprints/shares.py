@@ -22,7 +22,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.exc import OperationalError
 
 from diary.extensions import db, limiter
 from diary.models import ShareLink, User
@@ -30,6 +29,7 @@ from diary.pdf import paper_size, pdf_response
 from diary.report import report_context
 from diary.rules import EntryError
 from diary.services import shares
+from diary.sqlite import spare_write
 
 bp = Blueprint("shares", __name__)
 
@@ -158,16 +158,13 @@ def _gone(_error):
 def _count_and_keep_private(response: Response) -> Response:
     """Count a view that was answered; every answer under /s/ (404 too) stays private.
 
-    The count is committed here, as a reading page commits a sign-in's touch: when the
-    database is busy at that moment, that one view goes uncounted rather than failing.
+    The count is committed on its own, as a reading page commits a sign-in's touch: when
+    the database is busy at that moment, that one view goes uncounted rather than failing.
     """
     share = g.pop("opened_share", None)
     if share is not None and response.status_code < 400:
-        shares.note_view(share)
-        try:
-            db.session.commit()
-        except OperationalError:
-            db.session.rollback()
+        with spare_write(db.session, "A shared link's view count"):
+            shares.note_view(share)
     if request.path.startswith("/s/"):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"

@@ -1,7 +1,5 @@
 """Download the diary as CSV files and import CSV files into it."""
 
-import json
-
 from flask import (
     Blueprint,
     Response,
@@ -21,7 +19,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
-from diary.extensions import db
+from diary.heavy import heavy_work
 from diary.ranges import asked_range, whole_diary
 from diary.transfer import (
     FORMATS,
@@ -33,7 +31,12 @@ from diary.transfer import (
     fhir,
     import_files,
 )
-from diary.transfer.account_json import AccountRestoreError, account_chunks, import_account
+from diary.transfer.account_json import (
+    AccountRestoreError,
+    account_chunks,
+    import_account,
+    read_backup,
+)
 from diary.transfer.archive import zip_chunks
 
 bp = Blueprint("transfer", __name__)
@@ -91,6 +94,7 @@ def _attachment(data, filename: str, mimetype: str) -> Response:
 
 @bp.post("/import")
 @login_required
+@heavy_work()
 def upload():
     form = ImportForm()
     if not form.validate():
@@ -101,7 +105,6 @@ def upload():
     try:
         summary = import_files(current_user, {upload.filename or "upload.csv": upload.read()})
     except ImportRejected as rejected:
-        db.session.rollback()
         return _page(form, rejected.problems, 422)
     skipped = sum(summary.already_present.values())
     flash(
@@ -130,18 +133,14 @@ def account_backup():
 
 @bp.post("/import/account")
 @login_required
+@heavy_work()
 def account_restore():
     upload = request.files.get("backup")
     try:
         if upload is None or not upload.filename:
             raise AccountRestoreError("Choose the account backup (.json) to restore.")
-        try:
-            data = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise AccountRestoreError(f"The file is not JSON: {exc}.") from None
-        counts = import_account(current_user, data)
+        counts = import_account(current_user, read_backup(upload.stream))
     except AccountRestoreError as exc:
-        db.session.rollback()
         flash(_("Nothing was restored. %(reason)s", reason=exc), "error")
         return redirect(url_for("auth.account"))
     flash(

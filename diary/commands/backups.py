@@ -17,6 +17,8 @@ from diary.extensions import db
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.migrating import migrate_database
 from diary.services.accounts import end_every_sign_in
+from diary.transfer.restoring import forget_interrupted
+from diary.unit import unit_of_work
 
 
 def _database() -> Path:
@@ -89,6 +91,7 @@ def _restore(source: Path, database: Path) -> Path | None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     migrate_database()
-    end_every_sign_in()
-    db.session.commit()
+    with unit_of_work(writes=True):
+        end_every_sign_in()
+    forget_interrupted()  # notes of account restores name rows of the replaced database
     return kept

@@ -1,6 +1,7 @@
 """diary reminders list / send."""
 
 import json
+from functools import partial
 
 import click
 from flask.cli import AppGroup
@@ -9,6 +10,7 @@ from diary.commands.common import as_of_option, day_asked, migrated, require_use
 from diary.extensions import db
 from diary.services import mail
 from diary.services.reminders import active_reminders, as_json, by_status
+from diary.unit import after_commit, command_unit, unit_of_work
 
 
 @click.group(cls=AppGroup)
@@ -21,6 +23,7 @@ def reminders():
 @click.option("--json", "as_json_output", is_flag=True, help="Print a JSON list.")
 @as_of_option
 @migrated
+@command_unit(writes=False)
 def list_reminders(username: str, as_json_output: bool, as_of):
     """List a user's reminders with their status on a day."""
     user = require_user(username)
@@ -35,32 +38,36 @@ def list_reminders(username: str, as_json_output: bool, as_of):
 
 @reminders.command("send")
 @migrated
+@command_unit(writes=False)
 def send():
     """Email every user's due and overdue reminders (once per date), for cron or a timer.
 
-    Each e-mail is committed as sent before the next is tried, so a run that stops
-    half-way never sends anything twice; an address the server refuses is reported
-    and the others are still sent.
+    What is due is read first; then each e-mail's reminders are marked as e-mailed in a
+    short unit of their own and the e-mail goes out after its commit, so the database is
+    never locked while the mail server answers and nothing is ever sent twice. An address
+    the server refuses is reported, its mark taken back for the next run, and the others
+    are still sent.
     """
     if not mail.smtp_configured():
         click.echo("Email is not configured (set DIARY_MAIL_SERVER); nothing sent.")
         return
     emails, skipped = mail.due_emails()
+    db.session.rollback()  # end the reading: each mark below takes the write lock briefly
     sent, failed = 0, []
     try:
         with mail.connect() as smtp:
             for email in emails:
-                name = email.user.username
                 try:
-                    mail.send(smtp, email)
+                    with unit_of_work(writes=True):
+                        mail.mark_emailed(email)
+                        after_commit(partial(mail.deliver, smtp, email))
                 except mail.RECIPIENT_ERRORS as exc:
-                    db.session.rollback()
-                    failed.append(f"could not send to {name}: {exc}")
+                    with unit_of_work(writes=True):
+                        mail.mark_emailed(email, sent=False)
+                    failed.append(f"could not send to {email.user.username}: {exc}")
                     continue
-                db.session.commit()
                 sent += 1
     except OSError as exc:
-        db.session.rollback()
         raise click.ClickException(
             f"could not send through the mail server after {sent} email(s): {exc}"
         ) from None

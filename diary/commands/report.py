@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from diary.commands.common import as_of_option, day_asked, migrated, require_user, user_option
 from diary.services.medications import overuse
 from diary.services.trends import midas_history, treatment_figures
+from diary.unit import command_unit
 
 
 @click.command("report")
@@ -17,6 +18,7 @@ from diary.services.trends import midas_history, treatment_figures
 @as_of_option
 @with_appcontext
 @migrated
+@command_unit(writes=False)
 def report(username: str, as_json_output: bool, as_of):
     """Print the figures for the doctor: a short summary, or every figure with --json."""
     user = require_user(username)

@@ -11,8 +11,10 @@ from waitress import serve as waitress_serve
 from diary.backup import sqlite_file, start_daily_backups
 from diary.commands.common import migrated
 from diary.extensions import db
+from diary.imports import pending
 from diary.instance_lock import InstanceBusy, instance_lock
 from diary.permissions import make_private
+from diary.transfer.restoring import take_back_interrupted
 
 # The headers a reverse proxy sets; waitress takes the client's address, scheme, host and port
 # from them, and only from the trusted proxy's own connections.
@@ -96,6 +98,7 @@ def serve(host: str, port: int, threads: int):
         folder = Path(app.instance_path) / "backups" / "daily"
         start_daily_backups(database, folder, keep)
         click.echo(f"Daily backups go to {folder} (the newest {keep} are kept)")
+    pending.start_removing_stale(pending.folder())
     proxy = proxy_options(app.config)
     if proxy:
         click.echo(
@@ -105,6 +108,9 @@ def serve(host: str, port: int, threads: int):
     try:
         # Held while serving, so that `diary restore` refuses to swap the database underneath.
         with instance_lock(Path(app.instance_path), "diary serve"):
+            # Only the server that holds the instance may: another's restore may be running.
+            if taken_back := take_back_interrupted():
+                click.echo(f"Took back {taken_back} account restore(s) a stop cut off half-way")
             click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
             waitress_serve(
                 app,

@@ -9,9 +9,9 @@ from flask.cli import AppGroup
 
 from diary.clock import local_today
 from diary.commands.common import migrated, require_user, user_option
-from diary.extensions import db
 from diary.rules import EntryError
 from diary.services import shares, trends
+from diary.unit import after_commit, command_unit
 
 
 @click.group(cls=AppGroup)
@@ -27,6 +27,7 @@ def share():
 @click.option("--from", "first", help="First day shown, YYYY-MM-DD (default: 90 days before --to).")
 @click.option("--to", "last", help="Last day shown, YYYY-MM-DD (default: today).")
 @migrated
+@command_unit(writes=True)
 def create(username: str, days: int, first: str | None, last: str | None):
     """Print the path of a new link (/s/<token>); it is shown only this once.
 
@@ -51,11 +52,14 @@ def create(username: str, days: int, first: str | None, last: str | None):
         )
     except EntryError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     path = f"/s/{token}"
-    click.echo(path)
-    if base := current_app.config.get("BASE_URL"):
-        click.echo(base.rstrip("/") + path)
+
+    def show() -> None:  # once the link is saved: it is shown only this once
+        click.echo(path)
+        if base := current_app.config.get("BASE_URL"):
+            click.echo(base.rstrip("/") + path)
+
+    after_commit(show)
 
 
 def _overlapping(user, first: str, last: str):
@@ -75,6 +79,7 @@ def _stamp(value: datetime | None) -> str | None:
 @user_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @migrated
+@command_unit(writes=False)
 def list_shares(username: str, as_json: bool):
     """List a user's links (never the tokens): what each shows, until when, how often opened."""
     user = require_user(username)
@@ -105,6 +110,7 @@ def list_shares(username: str, as_json: bool):
 @user_option
 @click.argument("share_id", type=int)
 @migrated
+@command_unit(writes=True)
 def revoke(username: str, share_id: int):
     """End one of a user's links at once (see: diary share list)."""
     user = require_user(username)
@@ -112,5 +118,4 @@ def revoke(username: str, share_id: int):
     if row is None:
         raise click.ClickException(f"{username} has no shared link {share_id}")
     shares.revoke_share(row)
-    db.session.commit()
     click.echo(f"Revoked link {share_id}.")

@@ -5,10 +5,10 @@ from flask.cli import AppGroup
 
 from diary.clock import format_timestamp
 from diary.commands.common import migrated, require_user, user_option
-from diary.extensions import db
 from diary.models import ApiToken
 from diary.models.user import utcnow
 from diary.services import tokens
+from diary.unit import after_commit, command_unit
 
 
 @click.group(cls=AppGroup)
@@ -27,6 +27,7 @@ def token():
     help="Days the token works; 0: until it is revoked.",
 )
 @migrated
+@command_unit(writes=True)
 def create(username: str, name: str, days: int):
     """Print a new API token for a user; it is shown only this once.
 
@@ -37,10 +38,13 @@ def create(username: str, name: str, days: int):
         row, secret = tokens.create_token(user, name, days or None)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    click.echo(secret)
     said = expiry(row)
-    click.echo(f"{said[0].upper()}{said[1:]}.", err=True)
+
+    def show() -> None:
+        click.echo(secret)
+        click.echo(f"{said[0].upper()}{said[1:]}.", err=True)
+
+    after_commit(show)
 
 
 def expiry(row: ApiToken) -> str:
@@ -54,6 +58,7 @@ def expiry(row: ApiToken) -> str:
 @token.command("list")
 @user_option
 @migrated
+@command_unit(writes=False)
 def list_tokens(username: str):
     """List a user's tokens (never the secrets)."""
     for row in tokens.user_tokens(require_user(username)):
@@ -66,6 +71,7 @@ def list_tokens(username: str):
 @user_option
 @click.argument("token_id", type=int)
 @migrated
+@command_unit(writes=True)
 def revoke(username: str, token_id: int):
     """Revoke one of a user's tokens by its id (see: diary token list)."""
     user = require_user(username)
@@ -73,5 +79,4 @@ def revoke(username: str, token_id: int):
     if row is None:
         raise click.ClickException(f"{username} has no token {token_id}")
     tokens.revoke(row)
-    db.session.commit()
     click.echo(f"Revoked token {token_id}.")

@@ -23,6 +23,7 @@ from diary.transfer import (
 from diary.transfer.cells import MalformedCsv, read_csv
 from diary.transfer.engine import prepare_import
 from diary.transfer.formats import format_for
+from diary.unit import command_unit
 
 HEADER_MAX = 4096
 
@@ -41,6 +42,7 @@ HEADER_MAX = 4096
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 @with_appcontext
 @migrated
+@command_unit(writes=True)
 def import_command(path: Path, username: str, format_code: str, dry_run: bool):
     """Import PATH: diary CSV files (a file or a folder), or another diary's export."""
     user = require_user(username)
@@ -63,8 +65,7 @@ def import_command(path: Path, username: str, format_code: str, dry_run: bool):
                 click.echo(f"{fmt.filename}: {len(rows)} to add, {present} already present")
             return
         summary = import_files(user, files)
-    except ImportRejected as rejected:
-        db.session.rollback()
+    except ImportRejected as rejected:  # the unit keeps nothing: the command fails
         for problem in rejected.problems[:PROBLEMS_SHOWN]:
             click.echo(str(problem), err=True)
         if len(rejected.problems) > PROBLEMS_SHOWN:
@@ -72,7 +73,6 @@ def import_command(path: Path, username: str, format_code: str, dry_run: bool):
         raise click.ClickException(
             f"nothing imported: {len(rejected.problems)} problem(s), listed above"
         ) from None
-    db.session.commit()
     for filename, added in summary.added.items():
         click.echo(
             f"{filename}: {added} added, {summary.already_present[filename]} already present"
@@ -105,7 +105,6 @@ def import_other_diary(user, path: Path, format_code: str, dry_run: bool) -> Non
             click.echo("Dry run: nothing was written.")
             return
         added = apply_rows(user, rows)
-    db.session.commit()
     click.echo(f"Imported {added.readings} readings and {added.medications} medicines.")
 
 
@@ -134,6 +133,7 @@ def _report(path: Path, plan: Plan) -> None:
 )
 @with_appcontext
 @migrated
+@command_unit(writes=False)
 def export_command(username: str, out: Path):
     """Write every diary CSV file of a user into a folder."""
     user = require_user(username)

@@ -10,6 +10,7 @@ from diary.commands.common import migrated
 from diary.extensions import db
 from diary.models import User
 from diary.services.accounts import AccountError, create_user
+from diary.unit import after_commit, command_unit
 
 
 @click.group(cls=AppGroup)
@@ -22,6 +23,7 @@ def user():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.option("--admin", is_flag=True, help="Make the account an admin.")
 @migrated
+@command_unit(writes=True)
 def create(name: str, password_stdin: bool, admin: bool):
     """Create an account called NAME."""
     if password_stdin:
@@ -32,13 +34,13 @@ def create(name: str, password_stdin: bool, admin: bool):
         account = create_user(name, password, is_admin=admin)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     role = " (admin)" if account.is_admin else ""
-    click.echo(f"Created account '{account.username}'{role}.")
+    after_commit(lambda: click.echo(f"Created account '{account.username}'{role}."))
 
 
 @user.command("list")
 @migrated
+@command_unit(writes=False)
 def list_users():
     """List the accounts."""
     for account in db.session.scalars(select(User).order_by(User.username)):

@@ -3,13 +3,16 @@
 The upload is read from a file in instance/imports/ and removed once previewed;
 what waits for the confirmation is the preview's checked rows, readable by the
 diary's user only, under a random name tied to the account. Confirming takes them
-once; rows never confirmed are removed after a day.
+once; rows never confirmed are removed after a day: `diary serve` looks for them when
+it starts and every hour, and each upload looks too.
 """
 
+import logging
 import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +24,8 @@ from flask import current_app
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 # Rows never confirmed are removed after this long (they are health data).
 KEPT_SECONDS = 24 * 60 * 60
+CHECK_EVERY_SECONDS = 60 * 60
+log = logging.getLogger(__name__)
 
 
 def folder() -> Path:
@@ -37,7 +42,7 @@ def _create(path: Path) -> BinaryIO:
 @contextmanager
 def upload_copy(upload: BinaryIO) -> Iterator[Path]:
     """Copy an upload to a file of its own for reading; remove it afterwards."""
-    _remove_stale()
+    remove_stale(folder())
     path = folder() / f"upload-{secrets.token_urlsafe(16)}"
     try:
         with _create(path) as file:
@@ -93,12 +98,32 @@ def taken(user_id: int, token: str) -> Iterator[BinaryIO | None]:
         mine.unlink(missing_ok=True)
 
 
-def _remove_stale() -> None:
+def remove_stale(imports: Path) -> None:
     """Remove previews that waited more than a day for a confirmation."""
     now = time.time()
-    for path in folder().iterdir():
+    for path in imports.iterdir():
         try:
             if now - path.stat().st_mtime > KEPT_SECONDS:
                 path.unlink()
         except FileNotFoundError:  # taken or removed meanwhile
             continue
+
+
+def start_removing_stale(imports: Path, every: float = CHECK_EVERY_SECONDS) -> threading.Event:
+    """Remove stale previews now, then every hour in a thread of `diary serve`; return its stop."""
+
+    def remove() -> None:
+        try:
+            remove_stale(imports)
+        except OSError:
+            # A full or read-only disk must not stop the diary; the next hour tries again.
+            log.exception("Removing stale import previews from %s failed", imports)
+
+    def run() -> None:
+        while not stop.wait(every):
+            remove()
+
+    stop = threading.Event()
+    remove()
+    threading.Thread(target=run, name="stale-previews", daemon=True).start()
+    return stop

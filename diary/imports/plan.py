@@ -3,15 +3,17 @@
 Every row is checked by the same service as any other entry (checked_reading,
 checked_dose); the import writes nothing until the patient confirms the preview,
 and then writes exactly what was previewed. Entries are checked a chunk at a time,
-so a file of 200,000 rows needs no more memory than one of 200. Each row's
-idempotency key is derived from the source entry's own id, so importing the same
-export, or a later one from the same app, adds only entries the diary does not hold yet.
-Where an app exports the same medicines in two files, the more exact file's entries
-replace the other's in the diary, and the other's are not imported after them.
+so a file of 200,000 rows needs no more memory than one of 200, and a file makes
+only so many rows for its size (SPOOL_TIMES). Each row's idempotency key is derived
+from the source entry's own id, so importing the same export, or a later one from
+the same app, adds only entries the diary does not hold yet. Where an app exports the
+same medicines in two files, the more exact file's entries replace the other's in the
+diary, and the other's are not imported after them.
 """
 
 import hashlib
 import heapq
+import math
 import pickle
 from collections import Counter
 from collections.abc import Collection, Iterator
@@ -24,19 +26,29 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from diary import reference
 from diary.clock import long_moment, start_of
 from diary.extensions import db
+from diary.imports.readers import Unreadable
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.models import MedicationDose, Reading, User
 from diary.rules import EntryError, mid_sentence
-from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
+from diary.services.bulk import BulkRows, PartedInsert, bulk_rows
 from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
 
 PREVIEW_ENTRIES = 10
 CHUNK = 2_000  # entries checked, looked up and kept at a time
+# A preview's rows take at most SPOOL_TIMES the size of its file, or SPOOL_FLOOR for a
+# small one: real exports take 0.4 to 6 times (a row about 170 bytes). An attack makes
+# a reading for each later day it lasts, so one that ends decades after it began would
+# otherwise make tens of thousands from a line.
+SPOOL_TIMES = 8
+SPOOL_FLOOR = 1 << 20
+# What each row checked counts towards that, kept or not (a row met twice is checked twice).
+ROW_BYTES = 100
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
 
@@ -52,11 +64,10 @@ def whole_score(value: Any) -> Any:
         return value
     try:
         number = Decimal(str(value).strip())
-    except InvalidOperation:
+        # Too large to round (1e300) or not a number at all: the service says so.
+        return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except (InvalidOperation, ValueError):
         return value
-    if not number.is_finite():
-        return value
-    return int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def elapsed(start: datetime, end: datetime, zone: ZoneInfo) -> timedelta:
@@ -70,6 +81,17 @@ def lasted(duration: timedelta) -> str:
     hours, minutes = divmod(minutes, 60)
     parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
     return f"Lasted {' '.join(parts) or 'under a minute'}."
+
+
+class TooManyRows(Unreadable):
+    """The file makes more rows than its size allows; nothing was imported."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This file makes more entries than a file of its size can: their rows would take"
+            f" over {SPOOL_TIMES} times its size. An attack that lasts years, for example,"
+            " makes a reading for each of its days: check the end times."
+        )
 
 
 @dataclass(frozen=True)
@@ -91,21 +113,25 @@ class Spool:
     A large import is never held in memory whole, the rows are converted for the
     database before the write lock is taken, and a confirmation inserts what the
     preview checked without checking it again. The file lies in the instance folder
-    (health data stays there), readable by the diary only.
+    (health data stays there), readable by the diary only, and never grows past its
+    limit (TooManyRows).
     """
 
-    def __init__(self, file: BinaryIO):
-        self.file = file
+    def __init__(self, file: BinaryIO, limit: float = math.inf):
+        self.file, self.limit = file, limit
 
     @classmethod
-    def start(cls, file: BinaryIO, fmt: str, zone: str) -> "Spool":
+    def start(cls, file: BinaryIO, fmt: str, zone: str, limit: int) -> "Spool":
         """Begin a spool of rows read from a format, with times local to zone."""
         pickle.dump({"format": fmt, "zone": zone}, file)
-        return cls(file)
+        return cls(file, limit)
 
     def add(self, model, rows: list[dict]) -> None:
         if rows:
-            pickle.dump((model.__tablename__, bulk_rows(model, rows)), self.file)
+            data = pickle.dumps((model.__tablename__, bulk_rows(model, rows)))
+            if self.file.tell() + len(data) > self.limit:
+                raise TooManyRows
+            self.file.write(data)
 
     def replace(self, keys: list[str]) -> None:
         if keys:
@@ -159,44 +185,38 @@ class Plan:
         return bool(self.readings or self.doses or self.replaced)
 
 
-def _continued_days(attack: Attack) -> list[date]:
-    """Return the later local days an attack covers (an end at 00:00 does not cover its day)."""
+def _continued_days(attack: Attack) -> Iterator[date]:
+    """Yield the later local days an attack covers (an end at 00:00 does not cover its day)."""
     if attack.end is None or attack.end <= attack.start:
-        return []
-    days, day = [], attack.start.date() + timedelta(days=1)
+        return
+    day = attack.start.date() + timedelta(days=1)
     while start_of(day) < attack.end:
-        days.append(day)
+        yield day
         day += timedelta(days=1)
-    return days
 
 
-def _attack_rows(user: User, fmt: str, attack: Attack) -> list[dict]:
+def _attack_rows(user: User, fmt: str, attack: Attack) -> Iterator[dict]:
     pain = whole_score(attack.intensity)
     duration = elapsed(attack.start, attack.end, ZoneInfo(user.timezone)) if attack.end else None
     note = " ".join(
         ([lasted(duration)] if duration and duration.total_seconds() >= 60 else [])
         + [d for d in attack.details if d]
     )
-    rows = [
-        checked_reading(
-            user,
-            recorded_at=attack.start,
-            pain=pain,
-            note=note,
-            client_key=source_key(fmt, attack.key),
-        )
-    ]
+    yield checked_reading(
+        user,
+        recorded_at=attack.start,
+        pain=pain,
+        note=note,
+        client_key=source_key(fmt, attack.key),
+    )
     for day in _continued_days(attack):
-        rows.append(
-            checked_reading(
-                user,
-                recorded_at=start_of(day),
-                pain=pain,
-                note=f"Continues the attack that began {long_moment(attack.start)}.",
-                client_key=source_key(fmt, attack.key, day.isoformat()),
-            )
+        yield checked_reading(
+            user,
+            recorded_at=start_of(day),
+            pain=pain,
+            note=f"Continues the attack that began {long_moment(attack.start)}.",
+            client_key=source_key(fmt, attack.key, day.isoformat()),
         )
-    return rows
 
 
 def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
@@ -225,12 +245,20 @@ def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan) -> dict:
 
 
 class _Planner:
-    """Check a stream of entries a chunk at a time, keeping sums and (maybe) the rows."""
+    """Check a stream of entries into rows a chunk at a time, keeping sums and (maybe) the rows."""
 
-    def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None):
+    def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None, limit: int):
         self.user, self.source, self.plan, self.spool = user, source, plan, spool
         self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
         self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
+        self.rows_left = limit // ROW_BYTES
+
+    def count(self, rows: list[dict]) -> list[dict]:
+        """Return rows, to take one more: past the file's allowance, raise TooManyRows."""
+        self.rows_left -= 1
+        if self.rows_left < 0:
+            raise TooManyRows
+        return rows
 
     def chunk(self, entries: tuple) -> None:
         readings: list[dict] = []
@@ -242,13 +270,14 @@ class _Planner:
         for entry in entries:
             try:
                 if isinstance(entry, Attack):
-                    readings += _attack_rows(self.user, fmt, entry)
+                    for row in _attack_rows(self.user, fmt, entry):
+                        self.count(readings).append(row)
                 elif isinstance(entry, Intensity):
-                    readings.append(_intensity_row(self.user, fmt, entry))
+                    self.count(readings).append(_intensity_row(self.user, fmt, entry))
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
                 elif better.isdisjoint(_keys(fmt, entry.superseded_by)):
-                    doses.append(_dose_row(self.user, fmt, entry, self.plan))
+                    self.count(doses).append(_dose_row(self.user, fmt, entry, self.plan))
                 else:
                     self.plan.superseded += 1
             except EntryError as exc:
@@ -324,11 +353,12 @@ def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Pl
 
     Given a spool file, the checked rows to add are written to it for apply_rows();
     without, only the preview's sums are kept. Memory stays the same for any size of file.
+    Raise TooManyRows when the file makes more rows than its size allows.
     """
     plan = Plan(format=source.format)
-    planner = _Planner(
-        user, source, plan, Spool.start(spool, source.format, user.timezone) if spool else None
-    )
+    limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
+    rows = Spool.start(spool, source.format, user.timezone, limit) if spool else None
+    planner = _Planner(user, source, plan, rows, limit)
     entries = iter(source.entries)
     for chunk in iter(lambda: tuple(islice(entries, CHUNK)), ()):
         planner.chunk(chunk)
@@ -349,6 +379,10 @@ def _dose_text(row: dict) -> str:
     return f"{row['name']}{dose} ({mid_sentence(classes[row['med_class']].label)})"
 
 
+# The tables a spool's rows go to, by name.
+SPOOLED = {model.__tablename__: model for model in (Reading, MedicationDose)}
+
+
 class PreviewOutdated(ValueError):
     """The diary changed since the preview in a way that makes its rows wrong."""
 
@@ -361,10 +395,12 @@ class Added:
 
 
 def apply_rows(user: User, spool_file: BinaryIO) -> Added:
-    """Insert a plan's spooled rows, chunk by chunk (flush, no commit); say how many.
+    """Insert a plan's spooled rows in parts, a chunk at a time; say how many.
 
-    An entry added since the preview (the same key) stops the insert with IntegrityError;
-    the request then rolls back, so nothing is half-written.
+    Each part holds the write lock about half a second (diary/sqlite.py), the last one is
+    left for the request to commit, with the removal of the medicines the import replaces.
+    An entry added since the preview (the same key) stops the insert with IntegrityError,
+    once what earlier parts committed is deleted again: nothing is half-written.
     """
     spool = Spool(spool_file)
     header = spool.header()
@@ -374,13 +410,22 @@ def apply_rows(user: User, spool_file: BinaryIO) -> Added:
             " Upload the file again."
         )
     added: Counter = Counter()
-    for chunk in spool.chunks():
-        if isinstance(chunk, Replaced):
-            delete_imported(user, chunk.keys)
-            continue
-        table, rows = chunk
-        insert_bulk(rows)
-        added[table] += len(rows)
+    replaced: list[str] = []
+    inserted = PartedInsert(user.id)
+    try:
+        for chunk in spool.chunks():
+            if isinstance(chunk, Replaced):
+                replaced += chunk.keys
+                continue
+            table, rows = chunk
+            inserted.insert(SPOOLED[table], rows)
+            added[table] += len(rows)
+    except IntegrityError:
+        db.session.rollback()
+        inserted.take_back()
+        raise
+    # Removed with the last part: an import stopped part-way keeps what it would replace.
+    delete_imported(user, replaced)
     return Added(
         header["format"], added[Reading.__tablename__], added[MedicationDose.__tablename__]
     )

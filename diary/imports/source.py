@@ -65,6 +65,7 @@ class Source:
 
     format: str
     zone_name: str
+    size: int = 0  # of the file in bytes, which bounds the rows it may make
     # What the source has that the diary does not take, with how many entries had it.
     left_out: Counter = field(default_factory=Counter)
     # (where, reason) for the first entries that cannot be read, and how many there are.

@@ -257,8 +257,7 @@ def checked_email(value: Any) -> str | None:
         ) from None
 
 
-@writes
-def update_profile(
+def checked_profile(
     user: User,
     *,
     language: Any = UNCHANGED,
@@ -266,8 +265,8 @@ def update_profile(
     weight_kg: Any = UNCHANGED,
     email: Any = UNCHANGED,
     low_light: Any = UNCHANGED,
-) -> None:
-    """Change the settings given (the rest stay); raise EntryError naming each unusable value."""
+) -> dict[str, Any]:
+    """Check the settings given and return them by name; raise EntryError naming each problem."""
     check = Checker()
     given = {
         name: value
@@ -315,6 +314,12 @@ def update_profile(
         if not isinstance(values["low_light"], bool):
             check.fail("low_light", _("Low light must be true or false."))
     check.done()
-    for name, value in values.items():
+    return values
+
+
+@writes
+def update_profile(user: User, **settings: Any) -> None:
+    """Change the settings given (the rest stay); raise EntryError naming each unusable value."""
+    for name, value in checked_profile(user, **settings).items():
         setattr(user, name, value)
     db.session.flush()

@@ -1,14 +1,23 @@
 """Bulk inserts for imports: rows turned into driver parameters before the write lock is taken.
 
 An import checks and converts its rows in a read-only transaction, then inserts
-them with one executemany: 200,000 readings hold the write lock for about a
-second. The ORM (or even Core's per-row processing) would hold it for several.
+them with executemany: 200,000 readings take the write lock for about a second.
+The ORM (or even Core's per-row processing) would hold it for several. A long
+insert goes in parts (diary/sqlite.py: commit_part_if_due), and what its parts
+committed can be deleted again when a later part cannot go in.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
 
 from diary.extensions import db
 from diary.services.writes import writes
+from diary.sqlite import commit_part_if_due
+
+# Rows inserted with one executemany: about 25 ms of the write lock.
+PART_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,11 @@ class BulkRows:
 
     def __len__(self) -> int:
         return len(self.params)
+
+    def parts(self) -> Iterator["BulkRows"]:
+        """Yield the rows PART_ROWS at a time, with the same statement."""
+        for start in range(0, len(self.params), PART_ROWS):
+            yield BulkRows(self.sql, self.params[start : start + PART_ROWS])
 
 
 def bulk_rows(model, rows: list[dict]) -> BulkRows:
@@ -57,3 +71,41 @@ def insert_bulk(rows: BulkRows) -> None:
     if rows.params:
         db.session.flush()
         db.session.connection().exec_driver_sql(rows.sql, rows.params)
+
+
+class PartedInsert:
+    """Bulk inserts committed in parts, which can all be taken back (one user's rows).
+
+    Each part notes the ids its rows got: with the write lock held, SQLite gives the
+    rows of one insert the ids that follow the table's highest. Where the write stays
+    one transaction (PostgreSQL), no part is committed early and a rollback suffices.
+    """
+
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self.committed: list[tuple[type, int, int]] = []
+        self._pending: list[tuple[type, int, int]] = []
+
+    def insert(self, model, rows: BulkRows) -> None:
+        """Insert rows of model, in PART_ROWS at a time, committing a part when due."""
+        for part in rows.parts():
+            first = db.session.scalar(select(func.coalesce(func.max(model.id), 0))) + 1
+            insert_bulk(part)
+            self._pending.append((model, first, first + len(part) - 1))
+            if commit_part_if_due(db.session):
+                self.committed += self._pending
+                self._pending.clear()
+
+    def take_back(self) -> None:
+        """Delete what the committed parts inserted (the caller rolls back the current one)."""
+        for model, first, last in self.committed:
+            delete_rows(model, self.user_id, model.id.between(first, last))
+        db.session.commit()
+        self.committed.clear()
+
+
+@writes
+def delete_rows(model, user_id: int, *where) -> None:
+    """Delete a user's rows of a table that match where (taking back an unfinished write)."""
+    db.session.execute(delete(model).where(model.user_id == user_id, *where))
+    db.session.flush()

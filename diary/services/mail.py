@@ -76,16 +76,20 @@ def due_emails() -> tuple[list[DueEmail], list[str]]:
 
 
 @writes
-def send(smtp: smtplib.SMTP, email: DueEmail) -> None:
-    """Send one e-mail and mark its reminders as e-mailed (flush; the caller commits it).
+def mark_emailed(email: DueEmail, *, sent: bool = True) -> None:
+    """Mark an e-mail's reminders as e-mailed for their date, or (sent=False) take it back."""
+    for reminder in email.reminders:
+        reminder.emailed_for = reminder.effective_on if sent else None
+    db.session.flush()
+
+
+def deliver(smtp: smtplib.SMTP, email: DueEmail) -> None:
+    """Send one e-mail (after its reminders' mark was committed).
 
     smtplib asks for SMTPUTF8 by itself when an address needs it and the server offers
     it; without it, an internationalised address raises one of RECIPIENT_ERRORS.
     """
     smtp.send_message(email.message)
-    for reminder in email.reminders:
-        reminder.emailed_for = reminder.effective_on
-    db.session.flush()
 
 
 def connect() -> smtplib.SMTP:

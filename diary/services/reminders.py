@@ -90,10 +90,8 @@ def mark_booked(user: User, reminder: Reminder, *, booked_for: Any) -> None:
 UID_MAX = 64
 
 
-@writes
-def restore_state(
+def checked_state(
     user: User,
-    reminder: Reminder,
     *,
     booked_for: Any = None,
     done_on: Any = None,
@@ -101,12 +99,8 @@ def restore_state(
     emailed_for: Any = None,
     uid: Any,
     created_at: Any = None,
-) -> None:
-    """Give a restored reminder the state it had in the backup: booking, done, email, UID.
-
-    A UID this instance already uses (the same backup restored twice) is replaced, so
-    calendar apps see two events, not one that two accounts overwrite.
-    """
+) -> dict[str, Any]:
+    """Check the state a reminder had in a backup and return it; raise EntryError."""
     today = local_today(user.timezone)
     check = Checker()
 
@@ -132,6 +126,17 @@ def restore_state(
         "uid": check("uid", rules.text, uid, lazy_gettext("Calendar UID"), UID_MAX, required=True),
     } | rules.kept(check, created_at)
     check.done()
+    return values
+
+
+@writes
+def restore_state(user: User, reminder: Reminder, **state: Any) -> None:
+    """Give a restored reminder the state it had in the backup: booking, done, email, UID.
+
+    A UID this instance already uses (the same backup restored twice) is replaced, so
+    calendar apps see two events, not one that two accounts overwrite.
+    """
+    values = checked_state(user, **state)
     if db.session.scalar(select(Reminder.id).where(Reminder.uid == values["uid"])):
         values["uid"] = uuid.uuid4().hex
     for name, value in values.items():

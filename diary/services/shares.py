@@ -137,8 +137,7 @@ def expires_on(share: ShareLink, user: User) -> date:
     return local_today(user.timezone, share.expires_at.replace(tzinfo=UTC))
 
 
-@writes
-def restore_share(
+def checked_restored_share(
     user: User,
     *,
     first_day: Any,
@@ -146,11 +145,8 @@ def restore_share(
     created_at: Any,
     views: Any = 0,
     last_viewed_at: Any = None,
-) -> ShareLink:
-    """Keep a link from a backup as a record only: revoked, its token known to no one.
-
-    A restored backup never revives a live link.
-    """
+) -> dict[str, Any]:
+    """Check a link from a backup and return its columns, revoked; raise EntryError."""
     check = Checker()
     first, last = _checked_range(check, user, first_day, last_day)
     created = check("created_at", rules.stamp, created_at)
@@ -161,18 +157,26 @@ def restore_share(
         else None
     )
     check.done()
-    share = ShareLink(
-        user_id=user.id,
-        token_hash=digest(new_secret()),
-        first_day=first,
-        last_day=last,
-        treatment_ids="",
-        created_at=created,
-        expires_at=created,
-        revoked_at=utcnow(),
-        views=count,
-        last_viewed_at=viewed,
-    )
+    return {
+        "user_id": user.id,
+        "first_day": first,
+        "last_day": last,
+        "treatment_ids": "",
+        "created_at": created,
+        "expires_at": created,
+        "revoked_at": utcnow(),
+        "views": count,
+        "last_viewed_at": viewed,
+    }
+
+
+@writes
+def restore_share(user: User, **fields: Any) -> ShareLink:
+    """Keep a link from a backup as a record only: revoked, its token known to no one.
+
+    A restored backup never revives a live link.
+    """
+    share = ShareLink(token_hash=digest(new_secret()), **checked_restored_share(user, **fields))
     db.session.add(share)
     db.session.flush()
     return share

@@ -11,6 +11,7 @@ from diary.models import ApiToken, User
 from diary.models.user import utcnow
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
+from diary.sqlite import spare_write
 
 PREFIX = "hd_"
 # Days a new token works unless another span is chosen; None: until it is revoked.
@@ -68,7 +69,8 @@ def user_for_token(secret: str) -> User | None:
     if token.expires_at is not None and token.expires_at <= utcnow():
         raise TokenExpired(token.expires_at)
     if used := due_for_touch(token.last_used_at):
-        note_use(token, used)
+        with spare_write(db.session, "An API token's last use"):
+            note_use(token, used)
     return db.session.get(User, token.user_id)
 
 

@@ -1,16 +1,20 @@
 """Everything of one account as JSON: a lossless backup that a new instance can restore."""
 
 import inspect
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import cache
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from diary.clock import format_timestamp
 from diary.extensions import db
+from diary.json_shape import JsonShapeError, check_json_shape
 from diary.models import (
     DoseChange,
     MedicationDose,
@@ -34,7 +38,9 @@ from diary.services import (
     side_effects,
     treatments,
 )
-from diary.services.bulk import bulk_rows, insert_bulk
+from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
+from diary.sqlite import commit_part_if_due, read_phase
+from diary.transfer.restoring import RestoreRunning, taken_back_on_failure
 
 FORMAT, VERSION = "headache-diary-account", 1
 FILENAME = "account.json"
@@ -224,9 +230,7 @@ def _fields(item: Any, where: str, checker, problems: _Problems, skip=()) -> dic
 
     The keyword arguments of checker say which fields an entry may and must have.
     """
-    params = inspect.signature(checker).parameters.values()
-    names = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
-    required = {p.name for p in params if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
+    names, required = _keywords(checker)
     if not isinstance(item, dict):
         problems.add(where, "expected an object")
         return None
@@ -239,6 +243,14 @@ def _fields(item: Any, where: str, checker, problems: _Problems, skip=()) -> dic
     if unknown or missing:
         return None
     return {name: value for name, value in item.items() if name not in skip}
+
+
+@cache
+def _keywords(checker) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the keyword arguments a checker takes, and those it needs."""
+    params = [p for p in inspect.signature(checker).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    names = frozenset(p.name for p in params)
+    return names, frozenset(p.name for p in params if p.default is p.empty)
 
 
 def _list(data: dict, key: str, problems: _Problems) -> list:
@@ -255,6 +267,7 @@ BULK = (
     ("side_effects", SideEffectReport, side_effects.checked_report),
     ("medications", MedicationDose, medications.checked_dose),
 )
+EMPTY_ONLY = "This account already has entries; restore into a new, empty account."
 
 
 def _has_entries(user: User) -> bool:
@@ -264,157 +277,265 @@ def _has_entries(user: User) -> bool:
     )
 
 
+def read_backup(file: BinaryIO) -> Any:
+    """Return an uploaded backup's JSON, or raise AccountRestoreError saying why it is none.
+
+    Its shape is checked before it is parsed: Python's parser fails on a whole number
+    of 4,301 digits or lists nested a thousand deep with errors no message names.
+    """
+    raw = file.read()
+    try:
+        check_json_shape(io.BytesIO(raw))
+        return json.loads(raw.decode("utf-8"))
+    except JsonShapeError as exc:
+        raise AccountRestoreError(str(exc)) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AccountRestoreError(f"The file is not JSON: {exc}.") from None
+
+
 def import_account(user: User, data: Any) -> dict[str, int]:
     """Restore a backup into an account with no entries, every entry through its service.
 
-    Raises AccountRestoreError listing each problem (the caller rolls back): nothing is
-    kept unless every value of the backup is valid.
+    Every value is checked first, in a read-only transaction, and AccountRestoreError lists
+    each problem before anything is written. The entries then go in a part at a time, each
+    holding the write lock about half a second, so the household's own writes go through
+    in between; a part that fails takes back everything the restore wrote
+    (diary/transfer/restoring.py), so nothing is kept unless all of it is.
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AccountRestoreError("This is not a headache diary account backup.")
     if data.get("version") != VERSION:
         raise AccountRestoreError(f"Backups of version {data.get('version')} cannot be read here.")
-    if _has_entries(user):
-        raise AccountRestoreError(
-            "This account already has entries; restore into a new, empty account."
-        )
+    with read_phase(db.session):
+        if _has_entries(user):
+            raise AccountRestoreError(EMPTY_ONLY)
+        profile, bulk = _checked(user, data)
+    try:
+        with taken_back_on_failure(user):
+            if _has_entries(user):  # another restore finished meanwhile
+                raise AccountRestoreError(EMPTY_ONLY)
+            return _written(user, data, profile, bulk)
+    except RestoreRunning as exc:
+        raise AccountRestoreError(str(exc)) from None
+
+
+def _checked(user: User, data: dict) -> tuple[dict, dict[str, BulkRows]]:
+    """Check every entry without writing; return the profile and the bulk entries' rows.
+
+    The entries are checked in the backup's time zone and with its body weight, as they
+    will be written.
+    """
     problems = _Problems()
-    _through(problems, "profile", data.get("profile", {}), accounts.update_profile, user)
-    counts = {}
+    profile = _fields(data.get("profile", {}), "profile", accounts.checked_profile, problems)
+    settings = {}
+    try:
+        settings = accounts.checked_profile(user, **profile) if profile is not None else {}
+    except EntryError as exc:
+        problems.refused("profile", exc)
+    for name, value in settings.items():
+        # Seen by the checks as if saved; the read phase's rollback forgets it.
+        set_committed_value(user, name, value)
+    bulk = {}
     for key, model, checker in BULK:
         rows = []
+        keys: dict[str, int] = {}
         for n, item in enumerate(_list(data, key, problems)):
             fields = _fields(item, f"{key}[{n}]", checker, problems)
             try:
-                rows += [checker(user, **fields)] if fields is not None else []
+                row = checker(user, **fields) if fields is not None else None
             except EntryError as exc:
                 problems.refused(f"{key}[{n}]", exc)
-        if not problems.found:
-            insert_bulk(bulk_rows(model, rows))
-        counts[key] = len(rows)
-    counts["treatments"] = _restore_treatments(user, _list(data, "treatments", problems), problems)
-    counts["reminders"] = _restore_reminders(user, _list(data, "reminders", problems), problems)
-    counts["questionnaires"] = _restore_questionnaires(
-        user, _list(data, "questionnaires", problems), problems
-    )
-    items = _list(data, "shares", problems)
-    for n, item in enumerate(items):
-        _through(problems, f"shares[{n}]", item, shares.restore_share, user, skip=("revoked",))
-    if items:  # said only when there were any: "3 shared links kept revoked"
-        counts["shared_links_kept_revoked"] = len(items)
+                continue
+            if row is None:
+                continue
+            # Two entries with one key would stop the insert half-way: refused here, whole.
+            first = keys.setdefault(row["client_key"], n) if row.get("client_key") else n
+            if first != n:
+                problems.add(f"{key}[{n}].client_key", f"is the same as {key}[{first}]'s")
+            rows.append(row)
+        bulk[key] = bulk_rows(model, rows) if not problems.found else BulkRows()
+    _Others(user, problems, writing=False).restore(data)
     problems.raise_any()
+    return profile or {}, bulk
+
+
+def _written(user: User, data: dict, profile: dict, bulk: dict[str, BulkRows]) -> dict[str, int]:
+    """Write a checked backup, committing a part whenever the lock has been held long enough."""
+    accounts.update_profile(user, **profile)
+    counts = {}
+    for key, rows in bulk.items():
+        for part in rows.parts():
+            insert_bulk(part)
+            commit_part_if_due(db.session)
+        counts[key] = len(rows)
+    problems = _Problems()
+    counts |= _Others(user, problems, writing=True).restore(data)
+    problems.raise_any()  # what only the stored diary could refuse: taken back whole
     return counts
-
-
-def _through(problems: _Problems, where: str, item: Any, write, *owners, checker=None, skip=()):
-    """Write one entry of the backup through its service; on refusal note why, return None."""
-    fields = _fields(item, where, checker or write, problems, skip)
-    if fields is None:
-        return None
-    try:
-        return write(*owners, **fields)
-    except EntryError as exc:
-        problems.refused(where, exc)
-        return None
 
 
 # The backup keeps a rate as entered and as converted: the service's value, unit and rate.
 DOSE_NAMES = {"entered_value": "value", "entered_unit": "unit"}
 
 
-def _restore_treatments(user: User, items: list, problems: _Problems) -> int:
-    for n, item in enumerate(items):
-        where = f"treatments[{n}]"
-        treatment = _through(
-            problems,
-            where,
-            item,
-            treatments.add_treatment,
-            user,
-            checker=treatments.checked_treatment,
-            skip=("doses", "medicines", "follow_up"),
-        )
-        if treatment is None:
-            continue
-        for m, dose in enumerate(item.get("doses", [])):
-            if isinstance(dose, dict):
-                dose = {DOSE_NAMES.get(name, name): value for name, value in dose.items()}
-            _through(
-                problems,
-                f"{where}.doses[{m}]",
-                dose,
-                treatments.add_dose_change,
-                user,
-                treatment,
-                checker=treatments.checked_dose_change,
-            )
-        for m, medicine in enumerate(item.get("medicines", [])):
-            _through(
-                problems,
-                f"{where}.medicines[{m}]",
-                medicine,
-                treatments.add_medicine,
-                treatment,
-                checker=treatments.checked_medicine,
-            )
-        if item.get("follow_up") and treatment.follow_up:
-            _through(
-                problems,
-                f"{where}.follow_up",
-                item["follow_up"],
-                reminders.restore_state,
-                user,
-                treatment.follow_up,
-                skip=("title", "due_on"),
-            )
-    return len(items)
+class _Others:
+    """A backup's treatments, reminders, questionnaire answers and shared links.
 
+    Checking runs each entry's checker (unsaved treatments stand in for those that dose
+    changes, medicines and PGIC answers belong to); writing runs each entry's service and
+    commits a part whenever the lock has been held long enough.
+    """
 
-def _restore_reminders(user: User, items: list, problems: _Problems) -> int:
-    state = ("booked_for", "done_on", "dismissed_at", "emailed_for", "uid")
-    for n, item in enumerate(items):
-        where = f"reminders[{n}]"
-        reminder = _through(
-            problems,
-            where,
-            item,
-            reminders.add_custom,
-            user,
-            checker=reminders.checked_reminder,
-            skip=state,
-        )
-        if reminder is not None:
-            own = {name: item[name] for name in state if name in item}
-            _through(problems, where, own, reminders.restore_state, user, reminder)
-    return len(items)
+    def __init__(self, user: User, problems: _Problems, writing: bool):
+        self.user, self.problems, self.writing = user, problems, writing
+        self.stand_ins: list[Treatment] = []
 
-
-def _restore_questionnaires(user: User, items: list, problems: _Problems) -> int:
-    """Restore PGIC and MIDAS answers through their service, which checks every value."""
-    by_start = {day.isoformat(): t for day, t in questionnaires.treatments_by_start(user).items()}
-    for n, item in enumerate(items):
-        where = f"questionnaires[{n}]"
-        if not isinstance(item, dict):
-            problems.add(where, "expected an object")
-            continue
-        common = {
-            "answered_on": item.get("answered_on"),
-            "version": item.get("instrument_version"),
-            "language": item.get("language"),
+    def restore(self, data: dict) -> dict[str, int]:
+        counts = {
+            "treatments": self.treatments(_list(data, "treatments", self.problems)),
+            "reminders": self.reminders(_list(data, "reminders", self.problems)),
+            "questionnaires": self.questionnaires(_list(data, "questionnaires", self.problems)),
         }
+        items = _list(data, "shares", self.problems)
+        for n, item in enumerate(items):
+            self.through(
+                f"shares[{n}]",
+                item,
+                shares.restore_share,
+                shares.checked_restored_share,
+                self.user,
+                skip=("revoked",),
+            )
+        if items:  # said only when there were any: "3 shared links kept revoked"
+            counts["shared_links_kept_revoked"] = len(items)
+        return counts
+
+    def through(self, where: str, item: Any, write, checker, *owners, skip=()):
+        """Check or write one entry; on refusal note why and return None.
+
+        Writing returns what the service made; checking, what the checker returned.
+        """
+        fields = _fields(item, where, checker, self.problems, skip)
+        if fields is None:
+            return None
         try:
-            if item.get("instrument") == PGIC:
-                treatment = by_start.get(str(item.get("treatment_started_on")))
-                if treatment is None:
-                    problems.add(
-                        f"{where}.treatment_started_on", "no restored treatment started on that day"
-                    )
-                    continue
-                questionnaires.add_pgic(user, treatment, score=item.get("score"), **common)
-            elif item.get("instrument") == MIDAS:
-                questionnaires.add_midas(user, items=item.get("items"), **common)
-            else:
-                problems.add(f"{where}.instrument", "must be pgic or midas")
+            if not self.writing:
+                return checker(*owners, **fields)
+            made = write(*owners, **fields)
         except EntryError as exc:
-            problems.refused(where, exc)
-    return len(items)
+            self.problems.refused(where, exc)
+            return None
+        commit_part_if_due(db.session)
+        return made
+
+    def treatments(self, items: list) -> int:
+        user = self.user
+        for n, item in enumerate(items):
+            where = f"treatments[{n}]"
+            made = self.through(
+                where,
+                item,
+                treatments.add_treatment,
+                treatments.checked_treatment,
+                user,
+                skip=("doses", "medicines", "follow_up"),
+            )
+            if made is None:
+                continue
+            treatment = made if self.writing else Treatment(**made)
+            self.stand_ins.append(treatment)
+            for m, dose in enumerate(item.get("doses", [])):
+                if isinstance(dose, dict):
+                    dose = {DOSE_NAMES.get(name, name): value for name, value in dose.items()}
+                self.through(
+                    f"{where}.doses[{m}]",
+                    dose,
+                    treatments.add_dose_change,
+                    treatments.checked_dose_change,
+                    user,
+                    treatment,
+                )
+            for m, medicine in enumerate(item.get("medicines", [])):
+                self.through(
+                    f"{where}.medicines[{m}]",
+                    medicine,
+                    treatments.add_medicine,
+                    treatments.checked_medicine,
+                    treatment,
+                )
+            if item.get("follow_up") and treatment.ended_on is not None:  # it has one
+                where = f"{where}.follow_up"
+                self.state(where, item["follow_up"], treatment.follow_up, ("title", "due_on"))
+        return len(items)
+
+    def state(self, where: str, item: Any, reminder: Reminder | None, skip=()) -> None:
+        """Check, or give a restored reminder, the state it had in the backup."""
+        owners = (self.user, reminder) if self.writing else (self.user,)
+        self.through(
+            where, item, reminders.restore_state, reminders.checked_state, *owners, skip=skip
+        )
+
+    def reminders(self, items: list) -> int:
+        state = ("booked_for", "done_on", "dismissed_at", "emailed_for", "uid")
+        for n, item in enumerate(items):
+            where = f"reminders[{n}]"
+            reminder = self.through(
+                where,
+                item,
+                reminders.add_custom,
+                reminders.checked_reminder,
+                self.user,
+                skip=state,
+            )
+            if reminder is not None:
+                self.state(where, {name: item[name] for name in state if name in item}, reminder)
+        return len(items)
+
+    def started(self) -> dict[date, Treatment]:
+        """Return the restored treatments by start day (the first made, when two share one)."""
+        if self.writing:
+            return questionnaires.treatments_by_start(self.user)
+        by_start: dict[date, Treatment] = {}
+        for treatment in self.stand_ins:
+            by_start.setdefault(treatment.started_on, treatment)
+        return by_start
+
+    def questionnaires(self, items: list) -> int:
+        """Restore PGIC and MIDAS answers through their service, which checks every value."""
+        user = self.user
+        by_start = {day.isoformat(): t for day, t in self.started().items()}
+        for n, item in enumerate(items):
+            where = f"questionnaires[{n}]"
+            if not isinstance(item, dict):
+                self.problems.add(where, "expected an object")
+                continue
+            common = {
+                "answered_on": item.get("answered_on"),
+                "version": item.get("instrument_version"),
+                "language": item.get("language"),
+            }
+            try:
+                if item.get("instrument") == PGIC:
+                    treatment = by_start.get(str(item.get("treatment_started_on")))
+                    if treatment is None:
+                        self.problems.add(
+                            f"{where}.treatment_started_on",
+                            "no restored treatment started on that day",
+                        )
+                        continue
+                    pgic = questionnaires.add_pgic if self.writing else questionnaires.checked_pgic
+                    pgic(user, treatment, score=item.get("score"), **common)
+                elif item.get("instrument") == MIDAS:
+                    midas = (
+                        questionnaires.add_midas if self.writing else questionnaires.checked_midas
+                    )
+                    midas(user, items=item.get("items"), **common)
+                else:
+                    self.problems.add(f"{where}.instrument", "must be pgic or midas")
+                    continue
+            except EntryError as exc:
+                self.problems.refused(where, exc)
+                continue
+            if self.writing:
+                commit_part_if_due(db.session)
+        return len(items)

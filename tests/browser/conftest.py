@@ -67,14 +67,6 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-def pytest_collection_modifyitems(items) -> None:
-    """Mark every browser test as served: each drives a browser against `diary serve`."""
-    here = Path(__file__).parent
-    for item in items:
-        if item.path.is_relative_to(here):
-            item.add_marker(pytest.mark.served)
-
-
 class Console:
     """Collects console errors, page errors and CSP violations of one page."""
 

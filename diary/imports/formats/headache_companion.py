@@ -40,7 +40,7 @@ def read(export: Export, source: Source) -> Entries:
         for score in DAY_SCORES:
             source.leave_out(f"{score} ratings", day.get(score))
         source.leave_out("day notes", day.get("notes"))
-        for m, attack in enumerate(day.get("attacks") or []):
+        for m, attack in enumerate(_list_of(source, where, day, "attacks")):
             try:
                 if not isinstance(attack, dict):
                     raise ValueError("expected an object")
@@ -74,8 +74,17 @@ def read(export: Export, source: Source) -> Entries:
                 attack.get("painLevel"),
                 details,
             )
-        for m, medicine in enumerate(day.get("medications") or []):
+        for m, medicine in enumerate(_list_of(source, where, day, "medications")):
             yield from _medicine(source, f"{where}.medications[{m}]", day, medicine)
+
+
+def _list_of(source: Source, where: str, day: dict, key: str) -> list:
+    """Return a day's list of attacks or medicines; note a problem when it is no list."""
+    value = day.get(key)
+    if value is None or isinstance(value, list):
+        return value or []
+    source.problem(f"{where}.{key}", "expected a list")
+    return []
 
 
 def _times(source: Source, attack: dict) -> tuple[datetime, datetime | None]:
@@ -103,16 +112,20 @@ def _medicine(source: Source, where: str, day: dict, medicine: Any) -> Entries:
             # The app drops medicine times on re-import: keep the day, say so.
             at = datetime.combine(datetime.strptime(str(day.get("date")), "%Y-%m-%d"), time(0))
             note = "Time not recorded; the day is."
+        dose = _dose_text(medicine.get("dose"))
     except ValueError as exc:
         source.problem(where, str(exc))
         return
     amount = medicine.get("amount")
-    dose = " ".join(
-        p
-        for p in (
-            f"{amount}x" if isinstance(amount, int) and amount > 0 else "",
-            medicine.get("dose") or "",
-        )
-        if p
-    )
+    counted = isinstance(amount, int) and not isinstance(amount, bool) and amount > 0
+    dose = " ".join(p for p in (f"{amount}x" if counted else "", dose) if p)
     yield Taken(str(medicine.get("id")), where, at, str(medicine.get("name") or ""), dose, note)
+
+
+def _dose_text(dose: Any) -> str:
+    """Return a medicine's dose as text ("400 mg", as the app writes it, or a number)."""
+    if dose is None or isinstance(dose, str):
+        return dose or ""
+    if isinstance(dose, bool) or not isinstance(dose, int | float):
+        raise ValueError("the dose is neither text nor a number")
+    return str(int(dose)) if float(dose).is_integer() else repr(dose)

@@ -24,8 +24,8 @@ LEFT_OUT = {
 def detect(export: Export) -> bool:
     if not export.is_json:
         return False
-    metadata = next((item for _, item in export.json_items("metadata")), None)
-    return isinstance(metadata, dict) and "schemaVersion" in metadata
+    # Only the version is built: the metadata could be a list as long as the file.
+    return next(export.json_items("metadata.schemaVersion"), None) is not None
 
 
 def read(export: Export, source: Source) -> Entries:
@@ -51,7 +51,7 @@ def read(export: Export, source: Source) -> Entries:
                 continue
             yield Intensity(str(reading.get("id")), where, at, reading.get("intensity"))
     medicines = {
-        m.get("id"): m.get("name", "")
+        str(m.get("id")): m.get("name", "")
         for _, m in export.json_items("medications.item")
         if isinstance(m, dict)
     }
@@ -122,7 +122,7 @@ def _dose(source: Source, where: str, dose: Any, medicines: dict) -> Entries:
     quantity = dose.get("quantity")
     strength = f"{amount:g} {unit}".strip() if isinstance(amount, int | float) else ""
     count = f"{quantity:g}x" if isinstance(quantity, int | float) and quantity else ""
-    name = str(medicines.get(dose.get("medicationId"), "") or "")
+    name = str(medicines.get(str(dose.get("medicationId")), "") or "")
     note = str(dose.get("notes") or "")
     dosage = " ".join(p for p in (count, strength) if p)
     yield Taken(str(dose.get("id")), where, at, name, dosage, note)

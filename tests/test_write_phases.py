@@ -1,0 +1,260 @@
+"""A restore or an import's confirmation never holds up the rest of the household's writes.
+
+Both check everything without the write lock, then write in parts of about half a second;
+another member's one-tap logs go through in between. A restore stays all or nothing: a
+part that fails, or a server killed half-way, leaves the account as it was.
+"""
+
+import contextlib
+import http.client
+import io
+import json
+import re
+import sqlite3
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from bench.large_exports import headi
+from diary.extensions import db
+from diary.models import Reading, Treatment, User
+from tests.browserless import Visitor
+from tests.conftest import PASSWORD, one_write_lock, visitor_signed_in
+from tests.server import DiaryServer, serve_household
+
+NOTE = "after lunch, behind the left eye, with some nausea and light hurting"
+
+
+def account_backup(readings: int, others: int) -> bytes:
+    """Return an account backup with that many readings, and side effects and medicines each."""
+    start = datetime(1960, 1, 1)
+
+    def at(n: int) -> str:  # five a day, all in daytime: never in a skipped hour
+        moment = start + timedelta(days=n // 5, hours=8 + 3 * (n % 5))
+        return moment.isoformat(timespec="minutes")
+
+    stamp = "2024-01-01T00:00:00"
+    document = {
+        "format": "headache-diary-account",
+        "version": 1,
+        "profile": {"timezone": "Asia/Tokyo", "weight_kg": 61.5},
+        "readings": [
+            {"recorded_at": at(n), "pain": n % 11, "note": NOTE, "created_at": stamp}
+            for n in range(readings)
+        ],
+        "side_effects": [
+            {"recorded_at": at(n), "effect": "nausea", "severity": "mild", "created_at": stamp}
+            for n in range(others)
+        ],
+        "medications": [
+            {"taken_at": at(n), "name": "sumatriptan", "dose": "50 mg", "med_class": "triptan"}
+            for n in range(others)
+        ],
+        "treatments": [
+            {"kind": "nerve_block", "started_on": f"{2000 + n}-05-01", "ended_on": None}
+            for n in range(20)
+        ],
+    }
+    return json.dumps(document).encode()
+
+
+def tap(visitor: Visitor) -> tuple[int, float]:
+    """Log pain 6 with the one-tap button; return the answer and the seconds the POST took."""
+    _, _, page = visitor.get("/")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    body = urlencode({"pain": "6", "csrf_token": token}).encode()
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": visitor.base_url + "/",
+    }
+    started = time.monotonic()
+    status, _, _ = visitor.request("POST", "/readings/quick", body, headers)
+    return status, time.monotonic() - started
+
+
+def taps_while(server: DiaryServer, work) -> tuple[dict, list]:
+    """Run work in a thread while bob logs with one tap again and again; return both outcomes."""
+    bob = visitor_signed_in(server, "bob")
+    outcome: dict = {}
+    worker = threading.Thread(target=lambda: outcome.update(work()))
+    worker.start()
+    taps = []
+    while worker.is_alive():
+        taps.append(tap(bob))
+    worker.join()
+    return outcome, taps
+
+
+def assert_nobody_waited(server: DiaryServer, taps: list) -> None:
+    assert len(taps) >= 5, "the work finished before the household could try to log"
+    assert {status for status, _ in taps} == {302}, taps
+    slowest = max(seconds for _, seconds in taps)
+    assert slowest < 2, f"a one-tap log waited {slowest:.2f} s for the write lock"
+    log = (server.instance / "server.log").read_text()
+    held = [float(s) for s in re.findall(r"held the database lock for ([\d.]+) s", log)]
+    assert all(s < 2 for s in held), held
+
+
+def count(server: DiaryServer, sql: str) -> int:
+    with sqlite3.connect(server.instance / "diary.sqlite3") as database:
+        return database.execute(sql).fetchone()[0]
+
+
+def test_quick_logs_go_through_during_a_15_mb_restore(household):
+    alice = visitor_signed_in(household, "alice")
+    alice.timeout = 300  # minutes, not seconds: a long write on a busy machine
+    data = account_backup(readings=80_000, others=5_000)
+    assert 14_000_000 < len(data) < 16_000_000
+
+    def restore():
+        status, _, _ = alice.post_file(
+            "/import/account", "backup", "backup.json", data, token_from="/account"
+        )
+        return {"status": status}
+
+    outcome, taps = taps_while(household, restore)
+    assert outcome["status"] == 302
+    assert_nobody_waited(household, taps)
+    _, _, page = alice.get("/account")
+    assert "Restored: 80000 readings, 5000 side effects, 5000 medications, 20 treatments" in page
+    assert count(household, "SELECT count(*) FROM reading WHERE user_id = 2") == len(taps)
+
+
+def test_quick_logs_go_through_during_an_other_diary_confirmation(household):
+    alice = visitor_signed_in(household, "alice")
+    alice.timeout = 300  # minutes, not seconds: a long write on a busy machine
+    export = "".join(headi(100_000)).encode()
+    _, _, page = alice.post_file(
+        "/import/other/", "export", "headi.csv", export, "/export", {"format": "auto"}
+    )
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    readings = int(re.search(r"Import ([\d,]+) readings", page).group(1).replace(",", ""))
+
+    def confirm():
+        status, _, _ = alice.post_form("/import/other/confirm", {"token": token}, token_from="/")
+        return {"status": status}
+
+    outcome, taps = taps_while(household, confirm)
+    assert outcome["status"] == 302
+    assert_nobody_waited(household, taps)
+    assert count(household, "SELECT count(*) FROM reading WHERE user_id = 1") == readings
+
+
+@pytest.fixture
+def in_small_parts(tmp_path, monkeypatch):
+    """A served diary whose long writes commit a part after every insert."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, ("alice",), PASSWORD, DIARY_WRITE_PART_SECONDS="0")
+    yield server
+    server.stop()
+
+
+@pytest.mark.diary_serve
+def test_a_restore_cut_off_by_a_crash_is_taken_back_when_the_server_starts(in_small_parts):
+    server = in_small_parts
+    alice = visitor_signed_in(server, "alice")
+    data = account_backup(readings=40_000, others=2_000)
+
+    def restore():
+        with contextlib.suppress(http.client.HTTPException, OSError):  # cut off by the kill
+            alice.post_file("/import/account", "backup", "backup.json", data, "/account")
+
+    restoring = threading.Thread(target=restore)
+    restoring.start()
+    alices = "SELECT count(*) FROM reading WHERE user_id = 1"
+    while count(server, alices) == 0:  # wait for its first part
+        assert restoring.is_alive(), "the restore ended before its first part was seen"
+    # Another writer takes the lock between two parts; the server stops meanwhile.
+    writer = sqlite3.connect(server.instance / "diary.sqlite3", timeout=10, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    halfway = writer.execute(alices).fetchone()[0]
+    server.kill()
+    writer.execute("ROLLBACK")
+    writer.close()
+    restoring.join()
+    note = server.instance / "restores" / "1.json"
+    assert note.exists() and 0 < halfway < 40_000
+
+    server.start()
+    assert "Took back 1 account restore(s)" in (server.instance / "server.log").read_text()
+    assert not note.exists()
+    assert count(server, alices) == 0
+    assert count(server, "SELECT count(*) FROM treatment") == 0
+    assert count(server, "SELECT timezone FROM user WHERE id = 1") != "Asia/Tokyo"
+    # The same backup restores whole afterwards.
+    alice = visitor_signed_in(server, "alice")
+    status, _, _ = alice.post_file(
+        "/import/account", "backup", "backup.json", data, token_from="/account"
+    )
+    assert status == 302 and count(server, alices) == 40_000
+    assert count(server, "SELECT timezone FROM user WHERE id = 1") == "Asia/Tokyo"
+
+
+@one_write_lock
+def test_a_restore_that_fills_the_disk_half_way_keeps_nothing(app, client, alice):
+    app.config.update(WRITE_PART_SECONDS=0, PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        pages = db.session.execute(text("PRAGMA page_count")).scalar()
+        db.engine.dispose()
+
+        @event.listens_for(db.engine, "connect")
+        def small_disk(connection, _record):
+            # Room for two of the readings' four parts, as on a nearly full disk.
+            connection.execute(f"PRAGMA max_page_count = {pages + 500}")
+
+        commits = []
+        event.listen(db.engine, "commit", commits.append)
+
+    data = account_backup(readings=20_000, others=0)
+    response = client.post(
+        "/import/account",
+        data={"backup": (io.BytesIO(data), "backup.json")},
+        content_type="multipart/form-data",
+    )
+    response.request.environ["wsgi.input"].close()  # the test client leaves it open
+    assert response.status_code == 500
+    assert "nothing was saved" in response.get_data(as_text=True)
+    assert len(commits) >= 3  # two parts went in before the disk was full, then were taken back
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+        assert db.session.scalar(select(func.count(Treatment.id))) == 0
+        assert db.session.get(User, alice).timezone == "Europe/London"
+    assert not (Path(app.instance_path) / "restores" / f"{alice}.json").exists()
+
+
+def previewed(client, name: str, export: bytes) -> str:
+    """Upload another diary's export; return the token that confirms its preview."""
+    page = client.post(
+        "/import/other/",
+        data={"export": (io.BytesIO(export), name), "format": "auto"},
+        content_type="multipart/form-data",
+    )
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))[1]
+
+
+@one_write_lock
+def test_a_confirmation_stopped_by_its_last_part_keeps_nothing(app, client, alice):
+    app.config["WRITE_PART_SECONDS"] = 0
+    lines = "".join(headi(6_000)).splitlines(keepends=True)
+    token = previewed(client, "headi.csv", "".join(lines).encode())
+    # The export's last attack reaches the diary meanwhile (a later export of the same app).
+    later = previewed(client, "later.csv", (lines[0] + lines[-1]).encode())
+    assert client.post("/import/other/confirm", data={"token": later}).status_code == 302
+    with app.app_context():
+        kept = db.session.scalar(select(func.count(Reading.id)))
+        commits = []
+        event.listen(db.engine, "commit", commits.append)
+
+    done = client.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    assert "reached your diary after the preview, so nothing was imported" in done.get_data(
+        as_text=True
+    )
+    assert len(commits) >= 3  # parts went in before the last one met the entry, then went again
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == kept
