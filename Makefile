@@ -4,34 +4,45 @@ PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 5000
 BIN := $(VENV)/bin
+# Exact versions of every dependency, for CI and reproducible installs (`make lock` refreshes it).
+LOCK := constraints.txt
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres bench lint audit format clean system-packages runtime-packages bench-import bench-pdf
+.PHONY: run test test-postgres lock bench lint audit format clean system-packages runtime-packages bench-import bench-pdf
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c $(LOCK) --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+$(VENV)/.installed-run: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install -q -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
 ## Serve the diary at http://$(HOST):$(PORT)/ (migrates the database first).
 run: $(VENV)/.installed-run runtime-packages
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
 
+# Test processes `make test` runs side by side (pytest-xdist), a file each at a time.
+TEST_WORKERS ?= 2
+
 ## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
 test: $(VENV)/.installed-test lint audit system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
 test-postgres: $(VENV)/.installed-test system-packages
 	scripts/test-postgres
+
+## Pin the newest releases within pyproject.toml's bounds into $(LOCK) (Python 3.11, Linux).
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+		--python-platform linux --upgrade --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
 ## Generate 10 years of data and time the pages over real HTTP (not a test; see README).
 bench: $(VENV)/.installed-test

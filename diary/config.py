@@ -19,6 +19,9 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PASSWORD_MIN_LENGTH": 8,
+    # Werkzeug's method for new password hashes. Only the test suite sets another (a cheap
+    # one, to save time); scrypt is what keeps stolen hashes slow to guess.
+    "PASSWORD_HASH_METHOD": "scrypt",
     # Hours a signed-in session may stay unused before it ends, without and with
     # "keep me signed in".
     "SESSION_IDLE_HOURS": 12,

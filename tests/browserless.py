@@ -7,6 +7,7 @@ clients to a reverse proxy on this machine: two people on the same home network.
 import http.client
 import re
 import ssl
+import threading
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -17,25 +18,35 @@ class Visitor:
         self.https = parts.scheme == "https"
         self.host, self.port = parts.hostname, parts.port
         self.source = source
+        self.timeout = 30  # seconds a request may wait for its answer
         self.base_url = base_url
         self.cookies: dict[str, str] = {}
         self.last_set_cookies: list[str] = []
+        # Set once a request with a body has gone out whole, while its answer is awaited:
+        # a test can then act while the server works on it.
+        self.body_sent = threading.Event()
 
     def request(self, method: str, path: str, body: bytes | None = None, headers=None):
         """Send one request on a new connection; return (status, headers, text)."""
         if self.https:
             context = ssl._create_unverified_context()  # noqa: S323 (the test's own certificate)
             conn = http.client.HTTPSConnection(
-                self.host, self.port, source_address=(self.source, 0), context=context, timeout=30
+                self.host,
+                self.port,
+                source_address=(self.source, 0),
+                context=context,
+                timeout=self.timeout,
             )
         else:
             conn = http.client.HTTPConnection(
-                self.host, self.port, source_address=(self.source, 0), timeout=30
+                self.host, self.port, source_address=(self.source, 0), timeout=self.timeout
             )
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         conn.request(method, path, body=body, headers=headers)
+        if body is not None:
+            self.body_sent.set()
         response = conn.getresponse()
         text = response.read().decode("utf-8", "replace")  # a zip comes back mangled; fine
         self.last_set_cookies = response.headers.get_all("Set-Cookie") or []

@@ -5,11 +5,15 @@ import io
 import os
 import re
 import shutil
+from types import CodeType
 
 import click
 import pytest
 from flask import has_request_context
 from flask_migrate import check, upgrade
+from hypothesis import settings
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
@@ -24,25 +28,76 @@ from tests.browserless import Visitor
 from tests.server import DiaryServer, serve_household
 
 PASSWORD = "correct horse battery"
+# One round of PBKDF2 instead of scrypt: each test makes accounts and signs in, and two
+# scrypt hashes cost most of a test's time. test_security checks the diary itself uses scrypt.
+FAST_PASSWORD_HASH = "pbkdf2:sha256:1"
 
 
 # `make test-postgres` sets this: the app fixture then runs on a real PostgreSQL server.
 POSTGRES_URL = os.environ.get("DIARY_TEST_DATABASE_URL")
 
+# On CI (CI=true, which .ci/run sets) Hypothesis tries the same examples on every run, so
+# that a red build is a change's doing and runs red again; elsewhere it keeps trying new ones.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
+
+
+class SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for the whole run, so that each test's new app reuses them.
+
+    Every app compiles its templates the same way (create_app sets up Jinja alike), and
+    a template whose source changed has a new checksum, so it is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[tuple[str, str], CodeType | None] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        bucket.code = self.code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key, bucket.checksum] = bucket.code
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
 
 def build_app(database, **config):
     """Create a test app on a SQLite file (a Path) or a database URL (a str)."""
     url = database if isinstance(database, str) else f"sqlite:///{database}"
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": url,
             # Most tests post forms directly; test_security checks CSRF with it switched on.
             "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH,
         }
         | config
     )
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    return app
+
+
+# Fixtures that start `diary serve`; a test that starts it some other way is marked by hand.
+SERVING_FIXTURES = frozenset({"served", "household", "live_server"})
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark the tests that use `diary serve` (on its own SQLite file, whatever the rerun says)."""
+    for item in items:
+        if SERVING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.diary_serve)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hash_for_served_diaries():
+    """Make `diary serve` and create_app() without test settings hash the tests' way too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DIARY_PASSWORD_HASH_METHOD", FAST_PASSWORD_HASH)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from diary.extensions import db
@@ -87,6 +88,7 @@ def diary_command(*args: str, instance: Path, **kwargs):
     return subprocess.Popen([sys.executable, "-m", "diary", *args], env=env, **kwargs)
 
 
+@pytest.mark.diary_serve
 def test_console_script_serves_over_http_after_migrating(tmp_path):
     """`diary serve` creates the database from the migrations and answers real HTTP."""
     instance = tmp_path / "instance"

@@ -3,7 +3,6 @@
 import json
 import sqlite3
 import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,6 +16,8 @@ from diary.services.tokens import create_token
 from tests.server import DiaryServer
 
 THREADS, WRITES = 8, 25
+# Writes acknowledged in each round before the server is killed.
+KILL_AFTER = 10
 
 
 def post_reading(url: str, token: str, note: str) -> int:
@@ -59,6 +60,12 @@ def integrity(server: DiaryServer) -> str:
         return connection.execute("PRAGMA integrity_check").fetchone()[0]
 
 
+def wait_for_count(progress: threading.Condition, items: list, count: int) -> None:
+    """Wait until items (appended under progress, which is notified) holds count of them."""
+    with progress:
+        assert progress.wait_for(lambda: len(items) >= count, timeout=60), len(items)
+
+
 def test_concurrent_writers_never_lose_a_write(served):
     server, token = served
     failures: list[str] = []
@@ -85,6 +92,7 @@ def test_concurrent_writers_never_lose_a_write(served):
 def test_sigkill_during_writes_loses_no_acknowledged_write(served):
     server, token = served
     acknowledged: list[str] = []
+    progress = threading.Condition()
     for _ in range(3):
         stop = threading.Event()
 
@@ -93,20 +101,24 @@ def test_sigkill_during_writes_loses_no_acknowledged_write(served):
                 note = uuid.uuid4().hex
                 try:
                     if post_reading(server.url, token, note) in (200, 201):
-                        acknowledged.append(note)
+                        with progress:
+                            acknowledged.append(note)
+                            progress.notify_all()
                 except (OSError, urllib.error.HTTPError):
                     return  # the server is gone; the write was not acknowledged
 
         writers = [threading.Thread(target=stream, args=(stop,)) for _ in range(4)]
+        target = len(acknowledged) + KILL_AFTER
         for thread in writers:
             thread.start()
-        time.sleep(0.6)
+        # Killed in the middle of the stream: once writes are being acknowledged, however slowly.
+        wait_for_count(progress, acknowledged, target)
         server.kill()
         stop.set()
         for thread in writers:
             thread.join()
         server.start()
-    assert len(acknowledged) > 20
+    assert len(acknowledged) >= 3 * KILL_AFTER
     stored = set(stored_notes(server))
     missing = [note for note in acknowledged if note not in stored]
     assert missing == []

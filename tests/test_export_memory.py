@@ -7,6 +7,8 @@ from tests.browserless import Visitor
 from tests.conftest import PASSWORD
 from tests.server import DiaryServer
 
+pytestmark = pytest.mark.diary_serve
+
 READINGS = 100_000
 # The server at rest is about 100 MB; the exports before streaming took 1.3 GB at 735k rows.
 PEAK_LIMIT_MB = 200

@@ -110,6 +110,7 @@ def download(url: str, answers: list) -> None:
         answers.append((error.code, error.headers, error.read()))
 
 
+@pytest.mark.diary_serve
 def test_four_shared_pdfs_at_once_stay_within_the_memory_bound(shared_quarter):
     server, url = shared_quarter
     urllib.request.urlopen(server.url + "/healthz").close()

@@ -230,6 +230,7 @@ def stale(path: Path) -> Path:
     return path
 
 
+@pytest.mark.diary_serve
 def test_diary_serve_removes_previews_left_unconfirmed_for_a_day_when_it_starts(
     tmp_path, monkeypatch
 ):

@@ -4,6 +4,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from tests.server import DiaryServer
 
 
@@ -11,6 +13,7 @@ def mode(path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.diary_serve
 def test_serve_makes_an_old_instance_private_and_creates_private_files(tmp_path):
     instance = tmp_path / "instance"
     (instance / "backups").mkdir(parents=True)

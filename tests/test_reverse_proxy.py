@@ -14,6 +14,8 @@ from tests.conftest import PASSWORD
 from tests.proxies import ReverseProxy
 from tests.server import serve_household
 
+pytestmark = pytest.mark.diary_serve
+
 WRONG = {"username": "mallory", "password": "not the password"}
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from diary import create_app
 from diary.extensions import db
 from diary.models import ApiToken, Reading
 from diary.models.user import utcnow
@@ -196,12 +197,22 @@ def test_secure_cookies_and_hsts_over_https_when_configured(tmp_path, monkeypatc
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_passwords_are_hashed_with_scrypt_and_never_stored_plain(app):
+def test_passwords_are_hashed_with_scrypt_and_never_stored_plain(
+    tmp_path, monkeypatch, sqlite_template
+):
+    """As installed: the settings `diary serve` reads, not the suite's cheaper hash."""
     from diary.models import User
 
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    shutil.copy(sqlite_template, instance / "diary.sqlite3")
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("DIARY_PASSWORD_HASH_METHOD")
+    app = create_app()
     make_user(app, "alice")
     with app.app_context():
         stored = db.session.scalar(select(User.password_hash))
+        db.engine.dispose()
     assert stored.startswith("scrypt:") and PASSWORD not in stored
 
 
@@ -280,6 +291,7 @@ def test_no_compressed_page_reflects_its_address_next_to_the_csrf_token(app, cli
     assert checked > 15
 
 
+@pytest.mark.diary_serve
 def test_a_guesser_stays_throttled_when_the_server_restarts(tmp_path, monkeypatch):
     """The counts live in the instance folder, shared by processes, not in one's memory."""
     instance = tmp_path / "instance"

@@ -6,12 +6,13 @@ refuse it; `diary serve` sets its limits (commands/serve.py, docs/security.md).
 """
 
 import socket
-import time
 import urllib.request
 
 import pytest
 
 from tests.server import DiaryServer
+
+pytestmark = pytest.mark.diary_serve
 
 SLOW_CLIENTS = 150
 
@@ -23,12 +24,15 @@ def server(tmp_path):
     served.stop()
 
 
-def healthz_seconds(server: DiaryServer) -> float:
-    """Return how long /healthz took to answer 200 (at most one second is waited)."""
-    started = time.monotonic()
-    with urllib.request.urlopen(server.url + "/healthz", timeout=1) as response:
-        assert response.status == 200
-    return time.monotonic() - started
+def healthz_status(server: DiaryServer) -> int:
+    """Return the status /healthz answers with.
+
+    A diary that lets the slow sockets keep others out does not answer: the wait gives up
+    after 10 s, before the server closes the slow sockets as idle (30 s in `diary serve`,
+    120 s in waitress's defaults) and could answer after all.
+    """
+    with urllib.request.urlopen(server.url + "/healthz", timeout=10) as response:
+        return response.status
 
 
 def test_a_slowloris_of_150_sockets_does_not_keep_others_out(server):
@@ -42,7 +46,7 @@ def test_a_slowloris_of_150_sockets_does_not_keep_others_out(server):
             # One more byte each now and then, so that none of them is ever idle.
             for slow in sockets:
                 slow.sendall(b"T")
-            assert healthz_seconds(server) < 1
+            assert healthz_status(server) == 200
     finally:
         for slow in sockets:
             slow.close()

@@ -107,6 +107,7 @@ def count(server: DiaryServer, sql: str) -> int:
 
 def test_quick_logs_go_through_during_a_15_mb_restore(household):
     alice = visitor_signed_in(household, "alice")
+    alice.timeout = 300  # minutes, not seconds: a long write on a busy machine
     data = account_backup(readings=80_000, others=5_000)
     assert 14_000_000 < len(data) < 16_000_000
 
@@ -126,6 +127,7 @@ def test_quick_logs_go_through_during_a_15_mb_restore(household):
 
 def test_quick_logs_go_through_during_an_other_diary_confirmation(household):
     alice = visitor_signed_in(household, "alice")
+    alice.timeout = 300  # minutes, not seconds: a long write on a busy machine
     export = "".join(headi(100_000)).encode()
     _, _, page = alice.post_file(
         "/import/other/", "export", "headi.csv", export, "/export", {"format": "auto"}
@@ -153,6 +155,7 @@ def in_small_parts(tmp_path, monkeypatch):
     server.stop()
 
 
+@pytest.mark.diary_serve
 def test_a_restore_cut_off_by_a_crash_is_taken_back_when_the_server_starts(in_small_parts):
     server = in_small_parts
     alice = visitor_signed_in(server, "alice")

@@ -3,6 +3,7 @@
 import re
 import secrets
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -98,7 +99,7 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
         raise AccountError(_("There is already an account called '%(name)s'.", name=username))
     user = User(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=_hash_password(password),
         is_admin=is_admin or not has_users(),
         timezone=server_timezone(),
     )
@@ -112,12 +113,20 @@ def authenticate(username: str, password: str) -> User | None:
     user = find_user(username)
     if user is None:
         # Spend the same time as a real check, so that timing does not reveal which names exist.
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
 
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
+def _hash_password(password: str) -> str:
+    """Return the hash to store for a password, by the configured method (scrypt)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Return a hash of a random password by method, made once: checked for unknown names."""
+    return generate_password_hash(secrets.token_hex(8), method=method)
 
 
 @writes
@@ -223,7 +232,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
         raise WrongPassword(_("The current password is not right."))
     check_password(new, user.username)
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = _hash_password(new)
     keep = user.current_login.id if user.current_login else None
     db.session.execute(
         delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.id != keep)

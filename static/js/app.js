@@ -195,12 +195,19 @@
     failedRounds += 1;
   }
 
+  // Busy while a round of sending runs: screen readers then announce how it ended, not
+  // each redraw on the way.
+  function markBusy(busy) {
+    document.querySelectorAll("[data-sync-status]").forEach((region) => region.setAttribute("aria-busy", String(busy)));
+  }
+
   let syncing = false;
   async function sync() {
     if (syncing || !navigator.onLine) {
       return;
     }
     syncing = true;
+    markBusy(true);
     let message = "";
     try {
       const queues = await allQueues();
@@ -272,6 +279,9 @@
     } finally {
       syncing = false;
       await refresh(message);
+      if (!syncing) {
+        markBusy(false);
+      }
     }
   }
 

@@ -120,3 +120,14 @@ def wait_until(page, expression: str, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {expression}")
         page.wait_for_timeout(50)
+
+
+def sync_now(page) -> None:
+    """Say the network is back, and wait until the round of sending it starts has ended.
+
+    The page marks its sync status busy (aria-busy) for the whole round, from the moment
+    the event is handled, so nothing is still on its way once it is no longer busy.
+    """
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    busy = "document.querySelector('[data-sync-status]').getAttribute('aria-busy')"
+    wait_until(page, f"{busy} === 'false'")

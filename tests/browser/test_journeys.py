@@ -11,6 +11,8 @@ from diary.clock import local_today
 from tests.browser.conftest import Console, screenshot, wait_until
 from tests.server import DiaryServer
 
+pytestmark = pytest.mark.diary_serve
+
 PASSWORD = "a long enough password"
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from diary.extensions import db
 from diary.models import Reading, SideEffectReport
 from diary.services.accounts import find_user
-from tests.browser.conftest import screenshot, sign_in, wait_until
+from tests.browser.conftest import screenshot, sign_in, sync_now, wait_until
 
 
 def entries(server, name):
@@ -58,8 +58,7 @@ def test_offline_logging_waits_then_syncs_exactly_once_with_the_original_time(
     assert abs(readings[0][1] - tapped) <= timedelta(minutes=1)
     # Coming back online again sends nothing more.
     page.reload()
-    page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_timeout(500)
+    sync_now(page)
     assert len(entries(live_server, name)[0]) == 1
 
 

@@ -1,6 +1,6 @@
 """A shared household device: entries queued offline by one member never reach another's diary."""
 
-from tests.browser.conftest import sign_in, wait_until
+from tests.browser.conftest import sign_in, sync_now, wait_until
 from tests.browser.test_offline import entries
 
 STATUS = "document.querySelector('[data-sync-status]').textContent"
@@ -32,8 +32,7 @@ def test_one_members_offline_entry_waits_for_her_and_never_lands_in_anothers_dia
     page.goto(live_server.url + "/login")
     sign_in(page, live_server, ben)
     wait_until(page, f"{STATUS}.includes('Waiting for {anna}')")
-    page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_timeout(500)
+    sync_now(page)
     assert entries(live_server, ben) == ([], [])
     assert entries(live_server, anna) == ([], [])
 
