@@ -9,11 +9,12 @@ from flask_migrate import upgrade
 
 from diary.backup import copy_database, sqlite_file, timestamped_name
 from diary.extensions import db
+from diary.unit import unit_of_work
 
 
 def current_revisions() -> set[str]:
-    """Return the revisions the database is at; empty for a new database."""
-    with db.engine.connect() as connection:
+    """Return the revisions the database is at; empty for a new database (reads only)."""
+    with unit_of_work(writes=False), db.engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
