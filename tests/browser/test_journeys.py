@@ -76,6 +76,8 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     # Side effects after an infusion day.
     # On a phone, everything but Today, Trends and Treatments is under More.
     page.get_by_role("navigation", name="Tabs").get_by_role("link", name="More").click()
+    # Loaded, styles and all: until then the wide screen's links are there as well.
+    page.wait_for_url(base + "/more")
     page.get_by_role("link", name="Side effects").click()
     page.get_by_role("link", name="Log side effects").click()
     page.locator("input[name=severity-nausea][value=moderate]").check()
@@ -104,6 +106,7 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
 
     # Export readings.csv and import it again: nothing is duplicated.
     page.get_by_role("link", name="More").click()
+    page.wait_for_url(base + "/more")
     page.get_by_role("link", name="Export & import").click()
     with page.expect_download() as download:
         page.get_by_role("link", name="readings.csv").click()
@@ -118,6 +121,7 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
 
     # Sign out (under More on a phone).
     page.get_by_role("link", name="More").click()
+    page.wait_for_url(base + "/more")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     page.goto(base + "/")
