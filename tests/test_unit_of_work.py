@@ -3,7 +3,6 @@
 import asyncio
 import threading
 import time
-from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,7 +11,6 @@ from flask_login import current_user
 from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 
-from diary.clock import local_today
 from diary.extensions import db
 from diary.models import Reading
 from diary.rules import EntryError
@@ -20,7 +18,7 @@ from diary.services.readings import add_reading
 from diary.unit import after_commit
 from tests.conftest import WriteOutsideService, user_row
 from tests.server import free_port
-from tests.test_reminders import Inbox, add_inpatient
+from tests.test_reminders import Inbox, household_with_due_follow_ups
 
 
 def readings(app) -> int:
@@ -167,11 +165,7 @@ def test_reminders_send_never_holds_the_lock_while_the_mail_server_answers(
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="diary@home.test")
-    with app.app_context():
-        user_row(alice).email = "alice@home.test"
-        today = local_today(user_row(alice).timezone)
-        db.session.commit()
-    add_inpatient(app, alice, today - timedelta(days=14))
+    household_with_due_follow_ups(app, {"ann": "ann@home.test"})
     result = {}
     sending = threading.Thread(
         target=lambda: result.update(out=runner.invoke(args=["reminders", "send"]))
@@ -188,7 +182,7 @@ def test_reminders_send_never_holds_the_lock_while_the_mail_server_answers(
         sending.join(timeout=30)
         controller.stop()
     assert result["out"].exit_code == 0, result["out"].output
-    assert [m.rcpt_tos for m in inbox.messages] == [["alice@home.test"]]
+    assert [m.rcpt_tos for m in inbox.messages] == [["ann@home.test"]]
 
 
 def test_the_guard_fails_a_core_update_run_outside_a_service(app):
