@@ -186,14 +186,19 @@ def app(request, tmp_path, monkeypatch, sqlite_template):
         db.engine.dispose()
 
 
+def _serving(tmp_path, monkeypatch, names: tuple[str, ...]):
+    """Yield `diary serve` on a new instance with these accounts (the first is the admin)."""
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
+    server = serve_household(instance, names, PASSWORD)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def served(tmp_path, monkeypatch):
     """`diary serve` on a new instance where alice (the admin) has an account."""
-    instance = tmp_path / "instance"
-    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = serve_household(instance, ("alice",), PASSWORD)
-    yield server
-    server.stop()
+    yield from _serving(tmp_path, monkeypatch, ("alice",))
 
 
 @pytest.fixture
@@ -239,11 +244,7 @@ def bob(app):
 @pytest.fixture
 def household(tmp_path, monkeypatch):
     """`diary serve` on a fresh instance with alice (the admin) and bob."""
-    instance = tmp_path / "instance"
-    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = serve_household(instance, ("alice", "bob"), PASSWORD)
-    yield server
-    server.stop()
+    yield from _serving(tmp_path, monkeypatch, ("alice", "bob"))
 
 
 def visitor_signed_in(server: DiaryServer, name: str) -> Visitor:

@@ -12,6 +12,14 @@ from diary.services.accounts import find_user
 from tests.browser.conftest import screenshot, sign_in, sync_now, wait_until
 
 
+def home_offline(page, context, server, name: str) -> None:
+    """Sign in, let the service worker take over, then open home with the network down."""
+    sign_in(page, server, name)
+    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    context.set_offline(True)
+    page.goto(server.url + "/")
+
+
 def entries(server, name):
     with server.app.app_context():
         user = find_user(name)
@@ -31,10 +39,7 @@ def test_offline_logging_waits_then_syncs_exactly_once_with_the_original_time(
     page, context, live_server, console
 ):
     name = live_server.make_user(timezone="America/New_York")
-    sign_in(page, live_server, name)
-    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
-    context.set_offline(True)
-    page.goto(live_server.url + "/")
+    home_offline(page, context, live_server, name)
     expect(page.get_by_role("heading", name="You are offline")).to_be_visible()
     tapped = datetime.now(ZoneInfo("America/New_York")).replace(
         tzinfo=None, second=0, microsecond=0
@@ -81,10 +86,7 @@ def test_the_offline_page_shows_the_calm_message_after_a_seizure(
     page, context, live_server, console
 ):
     name = live_server.make_user()
-    sign_in(page, live_server, name)
-    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
-    context.set_offline(True)
-    page.goto(live_server.url + "/")
+    home_offline(page, context, live_server, name)
     safety = page.locator("[data-offline-safety]")
     page.get_by_label("Side effect", exact=True).select_option("nausea")
     page.get_by_role("button", name="mild", exact=True).click()
@@ -104,10 +106,7 @@ def test_an_entry_the_diary_fails_to_save_is_sent_again_and_arrives_once(
     page, context, live_server, console
 ):
     name = live_server.make_user()
-    sign_in(page, live_server, name)
-    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
-    context.set_offline(True)
-    page.goto(live_server.url + "/")
+    home_offline(page, context, live_server, name)
     page.get_by_role("button", name="Log pain 6, moderate, now").click()
     status = "document.querySelector('[data-sync-status]').textContent"
     wait_until(page, f"{status}.includes('waiting to sync')")
