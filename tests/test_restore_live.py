@@ -23,7 +23,7 @@ def test_restore_refuses_while_the_server_runs_and_loses_nothing(served, tmp_pat
 
     refused = diary(served.instance, "restore", "--yes", str(backup))
     assert refused.returncode == 1
-    assert "stop `diary serve`, then restore" in refused.stderr
+    assert "stop every `diary serve`, then restore" in refused.stderr
     assert "diary serve" in refused.stderr and "pid" in refused.stderr
     # The reading acknowledged before is still there, and the server still answers.
     _, _, page = alice.get("/readings")

@@ -1,5 +1,6 @@
 """Database models; every diary row belongs to exactly one user."""
 
+from diary.models.claim import Claim
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -11,6 +12,7 @@ from diary.models.user import LoginSession, User
 
 __all__ = [
     "ApiToken",
+    "Claim",
     "DoseChange",
     "LoginSession",
     "MedicationDose",
