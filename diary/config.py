@@ -22,6 +22,9 @@ DEFAULTS = {
     # Werkzeug's method for new password hashes. Only the test suite sets another (a cheap
     # one, to save time); scrypt is what keeps stolen hashes slow to guess.
     "PASSWORD_HASH_METHOD": "scrypt",
+    # Password hashes computed at once per process (sign-ins, password changes); the others
+    # wait their turn. Each scrypt hash takes 32 MiB while it runs.
+    "PASSWORD_HASHES_AT_ONCE": 2,
     # Hours a signed-in session may stay unused before it ends, without and with
     # "keep me signed in".
     "SESSION_IDLE_HOURS": 12,

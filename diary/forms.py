@@ -21,11 +21,20 @@ from wtforms import HiddenField, SelectChoice, StringField
 from wtforms.widgets import DateInput, Select, TimeInput, html_params
 
 from diary.clock import local_now
+from diary.i18n import WTFORMS_MESSAGES
 from diary.rules import EntryError
 from diary.services.scoping import owned
 
 
-class ServiceForm(FlaskForm):
+class DiaryForm(FlaskForm):
+    """A Flask-WTF form whose WTForms messages come from a catalogue loaded once per language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return WTFORMS_MESSAGES
+
+
+class ServiceForm(DiaryForm):
     """A form whose values a service checks and whose problems it shows per field."""
 
     # A service's field name -> the form field that shows its problem, where they differ.
