@@ -13,17 +13,22 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 import redis
 from flask_migrate import upgrade
+from sqlalchemy import func, select
 
 from diary import create_app
 from diary.clock import local_today
 from diary.extensions import db
+from diary.models import Claim
 from diary.services.accounts import create_user
+from diary.services.claims import ClaimedElsewhere, claim
 from diary.services.treatments import add_treatment
+from diary.unit import unit_of_work
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD, build_app, make_user, sign_in
 from tests.proxies import ReverseProxy
@@ -233,3 +238,24 @@ def test_machines_with_instance_folders_of_their_own_share_the_key_file(app, tmp
     for machine in machines:
         with machine.app_context():
             db.engine.dispose()
+
+
+def test_of_two_claims_at_once_on_the_same_work_one_wins(app):
+    """On SQLite and on PostgreSQL (make test-postgres): the database, not luck, decides."""
+    start = threading.Barrier(2)
+
+    def try_claim(_n: int) -> bool:
+        with app.app_context():
+            try:
+                with unit_of_work(writes=True):
+                    start.wait()
+                    claim("reminder-email:1:2026-12-07", "reminder-email:2:2026-12-07")
+            except ClaimedElsewhere:
+                return False
+            return True
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(try_claim, range(2))) == [False, True]
+    # The loser kept nothing: no claim of its own is left half made.
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Claim)) == 2

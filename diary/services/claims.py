@@ -28,8 +28,13 @@ def claim(*keys: str) -> None:
     for key in keys:
         # A claim someone else holds, even one not committed yet, inserts nothing (once
         # theirs commits: PostgreSQL waits for it, SQLite's write lock is taken at BEGIN).
-        statement = insert(Claim).values(key=key, claimed_at=utcnow()).on_conflict_do_nothing()
-        if db.session.execute(statement).rowcount != 1:
+        statement = (
+            insert(Claim)
+            .values(key=key, claimed_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(Claim.key)  # psycopg gives no row count here: the row says it
+        )
+        if db.session.execute(statement).scalar() is None:
             raise ClaimedElsewhere(key)
 
 
