@@ -36,6 +36,8 @@ def serving_lock(instance: Path) -> Iterator[bool]:
     try:
         _share(fd)
         alone = _try(fd, fcntl.LOCK_EX)
+        if alone:
+            os.ftruncate(fd, 0)  # what a restore killed half-way wrote names nobody now
         # Linux drops the shared lock when it refuses the upgrade: take it (back) either way.
         _share(fd)
         yield alone
@@ -92,7 +94,7 @@ def _servers(fd: int) -> str:
             pids = [line.split()[4] for line in table if line.split()[5:6] == [lock]]
     except OSError:
         pids = []
-    return f"pid {', '.join(sorted(set(pids)))} (diary serve)" if pids else "`diary serve`"
+    return f"pid {', '.join(sorted(set(pids), key=int))} (diary serve)" if pids else "`diary serve`"
 
 
 def _try(fd: int, kind: int) -> bool:

@@ -83,8 +83,10 @@ def claim_keys(email: DueEmail) -> list[str]:
 
 @writes
 def mark_emailed(email: DueEmail, *, sent: bool = True) -> None:
-    """Claim an e-mail's reminders and mark them e-mailed for their date, or (sent=False) take
-    both back; raise ClaimedElsewhere when another run is sending them."""
+    """Claim an e-mail's reminders and mark them e-mailed for their date (sent=False: undo both).
+
+    Raises ClaimedElsewhere when another run, here or on another machine, is sending them.
+    """
     if sent:
         claim(*claim_keys(email))
     else:
