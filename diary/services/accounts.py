@@ -20,7 +20,7 @@ from diary.extensions import db
 from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
 from diary.models.user import utcnow
-from diary.rules import Checker
+from diary.rules import Checker, EntryError
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
 
@@ -34,39 +34,39 @@ WEIGHT_RANGE = (20, 400)
 UNCHANGED: Any = object()
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out, with a reason to show."""
-
-
-class WrongPassword(AccountError):
-    """The current password given to confirm a change is not the account's."""
-
-
 def normalise_username(name: str) -> str:
     return name.strip().lower()
 
 
 def check_username(name: str) -> str:
-    """Return the normalised username or raise AccountError."""
+    """Return the normalised username or raise EntryError."""
     name = normalise_username(name)
     if not USERNAME_PATTERN.match(name):
-        raise AccountError(
-            _("Usernames are 1 to 40 characters: letters, digits, dots, dashes and underscores.")
+        raise EntryError(
+            {
+                "username": _(
+                    "Usernames are 1 to 40 characters: letters, digits, dots, dashes and"
+                    " underscores."
+                )
+            }
         )
     return name
 
 
-def check_password(password: str, username: str) -> None:
-    """Raise AccountError when the password is too short or among the easiest to guess."""
+def check_password(password: str, username: str, field: str = "password") -> None:
+    """Raise EntryError on field when the password is too short or among the easiest to guess."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise AccountError(_("Passwords need at least %(count)s characters.", count=minimum))
+        raise EntryError({field: _("Passwords need at least %(count)s characters.", count=minimum)})
     if _guessable(password, username):
-        raise AccountError(
-            _(
-                "That password is among the easiest to guess (a common password, a word,"
-                " a name, a date or a keyboard pattern). A few unrelated words make a good one."
-            )
+        raise EntryError(
+            {
+                field: _(
+                    "That password is among the easiest to guess (a common password, a word,"
+                    " a name, a date or a keyboard pattern). A few unrelated words make a good"
+                    " one."
+                )
+            }
         )
 
 
@@ -96,7 +96,9 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
     username = check_username(username)
     check_password(password, username)
     if find_user(username) is not None:
-        raise AccountError(_("There is already an account called '%(name)s'.", name=username))
+        raise EntryError(
+            {"username": _("There is already an account called '%(name)s'.", name=username)}
+        )
     user = User(
         username=username,
         password_hash=_hash_password(password),
@@ -230,8 +232,8 @@ def close_login_session(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other session of the user."""
     if not check_password_hash(user.password_hash, current):
-        raise WrongPassword(_("The current password is not right."))
-    check_password(new, user.username)
+        raise EntryError({"current": _("The current password is not right.")})
+    check_password(new, user.username, "new")
     user.password_hash = _hash_password(new)
     keep = user.current_login.id if user.current_login else None
     db.session.execute(
