@@ -20,7 +20,8 @@ from flask_wtf.file import FileField, FileRequired
 from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
 from diary.heavy import heavy_work
-from diary.ranges import asked_range, whole_diary
+from diary.ranges import asked_range
+from diary.services.spans import whole_diary
 from diary.transfer import (
     FORMATS,
     PROBLEMS_SHOWN,

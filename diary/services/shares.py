@@ -18,8 +18,7 @@ from diary.extensions import db
 from diary.i18n import decimal as format_number
 from diary.models import ShareLink, Treatment, User
 from diary.models.user import utcnow
-from diary.ranges import MAX_RANGE_DAYS
-from diary.rules import Checker
+from diary.rules import MAX_RANGE_DAYS, Checker
 from diary.services.secret_tokens import digest, new_secret
 from diary.services.writes import writes
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from diary.extensions import db
 from diary.models import User
-from diary.ranges import DayRange, whole_diary
 from diary.rules import EntryError
+from diary.services.spans import DayRange, whole_diary
 from diary.sqlite import read_phase
 from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
