@@ -12,9 +12,9 @@ from diary.forms import owned_or_404
 from diary.models import Treatment
 from diary.pdf import paper_size, pdf_response
 from diary.ranges import asked_range
-from diary.report import report_context
 from diary.services import shares, trends
 from diary.services.outcomes import PERIODS
+from diary.services.report import report_context
 from diary.services.spans import bounded, whole_diary
 
 bp = Blueprint("trends", __name__)
