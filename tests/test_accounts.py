@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import LoginSession, User
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
 from tests.conftest import PASSWORD, make_user, sign_in

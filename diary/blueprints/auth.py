@@ -23,12 +23,11 @@ from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
 
 from diary import throttle
-from diary.clock import timezone_names
+from diary.clock import timezone_names, utcnow
 from diary.extensions import db, login_manager
 from diary.forms import LongSelect, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
 from diary.sqlite import spare_write

@@ -3,10 +3,9 @@
 import click
 from flask.cli import AppGroup
 
-from diary.clock import format_timestamp
+from diary.clock import format_timestamp, utcnow
 from diary.commands.common import migrated, require_user, user_option
 from diary.models import ApiToken
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import tokens
 from diary.unit import after_commit, command_unit

@@ -6,8 +6,8 @@ from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 SEVERITIES = ("mild", "moderate", "severe")
 # How each severity reads on the page; the codes stay in exports and the API.

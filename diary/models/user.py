@@ -1,17 +1,13 @@
 """Accounts and their signed-in sessions."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diary.clock import utcnow
 from diary.extensions import db
-
-
-def utcnow() -> datetime:
-    """Return the current UTC time without tzinfo, as stored in the database."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class User(UserMixin, db.Model):

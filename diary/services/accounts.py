@@ -15,11 +15,10 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from diary import rules
-from diary.clock import server_timezone, timezone_set
+from diary.clock import server_timezone, timezone_set, utcnow
 from diary.extensions import db
 from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
-from diary.models.user import utcnow
 from diary.rules import Checker, EntryError
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ApiToken, User
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
