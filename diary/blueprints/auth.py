@@ -25,7 +25,7 @@ from wtforms.widgets import NumberInput
 from diary import throttle
 from diary.clock import timezone_names, utcnow
 from diary.extensions import db, login_manager
-from diary.forms import LongSelect, ServiceForm, owned_or_404
+from diary.forms import LongSelect, NewAccountForm, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
 from diary.rules import EntryError
@@ -54,14 +54,6 @@ def require_first_account():
     if request.endpoint not in {"auth.setup", "static", "health.healthz", "offline.service_worker"}:
         return redirect(url_for("auth.setup"))
     return None
-
-
-class NewAccountForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    confirm = PasswordField(
-        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
-    )
 
 
 class LoginForm(FlaskForm):

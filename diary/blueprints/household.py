@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from diary.blueprints.auth import NewAccountForm
 from diary.extensions import db
+from diary.forms import NewAccountForm
 from diary.models import User
 from diary.rules import EntryError
 from diary.services import accounts

@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
+from diary.forms import upload_form
 from diary.heavy import heavy_work
 from diary.ranges import asked_range
 from diary.services.spans import whole_diary
