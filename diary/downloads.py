@@ -41,7 +41,7 @@ def file_response(
     send_file writes Content-Disposition, quoting the name as RFC 6266 asks. Health data,
     as every page: never kept in a browser's or a proxy's cache.
     """
-    file = io.BytesIO(body) if isinstance(body, bytes) else _Chunks(body)
+    file = io.BytesIO(body) if isinstance(body, bytes) else io.BufferedReader(_Chunks(body))
     response = send_file(
         file,
         mimetype=mimetype,

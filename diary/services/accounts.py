@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -82,7 +82,7 @@ def _guessable(password: str, username: str) -> bool:
 
 
 def has_users() -> bool:
-    return db.session.scalar(select(func.count(User.id))) > 0
+    return db.session.scalar(select(User.id).limit(1)) is not None
 
 
 def find_user(username: str) -> User | None:
@@ -173,7 +173,8 @@ def load_login_session(token: str) -> User | None:
 @writes
 def keep_alive(login: LoginSession) -> None:
     """Save the last-seen time a request noted for its sign-in."""
-    login.last_seen_at, login.touch_due = login.touch_due, None
+    if login.touch_due is not None:
+        login.last_seen_at, login.touch_due = login.touch_due, None
     db.session.flush()
 
 
