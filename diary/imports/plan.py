@@ -23,6 +23,7 @@ from operator import itemgetter
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -341,7 +342,7 @@ def apply_rows(user: User, spool_file: BinaryIO) -> Added:
     header = spool.header()
     if header["revision"] != schema_revision():
         raise PreviewOutdated(
-            "The diary was updated since this preview; please preview the file again."
+            gettext("The diary was updated since this preview; please preview the file again.")
         )
     if header["zone"] != user.timezone:
         raise PreviewOutdated(

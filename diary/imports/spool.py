@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, BinaryIO
 
 from flask import current_app
+from flask_babel import gettext
 
 from diary.extensions import db
 from diary.imports.readers import Unreadable
@@ -55,8 +56,10 @@ class SpoolUnreadable(PreviewOutdated):
 
     def __init__(self) -> None:
         super().__init__(
-            "The rows kept from this preview are damaged, so nothing was imported;"
-            " please preview the file again."
+            gettext(
+                "The rows kept from this preview are damaged, so nothing was imported;"
+                " please preview the file again."
+            )
         )
 
 
