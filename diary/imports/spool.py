@@ -25,6 +25,7 @@ from diary.extensions import db
 from diary.imports.readers import Unreadable
 from diary.migrating import revisions_of
 from diary.models import MedicationDose, Reading
+from diary.services.bulk import Imported
 
 # A preview's rows take at most SPOOL_TIMES the size of its file, or SPOOL_FLOOR for a
 # small one: real exports take 0.3 to 4.6 times (as JSON lines). An attack makes
@@ -33,7 +34,7 @@ from diary.models import MedicationDose, Reading
 SPOOL_TIMES = 8
 SPOOL_FLOOR = 1 << 20
 # The tables a spool's rows go to, by name.
-SPOOLED = {model.__tablename__: model for model in (Reading, MedicationDose)}
+SPOOLED: dict[str, Imported] = {model.__tablename__: model for model in (Reading, MedicationDose)}
 
 
 class TooManyRows(Unreadable):
@@ -98,6 +99,7 @@ class Spool:
     def __init__(self, file: BinaryIO, limit: float = math.inf):
         self.file, self.limit = file, limit
         self.seal = _seal()
+        self._header: dict[str, Any] | None = None
 
     @classmethod
     def start(cls, file: BinaryIO, fmt: str, zone: str, limit: int) -> "Spool":
@@ -131,24 +133,28 @@ class Spool:
         self.seal.update(data)
 
     def header(self) -> dict[str, Any]:
-        """Check the seal and return the header; raise SpoolUnreadable when it does not hold."""
-        self.file.seek(0)
-        seal, last = _seal(), b""
-        for line in self.file:
-            seal.update(last)
-            last = line
-        try:
-            kept = json.loads(last)["seal"]
-        except (ValueError, TypeError, KeyError):
-            raise SpoolUnreadable from None
-        if not isinstance(kept, str) or not hmac.compare_digest(kept, seal.hexdigest()):
-            raise SpoolUnreadable
-        self.file.seek(0)
-        return json.loads(self.file.readline())
+        """Check the seal (once) and return the header; raise SpoolUnreadable when it fails."""
+        if self._header is None:
+            self.file.seek(0)
+            seal, last = _seal(), b""
+            for line in self.file:
+                seal.update(last)
+                last = line
+            try:
+                kept = json.loads(last)["seal"]
+            except (ValueError, TypeError, KeyError):
+                raise SpoolUnreadable from None
+            if not isinstance(kept, str) or not hmac.compare_digest(kept, seal.hexdigest()):
+                raise SpoolUnreadable
+            self.file.seek(0)
+            self._header = json.loads(self.file.readline())
+        return self._header
 
-    def chunks(self) -> Iterator[tuple[type, list[dict]] | Replaced]:
+    def chunks(self) -> Iterator[tuple[Imported, list[dict]] | Replaced]:
         """Yield each kept chunk of rows (with its model) and each set of medicines replaced."""
         self.header()
+        self.file.seek(0)
+        self.file.readline()
         for line in self.file:
             kept = json.loads(line)
             if "seal" in kept:
@@ -159,7 +165,7 @@ class Spool:
                 yield _rows(kept)
 
 
-def _rows(kept: dict) -> tuple[type, list[dict]]:
+def _rows(kept: dict) -> tuple[Imported, list[dict]]:
     """Return a kept chunk's model and rows, with their datetimes read back."""
     model = SPOOLED[kept["table"]]
     times = [
