@@ -258,10 +258,17 @@ def _own_trigger(user: User, name: str) -> OwnTrigger:
 
 
 def _set_triggers(user: User, attack: Attack, names: list[str]) -> None:
-    """Make the attack's triggers exactly these codes and own names."""
+    """Make the attack's triggers exactly these codes and own names, keeping the rows it has."""
     codes = reference.triggers()
+    # A row deleted and added again in one flush would meet itself in the unique constraint.
+    kept = {t.name.casefold(): t for t in attack.triggers}
     attack.triggers = [
-        AttackTrigger(code=name) if name in codes else AttackTrigger(own=_own_trigger(user, name))
+        kept.get(name.casefold())
+        or (
+            AttackTrigger(code=name)
+            if name in codes
+            else AttackTrigger(own=_own_trigger(user, name))
+        )
         for name in names
     ]
 
