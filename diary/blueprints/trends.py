@@ -20,8 +20,8 @@ from diary.services.outcomes import PERIODS
 bp = Blueprint("trends", __name__)
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
-# The days listed one by one on the trends page, newest first (the months count them all).
-EACH_DAY_SHOWN = 92
+# The days listed one by one on the trends page, newest first: a month (the months count all).
+EACH_DAY_SHOWN = 31
 
 
 def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:

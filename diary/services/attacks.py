@@ -347,10 +347,11 @@ def stop_attack(user: User, *, ended_at: Any = None) -> Attack:
     at that minute and changes nothing.
     """
     attack = open_attack(user)
+    again = _ended_at(user, ended_at)
+    # Sent again after the next attack began (the queue keeps its order): still the first.
+    if again is not None and (attack is None or again.ended_at <= attack.started_at):
+        return again
     if attack is None:
-        again = _ended_at(user, ended_at)
-        if again is not None:
-            return again
         raise EntryError({"ended_at": _("No attack is running.")})
     moment = ended_at if ended_at is not None else local_now(user.timezone)
     values = checked_attack(user, **(as_entered(attack) | {"ended_at": moment}))

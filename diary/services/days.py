@@ -201,7 +201,7 @@ def _add_attacks(
         select(Attack).where(
             Attack.user_id == user.id,
             Attack.started_at < start_of(shift(last, 1)),
-            or_(Attack.ended_at.is_(None), Attack.ended_at > start_of(first)),
+            or_(Attack.ended_at.is_(None), Attack.ended_at >= start_of(first)),
         )
     ).all()
     strength = intensities(user, attacks, now)
