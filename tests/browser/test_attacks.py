@@ -51,6 +51,7 @@ def test_a_patient_records_an_attack_and_sees_both_days_classified(browser, live
         page.get_by_role("button", name="It has stopped").click()
         page.wait_for_url("**/?stopped=*")
         expect(page.get_by_role("button", name="Headache started")).to_be_visible()
+        assert buttons_on_first_screen(page) == [], "just stopped"
         page.get_by_role("link", name="Add details").click()
         page.get_by_role("group", name="Nausea").get_by_label("Yes").check()
         page.get_by_role("group", name="Sensitive to light").get_by_label("Yes").check()
