@@ -334,9 +334,9 @@ def entry_time(value: Any, zone_name: str) -> datetime:
     return moment(local_now(zone_name) if value is None else value, _("Time"), zone_name)
 
 
-def with_fold(name: str, value: datetime) -> dict[str, Any]:
+def with_fold(name: str, value: datetime, fold: str = "fold") -> dict[str, Any]:
     """Return a checked local time as its two columns: the wall-clock time and its fold."""
-    return {name: value.replace(fold=0), "fold": bool(value.fold)}
+    return {name: value.replace(fold=0), fold: bool(value.fold)}
 
 
 def stamp(value: Any, label: Any = None) -> datetime:

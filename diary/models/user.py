@@ -26,6 +26,10 @@ class User(UserMixin, db.Model):
     low_light: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The language the diary speaks (a code of diary.i18n.LANGUAGES); None follows the browser.
     language: Mapped[str | None] = mapped_column(String(5))
+    # Whether home offers "Period day" (off until the patient turns it on).
+    period_tracking: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The rule that counts migraine days: a code of diary.services.days.RULES.
+    day_rule: Mapped[str] = mapped_column(String(10), default="leiden", server_default="leiden")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(

@@ -20,6 +20,7 @@ from diary.extensions import db
 from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
 from diary.rules import Checker, EntryError
+from diary.services.days import RULES as DAY_RULES
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
 
@@ -267,6 +268,8 @@ def checked_profile(
     weight_kg: Any = UNCHANGED,
     email: Any = UNCHANGED,
     low_light: Any = UNCHANGED,
+    period_tracking: Any = UNCHANGED,
+    day_rule: Any = UNCHANGED,
 ) -> dict[str, Any]:
     """Check the settings given and return them by name; raise EntryError naming each problem."""
     check = Checker()
@@ -278,6 +281,8 @@ def checked_profile(
             ("weight_kg", weight_kg),
             ("email", email),
             ("low_light", low_light),
+            ("period_tracking", period_tracking),
+            ("day_rule", day_rule),
         )
         if value is not UNCHANGED
     }
@@ -315,6 +320,18 @@ def checked_profile(
         values["low_light"] = given["low_light"]
         if not isinstance(values["low_light"], bool):
             check.fail("low_light", _("Low light must be true or false."))
+    if "period_tracking" in given:
+        values["period_tracking"] = given["period_tracking"]
+        if not isinstance(values["period_tracking"], bool):
+            check.fail("period_tracking", _("Period days must be true or false."))
+    if "day_rule" in given:
+        values["day_rule"] = check(
+            "day_rule",
+            rules.choice,
+            given["day_rule"],
+            lazy_gettext("migraine-day rule"),
+            DAY_RULES,
+        )
     check.done()
     return values
 
