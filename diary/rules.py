@@ -24,6 +24,8 @@ CLOCK_SKEW = timedelta(minutes=1)
 # Treatments and reminders can be planned, but not further than this.
 PLAN_AHEAD_YEARS = 2
 
+# Twenty years of days: more than any diary here holds, small enough to answer at once.
+MAX_RANGE_DAYS = 20 * 366
 NOTE_MAX = 10_000
 NAME_MAX = 200
 NUL_MESSAGE = "Text cannot contain the NUL character (\\0)."

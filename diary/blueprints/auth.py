@@ -23,12 +23,11 @@ from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
 
 from diary import throttle
-from diary.clock import timezone_names
+from diary.clock import timezone_names, utcnow
 from diary.extensions import db, login_manager
-from diary.forms import LongSelect, ServiceForm, owned_or_404
+from diary.forms import LongSelect, NewAccountForm, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
 from diary.services.days import RULES
@@ -56,14 +55,6 @@ def require_first_account():
     if request.endpoint not in {"auth.setup", "static", "health.healthz", "offline.service_worker"}:
         return redirect(url_for("auth.setup"))
     return None
-
-
-class NewAccountForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    confirm = PasswordField(
-        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
-    )
 
 
 class LoginForm(FlaskForm):
@@ -104,7 +95,7 @@ def _sign_in(user, remember: bool) -> None:
     g.pop("csrf_token", None)
 
 
-def _add_account_error(field, exc: accounts.AccountError) -> None:
+def _add_account_error(field, exc: EntryError) -> None:
     field.errors = [*field.errors, str(exc)]
 
 
@@ -117,7 +108,7 @@ def setup():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(form.username.data, form.password.data, is_admin=True)
-        except accounts.AccountError as exc:
+        except EntryError as exc:
             _add_account_error(form.username, exc)
         else:
             _sign_in(user, remember=True)
@@ -221,12 +212,13 @@ TOKEN_SPANS = {
 @login_required
 def create_token():
     span = request.form.get("days", str(tokens.DEFAULT_DAYS))
+    if span not in TOKEN_SPANS:
+        flash(_("Choose how long the token works."), "error")
+        return redirect(url_for("auth.account"))
+    days = None if span == "never" else int(span)
     try:
-        if span not in TOKEN_SPANS:
-            raise ValueError(_("Choose how long the token works."))
-        days = None if span == "never" else int(span)
         secret = tokens.create_token(current_user, request.form.get("name", ""), days)[1]
-    except ValueError as exc:
+    except EntryError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.account"))
     # Shown once: only a hash is stored.
@@ -281,11 +273,10 @@ def change_password():
         throttle.check_password_change(current_user.id)
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
-        except accounts.WrongPassword as exc:
-            throttle.count_failed_password_change(current_user.id)
-            _add_account_error(form.current, exc)
-        except accounts.AccountError as exc:
-            _add_account_error(form.new, exc)
+        except EntryError as exc:
+            if "current" in exc.errors:
+                throttle.count_failed_password_change(current_user.id)
+            _add_account_error(form.current if "current" in exc.errors else form.new, exc)
         else:
             flash(_("Password changed. Your other devices are signed out."), "success")
             return redirect(url_for("auth.account"))

@@ -11,9 +11,8 @@ from wtforms.widgets import HiddenInput
 
 from diary import reference
 from diary.blueprints import attacks
-from diary.blueprints.questionnaires import pgic_form
 from diary.clock import local_now
-from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, save
+from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, pgic_form, save
 from diary.i18n import clock_time, short_moment
 from diary.models import Reading
 from diary.paging import paginate

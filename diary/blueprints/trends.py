@@ -11,11 +11,12 @@ from diary.clock import local_today, shift
 from diary.forms import owned_or_404
 from diary.models import Treatment
 from diary.pdf import paper_size, pdf_response
-from diary.ranges import asked_range, bounded, whole_diary
-from diary.report import report_context
+from diary.ranges import asked_range
 from diary.services import days as day_rules
 from diary.services import shares, trends
 from diary.services.outcomes import PERIODS
+from diary.services.report import report_context
+from diary.services.spans import bounded, whole_diary
 
 bp = Blueprint("trends", __name__)
 

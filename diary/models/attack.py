@@ -14,9 +14,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models.reading import PAIN_MAX, PAIN_MIN
-from diary.models.user import utcnow
 
 SIDES = ("left", "right", "both")
 # ICHD-3 1.2's typical aura symptoms, in the order a list shows them; codes in CSV and the API.
