@@ -223,6 +223,17 @@ def short_moment(value: datetime) -> str:
     return f"{short_date(value)}, {clock_time(value)}"
 
 
+def duration(minutes: int) -> str:
+    """Format a length of time in whole minutes: '45 min', '2 h 05 min', '3 d 4 h'."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return gettext("%(days)s d %(hours)s h", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes)
+    return gettext("%(minutes)s min", minutes=minutes)
+
+
 def decimal(value: float | int | None) -> str:
     """Format a figure as computed (a count whole, a mean to at most two decimals); None as ''.
 

@@ -7,14 +7,14 @@ rules are the same for forms, CSV import, offline sync and the account restore,
 so a bad value gets the same field and message here as everywhere else.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from diary import reference
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
-from diary.models.symptoms import SEVERITIES
+from diary.models.symptoms import SEVERITIES, Severity
 from diary.rules import MOMENT_PATTERN, NAME_MAX, NOTE_MAX
 from diary.services.idempotency import KEY_MAX
 from diary.urls import MAX_ID
@@ -24,27 +24,28 @@ LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
 ANSWER_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}(:\d{2})?$"
 
 
-def _value(schema: dict[str, Any]) -> Any:
-    """A field whose value the service checks; the schema documents what it accepts."""
-    return Annotated[Any, WithJsonSchema(schema)]
+# A field whose value the service checks is Annotated[Any, WithJsonSchema(...)]: the
+# schema documents what it accepts.
+LocalTime = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MOMENT_PATTERN,
+            "description": "An instant with its UTC offset, as answers give it"
+            " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
+            " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
+            " Not in the future, not before 1900.",
+            "example": "2024-03-01T08:30+01:00",
+        }
+    ),
+]
+Note = Annotated[Any, WithJsonSchema({"type": "string", "maxLength": NOTE_MAX})]
 
 
-LocalTime = _value(
-    {
-        "type": "string",
-        "pattern": MOMENT_PATTERN,
-        "description": "An instant with its UTC offset, as answers give it"
-        " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
-        " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
-        " Not in the future, not before 1900.",
-        "example": "2024-03-01T08:30+01:00",
-    }
-)
-Note = _value({"type": "string", "maxLength": NOTE_MAX})
-
-
-def _codes(codes) -> Any:
-    return _value({"type": "string", "enum": list(codes)})
+def _codes(codes) -> WithJsonSchema:
+    """Document a field that takes one of some codes (the service checks which)."""
+    return WithJsonSchema({"type": "string", "enum": list(codes)})
 
 
 class Body(BaseModel):
@@ -55,28 +56,33 @@ class Body(BaseModel):
 
 class ReadingBody(Body):
     recorded_at: LocalTime = None
-    pain: _value({"type": "integer", "minimum": PAIN_MIN, "maximum": PAIN_MAX})
+    pain: Annotated[
+        Any, WithJsonSchema({"type": "integer", "minimum": PAIN_MIN, "maximum": PAIN_MAX})
+    ]
     note: Note = ""
 
 
 class SideEffectBody(Body):
     recorded_at: LocalTime = None
-    effect: _codes(reference.side_effects())
-    severity: _codes(SEVERITIES)
+    effect: Annotated[Any, _codes(reference.side_effects())]
+    severity: Annotated[Any, _codes(SEVERITIES)]
     note: Note = Field("", description="Required when effect is 'other'.")
 
 
 class MedicationBody(Body):
     taken_at: LocalTime = None
-    name: _value({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
-    dose: _value({"type": "string", "maxLength": NAME_MAX}) = ""
-    med_class: _codes(reference.medication_classes()) = Field(alias="class")
+    name: Annotated[
+        Any,
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"}),
+    ]
+    dose: Annotated[Any, WithJsonSchema({"type": "string", "maxLength": NAME_MAX})] = ""
+    med_class: Annotated[Any, _codes(reference.medication_classes())] = Field(alias="class")
     note: Note = ""
 
 
 def patch_of(body: type[Body]) -> type[Body]:
     """Return the PATCH body of a collection: the same fields, none required."""
-    fields = {
+    fields: dict[str, Any] = {
         name: (
             Annotated[info.annotation, *info.metadata],
             Field(None, alias=info.alias, description=info.description),
@@ -123,7 +129,7 @@ class SideEffect(BaseModel):
     id: int
     recorded_at: Timestamp
     effect: str
-    severity: Literal[SEVERITIES]
+    severity: Severity
     note: str
     safety: Safety | None = None
 

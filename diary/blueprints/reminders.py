@@ -9,6 +9,7 @@ from wtforms.widgets import DateInput
 
 from diary import reference
 from diary.clock import local_today
+from diary.downloads import file_response
 from diary.extensions import csrf
 from diary.forms import EntryForm, owned_or_404
 from diary.i18n import in_language_of, long_date
@@ -106,10 +107,7 @@ def _ics(user, filename: str) -> Response:
     today = local_today(user.timezone)
     with in_language_of(user):
         body = calendar.calendar_bytes(service.active_reminders(user), today)
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return file_response(body, filename, "text/calendar", inline=True)
 
 
 @bp.get("/reminders.ics")

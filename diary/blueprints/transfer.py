@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -16,11 +15,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField, FileRequired
 
-from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
-from diary.forms import DiaryForm
+from diary.downloads import file_response
+from diary.forms import DiaryForm, upload_form
 from diary.heavy import heavy_work
-from diary.ranges import asked_range, whole_diary
+from diary.ranges import asked_range
+from diary.services.spans import whole_diary
 from diary.transfer import (
     FORMATS,
     PROBLEMS_SHOWN,
@@ -74,7 +74,7 @@ def download(name: str):
     if name == "diary.zip":
         members = ((n, export_chunks(current_user, n)) for n in export_names())
         body = stream_with_context(zip_chunks(members))
-        return _attachment(body, f"diary-{stamp}.zip", "application/zip")
+        return file_response(body, f"diary-{stamp}.zip", "application/zip")
     if name not in export_names():
         abort(404)
     span = asked_range(whole_diary(current_user)) if name == daily_csv.FILENAME else None
@@ -82,14 +82,7 @@ def download(name: str):
         chunk.encode("utf-8") for chunk in export_chunks(current_user, name, span)
     )
     mimetype = "application/fhir+json" if name == fhir.FILENAME else "text/csv"
-    return _attachment(body, name, mimetype)
-
-
-def _attachment(data, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return file_response(body, name, mimetype)
 
 
 @bp.post("/import")
@@ -126,7 +119,7 @@ def account_backup():
     """Everything of this account as one JSON file, for a new instance to restore."""
     body = stream_with_context(chunk.encode("utf-8") for chunk in account_chunks(current_user))
     stamp = local_today(current_user.timezone).isoformat()
-    return _attachment(
+    return file_response(
         body, f"headache-diary-{current_user.username}-{stamp}.json", "application/json"
     )
 

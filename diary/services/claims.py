@@ -9,9 +9,9 @@ the work's own marks, before anything leaves the machine.
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import Claim
-from diary.models.user import utcnow
 from diary.services.writes import writes
 
 INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
