@@ -6,6 +6,9 @@ so of two claims at once one wins and the other learns it lost. The claim commit
 the work's own marks, before anything leaves the machine.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -14,7 +17,8 @@ from diary.extensions import db
 from diary.models import Claim
 from diary.services.writes import writes
 
-INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+# Each dialect's INSERT, which has ON CONFLICT DO NOTHING (the generic one has not).
+INSERTS: dict[str, Callable[..., Any]] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class ClaimedElsewhere(Exception):
