@@ -59,8 +59,9 @@ bench-import: $(VENV)/.installed-test
 # What the tests run besides Python, as command -> Debian package: Chromium for the browser
 # tests (Playwright cannot download one here), nginx and Caddy in front of `diary serve`,
 # LibreOffice to open exports as a spreadsheet, openssl for the proxies' test certificates,
-# zbarimg to read the share link's QR code as a phone camera would.
-SYSTEM_PACKAGES := chromium:chromium nginx:nginx-light caddy:caddy soffice:libreoffice-calc-nogui openssl:openssl zbarimg:zbar-tools
+# zbarimg to read the share link's QR code as a phone camera would, Redis for the counts
+# several `diary serve` share (tests/test_several_processes.py).
+SYSTEM_PACKAGES := chromium:chromium nginx:nginx-light caddy:caddy soffice:libreoffice-calc-nogui openssl:openssl zbarimg:zbar-tools redis-server:redis-server
 
 # What the diary itself needs from Debian: Pango and a font for WeasyPrint's PDFs.
 RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core

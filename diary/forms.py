@@ -23,12 +23,21 @@ from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import DateInput, Select, TimeInput, html_params
 
 from diary.clock import local_now
+from diary.i18n import WTFORMS_MESSAGES
 from diary.imports import FORMAT_CHOICES, FORMATS
 from diary.rules import EntryError
 from diary.services.scoping import owned
 
 
-class ServiceForm(FlaskForm):
+class DiaryForm(FlaskForm):
+    """A Flask-WTF form whose WTForms messages come from a catalogue loaded once per language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return WTFORMS_MESSAGES
+
+
+class ServiceForm(DiaryForm):
     """A form whose values a service checks and whose problems it shows per field."""
 
     # A service's field name -> the form field that shows its problem, where they differ.
@@ -168,7 +177,7 @@ def catalogue_choices(entries: dict) -> list[SelectChoice]:
 # The forms more than one blueprint shows.
 
 
-class NewAccountForm(FlaskForm):
+class NewAccountForm(DiaryForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     confirm = PasswordField(
@@ -188,7 +197,7 @@ def pgic_form() -> PgicForm:
 FORMAT_LABELS = {"auto": _l("Tell from the file")} | {code: f.LABEL for code, f in FORMATS.items()}
 
 
-class UploadForm(FlaskForm):
+class UploadForm(DiaryForm):
     export = FileField(
         _l("Export file"), validators=[FileRequired(_l("Choose the exported file."))]
     )

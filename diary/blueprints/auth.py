@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
@@ -25,13 +24,13 @@ from wtforms.widgets import NumberInput
 from diary import throttle
 from diary.clock import timezone_names, utcnow
 from diary.extensions import db, login_manager
-from diary.forms import LongSelect, NewAccountForm, ServiceForm, owned_or_404
+from diary.forms import DiaryForm, LongSelect, NewAccountForm, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
 from diary.rules import EntryError
 from diary.services import accounts, tokens
 from diary.services.days import RULES
-from diary.sqlite import spare_write
+from diary.sqlite import read_phase, spare_write
 from diary.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -57,13 +56,13 @@ def require_first_account():
     return None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DiaryForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(DiaryForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
@@ -125,7 +124,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         throttle.check_sign_in(form.username.data)
-        user = accounts.authenticate(form.username.data, form.password.data)
+        # The password's hash (scrypt) is computed without SQLite's write lock: a sign-in
+        # then holds up nobody's save, and sign-ins hash side by side (as many as allowed).
+        with read_phase(db.session):
+            user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             throttle.count_failed_sign_in(form.username.data)
             form.password.errors = [_("That username and password do not match.")]

@@ -13,12 +13,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from diary.clock import local_today
 from diary.downloads import file_response
-from diary.forms import upload_form
+from diary.forms import DiaryForm, upload_form
 from diary.heavy import heavy_work
 from diary.ranges import asked_range
 from diary.services.spans import whole_diary
@@ -43,7 +42,7 @@ from diary.transfer.archive import zip_chunks
 bp = Blueprint("transfer", __name__)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(DiaryForm):
     files = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file to import."))])
 
 

@@ -1,6 +1,7 @@
 """Database models; every diary row belongs to exactly one user."""
 
 from diary.models.attack import Attack, AttackTrigger, DayMark, OwnTrigger
+from diary.models.claim import Claim
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken",
     "Attack",
     "AttackTrigger",
+    "Claim",
     "DayMark",
     "DoseChange",
     "LoginSession",

@@ -4,13 +4,13 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import gettext, lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diary import reference
 from diary.clock import utcnow
 from diary.extensions import db
+from diary.i18n import gettext, lazy_pgettext
 
 
 class ReminderKind(StrEnum):

@@ -55,5 +55,11 @@ class MedicationDose(db.Model):
 
     __table_args__ = (
         UniqueConstraint("user_id", "client_key", name="uq_medication_dose_user_id_client_key"),
-        Index("ix_medication_dose_user_id_taken_at", "user_id", "taken_at"),
+        # On PostgreSQL it carries what the overuse counts and recent medicines read.
+        Index(
+            "ix_medication_dose_user_id_taken_at",
+            "user_id",
+            "taken_at",
+            postgresql_include=["med_class", "name", "dose"],
+        ),
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from diary import reference, rules
 from diary.clock import shift, start_of
@@ -109,16 +109,21 @@ class RecentMedicine:
     med_class: str
 
 
+# The doses recent_medicines looks through, newest first: more than a year of daily doses,
+# and the work stays the same however long the history grows.
+RECENT_DOSES = 500
+
+
 def recent_medicines(user: User, limit: int = 6) -> list[RecentMedicine]:
-    """Return the user's most recently taken distinct medicines, for one-tap logging."""
-    rows = db.session.execute(
+    """Return the distinct medicines of the user's last RECENT_DOSES doses, newest first."""
+    newest = db.session.execute(
         select(MedicationDose.name, MedicationDose.dose, MedicationDose.med_class)
         .where(MedicationDose.user_id == user.id)
-        .group_by(MedicationDose.name, MedicationDose.dose, MedicationDose.med_class)
-        .order_by(func.max(MedicationDose.taken_at).desc())
-        .limit(limit)
+        .order_by(MedicationDose.taken_at.desc(), MedicationDose.id.desc())
+        .limit(RECENT_DOSES)
     )
-    return [RecentMedicine(*row) for row in rows]
+    distinct = dict.fromkeys(tuple(row) for row in newest)
+    return [RecentMedicine(*row) for row in list(distinct)[:limit]]
 
 
 @dataclass(frozen=True)
