@@ -88,7 +88,8 @@ def download(name: str):
     body = stream_with_context(
         chunk.encode("utf-8") for chunk in export_chunks(current_user, name, span, convention)
     )
-    mimetype = "application/fhir+json" if name == fhir.FILENAME else "text/csv"
+    fhir_files = (fhir.FILENAME, fhir.TRANSACTION_FILENAME)
+    mimetype = "application/fhir+json" if name in fhir_files else "text/csv"
     return _attachment(body, name, mimetype)
 
 

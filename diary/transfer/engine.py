@@ -174,7 +174,7 @@ def _parse_file(user, name, data, problems) -> _Parsed | None:
     return _Parsed(fmt, out)
 
 
-EXPORT_ONLY = (daily_csv.FILENAME, fhir.FILENAME)
+EXPORT_ONLY = (daily_csv.FILENAME, fhir.FILENAME, fhir.TRANSACTION_FILENAME)
 
 
 def export_names() -> list[str]:
@@ -195,6 +195,6 @@ def export_chunks(
     if name == daily_csv.FILENAME:
         span = span or whole_diary(user)
         return daily_csv.daily_chunks(user, span.first, span.last, convention)
-    if name == fhir.FILENAME:
-        return fhir.fhir_chunks(user)
+    if name in (fhir.FILENAME, fhir.TRANSACTION_FILENAME):
+        return fhir.fhir_chunks(user, transaction=name == fhir.TRANSACTION_FILENAME)
     raise KeyError(name)
