@@ -1,6 +1,7 @@
 """First run, sign-in, sessions, settings and the household page."""
 
 import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -232,3 +233,28 @@ def test_settings_mark_the_users_own_time_zone_among_all_of_them(client, alice):
     assert zones.count("<option selected ") == 1
     assert '<option selected value="America/New_York">America/New_York</option>' in page
     assert page.count("<option value=") > 400
+
+
+@pytest.mark.parametrize("name", ["Renée", "Øyvind", "мария", "李娜", "देवी"])
+def test_a_username_in_any_alphabet_signs_in_in_any_case_and_composition(app, client, alice, name):
+    response = client.post(
+        "/household/", data={"username": name, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.location == "/household/"
+    stored = unicodedata.normalize("NFC", name.lower())
+    assert stored in client.get("/household/").get_data(as_text=True)
+    for typed in (name.upper(), unicodedata.normalize("NFD", name), f" {name} "):
+        assert sign_in(app.test_client(), typed).location == "/", typed
+    again = {"username": name.upper(), "password": PASSWORD, "confirm": PASSWORD}
+    assert b"already an account called" in client.post("/household/", data=again).data
+
+
+@pytest.mark.parametrize("name", ["rené!", "_renee", "re née", "r" * 41])
+def test_a_username_with_other_characters_is_refused_with_the_rule(client, alice, name):
+    response = client.post(
+        "/household/", data={"username": name, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert (
+        "Usernames are 1 to 40 characters: letters, digits, dots, dashes and underscores."
+        in response.get_data(as_text=True)
+    )
