@@ -1,6 +1,15 @@
 """Reminders: the follow-up after each treatment and the user's own; the calendar feed."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -109,7 +118,10 @@ def _ics(user, filename: str) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
-    return response
+    # The same reminders give the same bytes: a calendar app polling with If-None-Match
+    # gets 304 and no body until something changed.
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/reminders.ics")

@@ -189,7 +189,7 @@ def _fields(item: Any, where: str, table: str, problems: _Problems, skip=()) -> 
     """Return an entry's fields as its service takes them, or None (a problem noted).
 
     The backup's schema (account_schema.SCHEMA) says which fields an entry may and must
-    have, and the shape of each; the service checks the values.
+    have; the service checks the values, with the same messages as for a form or the API.
     """
     if not isinstance(item, dict):
         problems.add(where, "expected an object")
@@ -197,14 +197,11 @@ def _fields(item: Any, where: str, table: str, problems: _Problems, skip=()) -> 
     fields = {name: field for name, field in SCHEMA[table].items() if name not in skip}
     unknown = sorted(set(item) - set(fields) - set(skip))
     missing = sorted(name for name, f in fields.items() if f.required and name not in item)
-    misshapen = [(name, fields[name].problem(item[name])) for name in set(fields) & set(item)]
     for name in unknown:
         problems.add(f"{where}.{name}", "is not a field here")
     for name in missing:
         problems.add(f"{where}.{name}", "is missing")
-    for name, problem in sorted(p for p in misshapen if p[1]):
-        problems.add(f"{where}.{name}", problem)
-    if unknown or missing or any(problem for _, problem in misshapen):
+    if unknown or missing:
         return None
     return {
         fields[name].argument: fields[name].read(value)

@@ -30,17 +30,6 @@ TEXT, INTEGER, NUMBER, BOOLEAN, DAY, LOCAL_TIME, UTC_TIME, INTEGERS = (
     "UTC time",
     "list of integers",
 )
-# What JSON type each shape is written as; a value of another type is refused by name.
-JSON_TYPES: dict[str, tuple[type, ...]] = {
-    TEXT: (str,),
-    INTEGER: (int,),
-    NUMBER: (int, float),
-    BOOLEAN: (bool,),
-    DAY: (str,),
-    LOCAL_TIME: (str,),
-    UTC_TIME: (str,),
-    INTEGERS: (list,),
-}
 
 
 @dataclass(frozen=True)
@@ -75,13 +64,6 @@ class Field:
             return value.isoformat()
         return value
 
-    def problem(self, value: Any) -> str | None:
-        """Say why a value is not of this field's shape, or None (the service checks the rest)."""
-        allowed = JSON_TYPES[self.shape]
-        if value is None or (isinstance(value, allowed) and not _bool_for_number(value, allowed)):
-            return None
-        return f"must be {self.shape}, not {type(value).__name__}"
-
     def read(self, value: Any) -> Any:
         """Return a backup value as the service takes it: a UTC stamp as naive UTC."""
         if self.shape != UTC_TIME or not isinstance(value, str):
@@ -93,11 +75,6 @@ class Field:
         if stamp.tzinfo is None:
             return stamp
         return stamp.astimezone(UTC).replace(tzinfo=None)
-
-
-def _bool_for_number(value: Any, allowed: tuple[type, ...]) -> bool:
-    """Tell a JSON true/false given where a number is expected (Python's bool is an int)."""
-    return isinstance(value, bool) and bool not in allowed
 
 
 def _fields(*fields: Field) -> dict[str, Field]:
