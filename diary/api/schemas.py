@@ -1,21 +1,33 @@
 """The API's request and response shapes, as pydantic models.
 
 The same models parse request bodies, shape answers and generate the OpenAPI
-document, so the three cannot drift apart. Request models check only the shape
-(which fields, required or not); every value goes to the entity's service, whose
-rules are the same for forms, CSV import, offline sync and the account restore,
-so a bad value gets the same field and message here as everywhere else.
+document, so the three cannot drift apart. Request models check which fields there
+are, required or not, and that a time has no seconds but :00 (with the CSV import's
+message). Every value then goes to the entity's service, whose rules are the same for
+forms, CSV import, offline sync and the account restore, so a bad value gets the same
+field and message here as everywhere else; under /api/ the services take JSON types
+strictly (a string is not a number: rules.json_values). What no schema can state (a
+time in the future, 30 February) the service refuses with 422, as the document says.
 """
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    create_model,
+)
+from pydantic_core import PydanticCustomError
 
 from diary import reference
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
 from diary.models.symptoms import SEVERITIES
-from diary.rules import MOMENT_PATTERN, NAME_MAX, NOTE_MAX
+from diary.rules import NAME_MAX, NOTE_MAX, EntryError, whole_minute
 from diary.services.idempotency import KEY_MAX
 from diary.urls import MAX_ID
 
@@ -24,21 +36,43 @@ LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
 ANSWER_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}(:\d{2})?$"
 
 
-def _value(schema: dict[str, Any]) -> Any:
-    """A field whose value the service checks; the schema documents what it accepts."""
-    return Annotated[Any, WithJsonSchema(schema)]
+# A time as a request may give it: a real month, day, hour and minute from 1900 on, seconds
+# only :00, and a UTC offset (or Z) or none. What a pattern cannot say (30 February, a
+# time in the future) the service refuses with 422.
+REQUEST_TIME_PATTERN = (
+    r"^(19|[2-9]\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
+    r"(:00(\.0{1,6})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d(:[0-5]\d)?)?$"
+)
+
+
+def _value(schema: dict[str, Any], *checks: Any) -> Any:
+    """A field whose value the service checks (JSON types strictly, see rules.json_values);
+    the schema documents what it accepts."""
+    return Annotated[Any, *checks, WithJsonSchema(schema)]
+
+
+def _to_the_minute(value: Any, info: ValidationInfo) -> Any:
+    """Refuse seconds other than :00 with the CSV import's message."""
+    if isinstance(value, str):
+        try:
+            whole_minute(value, str(info.field_name))
+        except EntryError as exc:
+            raise PydanticCustomError("seconds", exc.message) from None
+    return value
 
 
 LocalTime = _value(
     {
         "type": "string",
-        "pattern": MOMENT_PATTERN,
+        "pattern": REQUEST_TIME_PATTERN,
         "description": "An instant with its UTC offset, as answers give it"
         " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
         " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
-        " Not in the future, not before 1900.",
+        " Seconds, if given, are :00. A day that does not exist (30 February), a time in the"
+        " future or before 1900, or one the clocks skipped is refused with 422.",
         "example": "2024-03-01T08:30+01:00",
-    }
+    },
+    AfterValidator(_to_the_minute),
 )
 Note = _value({"type": "string", "maxLength": NOTE_MAX})
 
@@ -59,11 +93,20 @@ class ReadingBody(Body):
     note: Note = ""
 
 
+# "other" says what it was in the note: the schema states it as the service checks it.
+OTHER_NEEDS_A_NOTE = {
+    "if": {"properties": {"effect": {"const": "other"}}, "required": ["effect"]},
+    "then": {"properties": {"note": {"pattern": r"\S"}}, "required": ["note"]},
+}
+
+
 class SideEffectBody(Body):
+    model_config = ConfigDict(json_schema_extra=OTHER_NEEDS_A_NOTE)
+
     recorded_at: LocalTime = None
     effect: _codes(reference.side_effects())
     severity: _codes(SEVERITIES)
-    note: Note = Field("", description="Required when effect is 'other'.")
+    note: Note = Field("", description="Required, not blank, when effect is 'other'.")
 
 
 class MedicationBody(Body):
@@ -75,7 +118,11 @@ class MedicationBody(Body):
 
 
 def patch_of(body: type[Body]) -> type[Body]:
-    """Return the PATCH body of a collection: the same fields, none required."""
+    """Return the PATCH body of a collection: the same fields, none required.
+
+    A condition of the body (if/then) holds for a change too, but what it requires may be
+    left out: the stored value counts (the service judges the two together).
+    """
     fields = {
         name: (
             Annotated[info.annotation, *info.metadata],
@@ -83,7 +130,13 @@ def patch_of(body: type[Body]) -> type[Body]:
         )
         for name, info in body.model_fields.items()
     }
-    return create_model(body.__name__.replace("Body", "Changes"), __base__=Body, **fields)
+    base = Body
+    condition = body.model_config.get("json_schema_extra")
+    if isinstance(condition, dict):
+        then = {key: value for key, value in condition["then"].items() if key != "required"}
+        config = ConfigDict(**Body.model_config, json_schema_extra=condition | {"then": then})
+        base = type(f"{body.__name__}Base", (Body,), {"model_config": config})
+    return create_model(body.__name__.replace("Body", "Changes"), __base__=base, **fields)
 
 
 Timestamp = Annotated[
@@ -168,7 +221,19 @@ class ErrorDetail(BaseModel):
 
 
 class Error(BaseModel):
-    error: ErrorDetail
+    """An error answer as RFC 9457 problem details (application/problem+json)."""
+
+    type: str = Field(description="Always about:blank: the status says what kind of problem.")
+    title: str = Field(description="The HTTP status's phrase, e.g. Unprocessable Content.")
+    status: int
+    detail: str = Field(description="What is wrong, in the words the pages use.")
+    errors: dict[str, str] = Field(
+        description="Each field at fault and what is wrong with it (empty when no field is)."
+    )
+    error: ErrorDetail = Field(
+        description="The first field and message, as the API's first version answered them.",
+        json_schema_extra={"deprecated": True},
+    )
 
 
 IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "maxLength": KEY_MAX}

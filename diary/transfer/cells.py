@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from babel.numbers import get_decimal_symbol
 
-from diary.rules import EntryError
+from diary.rules import whole_minute
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # LibreOffice with "trim spaces" on also reads " =1+1" as a formula.
@@ -98,14 +98,8 @@ def minute_time(text: str, column: str) -> str:
     found = SAVED_TIME.match(text.strip())
     if found is None:
         return text
-    day, clock, seconds = found.groups()
-    if seconds not in (None, "00"):
-        raise EntryError(
-            {
-                column: f"Time '{text}' has seconds (:{seconds}); the diary keeps times to"
-                " the minute: write :00 or leave the seconds out."
-            }
-        )
+    whole_minute(text, column)
+    day, clock, _ = found.groups()
     return f"{day}T{clock}"
 
 
