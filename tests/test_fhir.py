@@ -134,8 +134,6 @@ def test_the_transaction_bundle_is_valid_r4_and_a_second_upload_creates_nothing(
     second = server.post(client.get(TRANSACTION).data)
     assert [e["response"]["status"] for e in second["entry"]] == ["200 OK"] * 3
     assert [len(server.resources[kind]) for kind in ("Patient", "Observation")] == [1, 2]
-
-
-def test_the_collection_export_is_not_what_post_base_takes(client, alice):
+    # The collection export, by contrast, is not what POST [base] takes.
     with pytest.raises(Refused, match="transaction or batch"):
-        FhirServer().post(client.get(FHIR).data)
+        server.post(client.get(FHIR).data)
