@@ -141,7 +141,11 @@ def test_the_report_pdf_is_tagged_with_headings_tables_and_figures_with_text(app
         # Every chart is a figure with a text alternative a screen reader says.
         alternatives = [str(e.Alt) for _, role, e in elements if role == "/Figure"]
         assert len(alternatives) >= 2 and all(alternatives), alternatives
-        assert any(text.startswith("Daily pain, ") for text in alternatives), alternatives
+        # Said as the page's description says it: the days logged, each bar's value.
+        assert any(
+            text.startswith("Daily pain, ") and "days logged" in text for text in alternatives
+        ), alternatives
+        assert any("Discharge (last reading) 4" in text for text in alternatives), alternatives
         # Every table has header cells: a column header row and a header on every row.
         tables = [(depth, e) for depth, role, e in elements if role == "/Table"]
         assert tables
