@@ -33,7 +33,10 @@ from diary.urls import MAX_ID
 
 LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
 # What answers give: the local time to the minute with the UTC offset its fold picks.
-ANSWER_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}(:\d{2})?$"
+ANSWER_TIME_PATTERN = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
+    r"[+-]\d{2}:[0-5]\d(:[0-5]\d)?$"
+)
 
 
 # A time as a request may give it: a real month, day, hour and minute from 1900 on, seconds
