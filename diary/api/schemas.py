@@ -77,7 +77,11 @@ LocalTime = _value(
     },
     AfterValidator(_to_the_minute),
 )
-Note = _value({"type": "string", "maxLength": NOTE_MAX})
+# Text holds no NUL character (rules.text refuses it); a name or an "other" note some
+# non-space character too.
+TEXT_PATTERN = r"^[^\u0000]*$"
+FILLED_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+Note = _value({"type": "string", "maxLength": NOTE_MAX, "pattern": TEXT_PATTERN})
 
 
 def _codes(codes) -> Any:
@@ -99,7 +103,7 @@ class ReadingBody(Body):
 # "other" says what it was in the note: the schema states it as the service checks it.
 OTHER_NEEDS_A_NOTE = {
     "if": {"properties": {"effect": {"const": "other"}}, "required": ["effect"]},
-    "then": {"properties": {"note": {"pattern": r"\S"}}, "required": ["note"]},
+    "then": {"properties": {"note": {"pattern": FILLED_PATTERN}}, "required": ["note"]},
 }
 
 
@@ -114,8 +118,10 @@ class SideEffectBody(Body):
 
 class MedicationBody(Body):
     taken_at: LocalTime = None
-    name: _value({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
-    dose: _value({"type": "string", "maxLength": NAME_MAX}) = ""
+    name: _value(
+        {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": FILLED_PATTERN}
+    )
+    dose: _value({"type": "string", "maxLength": NAME_MAX, "pattern": TEXT_PATTERN}) = ""
     med_class: _codes(reference.medication_classes()) = Field(alias="class")
     note: Note = ""
 
