@@ -92,9 +92,11 @@ runtime-packages:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+## Lint, check formatting, and type-check the modules pyproject.toml's [tool.mypy] lists.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Look the installed packages up in the vulnerability database (says so when it cannot).
 audit: $(VENV)/.installed-test

@@ -16,11 +16,14 @@ from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
-from wtforms import HiddenField, SelectChoice, StringField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import DateInput, Select, TimeInput, html_params
 
 from diary.clock import local_now
+from diary.imports import FORMAT_CHOICES, FORMATS
 from diary.rules import EntryError
 from diary.services.scoping import owned
 
@@ -160,3 +163,40 @@ def owned_or_404(model, object_id: int):
 def catalogue_choices(entries: dict) -> list[SelectChoice]:
     """Return select options for a seeds/ catalogue: the code as value, the label as text."""
     return [SelectChoice(code, entry.label) for code, entry in entries.items()]
+
+
+# The forms more than one blueprint shows.
+
+
+class NewAccountForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
+    )
+
+
+class PgicForm(EntryForm):
+    score = StringField(_l("Your answer"))
+
+
+def pgic_form() -> PgicForm:
+    """A fresh PGIC form for a page (the home prompt or the treatment page)."""
+    return PgicForm.fresh()
+
+
+FORMAT_LABELS = {"auto": _l("Tell from the file")} | {code: f.LABEL for code, f in FORMATS.items()}
+
+
+class UploadForm(FlaskForm):
+    export = FileField(
+        _l("Export file"), validators=[FileRequired(_l("Choose the exported file."))]
+    )
+    format = SelectField(
+        _l("Made by"), choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
+    )
+
+
+def upload_form() -> UploadForm:
+    """The empty upload form the export page shows."""
+    return UploadForm(formdata=None)

@@ -123,6 +123,15 @@ def medication_classes() -> dict[str, Entry]:
     return catalogue("medication_classes")
 
 
+def triggers() -> dict[str, Entry]:
+    return catalogue("triggers")
+
+
+def migraine_specific_classes() -> frozenset[str]:
+    """Return the medication classes made for migraine (triptans, ergots) the day rule counts."""
+    return frozenset(c for c, e in medication_classes().items() if e.get("migraine_specific"))
+
+
 def overuse_rules() -> dict[str, Entry]:
     return catalogue("overuse_rules")
 

@@ -25,6 +25,8 @@ CLOCK_SKEW = timedelta(minutes=1)
 # Treatments and reminders can be planned, but not further than this.
 PLAN_AHEAD_YEARS = 2
 
+# Twenty years of days: more than any diary here holds, small enough to answer at once.
+MAX_RANGE_DAYS = 20 * 366
 NOTE_MAX = 10_000
 NAME_MAX = 200
 NUL_MESSAGE = "Text cannot contain the NUL character (\\0)."
@@ -356,9 +358,9 @@ def entry_time(value: Any, zone_name: str) -> datetime:
     return moment(local_now(zone_name) if value is None else value, _("Time"), zone_name)
 
 
-def with_fold(name: str, value: datetime) -> dict[str, Any]:
+def with_fold(name: str, value: datetime, fold: str = "fold") -> dict[str, Any]:
     """Return a checked local time as its two columns: the wall-clock time and its fold."""
-    return {name: value.replace(fold=0), "fold": bool(value.fold)}
+    return {name: value.replace(fold=0), fold: bool(value.fold)}
 
 
 def stamp(value: Any, label: Any = None) -> datetime:

@@ -81,7 +81,7 @@ def test_backup_restores_losslessly_into_a_new_instance(
     fill(client)
     backup = client.get("/export/account.json")
     assert backup.headers["Content-Disposition"].startswith(
-        'attachment; filename="headache-diary-alice-'
+        "attachment; filename=headache-diary-alice-"
     )
     original = json.loads(backup.data)
     assert (

@@ -8,14 +8,14 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from diary.extensions import db
 from diary.imports import Unreadable, read_export
 from diary.imports.plan import apply_rows, plan_import
 from diary.models import MedicationDose, Reading
 from diary.services.medications import overuse
-from tests.conftest import sign_in, user_row
+from tests.conftest import build_app, sign_in, user_row
 
 DATA = Path(__file__).parent / "data" / "imports"
 
@@ -449,6 +449,101 @@ def test_a_time_zone_changed_after_the_preview_imports_nothing(app, client, alic
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
     assert kept_files(app) == []
+
+
+def previewed_token(client, name: str) -> str:
+    """Upload an export for its preview; return the token its confirmation sends."""
+    page = html.unescape(upload(client, name).get_data(as_text=True))
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def stored(user_id: int) -> list[tuple]:
+    """Return a user's readings and medicines with every column the import wrote."""
+    readings = select(
+        Reading.recorded_at, Reading.fold, Reading.pain, Reading.note, Reading.client_key
+    )
+    doses = select(
+        MedicationDose.taken_at,
+        MedicationDose.fold,
+        MedicationDose.name,
+        MedicationDose.dose,
+        MedicationDose.med_class,
+        MedicationDose.note,
+        MedicationDose.client_key,
+    )
+    return [
+        tuple(row)
+        for query, model in ((readings, Reading), (doses, MedicationDose))
+        for row in db.session.execute(query.where(model.user_id == user_id).order_by(model.id))
+    ]
+
+
+def test_a_preview_confirmed_after_a_restart_inserts_exactly_what_was_previewed(
+    app, client, alice, bob
+):
+    name = "migraine-buddy-export.csv"
+    token = previewed_token(client, name)
+    # The server restarts: a new app on the same instance and database.
+    restarted = build_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    again = restarted.test_client()
+    sign_in(again, "alice")
+    done = again.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    assert "Imported 3 readings and 3 medicines from Migraine Buddy CSV." in done.get_data(
+        as_text=True
+    )
+    imported(app, bob, DATA / name)  # what checking the same file gives, straight away
+    with restarted.app_context():
+        assert stored(alice) == stored(bob)
+        assert len(stored(alice)) == 6
+        db.engine.dispose()
+
+
+def test_a_preview_checked_under_another_schema_revision_imports_nothing(app, client, alice):
+    token = previewed_token(client, "migraine-buddy-export.csv")
+    with app.app_context():
+        head = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+        # A migration ran after the preview (an upgrade of the diary).
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'f0f0f0f0f0f0'"))
+        db.session.commit()
+    try:
+        done = client.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    finally:
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+            db.session.commit()
+    assert (
+        "The diary was updated since this preview; please preview the file again."
+        in done.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert stored(alice) == []
+    assert kept_files(app) == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda rows: rows.replace(b"Paracetamol", b"Oxycodone"), id="changed"),
+        pytest.param(lambda rows: rows[: len(rows) // 2], id="cut-short"),
+        pytest.param(lambda rows: rows[:-80], id="seal-cut"),
+        pytest.param(lambda rows: b"\x80\x04garbage" + rows, id="not-json"),
+        pytest.param(lambda rows: b"", id="empty"),
+    ],
+)
+def test_damaged_or_changed_preview_rows_are_refused_and_nothing_is_written(
+    app, client, alice, damage
+):
+    token = previewed_token(client, "migraine-buddy-export.csv")
+    kept = Path(app.instance_path) / "imports" / f"{alice}-{token}"
+    kept.write_bytes(damage(kept.read_bytes()))
+    done = client.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    assert done.status_code == 200
+    assert (
+        "The rows kept from this preview are damaged, so nothing was imported;"
+        " please preview the file again." in done.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert stored(alice) == []
 
 
 def test_entries_that_reached_the_diary_after_the_preview_stop_the_whole_import(

@@ -10,12 +10,12 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from diary.extensions import db
-from diary.ranges import DayRange
 from diary.services import outcomes
 from diary.services.medications import add_dose
 from diary.services.outcomes import PERIOD_LABELS
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
+from diary.services.spans import DayRange
 from diary.services.treatments import add_treatment
 from tests.conftest import export_text, user_row
 

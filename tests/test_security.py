@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from diary import create_app
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ApiToken, Reading
-from diary.models.user import utcnow
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in
 from tests.server import serve_household

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import LoginSession, Reading
-from diary.models.user import utcnow
 from diary.services.tokens import create_token
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in, user_row
 

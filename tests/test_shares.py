@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ShareLink
-from diary.models.user import utcnow
 from diary.services import shares
 from diary.services.medications import add_dose
 from diary.services.readings import add_reading

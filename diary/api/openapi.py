@@ -3,7 +3,8 @@
 from functools import cache
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from diary.api import schemas
 from diary.api.resources import COLLECTIONS, Collection
@@ -151,6 +152,7 @@ def _paths(collection: Collection) -> dict:
 
 def _component_schemas() -> dict[str, Any]:
     """Generate every shape's JSON Schema: bodies as parsed, answers as sent."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]]
     models = [(c.body, "validation") for c in COLLECTIONS.values()]
     models += [(c.changes, "validation") for c in COLLECTIONS.values()]
     models += [(c.item, "serialization") for c in COLLECTIONS.values()]

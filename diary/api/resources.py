@@ -20,7 +20,7 @@ class Collection:
     """One collection of /api/v1/: what it accepts and answers, and who writes it."""
 
     name: str
-    model: type
+    model: type[models.Reading | models.SideEffectReport | models.MedicationDose]
     body: type[schemas.Body]
     item: type[BaseModel]
     add: Callable[..., Any]

@@ -10,7 +10,7 @@ strictly (a string is not a number: rules.json_values). What no schema can state
 time in the future, 30 February) the service refuses with 422, as the document says.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -21,12 +21,13 @@ from pydantic import (
     WithJsonSchema,
     create_model,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from diary import reference
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
-from diary.models.symptoms import SEVERITIES
+from diary.models.symptoms import SEVERITIES, Severity
 from diary.rules import NAME_MAX, NOTE_MAX, EntryError, whole_minute
 from diary.services.idempotency import KEY_MAX
 from diary.urls import MAX_ID
@@ -37,8 +38,6 @@ ANSWER_TIME_PATTERN = (
     r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
     r"[+-]\d{2}:[0-5]\d(:[0-5]\d)?$"
 )
-
-
 # A time as a request may give it: a real month, day, hour and minute from 1900 on, seconds
 # only :00, and a UTC offset (or Z) or none. What a pattern cannot say (30 February, a
 # time in the future) the service refuses with 422.
@@ -46,12 +45,10 @@ REQUEST_TIME_PATTERN = (
     r"^(19|[2-9]\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
     r"(:00(\.0{1,6})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d(:[0-5]\d)?)?$"
 )
-
-
-def _value(schema: dict[str, Any], *checks: Any) -> Any:
-    """A field whose value the service checks (JSON types strictly, see rules.json_values);
-    the schema documents what it accepts."""
-    return Annotated[Any, *checks, WithJsonSchema(schema)]
+# Text holds no NUL character (rules.text refuses it); a name or an "other" note some
+# non-space character too.
+TEXT_PATTERN = r"^[^\u0000]*$"
+FILLED_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 
 def _to_the_minute(value: Any, info: ValidationInfo) -> Any:
@@ -64,28 +61,33 @@ def _to_the_minute(value: Any, info: ValidationInfo) -> Any:
     return value
 
 
-LocalTime = _value(
-    {
-        "type": "string",
-        "pattern": REQUEST_TIME_PATTERN,
-        "description": "An instant with its UTC offset, as answers give it"
-        " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
-        " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
-        " Seconds, if given, are :00. A day that does not exist (30 February), a time in the"
-        " future or before 1900, or one the clocks skipped is refused with 422.",
-        "example": "2024-03-01T08:30+01:00",
-    },
+# A field whose value the service checks (JSON types strictly under /api/, see
+# rules.json_values) is Annotated[Any, WithJsonSchema(...)]: the schema documents what it
+# accepts.
+LocalTime = Annotated[
+    Any,
     AfterValidator(_to_the_minute),
-)
-# Text holds no NUL character (rules.text refuses it); a name or an "other" note some
-# non-space character too.
-TEXT_PATTERN = r"^[^\u0000]*$"
-FILLED_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
-Note = _value({"type": "string", "maxLength": NOTE_MAX, "pattern": TEXT_PATTERN})
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": REQUEST_TIME_PATTERN,
+            "description": "An instant with its UTC offset, as answers give it"
+            " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
+            " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
+            " Seconds, if given, are :00. A day that does not exist (30 February), a time in the"
+            " future or before 1900, or one the clocks skipped is refused with 422.",
+            "example": "2024-03-01T08:30+01:00",
+        }
+    ),
+]
+Note = Annotated[
+    Any, WithJsonSchema({"type": "string", "maxLength": NOTE_MAX, "pattern": TEXT_PATTERN})
+]
 
 
-def _codes(codes) -> Any:
-    return _value({"type": "string", "enum": list(codes)})
+def _codes(codes) -> WithJsonSchema:
+    """Document a field that takes one of some codes (the service checks which)."""
+    return WithJsonSchema({"type": "string", "enum": list(codes)})
 
 
 class Body(BaseModel):
@@ -96,12 +98,14 @@ class Body(BaseModel):
 
 class ReadingBody(Body):
     recorded_at: LocalTime = None
-    pain: _value({"type": "integer", "minimum": PAIN_MIN, "maximum": PAIN_MAX})
+    pain: Annotated[
+        Any, WithJsonSchema({"type": "integer", "minimum": PAIN_MIN, "maximum": PAIN_MAX})
+    ]
     note: Note = ""
 
 
 # "other" says what it was in the note: the schema states it as the service checks it.
-OTHER_NEEDS_A_NOTE = {
+OTHER_NEEDS_A_NOTE: JsonDict = {
     "if": {"properties": {"effect": {"const": "other"}}, "required": ["effect"]},
     "then": {"properties": {"note": {"pattern": FILLED_PATTERN}}, "required": ["note"]},
 }
@@ -111,18 +115,23 @@ class SideEffectBody(Body):
     model_config = ConfigDict(json_schema_extra=OTHER_NEEDS_A_NOTE)
 
     recorded_at: LocalTime = None
-    effect: _codes(reference.side_effects())
-    severity: _codes(SEVERITIES)
+    effect: Annotated[Any, _codes(reference.side_effects())]
+    severity: Annotated[Any, _codes(SEVERITIES)]
     note: Note = Field("", description="Required, not blank, when effect is 'other'.")
 
 
 class MedicationBody(Body):
     taken_at: LocalTime = None
-    name: _value(
-        {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": FILLED_PATTERN}
-    )
-    dose: _value({"type": "string", "maxLength": NAME_MAX, "pattern": TEXT_PATTERN}) = ""
-    med_class: _codes(reference.medication_classes()) = Field(alias="class")
+    name: Annotated[
+        Any,
+        WithJsonSchema(
+            {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": FILLED_PATTERN}
+        ),
+    ]
+    dose: Annotated[
+        Any, WithJsonSchema({"type": "string", "maxLength": NAME_MAX, "pattern": TEXT_PATTERN})
+    ] = ""
+    med_class: Annotated[Any, _codes(reference.medication_classes())] = Field(alias="class")
     note: Note = ""
 
 
@@ -132,19 +141,23 @@ def patch_of(body: type[Body]) -> type[Body]:
     A condition of the body (if/then) holds for a change too, but what it requires may be
     left out: the stored value counts (the service judges the two together).
     """
-    fields = {
+    fields: dict[str, Any] = {
         name: (
             Annotated[info.annotation, *info.metadata],
             Field(None, alias=info.alias, description=info.description),
         )
         for name, info in body.model_fields.items()
     }
-    base = Body
+    base: type[Body] = Body
     condition = body.model_config.get("json_schema_extra")
-    if isinstance(condition, dict):
+    if isinstance(condition, dict) and isinstance(condition["then"], dict):
         then = {key: value for key, value in condition["then"].items() if key != "required"}
-        config = ConfigDict(**Body.model_config, json_schema_extra=condition | {"then": then})
-        base = type(f"{body.__name__}Base", (Body,), {"model_config": config})
+        extra: JsonDict = condition | {"then": then}
+
+        class Conditional(Body):
+            model_config = ConfigDict(json_schema_extra=extra)
+
+        base = Conditional
     return create_model(body.__name__.replace("Body", "Changes"), __base__=base, **fields)
 
 
@@ -185,7 +198,7 @@ class SideEffect(BaseModel):
     id: int
     recorded_at: Timestamp
     effect: str
-    severity: Literal[SEVERITIES]
+    severity: Severity
     note: str
     safety: Safety | None = None
 

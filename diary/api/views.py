@@ -138,53 +138,53 @@ def openapi():
 @bp.get(COLLECTION)
 @token_required
 def list_items(collection: str):
-    collection = COLLECTIONS[collection]
+    kind = COLLECTIONS[collection]
     page = _page()
-    model = collection.model
+    model = kind.model
     rows = db.session.scalars(
         db.select(model)
         .where(model.user_id == g.api_user.id)
-        .order_by(collection.time_column.desc(), model.id.desc())
+        .order_by(kind.time_column.desc(), model.id.desc())
         .limit(page.limit)
         .offset(page.offset)
     )
-    return {"items": [_answer(collection, row) for row in rows]}
+    return {"items": [_answer(kind, row) for row in rows]}
 
 
 @bp.post(COLLECTION)
 @token_required
 def create(collection: str):
-    collection = COLLECTIONS[collection]
-    values = _body(collection.body)
+    kind = COLLECTIONS[collection]
+    values = _body(kind.body)
     key = _idempotency_key()
     # The service returns the first item for a repeated key (and refuses another body).
-    model = collection.model
+    model = kind.model
     replay = replayed(model, model.user_id == g.api_user.id, key, {}) is not None
-    row = collection.add(g.api_user, client_key=key, **values)
-    return _answer(collection, row), 200 if replay else 201
+    row = kind.add(g.api_user, client_key=key, **values)
+    return _answer(kind, row), 200 if replay else 201
 
 
 @bp.get(COLLECTION + "/<int:object_id>")
 @token_required
 def read(collection: str, object_id: int):
-    collection = COLLECTIONS[collection]
-    return _answer(collection, _row_or_404(collection, object_id))
+    kind = COLLECTIONS[collection]
+    return _answer(kind, _row_or_404(kind, object_id))
 
 
 @bp.patch(COLLECTION + "/<int:object_id>")
 @token_required
 def update(collection: str, object_id: int):
-    collection = COLLECTIONS[collection]
-    row = _row_or_404(collection, object_id)
-    collection.update(g.api_user, row, **_body(collection.changes))
-    return _answer(collection, row)
+    kind = COLLECTIONS[collection]
+    row = _row_or_404(kind, object_id)
+    kind.update(g.api_user, row, **_body(kind.changes))
+    return _answer(kind, row)
 
 
 @bp.delete(COLLECTION + "/<int:object_id>")
 @token_required
 def delete(collection: str, object_id: int):
-    collection = COLLECTIONS[collection]
-    collection.delete(_row_or_404(collection, object_id))
+    kind = COLLECTIONS[collection]
+    kind.delete(_row_or_404(kind, object_id))
     response = Response(status=204)
     # No body, so no Content-Type either (Flask would say text/html).
     del response.headers["Content-Type"]

@@ -23,14 +23,14 @@ from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
 
 from diary import throttle
-from diary.clock import timezone_names
+from diary.clock import timezone_names, utcnow
 from diary.extensions import db, login_manager
-from diary.forms import LongSelect, ServiceForm, owned_or_404
+from diary.forms import LongSelect, NewAccountForm, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
+from diary.services.days import RULES
 from diary.sqlite import spare_write
 from diary.urls import safe_next
 
@@ -57,14 +57,6 @@ def require_first_account():
     return None
 
 
-class NewAccountForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    confirm = PasswordField(
-        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
-    )
-
-
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -84,10 +76,13 @@ class ProfileForm(ServiceForm):
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, widget=LongSelect())
     email = StringField(_l("Email for reminders (optional)"))
     weight_kg = StringField(_l("Body weight (kg, optional)"), widget=NumberInput(step="0.1"))
+    period_tracking = BooleanField(_l("Offer “Period day” on the Today page"))
+    day_rule = SelectField(_l("Count migraine days by"), choices=[], validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_names()
+        self.day_rule.choices = [(code, rule.name) for code, rule in RULES.items()]
         # "" follows the browser; each language is named in its own words.
         self.language.choices = [("", _("The browser's language")), *LANGUAGES.items()]
 
@@ -100,7 +95,7 @@ def _sign_in(user, remember: bool) -> None:
     g.pop("csrf_token", None)
 
 
-def _add_account_error(field, exc: accounts.AccountError) -> None:
+def _add_account_error(field, exc: EntryError) -> None:
     field.errors = [*field.errors, str(exc)]
 
 
@@ -113,7 +108,7 @@ def setup():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(form.username.data, form.password.data, is_admin=True)
-        except accounts.AccountError as exc:
+        except EntryError as exc:
             _add_account_error(form.username, exc)
         else:
             _sign_in(user, remember=True)
@@ -156,7 +151,10 @@ def account():
     if form.validate_on_submit():
         try:
             accounts.update_profile(
-                current_user, **form.values("language", "timezone", "weight_kg", "email")
+                current_user,
+                **form.values(
+                    "language", "timezone", "weight_kg", "email", "period_tracking", "day_rule"
+                ),
             )
         except EntryError as exc:
             form.show(exc)
@@ -214,12 +212,13 @@ TOKEN_SPANS = {
 @login_required
 def create_token():
     span = request.form.get("days", str(tokens.DEFAULT_DAYS))
+    if span not in TOKEN_SPANS:
+        flash(_("Choose how long the token works."), "error")
+        return redirect(url_for("auth.account"))
+    days = None if span == "never" else int(span)
     try:
-        if span not in TOKEN_SPANS:
-            raise ValueError(_("Choose how long the token works."))
-        days = None if span == "never" else int(span)
         secret = tokens.create_token(current_user, request.form.get("name", ""), days)[1]
-    except ValueError as exc:
+    except EntryError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.account"))
     # Shown once: only a hash is stored.
@@ -274,11 +273,10 @@ def change_password():
         throttle.check_password_change(current_user.id)
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
-        except accounts.WrongPassword as exc:
-            throttle.count_failed_password_change(current_user.id)
-            _add_account_error(form.current, exc)
-        except accounts.AccountError as exc:
-            _add_account_error(form.new, exc)
+        except EntryError as exc:
+            if "current" in exc.errors:
+                throttle.count_failed_password_change(current_user.id)
+            _add_account_error(form.current if "current" in exc.errors else form.new, exc)
         else:
             flash(_("Password changed. Your other devices are signed out."), "success")
             return redirect(url_for("auth.account"))

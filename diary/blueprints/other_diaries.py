@@ -5,31 +5,20 @@ from typing import BinaryIO
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField, SelectChoice, SelectField
+from wtforms import HiddenField
 
 from diary import reference
 from diary.extensions import db
+from diary.forms import UploadForm
 from diary.heavy import heavy_work
-from diary.imports import FORMAT_CHOICES, FORMATS, Unreadable, pending, read_export
+from diary.imports import FORMATS, Unreadable, pending, read_export
 from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
 from diary.sqlite import read_phase
 
 bp = Blueprint("other_diaries", __name__, url_prefix="/import/other")
-FORMAT_LABELS = {"auto": _l("Tell from the file")} | {code: f.LABEL for code, f in FORMATS.items()}
-
-
-class UploadForm(FlaskForm):
-    export = FileField(
-        _l("Export file"), validators=[FileRequired(_l("Choose the exported file."))]
-    )
-    format = SelectField(
-        _l("Made by"), choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
-    )
 
 
 class ConfirmForm(FlaskForm):
@@ -115,8 +104,3 @@ def confirm():
 def _back(message: str):
     flash(message, "error")
     return redirect(url_for("transfer.export_page"))
-
-
-def upload_form() -> UploadForm:
-    """The empty upload form the export page shows."""
-    return UploadForm(formdata=None)

@@ -10,9 +10,9 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
 
 from diary import reference
-from diary.blueprints.questionnaires import pgic_form
+from diary.blueprints import attacks
 from diary.clock import local_now
-from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, save
+from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, pgic_form, save
 from diary.i18n import clock_time, short_moment
 from diary.models import Reading
 from diary.paging import paginate
@@ -63,6 +63,7 @@ def home():
         glance=service.glance(current_user, today, GLANCE_DAYS),
         streak_window=service.STREAK_WINDOW_DAYS,
         just_saved=owned(Reading, current_user, saved) if saved else None,
+        **attacks.home_context(current_user, now),
     )
 
 

@@ -26,9 +26,9 @@ from markupsafe import Markup
 from diary.extensions import db, limiter
 from diary.models import ShareLink, User
 from diary.pdf import paper_size, pdf_response
-from diary.report import report_context
 from diary.rules import EntryError
 from diary.services import shares
+from diary.services.report import report_context
 from diary.sqlite import spare_write
 
 bp = Blueprint("shares", __name__)

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -18,10 +17,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
+from diary.downloads import file_response
+from diary.forms import upload_form
 from diary.heavy import heavy_work
-from diary.ranges import asked_range, whole_diary
+from diary.ranges import asked_range
+from diary.services.spans import whole_diary
 from diary.transfer import (
     FORMATS,
     PROBLEMS_SHOWN,
@@ -81,7 +82,7 @@ def download(name: str):
     if name == "diary.zip":
         members = ((n, export_chunks(current_user, n, None, convention)) for n in export_names())
         body = stream_with_context(zip_chunks(members))
-        return _attachment(body, f"diary-{stamp}.zip", "application/zip")
+        return file_response(body, f"diary-{stamp}.zip", "application/zip")
     if name not in export_names():
         abort(404)
     span = asked_range(whole_diary(current_user)) if name == daily_csv.FILENAME else None
@@ -90,7 +91,7 @@ def download(name: str):
     )
     fhir_files = (fhir.FILENAME, fhir.TRANSACTION_FILENAME)
     mimetype = "application/fhir+json" if name in fhir_files else "text/csv"
-    return _attachment(body, name, mimetype)
+    return file_response(body, name, mimetype)
 
 
 def _convention() -> Convention:
@@ -98,13 +99,6 @@ def _convention() -> Convention:
     if request.args.get("for") == "spreadsheet":
         return spreadsheet_convention(str(get_locale()))
     return EXACT
-
-
-def _attachment(data, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.post("/import")
@@ -141,7 +135,7 @@ def account_backup():
     """Everything of this account as one JSON file, for a new instance to restore."""
     body = stream_with_context(chunk.encode("utf-8") for chunk in account_chunks(current_user))
     stamp = local_today(current_user.timezone).isoformat()
-    return _attachment(
+    return file_response(
         body, f"headache-diary-{current_user.username}-{stamp}.json", "application/json"
     )
 

@@ -11,7 +11,7 @@ def preview_lines(plan: Plan) -> list[str]:
     classes = reference.medication_classes()
     span = (
         f"{short_date(plan.first_day)} to {short_date(plan.last_day)}"
-        if plan.first_day
+        if plan.first_day and plan.last_day
         else "no dates"
     )
     lines = [

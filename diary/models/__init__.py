@@ -1,5 +1,6 @@
 """Database models; every diary row belongs to exactly one user."""
 
+from diary.models.attack import Attack, AttackTrigger, DayMark, OwnTrigger
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -11,9 +12,13 @@ from diary.models.user import LoginSession, User
 
 __all__ = [
     "ApiToken",
+    "Attack",
+    "AttackTrigger",
+    "DayMark",
     "DoseChange",
     "LoginSession",
     "MedicationDose",
+    "OwnTrigger",
     "PromptDismissal",
     "QuestionnaireAnswer",
     "Reading",

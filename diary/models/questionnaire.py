@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 PGIC, MIDAS = "pgic", "midas"
 INSTRUMENTS = (PGIC, MIDAS)

@@ -13,8 +13,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 PAIN_MIN, PAIN_MAX = 0, 10
 

@@ -9,8 +9,8 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, event, inspe
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diary import reference
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 
 class ReminderKind(StrEnum):

@@ -1,15 +1,17 @@
 """Side-effect reports and acute medication doses."""
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
-SEVERITIES = ("mild", "moderate", "severe")
+Severity = Literal["mild", "moderate", "severe"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 # How each severity reads on the page; the codes stay in exports and the API.
 SEVERITY_LABELS = {
     "mild": lazy_pgettext("side effect", "mild"),

@@ -10,17 +10,17 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from diary import rules
-from diary.clock import server_timezone, timezone_set
+from diary.clock import server_timezone, timezone_set, utcnow
 from diary.extensions import db
 from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
-from diary.models.user import utcnow
-from diary.rules import Checker
+from diary.rules import Checker, EntryError
+from diary.services.days import RULES as DAY_RULES
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
 
@@ -34,14 +34,6 @@ WEIGHT_RANGE = (20, 400)
 
 # A setting update_profile() leaves as it is: None means "none" for the optional ones.
 UNCHANGED: Any = object()
-
-
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out, with a reason to show."""
-
-
-class WrongPassword(AccountError):
-    """The current password given to confirm a change is not the account's."""
 
 
 def normalise_username(name: str) -> str:
@@ -61,30 +53,38 @@ def _username_character(character: str) -> bool:
 
 
 def check_username(name: str) -> str:
-    """Return the normalised username or raise AccountError."""
+    """Return the normalised username or raise EntryError."""
     name = normalise_username(name)
     if not (
         0 < len(name) <= USERNAME_MAX
         and name[0].isalnum()
         and all(_username_character(c) for c in name)
     ):
-        raise AccountError(
-            _("Usernames are 1 to 40 characters: letters, digits, dots, dashes and underscores.")
+        raise EntryError(
+            {
+                "username": _(
+                    "Usernames are 1 to 40 characters: letters, digits, dots, dashes and"
+                    " underscores."
+                )
+            }
         )
     return name
 
 
-def check_password(password: str, username: str) -> None:
-    """Raise AccountError when the password is too short or among the easiest to guess."""
+def check_password(password: str, username: str, field: str = "password") -> None:
+    """Raise EntryError on field when the password is too short or among the easiest to guess."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise AccountError(_("Passwords need at least %(count)s characters.", count=minimum))
+        raise EntryError({field: _("Passwords need at least %(count)s characters.", count=minimum)})
     if _guessable(password, username):
-        raise AccountError(
-            _(
-                "That password is among the easiest to guess (a common password, a word,"
-                " a name, a date or a keyboard pattern). A few unrelated words make a good one."
-            )
+        raise EntryError(
+            {
+                field: _(
+                    "That password is among the easiest to guess (a common password, a word,"
+                    " a name, a date or a keyboard pattern). A few unrelated words make a good"
+                    " one."
+                )
+            }
         )
 
 
@@ -101,7 +101,7 @@ def _guessable(password: str, username: str) -> bool:
 
 
 def has_users() -> bool:
-    return db.session.scalar(select(func.count(User.id))) > 0
+    return db.session.scalar(select(User.id).limit(1)) is not None
 
 
 def find_user(username: str) -> User | None:
@@ -114,7 +114,9 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
     username = check_username(username)
     check_password(password, username)
     if find_user(username) is not None:
-        raise AccountError(_("There is already an account called '%(name)s'.", name=username))
+        raise EntryError(
+            {"username": _("There is already an account called '%(name)s'.", name=username)}
+        )
     user = User(
         username=username,
         password_hash=_hash_password(password),
@@ -190,7 +192,8 @@ def load_login_session(token: str) -> User | None:
 @writes
 def keep_alive(login: LoginSession) -> None:
     """Save the last-seen time a request noted for its sign-in."""
-    login.last_seen_at, login.touch_due = login.touch_due, None
+    if login.touch_due is not None:
+        login.last_seen_at, login.touch_due = login.touch_due, None
     db.session.flush()
 
 
@@ -248,8 +251,8 @@ def close_login_session(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other session of the user."""
     if not check_password_hash(user.password_hash, current):
-        raise WrongPassword(_("The current password is not right."))
-    check_password(new, user.username)
+        raise EntryError({"current": _("The current password is not right.")})
+    check_password(new, user.username, "new")
     user.password_hash = _hash_password(new)
     keep = user.current_login.id if user.current_login else None
     db.session.execute(
@@ -283,6 +286,8 @@ def checked_profile(
     weight_kg: Any = UNCHANGED,
     email: Any = UNCHANGED,
     low_light: Any = UNCHANGED,
+    period_tracking: Any = UNCHANGED,
+    day_rule: Any = UNCHANGED,
 ) -> dict[str, Any]:
     """Check the settings given and return them by name; raise EntryError naming each problem."""
     check = Checker()
@@ -294,6 +299,8 @@ def checked_profile(
             ("weight_kg", weight_kg),
             ("email", email),
             ("low_light", low_light),
+            ("period_tracking", period_tracking),
+            ("day_rule", day_rule),
         )
         if value is not UNCHANGED
     }
@@ -331,6 +338,18 @@ def checked_profile(
         values["low_light"] = given["low_light"]
         if not isinstance(values["low_light"], bool):
             check.fail("low_light", _("Low light must be true or false."))
+    if "period_tracking" in given:
+        values["period_tracking"] = given["period_tracking"]
+        if not isinstance(values["period_tracking"], bool):
+            check.fail("period_tracking", _("Period days must be true or false."))
+    if "day_rule" in given:
+        values["day_rule"] = check(
+            "day_rule",
+            rules.choice,
+            given["day_rule"],
+            lazy_gettext("migraine-day rule"),
+            DAY_RULES,
+        )
     check.done()
     return values
 

@@ -209,19 +209,18 @@ def study_measures(days: dict[date, Day], span: Span, as_of: date) -> dict:
             discharge = end_day.scores[-1]
     drop = _difference(admission, discharge)
     responder = drop >= RESPONSE_DROP if drop is not None else None
-    one_month = None
+    one_month = month_mean = None
     if ended is not None:
         first, last = shift(ended, ONE_MONTH_FIRST), shift(ended, ONE_MONTH_LAST)
         logged = _logged(days, first, min(last, as_of))
+        if len(logged) >= ONE_MONTH_MIN_LOGGED:
+            month_mean = _mean([d.mean for d in logged])
         one_month = {
             "first_day": first.isoformat(),
             "last_day": last.isoformat(),
             "days_logged": len(logged),
-            "pain_mean": (
-                _mean([d.mean for d in logged]) if len(logged) >= ONE_MONTH_MIN_LOGGED else None
-            ),
+            "pain_mean": month_mean,
         }
-    month_mean = one_month["pain_mean"] if one_month else None
     return {
         "admission_pain": admission,
         "discharge_pain": discharge,
@@ -230,7 +229,7 @@ def study_measures(days: dict[date, Day], span: Span, as_of: date) -> dict:
         "one_month": one_month,
         "sustained_one_month": (
             month_mean <= admission - RESPONSE_DROP
-            if responder is True and month_mean is not None
+            if responder is True and month_mean is not None and admission is not None
             else None
         ),
     }

@@ -13,13 +13,11 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select, update
 
 from diary import rules
-from diary.clock import local_today
+from diary.clock import local_today, utcnow
 from diary.extensions import db
 from diary.i18n import decimal as format_number
 from diary.models import ShareLink, Treatment, User
-from diary.models.user import utcnow
-from diary.ranges import MAX_RANGE_DAYS
-from diary.rules import Checker
+from diary.rules import MAX_RANGE_DAYS, Checker
 from diary.services.secret_tokens import digest, new_secret
 from diary.services.writes import writes
 

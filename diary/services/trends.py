@@ -193,7 +193,7 @@ def overlap_names(
     return names
 
 
-def _answers(user: User, as_of: date) -> tuple[dict[int, list], list]:
+def _answers(user: User, as_of: date) -> tuple[dict[int | None, list], list]:
     """Return PGIC answers by treatment id and all MIDAS answers up to as_of, oldest first."""
     rows = db.session.execute(
         select(
@@ -206,7 +206,7 @@ def _answers(user: User, as_of: date) -> tuple[dict[int, list], list]:
         .where(QuestionnaireAnswer.user_id == user.id, QuestionnaireAnswer.answered_on <= as_of)
         .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
     )
-    pgic: dict[int, list] = defaultdict(list)
+    pgic: dict[int | None, list] = defaultdict(list)
     midas = []
     for instrument, treatment_id, answered_on, score, items in rows:
         if instrument == PGIC:

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from diary.extensions import db
 from diary.models import User
-from diary.ranges import DayRange, whole_diary
+from diary.rules import EntryError
+from diary.services.spans import DayRange, whole_diary
 from diary.sqlite import read_phase
 from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
@@ -122,7 +123,7 @@ def apply_import(user: User, prepared: PreparedImport) -> ImportSummary:
     for fmt, records in prepared.new.items():
         try:
             fmt.store_many(user, records)
-        except ValueError as exc:
+        except EntryError as exc:
             # A rule only the stored diary can answer (a PGIC row's treatment): nothing is kept.
             raise ImportRejected([Problem(fmt.filename, 0, str(exc))]) from None
         summary.added[fmt.filename] = len(records)

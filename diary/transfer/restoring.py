@@ -44,7 +44,15 @@ TABLES = (
     QuestionnaireAnswer,
     ShareLink,
 )
-SETTINGS = ("timezone", "weight_kg", "email", "low_light", "language")
+SETTINGS = (
+    "timezone",
+    "weight_kg",
+    "email",
+    "low_light",
+    "language",
+    "period_tracking",
+    "day_rule",
+)
 _running: set[int] = set()
 _running_lock = threading.Lock()
 

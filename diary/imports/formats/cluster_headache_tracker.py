@@ -109,7 +109,8 @@ def _doses_reader(export: Export) -> RowReader:
         source.leave_out("minutes to relief", (row.get("minutes_to_relief") or "").strip())
         source.leave_out("duration (oxygen)", (row.get("duration_minutes") or "").strip())
         name, attack = _linked(row)
-        key, replaces = f"dose:{row['taken_at'].strip()}:{name}", ()
+        key = f"dose:{row['taken_at'].strip()}:{name}"
+        replaces: tuple[str, ...] = ()
         if name and attack:
             # Newest first in the file, so an attack's earliest dose is numbered 0 and a
             # later export's new doses take new numbers.

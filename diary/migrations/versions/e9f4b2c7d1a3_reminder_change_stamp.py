@@ -1,7 +1,7 @@
 """reminders keep when their calendar event last changed and how often
 
 Revision ID: e9f4b2c7d1a3
-Revises: a8d4e6f2b1c9
+Revises: b3a7c1d5e9f2
 Create Date: 2026-12-07 08:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e9f4b2c7d1a3"
-down_revision = "a8d4e6f2b1c9"
+down_revision = "b3a7c1d5e9f2"
 branch_labels = None
 depends_on = None
 
