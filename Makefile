@@ -23,6 +23,11 @@ $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+# PostgreSQL's driver is an extra: SQLite, the default, needs nothing more.
+$(VENV)/.installed-postgres: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[test,postgres]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
+
 ## Serve the diary at http://$(HOST):$(PORT)/ (migrates the database first).
 run: $(VENV)/.installed-run runtime-packages
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
@@ -35,13 +40,13 @@ test: $(VENV)/.installed-test lint audit system-packages
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
-test-postgres: $(VENV)/.installed-test system-packages
+test-postgres: $(VENV)/.installed-postgres system-packages
 	scripts/test-postgres
 
 ## Pin the newest releases within pyproject.toml's bounds into $(LOCK) (Python 3.11, Linux).
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra postgres --python-version 3.11 \
 		--python-platform linux --upgrade --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
 ## Generate 10 years of data and time the pages over real HTTP (not a test; see README).

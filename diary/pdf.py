@@ -83,7 +83,8 @@ def render_pdf(html: str) -> bytes:
     html_class, fetcher = loaded
     with heavy_work():
         page = html_class(string=breakable(html), base_url=request.host_url, url_fetcher=fetcher())
-        return page.write_pdf()
+        # Tagged PDF/UA: a screen reader reads headings, tables and charts in order.
+        return page.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def pdf_response(html: str, filename: str) -> Response:

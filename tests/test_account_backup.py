@@ -2,8 +2,10 @@
 
 import io
 import json
+import re
 import shutil
 
+import pytest
 from sqlalchemy import func, select
 
 from diary.extensions import db
@@ -174,3 +176,82 @@ def test_a_backup_restored_on_the_same_instance_gets_fresh_calendar_uids(app, cl
     with app.app_context():
         uids = db.session.scalars(select(Reminder.uid)).all()
     assert len(uids) == 4 and len(set(uids)) == 4
+
+
+LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
+
+
+def test_the_backup_writes_each_field_in_one_shape_with_the_csv_s_names(client, alice):
+    client.post("/account", data={"timezone": "Europe/Berlin"})
+    # The hour the clocks repeat: the first and the second 02:30, then an ordinary morning.
+    for time in ("2024-10-27T02:30+02:00", "2024-10-27T02:30+01:00", "2024-10-28T08:00"):
+        day, clock = time[:10], time[11:16]
+        fields = {"day": day, "time": clock, "pain": "4"}
+        if time.endswith("+01:00"):
+            fields["fold"] = "1"
+        client.post("/readings/new", data=fields)
+    fill(client)
+    document = json.loads(client.get("/export/account.json").data)
+
+    assert document["format_version"] == 2 and "version" not in document
+    times = [item["recorded_at"] for item in document["readings"]]
+    assert all(LOCAL_TIME.match(time) for time in times), times
+    assert {"2024-10-28T08:00+01:00", "2024-10-27T02:30+02:00"} <= set(times)
+    stamps = [item["created_at"] for key in ("readings", "medications") for item in document[key]]
+    assert all(UTC_STAMP.match(stamp) for stamp in stamps), stamps
+    assert document["medications"][0]["class"] == "simple_analgesic"
+    assert "med_class" not in document["medications"][0]
+
+
+# One reading, one medicine and one treatment, as version 1 and version 2 write them.
+VERSION_1 = {
+    "format": "headache-diary-account",
+    "version": 1,
+    "profile": {"timezone": "Europe/Berlin"},
+    "readings": [
+        {"recorded_at": "2024-10-27T02:30:00", "pain": 5, "created_at": "2024-10-27T01:00:00"},
+        {"recorded_at": "2024-10-27T02:30+01:00", "pain": 6, "created_at": "2024-10-27T01:40:00"},
+    ],
+    "medications": [
+        {"taken_at": "2024-10-28T09:00:00", "name": "naproxen", "med_class": "simple_analgesic"}
+    ],
+    "treatments": [{"kind": "nerve_block", "started_on": "2024-10-01"}],
+}
+VERSION_2 = {
+    "format": "headache-diary-account",
+    "format_version": 2,
+    "profile": {"timezone": "Europe/Berlin"},
+    "readings": [
+        {"recorded_at": "2024-10-27T02:30+02:00", "pain": 5, "created_at": "2024-10-27T01:00Z"},
+        {"recorded_at": "2024-10-27T02:30+01:00", "pain": 6, "created_at": "2024-10-27T01:40Z"},
+    ],
+    "medications": [
+        {"taken_at": "2024-10-28T09:00+01:00", "name": "naproxen", "class": "simple_analgesic"}
+    ],
+    "treatments": [{"kind": "nerve_block", "started_on": "2024-10-01"}],
+}
+
+
+@pytest.mark.parametrize("document", [VERSION_1, VERSION_2], ids=["version 1", "version 2"])
+def test_backups_of_every_version_restore_to_the_same_diary(client, alice, document):
+    response = client.post(
+        "/import/account",
+        data={"backup": (io.BytesIO(json.dumps(document).encode()), "b.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert (
+        "Restored: 2 readings, 0 side effects, 1 medications, 1 treatments, 0 reminders,"
+        " 0 questionnaires." in response.get_data(as_text=True)
+    )
+    assert client.get("/export/readings.csv").data == (
+        b'"recorded_at","pain","note"\r\n"2024-10-27T02:30","5",""\r\n"2024-10-27T02:30","6",""\r\n'
+    )
+    backup = json.loads(client.get("/export/account.json").data)
+    assert [r["recorded_at"] for r in backup["readings"]] == [
+        "2024-10-27T02:30+02:00",
+        "2024-10-27T02:30+01:00",
+    ]
+    assert backup["readings"][0]["created_at"] == "2024-10-27T01:00:00Z"
+    assert backup["medications"][0]["class"] == "simple_analgesic"

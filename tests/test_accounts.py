@@ -1,6 +1,7 @@
 """First run, sign-in, sessions, settings and the household page."""
 
 import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -253,3 +254,22 @@ def test_accounts_and_tokens_refuse_as_every_service_does_naming_the_field(app, 
                 refused()
             assert list(caught.value.errors) == [field]
             db.session.rollback()
+
+
+@pytest.mark.parametrize("name", ["Renée", "Øyvind", "мария", "李娜", "देवी"])
+def test_a_username_in_any_alphabet_signs_in_in_any_case_and_composition(app, client, alice, name):
+    response = client.post(
+        "/household/", data={"username": name, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.location == "/household/"
+    stored = unicodedata.normalize("NFC", name.lower())
+    assert stored in client.get("/household/").get_data(as_text=True)
+    for typed in (name.upper(), unicodedata.normalize("NFD", name), f" {name} "):
+        assert sign_in(app.test_client(), typed).location == "/", typed
+    again = {"username": name.upper(), "password": PASSWORD, "confirm": PASSWORD}
+    assert b"already an account called" in client.post("/household/", data=again).data
+    # Letters and digits of any script, but still no other signs.
+    for other in (f"{name}!", f"_{name}", f"{name} {name}", name * 41):
+        refused = {"username": other, "password": PASSWORD, "confirm": PASSWORD}
+        page = client.post("/household/", data=refused).get_data(as_text=True)
+        assert "Usernames are 1 to 40 characters: letters, digits, dots" in page, other

@@ -3,6 +3,7 @@
 import io
 from datetime import date
 
+import pikepdf
 from pypdf import PdfReader
 
 from diary import pdf
@@ -111,3 +112,45 @@ def test_without_pango_the_pdf_says_what_to_install_and_the_page_still_works(
     assert response.status_code == 503
     assert "apt install libpango-1.0-0 libpangoft2-1.0-0" in response.get_data(as_text=True)
     assert client.get("/report").status_code == 200
+
+
+def structure(node, depth: int = 0) -> list[tuple[int, str, dict]]:
+    """Walk a PDF's structure tree: (depth, role, the element) for each element, in order."""
+    found = []
+    kids = node.get("/K")
+    if kids is None:
+        return found
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+            found.append((depth, str(kid.S), kid))
+            found.extend(structure(kid, depth + 1))
+    return found
+
+
+def test_the_report_pdf_is_tagged_with_headings_tables_and_figures_with_text(app, client, alice):
+    seed(app, alice)
+    response = client.get(f"/report.pdf?{QUARTER}")
+    assert response.status_code == 200
+    with pikepdf.open(io.BytesIO(response.data)) as document:
+        assert document.Root.MarkInfo.Marked is True
+        assert str(document.Root.Lang).startswith("en")
+        elements = structure(document.Root.StructTreeRoot)
+        roles = [role for _, role, _ in elements]
+        # Headings in reading order: the title, then the sections.
+        assert roles.index("/H1") < roles.index("/H2") < roles.index("/Table")
+        # Every chart is a figure with a text alternative a screen reader says.
+        alternatives = [str(e.Alt) for _, role, e in elements if role == "/Figure"]
+        assert len(alternatives) >= 2 and all(alternatives), alternatives
+        # Said as the page's description says it: the days logged, each bar's value.
+        assert any(
+            text.startswith("Daily pain, ") and "days logged" in text for text in alternatives
+        ), alternatives
+        assert any("Discharge (last reading) 4" in text for text in alternatives), alternatives
+        # Every table has header cells: a column header row and a header on every row.
+        tables = [(depth, e) for depth, role, e in elements if role == "/Table"]
+        assert tables
+        for _, table in tables:
+            cells = [role for _, role, _ in structure(table)]
+            assert "/TH" in cells and "/TD" in cells, cells
+            rows = [e for _, role, e in structure(table) if role == "/TR"]
+            assert all(str(structure(row)[0][1]) == "/TH" for row in rows)

@@ -22,7 +22,11 @@ def _json(schema: dict) -> dict:
 
 
 def _error(description: str) -> dict:
-    return {"description": description, **_json(_ref(schemas.Error))}
+    """An error answer: RFC 9457 problem details, the fields at fault in "errors"."""
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _ref(schemas.Error)}},
+    }
 
 
 ERRORS = {
@@ -31,8 +35,10 @@ ERRORS = {
     "404": _error("Not found (or another user's)"),
     "413": _error("The body is larger than 16 MB"),
     "422": _error(
-        "The body is not a JSON object, a field is unknown, missing or invalid, or the"
-        " Idempotency-Key is too long or was used for another item; error.field names it"
+        "The body is not a JSON object, a field is unknown, missing or invalid (also what no"
+        " schema states: a day that does not exist, a time in the future or one the clocks"
+        " skipped), or the Idempotency-Key is too long or was used for another item; errors"
+        " names each field at fault"
     ),
     "503": _error("The diary was busy writing something else; nothing was saved. Retry-After"),
 }

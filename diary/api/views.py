@@ -15,7 +15,7 @@ from diary.api.schemas import Body
 from diary.clock import local_today
 from diary.errors import json_error
 from diary.extensions import csrf, db
-from diary.rules import EntryError
+from diary.rules import EntryError, json_values
 from diary.services import reminders
 from diary.services.idempotency import replayed
 from diary.services.scoping import owned
@@ -25,14 +25,27 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated and cookie-free, so a forged cross-site form cannot use it.
 csrf.exempt(bp)
 
+
+@bp.before_request
+def typed_values() -> None:
+    """Have the services take this request's values as JSON types: "3" is not a number."""
+    g.json_values = json_values.set(True)
+
+
+@bp.teardown_request
+def untyped_values(_exc) -> None:
+    if (token := g.pop("json_values", None)) is not None:
+        json_values.reset(token)
+
+
 # Service field names that the API spells otherwise.
 API_NAMES = {"med_class": "class", "client_key": "Idempotency-Key"}
 
 
 @bp.errorhandler(EntryError)
 def refused(exc: EntryError):
-    field = API_NAMES.get(exc.field, exc.field)
-    return json_error(422, exc.message, field)
+    errors = {API_NAMES.get(name, name): message for name, message in exc.errors.items()}
+    return json_error(422, exc.message, API_NAMES.get(exc.field, exc.field), errors)
 
 
 def token_required(view):
@@ -61,16 +74,23 @@ def _body(shape: type[Body]) -> dict[str, Any]:
     try:
         parsed = shape.model_validate(body)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "body"
-        if error["type"] == "extra_forbidden":
-            raise EntryError({name: f"'{name}' is not a field here."}) from None
-        raise EntryError({name: f"{name} is required."}) from None
+        raise EntryError(dict(_refusal(error) for error in exc.errors())) from None
     values = parsed.model_dump(exclude_unset=True)
     for name, value in values.items():
         if value is None:
             raise EntryError({API_NAMES.get(name, name): f"{name} cannot be null."})
     return values
+
+
+def _refusal(error) -> tuple[str, str]:
+    """Return the field and the message of one way a body differs from its schema."""
+    name = str(error["loc"][0]) if error["loc"] else "body"
+    if error["type"] == "extra_forbidden":
+        return name, f"'{name}' is not a field here."
+    if error["type"] == "missing":
+        return name, f"{name} is required."
+    # A time with seconds: the CSV import's words.
+    return name, error["msg"]
 
 
 def _idempotency_key() -> str | None:

@@ -1,9 +1,19 @@
 """Reminders: the follow-up after each treatment and the user's own; the calendar feed."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.http import generate_etag
 from wtforms import StringField
 from wtforms.widgets import DateInput
 
@@ -107,7 +117,11 @@ def _ics(user, filename: str) -> Response:
     today = local_today(user.timezone)
     with in_language_of(user):
         body = calendar.calendar_bytes(service.active_reminders(user), today)
-    return file_response(body, filename, "text/calendar", inline=True)
+    response = file_response(body, filename, "text/calendar", inline=True)
+    # The same reminders give the same bytes: a calendar app polling with If-None-Match
+    # gets 304 and no body until something changed.
+    response.set_etag(generate_etag(body))
+    return response.make_conditional(request)
 
 
 @bp.get("/reminders.ics")

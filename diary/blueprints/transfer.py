@@ -10,6 +10,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -38,6 +39,7 @@ from diary.transfer.account_json import (
     read_backup,
 )
 from diary.transfer.archive import zip_chunks
+from diary.transfer.cells import EXACT, Convention, spreadsheet_convention
 
 bp = Blueprint("transfer", __name__)
 
@@ -69,20 +71,33 @@ def export_page():
 @bp.get("/export/<name>")
 @login_required
 def download(name: str):
-    """Download one exported file, or all of them as a zip."""
+    """Download one exported file, or all of them as a zip.
+
+    ?for=spreadsheet writes the CSV files in the convention of a spreadsheet in the
+    reader's language (see diary/transfer/cells.py); without it, in the exact one.
+    """
     stamp = local_today(current_user.timezone).isoformat()
+    convention = _convention()
     if name == "diary.zip":
-        members = ((n, export_chunks(current_user, n)) for n in export_names())
+        members = ((n, export_chunks(current_user, n, None, convention)) for n in export_names())
         body = stream_with_context(zip_chunks(members))
         return file_response(body, f"diary-{stamp}.zip", "application/zip")
     if name not in export_names():
         abort(404)
     span = asked_range(whole_diary(current_user)) if name == daily_csv.FILENAME else None
     body = stream_with_context(
-        chunk.encode("utf-8") for chunk in export_chunks(current_user, name, span)
+        chunk.encode("utf-8") for chunk in export_chunks(current_user, name, span, convention)
     )
-    mimetype = "application/fhir+json" if name == fhir.FILENAME else "text/csv"
+    fhir_files = (fhir.FILENAME, fhir.TRANSACTION_FILENAME)
+    mimetype = "application/fhir+json" if name in fhir_files else "text/csv"
     return file_response(body, name, mimetype)
+
+
+def _convention() -> Convention:
+    """Return the convention the download asks for: the reader's spreadsheet, or exact."""
+    if request.args.get("for") == "spreadsheet":
+        return spreadsheet_convention(str(get_locale()))
+    return EXACT
 
 
 @bp.post("/import")

@@ -1,12 +1,13 @@
 """diary serve."""
 
+import errno
 import resource
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from waitress import serve as waitress_serve
+from waitress import create_server
 
 from diary.backup import sqlite_file, start_daily_backups
 from diary.commands.common import migrated
@@ -112,14 +113,22 @@ def serve(host: str, port: int, threads: int):
             # Only a server alone may: another's account restore may be running.
             if alone and (taken_back := take_back_interrupted()):
                 click.echo(f"Took back {taken_back} account restore(s) a stop cut off half-way")
+            server = _listening(app, host, port, threads, proxy)
             click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
-            waitress_serve(
-                app,
-                host=host,
-                port=port,
-                threads=threads,
-                **proxy,
-                **connection_options(app.config),
-            )
+            server.run()
     except InstanceBusy as busy:
         raise click.ClickException(f"this instance is being restored by {busy}") from None
+
+
+def _listening(app, host: str, port: int, threads: int, proxy: dict):
+    """Return waitress listening on host:port; a port in use is said in one line (exit 1)."""
+    try:
+        return create_server(
+            app, host=host, port=port, threads=threads, **proxy, **connection_options(app.config)
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} is in use on {host}: stop what uses it or choose another with --port"
+            ) from None
+        raise

@@ -22,7 +22,7 @@ from diary.transfer import (
 )
 from diary.transfer.cells import MalformedCsv, read_csv
 from diary.transfer.engine import prepare_import
-from diary.transfer.formats import format_for
+from diary.transfer.formats import COLUMN_NAMES, format_for
 from diary.unit import command_unit
 
 HEADER_MAX = 4096
@@ -85,7 +85,7 @@ def is_diary_csv(path: Path) -> bool:
         # A header is short; a JSON export may be one long line.
         first = file.readline(HEADER_MAX).decode("utf-8", "replace")
     try:
-        header, _ = read_csv(first)
+        header, _ = read_csv(first, COLUMN_NAMES)
     except MalformedCsv:
         return False
     return format_for(path.name, header) is not None

@@ -1,8 +1,8 @@
 """Create accounts, check passwords, and manage signed-in sessions."""
 
-import re
 import secrets
 import threading
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -27,7 +27,9 @@ from diary.services.days import RULES as DAY_RULES
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+USERNAME_MAX = 40
+# What a username may hold besides letters and digits of any script (and their accents).
+USERNAME_PUNCTUATION = frozenset("._-")
 # RFC 5321's longest path; body weights a scale for people shows.
 EMAIL_MAX = 254
 WEIGHT_RANGE = (20, 400)
@@ -38,13 +40,29 @@ UNCHANGED: Any = object()
 
 
 def normalise_username(name: str) -> str:
-    return name.strip().lower()
+    """Return a username as it is stored and compared (RFC 8265's UsernameCaseMapped, in
+    effect): full-width letters made ordinary (NFKC), lower case, accents composed (NFC),
+    so that "Renée", "RENÉE" and an e followed by a combining accent are one name."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKC", name.strip()).lower())
+
+
+def _username_character(character: str) -> bool:
+    """Tell a letter, digit or accent of any script, or one of the allowed punctuation."""
+    return (
+        character.isalnum()
+        or unicodedata.category(character).startswith("M")
+        or character in USERNAME_PUNCTUATION
+    )
 
 
 def check_username(name: str) -> str:
     """Return the normalised username or raise EntryError."""
     name = normalise_username(name)
-    if not USERNAME_PATTERN.match(name):
+    if not (
+        0 < len(name) <= USERNAME_MAX
+        and name[0].isalnum()
+        and all(_username_character(c) for c in name)
+    ):
         raise EntryError(
             {
                 "username": _(

@@ -10,7 +10,7 @@ from diary import reference
 from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
-from diary.transfer.cells import csv_chunks
+from diary.transfer.cells import EXACT, Convention, csv_chunks
 
 FILENAME = "daily.csv"
 HEADER = (
@@ -23,6 +23,7 @@ HEADER = (
     "treatment",
     "notes",
 )
+NUMBERS = frozenset({"pain_mean", "pain_max", "readings"})
 
 
 class _DayStream:
@@ -56,9 +57,11 @@ class _DayStream:
         return rows
 
 
-def daily_chunks(user: User, first: date, last: date) -> Iterator[str]:
+def daily_chunks(
+    user: User, first: date, last: date, convention: Convention = EXACT
+) -> Iterator[str]:
     """Yield daily.csv for first..last; unlogged days leave the pain cells empty."""
-    return csv_chunks(HEADER, _daily_rows(user, first, last))
+    return csv_chunks(HEADER, _daily_rows(user, first, last), convention, NUMBERS)
 
 
 def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:

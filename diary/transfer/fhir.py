@@ -1,4 +1,5 @@
-"""A FHIR R4 Bundle with one Observation per pain reading."""
+"""A FHIR R4 Bundle with one Observation per pain reading: a collection to read, and the
+same resources as a transaction that a FHIR server takes at POST [base]."""
 
 import json
 import uuid
@@ -14,6 +15,7 @@ from diary.extensions import db
 from diary.models import Reading, User
 
 FILENAME = "pain-observations.fhir.json"
+TRANSACTION_FILENAME = "pain-observations.transaction.fhir.json"
 LOINC_PAIN = {
     "system": "http://loinc.org",
     "code": "72514-3",
@@ -26,32 +28,46 @@ SURVEY = {
 }
 
 
-def _entry(namespace: uuid.UUID, key: str, resource: dict) -> dict:
+def _entry(namespace: uuid.UUID, key: str, resource: dict, transaction: bool) -> dict:
     """Return a Bundle entry whose id stays the same in every export of this installation.
 
     The namespace is the installation's own random id, so two installations never give
     two patients one id. The identifier (the installation, the entry's id) stays with
-    the resource on a server, which can then recognise a re-upload.
+    the resource on a server, which can then recognise a re-upload. In a transaction,
+    the entry is a conditional create on that identifier: a second upload creates nothing.
     """
     stable_id = uuid.uuid5(namespace, key)
     identifier = {"system": f"urn:uuid:{namespace}", "value": str(stable_id)}
-    return {"fullUrl": f"urn:uuid:{stable_id}", "resource": resource | {"identifier": [identifier]}}
+    entry = {
+        "fullUrl": f"urn:uuid:{stable_id}",
+        "resource": resource | {"identifier": [identifier]},
+    }
+    if transaction:
+        entry["request"] = {
+            "method": "POST",
+            "url": resource["resourceType"],
+            "ifNoneExist": f"identifier={identifier['system']}|{identifier['value']}",
+        }
+    return entry
 
 
-def fhir_chunks(user: User) -> Iterator[str]:
-    """Yield a collection Bundle as JSON text, piece by piece: the patient, then one
-    Observation per reading. Streaming keeps memory flat with years of readings."""
+def fhir_chunks(user: User, transaction: bool = False) -> Iterator[str]:
+    """Yield a collection Bundle (or a transaction) as JSON text, piece by piece: the
+    patient, then one Observation per reading. Streaming keeps memory flat with years of
+    readings. A transaction's references to the patient's urn:uuid are resolved by the server.
+    """
     zone = ZoneInfo(user.timezone)
     namespace = installation_id()
     head = {
         "resourceType": "Bundle",
-        "type": "collection",
+        "type": "transaction" if transaction else "collection",
         "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     patient = _entry(
         namespace,
         f"patient:{user.id}",
         {"resourceType": "Patient", "name": [{"text": user.username}]},
+        transaction,
     )
     yield (
         json.dumps(head, ensure_ascii=False)[:-1]
@@ -79,6 +95,6 @@ def fhir_chunks(user: User) -> Iterator[str]:
         }
         if note:
             observation["note"] = [{"text": note}]
-        entry = _entry(namespace, f"reading:{user.id}:{reading_id}", observation)
+        entry = _entry(namespace, f"reading:{user.id}:{reading_id}", observation, transaction)
         yield ",\n" + json.dumps(entry, ensure_ascii=False)
     yield "\n]}\n"

@@ -28,3 +28,7 @@ def format_for(filename: str, header: Sequence[str]) -> CsvFormat | None:
         if set(header) == set(fmt.header):
             return fmt
     return None
+
+
+# Every column name of the diary's files: the header row tells which separator a file uses.
+COLUMN_NAMES = frozenset(name for fmt in FORMATS for name in fmt.header)
