@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from diary import reference
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
-from diary.models.symptoms import SEVERITIES
+from diary.models.symptoms import RELIEF_2H, SEVERITIES
 from diary.rules import MOMENT_PATTERN, NAME_MAX, NOTE_MAX
 from diary.services.idempotency import KEY_MAX
 from diary.urls import MAX_ID
@@ -70,8 +70,16 @@ class MedicationBody(Body):
     taken_at: LocalTime = None
     name: _value({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
     dose: _value({"type": "string", "maxLength": NAME_MAX}) = ""
-    med_class: _codes(reference.medication_classes()) = Field(alias="class")
+    med_class: _codes(reference.medication_classes()) = Field(
+        "",
+        alias="class",
+        description="Optional for a medicine of the diary's list (its class is the list's);"
+        " required for any other.",
+    )
     note: Note = ""
+    relief_2h: _value({"type": "string", "enum": ["", *RELIEF_2H]}) = Field(
+        "", description="The effect 2 hours after the dose; empty: not answered."
+    )
 
 
 def patch_of(body: type[Body]) -> type[Body]:
@@ -137,6 +145,7 @@ class Medication(BaseModel):
     dose: str
     med_class: str = Field(serialization_alias="class", alias="class")
     note: str
+    relief_2h: Literal[RELIEF_2H] | None
 
 
 class Reminder(BaseModel):

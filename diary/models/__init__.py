@@ -1,5 +1,6 @@
 """Database models; every diary row belongs to exactly one user."""
 
+from diary.models.preventive import PreventiveDose, PreventiveRegimen
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -14,6 +15,8 @@ __all__ = [
     "DoseChange",
     "LoginSession",
     "MedicationDose",
+    "PreventiveDose",
+    "PreventiveRegimen",
     "PromptDismissal",
     "QuestionnaireAnswer",
     "Reading",
