@@ -18,6 +18,7 @@ from diary.json_shape import JsonShapeError, check_json_shape
 from diary.models import (
     DoseChange,
     MedicationDose,
+    PreventiveRegimen,
     Reading,
     Reminder,
     SideEffectReport,
@@ -31,6 +32,7 @@ from diary.rules import EntryError
 from diary.services import (
     accounts,
     medications,
+    preventives,
     questionnaires,
     readings,
     reminders,
@@ -54,7 +56,7 @@ COLUMNS = {
     ),
     "medications": (
         MedicationDose,
-        ("taken_at", "name", "dose", "med_class", "note", "client_key", "created_at"),
+        ("taken_at", "name", "dose", "med_class", "note", "relief_2h", "client_key", "created_at"),
     ),
     "treatments": (Treatment, ("kind", "started_on", "ended_on", "setting", "notes", "created_at")),
     "doses": (
@@ -62,6 +64,10 @@ COLUMNS = {
         ("changed_at", "rate_mg_per_kg_h", "entered_value", "entered_unit", "note"),
     ),
     "medicines": (TreatmentMedicine, ("role", "name", "dose", "note")),
+    "preventives": (
+        PreventiveRegimen,
+        ("name", "dose", "schedule", "started_on", "ended_on", "note", "client_key", "created_at"),
+    ),
     "reminders": (
         Reminder,
         (
@@ -122,6 +128,16 @@ def _treatment_items(user: User) -> Iterator[dict]:
         item["doses"] = [_row(d, "doses") for d in t.doses]
         item["medicines"] = [_row(m, "medicines") for m in t.medicines]
         item["follow_up"] = _row(t.follow_up, "reminders") if t.follow_up else None
+        yield item
+
+
+def _preventive_items(user: User) -> Iterator[dict]:
+    """Yield each preventive regimen with the doses marked taken or missed."""
+    for regimen in preventives.user_regimens(user):
+        item = _row(regimen, "preventives")
+        item["doses"] = [
+            {"due_on": d.due_on.isoformat(), "status": d.status} for d in regimen.doses
+        ]
         yield item
 
 
@@ -187,6 +203,7 @@ def account_chunks(user: User) -> Iterator[str]:
         "side_effects": _table_items(user, "side_effects", SideEffectReport.recorded_at),
         "medications": _table_items(user, "medications", MedicationDose.taken_at),
         "treatments": _treatment_items(user),
+        "preventives": _preventive_items(user),
         "reminders": _reminder_items(user),
         "questionnaires": _questionnaire_items(user),
         "shares": _share_items(user),
@@ -273,7 +290,14 @@ EMPTY_ONLY = "This account already has entries; restore into a new, empty accoun
 def _has_entries(user: User) -> bool:
     return any(
         db.session.scalar(select(func.count()).select_from(model).where(model.user_id == user.id))
-        for model in (Reading, SideEffectReport, MedicationDose, Treatment, Reminder)
+        for model in (
+            Reading,
+            SideEffectReport,
+            MedicationDose,
+            Treatment,
+            Reminder,
+            PreventiveRegimen,
+        )
     )
 
 
@@ -393,6 +417,7 @@ class _Others:
     def restore(self, data: dict) -> dict[str, int]:
         counts = {
             "treatments": self.treatments(_list(data, "treatments", self.problems)),
+            "preventives": self.preventives(_list(data, "preventives", self.problems)),
             "reminders": self.reminders(_list(data, "reminders", self.problems)),
             "questionnaires": self.questionnaires(_list(data, "questionnaires", self.problems)),
         }
@@ -466,6 +491,32 @@ class _Others:
             if item.get("follow_up") and treatment.ended_on is not None:  # it has one
                 where = f"{where}.follow_up"
                 self.state(where, item["follow_up"], treatment.follow_up, ("title", "due_on"))
+        return len(items)
+
+    def preventives(self, items: list) -> int:
+        """Restore each regimen through its service, then the doses marked in it."""
+        for n, item in enumerate(items):
+            where = f"preventives[{n}]"
+            made = self.through(
+                where,
+                item,
+                preventives.add_regimen,
+                preventives.checked_regimen,
+                self.user,
+                skip=("doses",),
+            )
+            if made is None:
+                continue
+            regimen = made if self.writing else PreventiveRegimen(**made)
+            for m, dose in enumerate(item.get("doses", [])):
+                self.through(
+                    f"{where}.doses[{m}]",
+                    dose,
+                    preventives.mark_dose,
+                    preventives.checked_mark,
+                    self.user,
+                    regimen,
+                )
         return len(items)
 
     def state(self, where: str, item: Any, reminder: Reminder | None, skip=()) -> None:
