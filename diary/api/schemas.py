@@ -7,16 +7,19 @@ rules are the same for forms, CSV import, offline sync and the account restore,
 so a bad value gets the same field and message here as everywhere else.
 """
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from diary import reference
+from diary.models.preventive import DOSE_STATUSES
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
 from diary.models.symptoms import RELIEF_2H, SEVERITIES
 from diary.rules import MOMENT_PATTERN, NAME_MAX, NOTE_MAX
 from diary.services.idempotency import KEY_MAX
+from diary.services.preventives import SCHEDULE_PATTERN
 from diary.urls import MAX_ID
 
 LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
@@ -80,6 +83,23 @@ class MedicationBody(Body):
     relief_2h: _value({"type": "string", "enum": ["", *RELIEF_2H]}) = Field(
         "", description="The effect 2 hours after the dose; empty: not answered."
     )
+
+
+Day = _value({"type": "string", "format": "date", "example": "2024-03-01"})
+
+
+class PreventiveBody(Body):
+    started_on: Day
+    name: _value({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
+    dose: _value({"type": "string", "maxLength": NAME_MAX}) = ""
+    schedule: _value({"type": "string", "pattern": SCHEDULE_PATTERN, "example": "every_4_weeks"})
+    ended_on: _value({"type": "string", "format": "date", "description": "Empty while taken."}) = ""
+    note: Note = ""
+
+
+class PreventiveDoseBody(Body):
+    due_on: Day
+    status: _codes(DOSE_STATUSES)
 
 
 def patch_of(body: type[Body]) -> type[Body]:
@@ -146,6 +166,21 @@ class Medication(BaseModel):
     med_class: str = Field(serialization_alias="class", alias="class")
     note: str
     relief_2h: Literal[RELIEF_2H] | None
+
+
+class Preventive(BaseModel):
+    id: int
+    started_on: date
+    name: str
+    dose: str
+    schedule: str = Field(pattern=SCHEDULE_PATTERN)
+    ended_on: date | None
+    note: str
+
+
+class PreventiveDose(BaseModel):
+    due_on: date
+    status: Literal[DOSE_STATUSES]
 
 
 class Reminder(BaseModel):

@@ -28,6 +28,7 @@ from diary.services.writes import writes
 DAILY, TWICE_DAILY = "daily", "twice_daily"
 # every_N_days and every_N_weeks with N a whole number: 1 to a year's worth.
 _EVERY = re.compile(r"^every_([1-9][0-9]{0,2})_(days|weeks)$")
+SCHEDULE_PATTERN = r"^(daily|twice_daily|every_[1-9][0-9]{0,2}_(days|weeks))$"
 EVERY_MOST = {"days": 366, "weeks": 52}
 EDITABLE = ("name", "dose", "schedule", "started_on", "ended_on", "note")
 
