@@ -144,7 +144,7 @@ class MedicineEffect:
         """Return the share of answered doses with one of these answers; None when none was."""
         if not self.answered:
             return None
-        return Fraction(sum(self.answers.get(code, 0) for code in codes), self.answered)
+        return Fraction(self.count(*codes), self.answered)
 
     @property
     def pain_free(self) -> Fraction | None:
@@ -154,6 +154,9 @@ class MedicineEffect:
     def better(self) -> Fraction | None:
         """Better at 2 hours, pain-free included (the IHS guidelines' relief counts both)."""
         return self.share("pain_free", "better")
+
+    def count(self, *codes: str) -> int:
+        return sum(self.answers.get(code, 0) for code in codes)
 
 
 def medicine_effects(user: User, first: date, last: date) -> list[MedicineEffect]:
