@@ -273,7 +273,9 @@ def test_editing_a_medicine_shows_its_class_chosen(app, client, alice):
         ({"name": "herbal drops", "class": " "}, html.unescape(UNLISTED)),
     ],
 )
-def test_the_api_refuses_a_medicine_not_in_the_list_without_a_class(app, client, alice, body, message):
+def test_the_api_refuses_a_medicine_not_in_the_list_without_a_class(
+    app, client, alice, body, message
+):
     response = client.post("/api/v1/medications", json=body, headers=token_for(app, alice))
     assert response.status_code == 422
     assert response.get_json()["error"] == {"field": "class", "message": message}

@@ -14,6 +14,7 @@ from wtforms import HiddenField, SelectChoice, SelectField
 
 from diary import reference
 from diary.extensions import db
+from diary.forms import catalogue_choices
 from diary.heavy import heavy_work
 from diary.imports import FORMAT_CHOICES, FORMATS, Unreadable, pending, read_export
 from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
@@ -30,13 +31,24 @@ class UploadForm(FlaskForm):
     format = SelectField(
         _l("Made by"), choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
     )
+    # Never preset: the kind counts for overuse days, and only the patient knows it.
+    unlisted = SelectField(
+        _l("Kind of the medicines not in the diary's list"), validate_choice=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unlisted.choices = [
+            SelectChoice("", _l("Choose, if the file has any")),
+            *catalogue_choices(reference.medication_classes()),
+        ]
 
 
 class ConfirmForm(FlaskForm):
     token = HiddenField()
 
 
-def _plan(path: Path, format_code: str, rows: BinaryIO):
+def _plan(path: Path, format_code: str, rows: BinaryIO, unlisted: str | None):
     """Read and check an export, keeping its rows to add (no write lock is held meanwhile).
 
     Return the plan and None, or None and the page that says why nothing can be imported.
@@ -44,7 +56,7 @@ def _plan(path: Path, format_code: str, rows: BinaryIO):
     try:
         with read_phase(db.session):
             source = read_export(path, current_user.timezone, format_code)
-            plan = plan_import(current_user, source, rows)
+            plan = plan_import(current_user, source, rows, unlisted)
     except Unreadable as exc:
         return None, _page(error=str(exc), status=422)
     if plan.problems:
@@ -77,7 +89,7 @@ def preview():
         pending.upload_copy(form.export.data.stream) as path,
         pending.new_rows(current_user.id) as (token, rows),
     ):
-        plan, refusal = _plan(path, form.format.data, rows)
+        plan, refusal = _plan(path, form.format.data, rows, form.unlisted.data or None)
     if refusal or not plan.changes:
         pending.forget(current_user.id, token)
     return refusal or _page(plan, confirm=ConfirmForm(formdata=None, token=token))
