@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, ClassVar
 
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -23,6 +23,7 @@ from wtforms.widgets import DateInput, Select, TimeInput, html_params
 from diary.clock import local_now
 from diary.rules import EntryError
 from diary.services.scoping import owned
+from diary.urls import safe_next
 
 
 class ServiceForm(FlaskForm):
@@ -147,6 +148,17 @@ class LongSelect(Select):
         )
         # Every value in it went through escape() or html_params(), as in WTForms' own widgets.
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
+
+
+def one_tap(write: Callable[[], Any], saved: str, fallback: str):
+    """Run a one-tap answer's write, flash what came of it, and go back where it was made."""
+    try:
+        write()
+    except EntryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(saved, "success")
+    return redirect(safe_next(request.form.get("next")) or url_for(fallback))
 
 
 def owned_or_404(model, object_id: int):

@@ -10,14 +10,21 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
 from diary import reference
 from diary.clock import local_today
-from diary.forms import EntryForm, MomentForm, catalogue_choices, form_page, owned_or_404, save
+from diary.forms import (
+    EntryForm,
+    MomentForm,
+    catalogue_choices,
+    form_page,
+    one_tap,
+    owned_or_404,
+    save,
+)
 from diary.i18n import clock_time
 from diary.models import MedicationDose
 from diary.models.symptoms import RELIEF_LABELS
 from diary.paging import paginate
 from diary.rules import EntryError
 from diary.services import medications as service
-from diary.urls import safe_next
 
 bp = Blueprint("medications", __name__, url_prefix="/medications")
 
@@ -126,13 +133,12 @@ def edit(dose_id: int):
 def relief(dose_id: int):
     """Answer how a dose worked 2 hours after it was taken."""
     taken = owned_or_404(MedicationDose, dose_id)
-    try:
-        service.answer_relief(current_user, taken, request.form.get("relief_2h", ""))
-    except EntryError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Thank you: saved."), "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("medications.index"))
+    relief_2h = request.form.get("relief_2h", "")
+    return one_tap(
+        lambda: service.answer_relief(current_user, taken, relief_2h),
+        _("Thank you: saved."),
+        "medications.index",
+    )
 
 
 @bp.post("/<int:dose_id>/delete")

@@ -11,11 +11,10 @@ from wtforms.widgets import DateInput, NumberInput
 
 from diary import reference
 from diary.clock import local_today, shift
-from diary.forms import EntryForm, form_page, owned_or_404, save
+from diary.forms import EntryForm, form_page, one_tap, owned_or_404, save
 from diary.models import PreventiveRegimen
 from diary.rules import EntryError
 from diary.services import preventives as service
-from diary.urls import safe_next
 
 bp = Blueprint("preventives", __name__, url_prefix="/preventives")
 
@@ -149,18 +148,12 @@ def change_dose(regimen_id: int):
 def mark(regimen_id: int):
     """Mark a due dose taken (given) or missed."""
     regimen = owned_or_404(PreventiveRegimen, regimen_id)
-    try:
-        service.mark_dose(
-            current_user,
-            regimen,
-            due_on=request.form.get("due_on", ""),
-            status=request.form.get("status", ""),
-        )
-    except EntryError as exc:
-        flash(" ".join(exc.errors.values()), "error")
-    else:
-        flash(_("Marked: %(name)s.", name=regimen.name), "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("preventives.index"))
+    marked = {name: request.form.get(name, "") for name in ("due_on", "status")}
+    return one_tap(
+        lambda: service.mark_dose(current_user, regimen, **marked),
+        _("Marked: %(name)s.", name=regimen.name),
+        "preventives.index",
+    )
 
 
 @bp.post("/<int:regimen_id>/delete")

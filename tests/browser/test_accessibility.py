@@ -10,6 +10,7 @@ from diary.extensions import db
 from diary.models import MedicationDose, SideEffectReport, Treatment
 from diary.services.accounts import find_user
 from diary.services.medications import add_dose
+from diary.services.preventives import add_regimen
 from diary.services.shares import create_share
 from tests.browser.conftest import sign_in
 from tests.browser.test_charts import seed_months
@@ -33,6 +34,9 @@ PAGES = [
     "/medications/",
     "/medications/new",
     "/medications/{dose}/edit",
+    "/preventives/",
+    "/preventives/new",
+    "/preventives/{regimen}/edit",
     "/reminders",
     "/trends",
     "/report",
@@ -70,6 +74,9 @@ def diary_user(live_server):
             dose="50 mg",
             med_class="triptan",
         )
+        regimen = add_regimen(
+            user, name="Erenumab (Aimovig)", schedule="every_4_weeks", started_on=date(2024, 1, 1)
+        )
         _, share = create_share(
             user,
             first_day=date.today() - timedelta(days=60),
@@ -96,6 +103,7 @@ def diary_user(live_server):
             "dose": db.session.scalar(
                 select(MedicationDose.id).where(MedicationDose.user_id == user.id)
             ),
+            "regimen": regimen.id,
         }
     return name, ids
 
