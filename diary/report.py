@@ -43,12 +43,12 @@ def report_context(
     )
     # Every treatment caps the relief and is an overlap, shared or not: the figures are the
     # patient's own; only the words name what was not chosen as "another treatment".
-    figures = trends.treatment_figures(user, last, picked, every=all_treatments)
+    regimens = preventives.user_regimens(user)
+    figures = trends.treatment_figures(user, last, picked, all_treatments, regimens)
     named = picked if shared else all_treatments
     kinds = reference.treatment_kinds()
     daily = trends.daily_stats(user, first, last)
-    regimens = preventives.user_regimens(user)
-    in_range = preventives.user_regimens(user, first, last)
+    in_range = [r for r in regimens if preventives.taken_between(r, first, last)]
     picked_regimens = [r for r in in_range if preventive_ids is None or r.id in preventive_ids]
     named_regimens = set(preventive_ids or ()) if shared else None
     return {

@@ -256,6 +256,29 @@ def test_a_dose_change_ends_one_regimen_and_starts_the_next(app, client, alice):
     ]
 
 
+def test_a_dose_change_is_one_change_and_an_end_a_stop(app, client, alice):
+    first = regimen(
+        app, alice, name="Topiramate", dose="25 mg", schedule="daily", started_on="2024-01-01"
+    )
+    client.post(f"/preventives/{first}/dose", data={"dose": "50 mg", "on": "2024-03-10"})
+    regimen(
+        app,
+        alice,
+        name="Candesartan",
+        schedule="daily",
+        started_on="2023-06-01",
+        ended_on="2024-03-20",
+    )
+    with app.app_context():
+        found = preventives.changes(
+            preventives.user_regimens(user_row(alice)), date(2024, 3, 1), date(2024, 3, 31)
+        )
+    assert [(c.as_json(), c.regimen.name) for c in found] == [
+        ({"day": "2024-03-10", "change": "changed"}, "Topiramate"),
+        ({"day": "2024-03-20", "change": "stopped"}, "Candesartan"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("schedule", "problem"),
     [("weekly", "'weekly' is not a schedule"), ("every_0_days", "is not a schedule"),
@@ -359,7 +382,13 @@ def test_the_new_csv_files_round_trip_byte_identical(app, alice, bob):
         preventives.mark_dose(
             user, db.session.get(PreventiveRegimen, second), due_on="2024-01-10", status="taken"
         )
-        add_dose(user, taken_at=datetime(2024, 1, 2, 8), name="sumatriptan", relief_2h="better")
+        add_dose(
+            user,
+            taken_at=datetime(2024, 1, 2, 8),
+            name="sumatriptan",
+            note="x;=1+1",
+            relief_2h="better",
+        )
         db.session.commit()
         names = ("preventives.csv", "preventive_doses.csv", "medications.csv")
         exported = {name: export_text(user, name) for name in names}
@@ -372,7 +401,8 @@ def test_the_new_csv_files_round_trip_byte_identical(app, alice, bob):
             '"2024-01-01","=Propranolol","2024-01-05","missed"\r\n'
             '"2024-01-10","Fremanezumab","2024-01-10","taken"\r\n'
         ).replace('"=Propranolol"', '"\'=Propranolol"')
-        assert exported["medications.csv"].splitlines()[1].endswith(',"better"')
+        # The note has a cell after it: its piece after ";" is kept text too.
+        assert exported["medications.csv"].splitlines()[1].endswith(',"x;\'=1+1","better"')
         other = user_row(bob)
         import_files(other, {name: text.encode() for name, text in exported.items()})
         db.session.commit()

@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from diary import rules
 from diary.clock import local_today, shift
@@ -168,9 +169,17 @@ def user_regimens(user: User, first: date | None = None, last: date | None = Non
         query = query.where(
             (PreventiveRegimen.ended_on.is_(None)) | (PreventiveRegimen.ended_on >= first)
         )
+    # Their marked doses with them: adherence and home read them for every regimen.
     return db.session.scalars(
-        query.order_by(PreventiveRegimen.started_on, PreventiveRegimen.id)
+        query.options(selectinload(PreventiveRegimen.doses)).order_by(
+            PreventiveRegimen.started_on, PreventiveRegimen.id
+        )
     ).all()
+
+
+def taken_between(regimen: PreventiveRegimen, first: date, last: date) -> bool:
+    """Tell whether a regimen was taken on some day from first to last."""
+    return regimen.started_on <= last and (regimen.ended_on is None or regimen.ended_on >= first)
 
 
 def _is_due(regimen: dict[str, Any], day: date) -> bool:
@@ -253,19 +262,12 @@ def mark_dose(user: User, regimen: PreventiveRegimen, **fields: Any) -> Preventi
     return dose
 
 
-@writes
-def unmark_dose(dose: PreventiveDose) -> None:
-    remove(dose)
-
-
 @dataclass(frozen=True)
 class DueToday:
     """A dose home asks about: a daily one of today, or an injection due and not yet marked."""
 
     regimen: PreventiveRegimen
     due_on: date
-    # Doses of that day not yet marked.
-    unmarked: int
 
 
 def due_on_home(user: User, today: date) -> list[DueToday]:
@@ -278,7 +280,7 @@ def due_on_home(user: User, today: date) -> list[DueToday]:
         day = shift(regimen.started_on, since - since % schedule.every)
         marked = sum(1 for d in regimen.doses if d.due_on == day)
         if marked < schedule.per_day:
-            found.append(DueToday(regimen, day, schedule.per_day - marked))
+            found.append(DueToday(regimen, day))
     return found
 
 

@@ -141,11 +141,13 @@ def treatment_figures(
     as_of: date,
     treatments: list[Treatment] | None = None,
     every: list[Treatment] | None = None,
+    regimens: Sequence[PreventiveRegimen] | None = None,
 ) -> list[dict]:
     """Return the report's `treatments` list: each treatment's figures from data up to as_of.
 
     every is all the user's treatments up to as_of (the next treatment and overlaps
-    come from it); the caller passes it when it has read them already.
+    come from it), regimens all their preventive regimens; the caller passes them when it
+    has read them already.
     """
     every = treatments_until(user, as_of) if every is None else every
     treatments = every if treatments is None else treatments
@@ -158,7 +160,7 @@ def treatment_figures(
     # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
     spans = {t.id: Span(t.started_on, t.ended_on) for t in [*every, *treatments]}
     pgic, midas = _answers(user, as_of)
-    regimens = preventives.user_regimens(user)
+    regimens = preventives.user_regimens(user) if regimens is None else regimens
     return [
         {
             "kind": t.kind,
