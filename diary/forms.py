@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, ClassVar
 
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,11 +22,13 @@ from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, Strin
 from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import DateInput, Select, TimeInput, html_params
 
+from diary import reference
 from diary.clock import local_now
 from diary.i18n import WTFORMS_MESSAGES
 from diary.imports import FORMAT_CHOICES, FORMATS
 from diary.rules import EntryError
 from diary.services.scoping import owned
+from diary.urls import safe_next
 
 
 class DiaryForm(FlaskForm):
@@ -161,6 +163,17 @@ class LongSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
 
 
+def one_tap(write: Callable[[], Any], saved: str, fallback: str):
+    """Run a one-tap answer's write, flash what came of it, and go back where it was made."""
+    try:
+        write()
+    except EntryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(saved, "success")
+    return redirect(safe_next(request.form.get("next")) or url_for(fallback))
+
+
 def owned_or_404(model, object_id: int):
     """Return the signed-in user's row, or answer 404 (also for other users' rows)."""
     row = owned(model, current_user, object_id)
@@ -204,6 +217,17 @@ class UploadForm(DiaryForm):
     format = SelectField(
         _l("Made by"), choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
     )
+    # Never preset: the kind counts for overuse days, and only the patient knows it.
+    unlisted = SelectField(
+        _l("Kind of the medicines not in the diary's list"), validate_choice=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unlisted.choices = [
+            SelectChoice("", _l("Choose, if the file has any")),
+            *catalogue_choices(reference.medication_classes()),
+        ]
 
 
 def upload_form() -> UploadForm:

@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import LazyString, force_locale, get_locale, get_translations
@@ -243,6 +243,11 @@ def decimal(value: float | int | None) -> str:
         return ""
     pattern = "#,##0" if isinstance(value, int) else "#,##0.0#"
     return _formatted_number(value, pattern, current_locale())
+
+
+def percent(value: Fraction) -> str:
+    """Format an exact share as a percentage to at most one decimal, the reader's way: '66.7%'."""
+    return format_percent(float(value), "#,##0.#%", locale=current_locale())
 
 
 def signed_decimal(value: float | int | None) -> str:

@@ -47,5 +47,6 @@ def register_template_helpers(app: Flask) -> None:
         "one_decimal",
         "duration",
         "month_year",
+        "percent",
     ):
         app.add_template_filter(getattr(i18n, name))

@@ -62,8 +62,20 @@ def fill(client):
             "name": "naproxen",
             "dose": "500 mg",
             "med_class": "simple_analgesic",
+            "relief_2h": "better",
         },
     )
+    client.post(
+        "/preventives/new",
+        data={
+            "name": "Erenumab (Aimovig)",
+            "dose": "140 mg",
+            "how_often": "every_weeks",
+            "every": "4",
+            "started_on": "2024-02-01",
+        },
+    )
+    client.post("/preventives/1/mark", data={"due_on": "2024-02-29", "status": "missed"})
     client.post("/reminders", data={"title": "Blood test", "due_on": "2024-04-01"})
     client.post("/reminders/2/done")
     client.post("/treatments/1/pgic", data={"score": "2", "client_key": "pgic-1"})
@@ -89,6 +101,9 @@ def test_backup_restores_losslessly_into_a_new_instance(
         and original["treatments"][0]["doses"][0]["rate_mg_per_kg_h"] == 0.15
     )
     assert original["treatments"][0]["follow_up"]["booked_for"] == "2024-03-21"
+    assert original["medications"][0]["relief_2h"] == "better"
+    assert original["preventives"][0]["schedule"] == "every_4_weeks"
+    assert original["preventives"][0]["doses"] == [{"due_on": "2024-02-29", "status": "missed"}]
     # Each answer keeps the language of the page it was given on (an English browser here).
     assert [(q["instrument"], q["language"]) for q in original["questionnaires"]] == [
         ("midas", "en"),
@@ -110,8 +125,8 @@ def test_backup_restores_losslessly_into_a_new_instance(
         follow_redirects=True,
     )
     assert (
-        "Restored: 2 readings, 1 side effects, 1 medications, 1 treatments, 1 reminders,"
-        " 2 questionnaires." in response.get_data(as_text=True)
+        "Restored: 2 readings, 1 side effects, 1 medications, 1 treatments, 1 preventives,"
+        " 1 reminders, 2 questionnaires." in response.get_data(as_text=True)
     )
     restored = json.loads(carol.get("/export/account.json").data)
     assert without_stamp(restored) == without_stamp(original)
@@ -242,7 +257,7 @@ def test_backups_of_every_version_restore_to_the_same_diary(client, alice, docum
         follow_redirects=True,
     )
     assert (
-        "Restored: 2 readings, 0 side effects, 1 medications, 1 treatments, 0 reminders,"
+        "Restored: 2 readings, 0 side effects, 1 medications, 1 treatments, 0 preventives, 0 reminders,"
         " 0 questionnaires." in response.get_data(as_text=True)
     )
     assert client.get("/export/readings.csv").data == (

@@ -252,7 +252,7 @@ def test_openapi_document_lists_exactly_the_routes_of_the_api(app, client):
         path = rule.rule.removeprefix("/api/v1").replace("<int:object_id>", "{id}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if "<any(" in path:
-                for collection in ("readings", "side-effects", "medications"):
+                for collection in ("readings", "side-effects", "medications", "preventives"):
                     served.add(("/" + collection + path.split(">", 1)[1], method))
             else:
                 served.add((path, method))

@@ -225,7 +225,7 @@ def test_the_rows_a_preview_keeps_never_outgrow_eight_times_its_file(app, client
     with app.app_context():
         user = user_row(alice)
         with tempfile.TemporaryFile() as rows:
-            plan = plan_import(user, read_export(export, user.timezone), rows)
+            plan = plan_import(user, read_export(export, user.timezone), rows, "other")
             assert plan.doses == 5_000 and plan.problems == []
             assert os.fstat(rows.fileno()).st_size < 8 * export.stat().st_size
 

@@ -20,11 +20,12 @@ from tests.conftest import build_app, sign_in, user_row
 DATA = Path(__file__).parent / "data" / "imports"
 
 
-def plan_of(app, user_id, path: Path, format_code="auto"):
-    """Return the preview plan of an export (nothing is written)."""
+def plan_of(app, user_id, path: Path, format_code="auto", unlisted="other"):
+    """Return the preview plan of an export (nothing is written), medicines not in the
+    diary's list taken as the kind unlisted."""
     with app.app_context():
         user = user_row(user_id)
-        plan = plan_import(user, read_export(path, user.timezone, format_code))
+        plan = plan_import(user, read_export(path, user.timezone, format_code), None, unlisted)
         db.session.rollback()
         return plan
 
@@ -34,7 +35,7 @@ def imported(app, user_id, path: Path):
     with app.app_context():
         user = user_row(user_id)
         with tempfile.TemporaryFile() as rows:
-            plan = plan_import(user, read_export(path, user.timezone), rows)
+            plan = plan_import(user, read_export(path, user.timezone), rows, "other")
             assert plan.problems == []
             apply_rows(user, rows)
         db.session.commit()
@@ -55,6 +56,18 @@ def imported(app, user_id, path: Path):
             .order_by(MedicationDose.taken_at, MedicationDose.id)
         ).all()
     return plan, [tuple(r) for r in readings], [tuple(d) for d in doses]
+
+
+def reliefs(app) -> list[str | None]:
+    """Return the effect at 2 hours of every dose in the diary, in the order taken."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(MedicationDose.relief_2h).order_by(
+                    MedicationDose.taken_at, MedicationDose.id
+                )
+            )
+        )
 
 
 def previewed_first(plan, readings, doses) -> bool:
@@ -137,14 +150,17 @@ def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
         ),
         (datetime(2024, 5, 3, 9, 30), 8, "Recorded during an episode."),
     ]
-    assert doses == [(datetime(2024, 5, 3, 7, 20), "Sumatriptan", "1x 50 mg", "triptan", "")]
+    # The effectiveness rating (7 of 10) is some effect: better, with the rating kept in words.
+    assert doses == [
+        (datetime(2024, 5, 3, 7, 20), "Sumatriptan", "1x 50 mg", "triptan", "Effectiveness 7/10.")
+    ]
+    assert reliefs(app) == ["better"]
     assert dict(plan.left_out) == {
         "location (GPS)": 1,
         "pain locations": 1,
         "pain qualities": 1,
         "episodes without an intensity reading": 1,
         "skipped doses": 1,
-        "effectiveness ratings": 1,
         "daily status (green, yellow, red days)": 1,
         "calendar overlays": 1,
     }
@@ -168,7 +184,13 @@ def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_tim
     ]
     assert doses == [
         (datetime(2024, 6, 1, 21, 30), "Naproxen", "1x 550 mg", "simple_analgesic", ""),
-        (datetime(2024, 6, 2, 0, 0), "Rimegepant", "2x", "other", "Time not recorded; the day is."),
+        (
+            datetime(2024, 6, 2, 0, 0),
+            "Rimegepant",
+            "2x",
+            "gepant",
+            "Time not recorded; the day is.",
+        ),
     ]
     history = plan_of(app, alice, DATA / "HC-MedHistory-2024-06-03.json")
     assert (history.readings, history.doses) == (0, 0)
@@ -288,11 +310,11 @@ def test_the_cli_previews_with_dry_run_then_imports(app, alice, runner):
     assert wrong.exit_code == 1 and "This is not a Headi CSV file." in wrong.output
 
 
-def upload(client, name, data=None, format_code="auto"):
+def upload(client, name, data=None, format_code="auto", unlisted="other"):
     body = data if data is not None else (DATA / name).read_bytes()
     return client.post(
         "/import/other/",
-        data={"export": (io.BytesIO(body), name), "format": format_code},
+        data={"export": (io.BytesIO(body), name), "format": format_code, "unlisted": unlisted},
         content_type="multipart/form-data",
     )
 
@@ -368,8 +390,9 @@ def test_cluster_headache_tracker_doses_file(app, alice):
         (datetime(2024, 11, 10, 21, 20), "Oxygen", "15 L/min", "other", ""),
         (datetime(2024, 11, 10, 21, 40), "Sumatriptan", "6 mg", "triptan", ""),
     ]
+    # The app's effectiveness, as the 2-hour answer: helped is better, no_effect the same.
+    assert reliefs(app) == ["better", "same"]
     assert dict(plan.left_out) == {
-        "effectiveness": 2,
         "minutes to relief": 1,
         "duration (oxygen)": 1,
     }
@@ -616,7 +639,9 @@ def test_both_cluster_headache_tracker_files_store_each_intake_once(
 ):
     files = cht_files(tmp_path)
     imported(app, alice, files[first])
-    result = runner.invoke(args=["import", str(files[second]), "--user", "alice"])
+    result = runner.invoke(
+        args=["import", str(files[second]), "--user", "alice", "--unlisted-class", "other"]
+    )
     assert result.exit_code == 0, result.output
     assert preview in result.output.splitlines()
     _, readings, doses = imported(app, alice, files[first])  # again: adds nothing

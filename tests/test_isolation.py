@@ -13,6 +13,7 @@ from diary.models import (
     DoseChange,
     LoginSession,
     MedicationDose,
+    PreventiveRegimen,
     QuestionnaireAnswer,
     Reading,
     Reminder,
@@ -31,6 +32,7 @@ ARGUMENT_MODELS = {
     "treatment_id": Treatment,
     "report_id": SideEffectReport,
     "dose_id": MedicationDose,
+    "regimen_id": PreventiveRegimen,
     "reminder_id": Reminder,
     "token_id": ApiToken,
     "session_id": LoginSession,
@@ -43,6 +45,7 @@ COLLECTION_MODELS = {
     "readings": Reading,
     "side-effects": SideEffectReport,
     "medications": MedicationDose,
+    "preventives": PreventiveRegimen,
 }
 PART_MODELS = {"doses": DoseChange, "medicines": TreatmentMedicine}
 
@@ -83,6 +86,14 @@ def alices_diary(app, client, alice):
             "med_class": "simple_analgesic",
         },
     )
+    client.post(
+        "/preventives/new",
+        data={
+            "name": "alice's propranolol",
+            "how_often": "daily",
+            "started_on": "2024-03-01",
+        },
+    )
     client.post("/reminders", data={"title": "alice's blood test", "due_on": "2024-04-01"})
     assert client.post("/attacks/start").status_code == 302
     described = client.post(
@@ -118,7 +129,8 @@ def concrete_paths(app, rule) -> list[str]:
         for name in re.findall(r"<int:(\w+)>", path):
             model = (
                 ARGUMENT_MODELS[name]
-                or COLLECTION_MODELS.get(chosen.get("collection"))
+                # An API collection chosen by any(), or named in the path (/api/v1/<name>/...).
+                or COLLECTION_MODELS.get(chosen.get("collection") or path.split("/")[3])
                 or PART_MODELS[chosen["part"]]
             )
             path = path.replace(f"<int:{name}>", str(first_id(app, model)))

@@ -85,7 +85,7 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
     )  # fmt: skip
     assert set(first) == {
         "kind", "started_on", "ended_on", "study", "periods", "relief", "overlaps", "side_effects",
-        "pgic", "midas_before", "midas_after",
+        "pgic", "midas_before", "midas_after", "preventive_changes",
     }  # fmt: skip
     # The study's measures: the first reading on the start day, the last on the end day.
     assert first["study"] | {"one_month": None} == {

@@ -154,7 +154,12 @@ def test_quick_logs_go_through_during_an_other_diary_confirmation(in_small_parts
     alice.timeout = 300  # minutes, not seconds: a long write on a busy machine
     export = "".join(headi(100_000)).encode()
     _, _, page = alice.post_file(
-        "/import/other/", "export", "headi.csv", export, "/export", {"format": "auto"}
+        "/import/other/",
+        "export",
+        "headi.csv",
+        export,
+        "/export",
+        {"format": "auto", "unlisted": "other"},
     )
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
     readings = int(re.search(r"Import ([\d,]+) readings", page).group(1).replace(",", ""))
@@ -246,7 +251,7 @@ def previewed(client, name: str, export: bytes) -> str:
     """Upload another diary's export; return the token that confirms its preview."""
     page = client.post(
         "/import/other/",
-        data={"export": (io.BytesIO(export), name), "format": "auto"},
+        data={"export": (io.BytesIO(export), name), "format": "auto", "unlisted": "other"},
         content_type="multipart/form-data",
     )
     return re.search(r'name="token" type="hidden" value="([^"]+)"', page.get_data(as_text=True))[1]

@@ -48,15 +48,17 @@ def _errors(*codes: str) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
+ITEM_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+
+
 def _paths(collection: Collection) -> dict:
     name = collection.schema_name
     item = _ref(collection.item)
-    item_id = {
-        "name": "id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    }
     # After an add, the new item's id leads to reading, changing and deleting it.
     links = {
         f"{verb}{name}": {
@@ -120,7 +122,7 @@ def _paths(collection: Collection) -> dict:
             },
         },
         f"/{collection.name}/{{id}}": {
-            "parameters": [item_id],
+            "parameters": [ITEM_ID],
             "get": {
                 "operationId": f"get{name}",
                 "summary": "Read one",
@@ -156,6 +158,10 @@ def _component_schemas() -> dict[str, Any]:
     models = [(c.body, "validation") for c in COLLECTIONS.values()]
     models += [(c.changes, "validation") for c in COLLECTIONS.values()]
     models += [(c.item, "serialization") for c in COLLECTIONS.values()]
+    models += [
+        (schemas.PreventiveDoseBody, "validation"),
+        (schemas.PreventiveDose, "serialization"),
+    ]
     models += [(schemas.Reminder, "serialization"), (schemas.Error, "serialization")]
     _, top = models_json_schema(models, ref_template=REF)
     defs = top["$defs"]
@@ -172,6 +178,18 @@ def openapi_document() -> dict:
     paths: dict = {}
     for collection in COLLECTIONS.values():
         paths |= _paths(collection)
+    paths["/preventives/{id}/doses"] = {
+        "parameters": [ITEM_ID],
+        "post": {
+            "operationId": "markPreventiveDose",
+            "summary": "Mark a due dose taken (given) or missed; unmarked doses count as taken",
+            "requestBody": {"required": True, **_json(_ref(schemas.PreventiveDoseBody))},
+            "responses": {
+                "201": {"description": "Marked", **_json(_ref(schemas.PreventiveDose))},
+                **_errors("400", "401", "404", "413", "422", "503"),
+            },
+        },
+    }
     paths["/reminders"] = {
         "get": {
             "operationId": "listReminders",

@@ -10,6 +10,7 @@ strictly (a string is not a number: rules.json_values). What no schema can state
 time in the future, 30 February) the service refuses with 422, as the document says.
 """
 
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
@@ -25,11 +26,13 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from diary import reference
+from diary.models.preventive import DOSE_STATUSES, DoseStatus
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
-from diary.models.symptoms import SEVERITIES, Severity
+from diary.models.symptoms import RELIEF_2H, SEVERITIES, Relief2h, Severity
 from diary.rules import NAME_MAX, NOTE_MAX, EntryError, whole_minute
 from diary.services.idempotency import KEY_MAX
+from diary.services.preventives import SCHEDULE_PATTERN
 from diary.urls import MAX_ID
 
 LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
@@ -83,6 +86,15 @@ LocalTime = Annotated[
 Note = Annotated[
     Any, WithJsonSchema({"type": "string", "maxLength": NOTE_MAX, "pattern": TEXT_PATTERN})
 ]
+Name = Annotated[
+    Any,
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": FILLED_PATTERN}
+    ),
+]
+Dose = Annotated[
+    Any, WithJsonSchema({"type": "string", "maxLength": NAME_MAX, "pattern": TEXT_PATTERN})
+]
 
 
 def _codes(codes) -> WithJsonSchema:
@@ -122,17 +134,41 @@ class SideEffectBody(Body):
 
 class MedicationBody(Body):
     taken_at: LocalTime = None
-    name: Annotated[
-        Any,
-        WithJsonSchema(
-            {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": FILLED_PATTERN}
-        ),
-    ]
-    dose: Annotated[
-        Any, WithJsonSchema({"type": "string", "maxLength": NAME_MAX, "pattern": TEXT_PATTERN})
-    ] = ""
-    med_class: Annotated[Any, _codes(reference.medication_classes())] = Field(alias="class")
+    name: Name
+    dose: Dose = ""
+    med_class: Annotated[Any, _codes(reference.medication_classes())] = Field(
+        "",
+        alias="class",
+        description="Optional for a medicine of the diary's list (its class is the list's);"
+        " required for any other.",
+    )
     note: Note = ""
+    relief_2h: Annotated[Any, _codes(["", *RELIEF_2H])] = Field(
+        "", description="The effect 2 hours after the dose; empty: not answered."
+    )
+
+
+Day = Annotated[Any, WithJsonSchema({"type": "string", "format": "date", "example": "2024-03-01"})]
+
+
+class PreventiveBody(Body):
+    started_on: Day
+    name: Name
+    dose: Dose = ""
+    schedule: Annotated[
+        Any,
+        WithJsonSchema({"type": "string", "pattern": SCHEDULE_PATTERN, "example": "every_4_weeks"}),
+    ]
+    ended_on: Annotated[
+        Any,
+        WithJsonSchema({"type": "string", "format": "date", "description": "Empty while taken."}),
+    ] = ""
+    note: Note = ""
+
+
+class PreventiveDoseBody(Body):
+    due_on: Day
+    status: Annotated[Any, _codes(DOSE_STATUSES)]
 
 
 def patch_of(body: type[Body]) -> type[Body]:
@@ -212,6 +248,22 @@ class Medication(BaseModel):
     dose: str
     med_class: str = Field(serialization_alias="class", alias="class")
     note: str
+    relief_2h: Relief2h | None
+
+
+class Preventive(BaseModel):
+    id: int
+    started_on: date
+    name: str
+    dose: str
+    schedule: str = Field(pattern=SCHEDULE_PATTERN)
+    ended_on: date | None
+    note: str
+
+
+class PreventiveDose(BaseModel):
+    due_on: date
+    status: DoseStatus
 
 
 class Reminder(BaseModel):

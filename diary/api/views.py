@@ -16,7 +16,7 @@ from diary.clock import local_today
 from diary.errors import json_error
 from diary.extensions import csrf, db
 from diary.rules import EntryError, json_values
-from diary.services import reminders
+from diary.services import preventives, reminders
 from diary.services.idempotency import replayed
 from diary.services.scoping import owned
 from diary.services.tokens import TokenExpired, user_for_token
@@ -127,7 +127,7 @@ def _page() -> schemas.Page:
     return schemas.Page(**values)
 
 
-COLLECTION = '/<any("readings", "side-effects", "medications"):collection>'
+COLLECTION = '/<any("readings", "side-effects", "medications", "preventives"):collection>'
 
 
 @bp.get("/openapi.json")
@@ -189,6 +189,17 @@ def delete(collection: str, object_id: int):
     # No body, so no Content-Type either (Flask would say text/html).
     del response.headers["Content-Type"]
     return response
+
+
+@bp.post("/preventives/<int:object_id>/doses")
+@token_required
+def mark_preventive_dose(object_id: int):
+    """Mark a due dose of a preventive taken or missed (unmarked doses count as taken)."""
+    regimen = _row_or_404(COLLECTIONS["preventives"], object_id)
+    dose = preventives.mark_dose(g.api_user, regimen, **_body(schemas.PreventiveDoseBody))
+    return schemas.PreventiveDose.model_validate(dose, from_attributes=True).model_dump(
+        mode="json"
+    ), 201
 
 
 @bp.get("/reminders")

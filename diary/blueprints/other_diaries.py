@@ -25,7 +25,7 @@ class ConfirmForm(FlaskForm):
     token = HiddenField()
 
 
-def _plan(path: Path, format_code: str, rows: BinaryIO):
+def _plan(path: Path, format_code: str, rows: BinaryIO, unlisted: str | None):
     """Read and check an export, keeping its rows to add (no write lock is held meanwhile).
 
     Return the plan and None, or None and the page that says why nothing can be imported.
@@ -33,7 +33,7 @@ def _plan(path: Path, format_code: str, rows: BinaryIO):
     try:
         with read_phase(db.session):
             source = read_export(path, current_user.timezone, format_code)
-            plan = plan_import(current_user, source, rows)
+            plan = plan_import(current_user, source, rows, unlisted)
     except Unreadable as exc:
         return None, _page(error=str(exc), status=422)
     if plan.problems:
@@ -66,7 +66,7 @@ def preview():
         pending.upload_copy(form.export.data.stream) as path,
         pending.new_rows(current_user.id) as (token, rows),
     ):
-        plan, refusal = _plan(path, form.format.data, rows)
+        plan, refusal = _plan(path, form.format.data, rows, form.unlisted.data or None)
     if refusal or not plan.changes:
         pending.forget(current_user.id, token)
     return refusal or _page(plan, confirm=ConfirmForm(formdata=None, token=token))

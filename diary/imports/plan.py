@@ -169,17 +169,20 @@ def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
     )
 
 
-def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan) -> dict:
-    med_class = reference.medicine_class(taken.name)
-    if med_class is None:
+def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan, unlisted: str | None) -> dict:
+    """Check a medicine taken; one the list does not name takes the kind the patient chose
+    for such medicines, and is refused when none was chosen."""
+    listed = reference.medicine_class(taken.name) is not None
+    if not listed:
         plan.unknown_medicines[taken.name.strip()] += 1
     return checked_dose(
         user,
         taken_at=taken.at,
         name=taken.name,
         dose=taken.dose,
-        med_class=med_class or "other",
+        med_class=None if listed else unlisted,
         note=taken.note,
+        relief_2h=taken.relief_2h,
         client_key=source_key(fmt, taken.key),
     )
 
@@ -187,8 +190,17 @@ def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan) -> dict:
 class _Planner:
     """Check a stream of entries into rows a chunk at a time, keeping sums and (maybe) the rows."""
 
-    def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None, limit: int):
+    def __init__(
+        self,
+        user: User,
+        source: Source,
+        plan: Plan,
+        spool: Spool | None,
+        limit: int,
+        unlisted: str | None,
+    ):
         self.user, self.source, self.plan, self.spool = user, source, plan, spool
+        self.unlisted = unlisted
         self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
         self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
         self.rows_left = limit // ROW_BYTES
@@ -217,7 +229,8 @@ class _Planner:
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
                 elif better.isdisjoint(_keys(fmt, entry.superseded_by)):
-                    self.count(doses).append(_dose_row(self.user, fmt, entry, self.plan))
+                    row = _dose_row(self.user, fmt, entry, self.plan, self.unlisted)
+                    self.count(doses).append(row)
                 else:
                     self.plan.superseded += 1
             except EntryError as exc:
@@ -288,8 +301,13 @@ def _keys(fmt: str, source_keys: tuple[str, ...]) -> list[str]:
     return [source_key(fmt, key) for key in source_keys]
 
 
-def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Plan:
+def plan_import(
+    user: User, source: Source, spool: BinaryIO | None = None, unlisted: str | None = None
+) -> Plan:
     """Check every entry through the services and sum up what an import would add.
+
+    unlisted is the kind the patient chose for medicines not in the diary's list; without
+    it, such a medicine is a problem that stops the import (a kind is never assumed).
 
     Given a spool file, the checked rows to add are written to it for apply_rows();
     without, only the preview's sums are kept. Memory stays the same for any size of file.
@@ -298,7 +316,7 @@ def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Pl
     plan = Plan(format=source.format)
     limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
     rows = Spool.start(spool, source.format, user.timezone, limit) if spool else None
-    planner = _Planner(user, source, plan, rows, limit)
+    planner = _Planner(user, source, plan, rows, limit, unlisted)
     entries = iter(source.entries)
     for chunk in iter(lambda: tuple(islice(entries, CHUNK)), ()):
         planner.chunk(chunk)

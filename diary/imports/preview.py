@@ -39,7 +39,7 @@ def preview_lines(plan: Plan) -> list[str]:
         lines.append(f"Medication classes: {found}")
     if plan.unknown_medicines:
         names = ", ".join(f"{name} ({n})" for name, n in sorted(plan.unknown_medicines.items()))
-        lines.append(f"Not in the medicine list, imported as 'other': {names}")
+        lines.append(f"Not in the medicine list, imported as the kind chosen: {names}")
     for what, n in sorted(plan.left_out.items()):
         lines.append(f"Left out: {what} ({n})")
     lines += [f"Clock change: {change}" for change in plan.clock_changes]

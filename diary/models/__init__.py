@@ -2,6 +2,7 @@
 
 from diary.models.attack import Attack, AttackTrigger, DayMark, OwnTrigger
 from diary.models.claim import Claim
+from diary.models.preventive import PreventiveDose, PreventiveRegimen
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -21,6 +22,8 @@ __all__ = [
     "LoginSession",
     "MedicationDose",
     "OwnTrigger",
+    "PreventiveDose",
+    "PreventiveRegimen",
     "PromptDismissal",
     "QuestionnaireAnswer",
     "Reading",

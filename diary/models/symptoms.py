@@ -19,6 +19,17 @@ SEVERITY_LABELS = {
     "severe": lazy_pgettext("side effect", "severe"),
 }
 
+# The effect of an acute dose at 2 hours, the IHS guidelines' endpoints for acute treatment
+# (pain freedom, and relief) as a patient answers them.
+Relief2h = Literal["pain_free", "better", "same", "worse"]
+RELIEF_2H: tuple[str, ...] = get_args(Relief2h)
+RELIEF_LABELS = {
+    "pain_free": lazy_pgettext("2 hours after", "pain-free"),
+    "better": lazy_pgettext("2 hours after", "better"),
+    "same": lazy_pgettext("2 hours after", "the same"),
+    "worse": lazy_pgettext("2 hours after", "worse"),
+}
+
 
 class SideEffectReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +61,8 @@ class MedicationDose(db.Model):
     # A code of seeds/medication_classes.json.
     med_class: Mapped[str] = mapped_column(String(40))
     note: Mapped[str] = mapped_column(Text, default="")
+    # The effect 2 hours after (a code of RELIEF_2H); None: not answered.
+    relief_2h: Mapped[str | None] = mapped_column(String(10))
     client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

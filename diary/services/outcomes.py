@@ -256,6 +256,13 @@ def relief(
     return {"days": (after[-1] - ended_on).days, "ongoing": True, "capped_by": cap_name}
 
 
+def confounding_window(span: Span, as_of: date) -> tuple[date, date]:
+    """Return the days a preventive change mixes into the figures: the baseline's first day
+    to day 84 after the end (to as_of while the treatment runs, and never past it)."""
+    last = shift(span.ended_on, RELIEF_CAP_DAYS) if span.ended_on else as_of
+    return shift(span.started_on, -PERIOD_DAYS), min(last, as_of)
+
+
 def overlaps(span: Span, others: list[Span], as_of: date) -> list[Span]:
     """Return the other treatments running or still acting during this one's baseline or after.
 

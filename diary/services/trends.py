@@ -1,6 +1,8 @@
 """Daily figures from the database, and the per-treatment report built on them."""
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
@@ -14,6 +16,7 @@ from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import (
     MedicationDose,
+    PreventiveRegimen,
     QuestionnaireAnswer,
     Reminder,
     SideEffectReport,
@@ -22,6 +25,7 @@ from diary.models import (
 )
 from diary.models.questionnaire import PGIC
 from diary.models.reading import Reading
+from diary.services import preventives
 from diary.services.outcomes import (
     HEADACHE_DAY_MIN,
     MODERATE_PAIN_MIN,
@@ -29,6 +33,7 @@ from diary.services.outcomes import (
     PERIOD_LABELS,
     Day,
     Span,
+    confounding_window,
     midas_figures,
     questionnaire_figures,
     rounded,
@@ -136,11 +141,13 @@ def treatment_figures(
     as_of: date,
     treatments: list[Treatment] | None = None,
     every: list[Treatment] | None = None,
+    regimens: Sequence[PreventiveRegimen] | None = None,
 ) -> list[dict]:
     """Return the report's `treatments` list: each treatment's figures from data up to as_of.
 
     every is all the user's treatments up to as_of (the next treatment and overlaps
-    come from it); the caller passes it when it has read them already.
+    come from it), regimens all their preventive regimens; the caller passes them when it
+    has read them already.
     """
     every = treatments_until(user, as_of) if every is None else every
     treatments = every if treatments is None else treatments
@@ -153,6 +160,7 @@ def treatment_figures(
     # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
     spans = {t.id: Span(t.started_on, t.ended_on) for t in [*every, *treatments]}
     pgic, midas = _answers(user, as_of)
+    regimens = preventives.user_regimens(user) if regimens is None else regimens
     return [
         {
             "kind": t.kind,
@@ -167,8 +175,61 @@ def treatment_figures(
                 as_of,
             ),
             **questionnaire_figures(spans[t.id], pgic.get(t.id, []), midas, as_of),
+            "preventive_changes": [
+                change.as_json() for change in preventive_changes(t, regimens, as_of)
+            ],
         }
         for t in treatments
+    ]
+
+
+def preventive_changes(
+    treatment: Treatment, regimens: Sequence[PreventiveRegimen], as_of: date
+) -> list[preventives.Change]:
+    """Return the preventives started, stopped or changed from S-28 to E+84 of a treatment."""
+    first, last = confounding_window(Span(treatment.started_on, treatment.ended_on), as_of)
+    return preventives.changes(regimens, first, last)
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """A preventive change as a treatment's page says it: named, or not when not shared."""
+
+    change: preventives.Change
+    name: str | None
+    # "before" the start, "during" the treatment or "after" its end, and by how many days.
+    when: str
+    days: int
+
+
+def change_lines(
+    treatment: Treatment, found: list[preventives.Change], named: set[int] | None = None
+) -> list[ChangeLine]:
+    """Return each change with its name (only the named regimens' when named is given) and
+    where it falls: so many days before the start or after the end, or during it."""
+    lines = []
+    for change in found:
+        if change.day < treatment.started_on:
+            when, days = "before", (treatment.started_on - change.day).days
+        elif treatment.ended_on and change.day > treatment.ended_on:
+            when, days = "after", (change.day - treatment.ended_on).days
+        else:
+            when, days = "during", 0
+        shown = named is None or change.regimen.id in named
+        name = f"{change.regimen.name} {change.regimen.dose}".strip() if shown else None
+        lines.append(ChangeLine(change, name, when, days))
+    return lines
+
+
+def chart_preventives(regimens: Sequence[PreventiveRegimen], last: date) -> list[dict]:
+    """Return preventive regimens as the thin bands the charts draw under the treatments."""
+    return [
+        {
+            "label": f"{r.name} {r.dose}".strip(),
+            "start": r.started_on.isoformat(),
+            "end": (r.ended_on or last).isoformat(),
+        }
+        for r in regimens
     ]
 
 

@@ -14,6 +14,7 @@ from diary.extensions import db
 from diary.json_shape import JsonShapeError, check_json_shape
 from diary.models import (
     MedicationDose,
+    PreventiveRegimen,
     Reading,
     Reminder,
     SideEffectReport,
@@ -26,6 +27,7 @@ from diary.rules import EntryError
 from diary.services import (
     accounts,
     medications,
+    preventives,
     questionnaires,
     readings,
     reminders,
@@ -98,6 +100,14 @@ def _treatment_items(user: User, zone: tzinfo) -> Iterator[dict]:
         yield item
 
 
+def _preventive_items(user: User, zone: tzinfo) -> Iterator[dict]:
+    """Yield each preventive regimen with the doses marked taken or missed."""
+    for regimen in preventives.user_regimens(user):
+        item = _row(regimen, "preventives", zone)
+        item["doses"] = [_row(d, "preventive_doses", zone) for d in regimen.doses]
+        yield item
+
+
 def _reminder_items(user: User, zone: tzinfo) -> Iterator[dict]:
     reminders = db.session.scalars(
         select(Reminder)
@@ -147,6 +157,7 @@ def account_chunks(user: User) -> Iterator[str]:
         "side_effects": _table_items(user, "side_effects", SideEffectReport.recorded_at),
         "medications": _table_items(user, "medications", MedicationDose.taken_at),
         "treatments": _treatment_items(user, zone),
+        "preventives": _preventive_items(user, zone),
         "reminders": _reminder_items(user, zone),
         "questionnaires": _questionnaire_items(user, zone),
         "shares": _share_items(user, zone),
@@ -230,7 +241,14 @@ EMPTY_ONLY = "This account already has entries; restore into a new, empty accoun
 def _has_entries(user: User) -> bool:
     return any(
         db.session.scalar(select(func.count()).select_from(model).where(model.user_id == user.id))
-        for model in (Reading, SideEffectReport, MedicationDose, Treatment, Reminder)
+        for model in (
+            Reading,
+            SideEffectReport,
+            MedicationDose,
+            Treatment,
+            Reminder,
+            PreventiveRegimen,
+        )
     )
 
 
@@ -349,6 +367,7 @@ class _Others:
     def restore(self, data: dict) -> dict[str, int]:
         counts = {
             "treatments": self.treatments(_list(data, "treatments", self.problems)),
+            "preventives": self.preventives(_list(data, "preventives", self.problems)),
             "reminders": self.reminders(_list(data, "reminders", self.problems)),
             "questionnaires": self.questionnaires(_list(data, "questionnaires", self.problems)),
         }
@@ -424,6 +443,34 @@ class _Others:
             if item.get("follow_up") and treatment.ended_on is not None:  # it has one
                 where = f"{where}.follow_up"
                 self.state(where, item["follow_up"], treatment.follow_up, ("title", "due_on"))
+        return len(items)
+
+    def preventives(self, items: list) -> int:
+        """Restore each regimen through its service, then the doses marked in it."""
+        for n, item in enumerate(items):
+            where = f"preventives[{n}]"
+            made = self.through(
+                where,
+                item,
+                "preventives",
+                preventives.add_regimen,
+                preventives.checked_regimen,
+                self.user,
+                skip=("doses",),
+            )
+            if made is None:
+                continue
+            regimen = made if self.writing else PreventiveRegimen(**made)
+            for m, dose in enumerate(item.get("doses", [])):
+                self.through(
+                    f"{where}.doses[{m}]",
+                    dose,
+                    "preventive_doses",
+                    preventives.mark_dose,
+                    preventives.checked_mark,
+                    self.user,
+                    regimen,
+                )
         return len(items)
 
     def state(self, where: str, item: Any, reminder: Reminder | None, skip=()) -> None:

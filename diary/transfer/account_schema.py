@@ -115,8 +115,9 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("taken_at", LOCAL_TIME),
         Field("name", TEXT, True),
         Field("dose", TEXT),
-        Field("class", TEXT, True, keyword="med_class", attribute="med_class"),
+        Field("class", TEXT, keyword="med_class", attribute="med_class"),
         NOTE,
+        Field("relief_2h", TEXT),
         KEY,
         CREATED,
     ),
@@ -138,6 +139,17 @@ SCHEMA: dict[str, dict[str, Field]] = {
     "medicines": _fields(
         Field("role", TEXT, True), Field("name", TEXT, True), Field("dose", TEXT), NOTE
     ),
+    "preventives": _fields(
+        Field("name", TEXT, True),
+        Field("dose", TEXT),
+        Field("schedule", TEXT, True),
+        Field("started_on", DAY, True),
+        Field("ended_on", DAY),
+        NOTE,
+        KEY,
+        CREATED,
+    ),
+    "preventive_doses": _fields(Field("due_on", DAY, True), Field("status", TEXT, True)),
     "reminders": _fields(
         Field("title", TEXT, True), Field("due_on", DAY, True), CREATED, *REMINDER_STATE
     ),

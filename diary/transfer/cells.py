@@ -8,7 +8,9 @@ the separator is told from the header row, whose names are known.
 
 Every cell is written in double quotes (RFC 4180), whatever separator a spreadsheet
 guesses. A cell that a spreadsheet would run as a formula (OWASP "CSV injection") is
-written with a leading apostrophe. Reading strips that apostrophe again, and
+written with a leading apostrophe, and so is each piece of a cell with more cells after
+it (medications.csv's note) that follows a ";" or a tab, where a spreadsheet opening the
+file with that separator would split the row. Reading strips those apostrophes again, and
 only where writing would have added it, so that export -> import -> export
 gives the same bytes and a foreign file's "'quoted" note stays as it was.
 """
@@ -29,6 +31,8 @@ FORMULA_STARTS = frozenset("=+-@")
 GUARD = "'"
 # A time as a spreadsheet saves it back: seconds added, or a space for the T.
 SAVED_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?$")
+# Where a spreadsheet opening the file with another separator would split a cell.
+SPLITS = re.compile(r"([;\t])")
 
 
 BOM = "\ufeff"
@@ -77,16 +81,31 @@ def _looks_guarded(cell: str) -> bool:
     return cell[:1] == GUARD and (_live(cell[1:]) or cell[1:2] == GUARD)
 
 
-def neutralise(cell: str) -> str:
-    """Prefix a cell that a spreadsheet would treat as a formula."""
-    if _live(cell) or _looks_guarded(cell):
-        return GUARD + cell
-    return cell
+def _guarded(piece: str) -> str:
+    return GUARD + piece if _live(piece) or _looks_guarded(piece) else piece
 
 
-def restore(cell: str) -> str:
+def _unguarded(piece: str) -> str:
+    return piece[1:] if _looks_guarded(piece) else piece
+
+
+def neutralise(cell: str, inner: bool = False) -> str:
+    """Prefix a cell that a spreadsheet would treat as a formula; an inner cell (one with more
+    after it in its row) also each piece after a ";" or a tab, where a spreadsheet opening
+    the file with that separator would split it and run what follows."""
+    cell = _guarded(cell)
+    if not inner:
+        return cell
+    pieces = SPLITS.split(cell)
+    return "".join(p if n % 2 or not n else _guarded(p) for n, p in enumerate(pieces))
+
+
+def restore(cell: str, inner: bool = False) -> str:
     """Undo neutralise()."""
-    return cell[1:] if _looks_guarded(cell) else cell
+    if inner:
+        pieces = SPLITS.split(cell)
+        cell = "".join(p if n % 2 or not n else _unguarded(p) for n, p in enumerate(pieces))
+    return _unguarded(cell)
 
 
 def minute_time(text: str, column: str) -> str:
@@ -133,9 +152,11 @@ def csv_chunks(
     )
     writer.writerow(header)
     for n, row in enumerate(rows, start=1):
+        cells = list(row)
+        last = len(cells) - 1
         writer.writerow(
-            neutralise(cell.replace(".", convention.decimal) if i in decimals else cell)
-            for i, cell in enumerate(row)
+            neutralise(cell.replace(".", convention.decimal) if i in decimals else cell, i < last)
+            for i, cell in enumerate(cells)
         )
         if n % batch == 0:
             yield out.getvalue()
@@ -176,7 +197,8 @@ def read_csv(
         try:
             for cells in reader:
                 if cells:
-                    yield line, [restore(cell) for cell in cells]
+                    last = len(cells) - 1
+                    yield line, [restore(c, n < last) for n, c in enumerate(cells)]
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise MalformedCsv(line, str(exc)) from None

@@ -355,6 +355,32 @@
     }
   });
 
+  // A name picked from a list sets what the list knows of it: a medicine's kind, a
+  // preventive's usual schedule. A name not in the list leaves the choice to the patient.
+  function picked(input) {
+    const list = input.list;
+    const typed = input.value.trim().toLowerCase();
+    return list && Array.from(list.options).find((option) => option.value.toLowerCase() === typed);
+  }
+  document.querySelectorAll("datalist[data-sets-class]").forEach((list) => {
+    const input = document.querySelector(`[list="${list.id}"]`);
+    const select = document.getElementById(list.dataset.setsClass);
+    input.addEventListener("input", () => {
+      const option = picked(input);
+      if (option) select.value = option.dataset.class;
+    });
+  });
+  document.querySelectorAll("[data-preventive-form]").forEach((form) => {
+    const input = form.querySelector("[list]");
+    input.addEventListener("input", () => {
+      const option = picked(input);
+      const found = option && /^(daily|twice_daily)$|^every_(\d+)_(days|weeks)$/.exec(option.dataset.schedule);
+      if (!found) return;
+      form.elements.how_often.value = found[1] || `every_${found[3]}`;
+      form.elements.every.value = found[2] || "";
+    });
+  });
+
   // The report's Print button (no inline handlers: the CSP allows none).
   document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
 
