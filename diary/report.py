@@ -13,6 +13,7 @@ from diary.extensions import db
 from diary.models import MedicationDose, QuestionnaireAnswer, Reading, SideEffectReport, User
 from diary.models.symptoms import SEVERITY_LABELS
 from diary.services import trends
+from diary.services.days import rule_of
 from diary.services.medications import overuse
 from diary.services.outcomes import midas_figures
 
@@ -69,6 +70,7 @@ def report_context(
         "classes": reference.medication_classes(),
         "effects": reference.side_effects(),
         "kinds": kinds,
+        "day_rule": rule_of(user).code,
         "study": reference.catalogue("study_outcomes"),
         "appendix": appendix(user, first, last) if with_appendix else None,
     }

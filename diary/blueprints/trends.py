@@ -77,6 +77,7 @@ def outcome(treatment_id: int):
         treatment=treatment,
         kind=reference.treatment_kinds()[treatment.kind],
         figures=figures,
+        day_rule=figures["day_rule"],
         overlapping=trends.overlap_names(treatment, figures["overlaps"], every),
         effects=reference.side_effects(),
         chart=_chart_page_data(span.first, span.last, [treatment])
