@@ -258,10 +258,17 @@ def _own_trigger(user: User, name: str) -> OwnTrigger:
 
 
 def _set_triggers(user: User, attack: Attack, names: list[str]) -> None:
-    """Make the attack's triggers exactly these codes and own names."""
+    """Make the attack's triggers exactly these codes and own names, keeping the rows it has."""
     codes = reference.triggers()
+    # A row deleted and added again in one flush would meet itself in the unique constraint.
+    kept = {t.name.casefold(): t for t in attack.triggers}
     attack.triggers = [
-        AttackTrigger(code=name) if name in codes else AttackTrigger(own=_own_trigger(user, name))
+        kept.get(name.casefold())
+        or (
+            AttackTrigger(code=name)
+            if name in codes
+            else AttackTrigger(own=_own_trigger(user, name))
+        )
         for name in names
     ]
 
@@ -340,10 +347,11 @@ def stop_attack(user: User, *, ended_at: Any = None) -> Attack:
     at that minute and changes nothing.
     """
     attack = open_attack(user)
+    again = _ended_at(user, ended_at)
+    # Sent again after the next attack began (the queue keeps its order): still the first.
+    if again is not None and (attack is None or again.ended_at <= attack.started_at):
+        return again
     if attack is None:
-        again = _ended_at(user, ended_at)
-        if again is not None:
-            return again
         raise EntryError({"ended_at": _("No attack is running.")})
     moment = ended_at if ended_at is not None else local_now(user.timezone)
     values = checked_attack(user, **(as_entered(attack) | {"ended_at": moment}))
