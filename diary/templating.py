@@ -31,7 +31,7 @@ def register_template_helpers(app: Flask) -> None:
             "definitions": outcomes.DEFINITIONS,
             # Called where shown: written in the reader's language from the modules' constants.
             "outcome_definitions": outcomes.definitions,
-            "day_definitions": days.definitions,
+            "definitions_of_days": days.definitions,
             "cited_in_order": cited_in_order,
             "tabs": navigation.TABS,
             "more_place": navigation.MORE,

@@ -93,7 +93,7 @@ def first_entered(user: User, first: date, last: date) -> dict[date, date]:
         select(Attack).where(
             Attack.user_id == user.id,
             Attack.started_at < start_of(shift(last, 1)),
-            or_(Attack.ended_at.is_(None), Attack.ended_at > start_of(first)),
+            or_(Attack.ended_at.is_(None), Attack.ended_at >= start_of(first)),
         )
     ):
         for when in attack_days(attack, now):
