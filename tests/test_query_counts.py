@@ -103,4 +103,6 @@ def test_queries_per_page_do_not_grow_with_history(app, client, alice, bob):
     sign_in(other, "bob")
     double = counts(app, other, *fill(app, bob, days=400, treatments=10))
     assert double == half
-    assert max(half.values()) <= 12, half
+    # The report reads the most: its range, and for the treatments the day classification
+    # (attacks, readings, medicines, day marks) with when each day was first entered.
+    assert max(half.values()) <= 16, half

@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload
 
 from diary import reference
 from diary.clock import local_now, local_today, shift, start_of
-from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import (
     Attack,
@@ -46,8 +45,18 @@ ROLLING_DAYS = 7
 
 def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
     """Return the logged days from first to last, each with its scores in the order taken."""
+    return readings_by_day(user, first, last)[0]
+
+
+def readings_by_day(
+    user: User, first: date, last: date
+) -> tuple[dict[date, Day], dict[date, datetime]]:
+    """Return the logged days from first to last, and when each day's first reading was saved.
+
+    The save times are UTC, as stored; one query serves both.
+    """
     rows = db.session.execute(
-        select(Reading.recorded_at, Reading.pain)
+        select(Reading.recorded_at, Reading.pain, Reading.created_at)
         .where(
             Reading.user_id == user.id,
             Reading.recorded_at >= start_of(first),
@@ -56,38 +65,33 @@ def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
         .order_by(Reading.recorded_at, Reading.id)
     )
     readings: dict[date, list[tuple[datetime, int]]] = defaultdict(list)
-    for moment, pain in rows:
-        readings[moment.date()].append((moment, pain))
-    return {
+    saved: dict[date, datetime] = {}
+    for moment, pain, created in rows:
+        day = moment.date()
+        readings[day].append((moment, pain))
+        saved[day] = min(saved.get(day, created), created)
+    days = {
         day: Day(tuple(pain for _, pain in taken), later_reading=taken[-1][0] > taken[0][0])
         for day, taken in readings.items()
     }
+    return days, saved
 
 
-def first_entered(user: User, first: date, last: date) -> dict[date, date]:
+def first_entered(
+    user: User, first: date, last: date, saved: dict[date, datetime]
+) -> dict[date, date]:
     """Return each day first..last with an entry about pain, and the day its first was saved.
 
-    Readings, attacks (on every day they occur) and "no headache" taps count; a saved time
-    (UTC) is read as a day in the account's time zone.
+    saved holds the readings' first save times by day (readings_by_day); attacks (on every
+    day they occur) and "no headache" taps are added. A save time (UTC) is read as a day in
+    the account's time zone.
     """
-    saved: dict[date, datetime] = {}
+    saved = dict(saved)
 
     def note(day: date, created: datetime) -> None:
         if first <= day <= last and (day not in saved or created < saved[day]):
             saved[day] = created
 
-    day = day_of(Reading.recorded_at)
-    readings = db.session.execute(
-        select(day, func.min(Reading.created_at))
-        .where(
-            Reading.user_id == user.id,
-            Reading.recorded_at >= start_of(first),
-            Reading.recorded_at < start_of(shift(last, 1)),
-        )
-        .group_by(day)
-    )
-    for when, created in readings:
-        note(when, created)
     now = local_now(user.timezone)
     for attack in db.session.scalars(
         select(Attack).where(
@@ -184,10 +188,11 @@ def treatment_figures(
     # The flare compares the baseline with the two 28-day windows before it.
     first = shift(min(t.started_on for t in treatments), -PERIOD_DAYS * (FLARE_WINDOWS + 1))
     rule = rule_of(user)
+    readings, saved = readings_by_day(user, first, as_of)
     diary = Diary(
         statuses={d.day: d for d in classify_days(user, first, as_of, rule)},
-        readings=daily_stats(user, first, as_of),
-        entered=first_entered(user, first, as_of),
+        readings=readings,
+        entered=first_entered(user, first, as_of, saved),
         side_effects=side_effect_days(user, first, as_of),
     )
     # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
