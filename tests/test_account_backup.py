@@ -257,8 +257,8 @@ def test_backups_of_every_version_restore_to_the_same_diary(client, alice, docum
         follow_redirects=True,
     )
     assert (
-        "Restored: 2 readings, 0 side effects, 1 medications, 1 treatments, 0 preventives, 0 reminders,"
-        " 0 questionnaires." in response.get_data(as_text=True)
+        "Restored: 2 readings, 0 side effects, 1 medications, 1 treatments, 0 preventives,"
+        " 0 reminders, 0 questionnaires." in response.get_data(as_text=True)
     )
     assert client.get("/export/readings.csv").data == (
         b'"recorded_at","pain","note"\r\n"2024-10-27T02:30","5",""\r\n"2024-10-27T02:30","6",""\r\n'

@@ -4,12 +4,15 @@ import io
 from datetime import date
 
 import pikepdf
+import pytest
 from pypdf import PdfReader
 
 from diary import pdf
 from diary.extensions import db
 from diary.services.treatments import add_treatment
 from tests.conftest import user_row
+from tests.test_before_after import build_a
+from tests.test_languages import speaks
 from tests.test_report import seed
 
 QUARTER = "from=2024-01-01&to=2024-03-30"
@@ -49,7 +52,8 @@ def test_the_report_pdf_for_a_quarter_has_its_figures_charts_and_fonts(app, clie
     assert 1 <= len(pages) <= 2
     whole = " ".join(pages)
     assert "Headache diary report" in whole
-    assert "Admission and discharge, as the Jefferson study counted them" in whole
+    # The heading beside the bars may wrap.
+    assert "Admission and discharge, as the Jefferson study counted them" in " ".join(whole.split())
     # The name and range head every page, and every page is numbered.
     for number, text in enumerate(pages, start=1):
         # The diary begins on 20 Feb: the range starts there.
@@ -154,3 +158,28 @@ def test_the_report_pdf_is_tagged_with_headings_tables_and_figures_with_text(app
             assert "/TH" in cells and "/TD" in cells, cells
             rows = [e for _, role, e in structure(table) if role == "/TR"]
             assert all(str(structure(row)[0][1]) == "/TH" for row in rows)
+
+
+def two_treatments_with_full_periods(app, user_id) -> None:
+    """A quarter with two treatments whose periods have enough days known: intervals, a
+    migraine-specific medicine, every line the figures can show."""
+    build_a(app, user_id, known=23)
+    with app.app_context():
+        user = user_row(user_id)
+        add_treatment(
+            user, kind="nerve_block", started_on=date(2024, 3, 10), ended_on=date(2024, 3, 10)
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("diary", [seed, two_treatments_with_full_periods])
+def test_a_quarter_with_two_treatments_fits_two_a4_pages(app, client, alice, language, diary):
+    diary(app, alice)
+    speaks(app, alice, language)
+    pages = texts(pdf_of(client.get(f"/report.pdf?{QUARTER}")))
+    assert len(pages) <= 2
+    whole = " ".join(" ".join(pages).split())
+    if diary is two_treatments_with_full_periods:
+        # The first treatment's baseline: 12 moderate-severe of 23 known days, 14.61 per 28.
+        assert {"en": "14.61 (12)", "de": "14,61 (12)"}[language] in whole

@@ -93,6 +93,7 @@ def outcome(treatment_id: int):
         treatment=treatment,
         kind=reference.treatment_kinds()[treatment.kind],
         figures=figures,
+        day_rule=figures["day_rule"],
         overlapping=trends.overlap_names(treatment, figures["overlaps"], every),
         preventive_changes=trends.change_lines(
             treatment,

@@ -13,6 +13,7 @@ from diary.extensions import db
 from diary.models import MedicationDose, QuestionnaireAnswer, Reading, SideEffectReport, User
 from diary.models.symptoms import RELIEF_LABELS, SEVERITY_LABELS
 from diary.services import preventives, trends
+from diary.services.days import rule_of
 from diary.services.medications import medicine_effects, overuse
 from diary.services.outcomes import midas_figures
 
@@ -88,6 +89,7 @@ def report_context(
         "classes": reference.medication_classes(),
         "effects": reference.side_effects(),
         "kinds": kinds,
+        "day_rule": rule_of(user).code,
         "study": reference.catalogue("study_outcomes"),
         "appendix": appendix(user, first, last) if with_appendix else None,
     }

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from fractions import Fraction
 from itertools import groupby
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from diary import reference
 from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
+from diary.services.outcomes import rounded
 from diary.transfer.cells import EXACT, Convention, csv_chunks
 
 FILENAME = "daily.csv"
@@ -87,7 +89,8 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
         pains = [pain for pain, _ in logged]
         yield (
             day.isoformat(),
-            f"{sum(pains) / len(pains):.2f}" if pains else "",
+            # Rounded as the report rounds: exactly, halves away from zero.
+            f"{rounded(Fraction(sum(pains), len(pains))):.2f}" if pains else "",
             str(max(pains)) if pains else "",
             str(len(pains)) if pains else "",
             "; ".join(f"{labels[code].label} ({severity})" for code, severity in effects.take(day)),
