@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from diary.blueprints import (
         attacks,
         auth,
+        check_ins,
         health,
         household,
         medications,
@@ -35,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
         side_effects,
         medications,
         reminders,
+        check_ins,
         trends,
         shares,
         transfer,

@@ -1,6 +1,7 @@
 """Database models; every diary row belongs to exactly one user."""
 
 from diary.models.attack import Attack, AttackTrigger, DayMark, OwnTrigger
+from diary.models.check_in import CheckIn, PushSubscription, VapidKey
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -14,12 +15,14 @@ __all__ = [
     "ApiToken",
     "Attack",
     "AttackTrigger",
+    "CheckIn",
     "DayMark",
     "DoseChange",
     "LoginSession",
     "MedicationDose",
     "OwnTrigger",
     "PromptDismissal",
+    "PushSubscription",
     "QuestionnaireAnswer",
     "Reading",
     "Reminder",
@@ -28,4 +31,5 @@ __all__ = [
     "Treatment",
     "TreatmentMedicine",
     "User",
+    "VapidKey",
 ]

@@ -57,3 +57,113 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+// The daily check-in (diary/check_in_job.py). The push holds only the question, its two
+// answers in the account's language, the day asked about and whose diary it is.
+self.addEventListener("push", (event) => {
+  const message = event.data ? event.data.json() : null;
+  if (!message) {
+    return;
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      tag: `check-in-${message.user_id}-${message.day}`,
+      data: { day: message.day, user_id: message.user_id },
+      actions: [
+        { action: "no-headache", title: message.no_headache },
+        { action: "log-pain", title: message.log_pain },
+      ],
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const { day, user_id: userId } = event.notification.data || {};
+  const work = event.action === "no-headache" && day && userId ? answerNoHeadache(userId, day) : openHome();
+  // A click keeps the worker alive until the answer is stored; an event dispatched by a
+  // script (a test) may not be extended, and its work runs on all the same.
+  if (event.isTrusted) {
+    event.waitUntil(work);
+  }
+});
+
+function openHome() {
+  return self.clients.matchAll({ type: "window" }).then((windows) => {
+    const open = windows.find((client) => new URL(client.url).pathname === "/");
+    return open ? open.focus() : self.clients.openWindow("/");
+  });
+}
+
+// "No headache" goes into the member's offline queue, the one the pages send (static/js/app.js),
+// and is sent from here at once; without the diary it is sent again after 2 s, 4 s, 8 s … up
+// to a minute apart while the worker lives, and by the next page opened otherwise. Marking a
+// day twice stores it once, so the two senders may meet.
+const QUEUE_STORE = "queue";
+const RETRY_SECONDS = [2, 4, 8, 16, 32, 60, 60, 60, 60];
+
+function queueStore(userId, mode, work) {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(`headache-diary-user-${userId}`, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(QUEUE_STORE, { keyPath: "client_key" });
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+      const db = request.result;
+      const tx = db.transaction(QUEUE_STORE, mode);
+      const result = work(tx.objectStore(QUEUE_STORE));
+      tx.oncomplete = () => {
+        db.close();
+        resolve(result && "result" in result ? result.result : undefined);
+      };
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+}
+
+async function answerNoHeadache(userId, day) {
+  const item = { client_key: self.crypto.randomUUID(), kind: "no_headache", at: day, from_notification: true };
+  await queueStore(userId, "readwrite", (store) => store.put(item));
+  for (const seconds of [0, ...RETRY_SECONDS]) {
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    if (await sendAnswers(userId)) {
+      return;
+    }
+  }
+}
+
+// Send the member's queued answers; true once none is left to send from here.
+async function sendAnswers(userId) {
+  try {
+    const tokenResponse = await fetch("/sync/token", { credentials: "same-origin", headers: { Accept: "application/json" } });
+    const type = tokenResponse.headers.get("Content-Type") || "";
+    if (!tokenResponse.ok || !type.includes("json")) {
+      // Signed out, or another member signed in here: the pages send it after their sign-in.
+      return tokenResponse.status === 401 || tokenResponse.ok;
+    }
+    const { csrf_token: token, user_id: signedIn } = await tokenResponse.json();
+    if (signedIn !== userId) {
+      return true;
+    }
+    const items = await queueStore(userId, "readonly", (store) => store.getAll());
+    for (const item of items.filter((queued) => queued.from_notification && !queued.refused)) {
+      const response = await fetch("/sync/days/no-headache", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ client_key: item.client_key, at: item.at, user_id: userId }),
+      });
+      if (response.ok) {
+        await queueStore(userId, "readwrite", (store) => store.delete(item.client_key));
+      } else if (response.status === 409 || response.status === 422) {
+        const reason = await response.json().then((body) => body.error.message, () => String(response.status));
+        await queueStore(userId, "readwrite", (store) => store.put({ ...item, refused: reason }));
+      } else {
+        return false;
+      }
+    }
+    return true;
+  } catch (error) {
+    return false; // no answer at all: the diary is out of reach for now
+  }
+}

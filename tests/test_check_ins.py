@@ -1,0 +1,216 @@
+"""The daily check-in: Settings, `diary check-ins send` by Web Push and e-mail, empty days."""
+
+import os
+import re
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from diary.clock import local_today
+from diary.extensions import db
+from diary.models import DayMark, PushSubscription, VapidKey
+from diary.services.accounts import update_profile
+from diary.services.readings import add_reading
+from tests.conftest import PASSWORD, make_user, sign_in, user_row
+from tests.push_service import PushService
+from tests.server import serve_household
+from tests.test_reminders import smtp_server  # noqa: F401  (a fixture)
+
+QUESTION = "How was your head today?"
+
+
+@pytest.fixture
+def push_service(app):
+    service = PushService()
+    # The local push service speaks plain HTTP on loopback; real ones are HTTPS only.
+    app.config.update(PUSH_ALLOW_HTTP=True)
+    yield service
+    service.stop()
+    assert service.problems == []
+
+
+def turn_on(client, **fields) -> None:
+    form = {"on": "y", "at": "00:00", "by_push": "y"} | fields
+    response = client.post("/account/check-in", data=form)
+    assert response.status_code == 302
+    assert "Daily check-in saved." in client.get("/account").get_data(as_text=True)
+
+
+def subscribe(client, subscription: dict):
+    token = client.get("/sync/token").get_json()["csrf_token"]
+    return client.post("/sync/push-subscriptions", json=subscription, headers={"X-CSRFToken": token})
+
+
+def send(runner, exit_code: int = 0) -> str:
+    result = runner.invoke(args=["check-ins", "send"])
+    assert result.exit_code == exit_code, result.output
+    return result.output
+
+
+def test_the_question_goes_encrypted_and_signed_to_each_device_once_a_day(
+    app, client, runner, alice, push_service
+):
+    turn_on(client)
+    for name in ("phone", "laptop"):
+        assert subscribe(client, push_service.device(name)).status_code == 201
+    assert "Asked 1 account(s): 2 notification(s), 0 e-mail(s)." in send(runner)
+    today = local_today(user_row_tz(app, alice)).isoformat()
+    assert sorted(d.path for d in push_service.deliveries) == ["/device/laptop", "/device/phone"]
+    page = client.get("/account").get_data(as_text=True)
+    shown_key = re.search(r'data-push-key="([^"]+)"', page)[1]
+    for delivery in push_service.deliveries:
+        # Signed with the key this diary's Settings hands browsers to subscribe with.
+        assert delivery.vapid_key == shown_key
+        assert delivery.message == {
+            "title": "Headache diary",
+            "body": QUESTION,
+            "no_headache": "No headache",
+            "log_pain": "Log pain",
+            "day": today,
+            "user_id": alice,
+        }
+        # The push service drops it once the account's day is over.
+        assert 0 < delivery.ttl <= 24 * 3600
+    assert "Asked 0 account(s)" in send(runner)
+    assert len(push_service.deliveries) == 2
+
+
+def user_row_tz(app, user_id: int) -> str:
+    with app.app_context():
+        return user_row(user_id).timezone
+
+
+@pytest.mark.parametrize("entry", ["reading", "no headache", "attack"])
+def test_a_day_with_a_pain_entry_is_not_asked_about(
+    app, client, runner, alice, push_service, entry
+):
+    turn_on(client)
+    subscribe(client, push_service.device("phone"))
+    if entry == "reading":
+        client.post("/readings/quick", data={"pain": "0"})
+    elif entry == "no headache":
+        client.post("/days/today", data={"mark": "headache_free", "value": "yes"})
+    else:
+        client.post("/attacks/start")
+    assert "Asked 0 account(s)" in send(runner)
+    assert push_service.deliveries == []
+
+
+def test_a_device_the_push_service_no_longer_knows_is_removed(
+    app, client, runner, alice, push_service
+):
+    turn_on(client)
+    for name in ("old-phone", "old-tablet", "phone"):
+        subscribe(client, push_service.device(name))
+    push_service.status.update({"old-phone": 410, "old-tablet": 404})
+    output = send(runner)
+    assert "1 notification(s)" in output
+    assert "Removed 2 device(s) the push service no longer knows." in output
+    with app.app_context():
+        left = db.session.scalars(select(PushSubscription.endpoint)).all()
+    assert left == [f"{push_service.origin}/device/phone"]
+    assert len(client.get("/account").get_data(as_text=True).split("Stop notifying")) == 2
+
+
+def test_no_day_before_the_check_in_was_turned_on_is_asked_about(
+    app, client, runner, alice, push_service
+):
+    # Turned on in the first time zone of the world (UTC+14), then the account moves to
+    # the last (UTC-11): its "today" there is a day before the check-in began.
+    with app.app_context():
+        update_profile(user_row(alice), timezone="Pacific/Kiritimati")
+        db.session.commit()
+    turn_on(client)
+    subscribe(client, push_service.device("phone"))
+    with app.app_context():
+        update_profile(user_row(alice), timezone="Pacific/Pago_Pago")
+        db.session.commit()
+    assert "Asked 0 account(s)" in send(runner)
+    assert push_service.deliveries == []
+    with app.app_context():
+        update_profile(user_row(alice), timezone="Pacific/Kiritimati")
+        db.session.commit()
+        today = local_today("Pacific/Kiritimati").isoformat()
+    assert "Asked 1 account(s)" in send(runner)
+    assert [d.message["day"] for d in push_service.deliveries] == [today]
+
+
+def test_turned_off_or_before_its_time_no_one_is_asked(app, client, runner, alice, push_service):
+    subscribe(client, push_service.device("phone"))
+    turn_on(client)
+    client.post("/account/check-in", data={"at": "00:00", "by_push": "y"})  # "on" unticked
+    assert "Asked 0 account(s)" in send(runner)
+    # 23:59 is still to come everywhere but in the last minute of the day.
+    turn_on(client, at="23:59")
+    with app.app_context():
+        from diary.clock import local_now
+
+        if local_now(user_row(alice).timezone).time() >= datetime.strptime("23:59", "%H:%M").time():
+            pytest.skip("run in the one minute the test cannot tell apart")
+    assert "Asked 0 account(s)" in send(runner)
+    assert push_service.deliveries == []
+
+
+def test_settings_refuse_what_cannot_ask(app, client, alice):
+    response = client.post("/account/check-in", data={"on": "y", "at": "8pm", "by_push": "y"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Give the time as HH:MM" in page
+    client.post("/account/check-in", data={"on": "y", "at": "20:00"})
+    page = client.get("/account").get_data(as_text=True)
+    assert "Choose how to be asked" in page
+    client.post("/account/check-in", data={"on": "y", "at": "20:00", "by_email": "y"})
+    assert "Give your e-mail address" in client.get("/account").get_data(as_text=True)
+    assert 'name="on" type="checkbox" value="y">' in client.get("/account").get_data(as_text=True)
+
+
+def test_a_subscription_is_refused_unless_it_is_an_https_push_service(app, client, alice):
+    subscription = {"endpoint": "http://127.0.0.1:9/device/x", "keys": {"p256dh": "AA", "auth": "AA"}}
+    response = subscribe(client, subscription)
+    assert response.status_code == 422
+    assert "push address" in response.get_json()["error"]["message"]
+
+
+def test_a_device_is_removed_by_its_owner_only(app, client, alice, bob, push_service):
+    subscribe(client, push_service.device("phone"))
+    with app.app_context():
+        device = db.session.scalar(select(PushSubscription))
+    other = app.test_client()
+    sign_in(other, "bob")
+    assert other.post(f"/account/push-subscriptions/{device.id}/remove").status_code == 404
+    assert client.post(f"/account/push-subscriptions/{device.id}/remove").status_code == 302
+    page = client.get("/account").get_data(as_text=True)
+    assert "That device is no longer notified." in page and "Stop notifying" not in page
+
+
+def test_the_vapid_key_is_made_once_private_and_kept_in_backups(
+    app, client, runner, alice, tmp_path
+):
+    turn_on(client)
+    key_file = Path(app.instance_path) / "vapid_private_key.pem"
+    first = key_file.read_text().strip()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    turn_on(client, at="21:00")
+    assert key_file.read_text().strip() == first
+    backup = tmp_path / "copy.sqlite3"
+    assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
+    import sqlite3
+
+    with sqlite3.connect(backup) as copy:
+        assert [k.strip() for (k,) in copy.execute("SELECT private_pem FROM vapid_key")] == [first]
+
+
+def test_a_restored_databases_key_replaces_the_instance_files(app, client, alice):
+    turn_on(client)
+    key_file = Path(app.instance_path) / "vapid_private_key.pem"
+    key_file.unlink()
+    key_file.write_text("a key of another installation")
+    turn_on(client, at="21:00")
+    with app.app_context():
+        assert key_file.read_text().strip() == db.session.scalar(select(VapidKey.private_pem)).strip()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
