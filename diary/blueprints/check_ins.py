@@ -27,7 +27,7 @@ BACK = {"home": "readings.home", "readings": "readings.history"}
 
 class CheckInForm(ServiceForm):
     on = BooleanField(_l("Ask me each day when nothing is logged yet"))
-    at = StringField(_l("At"), widget=TimeInput())
+    at = StringField(_l("Ask at"), widget=TimeInput())
     by_push = BooleanField(_l("A notification on each device that allows it"))
     by_email = BooleanField(_l("An e-mail"))
 

@@ -65,7 +65,8 @@ self.addEventListener("push", (event) => {
   if (!message) {
     return;
   }
-  event.waitUntil(
+  keepAlive(
+    event,
     self.registration.showNotification(message.title, {
       body: message.body,
       tag: `check-in-${message.user_id}-${message.day}`,
@@ -81,13 +82,16 @@ self.addEventListener("push", (event) => {
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   const { day, user_id: userId } = event.notification.data || {};
-  const work = event.action === "no-headache" && day && userId ? answerNoHeadache(userId, day) : openHome();
-  // A click keeps the worker alive until the answer is stored; an event dispatched by a
-  // script (a test) may not be extended, and its work runs on all the same.
+  keepAlive(event, event.action === "no-headache" && day && userId ? answerNoHeadache(userId, day) : openHome());
+});
+
+// Keep the worker alive until the work is done. An event a script made (the tests deliver
+// pushes and clicks so) cannot be extended; its work runs all the same.
+function keepAlive(event, work) {
   if (event.isTrusted) {
     event.waitUntil(work);
   }
-});
+}
 
 function openHome() {
   return self.clients.matchAll({ type: "window" }).then((windows) => {
