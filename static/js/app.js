@@ -13,7 +13,6 @@
   // sync sends only the queue of whoever is signed in: on a shared device one member's
   // entries never land in another's diary. Pages say who is signed in (<body data-user-id>);
   // the offline page keeps entries for the last member this device saw signed in.
-  const STORE = "queue";
   const DEVICE_USER = "diary.device-user";
   const WAITING = "diary.waiting-members";
 
@@ -40,29 +39,7 @@
     return readJson(DEVICE_USER, null);
   }
 
-  function openQueue(userId) {
-    return new Promise((resolve, reject) => {
-      const request = indexedDB.open(`headache-diary-user-${userId}`, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "client_key" });
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-  }
-
-  function withStore(userId, mode, work) {
-    return openQueue(userId).then(
-      (db) =>
-        new Promise((resolve, reject) => {
-          const tx = db.transaction(STORE, mode);
-          const result = work(tx.objectStore(STORE));
-          tx.oncomplete = () => {
-            db.close();
-            resolve(result && "result" in result ? result.result : undefined);
-          };
-          tx.onerror = () => reject(tx.error);
-        })
-    );
-  }
+  const { withStore } = self.diaryQueue; // static/js/queue.js
 
   const queue = {
     add: (user, item) => {

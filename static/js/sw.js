@@ -3,11 +3,14 @@
 // page, the stylesheet, the scripts and the icons.
 "use strict";
 
-const CACHE = "diary-shell-v2";
+importScripts("/static/js/queue.js");
+
+const CACHE = "diary-shell-v3";
 const SHELL = [
   "/offline",
   "/static/css/app.css",
   "/static/js/app.js",
+  "/static/js/queue.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-192.png",
   "/static/manifest.webmanifest",
@@ -104,26 +107,8 @@ function openHome() {
 // and is sent from here at once; without the diary it is sent again after 2 s, 4 s, 8 s … up
 // to a minute apart while the worker lives, and by the next page opened otherwise. Marking a
 // day twice stores it once, so the two senders may meet.
-const QUEUE_STORE = "queue";
 const RETRY_SECONDS = [2, 4, 8, 16, 32, 60, 60, 60, 60];
-
-function queueStore(userId, mode, work) {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(`headache-diary-user-${userId}`, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(QUEUE_STORE, { keyPath: "client_key" });
-    request.onerror = () => reject(request.error);
-    request.onsuccess = () => {
-      const db = request.result;
-      const tx = db.transaction(QUEUE_STORE, mode);
-      const result = work(tx.objectStore(QUEUE_STORE));
-      tx.oncomplete = () => {
-        db.close();
-        resolve(result && "result" in result ? result.result : undefined);
-      };
-      tx.onerror = () => reject(tx.error);
-    };
-  });
-}
+const queueStore = self.diaryQueue.withStore;
 
 async function answerNoHeadache(userId, day) {
   const item = { client_key: self.crypto.randomUUID(), kind: "no_headache", at: day, from_notification: true };

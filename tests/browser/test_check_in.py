@@ -56,13 +56,13 @@ FAKE_PUSH_MANAGER = """
 
 DELIVER_PUSH = """async (message) => {
   self.dispatchEvent(new PushEvent("push", { data: message }));
-  for (let tries = 0; tries < 100; tries += 1) {
+  for (let tries = 0; tries < 40; tries += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const shown = await self.registration.getNotifications();
     if (shown.length) {
       const n = shown[0];
       return { title: n.title, body: n.body, actions: n.actions.map((a) => [a.action, a.title]) };
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return null;
 }"""
