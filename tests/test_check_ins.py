@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from diary.clock import local_today
+from diary.clock import local_now, local_today
 from diary.extensions import db
 from diary.models import DayMark, PushSubscription, VapidKey
 from diary.services.accounts import update_profile
@@ -144,13 +144,12 @@ def test_turned_off_or_before_its_time_no_one_is_asked(app, client, runner, alic
     turn_on(client)
     client.post("/account/check-in", data={"at": "00:00", "by_push": "y"})  # "on" unticked
     assert "Asked 0 account(s)" in send(runner)
-    # 23:59 is still to come everywhere but in the last minute of the day.
-    turn_on(client, at="23:59")
+    # A zone where it is not yet 23:00, and the check-in at 23:30 there.
+    zone = next(z for z in ("Europe/London", "Asia/Tokyo") if local_now(z).hour < 23)
     with app.app_context():
-        from diary.clock import local_now
-
-        if local_now(user_row(alice).timezone).time() >= datetime.strptime("23:59", "%H:%M").time():
-            pytest.skip("run in the one minute the test cannot tell apart")
+        update_profile(user_row(alice), timezone=zone)
+        db.session.commit()
+    turn_on(client, at="23:30")
     assert "Asked 0 account(s)" in send(runner)
     assert push_service.deliveries == []
 
