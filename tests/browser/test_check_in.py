@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -29,6 +30,7 @@ from tests.server import DiaryServer
 
 pytestmark = pytest.mark.diary_serve
 PHONE = {"width": 390, "height": 844}
+WEEK = timedelta(days=7)
 ENV = {"DIARY_PUSH_ALLOW_HTTP": "true", "DIARY_BACKUP_KEEP": "0"}
 
 # The browser's push service, as PushManager answers for it: one subscription per origin.
@@ -116,7 +118,9 @@ def marks(live: LiveServer, name: str) -> list:
     with live.app.app_context():
         user = find_user(name)
         rows = db.session.execute(
-            select(DayMark.day, DayMark.headache_free).where(DayMark.user_id == user.id)
+            select(DayMark.day, DayMark.headache_free)
+            .where(DayMark.user_id == user.id)
+            .order_by(DayMark.day)
         ).all()
         db.session.rollback()
         return [tuple(r) for r in rows], user.id, local_today(user.timezone)
@@ -136,7 +140,9 @@ def test_the_check_in_notification_marks_the_day_once_also_across_an_outage(brow
     server, live = diary
     push_service = PushService()
     try:
-        name = live.make_user(timezone="Europe/Berlin")
+        name = live.make_user(
+            timezone="Europe/Berlin", created_at=datetime.now(UTC).replace(tzinfo=None) - WEEK
+        )
         device = push_service.device("phone")
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         context.grant_permissions(["notifications"], origin=live.url)
@@ -199,6 +205,14 @@ def test_the_check_in_notification_marks_the_day_once_also_across_an_outage(brow
         expect(page.get_by_role("button", name="No headache today")).to_have_attribute(
             "aria-pressed", "true"
         )
+        # The day before was left empty: home offers it, one tap marks it.
+        gap = page.locator("#yesterday-empty")
+        expect(gap).to_contain_text("Yesterday is empty")
+        expect(gap.get_by_role("link", name=re.compile("^Log pain on "))).to_be_visible()
+        screenshot(page, "check-in-yesterday-empty-phone")
+        gap.get_by_role("button", name=re.compile("^No headache on ")).click()
+        expect(page.locator("#yesterday-empty")).to_have_count(0)
+        assert marks(live, name)[0] == [(today - timedelta(days=1), True), (today, True)]
         assert "Asked 0 account(s)" in send_check_ins(live)
         context.close()
     finally:
