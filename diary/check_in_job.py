@@ -114,7 +114,7 @@ def notify(ask: Ask, pem: str | None, outcome: Outcome) -> None:
             )
 
 
-def email(ask: Ask, mailer: Mailer, outcome: Outcome) -> None:
+def send_email(ask: Ask, mailer: Mailer, outcome: Outcome) -> None:
     """E-mail the question; a refusal is reported and not retried."""
     if not mail.smtp_configured():
         outcome.problems.append(f"{ask.user.username} asked by e-mail, but none is set up")
@@ -134,7 +134,7 @@ def deliver(ask: Ask, pem: str | None, mailer: Mailer, outcome: Outcome) -> None
     if ask.check_in.by_push:
         notify(ask, pem, outcome)
     if ask.check_in.by_email:
-        email(ask, mailer, outcome)
+        send_email(ask, mailer, outcome)
 
 
 def run(now: datetime | None = None) -> Outcome:

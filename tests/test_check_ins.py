@@ -1,21 +1,27 @@
 """The daily check-in: Settings, `diary check-ins send` by Web Push and e-mail, empty days."""
 
 import re
+import sqlite3
 import stat
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from diary import create_app
 from diary.clock import local_now, local_today
 from diary.extensions import db
+from diary.migrating import migrate_database
 from diary.models import DayMark, PushSubscription, VapidKey
-from diary.services.accounts import update_profile
+from diary.services import check_ins
+from diary.services.accounts import create_user, update_profile
+from diary.services.check_ins import until_day_ends
 from diary.services.readings import add_reading
 from tests.conftest import PASSWORD, make_user, sign_in, user_row
 from tests.push_service import PushService
+from tests.server import DiaryServer
 from tests.test_reminders import smtp_server  # noqa: F401  (a fixture)
 
 QUESTION = "How was your head today?"
@@ -199,8 +205,6 @@ def test_the_vapid_key_is_made_once_private_and_kept_in_backups(
     assert key_file.read_text().strip() == first
     backup = tmp_path / "copy.sqlite3"
     assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
-    import sqlite3
-
     with sqlite3.connect(backup) as copy:
         assert [k.strip() for (k,) in copy.execute("SELECT private_pem FROM vapid_key")] == [first]
 
@@ -269,12 +273,6 @@ def test_asked_by_email_without_a_mail_server_says_so(app, runner, alice, client
 @pytest.mark.diary_serve
 def test_diary_serve_asks_by_itself_with_the_built_in_schedule(tmp_path, monkeypatch):
     """DIARY_CHECK_IN_SCHEDULER=1: no cron needed; the first round runs as the server starts."""
-    from diary import create_app
-    from diary.migrating import migrate_database
-    from diary.services import check_ins
-    from diary.services.accounts import create_user
-    from tests.server import DiaryServer
-
     instance = tmp_path / "instance"
     monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
     push_service = PushService()
@@ -340,3 +338,10 @@ def test_a_day_logged_with_a_reading_is_not_empty(app, client, alice):
         add_reading(user, recorded_at=f"{yesterday.isoformat()}T09:00", pain=4)
         db.session.commit()
     assert "Yesterday is empty" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_question_expires_when_the_accounts_day_ends_also_on_a_25_hour_day():
+    """Chile's clocks go back at midnight: Saturday 4 April 2026 lasts 25 hours there."""
+    eight_pm = datetime(2026, 4, 4, 23, 0, tzinfo=UTC)  # 20:00 in Santiago (UTC-3)
+    assert until_day_ends("America/Santiago", date(2026, 4, 4), eight_pm) == 5 * 3600
+    assert until_day_ends("Europe/Berlin", date(2026, 4, 5), eight_pm) == 23 * 3600

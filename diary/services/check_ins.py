@@ -2,9 +2,10 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -167,6 +168,7 @@ class Ask:
 
 def due(now: datetime | None = None) -> list[Ask]:
     """Return the accounts to ask now: on, past their time, today empty and not asked yet."""
+    now = now or datetime.now(UTC)
     asks = []
     rows = db.session.execute(
         select(CheckIn, User)
@@ -181,9 +183,14 @@ def due(now: datetime | None = None) -> list[Ask]:
             continue
         if not empty_days(user, day, day):
             continue
-        midnight = datetime.combine(day + timedelta(days=1), time())
-        asks.append(Ask(check_in, user, day, int((midnight - local).total_seconds())))
+        asks.append(Ask(check_in, user, day, until_day_ends(user.timezone, day, now)))
     return asks
+
+
+def until_day_ends(zone_name: str, day: date, now: datetime) -> int:
+    """Return the whole seconds from now until the day ends in the zone (also on DST days)."""
+    midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(zone_name))
+    return int((midnight.astimezone(UTC) - now).total_seconds())
 
 
 @writes
