@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
 
 from diary import throttle
+from diary.blueprints import check_ins
 from diary.clock import timezone_names, utcnow
 from diary.extensions import db, login_manager
 from diary.forms import DiaryForm, LongSelect, NewAccountForm, ServiceForm, owned_or_404
@@ -178,6 +179,7 @@ def _account_page(form=None, password_form=None, new_token=None):
         token_spans=TOKEN_SPANS,
         default_span=str(tokens.DEFAULT_DAYS),
         now=utcnow(),
+        **check_ins.settings_context(),
     )
 
 
