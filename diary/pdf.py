@@ -3,7 +3,7 @@
 WeasyPrint needs Pango from the system (Debian: libpango-1.0-0, libpangoft2-1.0-0); it
 is loaded on the first PDF, so the diary runs without it and says what is missing.
 The report's stylesheet is parsed once per process and each font configuration is made
-once and lent to one PDF at a time: a PDF then costs only its own layout.
+once and lent to one PDF at a time: each PDF prepares only its own page.
 """
 
 import mimetypes
