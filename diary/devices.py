@@ -6,8 +6,6 @@ a hand-written list of substrings called Chrome on an iPhone "Safari on iPhone".
 
 import re
 
-from ua_parser import parse
-
 # uap-core's names say the platform too ("Chrome Mobile iOS", "Mobile Safari"); the
 # label says it once, after "on".
 _PLATFORM_WORDS = re.compile(r"^Mobile | Mobile$| Mobile iOS$| iOS$")
@@ -18,6 +16,9 @@ SYSTEMS = {"Mac OS X": "Mac"}
 
 def device_label(user_agent: str) -> str:
     """Return e.g. "Chrome on iPhone", or "Unknown browser" when the text says nothing known."""
+    # Imported on the first sign-in's label, not at start-up: its rules load YAML.
+    from ua_parser import parse
+
     found = parse(user_agent or "")
     browser = _PLATFORM_WORDS.sub("", found.user_agent.family) if found.user_agent else None
     system = None

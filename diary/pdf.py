@@ -2,11 +2,18 @@
 
 WeasyPrint needs Pango from the system (Debian: libpango-1.0-0, libpangoft2-1.0-0); it
 is loaded on the first PDF, so the diary runs without it and says what is missing.
+The report's stylesheet is parsed once per process and each font configuration is made
+once and lent to one PDF at a time: each PDF prepares only its own page.
 """
 
 import mimetypes
+import queue
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, request
@@ -27,6 +34,19 @@ MISSING_PANGO = (
 WORD_PIECE = 20
 _TEXT = re.compile(r"(?<=>)[^<]+")
 _LONG_WORD = re.compile(rf"[^\s&]{{{2 * WORD_PIECE},}}")
+# The stylesheet every PDF links to (static/css/report-pdf.css), its path under static/.
+STYLESHEET = "css/report-pdf.css"
+# Font configurations not in use; one is made whenever every other is drawing a PDF.
+_IDLE_FONTS: queue.SimpleQueue = queue.SimpleQueue()
+
+
+class WeasyPrint(NamedTuple):
+    """What every PDF of the process shares: the classes and the parsed stylesheet."""
+
+    html: type
+    fetcher: type
+    fonts: type
+    stylesheet: Any
 
 
 def paper_size() -> str:
@@ -35,13 +55,15 @@ def paper_size() -> str:
 
 
 @cache
-def _weasyprint():
-    """Return WeasyPrint's HTML class and a fetcher of the diary's own files, or None."""
+def _weasyprint() -> WeasyPrint | None:
+    """Return WeasyPrint's classes and the report's parsed stylesheet, or None without Pango."""
     try:
-        from weasyprint import HTML
+        from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher, URLFetcherResponse
     except OSError:  # Pango is not installed
         return None
+    stylesheet_path = Path(current_app.static_folder, STYLESHEET)
 
     class OwnFilesOnly(URLFetcher):
         """Give WeasyPrint the diary's static files; refuse everything else.
@@ -55,11 +77,25 @@ def _weasyprint():
             local = safe_join(current_app.static_folder, path.removeprefix(prefix))
             if not path.startswith(prefix) or local is None:
                 raise ValueError(f"a report reads only the diary's own files, not {url}")
-            with open(local, "rb") as file:
-                body = file.read()
+            # The linked stylesheet comes parsed already (render_pdf): nothing to parse again.
+            body = b"" if Path(local) == stylesheet_path else Path(local).read_bytes()
             return URLFetcherResponse(url, body, {"Content-Type": mimetypes.guess_type(local)[0]})
 
-    return HTML, OwnFilesOnly
+    # No @font-face in the sheet: it needs no font configuration of its own.
+    return WeasyPrint(HTML, OwnFilesOnly, FontConfiguration, CSS(filename=stylesheet_path))
+
+
+@contextmanager
+def _lent_fonts(font_class: type) -> Iterator[Any]:
+    """Lend an idle font configuration (or a new one) for one PDF, then keep it for the next."""
+    try:
+        fonts = _IDLE_FONTS.get_nowait()
+    except queue.Empty:
+        fonts = font_class()
+    try:
+        yield fonts
+    finally:
+        _IDLE_FONTS.put(fonts)
 
 
 def breakable(html: str) -> str:
@@ -80,11 +116,15 @@ def render_pdf(html: str) -> bytes:
     loaded = _weasyprint()
     if loaded is None:
         abort(503, description=MISSING_PANGO)
-    html_class, fetcher = loaded
-    with heavy_work():
-        page = html_class(string=breakable(html), base_url=request.host_url, url_fetcher=fetcher())
-        # Tagged PDF/UA: a screen reader reads headings, tables and charts in order.
-        return page.write_pdf(pdf_variant="pdf/ua-1")
+    with heavy_work(), _lent_fonts(loaded.fonts) as fonts:
+        page = loaded.html(
+            string=breakable(html), base_url=request.host_url, url_fetcher=loaded.fetcher()
+        )
+        # Tagged PDF/UA: a screen reader reads headings, tables and charts in order. The sheet
+        # is the user's origin, not the author's: no rule of the page's own <style> clashes.
+        return page.write_pdf(
+            pdf_variant="pdf/ua-1", font_config=fonts, stylesheets=[loaded.stylesheet]
+        )
 
 
 def pdf_response(html: str, filename: str) -> Response:

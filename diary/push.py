@@ -1,5 +1,8 @@
 """Web Push (RFC 8030) with VAPID (RFC 8292) and encrypted messages (RFC 8291), via pywebpush.
 
+pywebpush (and the aiohttp and requests it brings) is imported where a message is sent or
+a key is made, not when the app starts: most commands never push.
+
 The installation has one VAPID key pair, made once. It is kept 0600 in the instance folder
 and in the database, so that every backup holds the key its devices subscribed with;
 a restored database's key wins over the file's, since its subscriptions need it.
@@ -9,11 +12,7 @@ import base64
 import json
 from pathlib import Path
 
-import requests
-from cryptography.hazmat.primitives import serialization
 from flask import current_app
-from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 
 from diary.config import instance_secret
@@ -28,6 +27,8 @@ TIMEOUT_SECONDS = 30
 
 
 def _new_pem() -> str:
+    from py_vapid import Vapid02
+
     key = Vapid02()
     key.generate_keys()
     return key.private_pem().decode()
@@ -58,6 +59,9 @@ def make_key() -> None:
 
 def application_server_key() -> str | None:
     """Return the public key browsers subscribe with (base64url P-256 point), once made."""
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid02
+
     pem = vapid_pem()
     if pem is None:
         return None
@@ -80,6 +84,10 @@ def send(subscription: PushSubscription, pem: str, message: dict, ttl: int) -> i
 
     No answer at all (the service unreachable) is reported as status 0.
     """
+    import requests
+    from py_vapid import Vapid02
+    from pywebpush import WebPushException, webpush
+
     info = {
         "endpoint": subscription.endpoint,
         "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},

@@ -6,7 +6,6 @@ cookie, is never cached or indexed, and answers the same 404 for an unknown, rev
 expired token.
 """
 
-import segno
 from flask import (
     Blueprint,
     Response,
@@ -88,6 +87,8 @@ def revoke(share_id: int):
 
 def _qr(url: str) -> Markup:
     """Return the link as an inline SVG QR code, for a phone to scan."""
+    import segno  # here, not at start-up: only this page draws a code
+
     code = segno.make(url, error="m")
     svg = code.svg_inline(
         scale=5, border=2, omitsize=True, dark="#000", light="#fff", title="QR code of the link"

@@ -9,7 +9,6 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -291,6 +290,9 @@ def checked_email(value: Any) -> str | None:
     Internationalised addresses are allowed: `diary reminders send` reports them when
     the mail server cannot take them (no SMTPUTF8).
     """
+    # Imported here: its domain rules load slowly, and every `diary` command would load them.
+    from email_validator import EmailNotValidError, validate_email
+
     address = rules.text("" if value is None else value, lazy_gettext("Email address"), EMAIL_MAX)
     if not address:
         return None

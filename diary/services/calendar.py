@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from datetime import UTC, timedelta
 
 from flask_babel import gettext
-from icalendar import Alarm, Calendar, Event, vDuration
 from sqlalchemy import select
 
 from diary.extensions import db
@@ -46,6 +45,9 @@ def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:
     event's stamps are its last change and its SEQUENCE counts the changes, so the same
     reminders give the same bytes: a feed fetched again without a change is unchanged.
     """
+    # Imported here: only the feed needs it, and every `diary` command would load it.
+    from icalendar import Alarm, Calendar, Event, vDuration
+
     cal = Calendar()
     cal.add("prodid", PRODUCT_ID)
     cal.add("version", "2.0")
