@@ -16,6 +16,7 @@ from diary.models import Reminder
 from diary.rules import EntryError
 from diary.services import calendar
 from diary.services import reminders as service
+from diary.urls import outside_url_for
 
 bp = Blueprint("reminders", __name__)
 
@@ -99,7 +100,7 @@ def feed(action: str):
         return redirect(url_for("reminders.index"))
     token = calendar.new_feed_token(current_user)
     # Shown once: only a hash of the secret is stored.
-    return _page(feed_url=url_for("reminders.subscribed_feed", token=token, _external=True))
+    return _page(feed_url=outside_url_for("reminders.subscribed_feed", token=token))
 
 
 def _ics(user, filename: str) -> Response:
