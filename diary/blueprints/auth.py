@@ -71,12 +71,15 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+class NewPasswordForm(FlaskForm):
     new = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
         _l("New password again"), validators=[EqualTo("new", message=_l("The passwords differ."))]
     )
+
+
+class PasswordForm(NewPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
 class ProfileForm(ServiceForm):

@@ -240,6 +240,18 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+@writes
+def set_password(user: User, new: str) -> None:
+    """Set a forgotten password anew (the admin's reset) and end every session of the account.
+
+    Every session ends, as a reset may follow a lost or stolen device.
+    """
+    check_password(new, user.username)
+    user.password_hash = _hash_password(new)
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.flush()
+
+
 def checked_email(value: Any) -> str | None:
     """Return an address email can be sent to, or None for none; refuse what is not one.
 
