@@ -86,19 +86,19 @@ def outcome(treatment_id: int):
 
 
 def _asked_report() -> dict:
-    """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=."""
+    """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=.
+
+    Without t or treatment the report shows every treatment.
+    """
     span = asked_range(whole_diary(current_user), default_days=90)
     ids = request.args.getlist("t", type=int) + request.args.getlist("treatment", type=int)
+    # The report form always sends an empty t, so that none ticked means none (not all).
+    chosen = "t" in request.args or "treatment" in request.args
     with_appendix = request.args.get("appendix") == "1"
     context = report_context(
-        current_user, span.first, span.last, ids or None, with_appendix=with_appendix
+        current_user, span.first, span.last, ids if chosen else None, with_appendix=with_appendix
     )
-    # The PDF of exactly what the page shows.
-    pdf_args = {"from": span.first, "to": span.last, "treatment": [t.id for t in context["picked"]]}
-    return context | {
-        "shortened": span.shortened,
-        "pdf_args": pdf_args | ({"appendix": 1} if with_appendix else {}),
-    }
+    return context | {"shortened": span.shortened}
 
 
 @bp.get("/report")
