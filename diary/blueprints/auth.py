@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
 
 from diary import throttle
-from diary.clock import timezone_names
+from diary.clock import server_timezone, timezone_names
 from diary.extensions import db, login_manager
 from diary.forms import LongSelect, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
@@ -65,6 +65,26 @@ class NewAccountForm(FlaskForm):
     )
 
 
+def timezone_field(**render_kw) -> SelectField:
+    """Return the select of every time zone (its choices are set per form)."""
+    return SelectField(
+        _l("Time zone"), choices=[], validate_choice=False, widget=LongSelect(), render_kw=render_kw
+    )
+
+
+class SetupForm(NewAccountForm):
+    # Preselected from the browser by static/js/app.js; the server's zone without script.
+    timezone = timezone_field(**{"data-browser-zone": ""})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_names()
+        if self.is_submitted():
+            self.timezone.render_kw = {}  # the zone chosen stays, not the browser's
+        else:
+            self.timezone.data = server_timezone()
+
+
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
@@ -84,7 +104,7 @@ class PasswordForm(NewPasswordForm):
 
 class ProfileForm(ServiceForm):
     language = SelectField(_l("Language"), choices=[], validate_choice=False)
-    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, widget=LongSelect())
+    timezone = timezone_field()
     email = StringField(_l("Email for reminders (optional)"))
     weight_kg = StringField(_l("Body weight (kg, optional)"), widget=NumberInput(step="0.1"))
 
@@ -112,10 +132,12 @@ def setup():
     """Create the first account, which becomes the household's admin."""
     if current_app.extensions.get("diary.has_users"):
         return redirect(url_for("readings.home"))
-    form = NewAccountForm()
+    form = SetupForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.username.data, form.password.data, is_admin=True)
+            user = accounts.create_user(
+                form.username.data, form.password.data, is_admin=True, timezone=form.timezone.data
+            )
         except accounts.AccountError as exc:
             _add_account_error(form.username, exc)
         else:

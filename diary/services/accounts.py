@@ -91,17 +91,21 @@ def find_user(username: str) -> User | None:
 
 
 @writes
-def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
-    """Add a user; the first one ever created becomes the admin."""
+def create_user(
+    username: str, password: str, *, is_admin: bool = False, timezone: str | None = None
+) -> User:
+    """Add a user, in the given time zone or the server's; the first one becomes the admin."""
     username = check_username(username)
     check_password(password, username)
     if find_user(username) is not None:
         raise AccountError(_("There is already an account called '%(name)s'.", name=username))
+    if timezone is not None and timezone not in timezone_set():
+        raise AccountError(_("Choose a time zone from the list."))
     user = User(
         username=username,
         password_hash=_hash_password(password),
         is_admin=is_admin or not has_users(),
-        timezone=server_timezone(),
+        timezone=timezone or server_timezone(),
     )
     db.session.add(user)
     db.session.flush()
