@@ -6,6 +6,7 @@ from diary import i18n, navigation, reference
 from diary.devices import device_label
 from diary.models.reminder import STATUS_LABELS
 from diary.models.symptoms import SEVERITY_LABELS
+from diary.pdf import page_numbers
 from diary.services.outcomes import DEFINITIONS, PERIOD_LABELS
 from diary.urls import only_nearby
 
@@ -35,6 +36,7 @@ def register_template_helpers(app: Flask) -> None:
     # A global, not a context variable: imported macros (the PGIC question) read it too.
     app.add_template_global(lambda: str(i18n.current_locale()), "current_locale")
     app.add_template_global(only_nearby)
+    app.add_template_global(page_numbers)
     app.add_template_filter(device_label)
     for name in (
         "long_date",

@@ -1,8 +1,12 @@
 """The report as a PDF drawn on the server: its pages, text, fonts and charts (read with pypdf)."""
 
 import io
+import shutil
+import subprocess
 from datetime import date
 
+import pytest
+from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 
 from diary import pdf
@@ -112,3 +116,48 @@ def test_without_pango_the_pdf_says_what_to_install_and_the_page_still_works(
     assert response.status_code == 503
     assert "apt install libpango-1.0-0 libpangoft2-1.0-0" in response.get_data(as_text=True)
     assert client.get("/report").status_code == 200
+
+
+MEASURES = (
+    "Dates",
+    "Days logged",
+    "Mean pain",
+    "Mean daily highest",
+    "Change",
+    "Headache days / 28",
+    "Moderate–severe days / 28",
+    "Headache days against the baseline",
+    "Acute-medicine days / 28",
+)
+
+
+def pdftotext(data: bytes) -> list[str]:
+    """Return each page's text as pdftotext reads it (poppler), whitespace made single."""
+    out = subprocess.run(
+        [shutil.which("pdftotext"), "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr"])
+def test_every_language_s_pdf_shows_the_whole_table_and_numbers_its_pages(
+    app, client, alice, language
+):
+    seed(app, alice)
+    with app.test_request_context(), force_locale(language):
+        measures = [gettext(m) for m in MEASURES]
+    for paper in ("a4", "letter"):
+        response = client.get(
+            f"/report.pdf?{QUARTER}&t=1&paper={paper}", headers={"Accept-Language": language}
+        )
+        pdf_of(response)
+        pages = pdftotext(response.data)
+        whole = " ".join(pages)
+        for measure in measures:
+            assert measure in whole, (paper, measure)
+        with app.test_request_context(), force_locale(language):
+            footers = [
+                gettext("Page %(page)s of %(pages)s", page=n, pages=len(pages))
+                for n in (1, len(pages))
+            ]
+        assert footers[0] in pages[0] and footers[1] in pages[-1], (paper, footers)
