@@ -5,15 +5,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from diary.clock import local_today
+from diary.clock import local_now, local_today
 from diary.extensions import db
 from diary.models import Treatment
 from diary.services import shares
 from diary.services.accounts import find_user
+from diary.services.medications import add_dose
+from diary.services.side_effects import add_report
 from tests.browser.conftest import screenshot, sign_in, wait_until
 from tests.browser.test_charts import seed_months
 
 WIDTHS = (390, 768, 1280, 1920)
+PHONE = {"width": 390, "height": 844}
 
 # Each 28-day table's heading against its column's cells: same left edge, same width.
 MISALIGNED = """() => Array.from(document.querySelectorAll('table.figures')).flatMap(table => {
@@ -72,3 +75,54 @@ def test_the_28_day_table_is_a_table_with_its_headings_over_their_values(
             if width >= 768 or language == "en":  # German's long words scroll on a phone
                 assert page.evaluate(CUT_OFF) == 0, (path, width)
         screenshot(page, f"figures-{language}-{path.split('/')[1]}-1920")
+
+
+def side_effects_and_medicines(server, name: str) -> None:
+    """Give the user a side effect with a long note and a dose with a long name."""
+    with server.app.app_context():
+        user = find_user(name)
+        now = local_now(user.timezone).replace(microsecond=0)
+        add_report(
+            user,
+            recorded_at=now - timedelta(hours=2),
+            effect="nausea",
+            severity="moderate",
+            note="Felt it in the car on the way back from the clinic, eased after lunch",
+        )
+        add_dose(
+            user,
+            taken_at=now - timedelta(hours=1),
+            name="Sumatriptan nasal spray",
+            dose="20 mg",
+            med_class="triptan",
+            note="second dose of the day",
+        )
+        db.session.commit()
+
+
+# Cells whose text runs past their own edge (cut off by the card's overflow: hidden).
+CLIPPED = """() => Array.from(document.querySelectorAll('main td, main th')).filter(
+  cell => cell.scrollWidth > cell.clientWidth + 1).map(cell => cell.innerText)"""
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_side_effects_and_medicines_lists_show_their_edit_links_on_a_phone(
+    browser, live_server, language
+):
+    name = live_server.make_user(language=language)
+    side_effects_and_medicines(live_server, name)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        for path in ("/side-effects", "/medications"):
+            page.goto(live_server.url + path)
+            edits = page.locator("main table a[href$='/edit']")
+            assert edits.count() == 1, path
+            box = edits.first.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (path, box)
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+            assert page.evaluate(CLIPPED) == [], path
+            screenshot(page, f"list-phone-{language}-{path.strip('/')}")
+    finally:
+        context.close()
