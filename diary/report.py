@@ -52,13 +52,13 @@ def report_context(
             (
                 t,
                 f,
-                charts.outcome_chart(trends.outcome_bars(f)),
+                charts.outcome_charts(trends.outcome_bars(f)),
                 trends.overlap_names(t, f["overlaps"], named),
             )
             for t, f in zip(picked, figures, strict=True)
         ],
         "cohort_compared": any(kinds[t.kind].get("ketamine_protocol") for t in picked),
-        "pain_chart": charts.pain_chart(
+        "pain_charts": charts.pain_charts(
             trends.pain_series(daily, first, last), trends.chart_treatments(picked), first, last
         ),
         "first": first,

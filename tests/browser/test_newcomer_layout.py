@@ -126,3 +126,32 @@ def test_the_side_effects_and_medicines_lists_show_their_edit_links_on_a_phone(
             screenshot(page, f"list-phone-{language}-{path.strip('/')}")
     finally:
         context.close()
+
+
+# The size at which each shown chart's text is drawn, in CSS px (font size times the scale).
+CHART_TEXT_PX = """() => Array.from(document.querySelectorAll('svg.svg-chart'))
+  .filter(svg => svg.getClientRects().length)
+  .flatMap(svg => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return Array.from(svg.querySelectorAll('text')).map(
+      t => [t.textContent, parseFloat(getComputedStyle(t).fontSize) * scale]);
+  })"""
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_chart_text_on_the_report_and_shared_page_is_12_px_on_a_phone(
+    browser, live_server, language
+):
+    name = live_server.make_user(language=language)
+    seed_months(live_server, name)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        for path in figure_pages(live_server, name)[1:]:
+            page.goto(live_server.url + path)
+            sizes = page.evaluate(CHART_TEXT_PX)
+            assert len(sizes) > 10, path  # the pain chart's ticks and the bars' labels
+            assert [(text, round(px, 1)) for text, px in sizes if px < 12] == [], path
+    finally:
+        context.close()
