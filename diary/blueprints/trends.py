@@ -26,7 +26,7 @@ def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> di
     daily = trends.daily_stats(current_user, first, last)
     return {
         "pain": trends.pain_series(daily, first, last),
-        "months": trends.headache_days_by_month(daily),
+        "months": trends.headache_days_by_month(daily, first, last),
         # Each treatment's name shortened for its band, whole in the legend and the tooltip.
         "treatments": [
             t | {"short": shortened(t["label"])} for t in trends.chart_treatments(treatments)
