@@ -37,6 +37,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(lambda: str(i18n.current_locale()), "current_locale")
     app.add_template_global(only_nearby)
     app.add_template_global(page_numbers)
+    app.add_template_global(reference.emergency_number)
     app.add_template_filter(device_label)
     for name in (
         "long_date",
