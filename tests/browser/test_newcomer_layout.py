@@ -1,6 +1,7 @@
 """What a new patient and their doctor see at every width, in English and German (issue 27)."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import select
@@ -153,5 +154,60 @@ def test_chart_text_on_the_report_and_shared_page_is_12_px_on_a_phone(
             sizes = page.evaluate(CHART_TEXT_PX)
             assert len(sizes) > 10, path  # the pain chart's ticks and the bars' labels
             assert [(text, round(px, 1)) for text, px in sizes if px < 12] == [], path
+    finally:
+        context.close()
+
+
+# What sticks out of the phone header: its links and buttons past any of its edges.
+HEADER_OVERFLOW = """() => {
+  const h = document.querySelector('header.site').getBoundingClientRect();
+  return Array.from(document.querySelectorAll('header.site a, header.site button'))
+    .filter(e => e.getClientRects().length).filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.left < h.left - 0.5 || r.right > h.right + 0.5 || r.top < h.top - 0.5
+        || r.bottom > h.bottom + 0.5 || e.scrollWidth > e.clientWidth + 1;
+    }).map(e => e.innerText);
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_low_light_switch_fits_the_phone_header(browser, live_server, language):
+    name = live_server.make_user(language=language)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        switch = page.locator(".low-light-toggle button")
+        for _ in range(2):  # "Low light", then "Normal light"
+            assert page.evaluate(HEADER_OVERFLOW) == [], switch.inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+            box = switch.bounding_box()
+            assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"]
+            switch.click()
+            page.wait_for_load_state()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_pgic_answers_read_as_a_ladder_one_per_row_on_a_phone(browser, live_server, language):
+    name = live_server.make_user(language=language)
+    seed_months(live_server, name)
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, name)
+        with live_server.app.app_context():
+            user = find_user(name)
+            treatment_id = db.session.scalar(
+                select(Treatment.id).where(Treatment.user_id == user.id)
+            )
+        page.goto(f"{live_server.url}/treatments/{treatment_id}")
+        answers = page.locator(".pgic-answers button")
+        assert answers.count() == 7
+        boxes = [answers.nth(n).bounding_box() for n in range(7)]
+        # Each below the one before, all of one width, in the order of the scale.
+        assert all(b["y"] >= a["y"] + a["height"] - 1 for a, b in pairwise(boxes))
+        assert len({round(b["width"]) for b in boxes}) == 1
     finally:
         context.close()
