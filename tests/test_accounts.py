@@ -292,3 +292,11 @@ def test_the_sign_in_page_names_the_ways_that_exist(app, client, alice):
     assert "on the Household page, or with <code>diary user set-password NAME</code>" in page
     commands = app.test_cli_runner().invoke(args=["user", "--help"]).output
     assert "set-password" in commands
+
+
+def test_each_place_has_one_name_and_midas_is_under_more(client, alice):
+    log = client.get("/readings").get_data(as_text=True)
+    assert "<title>Pain log" in log and "<h1>Pain log</h1>" in log
+    assert "History" not in log and "All readings" not in log
+    more = client.get("/more").get_data(as_text=True)
+    assert '<a href="/midas">MIDAS day counts</a>' in more
