@@ -331,3 +331,21 @@ def test_more_headache_days_than_the_baseline_read_as_more(app, client, alice):
         db.session.commit()
     page = client.get("/treatments/1/outcome").text
     assert "100.0% more" in page and "fewer" not in page.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_the_report_speaks_to_the_doctor_about_the_patient_in_good_english(app, client, alice):
+    """One headache day is "1 headache day"; the overuse note says "the patient", not "you"."""
+    with app.app_context():
+        user = user_row(alice)
+        add_reading(user, recorded_at=at(date(2024, 3, 20), 9), pain=4)
+        for n in range(10):
+            day = date(2024, 3, 1) + timedelta(days=2 * n)
+            add_dose(
+                user, taken_at=at(day, 8), name="sumatriptan", dose="50 mg", med_class="triptan"
+            )
+        db.session.commit()
+    report = client.get("/report?from=2024-03-01&to=2024-03-30").get_data(as_text=True)
+    assert "1 headache day, 0 of them with moderate to severe pain" in report
+    assert "1 headache days" not in report
+    assert "the patient took:" in report and "you took" not in report
+    assert "to mention to your doctor" not in report
