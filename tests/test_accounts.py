@@ -300,3 +300,34 @@ def test_each_place_has_one_name_and_midas_is_under_more(client, alice):
     assert "History" not in log and "All readings" not in log
     more = client.get("/more").get_data(as_text=True)
     assert '<a href="/midas">MIDAS day counts</a>' in more
+
+
+def test_the_report_and_shared_page_name_the_patient_when_given(app, client, alice):
+    """An optional full name and date of birth, set in Settings, identify the patient."""
+    saved = client.post(
+        "/account",
+        data={
+            "language": "",
+            "timezone": "Europe/London",
+            "email": "",
+            "weight_kg": "",
+            "full_name": "Alice Example",
+            "birth_date": "1980-02-01",
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    report = client.get("/report").get_data(as_text=True)
+    assert "Alice Example (alice), born 01 Feb 1980" in report
+    made = client.post("/shares", data={"from": "2024-03-01", "to": "2024-03-31", "days": "7"})
+    link = re.search(
+        r'id="share-url"[^>]*value="http://localhost([^"]+)"', made.get_data(as_text=True)
+    )
+    shared = app.test_client().get(link.group(1)).get_data(as_text=True)
+    assert "Alice Example (alice), born 01 Feb 1980" in shared
+    refused = client.post(
+        "/account", data={"timezone": "Europe/London", "birth_date": "2999-01-01"}
+    )
+    assert refused.status_code == 422
+    # Left empty, neither is shown.
+    client.post("/account", data={"timezone": "Europe/London", "full_name": "", "birth_date": ""})
+    assert "born" not in client.get("/report").get_data(as_text=True)

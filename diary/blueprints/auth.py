@@ -20,7 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo
-from wtforms.widgets import NumberInput
+from wtforms.widgets import DateInput, NumberInput
 
 from diary import throttle
 from diary.clock import server_timezone, timezone_names
@@ -107,6 +107,8 @@ class ProfileForm(ServiceForm):
     timezone = timezone_field()
     email = StringField(_l("Email for reminders (optional)"))
     weight_kg = StringField(_l("Body weight (kg, optional)"), widget=NumberInput(step="0.1"))
+    full_name = StringField(_l("Full name (optional)"))
+    birth_date = StringField(_l("Date of birth (optional)"), widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,7 +183,10 @@ def account():
     if form.validate_on_submit():
         try:
             accounts.update_profile(
-                current_user, **form.values("language", "timezone", "weight_kg", "email")
+                current_user,
+                **form.values(
+                    "language", "timezone", "weight_kg", "email", "full_name", "birth_date"
+                ),
             )
         except EntryError as exc:
             form.show(exc)

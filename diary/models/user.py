@@ -1,6 +1,6 @@
 """Accounts and their signed-in sessions."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     low_light: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The language the diary speaks (a code of diary.i18n.LANGUAGES); None follows the browser.
     language: Mapped[str | None] = mapped_column(String(5))
+    # Optional: printed on the doctor's report and shared page when given.
+    full_name: Mapped[str | None] = mapped_column(String(120))
+    birth_date: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(

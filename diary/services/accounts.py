@@ -2,7 +2,7 @@
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from diary import rules
-from diary.clock import server_timezone, timezone_set
+from diary.clock import local_today, server_timezone, timezone_set
 from diary.extensions import db
 from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
@@ -28,6 +28,7 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 # RFC 5321's longest path; body weights a scale for people shows.
 EMAIL_MAX = 254
 WEIGHT_RANGE = (20, 400)
+FULL_NAME_MAX = 120
 
 
 # A setting update_profile() leaves as it is: None means "none" for the optional ones.
@@ -281,6 +282,8 @@ def checked_profile(
     weight_kg: Any = UNCHANGED,
     email: Any = UNCHANGED,
     low_light: Any = UNCHANGED,
+    full_name: Any = UNCHANGED,
+    birth_date: Any = UNCHANGED,
 ) -> dict[str, Any]:
     """Check the settings given and return them by name; raise EntryError naming each problem."""
     check = Checker()
@@ -292,6 +295,8 @@ def checked_profile(
             ("weight_kg", weight_kg),
             ("email", email),
             ("low_light", low_light),
+            ("full_name", full_name),
+            ("birth_date", birth_date),
         )
         if value is not UNCHANGED
     }
@@ -325,12 +330,33 @@ def checked_profile(
         values["weight_kg"] = None if checked is None else float(checked)
     if "email" in given:
         values["email"] = check("email", checked_email, given["email"])
+    _check_identity(check, given, values, local_today(user.timezone))
     if "low_light" in given:
         values["low_light"] = given["low_light"]
         if not isinstance(values["low_light"], bool):
             check.fail("low_light", _("Low light must be true or false."))
     check.done()
     return values
+
+
+def _check_identity(
+    check: Checker, given: dict[str, Any], values: dict[str, Any], today: date
+) -> None:
+    """Check the optional full name and date of birth; "" or None is not given."""
+    if "full_name" in given:
+        name = given["full_name"]
+        values["full_name"] = (
+            check("full_name", rules.text, name, lazy_gettext("Full name"), FULL_NAME_MAX) or None
+            if name not in (None, "")
+            else None
+        )
+    if "birth_date" in given:
+        born = given["birth_date"]
+        values["birth_date"] = (
+            check("birth_date", rules.day, born, lazy_gettext("Date of birth"), today)
+            if born not in (None, "")
+            else None
+        )
 
 
 @writes
