@@ -1,5 +1,6 @@
 """What a new patient and their doctor see at every width, in English and German (issue 27)."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 from itertools import pairwise
 
@@ -40,6 +41,18 @@ MISALIGNED = """() => Array.from(document.querySelectorAll('table.figures')).fla
 # A 28-day table wider than the box it sits in (columns scrolled out of sight).
 CUT_OFF = """() => Array.from(document.querySelectorAll('table.figures')).filter(
   table => table.parentElement.scrollWidth > table.parentElement.clientWidth + 1).length"""
+
+
+@contextmanager
+def signed_in_phone(browser, server, name: str):
+    """Yield a page in a phone's browser of its own, signed in as name."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        sign_in(page, server, name)
+        yield page
+    finally:
+        context.close()
 
 
 def figure_pages(server, name: str) -> list[str]:
@@ -112,10 +125,7 @@ def test_the_side_effects_and_medicines_lists_show_their_edit_links_on_a_phone(
 ):
     name = live_server.make_user(language=language)
     side_effects_and_medicines(live_server, name)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, name)
+    with signed_in_phone(browser, live_server, name) as page:
         for path in ("/side-effects", "/medications"):
             page.goto(live_server.url + path)
             edits = page.locator("main table a[href$='/edit']")
@@ -125,8 +135,6 @@ def test_the_side_effects_and_medicines_lists_show_their_edit_links_on_a_phone(
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
             assert page.evaluate(CLIPPED) == [], path
             screenshot(page, f"list-phone-{language}-{path.strip('/')}")
-    finally:
-        context.close()
 
 
 # The size at which each shown chart's text is drawn, in CSS px (font size times the scale).
@@ -145,17 +153,12 @@ def test_chart_text_on_the_report_and_shared_page_is_12_px_on_a_phone(
 ):
     name = live_server.make_user(language=language)
     seed_months(live_server, name)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, name)
+    with signed_in_phone(browser, live_server, name) as page:
         for path in figure_pages(live_server, name)[1:]:
             page.goto(live_server.url + path)
             sizes = page.evaluate(CHART_TEXT_PX)
             assert len(sizes) > 10, path  # the pain chart's ticks and the bars' labels
             assert [(text, round(px, 1)) for text, px in sizes if px < 12] == [], path
-    finally:
-        context.close()
 
 
 # What sticks out of the phone header: its links and buttons past any of its edges.
@@ -173,10 +176,7 @@ HEADER_OVERFLOW = """() => {
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_the_low_light_switch_fits_the_phone_header(browser, live_server, language):
     name = live_server.make_user(language=language)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, name)
+    with signed_in_phone(browser, live_server, name) as page:
         switch = page.locator(".low-light-toggle button")
         for _ in range(2):  # "Low light", then "Normal light"
             assert page.evaluate(HEADER_OVERFLOW) == [], switch.inner_text()
@@ -185,18 +185,13 @@ def test_the_low_light_switch_fits_the_phone_header(browser, live_server, langua
             assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"]
             switch.click()
             page.wait_for_load_state()
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_the_pgic_answers_read_as_a_ladder_one_per_row_on_a_phone(browser, live_server, language):
     name = live_server.make_user(language=language)
     seed_months(live_server, name)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, name)
+    with signed_in_phone(browser, live_server, name) as page:
         with live_server.app.app_context():
             user = find_user(name)
             treatment_id = db.session.scalar(
@@ -209,5 +204,3 @@ def test_the_pgic_answers_read_as_a_ladder_one_per_row_on_a_phone(browser, live_
         # Each below the one before, all of one width, in the order of the scale.
         assert all(b["y"] >= a["y"] + a["height"] - 1 for a, b in pairwise(boxes))
         assert len({round(b["width"]) for b in boxes}) == 1
-    finally:
-        context.close()
