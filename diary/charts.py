@@ -6,6 +6,7 @@ turns this geometry into markup; the report page, the shared page and the PDF us
 Labels are placed in lanes so that none overlaps another.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -85,6 +86,8 @@ class PainChart:
     y_ticks: list[tuple[float, int]] = field(default_factory=list)
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     bands: list[tuple[float, float, str]] = field(default_factory=list)  # x, width, title
+    # Preventive regimens: thin bands under the plot, one lane each (x, y, width, title).
+    preventives: list[tuple[float, float, float, str]] = field(default_factory=list)
     follow_ups: list[tuple[float, str]] = field(default_factory=list)  # x, title
     labels: list[Label] = field(default_factory=list)
     means: list[tuple[float, float]] = field(default_factory=list)
@@ -95,15 +98,31 @@ class PainChart:
     description: str = ""
 
 
-def pain_charts(points: list[dict], treatments: list[dict], first: date, last: date) -> list:
+# A preventive's band under the plot: its height and the step from one lane to the next.
+PREVENTIVE_BAND, PREVENTIVE_LANE = 4.0, 6.0
+
+
+def pain_charts(
+    points: list[dict],
+    treatments: list[dict],
+    first: date,
+    last: date,
+    preventives: Sequence[dict] = (),
+) -> list:
     """Lay out the pain chart in every size (PAIN_SIZES)."""
-    return [pain_chart(points, treatments, first, last, size) for size in PAIN_SIZES]
+    return [pain_chart(points, treatments, first, last, size, preventives) for size in PAIN_SIZES]
 
 
 def pain_chart(
-    points: list[dict], treatments: list[dict], first: date, last: date, size: Size
+    points: list[dict],
+    treatments: list[dict],
+    first: date,
+    last: date,
+    size: Size,
+    preventives: Sequence[dict] = (),
 ) -> PainChart:
-    """Lay out the pain chart for trends.pain_series points and chart_treatments bands."""
+    """Lay out the pain chart for trends.pain_series points, chart_treatments bands and
+    chart_preventives' thin bands."""
     days = (last - first).days + 1
     left, right = 2.8 * size.font + 4, size.width - 8.0
     step = (right - left) / days
@@ -142,9 +161,22 @@ def pain_chart(
     def y_of(pain: float) -> float:
         return round(bottom - pain / PAIN_MAX * plot_height, 1)
 
+    lanes = []
+    for n, p in enumerate(preventives):
+        start, end = (
+            max(date.fromisoformat(p["start"]), first),
+            min(date.fromisoformat(p["end"]), last),
+        )
+        if start <= end:
+            x = left + (start - first).days * step
+            width = (end - start).days * step + step
+            y = bottom + 4 + n * PREVENTIVE_LANE
+            lanes.append((round(x, 1), round(y, 1), round(width, 1), p["label"]))
+    under = len(preventives) * PREVENTIVE_LANE
+
     chart = PainChart(
         size=size,
-        height=bottom + size.font + 11,
+        height=bottom + size.font + 11 + under,
         left=left,
         top=top,
         right=right,
@@ -152,6 +184,7 @@ def pain_chart(
         y_ticks=[(y_of(v), v) for v in range(0, PAIN_MAX + 1, 2)],
         x_ticks=_date_ticks(first, last, x_of, size),
         bands=bands,
+        preventives=lanes,
         follow_ups=follow_ups,
         labels=labels,
     )

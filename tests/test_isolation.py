@@ -9,9 +9,11 @@ from sqlalchemy import select
 from diary.extensions import db
 from diary.models import (
     ApiToken,
+    Attack,
     DoseChange,
     LoginSession,
     MedicationDose,
+    PreventiveRegimen,
     QuestionnaireAnswer,
     Reading,
     Reminder,
@@ -26,9 +28,11 @@ from tests.conftest import sign_in, user_row
 # Route arguments naming one of alice's objects, by the model they point at.
 ARGUMENT_MODELS = {
     "reading_id": Reading,
+    "attack_id": Attack,
     "treatment_id": Treatment,
     "report_id": SideEffectReport,
     "dose_id": MedicationDose,
+    "regimen_id": PreventiveRegimen,
     "reminder_id": Reminder,
     "token_id": ApiToken,
     "session_id": LoginSession,
@@ -41,6 +45,7 @@ COLLECTION_MODELS = {
     "readings": Reading,
     "side-effects": SideEffectReport,
     "medications": MedicationDose,
+    "preventives": PreventiveRegimen,
 }
 PART_MODELS = {"doses": DoseChange, "medicines": TreatmentMedicine}
 
@@ -81,7 +86,21 @@ def alices_diary(app, client, alice):
             "med_class": "simple_analgesic",
         },
     )
+    client.post(
+        "/preventives/new",
+        data={
+            "name": "alice's propranolol",
+            "how_often": "daily",
+            "started_on": "2024-03-01",
+        },
+    )
     client.post("/reminders", data={"title": "alice's blood test", "due_on": "2024-04-01"})
+    assert client.post("/attacks/start").status_code == 302
+    described = client.post(
+        "/attacks/1/edit",
+        data={"start_day": "2024-03-03", "start_time": "07:00", "location": "alice's temple"},
+    )
+    assert described.status_code == 302
     midas = {f"item_{n}": "2" for n in range(1, 6)} | {"answered_on": "2024-02-20"}
     assert client.post("/midas", data=midas).status_code == 302
     share = {"from": "2024-03-01", "to": "2024-03-31", "treatment": [treatment_id], "days": "30"}
@@ -110,7 +129,8 @@ def concrete_paths(app, rule) -> list[str]:
         for name in re.findall(r"<int:(\w+)>", path):
             model = (
                 ARGUMENT_MODELS[name]
-                or COLLECTION_MODELS.get(chosen.get("collection"))
+                # An API collection chosen by any(), or named in the path (/api/v1/<name>/...).
+                or COLLECTION_MODELS.get(chosen.get("collection") or path.split("/")[3])
                 or PART_MODELS[chosen["part"]]
             )
             path = path.replace(f"<int:{name}>", str(first_id(app, model)))
@@ -162,6 +182,7 @@ def test_lists_exports_and_feeds_show_nothing_of_another_user(app, client, alice
     for path in [
         "/",
         "/readings",
+        "/attacks",
         "/treatments/",
         "/side-effects/",
         "/medications/",

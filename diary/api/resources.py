@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from diary import models
 from diary.api import schemas
 from diary.clock import format_timestamp
-from diary.services import medications, readings, side_effects
+from diary.services import medications, preventives, readings, side_effects
 from diary.services.rows import as_entered
 
 
@@ -20,7 +20,7 @@ class Collection:
     """One collection of /api/v1/: what it accepts and answers, and who writes it."""
 
     name: str
-    model: type
+    model: type[models.Reading | models.SideEffectReport | models.MedicationDose]
     body: type[schemas.Body]
     item: type[BaseModel]
     add: Callable[..., Any]
@@ -29,6 +29,8 @@ class Collection:
     describe: str
     # Keys an answer carries beside the row's columns (e.g. the safety message).
     beside: Callable[[Any], dict[str, Any]] = field(default=lambda row: {})
+    # The first field is a day (a preventive's start), not a local time with its fold.
+    dated: bool = False
 
     @cached_property
     def changes(self) -> type[schemas.Body]:
@@ -51,9 +53,12 @@ class Collection:
     def to_json(self, row, zone: tzinfo) -> dict[str, Any]:
         """Return a row as the API answers it, its time with the offset its fold picks."""
         names = ["id", *(name for name in self.body.model_fields if hasattr(row, name))]
-        values = as_entered(row, names, self.time_name)
-        # Without the offset, the second pass through a repeated hour would read as the first.
-        values[self.time_name] = format_timestamp(values[self.time_name], zone)
+        if self.dated:
+            values = as_entered(row, names)
+        else:
+            values = as_entered(row, names, self.time_name)
+            # Without the offset, the second pass through a repeated hour would read as the first.
+            values[self.time_name] = format_timestamp(values[self.time_name], zone)
         item = self.item.model_validate(values | self.beside(row))
         return item.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
@@ -96,6 +101,17 @@ COLLECTIONS = {
             update=medications.update_dose,
             delete=medications.delete_dose,
             describe="Acute medication doses",
+        ),
+        Collection(
+            name="preventives",
+            model=models.PreventiveRegimen,
+            body=schemas.PreventiveBody,
+            item=schemas.Preventive,
+            add=preventives.add_regimen,
+            update=preventives.update_regimen,
+            delete=preventives.delete_regimen,
+            describe="Preventive regimens (a dose change ends one and starts the next)",
+            dated=True,
         ),
     )
 }

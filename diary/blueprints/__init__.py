@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from diary import api
     from diary.blueprints import (
+        attacks,
         auth,
         health,
         household,
@@ -13,6 +14,7 @@ def register_blueprints(app: Flask) -> None:
         more,
         offline,
         other_diaries,
+        preventives,
         questionnaires,
         readings,
         reminders,
@@ -28,10 +30,12 @@ def register_blueprints(app: Flask) -> None:
         auth,
         household,
         readings,
+        attacks,
         treatments,
         questionnaires,
         side_effects,
         medications,
+        preventives,
         reminders,
         trends,
         shares,

@@ -17,21 +17,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo
+from wtforms.validators import DataRequired
 from wtforms.widgets import DateInput, NumberInput
 
 from diary import throttle
-from diary.clock import server_timezone, timezone_names
+from diary.clock import server_timezone, timezone_names, utcnow
 from diary.extensions import db, login_manager
-from diary.forms import LongSelect, ServiceForm, owned_or_404
+from diary.forms import (
+    DiaryForm,
+    LongSelect,
+    NewAccountForm,
+    NewPasswordForm,
+    ServiceForm,
+    owned_or_404,
+)
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
-from diary.sqlite import spare_write
+from diary.services.days import RULES
+from diary.sqlite import read_phase, spare_write
 from diary.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -57,14 +63,6 @@ def require_first_account():
     return None
 
 
-class NewAccountForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    confirm = PasswordField(
-        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
-    )
-
-
 def timezone_field(**render_kw) -> SelectField:
     """Return the select of every time zone (its choices are set per form)."""
     return SelectField(
@@ -85,17 +83,10 @@ class SetupForm(NewAccountForm):
             self.timezone.data = server_timezone()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(DiaryForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
-
-
-class NewPasswordForm(FlaskForm):
-    new = PasswordField(_l("New password"), validators=[DataRequired()])
-    confirm = PasswordField(
-        _l("New password again"), validators=[EqualTo("new", message=_l("The passwords differ."))]
-    )
 
 
 class PasswordForm(NewPasswordForm):
@@ -109,10 +100,13 @@ class ProfileForm(ServiceForm):
     weight_kg = StringField(_l("Body weight (kg, optional)"), widget=NumberInput(step="0.1"))
     full_name = StringField(_l("Full name (optional)"))
     birth_date = StringField(_l("Date of birth (optional)"), widget=DateInput())
+    period_tracking = BooleanField(_l("Offer “Period day” on the Today page"))
+    day_rule = SelectField(_l("Count migraine days by"), choices=[], validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_names()
+        self.day_rule.choices = [(code, rule.name) for code, rule in RULES.items()]
         # "" follows the browser; each language is named in its own words.
         self.language.choices = [("", _("The browser's language")), *LANGUAGES.items()]
 
@@ -125,7 +119,7 @@ def _sign_in(user, remember: bool) -> None:
     g.pop("csrf_token", None)
 
 
-def _add_account_error(field, exc: accounts.AccountError) -> None:
+def _add_account_error(field, exc: EntryError) -> None:
     field.errors = [*field.errors, str(exc)]
 
 
@@ -140,7 +134,7 @@ def setup():
             user = accounts.create_user(
                 form.username.data, form.password.data, is_admin=True, timezone=form.timezone.data
             )
-        except accounts.AccountError as exc:
+        except EntryError as exc:
             _add_account_error(form.username, exc)
         else:
             _sign_in(user, remember=True)
@@ -157,7 +151,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         throttle.check_sign_in(form.username.data)
-        user = accounts.authenticate(form.username.data, form.password.data)
+        # The password's hash (scrypt) is computed without SQLite's write lock: a sign-in
+        # then holds up nobody's save, and sign-ins hash side by side (as many as allowed).
+        with read_phase(db.session):
+            user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             throttle.count_failed_sign_in(form.username.data)
             form.password.errors = [_("That username and password do not match.")]
@@ -185,7 +182,14 @@ def account():
             accounts.update_profile(
                 current_user,
                 **form.values(
-                    "language", "timezone", "weight_kg", "email", "full_name", "birth_date"
+                    "language",
+                    "timezone",
+                    "weight_kg",
+                    "email",
+                    "full_name",
+                    "birth_date",
+                    "period_tracking",
+                    "day_rule",
                 ),
             )
         except EntryError as exc:
@@ -244,12 +248,13 @@ TOKEN_SPANS = {
 @login_required
 def create_token():
     span = request.form.get("days", str(tokens.DEFAULT_DAYS))
+    if span not in TOKEN_SPANS:
+        flash(_("Choose how long the token works."), "error")
+        return redirect(url_for("auth.account"))
+    days = None if span == "never" else int(span)
     try:
-        if span not in TOKEN_SPANS:
-            raise ValueError(_("Choose how long the token works."))
-        days = None if span == "never" else int(span)
         secret = tokens.create_token(current_user, request.form.get("name", ""), days)[1]
-    except ValueError as exc:
+    except EntryError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.account"))
     # Shown once: only a hash is stored.
@@ -304,11 +309,10 @@ def change_password():
         throttle.check_password_change(current_user.id)
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
-        except accounts.WrongPassword as exc:
-            throttle.count_failed_password_change(current_user.id)
-            _add_account_error(form.current, exc)
-        except accounts.AccountError as exc:
-            _add_account_error(form.new, exc)
+        except EntryError as exc:
+            if "current" in exc.errors:
+                throttle.count_failed_password_change(current_user.id)
+            _add_account_error(form.current if "current" in exc.errors else form.new, exc)
         else:
             flash(_("Password changed. Your other devices are signed out."), "success")
             return redirect(url_for("auth.account"))

@@ -11,14 +11,18 @@ from diary.clock import local_today, shift
 from diary.forms import owned_or_404
 from diary.models import Treatment
 from diary.pdf import paper_size, pdf_response
-from diary.ranges import asked_range, bounded, whole_diary
-from diary.report import report_context
-from diary.services import shares, trends
+from diary.ranges import asked_range
+from diary.services import days as day_rules
+from diary.services import preventives, shares, trends
 from diary.services.outcomes import PERIODS
+from diary.services.report import report_context
+from diary.services.spans import bounded, whole_diary
 
 bp = Blueprint("trends", __name__)
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
+# The days listed one by one on the trends page, newest first: a month (the months count all).
+EACH_DAY_SHOWN = 31
 
 
 def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:
@@ -31,6 +35,9 @@ def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> di
         "treatments": [
             t | {"short": shortened(t["label"])} for t in trends.chart_treatments(treatments)
         ],
+        "preventives": trends.chart_preventives(
+            preventives.user_regimens(current_user, first, last), last
+        ),
         "effect_labels": {code: e.label for code, e in reference.side_effects().items()},
     }
 
@@ -48,8 +55,17 @@ def index():
     first = shift(today, -(days - 1)) if days else diary.first
     treatments = trends.treatments_until(current_user, today)
     in_range = [t for t in treatments if (t.ended_on or today) >= first]
+    rule = day_rules.rule_of(current_user)
+    classified = day_rules.classify_days(current_user, first, today, rule)
     return render_template(
         "trends/index.html",
+        rule=rule,
+        months=day_rules.by_month(classified),
+        each_day=classified[-EACH_DAY_SHOWN:][::-1],
+        day_definitions=day_rules.definitions(rule),
+        sources=reference.sources(),
+        day_status_labels=day_rules.STATUS_LABELS,
+        criteria_labels=day_rules.CRITERIA_LABELS,
         ranges=RANGES,
         chosen=chosen,
         first=first,
@@ -77,7 +93,12 @@ def outcome(treatment_id: int):
         treatment=treatment,
         kind=reference.treatment_kinds()[treatment.kind],
         figures=figures,
+        day_rule=figures["day_rule"],
         overlapping=trends.overlap_names(treatment, figures["overlaps"], every),
+        preventive_changes=trends.change_lines(
+            treatment,
+            trends.preventive_changes(treatment, preventives.user_regimens(current_user), today),
+        ),
         effects=reference.side_effects(),
         chart=_chart_page_data(span.first, span.last, [treatment])
         | {"outcome": trends.outcome_bars(figures)},
@@ -88,15 +109,23 @@ def outcome(treatment_id: int):
 def _asked_report() -> dict:
     """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=.
 
-    Without t or treatment the report shows every treatment.
+    Without t or treatment the report shows every treatment, without p or preventive every
+    preventive of the range.
     """
     span = asked_range(whole_diary(current_user), default_days=90)
     ids = request.args.getlist("t", type=int) + request.args.getlist("treatment", type=int)
-    # The report form always sends an empty t, so that none ticked means none (not all).
+    # The report form always sends an empty t and p, so that none ticked means none (not all).
     chosen = "t" in request.args or "treatment" in request.args
+    named = request.args.getlist("p", type=int) + request.args.getlist("preventive", type=int)
+    named_chosen = "p" in request.args or "preventive" in request.args
     with_appendix = request.args.get("appendix") == "1"
     context = report_context(
-        current_user, span.first, span.last, ids if chosen else None, with_appendix=with_appendix
+        current_user,
+        span.first,
+        span.last,
+        ids if chosen else None,
+        preventive_ids=named if named_chosen else None,
+        with_appendix=with_appendix,
     )
     return context | {"shortened": span.shortened}
 

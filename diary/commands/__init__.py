@@ -4,7 +4,17 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from diary.commands import backups, reminders, report, serve, shares, tokens, transfer, users
+    from diary.commands import (
+        backups,
+        days,
+        reminders,
+        report,
+        serve,
+        shares,
+        tokens,
+        transfer,
+        users,
+    )
 
     app.cli.add_command(serve.serve)
     app.cli.add_command(users.user)
@@ -12,6 +22,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(transfer.export_command)
     app.cli.add_command(reminders.reminders)
     app.cli.add_command(report.report)
+    app.cli.add_command(days.days)
     app.cli.add_command(tokens.token)
     app.cli.add_command(shares.share)
     app.cli.add_command(backups.backup)

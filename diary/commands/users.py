@@ -9,7 +9,8 @@ from sqlalchemy import select
 from diary.commands.common import migrated, require_user
 from diary.extensions import db
 from diary.models import User
-from diary.services.accounts import AccountError, create_user, set_password
+from diary.rules import EntryError
+from diary.services.accounts import create_user, set_password
 from diary.unit import after_commit, command_unit
 
 
@@ -28,7 +29,7 @@ def create(name: str, password_stdin: bool, admin: bool):
     """Create an account called NAME."""
     try:
         account = create_user(name, _new_password(password_stdin), is_admin=admin)
-    except AccountError as exc:
+    except EntryError as exc:
         raise click.ClickException(str(exc)) from None
     role = " (admin)" if account.is_admin else ""
     after_commit(lambda: click.echo(f"Created account '{account.username}'{role}."))
@@ -44,7 +45,7 @@ def set_password_command(name: str, password_stdin: bool):
     account = require_user(name)
     try:
         set_password(account, _new_password(password_stdin, "New password"))
-    except AccountError as exc:
+    except EntryError as exc:
         raise click.ClickException(str(exc)) from None
     after_commit(
         lambda: click.echo(f"New password set for '{account.username}'; every sign-in of it ended.")

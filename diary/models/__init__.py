@@ -1,5 +1,8 @@
 """Database models; every diary row belongs to exactly one user."""
 
+from diary.models.attack import Attack, AttackTrigger, DayMark, OwnTrigger
+from diary.models.claim import Claim
+from diary.models.preventive import PreventiveDose, PreventiveRegimen
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -11,9 +14,16 @@ from diary.models.user import LoginSession, User
 
 __all__ = [
     "ApiToken",
+    "Attack",
+    "AttackTrigger",
+    "Claim",
+    "DayMark",
     "DoseChange",
     "LoginSession",
     "MedicationDose",
+    "OwnTrigger",
+    "PreventiveDose",
+    "PreventiveRegimen",
     "PromptDismissal",
     "QuestionnaireAnswer",
     "Reading",

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from diary.extensions import db
 from diary.models import (
     MedicationDose,
+    PreventiveRegimen,
     QuestionnaireAnswer,
     Reading,
     Reminder,
@@ -34,17 +35,26 @@ from diary.services import accounts
 from diary.services.bulk import delete_rows
 
 # Every table a restore writes a user's rows to (dose changes, treatment medicines and
-# follow-up reminders go with their treatment).
+# follow-up reminders go with their treatment; marked doses with their preventive regimen).
 TABLES = (
     Reading,
     SideEffectReport,
     MedicationDose,
     Treatment,
+    PreventiveRegimen,
     Reminder,
     QuestionnaireAnswer,
     ShareLink,
 )
-SETTINGS = ("timezone", "weight_kg", "email", "low_light", "language")
+SETTINGS = (
+    "timezone",
+    "weight_kg",
+    "email",
+    "low_light",
+    "language",
+    "period_tracking",
+    "day_rule",
+)
 _running: set[int] = set()
 _running_lock = threading.Lock()
 

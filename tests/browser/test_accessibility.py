@@ -9,7 +9,9 @@ from sqlalchemy import select
 from diary.extensions import db
 from diary.models import MedicationDose, SideEffectReport, Treatment
 from diary.services.accounts import find_user
+from diary.services.attacks import add_attack
 from diary.services.medications import add_dose
+from diary.services.preventives import add_regimen
 from diary.services.shares import create_share
 from tests.browser.conftest import sign_in
 from tests.browser.test_charts import seed_months
@@ -22,6 +24,8 @@ PAGES = [
     "/readings",
     "/readings/new",
     "/readings/{reading}/edit",
+    "/attacks",
+    "/attacks/{attack}/edit",
     "/treatments/",
     "/treatments/new",
     "/treatments/{treatment}",
@@ -33,6 +37,9 @@ PAGES = [
     "/medications/",
     "/medications/new",
     "/medications/{dose}/edit",
+    "/preventives/",
+    "/preventives/new",
+    "/preventives/{regimen}/edit",
     "/reminders",
     "/trends",
     "/report",
@@ -70,6 +77,21 @@ def diary_user(live_server):
             dose="50 mg",
             med_class="triptan",
         )
+        attack = add_attack(
+            user,
+            started_at=datetime(2024, 1, 1, 7),
+            ended_at=datetime(2024, 1, 1, 19),
+            peak_pain=8,
+            side="right",
+            nausea=True,
+            vomiting=False,
+            aura=["visual", "speech"],
+            aura_minutes=25,
+            triggers=["weather", "Bright office lights"],
+        )
+        regimen = add_regimen(
+            user, name="Erenumab (Aimovig)", schedule="every_4_weeks", started_on=date(2024, 1, 1)
+        )
         _, share = create_share(
             user,
             first_day=date.today() - timedelta(days=60),
@@ -80,6 +102,7 @@ def diary_user(live_server):
         )
         db.session.commit()
         ids = {
+            "attack": attack.id,
             "share": share,
             "reading": user.id
             and db.session.scalar(
@@ -96,6 +119,7 @@ def diary_user(live_server):
             "dose": db.session.scalar(
                 select(MedicationDose.id).where(MedicationDose.user_id == user.id)
             ),
+            "regimen": regimen.id,
         }
     return name, ids
 

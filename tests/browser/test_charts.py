@@ -80,7 +80,7 @@ def test_outcome_page_shows_the_figures_and_the_chart(page, live_server, console
     assert charts_drawn(page) == ["outcome-chart", "pain-chart"]
     # The first column is the baseline's.
     mean_pain = page.get_by_role("row").filter(
-        has=page.get_by_role("rowheader", name="Mean pain", exact=True)
+        has=page.get_by_role("rowheader", name="Mean pain (change)", exact=True)
     )
     assert mean_pain.inner_text().split("\t")[1] == "7.0"
     expect(page.get_by_text("Dropped at least 2 points", exact=True)).to_be_visible()
@@ -111,7 +111,7 @@ def test_report_prints_to_at_most_three_pages_with_figures_and_definitions(
         text = " ".join(normalize("NFKC", " ".join(p.extract_text() for p in pdf.pages)).split())
         # Three since the 28-day table prints whole: before, its last columns ran off the page.
         assert 1 <= len(pdf.pages) <= 3, (paper, len(pdf.pages))
-        for measure in ("Mean daily highest", "Change", "Acute-medicine days / 28"):
+        for measure in ("Mean daily highest", "Mean pain (change)", "Acute-medicine days"):
             assert measure in text, (paper, measure)
         assert "Headache diary report" in text
         assert "What the numbers mean" in text

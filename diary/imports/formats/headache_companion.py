@@ -54,7 +54,7 @@ def read(export: Export, source: Source) -> Entries:
                 and start.time() == time(0)
                 and (start - previous_end).total_seconds() <= 1
             )
-            chain_start = chain_start if continues else start
+            chain_start = chain_start if continues and chain_start is not None else start
             previous_end = end
             details = (
                 f"Continues the attack that began {long_moment(chain_start)}." if continues else "",
