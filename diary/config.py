@@ -76,6 +76,12 @@ DEFAULTS = {
     # Seconds a restore or an import's confirmation holds SQLite's write lock per part; the
     # household's own writes go in between parts.
     "WRITE_PART_SECONDS": 0.5,
+    # The daily check-in: `diary serve` asks every minute itself when true (else cron or a
+    # timer runs `diary check-ins send`); the VAPID contact push services may write to
+    # (mailto: or https:; MAIL_FROM's address when unset); plain-http push services, for tests.
+    "CHECK_IN_SCHEDULER": False,
+    "PUSH_CONTACT": None,
+    "PUSH_ALLOW_HTTP": False,
 }
 
 

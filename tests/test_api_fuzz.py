@@ -34,6 +34,13 @@ UNSTATABLE = re.compile(
     r"|did not happen in .*: the clocks went forward then\.$"
     # 1900-01-01T00:00+14:00 is still 1899 in the user's zone.
     r"|is before 1900\.$"
+    # A start day (a treatment's, a preventive's) at most two years ahead, by today's date.
+    r"|is more than two years ahead\.$"
+    # Whether a name is in the medicine lists (seeds/medicine_names.json, matched as the
+    # patient would write it) decides whether "class" is needed.
+    r"|^This medicine is not in the diary's list: choose the kind of medicine\.$"
+    # Two days compared (a preventive's end and start): JSON Schema compares no values.
+    r"|^The end date is before the start date\.$"
     # The same Idempotency-Key sent before with another body: state, not shape.
     r"|^This idempotency key was already used for a different entry\.$"
 )

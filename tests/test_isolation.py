@@ -14,6 +14,7 @@ from diary.models import (
     LoginSession,
     MedicationDose,
     PreventiveRegimen,
+    PushSubscription,
     QuestionnaireAnswer,
     Reading,
     Reminder,
@@ -38,6 +39,7 @@ ARGUMENT_MODELS = {
     "session_id": LoginSession,
     "answer_id": QuestionnaireAnswer,
     "share_id": ShareLink,
+    "subscription_id": PushSubscription,
     "object_id": None,  # the API: resolved from the collection
     "child_id": None,  # a treatment's dose or medicine: resolved from the part
 }
@@ -105,6 +107,8 @@ def alices_diary(app, client, alice):
     assert client.post("/midas", data=midas).status_code == 302
     share = {"from": "2024-03-01", "to": "2024-03-31", "treatment": [treatment_id], "days": "30"}
     assert client.post("/shares", data=share).status_code == 200
+    device = {"endpoint": "https://push.example/alice", "keys": {"p256dh": "BPk", "auth": "Ag"}}
+    assert client.post("/sync/push-subscriptions", json=device).status_code == 201
     with app.app_context():
         create_token(user_row(alice), "alice's phone")
         db.session.commit()
@@ -171,6 +175,7 @@ def test_every_route_with_an_id_is_404_for_another_user(app, alices_diary, bob):
             MedicationDose,
             Reminder,
             ApiToken,
+            PushSubscription,
         ):
             assert db.session.scalar(select(model.id)) is not None, model
         assert db.session.scalar(select(ShareLink.revoked_at)) is None

@@ -37,8 +37,10 @@ ERRORS = {
     "422": _error(
         "The body is not a JSON object, a field is unknown, missing or invalid (also what no"
         " schema states: a day that does not exist, a time in the future or one the clocks"
-        " skipped), or the Idempotency-Key is too long or was used for another item; errors"
-        " names each field at fault"
+        " skipped, a start day more than two years ahead, a medicine not in the diary's list"
+        " sent without its class, an end day before the start day), or the Idempotency-Key is"
+        " too long"
+        " or was used for another item; errors names each field at fault"
     ),
     "503": _error("The diary was busy writing something else; nothing was saved. Retry-After"),
 }

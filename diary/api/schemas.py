@@ -148,7 +148,14 @@ class MedicationBody(Body):
     )
 
 
-Day = Annotated[Any, WithJsonSchema({"type": "string", "format": "date", "example": "2024-03-01"})]
+# A real day from 1900 (a day that does not exist, 30 February, is refused with 422).
+DAY_PATTERN = r"^(19|[2-9]\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+Day = Annotated[
+    Any,
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": DAY_PATTERN, "example": "2024-03-01"}
+    ),
+]
 
 
 class PreventiveBody(Body):
@@ -161,7 +168,13 @@ class PreventiveBody(Body):
     ]
     ended_on: Annotated[
         Any,
-        WithJsonSchema({"type": "string", "format": "date", "description": "Empty while taken."}),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": f"^$|{DAY_PATTERN}",
+                "description": "A day (YYYY-MM-DD), or empty while taken.",
+            }
+        ),
     ] = ""
     note: Note = ""
 

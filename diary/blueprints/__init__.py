@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from diary.blueprints import (
         attacks,
         auth,
+        check_ins,
         health,
         household,
         medications,
@@ -37,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
         medications,
         preventives,
         reminders,
+        check_ins,
         trends,
         shares,
         transfer,

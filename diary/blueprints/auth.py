@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired
 from wtforms.widgets import DateInput, NumberInput
 
 from diary import throttle
+from diary.blueprints import check_ins
 from diary.clock import server_timezone, timezone_names, utcnow
 from diary.extensions import db, login_manager
 from diary.forms import (
@@ -212,6 +213,7 @@ def _account_page(form=None, password_form=None, new_token=None):
         token_spans=TOKEN_SPANS,
         default_span=str(tokens.DEFAULT_DAYS),
         now=utcnow(),
+        **check_ins.settings_context(),
     )
 
 

@@ -10,7 +10,7 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
 
 from diary import reference
-from diary.blueprints import attacks
+from diary.blueprints import attacks, check_ins
 from diary.clock import local_now
 from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, pgic_form, save
 from diary.i18n import clock_time, short_moment
@@ -68,6 +68,7 @@ def home():
         glance=service.glance(current_user, today, GLANCE_DAYS),
         streak_window=service.STREAK_WINDOW_DAYS,
         just_saved=owned(Reading, current_user, saved) if saved else None,
+        yesterday_empty=bool(check_ins.gaps(1)),
         **attacks.home_context(current_user, now),
     )
 
@@ -162,4 +163,9 @@ def delete(reading_id: int):
 @login_required
 def history():
     page = paginate(service.user_readings(current_user))
-    return render_template("readings/history.html", page=page)
+    return render_template(
+        "readings/history.html",
+        page=page,
+        gaps=check_ins.gaps(check_ins.GAP_DAYS),
+        gap_days=check_ins.GAP_DAYS,
+    )

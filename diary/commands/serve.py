@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from waitress import create_server
 
 from diary.backup import sqlite_file, start_daily_backups
+from diary.check_in_job import start_schedule
 from diary.commands.common import migrated
 from diary.extensions import db
 from diary.imports import pending
@@ -100,6 +101,9 @@ def serve(host: str, port: int, threads: int):
         start_daily_backups(database, folder, keep, Path(app.instance_path))
         click.echo(f"Daily backups go to {folder} (the newest {keep} are kept)")
     pending.start_removing_stale(pending.folder())
+    if app.config["CHECK_IN_SCHEDULER"]:
+        start_schedule(app)
+        click.echo("Daily check-ins are sent from here (DIARY_CHECK_IN_SCHEDULER)")
     proxy = proxy_options(app.config)
     if proxy:
         click.echo(

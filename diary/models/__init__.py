@@ -1,6 +1,7 @@
 """Database models; every diary row belongs to exactly one user."""
 
 from diary.models.attack import Attack, AttackTrigger, DayMark, OwnTrigger
+from diary.models.check_in import CheckIn, PushSubscription, VapidKey
 from diary.models.claim import Claim
 from diary.models.preventive import PreventiveDose, PreventiveRegimen
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
@@ -16,6 +17,7 @@ __all__ = [
     "ApiToken",
     "Attack",
     "AttackTrigger",
+    "CheckIn",
     "Claim",
     "DayMark",
     "DoseChange",
@@ -25,6 +27,7 @@ __all__ = [
     "PreventiveDose",
     "PreventiveRegimen",
     "PromptDismissal",
+    "PushSubscription",
     "QuestionnaireAnswer",
     "Reading",
     "Reminder",
@@ -33,4 +36,5 @@ __all__ = [
     "Treatment",
     "TreatmentMedicine",
     "User",
+    "VapidKey",
 ]

@@ -393,15 +393,16 @@ def study_measures(diary: Diary, span: Span, as_of: date, baseline_mean: Fractio
     if ended is not None:
         first, last = shift(ended, ONE_MONTH_FIRST), shift(ended, ONE_MONTH_LAST)
         pains = _with_pain(diary, first, min(last, as_of))
-        mean = _mean([p.mean for p in pains]) if len(pains) >= ONE_MONTH_MIN_LOGGED else None
+        if len(pains) >= ONE_MONTH_MIN_LOGGED:
+            month_mean = _mean([p.mean for p in pains])
         one_month = {
             "first_day": first.isoformat(),
             "last_day": last.isoformat(),
             "days_logged": len(pains),
-            "pain_mean": mean,
+            "pain_mean": month_mean,
             # A single admission reading is often a peak: the month against the baseline too.
             "baseline_pain_mean": baseline_mean,
-            "change_from_baseline": _difference(mean, baseline_mean),
+            "change_from_baseline": _difference(month_mean, baseline_mean),
         }
     return {
         "admission_pain": admission,

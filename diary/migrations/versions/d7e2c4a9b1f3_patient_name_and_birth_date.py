@@ -1,7 +1,7 @@
 """the patient's full name and date of birth, both optional, for the doctor's report
 
 Revision ID: d7e2c4a9b1f3
-Revises: c5d1a2b3e4f6
+Revises: c4e1d7a9b3f6
 Create Date: 2026-12-07 08:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d7e2c4a9b1f3"
-down_revision = "c5d1a2b3e4f6"
+down_revision = "c4e1d7a9b3f6"
 branch_labels = None
 depends_on = None
 
