@@ -14,19 +14,32 @@ from flask_babel import gettext
 
 from diary.i18n import day_month, decimal, month, month_year, short_date
 
-WIDTH = 720
-FONT = 11  # px, every label
-# Wider than DejaVu Sans's average advance (about 0.55 em), so lanes never touch.
-CHAR = 0.62 * FONT
-LANE = FONT + 5
 GAP = 8  # px between two labels in one lane
 LABEL_MAX = 28  # characters; a longer treatment name is shortened (its full name is the title)
 PAIN_MAX = 10
-BARS_WIDTH = 480  # the before/after bars need less room than the pain chart
 
 
-def text_width(text: str) -> float:
-    return len(text) * CHAR
+@dataclass(frozen=True)
+class Size:
+    """A chart's width in SVG user units and the size of its labels in the same units."""
+
+    name: str
+    width: float
+    font: float
+
+    def text_width(self, text: str) -> float:
+        # Wider than DejaVu Sans's average advance (about 0.55 em), so lanes never touch.
+        return len(text) * 0.62 * self.font
+
+    @property
+    def lane(self) -> float:
+        return self.font + 5
+
+
+# Each chart is drawn twice: for a page at least 601 px wide, and for a phone, where the
+# narrow one fills about 356 CSS px, so that its 13-unit labels show at 12 px or more.
+PAIN_SIZES = (Size("wide", 720, 11), Size("narrow", 340, 13))
+BARS_SIZES = (Size("wide", 480, 11), Size("narrow", 340, 13))
 
 
 def shortened(text: str, limit: int = LABEL_MAX) -> str:
@@ -41,7 +54,9 @@ class Label:
     title: str  # the full text, shown as the label's tooltip
 
 
-def in_lanes(wanted: list[tuple[float, str, str]], top: float, right_edge: float) -> list[Label]:
+def in_lanes(
+    wanted: list[tuple[float, str, str]], top: float, right_edge: float, size: Size
+) -> list[Label]:
     """Place labels (x, text, title) left to right, each in the first lane where it fits.
 
     A label is moved left to end at the right edge rather than run off the chart.
@@ -49,19 +64,20 @@ def in_lanes(wanted: list[tuple[float, str, str]], top: float, right_edge: float
     ends: list[float] = []  # where each lane's last label ends
     placed = []
     for x, text, title in sorted(wanted, key=lambda w: w[0]):
-        x = max(0.0, min(x, right_edge - text_width(text)))
+        x = max(0.0, min(x, right_edge - size.text_width(text)))
         lane = next((n for n, end in enumerate(ends) if end + GAP <= x), len(ends))
         if lane == len(ends):
             ends.append(0.0)
-        ends[lane] = x + text_width(text)
-        placed.append(Label(round(x, 1), round(top + (lane + 1) * LANE - 4, 1), text, title))
+        ends[lane] = x + size.text_width(text)
+        placed.append(Label(round(x, 1), round(top + (lane + 1) * size.lane - 4, 1), text, title))
     return placed
 
 
 @dataclass
 class PainChart:
-    """Everything the pain chart draws, in SVG user units (the viewBox is WIDTH wide)."""
+    """Everything the pain chart draws, in SVG user units (the viewBox is size.width wide)."""
 
+    size: Size
     height: float
     left: float
     top: float
@@ -86,17 +102,29 @@ class PainChart:
 PREVENTIVE_BAND, PREVENTIVE_LANE = 4.0, 6.0
 
 
-def pain_chart(
+def pain_charts(
     points: list[dict],
     treatments: list[dict],
     first: date,
     last: date,
     preventives: Sequence[dict] = (),
+) -> list:
+    """Lay out the pain chart in every size (PAIN_SIZES)."""
+    return [pain_chart(points, treatments, first, last, size, preventives) for size in PAIN_SIZES]
+
+
+def pain_chart(
+    points: list[dict],
+    treatments: list[dict],
+    first: date,
+    last: date,
+    size: Size,
+    preventives: Sequence[dict] = (),
 ) -> PainChart:
     """Lay out the pain chart for trends.pain_series points, chart_treatments bands and
     chart_preventives' thin bands."""
     days = (last - first).days + 1
-    left, right = 34.0, WIDTH - 8.0
+    left, right = 2.8 * size.font + 4, size.width - 8.0
     step = (right - left) / days
 
     def x_of(day: date) -> float:
@@ -125,7 +153,7 @@ def pain_chart(
             )
             follow_ups.append((round(x, 1), title))
             wanted.append((x + 2, gettext("Follow-up"), title))
-    labels = in_lanes(wanted, 0, right)
+    labels = in_lanes(wanted, 0, right, size)
     top = (max((label.y for label in labels), default=0) + 6) if labels else 8.0
     plot_height = 160.0
     bottom = top + plot_height
@@ -147,13 +175,14 @@ def pain_chart(
     under = len(preventives) * PREVENTIVE_LANE
 
     chart = PainChart(
-        height=bottom + 22 + under,
+        size=size,
+        height=bottom + size.font + 11 + under,
         left=left,
         top=top,
         right=right,
         bottom=bottom,
         y_ticks=[(y_of(v), v) for v in range(0, PAIN_MAX + 1, 2)],
-        x_ticks=_date_ticks(first, last, x_of),
+        x_ticks=_date_ticks(first, last, x_of, size),
         bands=bands,
         preventives=lanes,
         follow_ups=follow_ups,
@@ -187,7 +216,7 @@ def pain_chart(
     return chart
 
 
-def _date_ticks(first: date, last: date, x_of) -> list[tuple[float, str]]:
+def _date_ticks(first: date, last: date, x_of, size: Size) -> list[tuple[float, str]]:
     """Return x-axis ticks: the first of each month (or each Monday for short ranges).
 
     A tick whose label would touch the one before it is left out.
@@ -204,10 +233,10 @@ def _date_ticks(first: date, last: date, x_of) -> list[tuple[float, str]]:
             text = day_month(day)
         if tick:
             x = x_of(day)
-            start = x - text_width(text) / 2
-            if start >= previous_end + GAP and x + text_width(text) / 2 <= WIDTH:
+            half = size.text_width(text) / 2
+            if x - half >= previous_end + GAP and x + half <= size.width:
                 ticks.append((round(x, 1), text))
-                previous_end = x + text_width(text) / 2
+                previous_end = x + half
         day += timedelta(days=1)
     return ticks
 
@@ -223,22 +252,29 @@ class Bar:
 
 @dataclass
 class BarChart:
+    size: Size
     height: float
     label_width: float
     bars: list[Bar]
     description: str
 
 
-def outcome_chart(bars: list[dict]) -> BarChart:
+def outcome_charts(bars: list[dict]) -> list[BarChart]:
+    """Lay out a treatment's before/after bars in every size (BARS_SIZES)."""
+    return [outcome_chart(bars, size) for size in BARS_SIZES]
+
+
+def outcome_chart(bars: list[dict], size: Size) -> BarChart:
     """Lay out a treatment's before/after bars (trends.outcome_bars) as horizontal bars.
 
     Labels sit on the left, one per row, so they cannot overlap at any width.
     """
-    label_width = max((text_width(b["label"]) for b in bars), default=0) + 10
-    room = BARS_WIDTH - label_width - 40
+    label_width = max((size.text_width(b["label"]) for b in bars), default=0) + 10
+    room = size.width - label_width - 3.6 * size.font
+    row = 2 * size.font + 2
     rows = [
         Bar(
-            y=8 + n * 24,
+            y=8 + n * row,
             label=b["label"],
             value=b["value"],
             width=0 if b["value"] is None else round(b["value"] / PAIN_MAX * room, 1),
@@ -249,4 +285,4 @@ def outcome_chart(bars: list[dict]) -> BarChart:
     described = "; ".join(
         f"{b.label} {gettext('no readings') if b.value is None else decimal(b.value)}" for b in rows
     )
-    return BarChart(8 + len(rows) * 24 + 4, round(label_width, 1), rows, described)
+    return BarChart(size, 8 + len(rows) * row + 4, round(label_width, 1), rows, described)

@@ -198,6 +198,13 @@ class NewAccountForm(DiaryForm):
     )
 
 
+class NewPasswordForm(DiaryForm):
+    new = PasswordField(_l("New password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("New password again"), validators=[EqualTo("new", message=_l("The passwords differ."))]
+    )
+
+
 class PgicForm(EntryForm):
     score = StringField(_l("Your answer"))
 

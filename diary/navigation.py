@@ -51,6 +51,7 @@ OTHERS = (
     Place("reminders.index", lazy_gettext("Reminders"), on_top_bar=True),
     Place("trends.report", lazy_gettext("Report"), on_top_bar=True),
     Place("shares.index", lazy_gettext("Shared reports")),
+    Place("questionnaires.midas", lazy_gettext("MIDAS day counts")),
     Place("transfer.export_page", lazy_gettext("Export & import")),
     Place("auth.account", lazy_gettext("Settings")),
     Place("household.members", lazy_gettext("Household"), admin_only=True),

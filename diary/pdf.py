@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, request
+from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.security import safe_join
 
 from diary.downloads import file_response
@@ -52,6 +54,19 @@ class WeasyPrint(NamedTuple):
 def paper_size() -> str:
     """Return the paper the request asks for (?paper=letter), A4 by default."""
     return PAPERS.get(request.args.get("paper", "a4").lower(), "A4")
+
+
+def page_numbers() -> Markup:
+    """Return the CSS content of the footer's "Page 1 of 3", in the report's language."""
+    words = _("Page %(page)s of %(pages)s", page="\0", pages="\1")
+    counters = {"\0": "counter(page)", "\1": "counter(pages)"}
+    parts = (counters.get(part) or _css_string(part) for part in re.split("(\0|\1)", words))
+    return Markup(" ".join(parts))  # noqa: S704 (every text quoted for CSS below)
+
+
+def _css_string(text: str) -> str:
+    """Return text as a CSS string that cannot end the string or the <style> it sits in."""
+    return '"' + "".join(c if c.isalnum() or c in " .,:-" else f"\\{ord(c):x} " for c in text) + '"'
 
 
 @cache

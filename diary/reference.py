@@ -1,5 +1,6 @@
 """Reference data read from seeds/: side effects, treatment kinds, medicines and their classes."""
 
+import importlib.resources
 import json
 import re
 from dataclasses import dataclass
@@ -159,6 +160,21 @@ def safety() -> dict[str, Any]:
     data = _load("safety.json")
     data["sources"] = _cite(data["sources"])
     return data
+
+
+def emergency_number(timezone: str) -> str | None:
+    """Return the emergency number of the country a time zone belongs to, when the seeds know it."""
+    country = _zone_countries().get(timezone)
+    numbers = _load("safety.json")["emergency_numbers"]
+    return next((e["number"] for e in numbers if country in e["countries"]), None)
+
+
+@cache
+def _zone_countries() -> dict[str, str]:
+    """Return each IANA time zone's country code, from the tz database's zone.tab."""
+    table = importlib.resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text()
+    rows = (line.split("\t") for line in table.splitlines() if not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
 
 
 def moderate_pain_min() -> int:

@@ -6,7 +6,9 @@ from diary import i18n, navigation, reference
 from diary.devices import device_label
 from diary.models.reminder import STATUS_LABELS
 from diary.models.symptoms import SEVERITY_LABELS
+from diary.pdf import page_numbers
 from diary.services import days, outcomes
+from diary.urls import only_nearby
 
 
 def cited_in_order(definitions: list[tuple[str, str, tuple[str, ...]]]) -> tuple[list, list]:
@@ -49,6 +51,9 @@ def register_template_helpers(app: Flask) -> None:
 
     # A global, not a context variable: imported macros (the PGIC question) read it too.
     app.add_template_global(lambda: str(i18n.current_locale()), "current_locale")
+    app.add_template_global(only_nearby)
+    app.add_template_global(page_numbers)
+    app.add_template_global(reference.emergency_number)
     app.add_template_filter(device_label)
     for name in (
         "long_date",

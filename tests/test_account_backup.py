@@ -18,6 +18,13 @@ def fill(client):
         "/account", data={"timezone": "Asia/Tokyo", "weight_kg": "58.5", "email": "a@home.test"}
     )
     client.post(
+        "/account",
+        data={
+            "full_name": "Alice Example",
+            "birth_date": "1980-02-01",
+        },
+    )
+    client.post(
         "/readings/new",
         data={
             "day": "2024-03-01",
@@ -102,6 +109,9 @@ def test_backup_restores_losslessly_into_a_new_instance(
     )
     assert original["treatments"][0]["follow_up"]["booked_for"] == "2024-03-21"
     assert original["medications"][0]["relief_2h"] == "better"
+    # The name and date of birth the report prints come back with the profile.
+    assert original["profile"]["full_name"] == "Alice Example"
+    assert original["profile"]["date_of_birth"] == "1980-02-01"
     assert original["preventives"][0]["schedule"] == "every_4_weeks"
     assert original["preventives"][0]["doses"] == [{"due_on": "2024-02-29", "status": "missed"}]
     # Each answer keeps the language of the page it was given on (an English browser here).

@@ -237,6 +237,105 @@ def test_settings_mark_the_users_own_time_zone_among_all_of_them(client, alice):
     assert page.count("<option value=") > 400
 
 
+NEW = "a fresh long password"
+
+
+def signed_in_devices(app, name: str) -> list:
+    """Return two clients signed in as name, one of them kept signed in."""
+    devices = [app.test_client(), app.test_client()]
+    sign_in(devices[0], name)
+    sign_in(devices[1], name, remember=True)
+    assert all(d.get("/").status_code == 200 for d in devices)
+    return devices
+
+
+def test_the_admin_sets_a_forgotten_password_on_the_household_page(app, client, alice, bob):
+    devices = signed_in_devices(app, "bob")
+    listing = client.get("/household/").get_data(as_text=True)
+    link = f'href="/household/{bob}/password"'
+    assert link in listing and "Set a new password" in listing
+    refused = client.post(f"/household/{bob}/password", data={"new": NEW, "confirm": "other"})
+    assert refused.status_code == 422 and "The passwords differ." in refused.get_data(as_text=True)
+    done = client.post(f"/household/{bob}/password", data={"new": NEW, "confirm": NEW})
+    assert done.location == "/household/"
+    assert all(d.get("/").location.startswith("/login") for d in devices)
+    assert b"do not match" in sign_in(app.test_client(), "bob").data
+    assert sign_in(app.test_client(), "bob", NEW).location == "/"
+    assert client.get("/").status_code == 200  # the admin stays signed in
+    # A member cannot set anyone's password.
+    member = app.test_client()
+    sign_in(member, "bob", NEW)
+    assert member.post(f"/household/{alice}/password", data={"new": NEW}).status_code == 403
+
+
+@pytest.mark.parametrize("from_stdin", [False, True])
+def test_diary_user_set_password_ends_every_session_of_the_account(app, alice, bob, from_stdin):
+    devices = signed_in_devices(app, "bob")
+    args = ["user", "set-password", "bob"] + (["--password-stdin"] if from_stdin else [])
+    typed = f"{NEW}\n" if from_stdin else f"{NEW}\n{NEW}\n"  # asked twice
+    result = app.test_cli_runner().invoke(args=args, input=typed)
+    assert result.exit_code == 0, result.output
+    assert "New password set for 'bob'; every sign-in of it ended." in result.output
+    assert all(d.get("/").location.startswith("/login") for d in devices)
+    assert sign_in(app.test_client(), "bob", NEW).location == "/"
+
+
+def test_diary_user_set_password_refuses_a_weak_one_and_an_unknown_name(app, bob):
+    runner = app.test_cli_runner()
+    weak = runner.invoke(args=["user", "set-password", "bob", "--password-stdin"], input="123\n")
+    assert weak.exit_code == 1 and "at least 8 characters" in weak.output
+    ghost = runner.invoke(args=["user", "set-password", "ghost", "--password-stdin"], input=NEW)
+    assert "no account called 'ghost'" in ghost.output
+    assert sign_in(app.test_client(), "bob").location == "/"
+
+
+def test_the_sign_in_page_names_the_ways_that_exist(app, client, alice):
+    client.post("/logout")
+    page = client.get("/login").get_data(as_text=True)
+    assert "on the Household page, or with <code>diary user set-password NAME</code>" in page
+    commands = app.test_cli_runner().invoke(args=["user", "--help"]).output
+    assert "set-password" in commands
+
+
+def test_each_place_has_one_name_and_midas_is_under_more(client, alice):
+    log = client.get("/readings").get_data(as_text=True)
+    assert "<title>Pain log" in log and "<h1>Pain log</h1>" in log
+    assert "History" not in log and "All readings" not in log
+    more = client.get("/more").get_data(as_text=True)
+    assert '<a href="/midas">MIDAS day counts</a>' in more
+
+
+def test_the_report_and_shared_page_name_the_patient_when_given(app, client, alice):
+    """An optional full name and date of birth, set in Settings, identify the patient."""
+    saved = client.post(
+        "/account",
+        data={
+            "language": "",
+            "timezone": "Europe/London",
+            "email": "",
+            "weight_kg": "",
+            "full_name": "Alice Example",
+            "birth_date": "1980-02-01",
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    report = client.get("/report").get_data(as_text=True)
+    assert "Alice Example (alice), born 01 Feb 1980" in report
+    made = client.post("/shares", data={"from": "2024-03-01", "to": "2024-03-31", "days": "7"})
+    link = re.search(
+        r'id="share-url"[^>]*value="http://localhost([^"]+)"', made.get_data(as_text=True)
+    )
+    shared = app.test_client().get(link.group(1)).get_data(as_text=True)
+    assert "Alice Example (alice), born 01 Feb 1980" in shared
+    refused = client.post(
+        "/account", data={"timezone": "Europe/London", "birth_date": "2999-01-01"}
+    )
+    assert refused.status_code == 422
+    # Left empty, neither is shown.
+    client.post("/account", data={"timezone": "Europe/London", "full_name": "", "birth_date": ""})
+    assert "born" not in client.get("/report").get_data(as_text=True)
+
+
 def test_accounts_and_tokens_refuse_as_every_service_does_naming_the_field(app, alice):
     """A caller needs one except clause: each refusal is an EntryError, field -> message."""
     with app.app_context():

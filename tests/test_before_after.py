@@ -450,7 +450,7 @@ def test_the_definitions_on_the_page_are_the_code_s_own_words(app, client, alice
         "Tassorelli et al., Cephalalgia 2018",
         "Newcombe, Stat Med 1998 (method 10)",
         "Wilson, J Am Stat Assoc 1927",
-        "Bayley and Hammersley, J R Stat Soc Suppl 1946",
+        "Bayley & Hammersley, J R Stat Soc Suppl 1946",
         "Barnett et al., Int J Epidemiol 2005",
         "Farrar et al., Pain 2001",
     ):

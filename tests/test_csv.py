@@ -217,3 +217,27 @@ def test_signed_out_visitors_cannot_export(app):
     assert anonymous.get("/export/readings.csv").location.startswith("/login")
     sign_in(anonymous, "alice")
     assert anonymous.get("/export/readings.csv").status_code == 200
+
+
+def test_web_import_takes_a_folder_s_files_and_leaves_no_old_follow_up_to_do(app, client, alice):
+    """A year of history: its treatments' follow-ups were months ago, not things to do now."""
+    treatments = (
+        "kind,started_on,ended_on,setting,notes\r\n"
+        "nerve_block,2024-01-10,2024-01-10,,\r\n"
+        "ketamine_iv_inpatient,2024-03-04,2024-03-08,,\r\n"
+    )
+    readings = HEADER + "2024-01-02T08:00,5,\r\n2024-03-20T21:00,3,\r\n"
+    data = {
+        "files": [
+            (io.BytesIO(treatments.encode()), "treatments.csv"),
+            (io.BytesIO(readings.encode()), "readings.csv"),
+        ]
+    }
+    page = client.post(
+        "/import", data=data, content_type="multipart/form-data", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Imported 4 new entries." in page
+    assert "treatments.csv: 2 new entries, from 10 Jan 2024 to 04 Mar 2024" in page
+    assert "readings.csv: 2 new entries, from 02 Jan 2024 to 20 Mar 2024" in page
+    home = client.get("/").get_data(as_text=True)
+    assert "things to do" not in home and "thing to do" not in home

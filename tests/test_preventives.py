@@ -494,3 +494,17 @@ def test_another_users_preventives_are_not_found(app, client, alice, bob):
     other = app.test_client()
     sign_in(other, "alice")
     assert other.get("/api/v1/preventives/1", headers=token_for(app, alice)).status_code == 404
+
+
+def test_the_report_form_with_no_preventive_ticked_shows_none(
+    app, client, alice, changed_during_treatment
+):
+    """The form sends an empty p, as it does t: none ticked is none, not every one."""
+    asked = "/report?from=2024-03-01&to=2024-03-31&t=&p="
+    page = html.unescape(client.get(asked).text)
+    assert 'id="preventives-heading"' not in page and "the doses taken of" not in page
+    every = html.unescape(client.get("/report?from=2024-03-01&to=2024-03-31").text)
+    assert 'id="preventives-heading"' in every
+    assert re.search(r"the doses taken of [^<]*Propranolol", every)
+    pdf = " ".join(texts(pdf_of(client.get(asked.replace("/report", "/report.pdf")))))
+    assert "Propranolol 40 mg" not in " ".join(pdf.split()).split("Acute medicines")[-1]

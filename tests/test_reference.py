@@ -128,10 +128,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_pages_and_readme_name_each_source_as_a_reader_knows_it_not_by_its_seed_number():
-    # The trends pages are reworded separately; every other page and the README are here.
+    # Every page (the report and the trends pages, which the doctor reads, too), the README
+    # and the documents it links to.
     seed_number = re.compile(r"seeds? (0\d\d|%\(id\)s|\{\{)")
-    files = [p for p in (ROOT / "templates").rglob("*.html") if "trends" not in p.parts]
-    files.append(ROOT / "README.md")
+    files = [
+        *(ROOT / "templates").rglob("*.html"),
+        ROOT / "README.md",
+        *(ROOT / "docs").glob("*.md"),
+    ]
     found = [
         f"{path.relative_to(ROOT)}: {line.strip()[:80]}"
         for path in files

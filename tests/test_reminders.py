@@ -301,6 +301,24 @@ def test_the_email_and_the_subscribed_calendar_speak_the_accounts_language(
     assert str(feed.walk("VEVENT")[0]["summary"]).startswith("Nachsorgetermin")
 
 
+def test_dismissing_a_reminder_can_be_undone(app, client, alice, bob):
+    client.post("/reminders", data={"title": "Pharmacy", "due_on": "2024-01-01"})
+    with app.app_context():
+        reminder_id = db.session.scalar(select(Reminder.id))
+    dismissed = client.post(f"/reminders/{reminder_id}/dismiss", follow_redirects=True)
+    page = dismissed.get_data(as_text=True)
+    assert "Dismissed: Pharmacy." in page and ">Undo</button>" in page
+    assert f'action="/reminders/{reminder_id}/undismiss"' in page
+    # Another account can neither see it nor bring it back.
+    other = app.test_client()
+    sign_in(other, "bob")
+    assert "Pharmacy" not in other.get(f"/reminders?dismissed={reminder_id}").get_data(as_text=True)
+    assert other.post(f"/reminders/{reminder_id}/undismiss").status_code == 404
+    back = client.post(f"/reminders/{reminder_id}/undismiss", follow_redirects=True)
+    assert "Back in your reminders." in back.get_data(as_text=True)
+    assert "Pharmacy" in client.get("/reminders").get_data(as_text=True)
+
+
 def test_a_feed_fetched_again_without_a_change_answers_304_and_keeps_its_stamps(app, client, alice):
     add_inpatient(app, alice, date(2024, 3, 9))
     client.post("/reminders", data={"title": "Blood test", "due_on": "2024-04-01"})

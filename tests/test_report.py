@@ -4,6 +4,7 @@ import csv
 import html
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -227,6 +228,18 @@ def test_report_page_lets_the_user_pick_treatments_and_range(app, client, alice)
     assert "01 Mar 2024 – 10 Mar 2024" in page
 
 
+def period_column(page: str, label: str) -> dict[str, str]:
+    """Return one period's cells of the first 28-day table, by their row's heading."""
+    table = page[page.index('<table class="figures">') :].split("</table>")[0]
+    # The first header names the rows' column; the periods follow it.
+    periods = re.findall(r'<th scope="col">(.*?)</th>', table.split("</thead>")[0])[1:]
+    column = periods.index(label)
+    return {
+        heading: re.findall(r"<td>(.*?)</td>", cells, re.S)[column]
+        for heading, cells in re.findall(r'<th scope="row">(.*?)</th>(.*?)</tr>', table, re.S)
+    }
+
+
 def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
     app, client, runner, alice
 ):
@@ -248,22 +261,21 @@ def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
     report = client.get(f"/report?from=2024-01-01&to={as_of}&t=1").get_data(as_text=True)
     for text in (page, report):
         for p in figures["periods"]:
-            row = text[text.index(f">{PERIOD_LABELS[p['name']]}</th>") :].split("</tr>")[0]
+            cells = period_column(text, PERIOD_LABELS[p["name"]])
             known = f"{p['days_known']} of {p['days_elapsed']} days known, "
-            assert f"{known}{p['days_entered_on_the_day']} entered on the day" in row
+            assert cells["Days known"].startswith(f"{known}{p['days_entered_on_the_day']} entered")
             measures = p["measures"]
             for key, column in (
                 ("moderate_severe_days", "Moderate–severe days"),
                 ("migraine_days", "Migraine days"),
                 ("headache_days", "Days with any headache"),
             ):
-                cell = f'<td data-label="{column}">'
                 per_28 = measures[key]["per_28"]
                 shown = '<span class="muted">–' if per_28 is None else str(per_28)
                 if measures[key]["count"] is not None:
-                    assert f"{cell}{shown}" in row, (p["name"], key)
+                    assert cells[column].startswith(shown), (p["name"], key)
             if p["pain_mean"] is not None:
-                assert f'<td data-label="Mean pain (change)">{p["pain_mean"]}' in row
+                assert cells["Mean pain (change)"].startswith(str(p["pain_mean"]))
         study = figures["study"]
         assert f"<dd>{study['admission_pain']}</dd>" in text
         assert f"<dd>{study['discharge_pain']}</dd>" in text
@@ -326,8 +338,8 @@ def test_a_period_with_nothing_logged_says_no_data_everywhere(app, client, runne
         page = html.unescape(client.get(url).text)
         rows = page[page.index("<tbody>") : page.index("</tbody>")]
         assert "0.0" not in rows and "(0)" not in rows
-        # Days known, and the four counts, per period.
-        assert rows.count("no data") == 4 * 5
+        # Days known, and the six counts, per period.
+        assert rows.count("no data") == 4 * 7
 
 
 def test_more_headache_days_than_the_baseline_read_as_more(app, client, alice):
@@ -343,3 +355,21 @@ def test_more_headache_days_than_the_baseline_read_as_more(app, client, alice):
         db.session.commit()
     page = client.get("/treatments/1/outcome").text
     assert "100.0% more" in page and "fewer" not in page.split("<tbody>")[1].split("</tbody>")[0]
+
+
+def test_the_report_speaks_to_the_doctor_about_the_patient_in_good_english(app, client, alice):
+    """One headache day is "1 headache day"; the overuse note says "the patient", not "you"."""
+    with app.app_context():
+        user = user_row(alice)
+        add_reading(user, recorded_at=at(date(2024, 3, 20), 9), pain=4)
+        for n in range(10):
+            day = date(2024, 3, 1) + timedelta(days=2 * n)
+            add_dose(
+                user, taken_at=at(day, 8), name="sumatriptan", dose="50 mg", med_class="triptan"
+            )
+        db.session.commit()
+    report = client.get("/report?from=2024-03-01&to=2024-03-30").get_data(as_text=True)
+    assert "1 headache day, 0 of them with moderate to severe pain" in report
+    assert "1 headache days" not in report
+    assert "the patient took:" in report and "you took" not in report
+    assert "to mention to your doctor" not in report

@@ -1,10 +1,13 @@
 """The report as a PDF drawn on the server: its pages, text, fonts and charts (read with pypdf)."""
 
 import io
+import shutil
+import subprocess
 from datetime import date
 
 import pikepdf
 import pytest
+from flask_babel import force_locale, gettext
 from pypdf import PdfReader
 
 from diary import pdf
@@ -84,8 +87,9 @@ def test_the_pdf_shows_only_the_chosen_treatment_and_letter_paper_on_request(app
 def test_the_report_page_offers_the_pdf_of_what_it_shows(app, client, alice):
     seed(app, alice)
     page = client.get("/report?from=2024-02-21&to=2024-03-20&t=1").get_data(as_text=True)
-    assert 'href="/report.pdf?from=2024-02-21&amp;to=2024-03-20&amp;treatment=1"' in page
-    assert ">Download PDF</a>" in page and "data-print" in page
+    # The PDF buttons send the choices as the form holds them (tests/browser/test_newcomer.py).
+    assert 'formaction="/report.pdf">Download PDF</button>' in page and "data-print" in page
+    assert 'name="from" value="2024-02-21"' in page and 'name="to" value="2024-03-20"' in page
 
 
 def test_the_pdf_asks_for_a_sign_in_and_never_fetches_from_elsewhere(app, client, alice):
@@ -116,6 +120,52 @@ def test_without_pango_the_pdf_says_what_to_install_and_the_page_still_works(
     assert response.status_code == 503
     assert "apt install libpango-1.0-0 libpangoft2-1.0-0" in response.get_data(as_text=True)
     assert client.get("/report").status_code == 200
+
+
+MEASURES = (
+    "Dates",
+    "Days known",
+    "Migraine days",
+    "Moderate–severe days",
+    "Days with any headache",
+    "Headache-free days",
+    "Acute-medicine days",
+    "Migraine-specific medicine days",
+    "Mean pain (change)",
+    "Mean daily highest",
+)
+
+
+def pdftotext(data: bytes) -> list[str]:
+    """Return each page's text as pdftotext reads it (poppler), whitespace made single."""
+    out = subprocess.run(
+        [shutil.which("pdftotext"), "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    return [" ".join(page.split()) for page in out.split("\f") if page.strip()]
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr"])
+def test_every_language_s_pdf_shows_the_whole_table_and_numbers_its_pages(
+    app, client, alice, language
+):
+    seed(app, alice)
+    with app.test_request_context(), force_locale(language):
+        measures = [gettext(m) for m in MEASURES]
+    for paper in ("a4", "letter"):
+        response = client.get(
+            f"/report.pdf?{QUARTER}&t=1&paper={paper}", headers={"Accept-Language": language}
+        )
+        pdf_of(response)
+        pages = pdftotext(response.data)
+        whole = " ".join(pages)
+        for measure in measures:
+            assert measure in whole, (paper, measure)
+        with app.test_request_context(), force_locale(language):
+            footers = [
+                gettext("Page %(page)s of %(pages)s", page=n, pages=len(pages))
+                for n in (1, len(pages))
+            ]
+        assert footers[0] in pages[0] and footers[1] in pages[-1], (paper, footers)
 
 
 def structure(node, depth: int = 0) -> list[tuple[int, str, dict]]:

@@ -19,7 +19,7 @@ from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
 from diary.transfer.account_json import account_chunks, import_account
-from tests.conftest import make_user, sign_in, user_row
+from tests.conftest import PASSWORD, make_user, sign_in, user_row
 
 FIRST, LAST = date(2024, 3, 1), date(2024, 3, 31)
 
@@ -312,3 +312,52 @@ def test_the_share_form_says_which_dated_entries_a_treatment_brings_in(app, clie
         "from its start to 14 days after its end",
     ):
         assert words in form
+
+
+def signed_in_at(client, base_url: str) -> None:
+    """Sign alice in on the address the browser uses (cookies belong to one host)."""
+    data = {"username": "alice", "password": PASSWORD}
+    assert client.post("/login", data=data, base_url=base_url).status_code == 302
+
+
+def test_links_for_another_device_are_built_on_the_configured_public_address(app, client, alice):
+    """The patient browses on 127.0.0.1; the link, its QR code and the calendar address do not."""
+    app.config["BASE_URL"] = "https://diary.example.org/"
+    on_this_computer = "http://127.0.0.1:5000"
+    signed_in_at(client, on_this_computer)
+    report = client.get("/report", base_url=on_this_computer).get_data(as_text=True)
+    assert "data-only-nearby" not in report
+    made = client.post(
+        "/shares",
+        data={"from": "2024-03-01", "to": "2024-03-31", "days": "7"},
+        base_url=on_this_computer,
+    ).get_data(as_text=True)
+    link = re.search(r'id="share-url"[^>]*value="([^"]+)"', made).group(1)
+    assert link.startswith("https://diary.example.org/s/")
+    feed = client.post("/reminders/feed/new", base_url=on_this_computer).get_data(as_text=True)
+    assert re.search(r'id="feed-url"[^>]*value="https://diary\.example\.org/calendar/', feed)
+    # Behind the reverse proxy, on the public name, nothing needs saying either.
+    del app.config["BASE_URL"]
+    signed_in_at(client, "https://diary.example.org")
+    public = client.get("/report", base_url="https://diary.example.org").get_data(as_text=True)
+    assert "data-only-nearby" not in public
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1:5000",
+        "http://localhost:5000",
+        "http://192.168.1.20:5000",
+        "http://[fe80::1]:5000",
+        "http://raspberrypi.local:5000",
+    ],
+)
+def test_a_link_only_the_home_network_can_open_is_said_before_it_is_made(client, alice, base_url):
+    signed_in_at(client, base_url)
+    for page in ("/report", "/shares", "/reminders"):
+        text = html.unescape(client.get(page, base_url=base_url).get_data(as_text=True))
+        assert "This link will open only on your own network." in text, page
+        assert "“Reachable from anywhere”" in text, page
+    report = html.unescape(client.get("/report", base_url=base_url).get_data(as_text=True))
+    assert "Give your specialist the PDF instead" in report

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from diary.extensions import db
 from diary.models import SideEffectReport
-from tests.conftest import sign_in
+from diary.services.accounts import update_profile
+from tests.conftest import sign_in, user_row
 
 
 def reports(app):
@@ -170,3 +171,21 @@ def test_a_resent_form_with_the_longest_key_stores_each_effect_once(app, client,
     with app.app_context():
         keys = db.session.scalars(select(SideEffectReport.client_key)).all()
     assert len(set(keys)) == 2 and all(len(k) <= 64 for k in keys)
+
+
+@pytest.mark.parametrize(
+    ("zone", "said"),
+    [
+        ("America/Chicago", "Your emergency number, by the time zone of your diary: 911."),
+        ("Europe/Berlin", "Your emergency number, by the time zone of your diary: 112."),
+        ("Europe/London", "Your emergency number, by the time zone of your diary: 999."),
+        ("Asia/Tokyo", "Emergency numbers: 112 in Europe, 911 in North America, 999 in the UK."),
+    ],
+)
+def test_the_safety_message_names_the_local_emergency_number(app, client, alice, zone, said):
+    with app.app_context():
+        update_profile(user_row(alice), timezone=zone)
+        db.session.commit()
+    html = client.get(tick(client, nausea="severe").headers["Location"]).get_data(as_text=True)
+    assert said in html
+    assert "dial 911" in html  # the source's own words stay as they are

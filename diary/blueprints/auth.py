@@ -18,14 +18,21 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo
-from wtforms.widgets import NumberInput
+from wtforms.validators import DataRequired
+from wtforms.widgets import DateInput, NumberInput
 
 from diary import throttle
 from diary.blueprints import check_ins
-from diary.clock import timezone_names, utcnow
+from diary.clock import server_timezone, timezone_names, utcnow
 from diary.extensions import db, login_manager
-from diary.forms import DiaryForm, LongSelect, NewAccountForm, ServiceForm, owned_or_404
+from diary.forms import (
+    DiaryForm,
+    LongSelect,
+    NewAccountForm,
+    NewPasswordForm,
+    ServiceForm,
+    owned_or_404,
+)
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
 from diary.rules import EntryError
@@ -57,25 +64,43 @@ def require_first_account():
     return None
 
 
+def timezone_field(**render_kw) -> SelectField:
+    """Return the select of every time zone (its choices are set per form)."""
+    return SelectField(
+        _l("Time zone"), choices=[], validate_choice=False, widget=LongSelect(), render_kw=render_kw
+    )
+
+
+class SetupForm(NewAccountForm):
+    # Preselected from the browser by static/js/app.js; the server's zone without script.
+    timezone = timezone_field(**{"data-browser-zone": ""})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_names()
+        if self.is_submitted():
+            self.timezone.render_kw = {}  # the zone chosen stays, not the browser's
+        else:
+            self.timezone.data = server_timezone()
+
+
 class LoginForm(DiaryForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class PasswordForm(DiaryForm):
+class PasswordForm(NewPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
-    new = PasswordField(_l("New password"), validators=[DataRequired()])
-    confirm = PasswordField(
-        _l("New password again"), validators=[EqualTo("new", message=_l("The passwords differ."))]
-    )
 
 
 class ProfileForm(ServiceForm):
     language = SelectField(_l("Language"), choices=[], validate_choice=False)
-    timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, widget=LongSelect())
+    timezone = timezone_field()
     email = StringField(_l("Email for reminders (optional)"))
     weight_kg = StringField(_l("Body weight (kg, optional)"), widget=NumberInput(step="0.1"))
+    full_name = StringField(_l("Full name (optional)"))
+    birth_date = StringField(_l("Date of birth (optional)"), widget=DateInput())
     period_tracking = BooleanField(_l("Offer “Period day” on the Today page"))
     day_rule = SelectField(_l("Count migraine days by"), choices=[], validate_choice=False)
 
@@ -104,10 +129,12 @@ def setup():
     """Create the first account, which becomes the household's admin."""
     if current_app.extensions.get("diary.has_users"):
         return redirect(url_for("readings.home"))
-    form = NewAccountForm()
+    form = SetupForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.username.data, form.password.data, is_admin=True)
+            user = accounts.create_user(
+                form.username.data, form.password.data, is_admin=True, timezone=form.timezone.data
+            )
         except EntryError as exc:
             _add_account_error(form.username, exc)
         else:
@@ -156,7 +183,14 @@ def account():
             accounts.update_profile(
                 current_user,
                 **form.values(
-                    "language", "timezone", "weight_kg", "email", "period_tracking", "day_rule"
+                    "language",
+                    "timezone",
+                    "weight_kg",
+                    "email",
+                    "full_name",
+                    "birth_date",
+                    "period_tracking",
+                    "day_rule",
                 ),
             )
         except EntryError as exc:

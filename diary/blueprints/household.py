@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from diary.extensions import db
-from diary.forms import NewAccountForm
+from diary.forms import NewAccountForm, NewPasswordForm
 from diary.models import User
 from diary.rules import EntryError
 from diary.services import accounts
@@ -45,4 +45,29 @@ def members():
             return redirect(url_for("household.members"))
     users = db.session.scalars(select(User).order_by(User.username)).all()
     page = render_template("household/members.html", form=form, users=users)
+    return page, 422 if form.errors else 200
+
+
+@bp.route("/<int:user_id>/password", methods=["GET", "POST"])
+@admin_required
+def set_password(user_id: int):
+    """Set a new password for a member who forgot theirs; every sign-in of theirs ends."""
+    member = db.session.get(User, user_id)
+    if member is None:
+        abort(404)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password(member, form.new.data)
+        except EntryError as exc:
+            form.new.errors = [str(exc)]
+        else:
+            message = _(
+                "New password set for “%(name)s”: they are signed out everywhere and sign in"
+                " with it.",
+                name=member.username,
+            )
+            flash(message, "success")
+            return redirect(url_for("household.members"))
+    page = render_template("household/password.html", form=form, member=member)
     return page, 422 if form.errors else 200

@@ -27,6 +27,8 @@ from diary.models import Reminder
 from diary.rules import EntryError
 from diary.services import calendar
 from diary.services import reminders as service
+from diary.services.scoping import owned
+from diary.urls import outside_url_for
 
 bp = Blueprint("reminders", __name__)
 
@@ -42,6 +44,7 @@ class BookedForm(EntryForm):
 
 def _page(form=None, feed_url=None, status=200):
     today = local_today(current_user.timezone)
+    dismissed = request.args.get("dismissed", type=int)
     reminders = service.by_status(service.active_reminders(current_user), today)
     return render_template(
         "reminders/index.html",
@@ -51,6 +54,7 @@ def _page(form=None, feed_url=None, status=200):
         booked_form=BookedForm(formdata=None),
         feed_url=feed_url,
         follow_up_source=reference.infusion_protocol()["follow_up"].sources[0],
+        dismissed=owned(Reminder, current_user, dismissed) if dismissed else None,
     ), status
 
 
@@ -74,7 +78,7 @@ def add():
     return redirect(url_for("reminders.index"))
 
 
-@bp.post("/reminders/<int:reminder_id>/<any(booked, done, reopen, dismiss):action>")
+@bp.post("/reminders/<int:reminder_id>/<any(booked, done, reopen, dismiss, undismiss):action>")
 @login_required
 def change(reminder_id: int, action: str):
     reminder = owned_or_404(Reminder, reminder_id)
@@ -93,9 +97,13 @@ def change(reminder_id: int, action: str):
     elif action == "reopen":
         service.reopen(reminder)
         message = _("Reopened.")
+    elif action == "undismiss":
+        service.undismiss(reminder)
+        message = _("Back in your reminders.")
     else:
         service.dismiss(reminder)
-        message = _("Dismissed.")
+        # Said on the page with an Undo button (reminders/index.html).
+        return redirect(url_for("reminders.index", dismissed=reminder.id))
     flash(message, "success")
     return redirect(url_for("reminders.index"))
 
@@ -110,7 +118,7 @@ def feed(action: str):
         return redirect(url_for("reminders.index"))
     token = calendar.new_feed_token(current_user)
     # Shown once: only a hash of the secret is stored.
-    return _page(feed_url=url_for("reminders.subscribed_feed", token=token, _external=True))
+    return _page(feed_url=outside_url_for("reminders.subscribed_feed", token=token))
 
 
 def _ics(user, filename: str) -> Response:

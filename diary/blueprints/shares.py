@@ -29,6 +29,7 @@ from diary.rules import EntryError
 from diary.services import shares
 from diary.services.report import report_context
 from diary.sqlite import spare_write
+from diary.urls import outside_url_for
 
 bp = Blueprint("shares", __name__)
 
@@ -71,7 +72,7 @@ def create():
         )
     except EntryError as exc:
         return _list_page(errors=exc.errors, status=422)
-    return _list_page(new_url=url_for("shares.shared", token=token, _external=True))
+    return _list_page(new_url=outside_url_for("shares.shared", token=token))
 
 
 @bp.post("/shares/<int:share_id>/revoke")

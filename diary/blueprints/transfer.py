@@ -10,16 +10,17 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileRequired, MultipleFileField
 
 from diary.clock import local_today
 from diary.downloads import file_response
 from diary.forms import DiaryForm, upload_form
 from diary.heavy import heavy_work
+from diary.i18n import short_date
 from diary.ranges import asked_range
 from diary.services.spans import whole_diary
 from diary.transfer import (
@@ -45,7 +46,10 @@ bp = Blueprint("transfer", __name__)
 
 
 class ImportForm(DiaryForm):
-    files = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file to import."))])
+    # Several at once: every file of an exported folder, as `diary import FOLDER` takes them.
+    files = MultipleFileField(
+        _l("CSV files"), validators=[FileRequired(_l("Choose a CSV file to import."))]
+    )
 
 
 def _page(form=None, problems=None, status=200):
@@ -109,9 +113,12 @@ def upload():
         for error in form.files.errors:
             flash(error, "error")
         return redirect(url_for("transfer.export_page"))
-    upload = form.files.data
+    files = {
+        upload.filename or f"upload-{n}.csv": upload.read()
+        for n, upload in enumerate(form.files.data)
+    }
     try:
-        summary = import_files(current_user, {upload.filename or "upload.csv": upload.read()})
+        summary = import_files(current_user, files)
     except ImportRejected as rejected:
         return _page(form, rejected.problems, 422)
     skipped = sum(summary.already_present.values())
@@ -125,7 +132,23 @@ def upload():
         else _("Imported %(added)s new entries.", added=summary.total_added),
         "success",
     )
+    for name, added in summary.added.items():
+        if added:
+            first, last = summary.spans[name]
+            flash(_imported_line(name, added, first, last), "success")
     return redirect(url_for("transfer.export_page"))
+
+
+def _imported_line(name: str, added: int, first, last) -> str:
+    """Say what one file brought in: how many entries, of which days."""
+    return ngettext(
+        "%(file)s: %(num)s new entry, from %(first)s to %(last)s",
+        "%(file)s: %(num)s new entries, from %(first)s to %(last)s",
+        added,
+        file=name,
+        first=short_date(first),
+        last=short_date(last),
+    )
 
 
 @bp.get("/export/account.json")

@@ -30,7 +30,7 @@ def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> di
     daily = trends.daily_stats(current_user, first, last)
     return {
         "pain": trends.pain_series(daily, first, last),
-        "months": trends.headache_days_by_month(daily),
+        "months": trends.headache_days_by_month(daily, first, last),
         # Each treatment's name shortened for its band, whole in the legend and the tooltip.
         "treatments": [
             t | {"short": shortened(t["label"])} for t in trends.chart_treatments(treatments)
@@ -107,31 +107,27 @@ def outcome(treatment_id: int):
 
 
 def _asked_report() -> dict:
-    """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=."""
+    """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=.
+
+    Without t or treatment the report shows every treatment, without p or preventive every
+    preventive of the range.
+    """
     span = asked_range(whole_diary(current_user), default_days=90)
     ids = request.args.getlist("t", type=int) + request.args.getlist("treatment", type=int)
-    # The preventives ticked (all when the page sends none: the form ticks them all).
+    # The report form always sends an empty t and p, so that none ticked means none (not all).
+    chosen = "t" in request.args or "treatment" in request.args
     named = request.args.getlist("p", type=int) + request.args.getlist("preventive", type=int)
+    named_chosen = "p" in request.args or "preventive" in request.args
     with_appendix = request.args.get("appendix") == "1"
     context = report_context(
         current_user,
         span.first,
         span.last,
-        ids or None,
-        preventive_ids=named or None,
+        ids if chosen else None,
+        preventive_ids=named if named_chosen else None,
         with_appendix=with_appendix,
     )
-    # The PDF of exactly what the page shows.
-    pdf_args = {
-        "from": span.first,
-        "to": span.last,
-        "treatment": [t.id for t in context["picked"]],
-        "preventive": [a.regimen.id for a in context["adherence"]],
-    }
-    return context | {
-        "shortened": span.shortened,
-        "pdf_args": pdf_args | ({"appendix": 1} if with_appendix else {}),
-    }
+    return context | {"shortened": span.shortened}
 
 
 @bp.get("/report")

@@ -12,6 +12,7 @@ from diary.commands.common import migrated, require_user, user_option
 from diary.rules import EntryError
 from diary.services import shares, trends
 from diary.unit import after_commit, command_unit
+from diary.urls import outside_url
 
 
 @click.group(cls=AppGroup)
@@ -56,8 +57,8 @@ def create(username: str, days: int, first: str | None, last: str | None):
 
     def show() -> None:  # once the link is saved: it is shown only this once
         click.echo(path)
-        if base := current_app.config.get("BASE_URL"):
-            click.echo(base.rstrip("/") + path)
+        if current_app.config.get("BASE_URL"):
+            click.echo(outside_url(path))
 
     after_commit(show)
 

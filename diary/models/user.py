@@ -1,6 +1,6 @@
 """Accounts and their signed-in sessions."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import cast
 
 from flask_login import UserMixin
@@ -26,6 +26,9 @@ class User(UserMixin, db.Model):
     low_light: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The language the diary speaks (a code of diary.i18n.LANGUAGES); None follows the browser.
     language: Mapped[str | None] = mapped_column(String(5))
+    # Optional: printed on the doctor's report and shared page when given.
+    full_name: Mapped[str | None] = mapped_column(String(120))
+    birth_date: Mapped[date | None]
     # Whether home offers "Period day" (off until the patient turns it on).
     period_tracking: Mapped[bool] = mapped_column(default=False, server_default="0")
     # The rule that counts migraine days: a code of diary.services.days.RULES.

@@ -5,7 +5,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from diary import rules
-from diary.clock import server_timezone, timezone_set, utcnow
+from diary.clock import local_today, server_timezone, timezone_set, utcnow
 from diary.extensions import db
 from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
@@ -32,6 +32,7 @@ USERNAME_PUNCTUATION = frozenset("._-")
 # RFC 5321's longest path; body weights a scale for people shows.
 EMAIL_MAX = 254
 WEIGHT_RANGE = (20, 400)
+FULL_NAME_MAX = 120
 
 
 # A setting update_profile() leaves as it is: None means "none" for the optional ones.
@@ -111,19 +112,23 @@ def find_user(username: str) -> User | None:
 
 
 @writes
-def create_user(username: str, password: str, *, is_admin: bool = False) -> User:
-    """Add a user; the first one ever created becomes the admin."""
+def create_user(
+    username: str, password: str, *, is_admin: bool = False, timezone: str | None = None
+) -> User:
+    """Add a user, in the given time zone or the server's; the first one becomes the admin."""
     username = check_username(username)
     check_password(password, username)
     if find_user(username) is not None:
         raise EntryError(
             {"username": _("There is already an account called '%(name)s'.", name=username)}
         )
+    if timezone is not None and timezone not in timezone_set():
+        raise EntryError({"timezone": _("Choose a time zone from the list.")})
     user = User(
         username=username,
         password_hash=_hash_password(password),
         is_admin=is_admin or not has_users(),
-        timezone=server_timezone(),
+        timezone=timezone or server_timezone(),
     )
     db.session.add(user)
     db.session.flush()
@@ -284,6 +289,18 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
+@writes
+def set_password(user: User, new: str) -> None:
+    """Set a forgotten password anew (the admin's reset) and end every session of the account.
+
+    Every session ends, as a reset may follow a lost or stolen device.
+    """
+    check_password(new, user.username)
+    user.password_hash = _hash_password(new)
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    db.session.flush()
+
+
 def checked_email(value: Any) -> str | None:
     """Return an address email can be sent to, or None for none; refuse what is not one.
 
@@ -312,6 +329,8 @@ def checked_profile(
     weight_kg: Any = UNCHANGED,
     email: Any = UNCHANGED,
     low_light: Any = UNCHANGED,
+    full_name: Any = UNCHANGED,
+    birth_date: Any = UNCHANGED,
     period_tracking: Any = UNCHANGED,
     day_rule: Any = UNCHANGED,
 ) -> dict[str, Any]:
@@ -325,6 +344,8 @@ def checked_profile(
             ("weight_kg", weight_kg),
             ("email", email),
             ("low_light", low_light),
+            ("full_name", full_name),
+            ("birth_date", birth_date),
             ("period_tracking", period_tracking),
             ("day_rule", day_rule),
         )
@@ -360,6 +381,7 @@ def checked_profile(
         values["weight_kg"] = None if checked is None else float(checked)
     if "email" in given:
         values["email"] = check("email", checked_email, given["email"])
+    _check_identity(check, given, values, local_today(user.timezone))
     if "low_light" in given:
         values["low_light"] = given["low_light"]
         if not isinstance(values["low_light"], bool):
@@ -378,6 +400,26 @@ def checked_profile(
         )
     check.done()
     return values
+
+
+def _check_identity(
+    check: Checker, given: dict[str, Any], values: dict[str, Any], today: date
+) -> None:
+    """Check the optional full name and date of birth; "" or None is not given."""
+    if "full_name" in given:
+        name = given["full_name"]
+        values["full_name"] = (
+            check("full_name", rules.text, name, lazy_gettext("Full name"), FULL_NAME_MAX) or None
+            if name not in (None, "")
+            else None
+        )
+    if "birth_date" in given:
+        born = given["birth_date"]
+        values["birth_date"] = (
+            check("birth_date", rules.day, born, lazy_gettext("Date of birth"), today)
+            if born not in (None, "")
+            else None
+        )
 
 
 @writes

@@ -93,12 +93,14 @@ MEDICINE_MEASURES: dict[str, Callable[[DayStatus], bool]] = {
 }
 # The measures an after-period compares with the baseline: change, responders, interval.
 COMPARED = ("migraine_days", "moderate_severe_days", "headache_days")
-# The column headings of the measures the period table shows.
+# The row headings of the measures the period table shows.
 MEASURE_LABELS = {
     "migraine_days": lazy_gettext("Migraine days"),
     "moderate_severe_days": lazy_gettext("Moderate–severe days"),
     "headache_days": lazy_gettext("Days with any headache"),
+    "headache_free_days": lazy_gettext("Headache-free days"),
     "acute_medication_days": lazy_gettext("Acute-medicine days"),
+    "migraine_specific_medication_days": lazy_gettext("Migraine-specific medicine days"),
 }
 
 # The figures the templates quote, from the constants above: one source.

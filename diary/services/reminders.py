@@ -162,6 +162,13 @@ def dismiss(reminder: Reminder) -> None:
     db.session.flush()
 
 
+@writes
+def undismiss(reminder: Reminder) -> None:
+    """Bring a dismissed reminder back (Undo)."""
+    reminder.dismissed_at = None
+    db.session.flush()
+
+
 def as_json(reminder: Reminder, today: date) -> dict:
     """Return the reminder as `diary reminders list --json` and the API give it."""
     item = {

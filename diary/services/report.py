@@ -60,7 +60,7 @@ def report_context(
             (
                 t,
                 f,
-                charts.outcome_chart(trends.outcome_bars(f)),
+                charts.outcome_charts(trends.outcome_bars(f)),
                 trends.overlap_names(t, f["overlaps"], named),
                 trends.change_lines(
                     t, trends.preventive_changes(t, regimens, last), named_regimens
@@ -69,7 +69,7 @@ def report_context(
             for t, f in zip(picked, figures, strict=True)
         ],
         "cohort_compared": any(kinds[t.kind].get("ketamine_protocol") for t in picked),
-        "pain_chart": charts.pain_chart(
+        "pain_charts": charts.pain_charts(
             trends.pain_series(daily, first, last),
             trends.chart_treatments(picked),
             first,

@@ -1,6 +1,7 @@
 """Treatments, their dose log and medicines, and the follow-up reminder they carry."""
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +105,17 @@ def update_treatment(user: User, treatment: Treatment, **changes: Any) -> None:
 def delete_treatment(treatment: Treatment) -> None:
     """Delete a treatment with its dose log, medicines and follow-up reminder."""
     remove(treatment)
+
+
+@writes
+def settle_past_follow_up(treatment: Treatment, today: date) -> None:
+    """Mark done a follow-up that fell due before today: a treatment brought in from history.
+
+    A year of imported treatments would otherwise make visits months ago things to do now.
+    """
+    if treatment.follow_up is not None and treatment.follow_up.due_on < today:
+        treatment.follow_up.done_on = today
+        db.session.flush()
 
 
 def follow_up_title(treatment: Treatment) -> str:

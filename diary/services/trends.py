@@ -361,17 +361,24 @@ def pain_series(daily: dict[date, Day], first: date, last: date) -> list[dict]:
     return points
 
 
-def headache_days_by_month(daily: dict[date, Day]) -> list[dict]:
-    """Return per month: logged days, headache days and moderate-to-severe days (by daily max)."""
-    months: dict[str, list[Day]] = defaultdict(list)
+def headache_days_by_month(daily: dict[date, Day], first: date, last: date) -> list[dict]:
+    """Return per month of first..last: logged days, headache and moderate-to-severe days.
+
+    A month without a logged day is there too, its counts None (not known, never 0).
+    """
+    months: dict[str, list[Day]] = {}
+    month = first.replace(day=1)
+    while month <= last:
+        months[month.isoformat()[:7]] = []
+        month = (month + timedelta(days=31)).replace(day=1)
     for day, stats in sorted(daily.items()):
-        months[day.isoformat()[:7]].append(stats)
+        months.setdefault(day.isoformat()[:7], []).append(stats)
     return [
         {
             "month": month,
             "logged": len(days),
-            "headache": sum(d.max >= HEADACHE_DAY_MIN for d in days),
-            "moderate_severe": sum(d.max >= MODERATE_PAIN_MIN for d in days),
+            "headache": sum(d.max >= HEADACHE_DAY_MIN for d in days) if days else None,
+            "moderate_severe": sum(d.max >= MODERATE_PAIN_MIN for d in days) if days else None,
         }
         for month, days in months.items()
     ]

@@ -147,6 +147,8 @@ def account_chunks(user: User) -> Iterator[str]:
             "email": user.email,
             "low_light": user.low_light,
             "language": user.language,
+            "full_name": user.full_name,
+            "date_of_birth": user.birth_date.isoformat() if user.birth_date else None,
         },
     }
     yield "{\n" + "".join(

@@ -99,6 +99,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("email", TEXT),
         Field("low_light", BOOLEAN),
         Field("language", TEXT),
+        Field("full_name", TEXT),
+        Field("date_of_birth", DAY, keyword="birth_date", attribute="birth_date"),
     ),
     "readings": _fields(
         Field("recorded_at", LOCAL_TIME), Field("pain", INTEGER, True), NOTE, KEY, CREATED

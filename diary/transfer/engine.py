@@ -3,6 +3,7 @@
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from diary.extensions import db
 from diary.models import User
@@ -49,6 +50,8 @@ class ImportRejected(Exception):
 class ImportSummary:
     added: dict[str, int] = field(default_factory=dict)
     already_present: dict[str, int] = field(default_factory=dict)
+    # Per file: the first and last day of the rows it added.
+    spans: dict[str, tuple[date, date]] = field(default_factory=dict)
 
     @property
     def total_added(self) -> int:
@@ -68,6 +71,7 @@ class PreparedImport:
 
     new: dict[CsvFormat, list]
     already_present: dict[str, int]
+    spans: dict[str, tuple[date, date]] = field(default_factory=dict)
 
 
 def import_files(user: User, files: dict[str, bytes]) -> ImportSummary:
@@ -114,12 +118,21 @@ def prepare_import(user: User, files: dict[str, bytes]) -> PreparedImport:
                 new.append(row)
         prepared.new[fmt] = fmt.prepare_rows(new)
         prepared.already_present[fmt.filename] = len(rows) - len(new)
+        if days := _days(fmt, new):
+            prepared.spans[fmt.filename] = (min(days), max(days))
     return prepared
+
+
+def _days(fmt: CsvFormat, rows: list[dict]) -> list[date]:
+    """Return the day of each row, by its format's date column (sort_by or the first)."""
+    key = getattr(fmt, "sort_by", None) or fmt.header[0]
+    values = (row.get(key) for row in rows)
+    return [v.date() if isinstance(v, datetime) else v for v in values if isinstance(v, date)]
 
 
 def apply_import(user: User, prepared: PreparedImport) -> ImportSummary:
     """Add the prepared rows in bulk (flush, no commit)."""
-    summary = ImportSummary(already_present=prepared.already_present)
+    summary = ImportSummary(already_present=prepared.already_present, spans=prepared.spans)
     for fmt, records in prepared.new.items():
         try:
             fmt.store_many(user, records)

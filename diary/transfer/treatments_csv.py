@@ -1,7 +1,13 @@
 """treatments.csv: kind,started_on,ended_on,setting,notes."""
 
+from diary.clock import local_today
 from diary.models import Treatment
-from diary.services.treatments import EDITABLE, add_treatment, checked_treatment
+from diary.services.treatments import (
+    EDITABLE,
+    add_treatment,
+    checked_treatment,
+    settle_past_follow_up,
+)
 from diary.transfer.base import CsvFormat
 
 
@@ -23,8 +29,11 @@ class TreatmentsCsv(CsvFormat):
 
     def store_many(self, user, rows):
         # Few rows, each with its follow-up reminder: one at a time through the service.
+        # A follow-up already past is history, done, not a thing to do now.
+        today = local_today(user.timezone)
         for values in rows:
-            add_treatment(user, **{name: values[name] for name in EDITABLE})
+            treatment = add_treatment(user, **{name: values[name] for name in EDITABLE})
+            settle_past_follow_up(treatment, today)
 
     def cells(self, record):
         kind, started, ended, setting, notes = record

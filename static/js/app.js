@@ -370,6 +370,28 @@
   // The report's Print button (no inline handlers: the CSP allows none).
   document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
 
+  // The first-run page: the account's time zone is the browser's, when the list has it.
+  const zone = document.querySelector("select[data-browser-zone]");
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && Array.from(zone.options).some((option) => option.value === browserZone)) {
+    zone.value = browserZone;
+  }
+
+  // The report: once its choices differ from the report shown, Print and "Make a link"
+  // would use the old ones, so they wait for Update (the PDF buttons send the form itself).
+  const options = document.querySelector("[data-report-options]");
+  if (options) {
+    const chosen = () => new URLSearchParams(new FormData(options)).toString();
+    const shown = chosen();
+    const follow = () => {
+      const changed = chosen() !== shown;
+      document.querySelectorAll("[data-needs-shown-report]").forEach((button) => { button.disabled = changed; });
+      options.querySelector("[data-changed-note]").hidden = !changed;
+    };
+    options.addEventListener("input", follow);
+    options.addEventListener("change", follow);
+  }
+
   // The worker caches the offline page once: fetch it again when the diary's language changed.
   const OFFLINE_LANG = "diary.offline-page-lang";
   const lang = document.documentElement.lang;

@@ -59,6 +59,25 @@
     return day;
   }
 
+  // Side effects: twelve colours told apart also by people with colour-blindness (Okabe and
+  // Ito's eight and four more), each with one of four fills, so that none relies on colour alone.
+  const EFFECT_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000", "#7f7f7f", "#8c510a", "#5e3c99", "#1b7837"];
+
+  function hatched(colour, kind) {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    const pen = tile.getContext("2d");
+    pen.fillStyle = colour;
+    pen.fillRect(0, 0, 8, 8);
+    pen.strokeStyle = pen.fillStyle = "rgba(255, 255, 255, 0.85)";
+    pen.lineWidth = 1.5;
+    pen.beginPath();
+    if (kind === 1) { pen.moveTo(0, 8); pen.lineTo(8, 0); pen.stroke(); }
+    if (kind === 2) { pen.moveTo(0, 4); pen.lineTo(8, 4); pen.stroke(); }
+    if (kind === 3) { pen.arc(4, 4, 1.6, 0, 2 * Math.PI); pen.fill(); }
+    return pen.createPattern(tile, "repeat");
+  }
+
   function treatmentAnnotations(colors) {
     const annotations = {};
     (data.treatments || []).forEach(function (t, i) {
@@ -68,9 +87,9 @@
         xMax: nextDay(t.end),
         backgroundColor: colors.band,
         borderWidth: 0,
-        // The short name, a lane lower for each of up to three neighbours so that names never
-        // overlap; the full name is in the legend below the chart and in the tooltip.
-        label: { display: true, content: t.short, position: "start", yAdjust: (i % 3) * 16, color: colors.text, font: { size: 11 } },
+        // Its number in the list below the chart, which names it whole: a number is short
+        // enough never to be cut at the edge, and a lane lower for each of three neighbours.
+        label: { display: true, content: String(i + 1), position: "start", yAdjust: (i % 3) * 16, color: colors.text, font: { size: 12 } },
       };
       if (t.follow_up) {
         annotations["follow" + i] = {
@@ -80,7 +99,7 @@
           borderColor: colors.marker,
           borderDash: [6, 4],
           borderWidth: 2,
-          label: { display: true, content: say("follow_up"), position: "end", color: colors.text, backgroundColor: colors.band, font: { size: 11 } },
+          label: { display: true, content: String(i + 1), position: "end", yAdjust: -(i % 3) * 16, color: colors.text, backgroundColor: colors.band, font: { size: 12 } },
         };
       }
     });
@@ -129,7 +148,7 @@
         datasets: [
           { label: say("daily_mean"), data: series("mean"), borderColor: colors.accent, backgroundColor: colors.accent, pointRadius: 2, borderWidth: 1, spanGaps: false },
           { label: say("daily_highest"), data: series("max"), borderColor: colors.high, backgroundColor: colors.high, pointRadius: 2, showLine: false },
-          { label: say("rolling_mean"), data: series("rolling"), borderColor: colors.text, pointRadius: 0, borderWidth: 3, spanGaps: true },
+          { label: say("rolling_mean"), data: series("rolling"), borderColor: colors.text, pointRadius: 0, borderWidth: 3, spanGaps: false },
         ],
       },
       options: options,
@@ -143,7 +162,11 @@
     return new Chart(canvas, {
       type: "bar",
       data: {
-        labels: months.map((m) => monthYear.format(new Date(m.month + "-15T12:00:00"))),
+        // A month without a logged day is on the axis too, said to have no data (never 0).
+        labels: months.map((m) => {
+          const name = monthYear.format(new Date(m.month + "-15T12:00:00"));
+          return m.logged ? name : [name, say("no_data")];
+        }),
         datasets: [
           { label: say("headache_days"), data: months.map((m) => m.headache), backgroundColor: colors.accent },
           { label: say("moderate_severe"), data: months.map((m) => m.moderate_severe), backgroundColor: colors.high },
@@ -170,7 +193,8 @@
         datasets: codes.map((code, i) => ({
           label: (data.effect_labels || {})[code] || code,
           data: rows.map((r) => r.counts[code] || 0),
-          backgroundColor: colors.series[i % colors.series.length],
+          colour: EFFECT_COLOURS[i % EFFECT_COLOURS.length],
+          backgroundColor: hatched(EFFECT_COLOURS[i % EFFECT_COLOURS.length], Math.floor(i / 3) % 4),
         })),
       },
       options: options,
