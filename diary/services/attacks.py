@@ -304,11 +304,17 @@ def add_attack(user: User, *, started_at: Any = None, **fields: Any) -> Attack:
 
 def as_entered(attack: Attack) -> dict[str, Any]:
     """Return an attack's values as the service takes them: times with their folds."""
-    values = {name: getattr(attack, name) for name in EDITABLE if name != "triggers"}
-    values["started_at"] = attack.started_at.replace(fold=int(attack.started_fold))
-    if attack.ended_at is not None:
-        values["ended_at"] = attack.ended_at.replace(fold=int(attack.ended_fold))
-    return values | {"triggers": [t.name for t in attack.triggers]}
+    values = {name: getattr(attack, name) for name in COLUMNS}
+    return entered(values | {"triggers": [t.name for t in attack.triggers]})
+
+
+def entered(values: dict[str, Any]) -> dict[str, Any]:
+    """Return checked values (checked_attack's) as the service takes them again."""
+    fields = {name: values[name] for name in EDITABLE}
+    fields["started_at"] = values["started_at"].replace(fold=int(values["started_fold"]))
+    if values["ended_at"] is not None:
+        fields["ended_at"] = values["ended_at"].replace(fold=int(values["ended_fold"]))
+    return fields
 
 
 @writes

@@ -71,6 +71,24 @@ def minute_time(text: str, column: str) -> str:
     return f"{day}T{clock}"
 
 
+YES, NO = "yes", "no"
+
+
+def yes_no(text: str, column: str, allowed: tuple[str, ...] = (YES, NO)) -> bool | None:
+    """Return a yes/no cell as True, False or None (empty: not answered)."""
+    if text == "":
+        return None
+    if text not in allowed:
+        said = " or ".join(f"'{word}'" for word in allowed)
+        raise EntryError({column: f"{column} must be {said}, or empty; not '{text}'."})
+    return text == YES
+
+
+def yes_no_cell(value: bool | None) -> str:
+    """Return True, False or None (not answered) as a yes/no cell."""
+    return "" if value is None else YES if value else NO
+
+
 def csv_chunks(
     header: Iterable[str], rows: Iterable[Iterable[str]], batch: int = 1000
 ) -> Iterator[str]:

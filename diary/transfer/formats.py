@@ -1,8 +1,10 @@
-"""The diary's CSV files, in import order: treatments come first."""
+"""The diary's CSV files, in import order: treatments come first, then attacks."""
 
 from collections.abc import Sequence
 
+from diary.transfer.attacks_csv import AttacksCsv
 from diary.transfer.base import CsvFormat
+from diary.transfer.days_csv import DaysCsv
 from diary.transfer.medications_csv import MedicationsCsv
 from diary.transfer.questionnaires_csv import QuestionnairesCsv
 from diary.transfer.readings_csv import ReadingsCsv
@@ -11,11 +13,13 @@ from diary.transfer.treatments_csv import TreatmentsCsv
 
 FORMATS: tuple[CsvFormat, ...] = (
     TreatmentsCsv(),
+    AttacksCsv(),
     ReadingsCsv(),
     SideEffectsCsv(),
     MedicationsCsv(),
     # After treatments: a PGIC answer names the treatment it is about by its start date.
     QuestionnairesCsv(),
+    DaysCsv(),
 )
 
 

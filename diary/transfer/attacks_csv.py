@@ -1,0 +1,93 @@
+"""attacks.csv: started_at,ended_at,peak_pain,side, the yes/no features, aura, triggers, note."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from diary.clock import format_timestamp
+from diary.extensions import db
+from diary.models import Attack
+from diary.models.attack import YES_NO
+from diary.services.attacks import add_attack, checked_attack, entered
+from diary.transfer.base import CsvFormat
+from diary.transfer.cells import minute_time, yes_no, yes_no_cell
+
+# Aura codes and triggers are joined by ";" in one cell, as the service reads them.
+JOINED = ";"
+
+
+class AttacksCsv(CsvFormat):
+    filename = "attacks.csv"
+    header = (
+        "started_at",
+        "ended_at",
+        "peak_pain",
+        "side",
+        *YES_NO,
+        "aura",
+        "aura_minutes",
+        "triggers",
+        "note",
+    )
+    optional = frozenset(header) - {"started_at"}
+
+    def parse(self, user, row):
+        """Check a row through the attacks' service; a yes/no cell left empty is not answered."""
+        return checked_attack(
+            user,
+            started_at=minute_time(row["started_at"], "started_at"),
+            ended_at=minute_time(row.get("ended_at", ""), "ended_at"),
+            peak_pain=row.get("peak_pain", ""),
+            side=row.get("side", ""),
+            aura=row.get("aura", ""),
+            aura_minutes=row.get("aura_minutes", ""),
+            triggers=row.get("triggers", ""),
+            note=row.get("note", ""),
+            **{name: yes_no(row.get(name, ""), name) for name in YES_NO},
+        )
+
+    def record(self, values):
+        # The CSV has no folds: a row read back in a repeated hour is the same attack.
+        return (
+            values["started_at"],
+            values["ended_at"],
+            values["peak_pain"],
+            values["side"],
+            *(values[name] for name in YES_NO),
+            values["aura"],
+            values["aura_minutes"],
+            tuple(values["triggers"]),
+            values["note"],
+        )
+
+    def existing(self, user):
+        attacks = db.session.scalars(
+            select(Attack)
+            .where(Attack.user_id == user.id)
+            .order_by(Attack.started_at, Attack.id)
+            .options(selectinload(Attack.triggers))
+        )
+        for attack in attacks:
+            values = {name: getattr(attack, name) for name in self.header if name != "triggers"}
+            yield self.record(values | {"triggers": [t.name for t in attack.triggers]})
+
+    def export_rows(self, user):
+        return (self.cells(record) for record in self.existing(user))
+
+    def store_many(self, user, rows):
+        # An attack has its triggers beside it: one at a time through the service.
+        for values in rows:
+            add_attack(user, **entered(values))
+
+    def cells(self, record):
+        started, ended, peak, side, *answers, aura, aura_minutes, triggers, note = record
+        return (
+            format_timestamp(started),
+            format_timestamp(ended) if ended else "",
+            "" if peak is None else str(peak),
+            side or "",
+            *(yes_no_cell(answer) for answer in answers),
+            aura,
+            "" if aura_minutes is None else str(aura_minutes),
+            JOINED.join(triggers),
+            note,
+        )
