@@ -1,5 +1,6 @@
 """attacks.csv and days.csv: exact round trips, all or nothing, formula-safe, in import order."""
 
+import csv
 import io
 import zipfile
 
@@ -144,3 +145,25 @@ def test_the_archive_holds_attacks_and_days(client, alice):
     archive = zipfile.ZipFile(io.BytesIO(client.get("/export/diary.zip").data))
     assert archive.read("days.csv").decode() == quote_all(FILES["days.csv"])
     assert archive.read("attacks.csv").decode() == quote_all(ATTACKS_HEADER + "\r\n")
+
+
+def test_daily_csv_ends_with_each_days_status_and_what_made_it_a_migraine_day(client, alice):
+    for name, text in FILES.items():
+        upload = {"files": (io.BytesIO(text.encode()), name)}
+        client.post("/import", data=upload, content_type="multipart/form-data")
+    text = client.get("/export/daily.csv?from=2024-03-01&to=2024-03-08").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0][-2:] == ["status", "migraine"]
+    assert [(row[0], *row[-2:]) for row in rows[1:]] == [
+        ("2024-03-01", "migraine", "features;aura"),
+        ("2024-03-02", "migraine", "features"),
+        ("2024-03-03", "migraine", "features"),
+        ("2024-03-04", "headache_free", ""),
+        ("2024-03-05", "headache", ""),
+        ("2024-03-06", "headache", ""),
+        ("2024-03-07", "headache_free", ""),
+        ("2024-03-08", "unknown", ""),
+    ]
+    # An attack diary alone makes the whole diary's daily.csv start at its first attack.
+    whole = client.get("/export/daily.csv").get_data(as_text=True).splitlines()
+    assert whole[1].startswith('"2024-03-01"')

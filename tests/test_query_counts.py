@@ -103,4 +103,5 @@ def test_queries_per_page_do_not_grow_with_history(app, client, alice, bob):
     sign_in(other, "bob")
     double = counts(app, other, *fill(app, bob, days=400, treatments=10))
     assert double == half
-    assert max(half.values()) <= 12, half
+    # daily.csv is the most: its streams, and the four queries that classify its days.
+    assert max(half.values()) <= 13, half

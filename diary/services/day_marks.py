@@ -26,25 +26,22 @@ def _yes_or_no(value: Any) -> bool:
     return value
 
 
-def _checked(user: User, day: Any, given: dict[str, Any]) -> tuple[date, dict[str, bool]]:
-    """Check a day and its marks; raise EntryError."""
-    check = Checker()
-    when = check("day", rules.day, day, lazy_gettext("Day"), local_today(user.timezone))
-    marks = {name: check(name, _yes_or_no, value) for name, value in given.items()}
-    check.done()
-    return when, marks
-
-
 def checked_day_mark(
     user: User, *, day: Any, headache_free: Any = False, period: Any = False
 ) -> dict[str, Any]:
     """Check a whole day's marks as a file or a backup gives them; a row marks something."""
-    when, marks = _checked(user, day, {"headache_free": headache_free, "period": period})
-    if not any(marks.values()):
+    check = Checker()
+    values = {
+        "day": check("day", rules.day, day, lazy_gettext("Day"), local_today(user.timezone)),
+        "headache_free": check("headache_free", _yes_or_no, headache_free),
+        "period": check("period", _yes_or_no, period),
+    }
+    check.done()
+    if not (values["headache_free"] or values["period"]):
         raise EntryError(
             {"day": _("Mark the day headache-free, a period day, or both; it marks nothing.")}
         )
-    return {"day": when} | marks
+    return values
 
 
 def day_mark(user: User, day: date) -> DayMark | None:
@@ -60,8 +57,11 @@ def mark_day(
     Marking again what is marked changes nothing, so a tap sent twice stores once.
     A day with no mark left has no row. Returns the day's row, or None.
     """
+    check = Checker()
+    when = check("day", rules.day, day, lazy_gettext("Day"), local_today(user.timezone))
     given = {"headache_free": headache_free, "period": period}
-    when, marks = _checked(user, day, {n: v for n, v in given.items() if v is not UNCHANGED})
+    marks = {name: check(name, _yes_or_no, v) for name, v in given.items() if v is not UNCHANGED}
+    check.done()
     row = day_mark(user, when)
     if row is None:
         row = DayMark(user_id=user.id, day=when, headache_free=False, period=False)

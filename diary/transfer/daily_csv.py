@@ -10,6 +10,7 @@ from diary import reference
 from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
+from diary.services.days import classify_days, rule_of
 from diary.transfer.cells import csv_chunks
 
 FILENAME = "daily.csv"
@@ -22,6 +23,10 @@ HEADER = (
     "medications",
     "treatment",
     "notes",
+    # How the account's day rule classifies the day (diary/services/days.py), and the
+    # criteria that made it a migraine day, joined by ";" (empty on other days).
+    "status",
+    "migraine",
 )
 
 
@@ -78,8 +83,10 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
     )
     labels = reference.side_effects()
     kinds = reference.treatment_kinds()
+    statuses = classify_days(user, first, last, rule_of(user))
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
+        status = statuses[n]
         logged = readings.take(day)
         pains = [pain for pain, _ in logged]
         yield (
@@ -95,4 +102,6 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
                 if t.started_on <= day <= (t.ended_on or last)
             ),
             " | ".join(note for _, note in logged if note),
+            status.status,
+            ";".join(status.criteria),
         )
