@@ -10,12 +10,15 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from diary.clock import format_timestamp
 from diary.extensions import db
 from diary.json_shape import JsonShapeError, check_json_shape
 from diary.models import (
+    Attack,
+    DayMark,
     DoseChange,
     MedicationDose,
     Reading,
@@ -25,11 +28,14 @@ from diary.models import (
     TreatmentMedicine,
     User,
 )
+from diary.models.attack import YES_NO
 from diary.models.questionnaire import MIDAS, PGIC
 from diary.models.reminder import CUSTOM
 from diary.rules import EntryError
 from diary.services import (
     accounts,
+    attacks,
+    day_marks,
     medications,
     questionnaires,
     readings,
@@ -86,6 +92,12 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
+def _local(value: datetime, fold: bool, zone: ZoneInfo) -> str:
+    """Return a stored local time as the backup writes it; a repeated hour's second pass
+    with the UTC offset that says which one it is."""
+    return format_timestamp(value.replace(fold=1), zone) if fold else value.isoformat()
+
+
 def _row(obj, table: str) -> dict:
     return {name: _plain(getattr(obj, name)) for name in COLUMNS[table][1]}
 
@@ -105,10 +117,47 @@ def _table_items(user: User, table: str, order) -> Iterator[dict]:
     )
     for *row, fold in db.session.execute(query):
         item = {name: _plain(value) for name, value in zip(names, row, strict=True)}
-        if fold:
-            # The second pass through a repeated hour: its UTC offset says which one.
-            item[names[0]] = format_timestamp(row[0].replace(fold=1), zone)
+        item[names[0]] = _local(row[0], fold, zone)
         yield item
+
+
+def _attack_items(user: User) -> Iterator[dict]:
+    """Yield the attacks with the fields the attacks' service takes: aura and triggers as lists."""
+    zone = ZoneInfo(user.timezone)
+    rows = db.session.scalars(
+        select(Attack)
+        .where(Attack.user_id == user.id)
+        .order_by(Attack.started_at, Attack.id)
+        .options(selectinload(Attack.triggers))
+    )
+    for attack in rows:
+        ended = attack.ended_at
+        yield {
+            "started_at": _local(attack.started_at, attack.started_fold, zone),
+            "ended_at": _local(ended, attack.ended_fold, zone) if ended else None,
+            "peak_pain": attack.peak_pain,
+            "side": attack.side,
+            **{name: getattr(attack, name) for name in YES_NO},
+            "aura": attack.aura_kinds,
+            "aura_minutes": attack.aura_minutes,
+            "triggers": [t.name for t in attack.triggers],
+            "location": attack.location,
+            "note": attack.note,
+            "client_key": attack.client_key,
+            "created_at": attack.created_at.isoformat(),
+        }
+
+
+def _day_items(user: User) -> Iterator[dict]:
+    marks = db.session.scalars(
+        select(DayMark).where(DayMark.user_id == user.id).order_by(DayMark.day)
+    )
+    for mark in marks:
+        yield {
+            "day": mark.day.isoformat(),
+            "headache_free": mark.headache_free,
+            "period": mark.period,
+        }
 
 
 def _treatment_items(user: User) -> Iterator[dict]:
@@ -177,6 +226,8 @@ def account_chunks(user: User) -> Iterator[str]:
             "email": user.email,
             "low_light": user.low_light,
             "language": user.language,
+            "period_tracking": user.period_tracking,
+            "day_rule": user.day_rule,
         },
     }
     yield "{\n" + "".join(
@@ -190,6 +241,8 @@ def account_chunks(user: User) -> Iterator[str]:
         "reminders": _reminder_items(user),
         "questionnaires": _questionnaire_items(user),
         "shares": _share_items(user),
+        "attacks": _attack_items(user),
+        "day_marks": _day_items(user),
     }
     for n, (key, items) in enumerate(lists.items()):
         yield f"  {json.dumps(key)}: ["
@@ -225,16 +278,17 @@ class _Problems:
             )
 
 
-def _fields(item: Any, where: str, checker, problems: _Problems, skip=()) -> dict | None:
+def _fields(item: Any, where: str, checker, problems: _Problems, skip=(), also=()) -> dict | None:
     """Return an entry's fields as its service's checker takes them, or None (a problem noted).
 
-    The keyword arguments of checker say which fields an entry may and must have.
+    The keyword arguments of checker say which fields an entry may and must have; also
+    names those it takes through **kwargs (an attack's yes/no features).
     """
     names, required = _keywords(checker)
     if not isinstance(item, dict):
         problems.add(where, "expected an object")
         return None
-    unknown = sorted(set(item) - names - set(skip))
+    unknown = sorted(set(item) - names - set(skip) - set(also))
     missing = sorted(required - set(item))
     for name in unknown:
         problems.add(f"{where}.{name}", "is not a field here")
@@ -273,7 +327,15 @@ EMPTY_ONLY = "This account already has entries; restore into a new, empty accoun
 def _has_entries(user: User) -> bool:
     return any(
         db.session.scalar(select(func.count()).select_from(model).where(model.user_id == user.id))
-        for model in (Reading, SideEffectReport, MedicationDose, Treatment, Reminder)
+        for model in (
+            Reading,
+            SideEffectReport,
+            MedicationDose,
+            Treatment,
+            Reminder,
+            Attack,
+            DayMark,
+        )
     )
 
 
@@ -396,6 +458,16 @@ class _Others:
             "reminders": self.reminders(_list(data, "reminders", self.problems)),
             "questionnaires": self.questionnaires(_list(data, "questionnaires", self.problems)),
         }
+        # Said only when there were any, as a backup made before attacks has none.
+        if attacks_made := self.attacks(_list(data, "attacks", self.problems)):
+            counts["attacks"] = attacks_made
+        items = _list(data, "day_marks", self.problems)
+        for n, item in enumerate(items):
+            self.through(
+                f"day_marks[{n}]", item, day_marks.mark_day, day_marks.checked_day_mark, self.user
+            )
+        if items:
+            counts["day_marks"] = len(items)
         items = _list(data, "shares", self.problems)
         for n, item in enumerate(items):
             self.through(
@@ -410,12 +482,12 @@ class _Others:
             counts["shared_links_kept_revoked"] = len(items)
         return counts
 
-    def through(self, where: str, item: Any, write, checker, *owners, skip=()):
+    def through(self, where: str, item: Any, write, checker, *owners, skip=(), also=()):
         """Check or write one entry; on refusal note why and return None.
 
         Writing returns what the service made; checking, what the checker returned.
         """
-        fields = _fields(item, where, checker, self.problems, skip)
+        fields = _fields(item, where, checker, self.problems, skip, also)
         if fields is None:
             return None
         try:
@@ -466,6 +538,19 @@ class _Others:
             if item.get("follow_up") and treatment.ended_on is not None:  # it has one
                 where = f"{where}.follow_up"
                 self.state(where, item["follow_up"], treatment.follow_up, ("title", "due_on"))
+        return len(items)
+
+    def attacks(self, items: list) -> int:
+        """Restore attacks through their service; a backup written before them has none."""
+        for n, item in enumerate(items):
+            where = f"attacks[{n}]"
+            if isinstance(item, dict) and item.get("started_at") is None:
+                # The service would take a missing start as now.
+                self.problems.add(f"{where}.started_at", "is missing")
+                continue
+            self.through(
+                where, item, attacks.add_attack, attacks.checked_attack, self.user, also=YES_NO
+            )
         return len(items)
 
     def state(self, where: str, item: Any, reminder: Reminder | None, skip=()) -> None:
