@@ -15,8 +15,24 @@ from sqlalchemy import delete
 
 from diary.api.openapi import openapi_document
 from diary.extensions import db
-from diary.models import MedicationDose, Reading, Reminder, SideEffectReport, Treatment
-from diary.services import medications, readings, reminders, side_effects, treatments
+from diary.models import (
+    Attack,
+    DayMark,
+    MedicationDose,
+    Reading,
+    Reminder,
+    SideEffectReport,
+    Treatment,
+)
+from diary.services import (
+    attacks,
+    day_marks,
+    medications,
+    readings,
+    reminders,
+    side_effects,
+    treatments,
+)
 from diary.services.tokens import create_token
 from tests.conftest import make_user, user_row
 
@@ -41,12 +57,17 @@ def fill(user) -> None:
     )
     custom = reminders.add_custom(user, title="Blood test", due_on=date(2024, 4, 1))
     reminders.mark_booked(user, custom, booked_for=date(2024, 4, 2))
+    attacks.add_attack(
+        user, started_at=datetime(2024, 3, 5, 7), ended_at=datetime(2024, 3, 5, 12), nausea=True
+    )
+    day_marks.mark_day(user, date(2024, 3, 6), headache_free=True)
 
 
 def refill(app, user_id: int) -> None:
     """Put the user's diary back as fill() made it: each sequence starts from the same state."""
     with app.app_context():
-        for model in (Reading, SideEffectReport, MedicationDose, Treatment, Reminder):
+        models = (Reading, SideEffectReport, MedicationDose, Treatment, Reminder, Attack, DayMark)
+        for model in models:
             db.session.execute(delete(model).where(model.user_id == user_id))
         fill(user_row(user_id))
         db.session.commit()

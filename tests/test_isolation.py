@@ -1,7 +1,7 @@
 """Walk every route as a second user: the first user's objects are never found (404)."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from diary.extensions import db
 from diary.models import (
     ApiToken,
+    Attack,
     DoseChange,
     LoginSession,
     MedicationDose,
@@ -20,6 +21,7 @@ from diary.models import (
     Treatment,
     TreatmentMedicine,
 )
+from diary.services.attacks import add_attack
 from diary.services.tokens import create_token
 from tests.conftest import sign_in, user_row
 
@@ -41,6 +43,7 @@ COLLECTION_MODELS = {
     "readings": Reading,
     "side-effects": SideEffectReport,
     "medications": MedicationDose,
+    "attacks": Attack,
 }
 PART_MODELS = {"doses": DoseChange, "medicines": TreatmentMedicine}
 
@@ -88,6 +91,7 @@ def alices_diary(app, client, alice):
     assert client.post("/shares", data=share).status_code == 200
     with app.app_context():
         create_token(user_row(alice), "alice's phone")
+        add_attack(user_row(alice), started_at=datetime(2024, 3, 3, 8), note="alice only")
         db.session.commit()
 
 

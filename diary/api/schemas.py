@@ -7,11 +7,12 @@ rules are the same for forms, CSV import, offline sync and the account restore,
 so a bad value gets the same field and message here as everywhere else.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from diary import reference
+from diary.models.attack import AURA_KINDS, SIDES, TRIGGER_NAME_MAX, YES_NO
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
 from diary.models.symptoms import SEVERITIES
@@ -51,6 +52,8 @@ class Body(BaseModel):
     """A request body: fields it does not know are refused."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Fields where null means something ("not answered", "still going"); elsewhere it is refused.
+    nullable: ClassVar[frozenset[str]] = frozenset()
 
 
 class ReadingBody(Body):
@@ -74,6 +77,57 @@ class MedicationBody(Body):
     note: Note = ""
 
 
+YesNo = _value(
+    {
+        "type": ["boolean", "null"],
+        "description": "true (yes), false (no), or null: not answered, which is never no.",
+    }
+)
+
+
+class AttackBody(Body):
+    started_at: LocalTime = None
+    ended_at: _value(
+        {
+            "type": ["string", "null"],
+            "pattern": MOMENT_PATTERN,
+            "description": "As started_at; null or omitted while the attack lasts. Not before"
+            " its start. One attack runs at a time.",
+        }
+    ) = None
+    peak_pain: _value({"type": ["integer", "null"], "minimum": PAIN_MIN, "maximum": PAIN_MAX}) = (
+        None
+    )
+    side: _value({"enum": [*SIDES, None]}) = None
+    pulsating: YesNo = None
+    worse_with_activity: YesNo = Field(
+        None, description="Worse with routine physical activity, or activity avoided."
+    )
+    nausea: YesNo = None
+    vomiting: YesNo = None
+    light_sensitivity: YesNo = None
+    sound_sensitivity: YesNo = None
+    aura: _value({"type": "array", "items": {"enum": list(AURA_KINDS)}, "uniqueItems": True}) = []
+    aura_minutes: _value({"type": ["integer", "null"], "minimum": 0}) = None
+    triggers: _value(
+        {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": TRIGGER_NAME_MAX},
+            "description": "Codes of the trigger catalogue (seeds/triggers.json) or the"
+            " patient's own trigger names (no ';'); an own name is kept once, in any case.",
+        }
+    ) = []
+    location: _value({"type": "string", "maxLength": 200}) = ""
+    note: Note = ""
+
+    nullable = frozenset({"ended_at", "peak_pain", "side", *YES_NO, "aura_minutes"})
+
+
+class DayMarksBody(Body):
+    headache_free: _value({"type": "boolean", "description": "No headache that day."}) = None
+    period: _value({"type": "boolean", "description": "A period day."}) = None
+
+
 def patch_of(body: type[Body]) -> type[Body]:
     """Return the PATCH body of a collection: the same fields, none required."""
     fields = {
@@ -83,7 +137,9 @@ def patch_of(body: type[Body]) -> type[Body]:
         )
         for name, info in body.model_fields.items()
     }
-    return create_model(body.__name__.replace("Body", "Changes"), __base__=Body, **fields)
+    changes = create_model(body.__name__.replace("Body", "Changes"), __base__=Body, **fields)
+    changes.nullable = body.nullable
+    return changes
 
 
 Timestamp = Annotated[
@@ -137,6 +193,33 @@ class Medication(BaseModel):
     dose: str
     med_class: str = Field(serialization_alias="class", alias="class")
     note: str
+
+
+class Attack(BaseModel):
+    id: int
+    started_at: Timestamp
+    ended_at: Timestamp | None
+    peak_pain: int | None = Field(ge=PAIN_MIN, le=PAIN_MAX)
+    side: Literal[SIDES] | None
+    pulsating: bool | None
+    worse_with_activity: bool | None
+    nausea: bool | None
+    vomiting: bool | None
+    light_sensitivity: bool | None
+    sound_sensitivity: bool | None
+    aura: list[Literal[AURA_KINDS]]
+    aura_minutes: int | None
+    triggers: list[str]
+    location: str
+    note: str
+
+
+class DayMarks(BaseModel):
+    """What the patient marked about a day; both false when nothing is marked."""
+
+    day: str = Field(json_schema_extra={"format": "date"})
+    headache_free: bool
+    period: bool
 
 
 class Reminder(BaseModel):
