@@ -1,6 +1,7 @@
 """attacks.csv and days.csv: exact round trips, all or nothing, formula-safe, in import order."""
 
 import csv
+import html
 import io
 import zipfile
 
@@ -8,7 +9,8 @@ from sqlalchemy import func, select
 
 from diary.extensions import db
 from diary.models import Attack, DayMark, Reading
-from tests.conftest import make_user, quote_all, sign_in
+from diary.services import accounts
+from tests.conftest import make_user, quote_all, sign_in, user_row
 from tests.spreadsheet import resave
 from tests.test_csv_all import write
 
@@ -167,3 +169,30 @@ def test_daily_csv_ends_with_each_days_status_and_what_made_it_a_migraine_day(cl
     # An attack diary alone makes the whole diary's daily.csv start at its first attack.
     whole = client.get("/export/daily.csv").get_data(as_text=True).splitlines()
     assert whole[1].startswith('"2024-03-01"')
+
+
+def test_the_reports_appendix_lists_attacks_with_what_was_answered_and_the_day_marks(
+    app, client, alice
+):
+    for name, text in FILES.items():
+        upload = {"files": (io.BytesIO(text.encode()), name)}
+        client.post("/import", data=upload, content_type="multipart/form-data")
+    report = "/report?from=2024-03-01&to=2024-03-09&appendix=1"
+    # The period is not named while the patient does not keep it.
+    assert "Period day" not in client.get(report).get_data(as_text=True)
+    with app.app_context():
+        accounts.update_profile(user_row(alice), period_tracking=True)
+        db.session.commit()
+    page = html.unescape(client.get(report).get_data(as_text=True))
+    # Vomiting was not answered: it is left out (between nausea and light), never shown as no.
+    assert (
+        "Attack until 03 Mar 2024, 14:30; Worst pain: 8; Side: left; Pulsating or throbbing: yes;"
+        " Worse with routine activity, or activity avoided: no; Nausea: yes;"
+        " Sensitive to light: yes; Sensitive to sound: yes; Aura: visual, speech (25 min);"
+        " Triggers: Stress, Red wine: =after the party" in page
+    )
+    assert "Attack until 01:00" not in page and "Attack until 06 Mar 2024, 01:00</span>" in page
+    assert (
+        "Attack, still going; Worst pain: 5; Side: both sides; Pulsating or throbbing: no" in page
+    )
+    assert "No headache; Period day" in page
