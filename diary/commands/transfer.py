@@ -40,14 +40,22 @@ HEADER_MAX = 4096
     help="Another diary's export format; auto tells it (and the diary's own CSV) by content.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
+@click.option(
+    "--headache-free-days/--no-headache-free-days",
+    "free_days",
+    default=True,
+    show_default=True,
+    help="Another diary's export: mark the days inside its span of attacks that have no"
+    " attack (and no pain reading) as headache-free, as an attack log leaves them.",
+)
 @with_appcontext
 @migrated
 @command_unit(writes=True)
-def import_command(path: Path, username: str, format_code: str, dry_run: bool):
+def import_command(path: Path, username: str, format_code: str, dry_run: bool, free_days: bool):
     """Import PATH: diary CSV files (a file or a folder), or another diary's export."""
     user = require_user(username)
     if path.is_file() and (format_code != "auto" or not is_diary_csv(path)):
-        import_other_diary(user, path, format_code, dry_run)
+        import_other_diary(user, path, format_code, dry_run, free_days)
         return
     if path.is_dir():
         known = {fmt.filename for fmt in FORMATS}
@@ -91,7 +99,9 @@ def is_diary_csv(path: Path) -> bool:
     return format_for(path.name, header) is not None
 
 
-def import_other_diary(user, path: Path, format_code: str, dry_run: bool) -> None:
+def import_other_diary(
+    user, path: Path, format_code: str, dry_run: bool, free_days: bool = True
+) -> None:
     """Import another diary's export: the preview, then (unless --dry-run) the entries."""
     with tempfile.TemporaryFile(dir=pending.folder()) as rows:
         try:
@@ -104,8 +114,13 @@ def import_other_diary(user, path: Path, format_code: str, dry_run: bool) -> Non
         if dry_run:
             click.echo("Dry run: nothing was written.")
             return
-        added = apply_rows(user, rows)
-    click.echo(f"Imported {added.readings} readings and {added.medications} medicines.")
+        added = apply_rows(user, rows, plan.attack_span if free_days else None)
+    click.echo(
+        f"Imported {added.attacks} attacks, {added.readings} readings and"
+        f" {added.medications} medicines."
+    )
+    if added.headache_free:
+        click.echo(f"Marked {added.headache_free} days without an attack as headache-free.")
 
 
 def _report(path: Path, plan: Plan) -> None:

@@ -76,3 +76,32 @@ def mark_day(
         return None
     db.session.flush()
     return row
+
+
+@writes
+def mark_headache_free(user: User, days: list[date]) -> int:
+    """Mark days headache-free (an attack log's days without an attack); return how many
+    were not marked so yet. A day's period mark stays."""
+    check = Checker()
+    today = local_today(user.timezone)
+    days = [check("day", rules.day, day, lazy_gettext("Day"), today) for day in days]
+    check.done()
+    rows = {
+        row.day: row
+        for n in range(0, len(days), 500)
+        for row in db.session.scalars(
+            select(DayMark).where(DayMark.user_id == user.id, DayMark.day.in_(days[n : n + 500]))
+        )
+    }
+    marked = 0
+    for day in dict.fromkeys(days):
+        row = rows.get(day)
+        if row is None:
+            db.session.add(DayMark(user_id=user.id, day=day, headache_free=True, period=False))
+        elif row.headache_free:
+            continue
+        else:
+            row.headache_free = True
+        marked += 1
+    db.session.flush()
+    return marked

@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload
 
 from diary import reference
 from diary.clock import shift, start_of
-from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import (
     Attack,
@@ -24,6 +23,7 @@ from diary.models import (
 )
 from diary.models.questionnaire import PGIC
 from diary.models.reading import Reading
+from diary.services.days import logged_days
 from diary.services.outcomes import (
     HEADACHE_DAY_MIN,
     MODERATE_PAIN_MIN,
@@ -63,18 +63,7 @@ def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
 
 def medication_days(user: User, first: date, last: date) -> set[date]:
     """Return the days from first to last with any medicine logged, of any class."""
-    day = day_of(MedicationDose.taken_at)
-    return set(
-        db.session.scalars(
-            select(day)
-            .where(
-                MedicationDose.user_id == user.id,
-                MedicationDose.taken_at >= start_of(first),
-                MedicationDose.taken_at < start_of(shift(last, 1)),
-            )
-            .distinct()
-        )
-    )
+    return logged_days(user, MedicationDose.taken_at, first, last)
 
 
 def range_summary(daily: dict[date, Day], first: date, last: date) -> dict:

@@ -10,7 +10,6 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from diary.clock import format_timestamp
@@ -124,13 +123,7 @@ def _table_items(user: User, table: str, order) -> Iterator[dict]:
 def _attack_items(user: User) -> Iterator[dict]:
     """Yield the attacks with the fields the attacks' service takes: aura and triggers as lists."""
     zone = ZoneInfo(user.timezone)
-    rows = db.session.scalars(
-        select(Attack)
-        .where(Attack.user_id == user.id)
-        .order_by(Attack.started_at, Attack.id)
-        .options(selectinload(Attack.triggers))
-    )
-    for attack in rows:
+    for attack in attacks.in_time_order(user):
         ended = attack.ended_at
         yield {
             "started_at": _local(attack.started_at, attack.started_fold, zone),

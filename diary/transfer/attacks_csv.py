@@ -1,13 +1,8 @@
 """attacks.csv: started_at,ended_at,peak_pain,side, the yes/no features, aura, triggers, note."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from diary.clock import format_timestamp
-from diary.extensions import db
-from diary.models import Attack
 from diary.models.attack import YES_NO
-from diary.services.attacks import add_attack, checked_attack, entered
+from diary.services.attacks import EDITABLE, add_checked, checked_attack, in_time_order
 from diary.transfer.base import CsvFormat
 from diary.transfer.cells import minute_time, yes_no, yes_no_cell
 
@@ -17,17 +12,8 @@ JOINED = ";"
 
 class AttacksCsv(CsvFormat):
     filename = "attacks.csv"
-    header = (
-        "started_at",
-        "ended_at",
-        "peak_pain",
-        "side",
-        *YES_NO,
-        "aura",
-        "aura_minutes",
-        "triggers",
-        "note",
-    )
+    # Every field an attack has but its location, in the service's order.
+    header = tuple(name for name in EDITABLE if name != "location")
     optional = frozenset(header) - {"started_at"}
 
     def parse(self, user, row):
@@ -60,13 +46,7 @@ class AttacksCsv(CsvFormat):
         )
 
     def existing(self, user):
-        attacks = db.session.scalars(
-            select(Attack)
-            .where(Attack.user_id == user.id)
-            .order_by(Attack.started_at, Attack.id)
-            .options(selectinload(Attack.triggers))
-        )
-        for attack in attacks:
+        for attack in in_time_order(user):
             values = {name: getattr(attack, name) for name in self.header if name != "triggers"}
             yield self.record(values | {"triggers": [t.name for t in attack.triggers]})
 
@@ -75,8 +55,7 @@ class AttacksCsv(CsvFormat):
 
     def store_many(self, user, rows):
         # An attack has its triggers beside it: one at a time through the service.
-        for values in rows:
-            add_attack(user, **entered(values))
+        add_checked(user, rows)
 
     def cells(self, record):
         started, ended, peak, side, *answers, aura, aura_minutes, triggers, note = record
