@@ -10,7 +10,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, has_request_context, request
-from flask_babel import force_locale, get_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations, gettext
 from flask_login import current_user
 
 # Each language by its own name, as a speaker looks for it in a list.
@@ -161,6 +161,17 @@ def long_moment(value: datetime) -> str:
 def short_moment(value: datetime) -> str:
     """Format a local time with its day, without the weekday: '05 Jan 2026, 08:30'."""
     return f"{short_date(value)}, {clock_time(value)}"
+
+
+def duration(minutes: int) -> str:
+    """Format a length of time in whole minutes: '45 min', '2 h 05 min', '3 d 4 h'."""
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return gettext("%(days)s d %(hours)s h", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)s h %(minutes)02d min", hours=hours, minutes=minutes)
+    return gettext("%(minutes)s min", minutes=minutes)
 
 
 def decimal(value: float | int | None) -> str:

@@ -44,6 +44,7 @@ TABS = (
 MORE = Place("more.index", lazy_gettext("More"), "more")
 OTHERS = (
     Place("readings.history", lazy_gettext("Pain log"), on_top_bar=True),
+    Place("attacks.index", lazy_gettext("Attacks")),
     Place("side_effects.index", lazy_gettext("Side effects"), on_top_bar=True),
     Place("medications.index", lazy_gettext("Medicines"), on_top_bar=True),
     Place("reminders.index", lazy_gettext("Reminders"), on_top_bar=True),

@@ -45,5 +45,7 @@ def register_template_helpers(app: Flask) -> None:
         "signed_decimal",
         "short_moment",
         "one_decimal",
+        "duration",
+        "month_year",
     ):
         app.add_template_filter(getattr(i18n, name))

@@ -81,6 +81,8 @@ def test_days_are_marked_and_unmarked_and_listed(app, client, alice):
     assert len(client.get("/api/v1/day-marks", headers=auth).get_json()["items"]) == 1
     future = client.put("/api/v1/day-marks/2999-01-01", json={"period": True}, headers=auth)
     assert future.status_code == 422 and future.get_json()["error"]["field"] == "day"
+    moment = client.put("/api/v1/day-marks/2024-03-06T08:00", json={"period": True}, headers=auth)
+    assert moment.status_code == 422 and moment.get_json()["error"]["field"] == "day"
     wrong = client.put("/api/v1/day-marks/2024-03-06", json={"period": "yes"}, headers=auth)
     assert wrong.status_code == 422 and wrong.get_json()["error"]["field"] == "period"
 

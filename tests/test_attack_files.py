@@ -12,7 +12,7 @@ from diary.models import Attack, DayMark, Reading
 from diary.services import accounts
 from tests.conftest import make_user, quote_all, sign_in, user_row
 from tests.spreadsheet import resave
-from tests.test_csv_all import write
+from tests.test_csv_all import assert_round_trip, write
 
 ATTACKS_HEADER = (
     "started_at,ended_at,peak_pain,side,pulsating,worse_with_activity,nausea,vomiting,"
@@ -33,14 +33,7 @@ FILES = {
 def test_export_import_export_of_attacks_and_days_is_byte_identical(
     app, runner, tmp_path, alice, bob
 ):
-    write(tmp_path / "in", FILES)
-    result = runner.invoke(args=["import", str(tmp_path / "in"), "--user", "alice"])
-    assert result.exit_code == 0, result.output
-    runner.invoke(args=["export", "--user", "alice", "--out", str(tmp_path / "a")])
-    runner.invoke(args=["import", str(tmp_path / "a"), "--user", "bob"])
-    runner.invoke(args=["export", "--user", "bob", "--out", str(tmp_path / "b")])
-    for name in FILES:
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert_round_trip(runner, tmp_path, FILES)
     # As written, every cell quoted; a note that a spreadsheet would run is kept inert.
     attacks = (tmp_path / "a" / "attacks.csv").read_bytes().decode()
     assert attacks == quote_all(

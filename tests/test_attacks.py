@@ -67,8 +67,11 @@ def test_only_one_attack_runs_at_a_time_and_stop_ends_it(app, alice):
             "ended_at": "No attack is running."
         }
         # A second one may start now that the first has stopped.
-        attacks.add_attack(user, started_at=DAY + timedelta(hours=7))
+        second = attacks.add_attack(user, started_at=DAY + timedelta(hours=7))
         assert count(Attack) == 2
+        # The first stop, sent once more after the second began, leaves the second running.
+        assert attacks.stop_attack(user, ended_at=DAY + timedelta(hours=5)).id == running.id
+        assert attacks.open_attack(user).id == second.id
 
 
 def test_an_attack_cannot_end_before_it_starts_but_may_end_in_the_minute_it_started(app, alice):

@@ -785,9 +785,11 @@ def test_an_attack_started_since_the_preview_stops_an_import_with_a_running_one(
         "/import/other/confirm", data={"token": confirm_token(page)}, follow_redirects=True
     )
     # The file's attack without an end and the one started meanwhile: one runs at a time.
-    assert "Nothing was imported: An attack is already running since 2024-11-10 21:15" in (
+    assert "reached your diary after the preview, so nothing was imported" in (
         done.get_data(as_text=True)
     )
+    again = html.unescape(upload(client, "headache_logs-2024-11-16.csv").get_data(as_text=True))
+    assert "line 2: An attack is already running since 2024-11-15 08:00; stop it first." in again
     with app.app_context():
         assert db.session.scalar(select(func.count(Attack.id))) == 1
         assert db.session.scalar(select(func.count(Reading.id))) == 0

@@ -1,7 +1,7 @@
 """Walk every route as a second user: the first user's objects are never found (404)."""
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -21,13 +21,13 @@ from diary.models import (
     Treatment,
     TreatmentMedicine,
 )
-from diary.services.attacks import add_attack
 from diary.services.tokens import create_token
 from tests.conftest import sign_in, user_row
 
 # Route arguments naming one of alice's objects, by the model they point at.
 ARGUMENT_MODELS = {
     "reading_id": Reading,
+    "attack_id": Attack,
     "treatment_id": Treatment,
     "report_id": SideEffectReport,
     "dose_id": MedicationDose,
@@ -85,13 +85,18 @@ def alices_diary(app, client, alice):
         },
     )
     client.post("/reminders", data={"title": "alice's blood test", "due_on": "2024-04-01"})
+    assert client.post("/attacks/start").status_code == 302
+    described = client.post(
+        "/attacks/1/edit",
+        data={"start_day": "2024-03-03", "start_time": "07:00", "location": "alice's temple"},
+    )
+    assert described.status_code == 302
     midas = {f"item_{n}": "2" for n in range(1, 6)} | {"answered_on": "2024-02-20"}
     assert client.post("/midas", data=midas).status_code == 302
     share = {"from": "2024-03-01", "to": "2024-03-31", "treatment": [treatment_id], "days": "30"}
     assert client.post("/shares", data=share).status_code == 200
     with app.app_context():
         create_token(user_row(alice), "alice's phone")
-        add_attack(user_row(alice), started_at=datetime(2024, 3, 3, 8), note="alice only")
         db.session.commit()
 
 
@@ -166,6 +171,7 @@ def test_lists_exports_and_feeds_show_nothing_of_another_user(app, client, alice
     for path in [
         "/",
         "/readings",
+        "/attacks",
         "/treatments/",
         "/side-effects/",
         "/medications/",

@@ -200,8 +200,10 @@ def list_day_marks():
 @token_required
 def mark_day(day: str):
     """Mark a day headache-free or a period day (or take a mark back); marks not sent stay."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+        raise EntryError({"day": "The day must be YYYY-MM-DD."})
     row = day_marks.mark_day(g.api_user, day, **_body(schemas.DayMarksBody))
-    # No row is left when every mark was taken back: the service took day as YYYY-MM-DD.
+    # No row is left when every mark was taken back: the service took the day as real.
     return _marks(row.day if row is not None else date.fromisoformat(day), row)
 
 

@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from diary import api
     from diary.blueprints import (
+        attacks,
         auth,
         health,
         household,
@@ -28,6 +29,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         household,
         readings,
+        attacks,
         treatments,
         questionnaires,
         side_effects,

@@ -31,6 +31,7 @@ from diary.models import ApiToken, LoginSession
 from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
+from diary.services.days import RULES
 from diary.sqlite import spare_write
 from diary.urls import safe_next
 
@@ -84,10 +85,13 @@ class ProfileForm(ServiceForm):
     timezone = SelectField(_l("Time zone"), choices=[], validate_choice=False, widget=LongSelect())
     email = StringField(_l("Email for reminders (optional)"))
     weight_kg = StringField(_l("Body weight (kg, optional)"), widget=NumberInput(step="0.1"))
+    period_tracking = BooleanField(_l("Offer “Period day” on the Today page"))
+    day_rule = SelectField(_l("Count migraine days by"), choices=[], validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_names()
+        self.day_rule.choices = [(code, rule.name) for code, rule in RULES.items()]
         # "" follows the browser; each language is named in its own words.
         self.language.choices = [("", _("The browser's language")), *LANGUAGES.items()]
 
@@ -156,7 +160,10 @@ def account():
     if form.validate_on_submit():
         try:
             accounts.update_profile(
-                current_user, **form.values("language", "timezone", "weight_kg", "email")
+                current_user,
+                **form.values(
+                    "language", "timezone", "weight_kg", "email", "period_tracking", "day_rule"
+                ),
             )
         except EntryError as exc:
             form.show(exc)

@@ -9,6 +9,8 @@ from diary.clock import format_timestamp
 from diary.errors import json_error
 from diary.models.symptoms import SEVERITIES
 from diary.rules import EntryError
+from diary.services.attacks import add_attack, stop_attack
+from diary.services.day_marks import mark_day
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report, safety_notice
 
@@ -93,3 +95,27 @@ def sync_side_effect():
     if notice := safety_notice([report]):
         answer["safety"] = notice
     return answer, 201
+
+
+@bp.post("/sync/attacks/start")
+def sync_attack_start():
+    """Store "Headache started" tapped offline, exactly once, at the time it was tapped."""
+    body = _queued_entry()
+    attack = add_attack(current_user, started_at=body.get("at"), client_key=body.get("client_key"))
+    return {"id": attack.id, "started_at": format_timestamp(attack.started_at)}, 201
+
+
+@bp.post("/sync/attacks/stop")
+def sync_attack_stop():
+    """End the running attack at the time "It has stopped" was tapped offline; once."""
+    body = _queued_entry()
+    attack = stop_attack(current_user, ended_at=body.get("at"))
+    return {"id": attack.id, "ended_at": format_timestamp(attack.ended_at)}, 201
+
+
+@bp.post("/sync/days/no-headache")
+def sync_no_headache():
+    """Mark the day "No headache today" was tapped on offline (in the user's time zone)."""
+    body = _queued_entry()
+    mark = mark_day(current_user, body.get("at"), headache_free=True)
+    return {"day": mark.day.isoformat()}, 201

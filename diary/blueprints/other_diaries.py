@@ -20,7 +20,6 @@ from diary.extensions import db
 from diary.heavy import heavy_work
 from diary.imports import FORMAT_CHOICES, FORMATS, Unreadable, pending, read_export
 from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
-from diary.rules import EntryError
 from diary.sqlite import read_phase
 
 bp = Blueprint("other_diaries", __name__, url_prefix="/import/other")
@@ -117,10 +116,6 @@ def confirm():
             added = apply_rows(current_user, rows, form.free_days())
         except PreviewOutdated as exc:
             return _back(str(exc))
-        except EntryError as exc:
-            return _back(
-                _("Nothing was imported: %(reason)s Upload the file again.", reason=exc.message)
-            )
         except IntegrityError:
             return _back(
                 "Some of these entries reached your diary after the preview, so nothing was"

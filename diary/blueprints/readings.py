@@ -10,6 +10,7 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
 
 from diary import reference
+from diary.blueprints import attacks
 from diary.blueprints.questionnaires import pgic_form
 from diary.clock import local_now
 from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, save
@@ -63,6 +64,7 @@ def home():
         glance=service.glance(current_user, today, GLANCE_DAYS),
         streak_window=service.STREAK_WINDOW_DAYS,
         just_saved=owned(Reading, current_user, saved) if saved else None,
+        **attacks.home_context(current_user, now),
     )
 
 

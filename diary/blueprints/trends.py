@@ -13,12 +13,15 @@ from diary.models import Treatment
 from diary.pdf import paper_size, pdf_response
 from diary.ranges import asked_range, bounded, whole_diary
 from diary.report import report_context
+from diary.services import days as day_rules
 from diary.services import shares, trends
 from diary.services.outcomes import PERIODS
 
 bp = Blueprint("trends", __name__)
 
 RANGES = {"30": 30, "90": 90, "365": 365, "all": None}
+# The days listed one by one on the trends page, newest first: a month (the months count all).
+EACH_DAY_SHOWN = 31
 
 
 def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:
@@ -48,8 +51,17 @@ def index():
     first = shift(today, -(days - 1)) if days else diary.first
     treatments = trends.treatments_until(current_user, today)
     in_range = [t for t in treatments if (t.ended_on or today) >= first]
+    rule = day_rules.rule_of(current_user)
+    classified = day_rules.classify_days(current_user, first, today, rule)
     return render_template(
         "trends/index.html",
+        rule=rule,
+        months=day_rules.by_month(classified),
+        each_day=classified[-EACH_DAY_SHOWN:][::-1],
+        day_definitions=day_rules.definitions(rule),
+        sources=reference.sources(),
+        day_status_labels=day_rules.STATUS_LABELS,
+        criteria_labels=day_rules.CRITERIA_LABELS,
         ranges=RANGES,
         chosen=chosen,
         first=first,

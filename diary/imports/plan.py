@@ -504,10 +504,9 @@ def apply_rows(
                 table, rows = chunk
                 inserted.insert(SPOOLED[table], rows)
                 added[table] += len(rows)
-        attacks.check_one_running(user)
-    except (IntegrityError, EntryError):
-        # An entry added since the preview, or an attack started since: nothing is kept
-        # (an attack's triggers go with it).
+    except IntegrityError:
+        # An entry added since the preview, or an attack started since while the file has
+        # one still going (one runs at a time): nothing is kept, an attack's triggers with it.
         db.session.rollback()
         inserted.take_back()
         raise

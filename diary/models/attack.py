@@ -10,6 +10,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,6 +78,14 @@ class Attack(db.Model):
         CheckConstraint("aura_minutes IS NULL OR aura_minutes >= 0", name="aura_minutes_range"),
         UniqueConstraint("user_id", "client_key", name="uq_attack_user_id_client_key"),
         Index("ix_attack_user_id_started_at", "user_id", "started_at"),
+        # One attack open at a time, even for two taps on two devices at once.
+        Index(
+            "uq_attack_user_id_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
 
     @property

@@ -274,10 +274,17 @@ def _own_trigger(user: User, name: str) -> OwnTrigger:
 
 
 def _set_triggers(user: User, attack: Attack, names: list[str]) -> None:
-    """Make the attack's triggers exactly these codes and own names."""
+    """Make the attack's triggers exactly these codes and own names, keeping the rows it has."""
     codes = reference.triggers()
+    # A row deleted and added again in one flush would meet itself in the unique constraint.
+    kept = {t.name.casefold(): t for t in attack.triggers}
     attack.triggers = [
-        AttackTrigger(code=name) if name in codes else AttackTrigger(own=_own_trigger(user, name))
+        kept.get(name.casefold())
+        or (
+            AttackTrigger(code=name)
+            if name in codes
+            else AttackTrigger(own=_own_trigger(user, name))
+        )
         for name in names
     ]
 
@@ -355,17 +362,6 @@ def add_imported_triggers(user: User, keyed: list[tuple[str, list[str]]]) -> Non
     insert_bulk(bulk_rows(AttackTrigger, rows))
 
 
-def check_one_running(user: User) -> None:
-    """Refuse a diary with two attacks not ended (an import met one started meanwhile)."""
-    running = db.session.scalars(
-        select(Attack.started_at)
-        .where(Attack.user_id == user.id, Attack.ended_at.is_(None))
-        .order_by(Attack.started_at)
-    ).all()
-    if len(running) > 1:
-        raise _running_since(running[0])
-
-
 def as_entered(attack: Attack) -> dict[str, Any]:
     """Return an attack's values as the service takes them: times with their folds."""
     values = {name: getattr(attack, name) for name in COLUMNS}
@@ -410,10 +406,11 @@ def stop_attack(user: User, *, ended_at: Any = None) -> Attack:
     at that minute and changes nothing.
     """
     attack = open_attack(user)
+    again = _ended_at(user, ended_at)
+    # Sent again after the next attack began (the queue keeps its order): still the first.
+    if again is not None and (attack is None or again.ended_at <= attack.started_at):
+        return again
     if attack is None:
-        again = _ended_at(user, ended_at)
-        if again is not None:
-            return again
         raise EntryError({"ended_at": _("No attack is running.")})
     moment = ended_at if ended_at is not None else local_now(user.timezone)
     values = checked_attack(user, **(as_entered(attack) | {"ended_at": moment}))

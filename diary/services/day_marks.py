@@ -1,5 +1,6 @@
 """Marks on whole days: "No headache today" and, when the patient keeps it, a period day."""
 
+import re
 from datetime import date
 from typing import Any
 
@@ -26,13 +27,20 @@ def _yes_or_no(value: Any) -> bool:
     return value
 
 
+def _day(value: Any, zone_name: str) -> date:
+    """Return the day given as a date, as YYYY-MM-DD, or as a moment (the offline queue's tap)."""
+    if isinstance(value, str) and re.match(rules.MOMENT_PATTERN, value):
+        return rules.moment(value, _("Time"), zone_name).date()
+    return rules.day(value, lazy_gettext("Day"), local_today(zone_name))
+
+
 def checked_day_mark(
     user: User, *, day: Any, headache_free: Any = False, period: Any = False
 ) -> dict[str, Any]:
     """Check a whole day's marks as a file or a backup gives them; a row marks something."""
     check = Checker()
     values = {
-        "day": check("day", rules.day, day, lazy_gettext("Day"), local_today(user.timezone)),
+        "day": check("day", _day, day, user.timezone),
         "headache_free": check("headache_free", _yes_or_no, headache_free),
         "period": check("period", _yes_or_no, period),
     }
@@ -54,11 +62,12 @@ def mark_day(
 ) -> DayMark | None:
     """Set what the patient says about a day (the marks not given stay).
 
+    day is a date, YYYY-MM-DD, or a moment whose local day it is (a tap queued offline).
     Marking again what is marked changes nothing, so a tap sent twice stores once.
     A day with no mark left has no row. Returns the day's row, or None.
     """
     check = Checker()
-    when = check("day", rules.day, day, lazy_gettext("Day"), local_today(user.timezone))
+    when = check("day", _day, day, user.timezone)
     given = {"headache_free": headache_free, "period": period}
     marks = {name: check(name, _yes_or_no, v) for name, v in given.items() if v is not UNCHANGED}
     check.done()

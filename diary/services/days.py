@@ -26,6 +26,19 @@ MIGRAINE, HEADACHE, HEADACHE_FREE, UNKNOWN = "migraine", "headache", "headache_f
 # The criteria that make a headache day a migraine day, in the order they are listed.
 FEATURES, AURA, MIGRAINE_SPECIFIC_MEDICINE = "features", "aura", "migraine_specific_medicine"
 
+# How each status and criterion reads on the page; the codes stay in the CLI, API and files.
+STATUS_LABELS = {
+    MIGRAINE: lazy_gettext("Migraine"),
+    HEADACHE: lazy_gettext("Headache"),
+    HEADACHE_FREE: lazy_gettext("No headache"),
+    UNKNOWN: lazy_gettext("Not known"),
+}
+CRITERIA_LABELS = {
+    FEATURES: lazy_gettext("duration and features"),
+    AURA: lazy_gettext("aura"),
+    MIGRAINE_SPECIFIC_MEDICINE: lazy_gettext("migraine-specific medicine"),
+}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -189,7 +202,7 @@ def _add_attacks(
         select(Attack).where(
             Attack.user_id == user.id,
             Attack.started_at < start_of(shift(last, 1)),
-            or_(Attack.ended_at.is_(None), Attack.ended_at > start_of(first)),
+            or_(Attack.ended_at.is_(None), Attack.ended_at >= start_of(first)),
         )
     ).all()
     strength = intensities(user, attacks, now)
@@ -294,6 +307,27 @@ def definitions(rule: Rule) -> list[tuple[str, str, tuple[str, ...]]]:
             (),
         ),
     ]
+
+
+def by_month(days: list[DayStatus]) -> list[dict]:
+    """Return per month, oldest first: migraine days, headache days (migraine days among
+    them), headache-free days and days not known."""
+    months: dict[date, dict] = {}
+    for day in days:
+        month = months.setdefault(
+            day.day.replace(day=1),
+            {
+                "month": day.day.replace(day=1),
+                MIGRAINE: 0,
+                HEADACHE: 0,
+                HEADACHE_FREE: 0,
+                UNKNOWN: 0,
+            },
+        )
+        month[day.status] += 1
+        # A migraine day is a headache day too.
+        month[HEADACHE] += day.status == MIGRAINE
+    return list(months.values())
 
 
 def logged_days(user: User, moment, first: date, last: date) -> set[date]:

@@ -103,10 +103,20 @@
     return crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
   }
 
+  // The one-tap entries of home that queue offline (<form data-queue>): where each is sent.
+  const TAPS = {
+    attack_start: { path: "/sync/attacks/start", words: "attack_started_at" },
+    attack_stop: { path: "/sync/attacks/stop", words: "attack_stopped_at" },
+    no_headache: { path: "/sync/days/no-headache", words: "no_headache_at" },
+  };
+
   function describe(item) {
     const time = new Date(item.at).toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
     if (item.kind === "reading") {
       return say("reading_at", { pain: item.pain, time });
+    }
+    if (item.kind in TAPS) {
+      return say(TAPS[item.kind].words, { time });
     }
     const severity = (WORDS.severities || {})[item.severity] || item.severity;
     return say("effect_at", { effect: item.label, severity, time });
@@ -235,11 +245,16 @@
       let retryAfter = 0;
       let signInEnded = false;
       // Entries refused before this version marked them "error": each gets one more try.
-      for (const item of mine ? mine.items.filter((item) => !item.refused) : []) {
-        const path = item.kind === "reading" ? "/sync/readings" : "/sync/side-effects";
+      // In the order they were made: an attack's stop after its start.
+      const pending = mine ? mine.items.filter((item) => !item.refused) : [];
+      pending.sort((a, b) => a.at.localeCompare(b.at));
+      for (const item of pending) {
+        const path = item.kind in TAPS ? TAPS[item.kind].path : item.kind === "reading" ? "/sync/readings" : "/sync/side-effects";
         const body = item.kind === "reading"
           ? { client_key: item.client_key, at: item.at, pain: item.pain, user_id: userId }
-          : { client_key: item.client_key, at: item.at, effect: item.effect, severity: item.severity, user_id: userId };
+          : item.kind in TAPS
+            ? { client_key: item.client_key, at: item.at, user_id: userId }
+            : { client_key: item.client_key, at: item.at, effect: item.effect, severity: item.severity, user_id: userId };
         const response = await fetch(path, {
           method: "POST",
           credentials: "same-origin",
@@ -306,13 +321,23 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    const offlinePage = form.matches("[data-offline-reading], [data-offline-effect]");
-    // The home page's quick log posts normally; only without a network does it queue.
-    if (!offlinePage && !(form.matches("[data-quick-log]") && !navigator.onLine)) {
+    const offlinePage = form.matches("[data-offline-reading], [data-offline-effect], .offline-page [data-queue]");
+    // The home page's quick log and one-tap forms post normally; only without a network do they queue.
+    if (!offlinePage && !(form.matches("[data-quick-log], [data-queue]") && !navigator.onLine)) {
       return;
     }
     event.preventDefault();
     const button = event.submitter;
+    if (form.matches("[data-queue]")) {
+      keep({ client_key: newKey(), kind: form.dataset.queue, at: new Date().toISOString() });
+      // Started offline: the next tap is the stop, and the other way round.
+      const swap = { attack_start: "attack_stop", attack_stop: "attack_start" }[form.dataset.queue];
+      if (swap && form.closest(".day-taps")) {
+        form.hidden = true;
+        form.parentElement.querySelector(`[data-queue="${swap}"]`).hidden = false;
+      }
+      return;
+    }
     if (form.matches("[data-offline-effect]")) {
       const select = form.querySelector("select");
       const item = {

@@ -3,7 +3,7 @@
 // page, the stylesheet, the scripts and the icons.
 "use strict";
 
-const CACHE = "diary-shell-v1";
+const CACHE = "diary-shell-v2";
 const SHELL = [
   "/offline",
   "/static/css/app.css",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from diary.extensions import db
 from diary.models import MedicationDose, SideEffectReport, Treatment
 from diary.services.accounts import find_user
+from diary.services.attacks import add_attack
 from diary.services.medications import add_dose
 from diary.services.shares import create_share
 from tests.browser.conftest import sign_in
@@ -22,6 +23,8 @@ PAGES = [
     "/readings",
     "/readings/new",
     "/readings/{reading}/edit",
+    "/attacks",
+    "/attacks/{attack}/edit",
     "/treatments/",
     "/treatments/new",
     "/treatments/{treatment}",
@@ -70,6 +73,18 @@ def diary_user(live_server):
             dose="50 mg",
             med_class="triptan",
         )
+        attack = add_attack(
+            user,
+            started_at=datetime(2024, 1, 1, 7),
+            ended_at=datetime(2024, 1, 1, 19),
+            peak_pain=8,
+            side="right",
+            nausea=True,
+            vomiting=False,
+            aura=["visual", "speech"],
+            aura_minutes=25,
+            triggers=["weather", "Bright office lights"],
+        )
         _, share = create_share(
             user,
             first_day=date.today() - timedelta(days=60),
@@ -80,6 +95,7 @@ def diary_user(live_server):
         )
         db.session.commit()
         ids = {
+            "attack": attack.id,
             "share": share,
             "reading": user.id
             and db.session.scalar(

@@ -58,6 +58,13 @@ def upgrade():
     )
     with op.batch_alter_table("attack", schema=None) as batch_op:
         batch_op.create_index("ix_attack_user_id_started_at", ["user_id", "started_at"])
+        batch_op.create_index(
+            "uq_attack_user_id_open",
+            ["user_id"],
+            unique=True,
+            sqlite_where=sa.text("ended_at IS NULL"),
+            postgresql_where=sa.text("ended_at IS NULL"),
+        )
     op.create_table(
         "own_trigger",
         sa.Column("id", sa.Integer(), nullable=False),
