@@ -23,6 +23,11 @@ $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
+# PostgreSQL's driver is an extra: SQLite, the default, needs nothing more.
+$(VENV)/.installed-postgres: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[test,postgres]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
+
 ## Serve the diary at http://$(HOST):$(PORT)/ (migrates the database first).
 run: $(VENV)/.installed-run runtime-packages
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
@@ -35,13 +40,13 @@ test: $(VENV)/.installed-test lint audit system-packages
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
-test-postgres: $(VENV)/.installed-test system-packages
+test-postgres: $(VENV)/.installed-postgres system-packages
 	scripts/test-postgres
 
 ## Pin the newest releases within pyproject.toml's bounds into $(LOCK) (Python 3.11, Linux).
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra postgres --python-version 3.11 \
 		--python-platform linux --upgrade --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
 ## Generate 10 years of data and time the pages over real HTTP (not a test; see README).
@@ -59,8 +64,9 @@ bench-import: $(VENV)/.installed-test
 # What the tests run besides Python, as command -> Debian package: Chromium for the browser
 # tests (Playwright cannot download one here), nginx and Caddy in front of `diary serve`,
 # LibreOffice to open exports as a spreadsheet, openssl for the proxies' test certificates,
-# zbarimg to read the share link's QR code as a phone camera would.
-SYSTEM_PACKAGES := chromium:chromium nginx:nginx-light caddy:caddy soffice:libreoffice-calc-nogui openssl:openssl zbarimg:zbar-tools
+# zbarimg to read the share link's QR code as a phone camera would, Redis for the counts
+# several `diary serve` share (tests/test_several_processes.py).
+SYSTEM_PACKAGES := chromium:chromium nginx:nginx-light caddy:caddy soffice:libreoffice-calc-nogui openssl:openssl zbarimg:zbar-tools redis-server:redis-server
 
 # What the diary itself needs from Debian: Pango and a font for WeasyPrint's PDFs.
 RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
@@ -87,9 +93,11 @@ runtime-packages:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
 
+## Lint, check formatting, and type-check the modules pyproject.toml's [tool.mypy] lists.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 ## Look the installed packages up in the vulnerability database (says so when it cannot).
 audit: $(VENV)/.installed-test

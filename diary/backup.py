@@ -11,6 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from diary.instance_lock import housekeeping_turn
+
 DAILY_PREFIX = "diary-"
 CHECK_EVERY_SECONDS = 3600
 log = logging.getLogger(__name__)
@@ -98,13 +100,21 @@ def daily_backup(database: Path, folder: Path, keep: int, today: date) -> Path |
     return made
 
 
-def start_daily_backups(database: Path, folder: Path, keep: int) -> threading.Thread:
-    """Run daily_backup now and then every hour, in a background thread of `diary serve`."""
+def start_daily_backups(
+    database: Path, folder: Path, keep: int, instance: Path
+) -> threading.Thread:
+    """Run daily_backup now and then every hour, in a background thread of `diary serve`.
+
+    Of several servers of one instance, whichever has the housekeeping's turn makes it:
+    two copies written at once into one file would spoil it.
+    """
 
     def run() -> None:
         while True:
             try:
-                daily_backup(database, folder, keep, date.today())
+                with housekeeping_turn(instance) as mine:
+                    if mine:
+                        daily_backup(database, folder, keep, date.today())
             except (OSError, BackupError):
                 # A full disk must not stop the diary; the next hour tries again.
                 log.exception("The daily backup into %s failed", folder)

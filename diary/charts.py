@@ -6,6 +6,7 @@ turns this geometry into markup; the report page, the shared page and the PDF us
 Labels are placed in lanes so that none overlaps another.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -69,6 +70,8 @@ class PainChart:
     y_ticks: list[tuple[float, int]] = field(default_factory=list)
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     bands: list[tuple[float, float, str]] = field(default_factory=list)  # x, width, title
+    # Preventive regimens: thin bands under the plot, one lane each (x, y, width, title).
+    preventives: list[tuple[float, float, float, str]] = field(default_factory=list)
     follow_ups: list[tuple[float, str]] = field(default_factory=list)  # x, title
     labels: list[Label] = field(default_factory=list)
     means: list[tuple[float, float]] = field(default_factory=list)
@@ -79,8 +82,19 @@ class PainChart:
     description: str = ""
 
 
-def pain_chart(points: list[dict], treatments: list[dict], first: date, last: date) -> PainChart:
-    """Lay out the pain chart for trends.pain_series points and chart_treatments bands."""
+# A preventive's band under the plot: its height and the step from one lane to the next.
+PREVENTIVE_BAND, PREVENTIVE_LANE = 4.0, 6.0
+
+
+def pain_chart(
+    points: list[dict],
+    treatments: list[dict],
+    first: date,
+    last: date,
+    preventives: Sequence[dict] = (),
+) -> PainChart:
+    """Lay out the pain chart for trends.pain_series points, chart_treatments bands and
+    chart_preventives' thin bands."""
     days = (last - first).days + 1
     left, right = 34.0, WIDTH - 8.0
     step = (right - left) / days
@@ -119,8 +133,21 @@ def pain_chart(points: list[dict], treatments: list[dict], first: date, last: da
     def y_of(pain: float) -> float:
         return round(bottom - pain / PAIN_MAX * plot_height, 1)
 
+    lanes = []
+    for n, p in enumerate(preventives):
+        start, end = (
+            max(date.fromisoformat(p["start"]), first),
+            min(date.fromisoformat(p["end"]), last),
+        )
+        if start <= end:
+            x = left + (start - first).days * step
+            width = (end - start).days * step + step
+            y = bottom + 4 + n * PREVENTIVE_LANE
+            lanes.append((round(x, 1), round(y, 1), round(width, 1), p["label"]))
+    under = len(preventives) * PREVENTIVE_LANE
+
     chart = PainChart(
-        height=bottom + 22,
+        height=bottom + 22 + under,
         left=left,
         top=top,
         right=right,
@@ -128,6 +155,7 @@ def pain_chart(points: list[dict], treatments: list[dict], first: date, last: da
         y_ticks=[(y_of(v), v) for v in range(0, PAIN_MAX + 1, 2)],
         x_ticks=_date_ticks(first, last, x_of),
         bands=bands,
+        preventives=lanes,
         follow_ups=follow_ups,
         labels=labels,
     )

@@ -7,6 +7,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import tzlocal
 
 
+def utcnow() -> datetime:
+    """Return the current UTC time without tzinfo, as stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def server_timezone() -> str:
     """Return the server's IANA time zone name, or UTC when it cannot be told."""
     try:

@@ -22,6 +22,9 @@ DEFAULTS = {
     # Werkzeug's method for new password hashes. Only the test suite sets another (a cheap
     # one, to save time); scrypt is what keeps stolen hashes slow to guess.
     "PASSWORD_HASH_METHOD": "scrypt",
+    # Password hashes computed at once per process (sign-ins, password changes); the others
+    # wait their turn. Each scrypt hash takes 32 MiB while it runs.
+    "PASSWORD_HASHES_AT_ONCE": 2,
     # Hours a signed-in session may stay unused before it ends, without and with
     # "keep me signed in".
     "SESSION_IDLE_HOURS": 12,
@@ -73,6 +76,12 @@ DEFAULTS = {
     # Seconds a restore or an import's confirmation holds SQLite's write lock per part; the
     # household's own writes go in between parts.
     "WRITE_PART_SECONDS": 0.5,
+    # The daily check-in: `diary serve` asks every minute itself when true (else cron or a
+    # timer runs `diary check-ins send`); the VAPID contact push services may write to
+    # (mailto: or https:; MAIL_FROM's address when unset); plain-http push services, for tests.
+    "CHECK_IN_SCHEDULER": False,
+    "PUSH_CONTACT": None,
+    "PUSH_ALLOW_HTTP": False,
 }
 
 
@@ -92,14 +101,29 @@ def configure(app: Flask, test_config: dict | None) -> None:
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = storage_uri(Path(app.instance_path))
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = instance_secret(
-            Path(app.instance_path), "secret_key", lambda: secrets.token_hex(32)
-        )
+    app.config["SECRET_KEY"] = shared_value(
+        app.config, Path(app.instance_path), "secret_key", lambda: secrets.token_hex(32)
+    )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("DATABASE_URL") or (
             "sqlite:///" + os.path.join(app.instance_path, "diary.sqlite3")
         )
+
+
+def shared_value(config, instance: Path, name: str, make: Callable[[], str]) -> str:
+    """Return a per-installation value: the setting NAME, the file NAME_FILE names, or else
+    the one kept in the instance folder.
+
+    Processes on several machines each have an instance folder of their own: they share
+    the secret key (and the installation id) through the setting or a file they all read,
+    or a patient would be signed out whenever another machine answered.
+    """
+    setting = name.upper()
+    if config.get(setting):
+        return str(config[setting])
+    if path := config.get(f"{setting}_FILE"):
+        return Path(path).read_text().strip()
+    return instance_secret(instance, name, make)
 
 
 def instance_secret(instance: Path, name: str, make: Callable[[], str]) -> str:
@@ -125,7 +149,10 @@ def instance_secret(instance: Path, name: str, make: Callable[[], str]) -> str:
 
 def installation_id() -> uuid.UUID:
     """Return this installation's random id, made on first need."""
-    kept = instance_secret(
-        Path(current_app.instance_path), "installation_id", lambda: str(uuid.uuid4())
+    kept = shared_value(
+        current_app.config,
+        Path(current_app.instance_path),
+        "installation_id",
+        lambda: str(uuid.uuid4()),
     )
     return uuid.UUID(kept)

@@ -1,27 +1,30 @@
-"""A short, human name for the browser behind a sign-in, from its User-Agent text."""
+"""A short, human name for the browser behind a sign-in, from its User-Agent text.
 
-# Checked in order: Edge and Chrome on Android say "Chrome" and "Safari" too.
-BROWSERS = (
-    ("Edg/", "Edge"),
-    ("Firefox/", "Firefox"),
-    ("Chrome/", "Chrome"),
-    ("Chromium/", "Chromium"),
-    ("Safari/", "Safari"),
-)
-SYSTEMS = (
-    ("iPhone", "iPhone"),
-    ("iPad", "iPad"),
-    ("Android", "Android"),
-    ("Windows", "Windows"),
-    ("Mac OS X", "Mac"),
-    ("Linux", "Linux"),
-)
+The text is read by ua-parser (the uap-core rules, kept up to date by their maintainers):
+a hand-written list of substrings called Chrome on an iPhone "Safari on iPhone".
+"""
+
+import re
+
+from ua_parser import parse
+
+# uap-core's names say the platform too ("Chrome Mobile iOS", "Mobile Safari"); the
+# label says it once, after "on".
+_PLATFORM_WORDS = re.compile(r"^Mobile | Mobile$| Mobile iOS$| iOS$")
+# Apple devices are named as people call them; other systems by the system's name.
+DEVICES = frozenset({"iPhone", "iPad"})
+SYSTEMS = {"Mac OS X": "Mac"}
 
 
 def device_label(user_agent: str) -> str:
-    """Return e.g. "Firefox on Android", or "Unknown browser" when the text says nothing known."""
-    browser = next((name for key, name in BROWSERS if key in user_agent), None)
-    system = next((name for key, name in SYSTEMS if key in user_agent), None)
+    """Return e.g. "Chrome on iPhone", or "Unknown browser" when the text says nothing known."""
+    found = parse(user_agent or "")
+    browser = _PLATFORM_WORDS.sub("", found.user_agent.family) if found.user_agent else None
+    system = None
+    if found.device and found.device.family in DEVICES:
+        system = found.device.family
+    elif found.os:
+        system = SYSTEMS.get(found.os.family, found.os.family)
     if browser and system:
         return f"{browser} on {system}"
     return browser or system or "Unknown browser"

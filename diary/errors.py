@@ -1,10 +1,11 @@
 """Friendly error pages, and JSON errors under /api/ and /sync/."""
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, json, make_response, render_template, request
 from flask_babel import lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.http import HTTP_STATUS_CODES
 
 from diary.extensions import db
 from diary.rules import EntryError
@@ -34,10 +35,24 @@ CSRF_MESSAGE = lazy_gettext(
 )
 
 
-def json_error(status: int, message: str, field: str | None = None) -> Response:
-    """Return the API's error body, naming the field at fault when there is one."""
-    response = jsonify({"error": {"field": field, "message": message}})
-    response.status_code = status
+def json_error(
+    status: int, message: str, field: str | None = None, errors: dict[str, str] | None = None
+) -> Response:
+    """Return an error as RFC 9457 problem details, naming the fields at fault in errors.
+
+    The member "error" (the first field and its message) is what the API's first version
+    answered; it stays for the clients written against it.
+    """
+    errors = errors if errors is not None else ({field: message} if field else {})
+    body = {
+        "type": "about:blank",
+        "title": HTTP_STATUS_CODES.get(status, "Error"),
+        "status": status,
+        "detail": message,
+        "errors": errors,
+        "error": {"field": field, "message": message},
+    }
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="headache-diary"'
     return response

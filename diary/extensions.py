@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from diary import ratelimits  # noqa: F401 (registers the diary-sqlite:// storage)
+from diary.sessions import SessionWhereUsed
 
 
 class Base(DeclarativeBase):
@@ -49,6 +50,11 @@ def init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # Only the share pages' limit (a decorator, which checks for itself) and the sign-in
+    # throttle (diary/throttle.py, which asks the storage itself) count anything: the hook
+    # Flask-Limiter runs before every request would only look for limits there are not.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    app.session_interface = SessionWhereUsed()
     compress.init_app(app)
     from diary.i18n import install_template_gettext, select_locale  # needs Flask-Login
     from diary.sqlite import configure_sqlite  # its units of work need `db`

@@ -12,20 +12,34 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, ClassVar
 
-from flask import abort, render_template
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup, escape
-from wtforms import HiddenField, SelectChoice, StringField
+from wtforms import HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import DateInput, Select, TimeInput, html_params
 
+from diary import reference
 from diary.clock import local_now
+from diary.i18n import WTFORMS_MESSAGES
+from diary.imports import FORMAT_CHOICES, FORMATS
 from diary.rules import EntryError
 from diary.services.scoping import owned
+from diary.urls import safe_next
 
 
-class ServiceForm(FlaskForm):
+class DiaryForm(FlaskForm):
+    """A Flask-WTF form whose WTForms messages come from a catalogue loaded once per language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return WTFORMS_MESSAGES
+
+
+class ServiceForm(DiaryForm):
     """A form whose values a service checks and whose problems it shows per field."""
 
     # A service's field name -> the form field that shows its problem, where they differ.
@@ -149,6 +163,17 @@ class LongSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704
 
 
+def one_tap(write: Callable[[], Any], saved: str, fallback: str):
+    """Run a one-tap answer's write, flash what came of it, and go back where it was made."""
+    try:
+        write()
+    except EntryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(saved, "success")
+    return redirect(safe_next(request.form.get("next")) or url_for(fallback))
+
+
 def owned_or_404(model, object_id: int):
     """Return the signed-in user's row, or answer 404 (also for other users' rows)."""
     row = owned(model, current_user, object_id)
@@ -160,3 +185,51 @@ def owned_or_404(model, object_id: int):
 def catalogue_choices(entries: dict) -> list[SelectChoice]:
     """Return select options for a seeds/ catalogue: the code as value, the label as text."""
     return [SelectChoice(code, entry.label) for code, entry in entries.items()]
+
+
+# The forms more than one blueprint shows.
+
+
+class NewAccountForm(DiaryForm):
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    confirm = PasswordField(
+        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
+    )
+
+
+class PgicForm(EntryForm):
+    score = StringField(_l("Your answer"))
+
+
+def pgic_form() -> PgicForm:
+    """A fresh PGIC form for a page (the home prompt or the treatment page)."""
+    return PgicForm.fresh()
+
+
+FORMAT_LABELS = {"auto": _l("Tell from the file")} | {code: f.LABEL for code, f in FORMATS.items()}
+
+
+class UploadForm(DiaryForm):
+    export = FileField(
+        _l("Export file"), validators=[FileRequired(_l("Choose the exported file."))]
+    )
+    format = SelectField(
+        _l("Made by"), choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
+    )
+    # Never preset: the kind counts for overuse days, and only the patient knows it.
+    unlisted = SelectField(
+        _l("Kind of the medicines not in the diary's list"), validate_choice=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unlisted.choices = [
+            SelectChoice("", _l("Choose, if the file has any")),
+            *catalogue_choices(reference.medication_classes()),
+        ]
+
+
+def upload_form() -> UploadForm:
+    """The empty upload form the export page shows."""
+    return UploadForm(formdata=None)

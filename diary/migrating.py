@@ -12,10 +12,15 @@ from diary.extensions import db
 from diary.unit import unit_of_work
 
 
+def revisions_of(connection) -> set[str]:
+    """Return the revisions a connection's database is at; empty for a new database."""
+    return set(MigrationContext.configure(connection).get_current_heads())
+
+
 def current_revisions() -> set[str]:
     """Return the revisions the database is at; empty for a new database (reads only)."""
     with unit_of_work(writes=False), db.engine.connect() as connection:
-        return set(MigrationContext.configure(connection).get_current_heads())
+        return revisions_of(connection)
 
 
 def head_revisions() -> set[str]:

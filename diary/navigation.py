@@ -9,7 +9,8 @@ screen's top bar adds the daily lists and the report, on one line. Everything el
 from dataclasses import dataclass
 
 from flask import request
-from flask_babel import lazy_gettext
+
+from diary.i18n import lazy_gettext
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import Response, abort, current_app, request
 from werkzeug.security import safe_join
 
+from diary.downloads import file_response
 from diary.heavy import heavy_work
 
 PAPERS = {"a4": "A4", "letter": "Letter"}
@@ -82,13 +83,10 @@ def render_pdf(html: str) -> bytes:
     html_class, fetcher = loaded
     with heavy_work():
         page = html_class(string=breakable(html), base_url=request.host_url, url_fetcher=fetcher())
-        return page.write_pdf()
+        # Tagged PDF/UA: a screen reader reads headings, tables and charts in order.
+        return page.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def pdf_response(html: str, filename: str) -> Response:
     """Answer with a page as a PDF to download."""
-    response = Response(render_pdf(html), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Health data, as every page: never kept in a browser's or a proxy's cache.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return file_response(render_pdf(html), filename, "application/pdf")

@@ -1,4 +1,4 @@
-"""Reference data read from seeds/: side effects, treatment kinds, medication classes."""
+"""Reference data read from seeds/: side effects, treatment kinds, medicines and their classes."""
 
 import json
 import re
@@ -171,16 +171,62 @@ def pain_scale() -> dict[int, str]:
     return {int(code): entry.label for code, entry in catalogue("pain_scale").items()}
 
 
+def preventives() -> dict[str, Entry]:
+    return catalogue("preventives")
+
+
+def _medicine_groups() -> list[dict[str, Any]]:
+    """Return the groups of seeds/medicine_names.json, each checked to name a known class."""
+    groups = _load("medicine_names.json")["groups"]
+    for group in groups:
+        if group["class"] not in medication_classes():
+            raise ValueError(f"seeds/medicine_names.json: unknown class {group['class']}")
+    return groups
+
+
 @cache
 def medicine_names() -> dict[str, str]:
-    """Return medication class by lower-case medicine name (generic or brand; WHO ATC groups)."""
-    classes = medication_classes()
+    """Return medication class by lower-case medicine name (generic or brand, in any language
+    the list has; WHO ATC groups)."""
     names = {}
-    for group in _load("medicine_names.json")["groups"]:
-        if group["class"] not in classes:
-            raise ValueError(f"seeds/medicine_names.json: unknown class {group['class']}")
-        names.update(dict.fromkeys(group["names"], group["class"]))
+    for group in _medicine_groups():
+        for name in (*group["names"], *(n for ns in group.get("local", {}).values() for n in ns)):
+            names[name] = group["class"]
     return names
+
+
+@cache
+def medicine_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """Return (name, class) for the name picker: the language's own names first, then the rest."""
+    groups = _medicine_groups()
+    own = [(n, g["class"]) for g in groups for n in g.get("local", {}).get(language, ())]
+    return (*own, *((n, g["class"]) for g in groups for n in g["names"]))
+
+
+@cache
+def medicine_atc() -> dict[str, str]:
+    """Return the WHO ATC code by lower-case medicine name, where its group has exactly one."""
+    return {
+        name: group["atc"]
+        for group in _medicine_groups()
+        if "," not in group["atc"]
+        for name in (*group["names"], *(n for ns in group.get("local", {}).values() for n in ns))
+    }
+
+
+# A word of a medicine's name: letters of any language and digits, hyphens inside it.
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
+
+
+def _words(name: str) -> str:
+    return f" {' '.join(_WORD.findall(name.lower()))} "
+
+
+def _longest(name: str, known: dict[str, str]) -> str | None:
+    """Return the longest listed name found as whole words in name, or None."""
+    words = _words(name)
+    found = [listed for listed in known if f" {listed} " in words]
+    return max(found, key=len) if found else None
 
 
 @lru_cache(maxsize=4096)
@@ -191,6 +237,27 @@ def medicine_class(name: str) -> str | None:
     The longest listed name found as whole words wins, so "tylenol with codeine" is an
     opioid combination and plain "tylenol" a simple analgesic.
     """
-    words = f" {' '.join(re.findall(r'[a-z0-9-]+', name.lower()))} "
-    found = [known for known in medicine_names() if f" {known} " in words]
-    return medicine_names()[max(found, key=len)] if found else None
+    found = _longest(name, medicine_names())
+    return medicine_names()[found] if found else None
+
+
+def medicine_atc_code(name: str) -> str | None:
+    """Return the WHO ATC code of an acute medicine named as a patient writes it, if listed."""
+    found = _longest(name, medicine_names())
+    return medicine_atc().get(found) if found else None
+
+
+@cache
+def _preventive_names() -> dict[str, str]:
+    """Return preventive code by lower-case name: its code, its label's words and its brands."""
+    names = {}
+    for code, entry in preventives().items():
+        for name in (code, *entry["names"]):
+            names[name] = code
+    return names
+
+
+def preventive_of(name: str) -> Entry | None:
+    """Return the listed preventive a regimen's name ("Aimovig 140 mg") names, or None."""
+    found = _longest(name, _preventive_names())
+    return preventives()[_preventive_names()[found]] if found else None

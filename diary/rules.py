@@ -7,6 +7,7 @@ gets the same field and the same message from every entry point.
 
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,6 +25,8 @@ CLOCK_SKEW = timedelta(minutes=1)
 # Treatments and reminders can be planned, but not further than this.
 PLAN_AHEAD_YEARS = 2
 
+# Twenty years of days: more than any diary here holds, small enough to answer at once.
+MAX_RANGE_DAYS = 20 * 366
 NOTE_MAX = 10_000
 NAME_MAX = 200
 NUL_MESSAGE = "Text cannot contain the NUL character (\\0)."
@@ -35,7 +38,11 @@ MOMENT_PATTERN = (
 )
 _MOMENT = re.compile(MOMENT_PATTERN)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The seconds of a time written as text, with any fraction (an offset may follow).
+_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:(\d{2}(?:\.\d+)?)")
 _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
+# True while a JSON API request is handled: its values are typed, so "3" is text, not 3.
+json_values: ContextVar[bool] = ContextVar("json_values", default=False)
 
 
 # A longer list of codes (the time zones) is not spelled out in a message.
@@ -153,8 +160,12 @@ def whole(value: Any, label: str, low: int, high: int) -> int:
                 high=high,
             )
         )
-    if isinstance(value, str) and _WHOLE.match(value.strip()):
+    # A form field or a CSV cell is text; a JSON number is not written in quotes, and is an
+    # integer when its fraction is zero (3.0, as JSON Schema counts it).
+    if isinstance(value, str) and not json_values.get() and _WHOLE.match(value.strip()):
         value = int(value.strip())
+    if isinstance(value, float) and json_values.get() and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(
             _(
@@ -325,6 +336,21 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
     if value.date() >= now.date() - timedelta(days=1) and aware.astimezone(UTC) > now + CLOCK_SKEW:
         raise ValueError(future())
     return value
+
+
+def whole_minute(text: str, field: str) -> None:
+    """Refuse a time written with seconds other than :00 (EntryError naming field).
+
+    The diary keeps times to the minute: a time with seconds would be stored as another.
+    """
+    found = _SECONDS.match(text.strip())
+    if found and found[1].strip("0."):
+        raise EntryError(
+            {
+                field: f"Time '{text}' has seconds (:{found[1]}); the diary keeps times to"
+                " the minute: write :00 or leave the seconds out."
+            }
+        )
 
 
 def entry_time(value: Any, zone_name: str) -> datetime:

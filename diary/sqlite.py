@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from flask import current_app, has_request_context, request
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from diary.unit import current_unit
 
@@ -63,7 +63,7 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def read_phase(session: Session) -> Iterator[None]:
+def read_phase(session: Session | scoped_session) -> Iterator[None]:
     """Run a block that only reads in a transaction of its own, without the write lock.
 
     A long preparation, such as checking every row of a large import, then
@@ -84,7 +84,7 @@ def read_phase(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def spare_write(session: Session, what: str) -> Iterator[None]:
+def spare_write(session: Session | scoped_session, what: str) -> Iterator[None]:
     """Run a small write that a page can do without in a short transaction of its own.
 
     A sign-in's "last seen" time, a token's "last used" time and a shared link's view
@@ -114,7 +114,7 @@ def spare_write(session: Session, what: str) -> Iterator[None]:
         _sparing.reset(token)
 
 
-def commit_part_if_due(session: Session) -> bool:
+def commit_part_if_due(session: Session | scoped_session) -> bool:
     """Commit a long write's part once it has held the write lock long enough; say if it did.
 
     Called right after a write. Others' writes waiting for the lock go in before the next

@@ -6,7 +6,17 @@ from diary import i18n, navigation, reference
 from diary.devices import device_label
 from diary.models.reminder import STATUS_LABELS
 from diary.models.symptoms import SEVERITY_LABELS
-from diary.services.outcomes import DEFINITIONS, PERIOD_LABELS
+from diary.services import days, outcomes
+
+
+def cited_in_order(definitions: list[tuple[str, str, tuple[str, ...]]]) -> tuple[list, list]:
+    """Number the sources of definitions in order of first citation; return both lists."""
+    order: list[str] = []
+    numbered = []
+    for term, text, ids in definitions:
+        order += [i for i in ids if i not in order]
+        numbered.append((term, text, [order.index(i) + 1 for i in ids]))
+    return numbered, [reference.sources()[i] for i in order]
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -14,9 +24,15 @@ def register_template_helpers(app: Flask) -> None:
     def reference_data():
         return {
             "pain_words": reference.pain_scale(),
-            "period_labels": PERIOD_LABELS,
+            "period_labels": outcomes.PERIOD_LABELS,
+            "measure_labels": outcomes.MEASURE_LABELS,
+            "day_rules": days.RULES,
             "overuse_rules": reference.overuse_rules(),
-            "definitions": DEFINITIONS,
+            "definitions": outcomes.DEFINITIONS,
+            # Called where shown: written in the reader's language from the modules' constants.
+            "outcome_definitions": outcomes.definitions,
+            "definitions_of_days": days.definitions,
+            "cited_in_order": cited_in_order,
             "tabs": navigation.TABS,
             "more_place": navigation.MORE,
             "top_bar": navigation.TOP_BAR,
@@ -47,5 +63,6 @@ def register_template_helpers(app: Flask) -> None:
         "one_decimal",
         "duration",
         "month_year",
+        "percent",
     ):
         app.add_template_filter(getattr(i18n, name))

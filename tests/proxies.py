@@ -67,7 +67,11 @@ CADDY_SITE = """
 https://localhost:{port} {{
     bind 127.0.0.1
     tls {cert} {key}
-    reverse_proxy 127.0.0.1:{upstream}
+    reverse_proxy {upstreams} {{
+        lb_policy round_robin
+        # For the tests only: which `diary serve` answered.
+        header_down X-Upstream {{http.reverse_proxy.upstream.hostport}}
+    }}
 }}
 """
 
@@ -87,14 +91,20 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
 
 class ReverseProxy:
-    """nginx or Caddy in front of upstream_port; `url` is what a browser opens."""
+    """nginx or Caddy in front of upstream_port; `url` is what a browser opens.
 
-    def __init__(self, kind: str, folder: Path, upstream_port: int):
+    Caddy can also share requests out in turn among several upstreams (more_ports).
+    """
+
+    def __init__(self, kind: str, folder: Path, upstream_port: int, *more_ports: int):
+        if more_ports and kind != "caddy":
+            raise ValueError("only the Caddy set-up has several upstreams")
         self.kind = kind
         self.folder = folder
         self.port = free_port()
         self.url = f"https://localhost:{self.port}"
         self.upstream_port = upstream_port
+        self.upstreams = " ".join(f"127.0.0.1:{p}" for p in (upstream_port, *more_ports))
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "ReverseProxy":
@@ -111,7 +121,9 @@ class ReverseProxy:
             command += ["-p", str(self.folder)]
         else:
             config = self.folder / "Caddyfile"
-            config.write_text(CADDY_SITE.format(folder=self.folder, **values))
+            config.write_text(
+                CADDY_SITE.format(folder=self.folder, upstreams=self.upstreams, **values)
+            )
             command = ["caddy", "run", "--config", str(config), "--adapter", "caddyfile"]
         env = {**os.environ, "HOME": str(self.folder), "XDG_DATA_HOME": str(self.folder)}
         with (self.folder / f"{self.kind}.log").open("w") as log:

@@ -19,16 +19,50 @@ def soffice() -> str:
     return found
 
 
+# Calc's language setting (Tools > Options > Languages > Locale setting), kept in its profile:
+# it decides the decimal sign Calc reads and writes.
+PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse">
+<value>{locale}</value></prop></item>
+</oor:items>
+"""
+
+
 def _flag(on: bool) -> str:
     return "true" if on else ""
 
 
+def _set_language(folder: Path, locale: str) -> None:
+    user = folder / ".config/libreoffice/4/user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(PROFILE.format(locale=locale))
+
+
 def resave(
-    path: Path, separator: str, folder: Path, *, detect_dates: bool = False, trim: bool = False
+    path: Path,
+    separator: str,
+    folder: Path,
+    *,
+    detect_dates: bool = False,
+    trim: bool = False,
+    locale: str | None = None,
+    charset: str = "76",
+    save_separator: str = "comma",
+    quote_text: bool = False,
 ) -> str:
-    """Open path in Calc with the given separator and options, save it as comma CSV."""
+    """Open path in Calc with the given separator and options, save it as CSV (comma unless
+    save_separator says otherwise; with quote_text, text cells quoted and numbers not).
+
+    locale sets Calc's language (e.g. de-DE); charset "SYSTEM" is Calc's default import.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    tokens = f"{SEPARATORS[separator]},34,76,1,,,,{_flag(detect_dates)},,,{_flag(trim)},,true"
+    if locale:
+        _set_language(folder, locale)
+    tokens = (
+        f"{SEPARATORS[separator]},34,{charset},1,,,,{_flag(detect_dates)},,,{_flag(trim)},,true"
+    )
+    saved = f"{SEPARATORS[save_separator]},34,76,1,,,{_flag(quote_text)}"
     subprocess.run(
         [
             soffice(),
@@ -36,7 +70,7 @@ def resave(
             "--norestore",
             f"--infilter=CSV:{tokens}",
             "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1",
+            f"csv:Text - txt - csv (StarCalc):{saved}",
             "--outdir",
             str(folder),
             str(path),

@@ -2,9 +2,11 @@
 
 import io
 import json
+import re
 import shutil
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from diary.extensions import db
@@ -64,8 +66,20 @@ def fill(client):
             "name": "naproxen",
             "dose": "500 mg",
             "med_class": "simple_analgesic",
+            "relief_2h": "better",
         },
     )
+    client.post(
+        "/preventives/new",
+        data={
+            "name": "Erenumab (Aimovig)",
+            "dose": "140 mg",
+            "how_often": "every_weeks",
+            "every": "4",
+            "started_on": "2024-02-01",
+        },
+    )
+    client.post("/preventives/1/mark", data={"due_on": "2024-02-29", "status": "missed"})
     client.post("/reminders", data={"title": "Blood test", "due_on": "2024-04-01"})
     client.post("/reminders/2/done")
     client.post("/treatments/1/pgic", data={"score": "2", "client_key": "pgic-1"})
@@ -83,7 +97,7 @@ def test_backup_restores_losslessly_into_a_new_instance(
     fill(client)
     backup = client.get("/export/account.json")
     assert backup.headers["Content-Disposition"].startswith(
-        'attachment; filename="headache-diary-alice-'
+        "attachment; filename=headache-diary-alice-"
     )
     original = json.loads(backup.data)
     assert (
@@ -91,6 +105,9 @@ def test_backup_restores_losslessly_into_a_new_instance(
         and original["treatments"][0]["doses"][0]["rate_mg_per_kg_h"] == 0.15
     )
     assert original["treatments"][0]["follow_up"]["booked_for"] == "2024-03-21"
+    assert original["medications"][0]["relief_2h"] == "better"
+    assert original["preventives"][0]["schedule"] == "every_4_weeks"
+    assert original["preventives"][0]["doses"] == [{"due_on": "2024-02-29", "status": "missed"}]
     # Each answer keeps the language of the page it was given on (an English browser here).
     assert [(q["instrument"], q["language"]) for q in original["questionnaires"]] == [
         ("midas", "en"),
@@ -112,8 +129,8 @@ def test_backup_restores_losslessly_into_a_new_instance(
         follow_redirects=True,
     )
     assert (
-        "Restored: 2 readings, 1 side effects, 1 medications, 1 treatments, 1 reminders,"
-        " 2 questionnaires." in response.get_data(as_text=True)
+        "Restored: 2 readings, 1 side effects, 1 medications, 1 treatments, 1 preventives,"
+        " 1 reminders, 2 questionnaires." in response.get_data(as_text=True)
     )
     restored = json.loads(carol.get("/export/account.json").data)
     assert without_stamp(restored) == without_stamp(original)
@@ -253,3 +270,82 @@ def test_a_second_running_attack_in_a_backup_is_refused_and_nothing_kept(app, cl
         for model in (Attack, DayMark, OwnTrigger):
             count = select(func.count()).select_from(model).where(model.user_id == bob)
             assert db.session.scalar(count) == 0, model
+
+
+LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+UTC_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?Z$")
+
+
+def test_the_backup_writes_each_field_in_one_shape_with_the_csv_s_names(client, alice):
+    client.post("/account", data={"timezone": "Europe/Berlin"})
+    # The hour the clocks repeat: the first and the second 02:30, then an ordinary morning.
+    for time in ("2024-10-27T02:30+02:00", "2024-10-27T02:30+01:00", "2024-10-28T08:00"):
+        day, clock = time[:10], time[11:16]
+        fields = {"day": day, "time": clock, "pain": "4"}
+        if time.endswith("+01:00"):
+            fields["fold"] = "1"
+        client.post("/readings/new", data=fields)
+    fill(client)
+    document = json.loads(client.get("/export/account.json").data)
+
+    assert document["format_version"] == 2 and "version" not in document
+    times = [item["recorded_at"] for item in document["readings"]]
+    assert all(LOCAL_TIME.match(time) for time in times), times
+    assert {"2024-10-28T08:00+01:00", "2024-10-27T02:30+02:00"} <= set(times)
+    stamps = [item["created_at"] for key in ("readings", "medications") for item in document[key]]
+    assert all(UTC_STAMP.match(stamp) for stamp in stamps), stamps
+    assert document["medications"][0]["class"] == "simple_analgesic"
+    assert "med_class" not in document["medications"][0]
+
+
+# One reading, one medicine and one treatment, as version 1 and version 2 write them.
+VERSION_1 = {
+    "format": "headache-diary-account",
+    "version": 1,
+    "profile": {"timezone": "Europe/Berlin"},
+    "readings": [
+        {"recorded_at": "2024-10-27T02:30:00", "pain": 5, "created_at": "2024-10-27T01:00:00"},
+        {"recorded_at": "2024-10-27T02:30+01:00", "pain": 6, "created_at": "2024-10-27T01:40:00"},
+    ],
+    "medications": [
+        {"taken_at": "2024-10-28T09:00:00", "name": "naproxen", "med_class": "simple_analgesic"}
+    ],
+    "treatments": [{"kind": "nerve_block", "started_on": "2024-10-01"}],
+}
+VERSION_2 = {
+    "format": "headache-diary-account",
+    "format_version": 2,
+    "profile": {"timezone": "Europe/Berlin"},
+    "readings": [
+        {"recorded_at": "2024-10-27T02:30+02:00", "pain": 5, "created_at": "2024-10-27T01:00Z"},
+        {"recorded_at": "2024-10-27T02:30+01:00", "pain": 6, "created_at": "2024-10-27T01:40Z"},
+    ],
+    "medications": [
+        {"taken_at": "2024-10-28T09:00+01:00", "name": "naproxen", "class": "simple_analgesic"}
+    ],
+    "treatments": [{"kind": "nerve_block", "started_on": "2024-10-01"}],
+}
+
+
+@pytest.mark.parametrize("document", [VERSION_1, VERSION_2], ids=["version 1", "version 2"])
+def test_backups_of_every_version_restore_to_the_same_diary(client, alice, document):
+    response = client.post(
+        "/import/account",
+        data={"backup": (io.BytesIO(json.dumps(document).encode()), "b.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert (
+        "Restored: 2 readings, 0 side effects, 1 medications, 1 treatments, 0 preventives,"
+        " 0 reminders, 0 questionnaires." in response.get_data(as_text=True)
+    )
+    assert client.get("/export/readings.csv").data == (
+        b'"recorded_at","pain","note"\r\n"2024-10-27T02:30","5",""\r\n"2024-10-27T02:30","6",""\r\n'
+    )
+    backup = json.loads(client.get("/export/account.json").data)
+    assert [r["recorded_at"] for r in backup["readings"]] == [
+        "2024-10-27T02:30+02:00",
+        "2024-10-27T02:30+01:00",
+    ]
+    assert backup["readings"][0]["created_at"] == "2024-10-27T01:00:00Z"
+    assert backup["medications"][0]["class"] == "simple_analgesic"

@@ -1,14 +1,17 @@
 """First run, sign-in, sessions, settings and the household page."""
 
 import re
+import unicodedata
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import LoginSession, User
-from diary.models.user import utcnow
+from diary.rules import EntryError
+from diary.services import accounts, tokens
 from tests.conftest import PASSWORD, make_user, sign_in
 
 
@@ -232,3 +235,41 @@ def test_settings_mark_the_users_own_time_zone_among_all_of_them(client, alice):
     assert zones.count("<option selected ") == 1
     assert '<option selected value="America/New_York">America/New_York</option>' in page
     assert page.count("<option value=") > 400
+
+
+def test_accounts_and_tokens_refuse_as_every_service_does_naming_the_field(app, alice):
+    """A caller needs one except clause: each refusal is an EntryError, field -> message."""
+    with app.app_context():
+        user = db.session.get(User, alice)
+        refusals = {
+            "username": lambda: accounts.create_user("not a name!", PASSWORD),
+            "password": lambda: accounts.create_user("carol", "short"),
+            "current": lambda: accounts.change_password(user, "wrong", "another good one 42"),
+            "new": lambda: accounts.change_password(user, PASSWORD, "short"),
+            "name": lambda: tokens.create_token(user, "x" * 101),
+            "days": lambda: tokens.create_token(user, "phone", tokens.MAX_DAYS + 1),
+        }
+        for field, refused in refusals.items():
+            with pytest.raises(EntryError) as caught:
+                refused()
+            assert list(caught.value.errors) == [field]
+            db.session.rollback()
+
+
+@pytest.mark.parametrize("name", ["Renée", "Øyvind", "мария", "李娜", "देवी"])
+def test_a_username_in_any_alphabet_signs_in_in_any_case_and_composition(app, client, alice, name):
+    response = client.post(
+        "/household/", data={"username": name, "password": PASSWORD, "confirm": PASSWORD}
+    )
+    assert response.location == "/household/"
+    stored = unicodedata.normalize("NFC", name.lower())
+    assert stored in client.get("/household/").get_data(as_text=True)
+    for typed in (name.upper(), unicodedata.normalize("NFD", name), f" {name} "):
+        assert sign_in(app.test_client(), typed).location == "/", typed
+    again = {"username": name.upper(), "password": PASSWORD, "confirm": PASSWORD}
+    assert b"already an account called" in client.post("/household/", data=again).data
+    # Letters and digits of any script, but still no other signs.
+    for other in (f"{name}!", f"_{name}", f"{name} {name}", name * 41):
+        refused = {"username": other, "password": PASSWORD, "confirm": PASSWORD}
+        page = client.post("/household/", data=refused).get_data(as_text=True)
+        assert "Usernames are 1 to 40 characters: letters, digits, dots" in page, other

@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 
+import jsonschema_rs
 import pytest
 from sqlalchemy import func, select
 
@@ -437,3 +438,65 @@ def test_an_offset_with_seconds_goes_back_and_forth_unchanged(app, client, auth,
     url = f"/api/v1/readings/{made['id']}"
     patched = client.patch(url, json={"recorded_at": made["recorded_at"]}, headers=auth)
     assert patched.status_code == 200 and patched.get_json() == made
+
+
+def test_a_number_in_quotes_is_refused_as_problem_details_and_3_0_is_3(app, client, auth):
+    response = client.post("/api/v1/readings", json={"pain": "3"}, headers=auth)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    message = "Pain must be a whole number from 0 to 10, not '3'."
+    assert response.get_json() == {
+        "type": "about:blank",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": message,
+        "errors": {"pain": message},
+        "error": {"field": "pain", "message": message},
+    }
+    stored = client.post("/api/v1/readings", json={"pain": 3.0}, headers=auth)
+    assert stored.status_code == 201 and stored.get_json()["pain"] == 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reading.id))) == 1
+
+
+@pytest.mark.parametrize("seconds", ["17", "00.5"])
+def test_a_time_with_seconds_is_refused_with_the_csv_import_s_message(client, auth, seconds):
+    moment = f"2024-03-01T08:30:{seconds}+01:00"
+    response = client.post(
+        "/api/v1/readings", json={"pain": 3, "recorded_at": moment}, headers=auth
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {
+        "recorded_at": f"Time '{moment}' has seconds (:{seconds}); the diary keeps times to"
+        " the minute: write :00 or leave the seconds out."
+    }
+    whole = {"pain": 3, "recorded_at": "2024-03-01T08:30:00+01:00"}
+    assert client.post("/api/v1/readings", json=whole, headers=auth).status_code == 201
+
+
+def body_errors(client, name: str, body: dict) -> list[str]:
+    """Return what the OpenAPI document's schema says is wrong with a request body."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = document["components"]["schemas"][name] | {"components": document["components"]}
+    validator = jsonschema_rs.Draft202012Validator(schema)
+    return [error.message for error in validator.iter_errors(body)]
+
+
+@pytest.mark.parametrize(
+    "moment", ["2024-64-01T08:30", "2024-03-01T68:30", "2024-03-01T08:30:17", "1899-03-01T08:30"]
+)
+def test_the_schema_admits_only_real_times_to_the_minute(client, auth, moment):
+    body = {"pain": 3, "recorded_at": moment}
+    assert body_errors(client, "ReadingBody", body)
+    assert client.post("/api/v1/readings", json=body, headers=auth).status_code == 422
+    real = {"pain": 3, "recorded_at": "2024-03-01T08:30"}
+    assert body_errors(client, "ReadingBody", real) == []
+
+
+def test_the_schema_and_the_server_both_want_a_note_for_other(client, auth):
+    body = {"effect": "other", "severity": "mild"}
+    assert body_errors(client, "SideEffectBody", body)
+    assert body_errors(client, "SideEffectBody", body | {"note": "  "})
+    assert body_errors(client, "SideEffectBody", body | {"note": "tingling"}) == []
+    assert client.post("/api/v1/side-effects", json=body, headers=auth).status_code == 422
+    assert body_errors(client, "ReadingBody", {"pain": "3"})

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ApiToken, LoginSession, ShareLink
-from diary.models.user import utcnow
 from tests.conftest import one_write_lock
 from tests.test_api import token_for
 from tests.test_shares import FIRST, LAST, fill, make_link

@@ -1,6 +1,7 @@
 """The diary command line: accounts, import, export, and serve."""
 
 import os
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -79,8 +80,8 @@ def test_import_of_a_folder_without_diary_files_fails(app, runner, tmp_path, ali
     result = runner.invoke(args=["import", str(tmp_path), "--user", "alice"])
     assert result.exit_code == 1
     names = (
-        "attacks.csv, days.csv, medications.csv, questionnaires.csv, readings.csv,"
-        " side_effects.csv, treatments.csv"
+        "attacks.csv, days.csv, medications.csv, preventive_doses.csv, preventives.csv,"
+        " questionnaires.csv, readings.csv, side_effects.csv, treatments.csv"
     )
     assert f"holds none of: {names}" in result.output
 
@@ -126,3 +127,28 @@ def test_console_script_exit_code_and_stderr(tmp_path):
     assert (
         stderr.strip().splitlines()[-1] == "Error: no account called 'ghost' (see: diary user list)"
     )
+
+
+@pytest.mark.diary_serve
+def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_1(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = diary_command(
+            "serve",
+            "--port",
+            str(port),
+            instance=tmp_path / "instance",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    # The migrations' log lines come first, then the one line; no traceback.
+    assert err.endswith(
+        f"\nError: port {port} is in use on 127.0.0.1: stop what uses it or choose another"
+        " with --port\n"
+    )
+    assert "Traceback" not in err and "Serving" not in out

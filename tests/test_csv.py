@@ -163,7 +163,7 @@ def test_web_download_is_a_csv_attachment_of_own_data_only(app, client, alice, b
         )
         db.session.commit()
     response = client.get("/export/readings.csv")
-    assert response.headers["Content-Disposition"] == 'attachment; filename="readings.csv"'
+    assert response.headers["Content-Disposition"] == "attachment; filename=readings.csv"
     assert response.mimetype == "text/csv"
     assert response.get_data(as_text=True) == quote_all(HEADER + "2024-01-01T08:00,5,mine\r\n")
     archive = zipfile.ZipFile(io.BytesIO(client.get("/export/diary.zip").data))

@@ -73,17 +73,20 @@ def test_one_bad_file_in_a_folder_imports_nothing_at_all(app, runner, tmp_path, 
             assert db.session.scalar(select(func.count()).select_from(model)) == 0, model
 
 
-def test_a_medicine_row_without_a_class_is_refused_with_its_line(app, client, alice):
+def test_a_medicine_row_not_in_the_list_without_a_class_is_refused_with_its_line(
+    app, client, alice
+):
     body = (
         "taken_at,name,dose,class,note\r\n"
         "2024-03-02T07:30,sumatriptan,50 mg,triptan,\r\n"
-        "2024-03-02T09:00,metoclopramide,10 mg,,\r\n"
+        "2024-03-02T09:00,herbal drops,10 drops,,\r\n"
     )
     data = {"files": (io.BytesIO(body.encode()), "medications.csv")}
     response = client.post("/import", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
-    assert "medications.csv, line 3: Choose the kind of medicine." in response.get_data(
-        as_text=True
+    assert (
+        "medications.csv, line 3: This medicine is not in the diary&#39;s list: choose the kind"
+        " of medicine." in response.get_data(as_text=True)
     )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(MedicationDose)) == 0

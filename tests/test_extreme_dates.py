@@ -15,7 +15,7 @@ from diary.clock import local_today
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, Reminder, SideEffectReport, Treatment
 from diary.models.reminder import CUSTOM
-from diary.ranges import MAX_RANGE_DAYS
+from diary.rules import MAX_RANGE_DAYS
 from diary.transfer.engine import ImportRejected, import_files
 from tests.conftest import user_row
 

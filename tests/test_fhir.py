@@ -1,16 +1,20 @@
 """The FHIR export's ids: the installation's own, the same in every export, with an identifier."""
 
+import gzip
+import json
 import shutil
 import uuid
 from datetime import datetime
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from diary.extensions import db
 from diary.services.readings import add_reading
 from tests.conftest import build_app, make_user, sign_in, user_row
+from tests.fhir_server import FhirServer, Refused
 
 FHIR = "/export/pain-observations.fhir.json"
 
@@ -89,3 +93,47 @@ def test_a_re_export_keeps_every_id_and_carries_the_installations_identifier(ins
     assert [e.resource.identifier for e in again.entry] == [
         e.resource.identifier for e in first.entry
     ]
+
+
+TRANSACTION = "/export/pain-observations.transaction.fhir.json"
+
+
+@pytest.fixture(scope="module")
+def r4_schema():
+    """The official FHIR R4 (4.0.1) JSON schema; see tests/data/fhir/README.md."""
+    with gzip.open(Path(__file__).parent / "data/fhir/fhir.schema.json.gz") as file:
+        return jsonschema_rs.Draft6Validator(json.load(file))
+
+
+def test_the_transaction_bundle_is_valid_r4_and_a_second_upload_creates_nothing(
+    app, client, alice, r4_schema
+):
+    with app.app_context():
+        for hour, pain in ((8, 6), (20, 3)):
+            add_reading(user_row(alice), recorded_at=datetime(2024, 3, 1, hour), pain=pain)
+        db.session.commit()
+    response = client.get(TRANSACTION)
+    assert response.mimetype == "application/fhir+json"
+    bundle = response.get_json()
+    errors = [f"{e.instance_path}: {e.message}" for e in r4_schema.iter_errors(bundle)]
+    assert errors == []
+    assert bundle["type"] == "transaction"
+    assert [entry["request"]["url"] for entry in bundle["entry"]] == [
+        "Patient",
+        *["Observation"] * 2,
+    ]
+
+    server = FhirServer()
+    first = server.post(response.data)
+    assert [e["response"]["status"] for e in first["entry"]] == ["201 Created"] * 3
+    (patient_id,) = server.resources["Patient"]
+    observations = server.resources["Observation"].values()
+    assert {o["subject"]["reference"] for o in observations} == {f"Patient/{patient_id}"}
+
+    # Exported again (a new timestamp) and uploaded again: every entry is found, none made.
+    second = server.post(client.get(TRANSACTION).data)
+    assert [e["response"]["status"] for e in second["entry"]] == ["200 OK"] * 3
+    assert [len(server.resources[kind]) for kind in ("Patient", "Observation")] == [1, 2]
+    # The collection export, by contrast, is not what POST [base] takes.
+    with pytest.raises(Refused, match="transaction or batch"):
+        server.post(client.get(FHIR).data)

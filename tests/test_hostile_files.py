@@ -29,7 +29,8 @@ DATA = Path(__file__).parent / "data" / "imports"
 SMALL_EXPORT = DATA / "migralog_export_2024-05-04_090000.json"
 # What a hostile file may add to the peak memory of the server or the command at rest.
 GROWTH_LIMIT_MB = 200
-# Each file, what the refusal says, and the seconds it may take (15 MB take a while to upload).
+# Each file, what the refusal says, and the CPU seconds it may take (15 MB take a while to
+# upload). CPU time, not the clock's: other work on a loaded machine does not count.
 HOSTILE = {
     "lists nested 40,000 deep": (
         b'{"metadata":' + b"[" * 40_000 + b"]" * 40_000 + b"}",
@@ -52,29 +53,36 @@ HOSTILE = {
 }
 
 
-def preview(visitor: Visitor, data: bytes) -> tuple[int, str, float]:
-    """Upload an export to preview; return the status, the page's text and the seconds."""
-    started = time.monotonic()
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time a process has used so far (user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def preview(visitor: Visitor, data: bytes, pid: int) -> tuple[int, str, float]:
+    """Upload an export to preview; return the status, the page's text and the server's CPU time."""
+    started = cpu_seconds(pid)
     status, _, page = visitor.post_file(
         "/import/other/", "export", "export.json", data, "/export", fields={"format": "auto"}
     )
-    return status, html.unescape(page), time.monotonic() - started
+    return status, html.unescape(page), cpu_seconds(pid) - started
 
 
 def test_a_hostile_export_fails_its_own_upload_at_once_in_bounded_memory(served):
     alice = Visitor(served.url)
     alice.post_form("/login", {"username": "alice", "password": PASSWORD})
-    status, page, _ = preview(alice, SMALL_EXPORT.read_bytes())
+    pid = served.process.pid
+    status, page, _ = preview(alice, SMALL_EXPORT.read_bytes(), pid)
     assert status == 200 and "Import 2 attacks, 2 readings and 1 medicines" in page
-    at_rest = peak_rss_mb(served.process.pid)
+    at_rest = peak_rss_mb(pid)
     for name, (data, message, limit) in HOSTILE.items():
-        status, page, seconds = preview(alice, data)
+        status, page, seconds = preview(alice, data, pid)
         assert status == 422 and message in page, name
-        assert seconds < limit, f"{name}: refused after {seconds:.2f} s"
+        assert seconds < limit, f"{name}: refused after {seconds:.2f} s of CPU time"
         growth = peak_rss_mb(served.process.pid) - at_rest
         assert growth < GROWTH_LIMIT_MB, f"{name}: {growth:.0f} MB more than at rest"
     # The same server still previews an export.
-    assert preview(alice, SMALL_EXPORT.read_bytes())[0] == 200
+    assert preview(alice, SMALL_EXPORT.read_bytes(), pid)[0] == 200
 
 
 def test_diary_import_exits_1_with_the_reason_in_bounded_memory(tmp_path):
@@ -107,16 +115,16 @@ def test_diary_import_exits_1_with_the_reason_in_bounded_memory(tmp_path):
     ],
     ids=["lists nested 40,000 deep", "a 15 MB day", "a 50 MB text where an id belongs"],
 )
-def test_diary_import_refuses_a_hostile_export_within_seconds(
+def test_diary_import_refuses_a_hostile_export_within_seconds_of_cpu_time(
     alice, runner, tmp_path, data, message, limit
 ):
     path = tmp_path / "export.json"
     path.write_bytes(data)
-    started = time.monotonic()
+    started = time.process_time()
     result = runner.invoke(args=["import", str(path), "--user", "alice", "--dry-run"])
-    seconds = time.monotonic() - started
+    seconds = time.process_time() - started
     assert result.exit_code == 1 and f"Error: {message}" in result.output
-    assert seconds < limit, f"refused after {seconds:.1f} s"
+    assert seconds < limit, f"refused after {seconds:.1f} s of CPU time"
 
 
 def headache_companion(*medicines: dict) -> bytes:
@@ -213,7 +221,7 @@ def test_the_rows_a_preview_keeps_never_outgrow_eight_times_its_file(app, client
     with app.app_context():
         user = user_row(alice)
         with tempfile.TemporaryFile() as rows:
-            plan = plan_import(user, read_export(export, user.timezone), rows)
+            plan = plan_import(user, read_export(export, user.timezone), rows, "other")
             assert plan.doses == 5_000 and plan.problems == []
             assert os.fstat(rows.fileno()).st_size < 8 * export.stat().st_size
 

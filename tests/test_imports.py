@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from diary.extensions import db
 from diary.imports import Unreadable, read_export
@@ -19,16 +19,17 @@ from diary.services import days, medications, readings
 from diary.services.attacks import add_attack
 from diary.services.day_marks import mark_day
 from diary.services.medications import overuse
-from tests.conftest import sign_in, user_row
+from tests.conftest import build_app, sign_in, user_row
 
 DATA = Path(__file__).parent / "data" / "imports"
 
 
-def plan_of(app, user_id, path: Path, format_code="auto"):
-    """Return the preview plan of an export (nothing is written)."""
+def plan_of(app, user_id, path: Path, format_code="auto", unlisted="other"):
+    """Return the preview plan of an export (nothing is written), medicines not in the
+    diary's list taken as the kind unlisted."""
     with app.app_context():
         user = user_row(user_id)
-        plan = plan_import(user, read_export(path, user.timezone, format_code))
+        plan = plan_import(user, read_export(path, user.timezone, format_code), None, unlisted)
         db.session.rollback()
         return plan
 
@@ -38,7 +39,7 @@ def imported(app, user_id, path: Path):
     with app.app_context():
         user = user_row(user_id)
         with tempfile.TemporaryFile() as rows:
-            plan = plan_import(user, read_export(path, user.timezone), rows)
+            plan = plan_import(user, read_export(path, user.timezone), rows, "other")
             assert plan.problems == []
             apply_rows(user, rows)
         db.session.commit()
@@ -82,6 +83,18 @@ def attacks_in(app, user_id) -> list[tuple]:
             )
             for a in found
         ]
+
+
+def reliefs(app) -> list[str | None]:
+    """Return the effect at 2 hours of every dose in the diary, in the order taken."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(MedicationDose.relief_2h).order_by(
+                    MedicationDose.taken_at, MedicationDose.id
+                )
+            )
+        )
 
 
 def previewed_first(plan, readings, doses, attacks=()) -> bool:
@@ -234,11 +247,14 @@ def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
         (datetime(2024, 5, 3, 7, 0), 7, ""),  # 6.5 rounds half up
         (datetime(2024, 5, 3, 9, 30), 8, "Recorded during an episode."),
     ]
-    assert doses == [(datetime(2024, 5, 3, 7, 20), "Sumatriptan", "1x 50 mg", "triptan", "")]
+    # The effectiveness rating (7 of 10) is some effect: better, with the rating kept in words.
+    assert doses == [
+        (datetime(2024, 5, 3, 7, 20), "Sumatriptan", "1x 50 mg", "triptan", "Effectiveness 7/10.")
+    ]
+    assert reliefs(app) == ["better"]
     assert dict(plan.left_out) == {
         "location (GPS)": 1,
         "skipped doses": 1,
-        "effectiveness ratings": 1,
         "daily status (green, yellow, red days)": 1,
         "calendar overlays": 1,
     }
@@ -267,7 +283,13 @@ def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_tim
     assert readings == [(datetime(2024, 6, 1, 21, 0), 7, "")]
     assert doses == [
         (datetime(2024, 6, 1, 21, 30), "Naproxen", "1x 550 mg", "simple_analgesic", ""),
-        (datetime(2024, 6, 2, 0, 0), "Rimegepant", "2x", "other", "Time not recorded; the day is."),
+        (
+            datetime(2024, 6, 2, 0, 0),
+            "Rimegepant",
+            "2x",
+            "gepant",
+            "Time not recorded; the day is.",
+        ),
     ]
     history = plan_of(app, alice, DATA / "HC-MedHistory-2024-06-03.json")
     assert (history.readings, history.doses) == (0, 0)
@@ -402,11 +424,11 @@ def test_the_cli_previews_with_dry_run_then_imports(app, alice, runner):
     assert wrong.exit_code == 1 and "This is not a Headi CSV file." in wrong.output
 
 
-def upload(client, name, data=None, format_code="auto"):
+def upload(client, name, data=None, format_code="auto", unlisted="other"):
     body = data if data is not None else (DATA / name).read_bytes()
     return client.post(
         "/import/other/",
-        data={"export": (io.BytesIO(body), name), "format": format_code},
+        data={"export": (io.BytesIO(body), name), "format": format_code, "unlisted": unlisted},
         content_type="multipart/form-data",
     )
 
@@ -482,8 +504,9 @@ def test_cluster_headache_tracker_doses_file(app, alice):
         (datetime(2024, 11, 10, 21, 20), "Oxygen", "15 L/min", "other", ""),
         (datetime(2024, 11, 10, 21, 40), "Sumatriptan", "6 mg", "triptan", ""),
     ]
+    # The app's effectiveness, as the 2-hour answer: helped is better, no_effect the same.
+    assert reliefs(app) == ["better", "same"]
     assert dict(plan.left_out) == {
-        "effectiveness": 2,
         "minutes to relief": 1,
         "duration (oxygen)": 1,
     }
@@ -569,6 +592,110 @@ def test_a_time_zone_changed_after_the_preview_imports_nothing(app, client, alic
     assert kept_files(app) == []
 
 
+def previewed_token(client, name: str) -> str:
+    """Upload an export for its preview; return the token its confirmation sends."""
+    page = html.unescape(upload(client, name).get_data(as_text=True))
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def stored(user_id: int) -> list[tuple]:
+    """Return a user's readings, medicines and attacks with every column the import wrote."""
+    readings = select(
+        Reading.recorded_at, Reading.fold, Reading.pain, Reading.note, Reading.client_key
+    )
+    doses = select(
+        MedicationDose.taken_at,
+        MedicationDose.fold,
+        MedicationDose.name,
+        MedicationDose.dose,
+        MedicationDose.med_class,
+        MedicationDose.note,
+        MedicationDose.client_key,
+    )
+    attacks = db.session.scalars(
+        select(Attack).where(Attack.user_id == user_id).order_by(Attack.id)
+    )
+    # Every column an import writes, and the triggers it adds after the attacks.
+    written = [
+        c.key for c in Attack.__table__.columns if c.key not in ("id", "user_id", "created_at")
+    ]
+    return [
+        tuple(row)
+        for query, model in ((readings, Reading), (doses, MedicationDose))
+        for row in db.session.execute(query.where(model.user_id == user_id).order_by(model.id))
+    ] + [(*(getattr(a, key) for key in written), [t.name for t in a.triggers]) for a in attacks]
+
+
+def test_a_preview_confirmed_after_a_restart_inserts_exactly_what_was_previewed(
+    app, client, alice, bob
+):
+    name = "migraine-buddy-export.csv"
+    token = previewed_token(client, name)
+    # The server restarts: a new app on the same instance and database.
+    restarted = build_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    again = restarted.test_client()
+    sign_in(again, "alice")
+    done = again.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    assert (
+        "Imported 2 attacks, 2 readings and 3 medicines from Migraine Buddy CSV."
+        in done.get_data(as_text=True)
+    )
+    imported(app, bob, DATA / name)  # what checking the same file gives, straight away
+    with restarted.app_context():
+        assert stored(alice) == stored(bob)
+        assert len(stored(alice)) == 7
+        assert ["stress", "Lack of sleep"] in [row[-1] for row in stored(alice)]
+        db.engine.dispose()
+
+
+def test_a_preview_checked_under_another_schema_revision_imports_nothing(app, client, alice):
+    token = previewed_token(client, "migraine-buddy-export.csv")
+    with app.app_context():
+        head = db.session.scalar(text("SELECT version_num FROM alembic_version"))
+        # A migration ran after the preview (an upgrade of the diary).
+        db.session.execute(text("UPDATE alembic_version SET version_num = 'f0f0f0f0f0f0'"))
+        db.session.commit()
+    try:
+        done = client.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    finally:
+        with app.app_context():
+            db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+            db.session.commit()
+    assert (
+        "The diary was updated since this preview; please preview the file again."
+        in done.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert stored(alice) == []
+    assert kept_files(app) == []
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda rows: rows.replace(b"Paracetamol", b"Oxycodone"), id="changed"),
+        pytest.param(lambda rows: rows[: len(rows) // 2], id="cut-short"),
+        pytest.param(lambda rows: rows[:-80], id="seal-cut"),
+        pytest.param(lambda rows: b"\x80\x04garbage" + rows, id="not-json"),
+        pytest.param(lambda rows: b"", id="empty"),
+    ],
+)
+def test_damaged_or_changed_preview_rows_are_refused_and_nothing_is_written(
+    app, client, alice, damage
+):
+    token = previewed_token(client, "migraine-buddy-export.csv")
+    kept = Path(app.instance_path) / "imports" / f"{alice}-{token}"
+    kept.write_bytes(damage(kept.read_bytes()))
+    done = client.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
+    assert done.status_code == 200
+    assert (
+        "The rows kept from this preview are damaged, so nothing was imported;"
+        " please preview the file again." in done.get_data(as_text=True)
+    )
+    with app.app_context():
+        assert stored(alice) == []
+
+
 def test_entries_that_reached_the_diary_after_the_preview_stop_the_whole_import(
     app, client, alice, tmp_path
 ):
@@ -639,7 +766,9 @@ def test_both_cluster_headache_tracker_files_store_each_intake_once(
 ):
     files = cht_files(tmp_path)
     imported(app, alice, files[first])
-    result = runner.invoke(args=["import", str(files[second]), "--user", "alice"])
+    result = runner.invoke(
+        args=["import", str(files[second]), "--user", "alice", "--unlisted-class", "other"]
+    )
     assert result.exit_code == 0, result.output
     assert preview in result.output.splitlines()
     _, readings, doses = imported(app, alice, files[first])  # again: adds nothing

@@ -13,6 +13,8 @@ from diary.models import (
     DoseChange,
     LoginSession,
     MedicationDose,
+    PreventiveRegimen,
+    PushSubscription,
     QuestionnaireAnswer,
     Reading,
     Reminder,
@@ -31,11 +33,13 @@ ARGUMENT_MODELS = {
     "treatment_id": Treatment,
     "report_id": SideEffectReport,
     "dose_id": MedicationDose,
+    "regimen_id": PreventiveRegimen,
     "reminder_id": Reminder,
     "token_id": ApiToken,
     "session_id": LoginSession,
     "answer_id": QuestionnaireAnswer,
     "share_id": ShareLink,
+    "subscription_id": PushSubscription,
     "object_id": None,  # the API: resolved from the collection
     "child_id": None,  # a treatment's dose or medicine: resolved from the part
 }
@@ -44,6 +48,7 @@ COLLECTION_MODELS = {
     "side-effects": SideEffectReport,
     "medications": MedicationDose,
     "attacks": Attack,
+    "preventives": PreventiveRegimen,
 }
 PART_MODELS = {"doses": DoseChange, "medicines": TreatmentMedicine}
 
@@ -84,6 +89,14 @@ def alices_diary(app, client, alice):
             "med_class": "simple_analgesic",
         },
     )
+    client.post(
+        "/preventives/new",
+        data={
+            "name": "alice's propranolol",
+            "how_often": "daily",
+            "started_on": "2024-03-01",
+        },
+    )
     client.post("/reminders", data={"title": "alice's blood test", "due_on": "2024-04-01"})
     assert client.post("/attacks/start").status_code == 302
     described = client.post(
@@ -95,6 +108,8 @@ def alices_diary(app, client, alice):
     assert client.post("/midas", data=midas).status_code == 302
     share = {"from": "2024-03-01", "to": "2024-03-31", "treatment": [treatment_id], "days": "30"}
     assert client.post("/shares", data=share).status_code == 200
+    device = {"endpoint": "https://push.example/alice", "keys": {"p256dh": "BPk", "auth": "Ag"}}
+    assert client.post("/sync/push-subscriptions", json=device).status_code == 201
     with app.app_context():
         create_token(user_row(alice), "alice's phone")
         db.session.commit()
@@ -119,7 +134,8 @@ def concrete_paths(app, rule) -> list[str]:
         for name in re.findall(r"<int:(\w+)>", path):
             model = (
                 ARGUMENT_MODELS[name]
-                or COLLECTION_MODELS.get(chosen.get("collection"))
+                # An API collection chosen by any(), or named in the path (/api/v1/<name>/...).
+                or COLLECTION_MODELS.get(chosen.get("collection") or path.split("/")[3])
                 or PART_MODELS[chosen["part"]]
             )
             path = path.replace(f"<int:{name}>", str(first_id(app, model)))
@@ -160,6 +176,7 @@ def test_every_route_with_an_id_is_404_for_another_user(app, alices_diary, bob):
             MedicationDose,
             Reminder,
             ApiToken,
+            PushSubscription,
         ):
             assert db.session.scalar(select(model.id)) is not None, model
         assert db.session.scalar(select(ShareLink.revoked_at)) is None

@@ -66,17 +66,19 @@ def test_overuse_counts_days_not_doses_within_the_30_days_ending_on_the_date(app
         "last_day": "2024-06-30",
         "days_by_class": {
             "triptan": 10, "ergot": 0, "opioid": 1, "combination_analgesic": 0,
-            "simple_analgesic": 0, "other": 0,
+            "simple_analgesic": 0, "gepant": 0, "ditan": 0, "antiemetic": 0, "other": 0,
         },
         "flags": ["triptan"],
         "any_class_days": 11,
         "previous": [
             {"first_day": "2024-05-02", "last_day": "2024-05-31", "flags": [],
              "days_by_class": {"triptan": 0, "ergot": 0, "opioid": 1, "combination_analgesic": 0,
-                               "simple_analgesic": 0, "other": 0}},
+                               "simple_analgesic": 0, "gepant": 0, "ditan": 0, "antiemetic": 0,
+                               "other": 0}},
             {"first_day": "2024-04-02", "last_day": "2024-05-01", "flags": [],
              "days_by_class": {"triptan": 0, "ergot": 0, "opioid": 0, "combination_analgesic": 0,
-                               "simple_analgesic": 0, "other": 0}},
+                               "simple_analgesic": 0, "gepant": 0, "ditan": 0, "antiemetic": 0,
+                               "other": 0}},
         ],
         "sustained_3_months": [],
     }  # fmt: skip
@@ -237,12 +239,17 @@ def test_the_medicine_form_has_no_class_chosen_until_the_patient_chooses(app, cl
     assert "selected" not in select_box
 
 
-def test_a_medicine_saved_without_a_class_is_refused_and_nothing_stored(app, client, alice):
-    data = {"day": "2024-06-01", "time": "08:00", "name": "metoclopramide", "dose": "10 mg"}
+UNLISTED = "This medicine is not in the diary&#39;s list: choose the kind of medicine."
+
+
+def test_a_medicine_not_in_the_list_saved_without_a_class_is_refused_and_nothing_stored(
+    app, client, alice
+):
+    data = {"day": "2024-06-01", "time": "08:00", "name": "Kräutertropfen", "dose": "10 drops"}
     for sent in (data, data | {"med_class": ""}):
         response = client.post("/medications/new", data=sent)
         assert response.status_code == 422
-        assert "Choose the kind of medicine." in response.get_data(as_text=True)
+        assert UNLISTED in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(MedicationDose)) is None
 
@@ -261,12 +268,14 @@ def test_editing_a_medicine_shows_its_class_chosen(app, client, alice):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"name": "metoclopramide"}, "class is required."),
-        ({"name": "metoclopramide", "class": ""}, "Choose the kind of medicine."),
-        ({"name": "metoclopramide", "class": " "}, "Choose the kind of medicine."),
+        ({"name": "herbal drops"}, html.unescape(UNLISTED)),
+        ({"name": "herbal drops", "class": ""}, html.unescape(UNLISTED)),
+        ({"name": "herbal drops", "class": " "}, html.unescape(UNLISTED)),
     ],
 )
-def test_the_api_refuses_a_medicine_without_a_class(app, client, alice, body, message):
+def test_the_api_refuses_a_medicine_not_in_the_list_without_a_class(
+    app, client, alice, body, message
+):
     response = client.post("/api/v1/medications", json=body, headers=token_for(app, alice))
     assert response.status_code == 422
     assert response.get_json()["error"] == {"field": "class", "message": message}

@@ -5,8 +5,11 @@ from fractions import Fraction
 
 import pytest
 
+from diary.services.days import HEADACHE, HEADACHE_FREE, DayStatus
 from diary.services.outcomes import (
+    RELIEF_KEYS,
     Day,
+    Diary,
     Span,
     overlaps,
     period,
@@ -29,6 +32,27 @@ def logged(first: date, scores: list) -> dict[date, Day]:
     }
 
 
+def status(day: date, readings: Day, medicine: bool = False) -> DayStatus:
+    """A day as the classification reads readings alone: headache from 1, moderate from 5."""
+    return DayStatus(
+        day=day,
+        status=HEADACHE if readings.max >= 1 else HEADACHE_FREE,
+        moderate_severe=readings.max >= 5,
+        criteria=(),
+        acute_medicine=medicine,
+        migraine_specific_medicine=False,
+        period=False,
+    )
+
+
+def diary_of(days: dict[date, Day], medication_days=()) -> Diary:
+    statuses = {d: status(d, r, d in medication_days) for d, r in days.items()}
+    for d in medication_days:
+        # A medicine alone does not make a day known.
+        statuses.setdefault(d, DayStatus(d, "unknown", False, (), True, False, False))
+    return Diary(statuses, days)
+
+
 def after(n: int) -> date:
     return END + timedelta(days=n)
 
@@ -37,7 +61,7 @@ SPAN = Span(START, END)
 
 
 def figures(days, span=SPAN, others=(), medication_days=(), as_of=AS_OF):
-    return treatment_outcome(days, set(medication_days), [], span, list(others), as_of)
+    return treatment_outcome(diary_of(days, medication_days), span, list(others), as_of)
 
 
 def baseline(score: int = 7, count: int = 28) -> dict[date, Day]:
@@ -96,6 +120,9 @@ def test_one_month_is_days_23_to_37_and_sustained_is_asked_only_of_responders():
         "last_day": "2024-04-11",
         "days_logged": 3,
         "pain_mean": 4.67,
+        # No baseline logged: the month has nothing but admission to compare with.
+        "baseline_pain_mean": None,
+        "change_from_baseline": None,
     }
     # 14/3 is 4.67, at most 7 - 2: the 2-point improvement was kept.
     assert study["sustained_one_month"] is True
@@ -103,6 +130,14 @@ def test_one_month_is_days_23_to_37_and_sustained_is_asked_only_of_responders():
     assert figures(lost)["study"]["sustained_one_month"] is False
     not_responding = logged(START, [7]) | logged(END, [6]) | logged(after(23), [1, 1, 1])
     assert figures(not_responding)["study"]["sustained_one_month"] is None
+
+
+def test_one_month_stands_against_the_baseline_mean_too():
+    # Baseline 28 days of 6; admission 9, a peak; the month's mean 5 is 1 below the baseline.
+    days = baseline(6) | logged(START, [9]) | logged(END, [4]) | logged(after(23), [5, 5, 5])
+    month = figures(days)["study"]["one_month"]
+    assert (month["pain_mean"], month["baseline_pain_mean"]) == (5.0, 6.0)
+    assert month["change_from_baseline"] == -1.0
 
 
 def test_one_month_needs_three_logged_days():
@@ -125,59 +160,19 @@ def test_periods_are_the_28_days_before_the_start_and_three_after_the_end():
     ]
 
 
-@pytest.mark.parametrize(("count", "enough"), [(13, False), (14, True)])
-def test_a_period_needs_14_logged_days(count, enough):
-    base = figures(baseline(7, count))["periods"][0]
-    assert (base["days_logged"], base["enough_data"]) == (count, enough)
-    assert (base["pain_mean"] is not None) is enough
-    assert (base["headache_days_per_28"] is not None) is enough
-    # Raw counts stay whatever the count of logged days.
-    assert base["headache_days"] == count
-
-
-def test_period_figures_by_hand():
-    # 14 logged days: 7 days of (2, 6) and 7 days of 0.
-    days = logged(after(1), [(2, 6)] * 7 + [0] * 7)
-    p = period("days_1_28", after(1), after(28), days, {after(1), after(2), after(30)}, AS_OF)
-    assert p["days_logged"] == 14 and p["days_elapsed"] == 28 and p["enough_data"]
-    assert p["pain_mean"] == Fraction(2)  # (7 x 4 + 7 x 0) / 14
-    assert p["pain_max_mean"] == Fraction(3)  # (7 x 6) / 14
-    assert (p["headache_days"], p["moderate_severe_days"]) == (7, 7)
-    assert p["headache_days_per_28"] == 14  # 7 / 14 x 28
-    assert p["acute_medication_days"] == 2
-    assert p["acute_medication_days_per_28"] == 2  # 2 / 28 x 28
-
-
 def test_moderate_to_severe_starts_at_five_as_the_pain_scale_source_says():
-    days = logged(after(1), [4] * 7 + [5] * 7)
-    p = period("days_1_28", after(1), after(28), days, set(), AS_OF)
-    assert (p["headache_days"], p["moderate_severe_days"]) == (14, 7)
+    days = logged(after(1), [4] * 14 + [5] * 14)
+    p = period("days_1_28", after(1), after(28), diary_of(days), AS_OF)["measures"]
+    assert (p["headache_days"]["count"], p["moderate_severe_days"]["count"]) == (28, 14)
 
 
 def test_an_as_of_date_inside_a_period_counts_only_its_days_so_far():
     days = logged(after(1), [3] * 20)
-    p = period("days_1_28", after(1), after(28), days, {after(1), after(5)}, as_of=after(10))
-    assert (p["days_elapsed"], p["days_logged"], p["enough_data"]) == (10, 10, False)
-    assert p["acute_medication_days_per_28"] == Fraction(2 * 28, 10)
-
-
-def test_after_periods_compare_with_the_baseline():
-    # Baseline: 28 headache days per 28 (daily highest 7); after: 14 of 28 logged days at 0.
-    days = baseline(7) | logged(after(1), [0, 3] * 14)
-    out = figures(days)
-    first = out["periods"][1]
-    assert first["pain_change"] == -5.5  # 1.5 - 7
-    assert first["headache_days_per_28"] == 14.0
-    assert first["headache_days_change"] == -14.0
-    assert first["headache_days_reduction_pct"] == 50.0
-    assert (first["responder_50"], first["responder_30"]) == (True, True)
-
-
-def test_no_reduction_against_a_baseline_without_headache_days():
-    days = baseline(0) | logged(after(1), [3] * 14)
-    first = figures(days)["periods"][1]
-    assert first["headache_days_reduction_pct"] is None
-    assert first["responder_50"] is None
+    medicated = {after(1), after(5)}
+    p = period("days_1_28", after(1), after(28), diary_of(days, medicated), as_of=after(10))
+    assert (p["days_elapsed"], p["days_known"], p["enough_data"]) == (10, 10, False)
+    assert p["coverage"] == 1
+    assert p["measures"]["acute_medication_days"] == {"count": 2, "per_28": None}
 
 
 def test_an_open_treatment_has_a_baseline_and_an_admission_and_nothing_after():
@@ -185,7 +180,7 @@ def test_an_open_treatment_has_a_baseline_and_an_admission_and_nothing_after():
     assert [p["name"] for p in out["periods"]] == ["baseline"]
     assert out["study"]["admission_pain"] == 8
     assert out["study"]["discharge_pain"] is None and out["study"]["one_month"] is None
-    assert out["relief"] == {"days": None, "ongoing": False, "capped_by": None}
+    assert out["relief"] == dict.fromkeys(RELIEF_KEYS)
 
 
 def test_data_after_the_as_of_date_does_not_count():
@@ -194,72 +189,47 @@ def test_data_after_the_as_of_date_does_not_count():
     assert out["study"]["discharge_pain"] is None
 
 
-# C. How long the relief lasted
+# C. Relief in weeks (tests/test_before_after.py has the boundaries on a real diary)
 
 
-def relieved_days(after_scores: list, reference: int = 7, caps=None) -> dict:
+def relieved_weeks(after_scores: list, reference: int = 7, caps=None) -> dict:
     days = logged(after(1), after_scores)
-    return relief(days, END, Fraction(reference), caps or {"day_84": after(84), "as_of": AS_OF})
+    caps = caps or {"day_84": after(84), "as_of": AS_OF}
+    return relief(diary_of(days), END, Fraction(reference), caps)
 
 
-@pytest.mark.parametrize(
-    ("relieved_for", "expected"),
-    [(1, 1), (2, 2), (5, 5), (21, 21)],
-)
-def test_relief_that_steps_back_up_after_n_days(relieved_for, expected):
-    out = relieved_days([3] * relieved_for + [7, 7, 7, 3])
-    assert out == {"days": expected, "ongoing": False, "capped_by": None}
-
-
-def test_relief_that_never_starts_is_zero_days():
-    assert relieved_days([7, 6, 7, 3])["days"] == 0
-
-
-def test_relief_counts_zero_when_the_first_logged_day_after_the_end_starts_a_run():
-    assert relieved_days([None, None, 7, 7, 7])["days"] == 0
-
-
-def test_unlogged_days_are_skipped_when_looking_for_three_in_a_row():
-    # Relieved on days 1-3; days 4, 6, 9 are logged and not relieved: relief ends on day 4.
-    out = relieved_days([3, 3, 3, 7, None, 7, None, None, 7])
-    assert out["days"] == 3
-
-
-def test_two_bad_days_do_not_end_the_relief():
-    out = relieved_days([3, 7, 7, 3, 3])
-    assert out == {"days": 5, "ongoing": True, "capped_by": "day_84"}
-
-
-def test_relief_is_capped_by_the_as_of_date():
-    out = relieved_days([3] * 10, caps={"day_84": after(84), "as_of": after(6)})
-    assert out == {"days": 6, "ongoing": True, "capped_by": "as_of"}
-
-
-def test_a_day_exactly_two_below_a_one_decimal_reference_is_relieved():
-    # Reference 5.1 (20 days: 18 of 5, 2 of 6); a day of mean 3.1 is exactly 2 below.
-    point_one = (3, 3, 3, 3, 3, 3, 3, 3, 3, 4)
-    days = logged(after(1), [point_one] * 3)
-    out = relief(days, END, Fraction(102, 20), {"day_84": after(84), "as_of": AS_OF})
-    assert out["ongoing"] is True
-    assert float(Fraction(102, 20)) - 2 < 3.1  # the float comparison would have said no
-
-
-def test_relief_is_capped_by_day_84():
-    out = relieved_days([3] * 100)
-    assert out == {"days": 84, "ongoing": True, "capped_by": "day_84"}
+def test_relief_is_capped_by_day_84_after_twelve_weeks():
+    out = relieved_weeks([3] * 100)
+    assert out == {
+        "weeks": 12, "ongoing": True, "capped_by": "day_84", "relieved_days": 84, "logged_days": 84,
+    }  # fmt: skip
 
 
 def test_relief_is_capped_by_the_next_treatment():
     later = Span(after(30), after(31))
     days = baseline() | logged(after(1), [3] * 60)
     out = figures(days, others=[later])
-    assert out["relief"] == {"days": 29, "ongoing": True, "capped_by": "next_treatment"}
+    # The cap is day 29: four complete weeks, all relieved.
+    assert out["relief"] == {
+        "weeks": 4, "ongoing": True, "capped_by": "next_treatment",
+        "relieved_days": 29, "logged_days": 29,
+    }  # fmt: skip
     assert out["overlaps"] == ["2024-04-04"]
 
 
-def test_relief_is_null_without_a_baseline_mean_or_with_fewer_than_three_days():
-    assert figures(logged(after(1), [3] * 10))["relief"]["days"] is None
-    assert figures(baseline() | logged(after(1), [3, 3]))["relief"]["days"] is None
+def test_a_week_exactly_two_below_a_one_decimal_reference_is_relieved():
+    # Reference 5.1 (102/20); a week of days of mean 3.1 is exactly 2 below.
+    point_one = (3, 3, 3, 3, 3, 3, 3, 3, 3, 4)
+    days = logged(after(1), [point_one] * 7)
+    out = relief(diary_of(days), END, Fraction(102, 20), {"day_84": after(84), "as_of": after(7)})
+    assert (out["weeks"], out["ongoing"]) == (1, True)
+    assert float(Fraction(102, 20)) - 2 < 3.1  # the float comparison would have said no
+
+
+def test_relief_is_null_without_a_reference_or_a_counted_week():
+    assert figures(logged(after(1), [3] * 10))["relief"] == dict.fromkeys(RELIEF_KEYS)
+    # Three logged days in each week: no week is counted.
+    assert relieved_weeks([3, 3, 3, None, None, None, None] * 12) == dict.fromkeys(RELIEF_KEYS)
 
 
 # D. Overlaps
@@ -297,27 +267,33 @@ def test_a_baseline_inside_an_earlier_treatment_s_84_days_after_is_flagged():
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(Fraction(14, 3), 4.67), (Fraction(-1, 200), -0.01), (Fraction(1, 200), 0.01), (7, 7)],
+    [
+        (Fraction(14, 3), 4.67),
+        (Fraction(-1, 200), -0.01),
+        (Fraction(1, 200), 0.01),
+        (Fraction(-1, 201), 0.0),
+        (7, 7),
+    ],
 )
 def test_figures_are_rounded_half_away_from_zero_to_two_decimals(value, shown):
-    assert rounded(value) == shown
+    # As JSON writes them: a figure that rounds to nothing is "0.0", never "-0.0".
+    assert repr(rounded(value)) == repr(shown)
 
 
 def test_study_measures_without_readings_are_null_not_zero():
-    study = study_measures({}, Span(START, END), AS_OF)
+    study = study_measures(Diary({}), Span(START, END), AS_OF, None)
     assert study["admission_pain"] is None and study["responder"] is None
 
 
-def test_a_period_with_no_logged_day_has_no_data_not_zero():
+def test_a_period_with_no_known_day_has_no_data_not_zero():
     # A medicine on a day of the period, but no pain logged in it: nothing is known.
-    p = period("days_1_28", after(1), after(28), {}, {after(3)}, AS_OF)
-    assert p["days_logged"] == 0
-    counts = ("headache_days", "moderate_severe_days", "acute_medication_days")
-    assert all(p[key] is None and p[f"{key}_per_28"] is None for key in counts)
+    p = period("days_1_28", after(1), after(28), diary_of({}, {after(3)}), AS_OF)
+    assert (p["days_known"], p["days_entered_on_the_day"], p["enough_data"]) == (0, 0, False)
+    assert all(m == {"count": None, "per_28": None} for m in p["measures"].values())
     assert p["pain_mean"] is None and p["pain_max_mean"] is None
 
 
-def test_a_period_with_one_logged_day_keeps_its_raw_counts():
-    p = period("days_1_28", after(1), after(28), logged(after(2), [4]), set(), AS_OF)
-    assert (p["headache_days"], p["acute_medication_days"]) == (1, 0)
-    assert p["acute_medication_days_per_28"] == 0
+def test_a_period_with_one_known_day_keeps_its_raw_counts():
+    p = period("days_1_28", after(1), after(28), diary_of(logged(after(2), [4])), AS_OF)
+    assert p["measures"]["headache_days"] == {"count": 1, "per_28": None}
+    assert p["measures"]["acute_medication_days"] == {"count": 0, "per_28": None}

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 from pypdf import PdfReader
 
 from diary.extensions import db
-from diary.report import APPENDIX_CHARACTERS
 from diary.services.readings import add_reading
+from diary.services.report import APPENDIX_CHARACTERS
 from tests.conftest import user_row
 from tests.test_shares import make_link
 

@@ -22,7 +22,8 @@ TREATMENT_KINDS = [
     "other_infusion", "nerve_block", "other",
 ]  # fmt: skip
 MEDICATION_CLASSES = [
-    "triptan", "ergot", "opioid", "combination_analgesic", "simple_analgesic", "other",
+    "triptan", "ergot", "opioid", "combination_analgesic", "simple_analgesic", "gepant", "ditan",
+    "antiemetic", "other",
 ]  # fmt: skip
 
 
@@ -37,7 +38,7 @@ def test_overuse_thresholds_follow_ichd3():
     days = {code: e["overuse_days"] for code, e in reference.medication_classes().items()}
     assert days == {
         "triptan": 10, "ergot": 10, "opioid": 10, "combination_analgesic": 10,
-        "simple_analgesic": 15, "other": None,
+        "simple_analgesic": 15, "gepant": None, "ditan": None, "antiemetic": None, "other": None,
     }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from diary.clock import local_today
 from diary.extensions import db
 from diary.models import Reminder
+from diary.services.reminders import mark_booked
 from diary.services.treatments import add_treatment, update_treatment
 from tests.conftest import make_user, sign_in, user_row
 from tests.server import free_port
@@ -298,3 +299,37 @@ def test_the_email_and_the_subscribed_calendar_speak_the_accounts_language(
     feed = Calendar.from_ical(app.test_client().get(feed_url(client)).data)
     assert str(feed["x-wr-calname"]) == "Erinnerungen aus dem Kopfschmerztagebuch"
     assert str(feed.walk("VEVENT")[0]["summary"]).startswith("Nachsorgetermin")
+
+
+def test_a_feed_fetched_again_without_a_change_answers_304_and_keeps_its_stamps(app, client, alice):
+    add_inpatient(app, alice, date(2024, 3, 9))
+    client.post("/reminders", data={"title": "Blood test", "due_on": "2024-04-01"})
+    calendar_app = app.test_client()
+    url = feed_url(client)
+    first = calendar_app.get(url)
+    feed = Calendar.from_ical(first.data)
+    assert str(feed["refresh-interval"].to_ical(), "ascii") == "PT1H"
+    assert feed["refresh-interval"].params["VALUE"] == "DURATION"
+    assert str(feed["x-published-ttl"].to_ical(), "ascii") == "PT1H"
+    stamps = {str(e["summary"]): (e.decoded("dtstamp"), e["sequence"]) for e in feed.walk("VEVENT")}
+    assert [sequence for _, sequence in stamps.values()] == [0, 0]
+
+    etag = first.headers["ETag"]
+    unchanged = calendar_app.get(url, headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert calendar_app.get(url).data == first.data
+
+    with app.app_context():
+        blood_test = db.session.scalar(select(Reminder).where(Reminder.title == "Blood test"))
+        mark_booked(user_row(alice), blood_test, booked_for=date(2024, 4, 3))
+        db.session.commit()
+    changed = calendar_app.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    after = {
+        str(e["summary"]): (e.decoded("dtstamp"), e["sequence"])
+        for e in Calendar.from_ical(changed.data).walk("VEVENT")
+    }
+    # Stamped again (to the second: the same second here) and counted once.
+    assert after["Blood test"][1] == 1 and after["Blood test"][0] >= stamps["Blood test"][0]
+    others = [title for title in stamps if title != "Blood test"]
+    assert [after[title] for title in others] == [stamps[title] for title in others]

@@ -10,12 +10,12 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from diary.extensions import db
-from diary.ranges import DayRange
 from diary.services import outcomes
 from diary.services.medications import add_dose
 from diary.services.outcomes import PERIOD_LABELS
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
+from diary.services.spans import DayRange
 from diary.services.treatments import add_treatment
 from tests.conftest import export_text, user_row
 
@@ -84,8 +84,9 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
         "ketamine_iv_inpatient", "2024-03-01", "2024-03-05",
     )  # fmt: skip
     assert set(first) == {
-        "kind", "started_on", "ended_on", "study", "periods", "relief", "overlaps", "side_effects",
-        "pgic", "midas_before", "midas_after",
+        "kind", "started_on", "ended_on", "day_rule", "primary", "baseline_above_usual",
+        "relief", "study", "periods", "overlaps", "side_effects", "pgic", "midas_before",
+        "midas_after", "preventive_changes",
     }  # fmt: skip
     # The study's measures: the first reading on the start day, the last on the end day.
     assert first["study"] | {"one_month": None} == {
@@ -95,18 +96,19 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
     # As of March 20 the one-month window (March 28 - April 11) holds nothing yet.
     assert first["study"]["one_month"]["days_logged"] == 0
     baseline, days_1_28 = first["periods"][:2]
-    # 10 logged baseline days are too few for per-28 figures: counts only.
-    assert (baseline["days_logged"], baseline["enough_data"], baseline["pain_mean"]) == (
+    # 10 known baseline days are too few for rates (23 needed): counts only.
+    assert (baseline["days_known"], baseline["enough_data"], baseline["pain_mean"]) == (
         10, False, None,
     )  # fmt: skip
-    assert baseline["headache_days"] == 10
-    assert (days_1_28["days_elapsed"], days_1_28["days_logged"], days_1_28["pain_mean"]) == (
-        15, 15, 3.0,
+    assert baseline["measures"]["headache_days"] == {"count": 10, "per_28": None}
+    # March 6 to 20: 15 days so far, all known; still too few.
+    assert (days_1_28["days_elapsed"], days_1_28["days_known"], days_1_28["pain_mean"]) == (
+        15, 15, None,
     )  # fmt: skip
     assert days_1_28["pain_change"] is None  # no baseline mean to compare with
-    assert days_1_28["acute_medication_days"] == 1
-    assert days_1_28["acute_medication_days_per_28"] == 1.87  # 1 / 15 x 28
-    assert first["relief"] == {"days": None, "ongoing": False, "capped_by": None}
+    assert days_1_28["measures"]["acute_medication_days"] == {"count": 1, "per_28": None}
+    assert first["primary"] == "moderate_severe_days"
+    assert first["relief"] == dict.fromkeys(outcomes.RELIEF_KEYS)
     assert first["side_effects"] == {"nausea": 1}
     # The nerve block on March 4 still acts in the days after the ketamine admission.
     assert first["overlaps"] == ["2024-03-04"]
@@ -141,6 +143,22 @@ def test_daily_csv_has_one_row_per_day_with_empty_cells_when_unlogged(app, alice
     assert (march_5["pain_mean"], march_5["pain_max"], march_5["readings"]) == ("4.00", "4", "1")
     assert march_7["medications"] == "ibuprofen 400 mg"
     assert march_7["treatment"] == ""
+
+
+def test_daily_csv_rounds_a_day_s_mean_as_the_report_does(app, client, alice):
+    # Eight readings summing to 9: a mean of 1.125, which is 1.13 halves away from zero (the
+    # report's rounding), where binary floating point to two places would say 1.12.
+    with app.app_context():
+        user = user_row(alice)
+        for n, score in enumerate((2, 1, 1, 1, 1, 1, 1, 1)):
+            add_reading(user, recorded_at=at(date(2024, 1, 1), 8 + n), pain=score)
+        db.session.commit()
+        text = export_text(user, "daily.csv", DayRange(date(2024, 1, 1), date(2024, 1, 1)))
+    assert next(csv.DictReader(io.StringIO(text)))["pain_mean"] == "1.13"
+    chart = json.loads(
+        client.get("/trends?range=all").text.split('id="chart-data">')[1].split("</script>")[0]
+    )
+    assert {p["date"]: p["mean"] for p in chart["pain"]}["2024-01-01"] == 1.13
 
 
 def test_daily_csv_neutralises_formulas_in_notes(app, alice):
@@ -232,15 +250,21 @@ def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
     for text in (page, report):
         for p in figures["periods"]:
             row = text[text.index(f">{PERIOD_LABELS[p['name']]}</th>") :].split("</tr>")[0]
-            logged = f'"Days logged"><span class="day">{p["days_logged"]} of {p["days_elapsed"]}<'
-            assert logged in row
+            known = f"{p['days_known']} of {p['days_elapsed']} days known, "
+            assert f"{known}{p['days_entered_on_the_day']} entered on the day" in row
+            measures = p["measures"]
             for key, column in (
-                ("pain_mean", "Mean pain"),
-                ("pain_max_mean", "Mean daily highest"),
-                ("headache_days_per_28", "Headache days / 28"),
+                ("moderate_severe_days", "Moderate–severe days"),
+                ("migraine_days", "Migraine days"),
+                ("headache_days", "Days with any headache"),
             ):
-                if p[key] is not None:
-                    assert f'<td data-label="{column}">{p[key]}' in row, (p["name"], key)
+                cell = f'<td data-label="{column}">'
+                per_28 = measures[key]["per_28"]
+                shown = '<span class="muted">–' if per_28 is None else str(per_28)
+                if measures[key]["count"] is not None:
+                    assert f"{cell}{shown}" in row, (p["name"], key)
+            if p["pain_mean"] is not None:
+                assert f'<td data-label="Mean pain (change)">{p["pain_mean"]}' in row
         study = figures["study"]
         assert f"<dd>{study['admission_pain']}</dd>" in text
         assert f"<dd>{study['discharge_pain']}</dd>" in text
@@ -248,12 +272,12 @@ def test_the_treatment_page_the_report_and_the_json_show_the_same_numbers(
 
 def test_the_definitions_on_the_page_use_the_code_s_own_figures(app, client, alice):
     seed(app, alice)
-    page = client.get("/treatments/1/outcome").get_data(as_text=True)
-    assert f"need at least {outcomes.MIN_LOGGED_DAYS} logged days" in page
+    page = html.unescape(client.get("/treatments/1/outcome").get_data(as_text=True))
+    assert f"A period needs {outcomes.MIN_KNOWN_DAYS} known days" in page
     assert f"from day {outcomes.ONE_MONTH_FIRST} to day {outcomes.ONE_MONTH_LAST}" in page
-    assert f"daily highest of {outcomes.MODERATE_PAIN_MIN} or more" in page
-    assert f"{outcomes.RELIEF_RUN} logged days in a row" in page
-    assert f"up to day {outcomes.RELIEF_CAP_DAYS}" in page
+    assert f"worst pain {outcomes.MODERATE_PAIN_MIN} or more" in page
+    assert f"Week k (1–{outcomes.RELIEF_WEEKS})" in page
+    assert f"(day {outcomes.RELIEF_CAP_DAYS}," in page
 
 
 def cohort_shown(page: str) -> bool:
@@ -297,14 +321,14 @@ def test_a_period_with_nothing_logged_says_no_data_everywhere(app, client, runne
         runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-06-30"]).output
     )
     for p in data["treatments"][0]["periods"]:
-        assert p["days_logged"] == 0
-        assert (p["acute_medication_days"], p["acute_medication_days_per_28"]) == (None, None)
-        assert (p["headache_days"], p["headache_days_per_28"]) == (None, None)
+        assert p["days_known"] == 0
+        assert all((m["count"], m["per_28"]) == (None, None) for m in p["measures"].values())
     for url in ("/treatments/1/outcome", "/report?from=2024-01-01&to=2024-06-30&t=1"):
         page = html.unescape(client.get(url).text)
         rows = page[page.index("<tbody>") : page.index("</tbody>")]
         assert "0.0" not in rows and "(0)" not in rows
-        assert rows.count("no data") == 4 * 4  # days logged, and three counts, per period
+        # Days known, and the four counts, per period.
+        assert rows.count("no data") == 4 * 5
 
 
 def test_more_headache_days_than_the_baseline_read_as_more(app, client, alice):
@@ -313,10 +337,10 @@ def test_more_headache_days_than_the_baseline_read_as_more(app, client, alice):
         add_treatment(
             user, kind="nerve_block", started_on=date(2024, 3, 1), ended_on=date(2024, 3, 1)
         )
-        for n in range(1, 29):  # 14 headache days of 28 before, 28 of 28 after
+        for n in range(1, 29):  # 14 moderate-severe days of 28 before, 28 of 28 after
             before, later = date(2024, 3, 1) - timedelta(days=n), date(2024, 3, 1) + timedelta(n)
-            add_reading(user, recorded_at=at(before, 9), pain=3 if n % 2 else 0)
-            add_reading(user, recorded_at=at(later, 9), pain=3)
+            add_reading(user, recorded_at=at(before, 9), pain=6 if n % 2 else 0)
+            add_reading(user, recorded_at=at(later, 9), pain=6)
         db.session.commit()
     page = client.get("/treatments/1/outcome").text
     assert "100.0% more" in page and "fewer" not in page.split("<tbody>")[1].split("</tbody>")[0]

@@ -2,9 +2,11 @@
 
 import subprocess
 import sys
+import time
 
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD
+from tests.server import DiaryServer
 
 
 def diary(instance, *args: str) -> subprocess.CompletedProcess:
@@ -23,7 +25,7 @@ def test_restore_refuses_while_the_server_runs_and_loses_nothing(served, tmp_pat
 
     refused = diary(served.instance, "restore", "--yes", str(backup))
     assert refused.returncode == 1
-    assert "stop `diary serve`, then restore" in refused.stderr
+    assert "stop every `diary serve`, then restore" in refused.stderr
     assert "diary serve" in refused.stderr and "pid" in refused.stderr
     # The reading acknowledged before is still there, and the server still answers.
     _, _, page = alice.get("/readings")
@@ -48,3 +50,38 @@ def test_a_restore_signs_everyone_out_even_sessions_alive_in_the_backup(served, 
     old.cookies = cookies
     status, headers, _ = old.get("/")
     assert status == 302 and "/login" in headers["Location"]
+
+
+def waits_for_the_lock(pid: int) -> bool:
+    """Tell whether the process waits for an flock (the kernel lists it with "->")."""
+    with open("/proc/locks") as table:
+        return any(line.split()[1:2] == ["->"] and line.split()[5] == str(pid) for line in table)
+
+
+def test_restore_wait_waits_until_the_last_server_stops(served, tmp_path):
+    backup = tmp_path / "backup.sqlite3"
+    assert diary(served.instance, "backup", str(backup)).returncode == 0
+    second = DiaryServer(served.instance, DIARY_BACKUP_KEEP="0").start()
+    env = {"DIARY_INSTANCE_PATH": str(served.instance), "PATH": "/usr/bin:/bin"}
+    restore = subprocess.Popen(
+        [sys.executable, "-m", "diary", "restore", "--yes", "--wait", str(backup)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not waits_for_the_lock(restore.pid):
+            assert restore.poll() is None, restore.stdout.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        served.stop()
+        # One server still runs: the restore goes on waiting, and the server answers.
+        assert Visitor(second.url).get("/healthz")[0] == 200
+        assert restore.poll() is None
+    finally:
+        second.stop()
+    output, _ = restore.communicate(timeout=60)
+    assert restore.returncode == 0, output
+    assert "Restored from" in output

@@ -3,15 +3,18 @@
 import gzip
 import re
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
 from diary import create_app
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ApiToken, Reading
-from diary.models.user import utcnow
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in
 from tests.server import serve_household
@@ -306,3 +309,33 @@ def test_a_guesser_stays_throttled_when_the_server_restarts(tmp_path, monkeypatc
         assert guesser.post_form("/login", guess)[0] == 429
     finally:
         server.stop()
+
+
+def peak_memory_since_reset_kb() -> int:
+    """Return the most memory this process has held since reset_peak_memory(), in kB."""
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+
+
+def reset_peak_memory() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM starts again from what is held now
+
+
+def test_sign_ins_at_once_hash_two_passwords_at_a_time(app):
+    """scrypt takes 32 MiB per hash: six sign-ins at once would hold 192 MiB, two hold 64."""
+    app.config.update(PASSWORD_HASH_METHOD="scrypt", LOGIN_RATE_LIMIT="100 per minute")
+    make_user(app, "alice")
+    visitors = [app.test_client() for _ in range(6)]
+    assert sign_in(visitors[0], "alice", "warm up").status_code == 200
+    start = threading.Barrier(len(visitors))
+
+    def guess(visitor) -> int:
+        start.wait()
+        return sign_in(visitor, "alice", "wrong").status_code
+
+    reset_peak_memory()
+    before = peak_memory_since_reset_kb()
+    with ThreadPoolExecutor(len(visitors)) as pool:
+        assert list(pool.map(guess, visitors)) == [200] * len(visitors)
+    grown = peak_memory_since_reset_kb() - before
+    assert grown < 100 * 1024, f"{grown} kB more at the peak"

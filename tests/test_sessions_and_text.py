@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import LoginSession, Reading
-from diary.models.user import utcnow
 from diary.services.tokens import create_token
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in, user_row
 
@@ -154,3 +154,28 @@ def test_a_save_from_a_stale_page_is_refused_with_the_other_value_shown(app, cli
         f"/readings/{reading_id}/edit", data=edit | {"pain": "3", "note": "mine", "version": "2"}
     )
     assert again.status_code == 302
+
+
+CHROME_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15"
+    " (KHTML, like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1"
+)
+FIREFOX_ON_IPAD = (
+    "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+    " FxiOS/127.0 Mobile/15E148 Safari/605.1.15"
+)
+
+
+def test_settings_names_browsers_on_apple_devices_by_the_browser(app):
+    make_user(app, "alice")
+    for agent in (CHROME_ON_IPHONE, FIREFOX_ON_IPAD):
+        app.test_client().post(
+            "/login",
+            data={"username": "alice", "password": PASSWORD},
+            headers={"User-Agent": agent},
+        )
+    laptop = app.test_client()
+    sign_in(laptop, "alice")
+    page = laptop.get("/account").get_data(as_text=True)
+    assert "Chrome on iPhone" in page and "Firefox on iPad" in page
+    assert "Safari on iPhone" not in page

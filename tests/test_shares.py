@@ -10,9 +10,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ShareLink
-from diary.models.user import utcnow
 from diary.services import shares
 from diary.services.medications import add_dose
 from diary.services.readings import add_reading
@@ -287,7 +287,9 @@ def test_a_shared_report_has_the_patient_s_own_figures_and_hides_only_the_name(a
     mine = figures_section(own, ids["ketamine"])
     theirs = figures_section(shared_page, ids["ketamine"])
     # Relief stops the day before the nerve block, on both pages.
-    assert "29 days so far, still going when the next treatment started" in mine
+    # Weeks 1 to 4 end by day 29, the day before the block: all relieved (3 against 7).
+    assert "4 weeks so far, still going when the next treatment started" in mine
+    assert "relieved on 29 of 29 logged days" in mine
     assert "Nerve block from 02 Mar 2024" in mine
     assert "another treatment (not shared)" in theirs and "Nerve block" not in shared_page
     assert theirs == mine.replace("Nerve block from 02 Mar 2024", "another treatment (not shared)")
@@ -303,7 +305,8 @@ def test_the_share_form_says_which_dated_entries_a_treatment_brings_in(app, clie
     ]
     for words in (
         "which can lie outside the range",
-        "the 28 days before it and the 84 days after it",
+        # The baseline and, for a flare, the two 28-day periods before it.
+        "the 84 days before it and the 84 days after it",
         "its admission and discharge pain readings, its PGIC answers",
         "MIDAS answers from 92 days before its start to 150 days after its end",
         "from its start to 14 days after its end",

@@ -37,7 +37,9 @@ def test_a_note_that_splits_into_a_formula_stays_text(client, alice, tmp_path, s
     # A live formula would show its result (2) or an error (Err:…) in place of the note.
     assert "2" not in cells
     assert not [c for c in cells if c.startswith(("Err:", "#"))]
-    assert any(note in cell for cell in cells), cells
+    # medications.csv has relief_2h after the note: with the note's separator the row splits
+    # inside it, and the piece after the split is text with its apostrophe.
+    assert any(note in cell for cell in cells) or any(c.startswith("'=1+1") for c in cells), cells
 
 
 def test_a_note_with_spaces_before_a_formula_stays_text_when_calc_trims_them(

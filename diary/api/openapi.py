@@ -3,7 +3,8 @@
 from functools import cache
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from diary.api import schemas
 from diary.api.resources import COLLECTIONS, Collection
@@ -21,7 +22,11 @@ def _json(schema: dict) -> dict:
 
 
 def _error(description: str) -> dict:
-    return {"description": description, **_json(_ref(schemas.Error))}
+    """An error answer: RFC 9457 problem details, the fields at fault in "errors"."""
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _ref(schemas.Error)}},
+    }
 
 
 ERRORS = {
@@ -30,8 +35,10 @@ ERRORS = {
     "404": _error("Not found (or another user's)"),
     "413": _error("The body is larger than 16 MB"),
     "422": _error(
-        "The body is not a JSON object, a field is unknown, missing or invalid, or the"
-        " Idempotency-Key is too long or was used for another item; error.field names it"
+        "The body is not a JSON object, a field is unknown, missing or invalid (also what no"
+        " schema states: a day that does not exist, a time in the future or one the clocks"
+        " skipped), or the Idempotency-Key is too long or was used for another item; errors"
+        " names each field at fault"
     ),
     "503": _error("The diary was busy writing something else; nothing was saved. Retry-After"),
 }
@@ -95,15 +102,17 @@ def _day_mark_paths() -> dict:
     }
 
 
+ITEM_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+}
+
+
 def _paths(collection: Collection) -> dict:
     name = collection.schema_name
     item = _ref(collection.item)
-    item_id = {
-        "name": "id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    }
     # After an add, the new item's id leads to reading, changing and deleting it.
     links = {
         f"{verb}{name}": {
@@ -151,7 +160,7 @@ def _paths(collection: Collection) -> dict:
             },
         },
         f"/{collection.name}/{{id}}": {
-            "parameters": [item_id],
+            "parameters": [ITEM_ID],
             "get": {
                 "operationId": f"get{name}",
                 "summary": "Read one",
@@ -183,9 +192,14 @@ def _paths(collection: Collection) -> dict:
 
 def _component_schemas() -> dict[str, Any]:
     """Generate every shape's JSON Schema: bodies as parsed, answers as sent."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]]
     models = [(c.body, "validation") for c in COLLECTIONS.values()]
     models += [(c.changes, "validation") for c in COLLECTIONS.values()]
     models += [(c.item, "serialization") for c in COLLECTIONS.values()]
+    models += [
+        (schemas.PreventiveDoseBody, "validation"),
+        (schemas.PreventiveDose, "serialization"),
+    ]
     models += [(schemas.Reminder, "serialization"), (schemas.Error, "serialization")]
     models += [(schemas.DayMarksBody, "validation"), (schemas.DayMarks, "serialization")]
     _, top = models_json_schema(models, ref_template=REF)
@@ -204,6 +218,18 @@ def openapi_document() -> dict:
     for collection in COLLECTIONS.values():
         paths |= _paths(collection)
     paths |= _day_mark_paths()
+    paths["/preventives/{id}/doses"] = {
+        "parameters": [ITEM_ID],
+        "post": {
+            "operationId": "markPreventiveDose",
+            "summary": "Mark a due dose taken (given) or missed; unmarked doses count as taken",
+            "requestBody": {"required": True, **_json(_ref(schemas.PreventiveDoseBody))},
+            "responses": {
+                "201": {"description": "Marked", **_json(_ref(schemas.PreventiveDose))},
+                **_errors("400", "401", "404", "413", "422", "503"),
+            },
+        },
+    }
     paths["/reminders"] = {
         "get": {
             "operationId": "listReminders",

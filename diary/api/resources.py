@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from diary import models
 from diary.api import schemas
 from diary.clock import format_timestamp
-from diary.services import attacks, medications, readings, side_effects
+from diary.services import attacks, medications, preventives, readings, side_effects
 from diary.services.rows import as_entered
 
 
@@ -20,7 +20,7 @@ class Collection:
     """One collection of /api/v1/: what it accepts and answers, and who writes it."""
 
     name: str
-    model: type
+    model: type[models.Reading | models.SideEffectReport | models.MedicationDose]
     body: type[schemas.Body]
     item: type[BaseModel]
     add: Callable[..., Any]
@@ -31,6 +31,8 @@ class Collection:
     beside: Callable[[Any], dict[str, Any]] = field(default=lambda row: {})
     # A row's values as the answer gives them, where they are not its columns (an attack's).
     shaped: Callable[[Any, tzinfo], dict[str, Any]] | None = None
+    # The first field is a day (a preventive's start), not a local time with its fold.
+    dated: bool = False
 
     @cached_property
     def changes(self) -> type[schemas.Body]:
@@ -56,9 +58,13 @@ class Collection:
             values = self.shaped(row, zone)
         else:
             names = ["id", *(name for name in self.body.model_fields if hasattr(row, name))]
-            values = as_entered(row, names, self.time_name)
-            # Without the offset, the second pass through a repeated hour would read as the first.
-            values[self.time_name] = format_timestamp(values[self.time_name], zone)
+            if self.dated:
+                values = as_entered(row, names)
+            else:
+                values = as_entered(row, names, self.time_name)
+                # Without the offset, the second pass through a repeated hour would read as
+                # the first.
+                values[self.time_name] = format_timestamp(values[self.time_name], zone)
         item = self.item.model_validate(values | self.beside(row))
         return item.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
@@ -124,6 +130,17 @@ COLLECTIONS = {
             delete=attacks.delete_attack,
             describe="Headache attacks (one runs at a time)",
             shaped=_attack,
+        ),
+        Collection(
+            name="preventives",
+            model=models.PreventiveRegimen,
+            body=schemas.PreventiveBody,
+            item=schemas.Preventive,
+            add=preventives.add_regimen,
+            update=preventives.update_regimen,
+            delete=preventives.delete_regimen,
+            describe="Preventive regimens (a dose change ends one and starts the next)",
+            dated=True,
         ),
     )
 }

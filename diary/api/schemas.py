@@ -1,51 +1,109 @@
 """The API's request and response shapes, as pydantic models.
 
 The same models parse request bodies, shape answers and generate the OpenAPI
-document, so the three cannot drift apart. Request models check only the shape
-(which fields, required or not); every value goes to the entity's service, whose
-rules are the same for forms, CSV import, offline sync and the account restore,
-so a bad value gets the same field and message here as everywhere else.
+document, so the three cannot drift apart. Request models check which fields there
+are, required or not, and that a time has no seconds but :00 (with the CSV import's
+message). Every value then goes to the entity's service, whose rules are the same for
+forms, CSV import, offline sync and the account restore, so a bad value gets the same
+field and message here as everywhere else; under /api/ the services take JSON types
+strictly (a string is not a number: rules.json_values). What no schema can state (a
+time in the future, 30 February) the service refuses with 422, as the document says.
 """
 
-from typing import Annotated, Any, ClassVar, Literal
+from datetime import date
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    create_model,
+)
+from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError
 
 from diary import reference
-from diary.models.attack import AURA_KINDS, SIDES, TRIGGER_NAME_MAX, YES_NO
+from diary.models.attack import AURA_KINDS, SIDES, TRIGGER_NAME_MAX, YES_NO, AuraKind, Side
+from diary.models.preventive import DOSE_STATUSES, DoseStatus
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
-from diary.models.symptoms import SEVERITIES
-from diary.rules import MOMENT_PATTERN, NAME_MAX, NOTE_MAX
+from diary.models.symptoms import RELIEF_2H, SEVERITIES, Relief2h, Severity
+from diary.rules import NAME_MAX, NOTE_MAX, EntryError, whole_minute
+from diary.services.attacks import AURA_MINUTES_MAX
 from diary.services.idempotency import KEY_MAX
+from diary.services.preventives import SCHEDULE_PATTERN
 from diary.urls import MAX_ID
 
 LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX = 100, 1000
 # What answers give: the local time to the minute with the UTC offset its fold picks.
-ANSWER_TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}(:\d{2})?$"
-
-
-def _value(schema: dict[str, Any]) -> Any:
-    """A field whose value the service checks; the schema documents what it accepts."""
-    return Annotated[Any, WithJsonSchema(schema)]
-
-
-LocalTime = _value(
-    {
-        "type": "string",
-        "pattern": MOMENT_PATTERN,
-        "description": "An instant with its UTC offset, as answers give it"
-        " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
-        " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
-        " Not in the future, not before 1900.",
-        "example": "2024-03-01T08:30+01:00",
-    }
+ANSWER_TIME_PATTERN = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
+    r"[+-]\d{2}:[0-5]\d(:[0-5]\d)?$"
 )
-Note = _value({"type": "string", "maxLength": NOTE_MAX})
+# A time as a request may give it: a real month, day, hour and minute from 1900 on, seconds
+# only :00, and a UTC offset (or Z) or none. What a pattern cannot say (30 February, a
+# time in the future) the service refuses with 422.
+REQUEST_TIME_PATTERN = (
+    r"^(19|[2-9]\d)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d"
+    r"(:00(\.0{1,6})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d(:[0-5]\d)?)?$"
+)
+# Text holds no NUL character (rules.text refuses it); a name or an "other" note some
+# non-space character too.
+TEXT_PATTERN = r"^[^\u0000]*$"
+FILLED_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# A trigger's own name: filled, and without ";", which joins triggers in CSV files.
+TRIGGER_PATTERN = r"^[^\u0000;]*[^\s\u0000;][^\u0000;]*$"
 
 
-def _codes(codes) -> Any:
-    return _value({"type": "string", "enum": list(codes)})
+def _to_the_minute(value: Any, info: ValidationInfo) -> Any:
+    """Refuse seconds other than :00 with the CSV import's message."""
+    if isinstance(value, str):
+        try:
+            whole_minute(value, str(info.field_name))
+        except EntryError as exc:
+            raise PydanticCustomError("seconds", exc.message) from None
+    return value
+
+
+# A field whose value the service checks (JSON types strictly under /api/, see
+# rules.json_values) is Annotated[Any, WithJsonSchema(...)]: the schema documents what it
+# accepts.
+LocalTime = Annotated[
+    Any,
+    AfterValidator(_to_the_minute),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": REQUEST_TIME_PATTERN,
+            "description": "An instant with its UTC offset, as answers give it"
+            " (YYYY-MM-DDTHH:MM+01:00, or Z for UTC), or a wall-clock time in the user's time zone"
+            " (YYYY-MM-DDTHH:MM: in an hour the clocks repeat, the first pass). Omitted: now."
+            " Seconds, if given, are :00. A day that does not exist (30 February), a time in the"
+            " future or before 1900, or one the clocks skipped is refused with 422.",
+            "example": "2024-03-01T08:30+01:00",
+        }
+    ),
+]
+Note = Annotated[
+    Any, WithJsonSchema({"type": "string", "maxLength": NOTE_MAX, "pattern": TEXT_PATTERN})
+]
+Name = Annotated[
+    Any,
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": FILLED_PATTERN}
+    ),
+]
+Dose = Annotated[
+    Any, WithJsonSchema({"type": "string", "maxLength": NAME_MAX, "pattern": TEXT_PATTERN})
+]
+
+
+def _codes(codes) -> WithJsonSchema:
+    """Document a field that takes one of some codes (the service checks which)."""
+    return WithJsonSchema({"type": "string", "enum": list(codes)})
 
 
 class Body(BaseModel):
@@ -58,47 +116,101 @@ class Body(BaseModel):
 
 class ReadingBody(Body):
     recorded_at: LocalTime = None
-    pain: _value({"type": "integer", "minimum": PAIN_MIN, "maximum": PAIN_MAX})
+    pain: Annotated[
+        Any, WithJsonSchema({"type": "integer", "minimum": PAIN_MIN, "maximum": PAIN_MAX})
+    ]
     note: Note = ""
 
 
+# "other" says what it was in the note: the schema states it as the service checks it.
+OTHER_NEEDS_A_NOTE: JsonDict = {
+    "if": {"properties": {"effect": {"const": "other"}}, "required": ["effect"]},
+    "then": {"properties": {"note": {"pattern": FILLED_PATTERN}}, "required": ["note"]},
+}
+
+
 class SideEffectBody(Body):
+    model_config = ConfigDict(json_schema_extra=OTHER_NEEDS_A_NOTE)
+
     recorded_at: LocalTime = None
-    effect: _codes(reference.side_effects())
-    severity: _codes(SEVERITIES)
-    note: Note = Field("", description="Required when effect is 'other'.")
+    effect: Annotated[Any, _codes(reference.side_effects())]
+    severity: Annotated[Any, _codes(SEVERITIES)]
+    note: Note = Field("", description="Required, not blank, when effect is 'other'.")
 
 
 class MedicationBody(Body):
     taken_at: LocalTime = None
-    name: _value({"type": "string", "minLength": 1, "maxLength": NAME_MAX, "pattern": r"\S"})
-    dose: _value({"type": "string", "maxLength": NAME_MAX}) = ""
-    med_class: _codes(reference.medication_classes()) = Field(alias="class")
+    name: Name
+    dose: Dose = ""
+    med_class: Annotated[Any, _codes(reference.medication_classes())] = Field(
+        "",
+        alias="class",
+        description="Optional for a medicine of the diary's list (its class is the list's);"
+        " required for any other.",
+    )
+    note: Note = ""
+    relief_2h: Annotated[Any, _codes(["", *RELIEF_2H])] = Field(
+        "", description="The effect 2 hours after the dose; empty: not answered."
+    )
+
+
+Day = Annotated[Any, WithJsonSchema({"type": "string", "format": "date", "example": "2024-03-01"})]
+
+
+class PreventiveBody(Body):
+    started_on: Day
+    name: Name
+    dose: Dose = ""
+    schedule: Annotated[
+        Any,
+        WithJsonSchema({"type": "string", "pattern": SCHEDULE_PATTERN, "example": "every_4_weeks"}),
+    ]
+    ended_on: Annotated[
+        Any,
+        WithJsonSchema({"type": "string", "format": "date", "description": "Empty while taken."}),
+    ] = ""
     note: Note = ""
 
 
-YesNo = _value(
-    {
-        "type": ["boolean", "null"],
-        "description": "true (yes), false (no), or null: not answered, which is never no.",
-    }
-)
+YesNo = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": ["boolean", "null"],
+            "description": "true (yes), false (no), or null: not answered, which is never no.",
+        }
+    ),
+]
+
+
+# Minutes of an aura say which aura it was: the schema states it as the service checks it.
+AURA_MINUTES_NEED_AN_AURA: JsonDict = {
+    "if": {"properties": {"aura_minutes": {"type": "integer"}}, "required": ["aura_minutes"]},
+    "then": {"properties": {"aura": {"minItems": 1}}, "required": ["aura"]},
+}
 
 
 class AttackBody(Body):
+    model_config = ConfigDict(json_schema_extra=AURA_MINUTES_NEED_AN_AURA)
+
     started_at: LocalTime = None
-    ended_at: _value(
-        {
-            "type": ["string", "null"],
-            "pattern": MOMENT_PATTERN,
-            "description": "As started_at; null or omitted while the attack lasts. Not before"
-            " its start. One attack runs at a time.",
-        }
-    ) = None
-    peak_pain: _value({"type": ["integer", "null"], "minimum": PAIN_MIN, "maximum": PAIN_MAX}) = (
-        None
-    )
-    side: _value({"enum": [*SIDES, None]}) = None
+    ended_at: Annotated[
+        Any,
+        AfterValidator(_to_the_minute),
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "pattern": REQUEST_TIME_PATTERN,
+                "description": "As started_at; null or omitted while the attack lasts. Not"
+                " before its start. One attack runs at a time.",
+            }
+        ),
+    ] = None
+    peak_pain: Annotated[
+        Any,
+        WithJsonSchema({"type": ["integer", "null"], "minimum": PAIN_MIN, "maximum": PAIN_MAX}),
+    ] = None
+    side: Annotated[Any, WithJsonSchema({"enum": [*SIDES, None]})] = None
     pulsating: YesNo = None
     worse_with_activity: YesNo = Field(
         None, description="Worse with routine physical activity, or activity avoided."
@@ -107,37 +219,83 @@ class AttackBody(Body):
     vomiting: YesNo = None
     light_sensitivity: YesNo = None
     sound_sensitivity: YesNo = None
-    aura: _value({"type": "array", "items": {"enum": list(AURA_KINDS)}, "uniqueItems": True}) = []
-    aura_minutes: _value({"type": ["integer", "null"], "minimum": 0}) = None
-    triggers: _value(
-        {
-            "type": "array",
-            "items": {"type": "string", "minLength": 1, "maxLength": TRIGGER_NAME_MAX},
-            "description": "Codes of the trigger catalogue (seeds/triggers.json) or the"
-            " patient's own trigger names (no ';'); an own name is kept once, in any case.",
-        }
-    ) = []
-    location: _value({"type": "string", "maxLength": 200}) = ""
+    aura: Annotated[
+        Any,
+        WithJsonSchema({"type": "array", "items": {"enum": list(AURA_KINDS)}, "uniqueItems": True}),
+    ] = []
+    aura_minutes: Annotated[
+        Any,
+        WithJsonSchema(
+            {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": AURA_MINUTES_MAX,
+                "description": "Only with an aura (aura not empty).",
+            }
+        ),
+    ] = None
+    triggers: Annotated[
+        Any,
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": TRIGGER_NAME_MAX,
+                    "pattern": TRIGGER_PATTERN,
+                },
+                "description": "Codes of the trigger catalogue (seeds/triggers.json) or the"
+                " patient's own trigger names (no ';'); an own name is kept once, in any case.",
+            }
+        ),
+    ] = []
+    location: Annotated[
+        Any, WithJsonSchema({"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN})
+    ] = ""
     note: Note = ""
 
     nullable = frozenset({"ended_at", "peak_pain", "side", *YES_NO, "aura_minutes"})
 
 
 class DayMarksBody(Body):
-    headache_free: _value({"type": "boolean", "description": "No headache that day."}) = None
-    period: _value({"type": "boolean", "description": "A period day."}) = None
+    headache_free: Annotated[
+        Any, WithJsonSchema({"type": "boolean", "description": "No headache that day."})
+    ] = None
+    period: Annotated[Any, WithJsonSchema({"type": "boolean", "description": "A period day."})] = (
+        None
+    )
+
+
+class PreventiveDoseBody(Body):
+    due_on: Day
+    status: Annotated[Any, _codes(DOSE_STATUSES)]
 
 
 def patch_of(body: type[Body]) -> type[Body]:
-    """Return the PATCH body of a collection: the same fields, none required."""
-    fields = {
+    """Return the PATCH body of a collection: the same fields, none required.
+
+    A condition of the body (if/then) holds for a change too, but what it requires may be
+    left out: the stored value counts (the service judges the two together).
+    """
+    fields: dict[str, Any] = {
         name: (
             Annotated[info.annotation, *info.metadata],
             Field(None, alias=info.alias, description=info.description),
         )
         for name, info in body.model_fields.items()
     }
-    changes = create_model(body.__name__.replace("Body", "Changes"), __base__=Body, **fields)
+    base: type[Body] = Body
+    condition = body.model_config.get("json_schema_extra")
+    if isinstance(condition, dict) and isinstance(condition["then"], dict):
+        then = {key: value for key, value in condition["then"].items() if key != "required"}
+        extra: JsonDict = condition | {"then": then}
+
+        class Conditional(Body):
+            model_config = ConfigDict(json_schema_extra=extra)
+
+        base = Conditional
+    changes = create_model(body.__name__.replace("Body", "Changes"), __base__=base, **fields)
     changes.nullable = body.nullable
     return changes
 
@@ -179,7 +337,7 @@ class SideEffect(BaseModel):
     id: int
     recorded_at: Timestamp
     effect: str
-    severity: Literal[SEVERITIES]
+    severity: Severity
     note: str
     safety: Safety | None = None
 
@@ -193,6 +351,22 @@ class Medication(BaseModel):
     dose: str
     med_class: str = Field(serialization_alias="class", alias="class")
     note: str
+    relief_2h: Relief2h | None
+
+
+class Preventive(BaseModel):
+    id: int
+    started_on: date
+    name: str
+    dose: str
+    schedule: str = Field(pattern=SCHEDULE_PATTERN)
+    ended_on: date | None
+    note: str
+
+
+class PreventiveDose(BaseModel):
+    due_on: date
+    status: DoseStatus
 
 
 class Attack(BaseModel):
@@ -200,14 +374,14 @@ class Attack(BaseModel):
     started_at: Timestamp
     ended_at: Timestamp | None
     peak_pain: int | None = Field(ge=PAIN_MIN, le=PAIN_MAX)
-    side: Literal[SIDES] | None
+    side: Side | None
     pulsating: bool | None
     worse_with_activity: bool | None
     nausea: bool | None
     vomiting: bool | None
     light_sensitivity: bool | None
     sound_sensitivity: bool | None
-    aura: list[Literal[AURA_KINDS]]
+    aura: list[AuraKind]
     aura_minutes: int | None
     triggers: list[str]
     location: str
@@ -251,7 +425,19 @@ class ErrorDetail(BaseModel):
 
 
 class Error(BaseModel):
-    error: ErrorDetail
+    """An error answer as RFC 9457 problem details (application/problem+json)."""
+
+    type: str = Field(description="Always about:blank: the status says what kind of problem.")
+    title: str = Field(description="The HTTP status's phrase, e.g. Unprocessable Content.")
+    status: int
+    detail: str = Field(description="What is wrong, in the words the pages use.")
+    errors: dict[str, str] = Field(
+        description="Each field at fault and what is wrong with it (empty when no field is)."
+    )
+    error: ErrorDetail = Field(
+        description="The first field and message, as the API's first version answered them.",
+        json_schema_extra={"deprecated": True},
+    )
 
 
 IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "maxLength": KEY_MAX}

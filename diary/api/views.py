@@ -18,8 +18,8 @@ from diary.clock import local_today
 from diary.errors import json_error
 from diary.extensions import csrf, db
 from diary.models import DayMark
-from diary.rules import EntryError
-from diary.services import day_marks, reminders
+from diary.rules import EntryError, json_values
+from diary.services import day_marks, preventives, reminders
 from diary.services.idempotency import replayed
 from diary.services.scoping import owned
 from diary.services.tokens import TokenExpired, user_for_token
@@ -28,14 +28,27 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated and cookie-free, so a forged cross-site form cannot use it.
 csrf.exempt(bp)
 
+
+@bp.before_request
+def typed_values() -> None:
+    """Have the services take this request's values as JSON types: "3" is not a number."""
+    g.json_values = json_values.set(True)
+
+
+@bp.teardown_request
+def untyped_values(_exc) -> None:
+    if (token := g.pop("json_values", None)) is not None:
+        json_values.reset(token)
+
+
 # Service field names that the API spells otherwise.
 API_NAMES = {"med_class": "class", "client_key": "Idempotency-Key"}
 
 
 @bp.errorhandler(EntryError)
 def refused(exc: EntryError):
-    field = API_NAMES.get(exc.field, exc.field)
-    return json_error(422, exc.message, field)
+    errors = {API_NAMES.get(name, name): message for name, message in exc.errors.items()}
+    return json_error(422, exc.message, API_NAMES.get(exc.field, exc.field), errors)
 
 
 def token_required(view):
@@ -64,16 +77,23 @@ def _body(shape: type[Body]) -> dict[str, Any]:
     try:
         parsed = shape.model_validate(body)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "body"
-        if error["type"] == "extra_forbidden":
-            raise EntryError({name: f"'{name}' is not a field here."}) from None
-        raise EntryError({name: f"{name} is required."}) from None
+        raise EntryError(dict(_refusal(error) for error in exc.errors())) from None
     values = parsed.model_dump(exclude_unset=True)
     for name, value in values.items():
         if value is None and name not in shape.nullable:
             raise EntryError({API_NAMES.get(name, name): f"{name} cannot be null."})
     return values
+
+
+def _refusal(error) -> tuple[str, str]:
+    """Return the field and the message of one way a body differs from its schema."""
+    name = str(error["loc"][0]) if error["loc"] else "body"
+    if error["type"] == "extra_forbidden":
+        return name, f"'{name}' is not a field here."
+    if error["type"] == "missing":
+        return name, f"{name} is required."
+    # A time with seconds: the CSV import's words.
+    return name, error["msg"]
 
 
 def _idempotency_key() -> str | None:
@@ -110,7 +130,9 @@ def _page() -> schemas.Page:
     return schemas.Page(**values)
 
 
-COLLECTION = '/<any("readings", "side-effects", "medications", "attacks"):collection>'
+COLLECTION = (
+    '/<any("readings", "side-effects", "medications", "preventives", "attacks"):collection>'
+)
 
 
 @bp.get("/openapi.json")
@@ -121,53 +143,53 @@ def openapi():
 @bp.get(COLLECTION)
 @token_required
 def list_items(collection: str):
-    collection = COLLECTIONS[collection]
+    kind = COLLECTIONS[collection]
     page = _page()
-    model = collection.model
+    model = kind.model
     rows = db.session.scalars(
         db.select(model)
         .where(model.user_id == g.api_user.id)
-        .order_by(collection.time_column.desc(), model.id.desc())
+        .order_by(kind.time_column.desc(), model.id.desc())
         .limit(page.limit)
         .offset(page.offset)
     )
-    return {"items": [_answer(collection, row) for row in rows]}
+    return {"items": [_answer(kind, row) for row in rows]}
 
 
 @bp.post(COLLECTION)
 @token_required
 def create(collection: str):
-    collection = COLLECTIONS[collection]
-    values = _body(collection.body)
+    kind = COLLECTIONS[collection]
+    values = _body(kind.body)
     key = _idempotency_key()
     # The service returns the first item for a repeated key (and refuses another body).
-    model = collection.model
+    model = kind.model
     replay = replayed(model, model.user_id == g.api_user.id, key, {}) is not None
-    row = collection.add(g.api_user, client_key=key, **values)
-    return _answer(collection, row), 200 if replay else 201
+    row = kind.add(g.api_user, client_key=key, **values)
+    return _answer(kind, row), 200 if replay else 201
 
 
 @bp.get(COLLECTION + "/<int:object_id>")
 @token_required
 def read(collection: str, object_id: int):
-    collection = COLLECTIONS[collection]
-    return _answer(collection, _row_or_404(collection, object_id))
+    kind = COLLECTIONS[collection]
+    return _answer(kind, _row_or_404(kind, object_id))
 
 
 @bp.patch(COLLECTION + "/<int:object_id>")
 @token_required
 def update(collection: str, object_id: int):
-    collection = COLLECTIONS[collection]
-    row = _row_or_404(collection, object_id)
-    collection.update(g.api_user, row, **_body(collection.changes))
-    return _answer(collection, row)
+    kind = COLLECTIONS[collection]
+    row = _row_or_404(kind, object_id)
+    kind.update(g.api_user, row, **_body(kind.changes))
+    return _answer(kind, row)
 
 
 @bp.delete(COLLECTION + "/<int:object_id>")
 @token_required
 def delete(collection: str, object_id: int):
-    collection = COLLECTIONS[collection]
-    collection.delete(_row_or_404(collection, object_id))
+    kind = COLLECTIONS[collection]
+    kind.delete(_row_or_404(kind, object_id))
     response = Response(status=204)
     # No body, so no Content-Type either (Flask would say text/html).
     del response.headers["Content-Type"]
@@ -205,6 +227,17 @@ def mark_day(day: str):
     row = day_marks.mark_day(g.api_user, day, **_body(schemas.DayMarksBody))
     # No row is left when every mark was taken back: the service took the day as real.
     return _marks(row.day if row is not None else date.fromisoformat(day), row)
+
+
+@bp.post("/preventives/<int:object_id>/doses")
+@token_required
+def mark_preventive_dose(object_id: int):
+    """Mark a due dose of a preventive taken or missed (unmarked doses count as taken)."""
+    regimen = _row_or_404(COLLECTIONS["preventives"], object_id)
+    dose = preventives.mark_dose(g.api_user, regimen, **_body(schemas.PreventiveDoseBody))
+    return schemas.PreventiveDose.model_validate(dose, from_attributes=True).model_dump(
+        mode="json"
+    ), 201
 
 
 @bp.get("/reminders")

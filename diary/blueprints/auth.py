@@ -17,22 +17,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo
 from wtforms.widgets import NumberInput
 
 from diary import throttle
-from diary.clock import timezone_names
+from diary.blueprints import check_ins
+from diary.clock import timezone_names, utcnow
 from diary.extensions import db, login_manager
-from diary.forms import LongSelect, ServiceForm, owned_or_404
+from diary.forms import DiaryForm, LongSelect, NewAccountForm, ServiceForm, owned_or_404
 from diary.i18n import LANGUAGES
 from diary.models import ApiToken, LoginSession
-from diary.models.user import utcnow
 from diary.rules import EntryError
 from diary.services import accounts, tokens
 from diary.services.days import RULES
-from diary.sqlite import spare_write
+from diary.sqlite import read_phase, spare_write
 from diary.urls import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -58,21 +57,13 @@ def require_first_account():
     return None
 
 
-class NewAccountForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    confirm = PasswordField(
-        _l("Password again"), validators=[EqualTo("password", message=_l("The passwords differ."))]
-    )
-
-
-class LoginForm(FlaskForm):
+class LoginForm(DiaryForm):
     username = StringField(_l("Username"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(DiaryForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     new = PasswordField(_l("New password"), validators=[DataRequired()])
     confirm = PasswordField(
@@ -104,7 +95,7 @@ def _sign_in(user, remember: bool) -> None:
     g.pop("csrf_token", None)
 
 
-def _add_account_error(field, exc: accounts.AccountError) -> None:
+def _add_account_error(field, exc: EntryError) -> None:
     field.errors = [*field.errors, str(exc)]
 
 
@@ -117,7 +108,7 @@ def setup():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(form.username.data, form.password.data, is_admin=True)
-        except accounts.AccountError as exc:
+        except EntryError as exc:
             _add_account_error(form.username, exc)
         else:
             _sign_in(user, remember=True)
@@ -134,7 +125,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         throttle.check_sign_in(form.username.data)
-        user = accounts.authenticate(form.username.data, form.password.data)
+        # The password's hash (scrypt) is computed without SQLite's write lock: a sign-in
+        # then holds up nobody's save, and sign-ins hash side by side (as many as allowed).
+        with read_phase(db.session):
+            user = accounts.authenticate(form.username.data, form.password.data)
         if user is None:
             throttle.count_failed_sign_in(form.username.data)
             form.password.errors = [_("That username and password do not match.")]
@@ -185,6 +179,7 @@ def _account_page(form=None, password_form=None, new_token=None):
         token_spans=TOKEN_SPANS,
         default_span=str(tokens.DEFAULT_DAYS),
         now=utcnow(),
+        **check_ins.settings_context(),
     )
 
 
@@ -221,12 +216,13 @@ TOKEN_SPANS = {
 @login_required
 def create_token():
     span = request.form.get("days", str(tokens.DEFAULT_DAYS))
+    if span not in TOKEN_SPANS:
+        flash(_("Choose how long the token works."), "error")
+        return redirect(url_for("auth.account"))
+    days = None if span == "never" else int(span)
     try:
-        if span not in TOKEN_SPANS:
-            raise ValueError(_("Choose how long the token works."))
-        days = None if span == "never" else int(span)
         secret = tokens.create_token(current_user, request.form.get("name", ""), days)[1]
-    except ValueError as exc:
+    except EntryError as exc:
         flash(str(exc), "error")
         return redirect(url_for("auth.account"))
     # Shown once: only a hash is stored.
@@ -281,11 +277,10 @@ def change_password():
         throttle.check_password_change(current_user.id)
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
-        except accounts.WrongPassword as exc:
-            throttle.count_failed_password_change(current_user.id)
-            _add_account_error(form.current, exc)
-        except accounts.AccountError as exc:
-            _add_account_error(form.new, exc)
+        except EntryError as exc:
+            if "current" in exc.errors:
+                throttle.count_failed_password_change(current_user.id)
+            _add_account_error(form.current if "current" in exc.errors else form.new, exc)
         else:
             flash(_("Password changed. Your other devices are signed out."), "success")
             return redirect(url_for("auth.account"))

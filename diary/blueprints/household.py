@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from diary.blueprints.auth import NewAccountForm
 from diary.extensions import db
+from diary.forms import NewAccountForm
 from diary.models import User
+from diary.rules import EntryError
 from diary.services import accounts
 
 bp = Blueprint("household", __name__, url_prefix="/household")
@@ -34,7 +35,7 @@ def members():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(form.username.data, form.password.data)
-        except accounts.AccountError as exc:
+        except EntryError as exc:
             form.username.errors = [str(exc)]
         else:
             message = _(

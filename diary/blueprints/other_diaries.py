@@ -8,34 +8,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.exc import IntegrityError
-from wtforms import BooleanField, DateField, HiddenField, SelectChoice, SelectField
+from wtforms import BooleanField, DateField, HiddenField
 from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from diary import reference
 from diary.extensions import db
+from diary.forms import DiaryForm, UploadForm
 from diary.heavy import heavy_work
-from diary.imports import FORMAT_CHOICES, FORMATS, Unreadable, pending, read_export
+from diary.imports import FORMATS, Unreadable, pending, read_export
 from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
 from diary.sqlite import read_phase
 
 bp = Blueprint("other_diaries", __name__, url_prefix="/import/other")
-FORMAT_LABELS = {"auto": _l("Tell from the file")} | {code: f.LABEL for code, f in FORMATS.items()}
 
 
-class UploadForm(FlaskForm):
-    export = FileField(
-        _l("Export file"), validators=[FileRequired(_l("Choose the exported file."))]
-    )
-    format = SelectField(
-        _l("Made by"), choices=[SelectChoice(code, FORMAT_LABELS[code]) for code in FORMAT_CHOICES]
-    )
-
-
-class ConfirmForm(FlaskForm):
+class ConfirmForm(DiaryForm):
     token = HiddenField()
     # The file's span of attacks, as the preview showed it.
     free_from = DateField(widget=HiddenInput(), validators=[Optional()])
@@ -57,7 +46,7 @@ def _confirm_form(token: str, plan: Plan) -> ConfirmForm:
     )
 
 
-def _plan(path: Path, format_code: str, rows: BinaryIO):
+def _plan(path: Path, format_code: str, rows: BinaryIO, unlisted: str | None):
     """Read and check an export, keeping its rows to add (no write lock is held meanwhile).
 
     Return the plan and None, or None and the page that says why nothing can be imported.
@@ -65,7 +54,7 @@ def _plan(path: Path, format_code: str, rows: BinaryIO):
     try:
         with read_phase(db.session):
             source = read_export(path, current_user.timezone, format_code)
-            plan = plan_import(current_user, source, rows)
+            plan = plan_import(current_user, source, rows, unlisted)
     except Unreadable as exc:
         return None, _page(error=str(exc), status=422)
     if plan.problems:
@@ -98,7 +87,7 @@ def preview():
         pending.upload_copy(form.export.data.stream) as path,
         pending.new_rows(current_user.id) as (token, rows),
     ):
-        plan, refusal = _plan(path, form.format.data, rows)
+        plan, refusal = _plan(path, form.format.data, rows, form.unlisted.data or None)
     if refusal or not plan.changes:
         pending.forget(current_user.id, token)
     return refusal or _page(plan, confirm=_confirm_form(token, plan))
@@ -147,8 +136,3 @@ def confirm():
 def _back(message: str):
     flash(message, "error")
     return redirect(url_for("transfer.export_page"))
-
-
-def upload_form() -> UploadForm:
-    """The empty upload form the export page shows."""
-    return UploadForm(formdata=None)

@@ -10,7 +10,7 @@ from wtforms.widgets import DateInput
 
 from diary import reference
 from diary.clock import local_today
-from diary.forms import EntryForm, owned_or_404
+from diary.forms import EntryForm, PgicForm, owned_or_404
 from diary.i18n import current_locale
 from diary.models import QuestionnaireAnswer, Treatment
 from diary.models.questionnaire import MIDAS, PGIC
@@ -20,10 +20,6 @@ from diary.services.outcomes import midas_figures
 from diary.urls import safe_next
 
 bp = Blueprint("questionnaires", __name__)
-
-
-class PgicForm(EntryForm):
-    score = StringField(_l("Your answer"))
 
 
 class MidasForm(EntryForm):
@@ -42,11 +38,6 @@ class MidasForm(EntryForm):
 
     def items(self) -> list[str]:
         return [self[f"item_{n}"].data for n in range(1, 6)]
-
-
-def pgic_form() -> PgicForm:
-    """A fresh PGIC form for a page (the home prompt or the treatment page)."""
-    return PgicForm.fresh()
 
 
 def _back(treatment: Treatment):

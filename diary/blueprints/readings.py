@@ -10,15 +10,15 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
 
 from diary import reference
-from diary.blueprints import attacks
-from diary.blueprints.questionnaires import pgic_form
+from diary.blueprints import attacks, check_ins
 from diary.clock import local_now
-from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, save
+from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, pgic_form, save
 from diary.i18n import clock_time, short_moment
 from diary.models import Reading
+from diary.models.symptoms import RELIEF_LABELS
 from diary.paging import paginate
 from diary.rules import EntryError
-from diary.services import medications, questionnaires, reminders, side_effects
+from diary.services import medications, preventives, questionnaires, reminders, side_effects
 from diary.services import readings as service
 from diary.services.scoping import owned
 
@@ -57,6 +57,10 @@ def home():
         pgic=reference.questionnaires()["pgic"],
         kinds=reference.treatment_kinds(),
         overuse=medications.overuse(current_user, today),
+        relief_questions=medications.relief_questions(current_user, now),
+        relief_labels=RELIEF_LABELS,
+        doses_due=preventives.due_on_home(current_user, today),
+        schedule_of=preventives.schedule_of,
         classes=reference.medication_classes(),
         **side_effects.safety_context(side_effects.recent_alarming(current_user, now)),
         today=today,
@@ -64,6 +68,7 @@ def home():
         glance=service.glance(current_user, today, GLANCE_DAYS),
         streak_window=service.STREAK_WINDOW_DAYS,
         just_saved=owned(Reading, current_user, saved) if saved else None,
+        yesterday_empty=bool(check_ins.gaps(1)),
         **attacks.home_context(current_user, now),
     )
 
@@ -158,4 +163,9 @@ def delete(reading_id: int):
 @login_required
 def history():
     page = paginate(service.user_readings(current_user))
-    return render_template("readings/history.html", page=page)
+    return render_template(
+        "readings/history.html",
+        page=page,
+        gaps=check_ins.gaps(check_ins.GAP_DAYS),
+        gap_days=check_ins.GAP_DAYS,
+    )

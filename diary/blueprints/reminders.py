@@ -1,14 +1,25 @@
 """Reminders: the follow-up after each treatment and the user's own; the calendar feed."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.http import generate_etag
 from wtforms import StringField
 from wtforms.widgets import DateInput
 
 from diary import reference
 from diary.clock import local_today
+from diary.downloads import file_response
 from diary.extensions import csrf
 from diary.forms import EntryForm, owned_or_404
 from diary.i18n import in_language_of, long_date
@@ -106,10 +117,11 @@ def _ics(user, filename: str) -> Response:
     today = local_today(user.timezone)
     with in_language_of(user):
         body = calendar.calendar_bytes(service.active_reminders(user), today)
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    response = file_response(body, filename, "text/calendar", inline=True)
+    # The same reminders give the same bytes: a calendar app polling with If-None-Match
+    # gets 304 and no body until something changed.
+    response.set_etag(generate_etag(body))
+    return response.make_conditional(request)
 
 
 @bp.get("/reminders.ics")

@@ -26,9 +26,9 @@ from markupsafe import Markup
 from diary.extensions import db, limiter
 from diary.models import ShareLink, User
 from diary.pdf import paper_size, pdf_response
-from diary.report import report_context
 from diary.rules import EntryError
 from diary.services import shares
+from diary.services.report import report_context
 from diary.sqlite import spare_write
 
 bp = Blueprint("shares", __name__)
@@ -67,6 +67,7 @@ def create():
             first_day=request.form.get("from", ""),
             last_day=request.form.get("to", ""),
             treatment_ids=request.form.getlist("treatment"),
+            preventive_ids=request.form.getlist("preventive"),
             days=request.form.get("days", ""),
         )
     except EntryError as exc:
@@ -118,6 +119,7 @@ def _shared_context(share: ShareLink, owner: User) -> dict:
         share.first_day,
         share.last_day,
         share.treatments,
+        preventive_ids=share.preventives,
         shared=True,
         with_appendix=True,
     )

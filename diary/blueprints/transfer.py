@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -11,16 +10,18 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from diary.blueprints.other_diaries import upload_form
 from diary.clock import local_today
+from diary.downloads import file_response
+from diary.forms import DiaryForm, upload_form
 from diary.heavy import heavy_work
-from diary.ranges import asked_range, whole_diary
+from diary.ranges import asked_range
+from diary.services.spans import whole_diary
 from diary.transfer import (
     FORMATS,
     PROBLEMS_SHOWN,
@@ -38,11 +39,12 @@ from diary.transfer.account_json import (
     read_backup,
 )
 from diary.transfer.archive import zip_chunks
+from diary.transfer.cells import EXACT, Convention, spreadsheet_convention
 
 bp = Blueprint("transfer", __name__)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(DiaryForm):
     files = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file to import."))])
 
 
@@ -69,27 +71,33 @@ def export_page():
 @bp.get("/export/<name>")
 @login_required
 def download(name: str):
-    """Download one exported file, or all of them as a zip."""
+    """Download one exported file, or all of them as a zip.
+
+    ?for=spreadsheet writes the CSV files in the convention of a spreadsheet in the
+    reader's language (see diary/transfer/cells.py); without it, in the exact one.
+    """
     stamp = local_today(current_user.timezone).isoformat()
+    convention = _convention()
     if name == "diary.zip":
-        members = ((n, export_chunks(current_user, n)) for n in export_names())
+        members = ((n, export_chunks(current_user, n, None, convention)) for n in export_names())
         body = stream_with_context(zip_chunks(members))
-        return _attachment(body, f"diary-{stamp}.zip", "application/zip")
+        return file_response(body, f"diary-{stamp}.zip", "application/zip")
     if name not in export_names():
         abort(404)
     span = asked_range(whole_diary(current_user)) if name == daily_csv.FILENAME else None
     body = stream_with_context(
-        chunk.encode("utf-8") for chunk in export_chunks(current_user, name, span)
+        chunk.encode("utf-8") for chunk in export_chunks(current_user, name, span, convention)
     )
-    mimetype = "application/fhir+json" if name == fhir.FILENAME else "text/csv"
-    return _attachment(body, name, mimetype)
+    fhir_files = (fhir.FILENAME, fhir.TRANSACTION_FILENAME)
+    mimetype = "application/fhir+json" if name in fhir_files else "text/csv"
+    return file_response(body, name, mimetype)
 
 
-def _attachment(data, filename: str, mimetype: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def _convention() -> Convention:
+    """Return the convention the download asks for: the reader's spreadsheet, or exact."""
+    if request.args.get("for") == "spreadsheet":
+        return spreadsheet_convention(str(get_locale()))
+    return EXACT
 
 
 @bp.post("/import")
@@ -126,7 +134,7 @@ def account_backup():
     """Everything of this account as one JSON file, for a new instance to restore."""
     body = stream_with_context(chunk.encode("utf-8") for chunk in account_chunks(current_user))
     stamp = local_today(current_user.timezone).isoformat()
-    return _attachment(
+    return file_response(
         body, f"headache-diary-{current_user.username}-{stamp}.json", "application/json"
     )
 

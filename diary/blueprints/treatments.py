@@ -10,9 +10,16 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.widgets import DateInput, NumberInput
 
 from diary import reference
-from diary.blueprints.questionnaires import pgic_form
 from diary.clock import local_today
-from diary.forms import EntryForm, MomentForm, catalogue_choices, form_page, owned_or_404, save
+from diary.forms import (
+    EntryForm,
+    MomentForm,
+    catalogue_choices,
+    form_page,
+    owned_or_404,
+    pgic_form,
+    save,
+)
 from diary.models import DoseChange, Treatment, TreatmentMedicine
 from diary.models.questionnaire import PGIC
 from diary.models.treatment import MedicineRole, RateUnit

@@ -11,11 +11,12 @@ from diary.clock import local_today, shift
 from diary.forms import owned_or_404
 from diary.models import Treatment
 from diary.pdf import paper_size, pdf_response
-from diary.ranges import asked_range, bounded, whole_diary
-from diary.report import report_context
+from diary.ranges import asked_range
 from diary.services import days as day_rules
-from diary.services import shares, trends
+from diary.services import preventives, shares, trends
 from diary.services.outcomes import PERIODS
+from diary.services.report import report_context
+from diary.services.spans import bounded, whole_diary
 
 bp = Blueprint("trends", __name__)
 
@@ -34,6 +35,9 @@ def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> di
         "treatments": [
             t | {"short": shortened(t["label"])} for t in trends.chart_treatments(treatments)
         ],
+        "preventives": trends.chart_preventives(
+            preventives.user_regimens(current_user, first, last), last
+        ),
         "effect_labels": {code: e.label for code, e in reference.side_effects().items()},
     }
 
@@ -89,7 +93,12 @@ def outcome(treatment_id: int):
         treatment=treatment,
         kind=reference.treatment_kinds()[treatment.kind],
         figures=figures,
+        day_rule=figures["day_rule"],
         overlapping=trends.overlap_names(treatment, figures["overlaps"], every),
+        preventive_changes=trends.change_lines(
+            treatment,
+            trends.preventive_changes(treatment, preventives.user_regimens(current_user), today),
+        ),
         effects=reference.side_effects(),
         chart=_chart_page_data(span.first, span.last, [treatment])
         | {"outcome": trends.outcome_bars(figures)},
@@ -101,12 +110,24 @@ def _asked_report() -> dict:
     """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=."""
     span = asked_range(whole_diary(current_user), default_days=90)
     ids = request.args.getlist("t", type=int) + request.args.getlist("treatment", type=int)
+    # The preventives ticked (all when the page sends none: the form ticks them all).
+    named = request.args.getlist("p", type=int) + request.args.getlist("preventive", type=int)
     with_appendix = request.args.get("appendix") == "1"
     context = report_context(
-        current_user, span.first, span.last, ids or None, with_appendix=with_appendix
+        current_user,
+        span.first,
+        span.last,
+        ids or None,
+        preventive_ids=named or None,
+        with_appendix=with_appendix,
     )
     # The PDF of exactly what the page shows.
-    pdf_args = {"from": span.first, "to": span.last, "treatment": [t.id for t in context["picked"]]}
+    pdf_args = {
+        "from": span.first,
+        "to": span.last,
+        "treatment": [t.id for t in context["picked"]],
+        "preventive": [a.regimen.id for a in context["adherence"]],
+    }
     return context | {
         "shortened": span.shortened,
         "pdf_args": pdf_args | ({"appendix": 1} if with_appendix else {}),

@@ -6,6 +6,7 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     from diary.commands import (
         backups,
+        check_ins,
         days,
         reminders,
         report,
@@ -21,6 +22,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(transfer.import_command)
     app.cli.add_command(transfer.export_command)
     app.cli.add_command(reminders.reminders)
+    app.cli.add_command(check_ins.check_ins)
     app.cli.add_command(report.report)
     app.cli.add_command(days.days)
     app.cli.add_command(tokens.token)

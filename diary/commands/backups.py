@@ -14,7 +14,7 @@ from diary.backup import (
     write_backup,
 )
 from diary.extensions import db
-from diary.instance_lock import InstanceBusy, instance_lock
+from diary.instance_lock import InstanceBusy, exclusive_lock
 from diary.migrating import migrate_database
 from diary.services.accounts import end_every_sign_in
 from diary.transfer.restoring import forget_interrupted
@@ -53,8 +53,9 @@ def backup(destination: Path):
 @click.command("restore")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--wait", is_flag=True, help="Wait for every `diary serve` to stop, not refuse.")
 @with_appcontext
-def restore(source: Path, yes: bool):
+def restore(source: Path, yes: bool, wait: bool):
     """Replace the diary's database with the backup SOURCE. Stop `diary serve` first.
 
     Everyone is signed out: sign-ins and "keep me signed in" cookies of the
@@ -62,7 +63,7 @@ def restore(source: Path, yes: bool):
     """
     database = _database()
     try:
-        with instance_lock(Path(current_app.instance_path), "diary restore"):
+        with exclusive_lock(Path(current_app.instance_path), "diary restore", wait=wait):
             if not yes:
                 click.confirm(
                     f"Replace {database} with {source}? "
@@ -72,7 +73,8 @@ def restore(source: Path, yes: bool):
             kept = _restore(source, database)
     except InstanceBusy as busy:
         raise click.ClickException(
-            f"the diary is being served ({busy}): stop `diary serve`, then restore"
+            f"the diary is being served ({busy}): stop every `diary serve`, then restore"
+            " (or restore --wait)"
         ) from None
     click.echo(
         f"Restored from {source}." + (f" The replaced database is kept as {kept}." if kept else "")

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from diary.commands.common import as_of_option, day_asked, migrated, require_user, user_option
 from diary.extensions import db
 from diary.services import mail
+from diary.services.claims import ClaimedElsewhere
 from diary.services.reminders import active_reminders, as_json, by_status
 from diary.unit import after_commit, command_unit, unit_of_work
 
@@ -44,7 +45,8 @@ def send():
 
     What is due is read first; then each e-mail's reminders are marked as e-mailed in a
     short unit of their own and the e-mail goes out after its commit, so the database is
-    never locked while the mail server answers and nothing is ever sent twice. An address
+    never locked while the mail server answers and nothing is ever sent twice, even by
+    runs at once on several machines (each e-mail is claimed first). An address
     the server refuses is reported, its mark taken back for the next run, and the others
     are still sent.
     """
@@ -61,6 +63,8 @@ def send():
                     with unit_of_work(writes=True):
                         mail.mark_emailed(email)
                         after_commit(partial(mail.deliver, smtp, email))
+                except ClaimedElsewhere:
+                    continue  # another run sends it
                 except mail.RECIPIENT_ERRORS as exc:
                     with unit_of_work(writes=True):
                         mail.mark_emailed(email, sent=False)

@@ -1,18 +1,20 @@
 """diary serve."""
 
+import errno
 import resource
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from waitress import serve as waitress_serve
+from waitress import create_server
 
 from diary.backup import sqlite_file, start_daily_backups
+from diary.check_in_job import start_schedule
 from diary.commands.common import migrated
 from diary.extensions import db
 from diary.imports import pending
-from diary.instance_lock import InstanceBusy, instance_lock
+from diary.instance_lock import InstanceBusy, serving_lock
 from diary.permissions import make_private
 from diary.transfer.restoring import take_back_interrupted
 
@@ -96,9 +98,12 @@ def serve(host: str, port: int, threads: int):
     keep = int(app.config["BACKUP_KEEP"])
     if database is not None and keep > 0:
         folder = Path(app.instance_path) / "backups" / "daily"
-        start_daily_backups(database, folder, keep)
+        start_daily_backups(database, folder, keep, Path(app.instance_path))
         click.echo(f"Daily backups go to {folder} (the newest {keep} are kept)")
     pending.start_removing_stale(pending.folder())
+    if app.config["CHECK_IN_SCHEDULER"]:
+        start_schedule(app)
+        click.echo("Daily check-ins are sent from here (DIARY_CHECK_IN_SCHEDULER)")
     proxy = proxy_options(app.config)
     if proxy:
         click.echo(
@@ -106,19 +111,28 @@ def serve(host: str, port: int, threads: int):
             f" ({proxy['trusted_proxy_count']} proxy hop(s))"
         )
     try:
-        # Held while serving, so that `diary restore` refuses to swap the database underneath.
-        with instance_lock(Path(app.instance_path), "diary serve"):
-            # Only the server that holds the instance may: another's restore may be running.
-            if taken_back := take_back_interrupted():
+        # Held while serving, so that `diary restore` refuses to swap the database underneath;
+        # other `diary serve` processes may share it.
+        with serving_lock(Path(app.instance_path)) as alone:
+            # Only a server alone may: another's account restore may be running.
+            if alone and (taken_back := take_back_interrupted()):
                 click.echo(f"Took back {taken_back} account restore(s) a stop cut off half-way")
+            server = _listening(app, host, port, threads, proxy)
             click.echo(f"Serving the diary at http://{host}:{port}/ (Ctrl+C stops it)")
-            waitress_serve(
-                app,
-                host=host,
-                port=port,
-                threads=threads,
-                **proxy,
-                **connection_options(app.config),
-            )
+            server.run()
     except InstanceBusy as busy:
-        raise click.ClickException(f"this instance is already served by {busy}") from None
+        raise click.ClickException(f"this instance is being restored by {busy}") from None
+
+
+def _listening(app, host: str, port: int, threads: int, proxy: dict):
+    """Return waitress listening on host:port; a port in use is said in one line (exit 1)."""
+    try:
+        return create_server(
+            app, host=host, port=port, threads=threads, **proxy, **connection_options(app.config)
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} is in use on {host}: stop what uses it or choose another with --port"
+            ) from None
+        raise

@@ -3,10 +3,10 @@
 import click
 from flask.cli import AppGroup
 
-from diary.clock import format_timestamp
+from diary.clock import format_timestamp, utcnow
 from diary.commands.common import migrated, require_user, user_option
 from diary.models import ApiToken
-from diary.models.user import utcnow
+from diary.rules import EntryError
 from diary.services import tokens
 from diary.unit import after_commit, command_unit
 
@@ -36,7 +36,7 @@ def create(username: str, name: str, days: int):
     user = require_user(username)
     try:
         row, secret = tokens.create_token(user, name, days or None)
-    except ValueError as exc:
+    except EntryError as exc:
         raise click.ClickException(str(exc)) from None
     said = expiry(row)
 

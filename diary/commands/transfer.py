@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from diary import reference
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
 from diary.imports import FORMAT_CHOICES, Unreadable, pending, read_export
@@ -22,7 +23,7 @@ from diary.transfer import (
 )
 from diary.transfer.cells import MalformedCsv, read_csv
 from diary.transfer.engine import prepare_import
-from diary.transfer.formats import format_for
+from diary.transfer.formats import COLUMN_NAMES, format_for
 from diary.unit import command_unit
 
 HEADER_MAX = 4096
@@ -48,14 +49,27 @@ HEADER_MAX = 4096
     help="Another diary's export: mark the days inside its span of attacks that have no"
     " attack (and no pain reading) as headache-free, as an attack log leaves them.",
 )
+@click.option(
+    "--unlisted-class",
+    type=click.Choice(list(reference.medication_classes())),
+    help="The kind of another diary's medicines that are not in the diary's list"
+    " (without it, such a medicine stops the import: a kind is never assumed).",
+)
 @with_appcontext
 @migrated
 @command_unit(writes=True)
-def import_command(path: Path, username: str, format_code: str, dry_run: bool, free_days: bool):
+def import_command(
+    path: Path,
+    username: str,
+    format_code: str,
+    dry_run: bool,
+    free_days: bool,
+    unlisted_class: str | None,
+):
     """Import PATH: diary CSV files (a file or a folder), or another diary's export."""
     user = require_user(username)
     if path.is_file() and (format_code != "auto" or not is_diary_csv(path)):
-        import_other_diary(user, path, format_code, dry_run, free_days)
+        import_other_diary(user, path, format_code, dry_run, free_days, unlisted_class)
         return
     if path.is_dir():
         known = {fmt.filename for fmt in FORMATS}
@@ -93,21 +107,26 @@ def is_diary_csv(path: Path) -> bool:
         # A header is short; a JSON export may be one long line.
         first = file.readline(HEADER_MAX).decode("utf-8", "replace")
     try:
-        header, _ = read_csv(first)
+        header, _ = read_csv(first, COLUMN_NAMES)
     except MalformedCsv:
         return False
     return format_for(path.name, header) is not None
 
 
 def import_other_diary(
-    user, path: Path, format_code: str, dry_run: bool, free_days: bool = True
+    user,
+    path: Path,
+    format_code: str,
+    dry_run: bool,
+    free_days: bool = True,
+    unlisted: str | None = None,
 ) -> None:
     """Import another diary's export: the preview, then (unless --dry-run) the entries."""
     with tempfile.TemporaryFile(dir=pending.folder()) as rows:
         try:
             with read_phase(db.session):
                 source = read_export(path, user.timezone, format_code)
-                plan = plan_import(user, source, None if dry_run else rows)
+                plan = plan_import(user, source, None if dry_run else rows, unlisted)
         except Unreadable as exc:
             raise click.ClickException(str(exc)) from None
         _report(path, plan)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from diary.commands.common import migrated
 from diary.extensions import db
 from diary.models import User
-from diary.services.accounts import AccountError, create_user
+from diary.rules import EntryError
+from diary.services.accounts import create_user
 from diary.unit import after_commit, command_unit
 
 
@@ -32,7 +33,7 @@ def create(name: str, password_stdin: bool, admin: bool):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         account = create_user(name, password, is_admin=admin)
-    except AccountError as exc:
+    except EntryError as exc:
         raise click.ClickException(str(exc)) from None
     role = " (admin)" if account.is_admin else ""
     after_commit(lambda: click.echo(f"Created account '{account.username}'{role}."))

@@ -14,47 +14,48 @@ diary, and the other's are not imported after them.
 
 import hashlib
 import heapq
-import math
-import pickle
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import islice
 from operator import itemgetter
-from types import SimpleNamespace
 from typing import Any, BinaryIO
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from diary import reference
 from diary.clock import local_today
 from diary.extensions import db
-from diary.imports.readers import Unreadable
 from diary.imports.source import Attack, Intensity, Source, Taken
+from diary.imports.spool import (
+    SPOOL_FLOOR,
+    SPOOL_TIMES,
+    PreviewOutdated,
+    Replaced,
+    Spool,
+    TooManyRows,
+    Triggers,
+    schema_revision,
+)
 from diary.models import Attack as AttackRow
 from diary.models import MedicationDose, Reading, User
 from diary.models.attack import TRIGGER_NAME_MAX
 from diary.rules import EntryError, mid_sentence
 from diary.services import attacks, day_marks, days
-from diary.services.bulk import BulkRows, PartedInsert, bulk_rows
+from diary.services.bulk import PartedInsert, bulk_rows
 from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
 
 PREVIEW_ENTRIES = 10
 CHUNK = 2_000  # entries checked, looked up and kept at a time
-# A preview's rows take at most SPOOL_TIMES the size of its file, or SPOOL_FLOOR for a
-# small one: real exports take 0.4 to 6 times (a row about 170 bytes).
-SPOOL_TIMES = 8
-SPOOL_FLOOR = 1 << 20
 # What each row checked counts towards that, kept or not (a row met twice is checked twice).
 ROW_BYTES = 100
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
-# The chunk of a spool that holds the triggers of the attacks before it.
-TRIGGERS = "attack_trigger"
 
 
 def source_key(format_code: str, *parts: str) -> str:
@@ -82,78 +83,10 @@ def lasted(minutes: int) -> str:
     return f"lasted {' '.join(parts) or 'under a minute'}"
 
 
-class TooManyRows(Unreadable):
-    """The file makes more rows than its size allows; nothing was imported."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This file makes more entries than a file of its size can: their rows would take"
-            f" over {SPOOL_TIMES} times its size."
-        )
-
-
 @dataclass(frozen=True)
 class PreviewEntry:
     at: datetime
     text: str
-
-
-@dataclass(frozen=True)
-class Replaced:
-    """The keys of medicines in the diary that a previewed import replaces (it removes them)."""
-
-    keys: list[str]
-
-
-class Spool:
-    """Checked rows waiting in a file for their insert, a chunk at a time.
-
-    A large import is never held in memory whole, the rows are converted for the
-    database before the write lock is taken, and a confirmation inserts what the
-    preview checked without checking it again. The file lies in the instance folder
-    (health data stays there), readable by the diary only, and never grows past its
-    limit (TooManyRows).
-    """
-
-    def __init__(self, file: BinaryIO, limit: float = math.inf):
-        self.file, self.limit = file, limit
-
-    @classmethod
-    def start(cls, file: BinaryIO, fmt: str, zone: str, limit: int) -> "Spool":
-        """Begin a spool of rows read from a format, with times local to zone."""
-        pickle.dump({"format": fmt, "zone": zone}, file)
-        return cls(file, limit)
-
-    def add(self, model, rows: list[dict]) -> None:
-        if rows:
-            self._dump((model.__tablename__, bulk_rows(model, rows)))
-
-    def triggers(self, keyed: list[tuple[str, list[str]]]) -> None:
-        """Keep the triggers of attacks added in bulk, by each attack's key."""
-        if keyed:
-            self._dump((TRIGGERS, keyed))
-
-    def _dump(self, chunk: tuple) -> None:
-        data = pickle.dumps(chunk)
-        if self.file.tell() + len(data) > self.limit:
-            raise TooManyRows
-        self.file.write(data)
-
-    def replace(self, keys: list[str]) -> None:
-        if keys:
-            pickle.dump(Replaced(keys), self.file)
-
-    def header(self) -> dict[str, str]:
-        self.file.seek(0)
-        return pickle.load(self.file)  # noqa: S301 (the diary's own file, in its instance)
-
-    def chunks(self) -> Iterator[tuple[str, BulkRows] | Replaced]:
-        self.header()
-        while True:
-            try:
-                yield pickle.load(self.file)  # noqa: S301
-            except EOFError:
-                return
 
 
 @dataclass
@@ -262,17 +195,20 @@ def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
     )
 
 
-def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan) -> dict:
-    med_class = reference.medicine_class(taken.name)
-    if med_class is None:
+def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan, unlisted: str | None) -> dict:
+    """Check a medicine taken; one the list does not name takes the kind the patient chose
+    for such medicines, and is refused when none was chosen."""
+    listed = reference.medicine_class(taken.name) is not None
+    if not listed:
         plan.unknown_medicines[taken.name.strip()] += 1
     return checked_dose(
         user,
         taken_at=taken.at,
         name=taken.name,
         dose=taken.dose,
-        med_class=med_class or "other",
+        med_class=None if listed else unlisted,
         note=taken.note,
+        relief_2h=taken.relief_2h,
         client_key=source_key(fmt, taken.key),
     )
 
@@ -280,12 +216,21 @@ def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan) -> dict:
 class _Planner:
     """Check a stream of entries into rows a chunk at a time, keeping sums and (maybe) the rows."""
 
-    def __init__(self, user: User, source: Source, plan: Plan, spool: Spool | None, limit: int):
+    def __init__(
+        self,
+        user: User,
+        source: Source,
+        plan: Plan,
+        spool: Spool | None,
+        limit: int,
+        unlisted: str | None,
+    ):
         self.user, self.source, self.plan, self.spool = user, source, plan, spool
+        self.unlisted = unlisted
         self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
         self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
         # The start and key of an attack of the file not ended.
-        self.running: tuple[datetime, str] | None = None
+        self.running: tuple[datetime, str | None] | None = None
         self.rows_left = limit // ROW_BYTES
 
     def count(self, rows: list[dict]) -> list[dict]:
@@ -324,7 +269,8 @@ class _Planner:
         if row["ended_at"] is None:
             said = "Attack, still going"
         else:
-            minutes = attacks.minutes_lasted(SimpleNamespace(**row), self.user.timezone)
+            unsaved = AttackRow(**{k: v for k, v in row.items() if k != "triggers"})
+            minutes = attacks.minutes_lasted(unsaved, self.user.timezone)
             said = f"Attack, {lasted(minutes)}"
         return said + (f": {row['note']}" if row["note"] else "")
 
@@ -345,7 +291,8 @@ class _Planner:
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
                 elif better.isdisjoint(_keys(fmt, entry.superseded_by)):
-                    self.count(doses).append(_dose_row(self.user, fmt, entry, self.plan))
+                    row = _dose_row(self.user, fmt, entry, self.plan, self.unlisted)
+                    self.count(doses).append(row)
                 else:
                     self.plan.superseded += 1
             except EntryError as exc:
@@ -423,8 +370,13 @@ def _keys(fmt: str, source_keys: tuple[str, ...]) -> list[str]:
     return [source_key(fmt, key) for key in source_keys]
 
 
-def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Plan:
+def plan_import(
+    user: User, source: Source, spool: BinaryIO | None = None, unlisted: str | None = None
+) -> Plan:
     """Check every entry through the services and sum up what an import would add.
+
+    unlisted is the kind the patient chose for medicines not in the diary's list; without
+    it, such a medicine is a problem that stops the import (a kind is never assumed).
 
     Given a spool file, the checked rows to add are written to it for apply_rows();
     without, only the preview's sums are kept. Memory stays the same for any size of file.
@@ -433,10 +385,12 @@ def plan_import(user: User, source: Source, spool: BinaryIO | None = None) -> Pl
     plan = Plan(format=source.format)
     limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
     rows = Spool.start(spool, source.format, user.timezone, limit) if spool else None
-    planner = _Planner(user, source, plan, rows, limit)
+    planner = _Planner(user, source, plan, rows, limit, unlisted)
     entries = iter(source.entries)
     for chunk in iter(lambda: tuple(islice(entries, CHUNK)), ()):
         planner.chunk(chunk)
+    if rows is not None:
+        rows.finish()
     plan.left_out = source.left_out
     plan.clock_changes, plan.clock_change_count = source.clock_changes, source.clock_change_count
     plan.notes = source.notes
@@ -454,14 +408,6 @@ def _dose_text(row: dict) -> str:
     return f"{row['name']}{dose} ({mid_sentence(classes[row['med_class']].label)})"
 
 
-# The tables a spool's rows go to, by name.
-SPOOLED = {model.__tablename__: model for model in (AttackRow, Reading, MedicationDose)}
-
-
-class PreviewOutdated(ValueError):
-    """The diary changed since the preview in a way that makes its rows wrong."""
-
-
 @dataclass(frozen=True)
 class Added:
     format: str
@@ -475,17 +421,23 @@ class Added:
 def apply_rows(
     user: User, spool_file: BinaryIO, free_days: tuple[date, date] | None = None
 ) -> Added:
-    """Insert a plan's spooled rows in parts, a chunk at a time; say how many.
+    """Insert a plan's spooled rows through the bulk path, a chunk at a time; say how many.
 
     Each part holds the write lock about half a second (diary/sqlite.py), the last one is
     left for the request to commit, with the removal of the medicines the import replaces,
-    the attacks (through their service, with their triggers) and, given free_days (the
-    file's span of attacks), the marks of its days that nothing says had a headache.
-    An entry added since the preview (the same key) stops the insert with IntegrityError,
-    once what earlier parts committed is deleted again: nothing is half-written.
+    the attacks' triggers (through their service, by the attacks' keys) and, given
+    free_days (the file's span of attacks), the marks of its days that nothing says had a
+    headache. Rows kept under another schema revision, or damaged since the preview, are
+    refused before anything is written (PreviewOutdated). An entry added since the preview
+    (the same key) stops the insert with IntegrityError, once what earlier parts committed
+    is deleted again: nothing is half-written.
     """
     spool = Spool(spool_file)
     header = spool.header()
+    if header["revision"] != schema_revision():
+        raise PreviewOutdated(
+            gettext("The diary was updated since this preview; please preview the file again.")
+        )
     if header["zone"] != user.timezone:
         raise PreviewOutdated(
             "Your time zone changed after the preview, so its times would be wrong."
@@ -498,12 +450,12 @@ def apply_rows(
         for chunk in spool.chunks():
             if isinstance(chunk, Replaced):
                 replaced += chunk.keys
-            elif chunk[0] == TRIGGERS:
-                attacks.add_imported_triggers(user, chunk[1])
+            elif isinstance(chunk, Triggers):
+                attacks.add_imported_triggers(user, chunk.keyed)
             else:
-                table, rows = chunk
-                inserted.insert(SPOOLED[table], rows)
-                added[table] += len(rows)
+                model, rows = chunk
+                inserted.insert(model, bulk_rows(model, rows))
+                added[model] += len(rows)
     except IntegrityError:
         # An entry added since the preview, or an attack started since while the file has
         # one still going (one runs at a time): nothing is kept, an attack's triggers with it.
@@ -514,9 +466,9 @@ def apply_rows(
     delete_imported(user, replaced)
     return Added(
         header["format"],
-        added[Reading.__tablename__],
-        added[MedicationDose.__tablename__],
-        added[AttackRow.__tablename__],
+        added[Reading],
+        added[MedicationDose],
+        added[AttackRow],
         _mark_free(user, free_days) if free_days else 0,
     )
 

@@ -11,7 +11,7 @@ def preview_lines(plan: Plan) -> list[str]:
     classes = reference.medication_classes()
     span = (
         f"{short_date(plan.first_day)} to {short_date(plan.last_day)}"
-        if plan.first_day
+        if plan.first_day and plan.last_day
         else "no dates"
     )
     lines = [
@@ -47,7 +47,7 @@ def preview_lines(plan: Plan) -> list[str]:
         lines.append(f"Medication classes: {found}")
     if plan.unknown_medicines:
         names = ", ".join(f"{name} ({n})" for name, n in sorted(plan.unknown_medicines.items()))
-        lines.append(f"Not in the medicine list, imported as 'other': {names}")
+        lines.append(f"Not in the medicine list, imported as the kind chosen: {names}")
     for what, n in sorted(plan.left_out.items()):
         lines.append(f"Left out: {what} ({n})")
     lines += [f"Clock change: {change}" for change in plan.clock_changes]

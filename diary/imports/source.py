@@ -107,6 +107,8 @@ class Taken:
     name: str
     dose: str = ""
     note: str = ""
+    # How it worked, as the app recorded it, in the diary's 2-hour answers (None: not said).
+    relief_2h: str | None = None
     # Where one app exports the same intake in two files, the keys of the entries in the
     # more exact file: when the diary holds any of them, this one is not imported...
     superseded_by: tuple[str, ...] = ()

@@ -1,6 +1,9 @@
 """Database models; every diary row belongs to exactly one user."""
 
 from diary.models.attack import Attack, AttackTrigger, DayMark, OwnTrigger
+from diary.models.check_in import CheckIn, PushSubscription, VapidKey
+from diary.models.claim import Claim
+from diary.models.preventive import PreventiveDose, PreventiveRegimen
 from diary.models.questionnaire import PromptDismissal, QuestionnaireAnswer
 from diary.models.reading import Reading
 from diary.models.reminder import Reminder
@@ -14,12 +17,17 @@ __all__ = [
     "ApiToken",
     "Attack",
     "AttackTrigger",
+    "CheckIn",
+    "Claim",
     "DayMark",
     "DoseChange",
     "LoginSession",
     "MedicationDose",
     "OwnTrigger",
+    "PreventiveDose",
+    "PreventiveRegimen",
     "PromptDismissal",
+    "PushSubscription",
     "QuestionnaireAnswer",
     "Reading",
     "Reminder",
@@ -28,4 +36,5 @@ __all__ = [
     "Treatment",
     "TreatmentMedicine",
     "User",
+    "VapidKey",
 ]

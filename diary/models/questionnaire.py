@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 PGIC, MIDAS = "pgic", "midas"
 INSTRUMENTS = (PGIC, MIDAS)
@@ -22,7 +22,9 @@ class QuestionnaireAnswer(db.Model):
     instrument_version: Mapped[str] = mapped_column(String(80))
     answered_on: Mapped[date]
     # PGIC: the treatment it is about, and the answer 1-7.
-    treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatment.id", ondelete="CASCADE"))
+    treatment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("treatment.id", ondelete="CASCADE"), index=True
+    )
     score: Mapped[int | None]
     # MIDAS: the five day counts.
     items: Mapped[list[int] | None] = mapped_column(JSON)

@@ -4,13 +4,13 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from flask_babel import gettext, lazy_pgettext
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from diary import reference
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
+from diary.i18n import gettext, lazy_pgettext
 
 
 class ReminderKind(StrEnum):
@@ -59,6 +59,10 @@ class Reminder(db.Model):
     # Idempotency key of the form or request that created it, so a resent form stores once.
     client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When its calendar event last changed (UTC), and how many times it has: the feed's
+    # DTSTAMP/LAST-MODIFIED and SEQUENCE (RFC 5545), so a calendar app sees what changed.
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     treatment: Mapped["Treatment | None"] = relationship(back_populates="follow_up")  # noqa: F821
 
@@ -89,3 +93,16 @@ class Reminder(db.Model):
         if self.effective_on > today:
             return ReminderStatus.UPCOMING
         return ReminderStatus.DUE if self.effective_on == today else ReminderStatus.OVERDUE
+
+
+# The columns a calendar event is drawn from (a follow-up's title follows its treatment's kind).
+EVENT_COLUMNS = ("title", "due_on", "booked_for", "done_on", "dismissed_at")
+
+
+@event.listens_for(Reminder, "before_update")
+def _count_event_change(mapper, connection, reminder: Reminder) -> None:
+    """Stamp a change of the calendar event and count it; an email sent changes nothing."""
+    changed = inspect(reminder).attrs
+    if any(changed[name].history.has_changes() for name in EVENT_COLUMNS):
+        reminder.changed_at = utcnow()
+        reminder.sequence = (reminder.sequence or 0) + 1

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 
 class ShareLink(db.Model):
@@ -18,6 +18,8 @@ class ShareLink(db.Model):
     last_day: Mapped[date]
     # The chosen treatments' ids, comma-separated ("" for none): later ones never appear.
     treatment_ids: Mapped[str] = mapped_column(String(1000), default="")
+    # The preventive regimens named on the page, likewise; others are "a preventive change".
+    preventive_ids: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]  # UTC; the link answers 404 from then on
     revoked_at: Mapped[datetime | None]
@@ -28,3 +30,7 @@ class ShareLink(db.Model):
     @property
     def treatments(self) -> list[int]:
         return [int(part) for part in self.treatment_ids.split(",") if part]
+
+    @property
+    def preventives(self) -> list[int]:
+        return [int(part) for part in self.preventive_ids.split(",") if part]

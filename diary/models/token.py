@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 
 class ApiToken(db.Model):

@@ -6,8 +6,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diary.clock import utcnow
 from diary.extensions import db
-from diary.models.user import utcnow
 
 
 class MedicineRole(StrEnum):

@@ -1,7 +1,10 @@
 """Create accounts, check passwords, and manage signed-in sessions."""
 
-import re
 import secrets
+import threading
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -10,22 +13,23 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from diary import rules
-from diary.clock import server_timezone, timezone_set
+from diary.clock import server_timezone, timezone_set, utcnow
 from diary.extensions import db
 from diary.i18n import LANGUAGES
 from diary.models import LoginSession, User
-from diary.models.user import utcnow
-from diary.rules import Checker
+from diary.rules import Checker, EntryError
 from diary.services.days import RULES as DAY_RULES
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
 
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
+USERNAME_MAX = 40
+# What a username may hold besides letters and digits of any script (and their accents).
+USERNAME_PUNCTUATION = frozenset("._-")
 # RFC 5321's longest path; body weights a scale for people shows.
 EMAIL_MAX = 254
 WEIGHT_RANGE = (20, 400)
@@ -35,39 +39,55 @@ WEIGHT_RANGE = (20, 400)
 UNCHANGED: Any = object()
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out, with a reason to show."""
-
-
-class WrongPassword(AccountError):
-    """The current password given to confirm a change is not the account's."""
-
-
 def normalise_username(name: str) -> str:
-    return name.strip().lower()
+    """Return a username as it is stored and compared (RFC 8265's UsernameCaseMapped, in
+    effect): full-width letters made ordinary (NFKC), lower case, accents composed (NFC),
+    so that "Renée", "RENÉE" and an e followed by a combining accent are one name."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFKC", name.strip()).lower())
+
+
+def _username_character(character: str) -> bool:
+    """Tell a letter, digit or accent of any script, or one of the allowed punctuation."""
+    return (
+        character.isalnum()
+        or unicodedata.category(character).startswith("M")
+        or character in USERNAME_PUNCTUATION
+    )
 
 
 def check_username(name: str) -> str:
-    """Return the normalised username or raise AccountError."""
+    """Return the normalised username or raise EntryError."""
     name = normalise_username(name)
-    if not USERNAME_PATTERN.match(name):
-        raise AccountError(
-            _("Usernames are 1 to 40 characters: letters, digits, dots, dashes and underscores.")
+    if not (
+        0 < len(name) <= USERNAME_MAX
+        and name[0].isalnum()
+        and all(_username_character(c) for c in name)
+    ):
+        raise EntryError(
+            {
+                "username": _(
+                    "Usernames are 1 to 40 characters: letters, digits, dots, dashes and"
+                    " underscores."
+                )
+            }
         )
     return name
 
 
-def check_password(password: str, username: str) -> None:
-    """Raise AccountError when the password is too short or among the easiest to guess."""
+def check_password(password: str, username: str, field: str = "password") -> None:
+    """Raise EntryError on field when the password is too short or among the easiest to guess."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise AccountError(_("Passwords need at least %(count)s characters.", count=minimum))
+        raise EntryError({field: _("Passwords need at least %(count)s characters.", count=minimum)})
     if _guessable(password, username):
-        raise AccountError(
-            _(
-                "That password is among the easiest to guess (a common password, a word,"
-                " a name, a date or a keyboard pattern). A few unrelated words make a good one."
-            )
+        raise EntryError(
+            {
+                field: _(
+                    "That password is among the easiest to guess (a common password, a word,"
+                    " a name, a date or a keyboard pattern). A few unrelated words make a good"
+                    " one."
+                )
+            }
         )
 
 
@@ -84,7 +104,7 @@ def _guessable(password: str, username: str) -> bool:
 
 
 def has_users() -> bool:
-    return db.session.scalar(select(func.count(User.id))) > 0
+    return db.session.scalar(select(User.id).limit(1)) is not None
 
 
 def find_user(username: str) -> User | None:
@@ -97,7 +117,9 @@ def create_user(username: str, password: str, *, is_admin: bool = False) -> User
     username = check_username(username)
     check_password(password, username)
     if find_user(username) is not None:
-        raise AccountError(_("There is already an account called '%(name)s'.", name=username))
+        raise EntryError(
+            {"username": _("There is already an account called '%(name)s'.", name=username)}
+        )
     user = User(
         username=username,
         password_hash=_hash_password(password),
@@ -114,20 +136,41 @@ def authenticate(username: str, password: str) -> User | None:
     user = find_user(username)
     if user is None:
         # Spend the same time as a real check, so that timing does not reveal which names exist.
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        _password_matches(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if _password_matches(user.password_hash, password) else None
+
+
+@cache
+def _hashing_slots(size: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(size)
+
+
+# scrypt takes 32 MiB per hash while it runs: fifty sign-ins at once took a process to
+# 365 MB. The hashes beyond PASSWORD_HASHES_AT_ONCE wait their turn.
+@contextmanager
+def _hashing_slot() -> Iterator[None]:
+    """Hold one of the process's places for a password hash while the block runs."""
+    with _hashing_slots(int(current_app.config["PASSWORD_HASHES_AT_ONCE"])):
+        yield
+
+
+def _password_matches(stored: str, password: str) -> bool:
+    with _hashing_slot():
+        return check_password_hash(stored, password)
 
 
 def _hash_password(password: str) -> str:
     """Return the hash to store for a password, by the configured method (scrypt)."""
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    with _hashing_slot():
+        return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 @cache
 def _dummy_hash(method: str) -> str:
     """Return a hash of a random password by method, made once: checked for unknown names."""
-    return generate_password_hash(secrets.token_hex(8), method=method)
+    with _hashing_slot():
+        return generate_password_hash(secrets.token_hex(8), method=method)
 
 
 @writes
@@ -173,7 +216,8 @@ def load_login_session(token: str) -> User | None:
 @writes
 def keep_alive(login: LoginSession) -> None:
     """Save the last-seen time a request noted for its sign-in."""
-    login.last_seen_at, login.touch_due = login.touch_due, None
+    if login.touch_due is not None:
+        login.last_seen_at, login.touch_due = login.touch_due, None
     db.session.flush()
 
 
@@ -230,9 +274,9 @@ def close_login_session(user: User) -> None:
 @writes
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and sign out every other session of the user."""
-    if not check_password_hash(user.password_hash, current):
-        raise WrongPassword(_("The current password is not right."))
-    check_password(new, user.username)
+    if not _password_matches(user.password_hash, current):
+        raise EntryError({"current": _("The current password is not right.")})
+    check_password(new, user.username, "new")
     user.password_hash = _hash_password(new)
     keep = user.current_login.id if user.current_login else None
     db.session.execute(

@@ -408,7 +408,12 @@ def stop_attack(user: User, *, ended_at: Any = None) -> Attack:
     attack = open_attack(user)
     again = _ended_at(user, ended_at)
     # Sent again after the next attack began (the queue keeps its order): still the first.
-    if again is not None and (attack is None or again.ended_at <= attack.started_at):
+    # (It has an end: it was found by it; the check tells the type checker.)
+    if (
+        again is not None
+        and again.ended_at is not None
+        and (attack is None or again.ended_at <= attack.started_at)
+    ):
         return again
     if attack is None:
         raise EntryError({"ended_at": _("No attack is running.")})

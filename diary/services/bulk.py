@@ -9,15 +9,19 @@ committed can be deleted again when a later part cannot go in.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, func, select
 
 from diary.extensions import db
+from diary.models import Attack, MedicationDose, Reading
 from diary.services.writes import writes
 from diary.sqlite import commit_part_if_due
 
 # Rows inserted with one executemany: about 25 ms of the write lock.
 PART_ROWS = 5_000
+# The tables a parted insert writes (an import's confirmation).
+Imported = type[Attack] | type[Reading] | type[MedicationDose]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ def bulk_rows(model, rows: list[dict]) -> BulkRows:
     def value(row: dict, key: str):
         return convert[key](row[key] if key in row else defaults[key])
 
+    params: list[Any]
     if compiled.positional:
         params = [tuple(value(row, key) for key in compiled.positiontup) for row in rows]
     else:
@@ -83,13 +88,15 @@ class PartedInsert:
 
     def __init__(self, user_id: int):
         self.user_id = user_id
-        self.committed: list[tuple[type, int, int]] = []
-        self._pending: list[tuple[type, int, int]] = []
+        self.committed: list[tuple[Imported, int, int]] = []
+        self._pending: list[tuple[Imported, int, int]] = []
 
-    def insert(self, model, rows: BulkRows) -> None:
+    def insert(self, model: Imported, rows: BulkRows) -> None:
         """Insert rows of model, in PART_ROWS at a time, committing a part when due."""
         for part in rows.parts():
-            first = db.session.scalar(select(func.coalesce(func.max(model.id), 0))) + 1
+            first = (
+                db.session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one() + 1
+            )
             insert_bulk(part)
             self._pending.append((model, first, first + len(part) - 1))
             if commit_part_if_due(db.session):

@@ -1,10 +1,10 @@
 """The iCalendar feed of a user's reminders, and its secret URL token."""
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 
 from flask_babel import gettext
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, vDuration
 from sqlalchemy import select
 
 from diary.extensions import db
@@ -15,6 +15,8 @@ from diary.services.secret_tokens import digest, new_secret
 from diary.services.writes import writes
 
 PRODUCT_ID = "-//Headache diary//Reminders//EN"
+# How often a subscribed calendar should fetch the feed again (RFC 7986; Outlook's name too).
+REFRESH = timedelta(hours=1)
 
 
 @writes
@@ -40,17 +42,25 @@ def calendar_bytes(reminders: Iterable[Reminder], today) -> bytes:
     """Return an iCalendar document with one all-day event per reminder.
 
     UIDs are stored with the reminder, so a calendar that subscribes again, or
-    a reminder whose date moves, updates the same event instead of adding one.
+    a reminder whose date moves, updates the same event instead of adding one. Each
+    event's stamps are its last change and its SEQUENCE counts the changes, so the same
+    reminders give the same bytes: a feed fetched again without a change is unchanged.
     """
     cal = Calendar()
     cal.add("prodid", PRODUCT_ID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", gettext("Headache diary reminders"))
-    stamp = datetime.now(UTC)
+    cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
     for reminder in reminders:
         event = Event()
+        changed = reminder.changed_at.replace(tzinfo=UTC)
         event.add("uid", f"{reminder.uid}@headache-diary")
-        event.add("dtstamp", stamp)
+        # A published feed's DTSTAMP is when the event was last revised (RFC 5545, 3.8.7.2).
+        event.add("dtstamp", changed)
+        event.add("last-modified", changed)
+        event.add("created", reminder.created_at.replace(tzinfo=UTC))
+        event.add("sequence", reminder.sequence)
         event.add("dtstart", reminder.effective_on)
         # An all-day event with no DTEND lasts that one day (RFC 5545, 3.6.1).
         done = reminder.status(today) == ReminderStatus.DONE

@@ -8,7 +8,6 @@ definitions shown on the pages are written from the same constants.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
@@ -120,9 +119,13 @@ def attack_days(attack: Attack, now: datetime) -> list[date]:
 
     An attack that ends at midnight does not reach the day that midnight begins.
     """
-    end = attack.ended_at or now
-    last = max(attack.started_at, end - timedelta(minutes=1)).date()
-    first = attack.started_at.date()
+    return days_between(attack.started_at, attack.ended_at or now)
+
+
+def days_between(start: datetime, end: datetime) -> list[date]:
+    """Return the days from start's to the one of the minute before end."""
+    last = max(start, end - timedelta(minutes=1)).date()
+    first = start.date()
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
@@ -362,7 +365,7 @@ def unknown_days(user: User, first: date, last: date, now: datetime | None = Non
         .execution_options(yield_per=1000)
     )
     for started_at, ended_at in attacks:
-        known.update(attack_days(SimpleNamespace(started_at=started_at, ended_at=ended_at), now))
+        known.update(days_between(started_at, ended_at or now))
     known.update(logged_days(user, Reading.recorded_at, first, last))
     known.update(
         db.session.scalars(

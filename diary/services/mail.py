@@ -13,6 +13,7 @@ from diary.extensions import db
 from diary.i18n import in_language_of, long_date
 from diary.models import Reminder, User
 from diary.models.reminder import NEEDS_DOING, STATUS_LABELS
+from diary.services.claims import claim, release
 from diary.services.reminders import active_reminders
 from diary.services.writes import writes
 
@@ -75,9 +76,21 @@ def due_emails() -> tuple[list[DueEmail], list[str]]:
     return emails, skipped
 
 
+def claim_keys(email: DueEmail) -> list[str]:
+    """Return the claims that make each reminder's e-mail for its date go out once."""
+    return [f"reminder-email:{r.id}:{r.effective_on.isoformat()}" for r in email.reminders]
+
+
 @writes
 def mark_emailed(email: DueEmail, *, sent: bool = True) -> None:
-    """Mark an e-mail's reminders as e-mailed for their date, or (sent=False) take it back."""
+    """Claim an e-mail's reminders and mark them e-mailed for their date (sent=False: undo both).
+
+    Raises ClaimedElsewhere when another run, here or on another machine, is sending them.
+    """
+    if sent:
+        claim(*claim_keys(email))
+    else:
+        release(*claim_keys(email))
     for reminder in email.reminders:
         reminder.emailed_for = reminder.effective_on if sent else None
     db.session.flush()

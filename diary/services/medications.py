@@ -1,18 +1,22 @@
-"""Acute medication doses, recent-medicine quick picks, and medication-overuse days."""
+"""Acute medication doses, their effect at 2 hours, recent-medicine quick picks, and
+medication-overuse days."""
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from diary import reference, rules
 from diary.clock import shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import MedicationDose, User
+from diary.models.symptoms import RELIEF_2H
 from diary.rules import NAME_MAX, Checker
 from diary.services.idempotency import check_key
 from diary.services.rows import as_entered, change, remove, store_once
@@ -22,7 +26,9 @@ from diary.services.writes import writes
 OVERUSE_WINDOW_DAYS = 30
 
 # What an edit may change (the time keeps its fold).
-EDITABLE = ("taken_at", "name", "dose", "med_class", "note")
+EDITABLE = ("taken_at", "name", "dose", "med_class", "note", "relief_2h")
+# Home asks how a dose worked from 2 hours after it (the IHS endpoints' time) for a day.
+RELIEF_ASKED_AFTER, RELIEF_ASKED_FOR = timedelta(hours=2), timedelta(hours=24)
 
 
 def checked_dose(
@@ -31,35 +37,52 @@ def checked_dose(
     taken_at: Any = None,
     name: Any,
     dose: Any = "",
-    med_class: Any,
+    med_class: Any = None,
     note: Any = "",
+    relief_2h: Any = None,
     client_key: Any = None,
     created_at: Any = None,
 ) -> dict[str, Any]:
-    """Check a medication dose's values and return its columns; raise EntryError."""
+    """Check a medication dose's values and return its columns; raise EntryError.
+
+    A medicine of seeds/medicine_names.json gets its class from the list when none is
+    chosen; any other needs its class chosen.
+    """
     check = Checker()
     moment = check("taken_at", rules.entry_time, taken_at, user.timezone)
+    name = check("name", rules.text, name, lazy_gettext("Medicine name"), NAME_MAX, required=True)
     values = {
         "user_id": user.id,
-        "name": check(
-            "name", rules.text, name, lazy_gettext("Medicine name"), NAME_MAX, required=True
-        ),
+        "name": name,
         "dose": check("dose", rules.text, dose, lazy_gettext("Dose"), NAME_MAX),
-        "med_class": check("med_class", _med_class, med_class),
+        "med_class": check("med_class", _med_class, med_class, name),
         "note": check("note", rules.note, note),
+        "relief_2h": check("relief_2h", _relief, relief_2h),
         "client_key": check("client_key", check_key, client_key),
     } | rules.kept(check, created_at)
     check.done()
     return values | rules.with_fold("taken_at", moment)
 
 
-def _med_class(value: Any) -> str:
-    """Return the medication class chosen; refuse a missing one rather than assume it."""
+def _med_class(value: Any, name: str | None) -> str:
+    """Return the class chosen, else the listed medicine's; refuse to assume one otherwise."""
     # The class decides which overuse days a dose counts for: a default would count
     # an antiemetic as a triptan.
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError(_("Choose the kind of medicine."))
+        listed = reference.medicine_class(name) if name else None
+        if listed is None:
+            raise ValueError(
+                _("This medicine is not in the diary's list: choose the kind of medicine.")
+            )
+        return listed
     return rules.choice(value, lazy_gettext("medication class"), reference.medication_classes())
+
+
+def _relief(value: Any) -> str | None:
+    """Return the effect at 2 hours, or None when it was not answered."""
+    if value is None or value == "":
+        return None
+    return rules.choice(value, lazy_gettext("effect at 2 hours"), RELIEF_2H)
 
 
 @writes
@@ -75,6 +98,93 @@ def update_dose(user: User, taken: MedicationDose, **changes: Any) -> None:
     """Change some of the values of a MedicationDose entry."""
     values = checked_dose(user, **(as_entered(taken, EDITABLE, "taken_at") | changes))
     change(taken, values, (*EDITABLE, "fold"))
+
+
+@writes
+def answer_relief(user: User, taken: MedicationDose, relief_2h: Any) -> None:
+    """Record how a dose worked 2 hours after it was taken."""
+    update_dose(user, taken, relief_2h=relief_2h)
+
+
+def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
+    """Return the doses to ask about now: taken 2 to 24 hours ago and not answered, oldest first."""
+    return list(
+        db.session.scalars(
+            select(MedicationDose)
+            .where(
+                MedicationDose.user_id == user.id,
+                MedicationDose.relief_2h.is_(None),
+                MedicationDose.taken_at <= now - RELIEF_ASKED_AFTER,
+                MedicationDose.taken_at > now - RELIEF_ASKED_FOR,
+            )
+            .order_by(MedicationDose.taken_at, MedicationDose.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class MedicineEffect:
+    """One medicine's doses over a range and how they worked at 2 hours (of those answered)."""
+
+    name: str
+    med_class: str
+    doses: int
+    days: int
+    answers: dict[str, int]
+
+    @property
+    def answered(self) -> int:
+        return sum(self.answers.values())
+
+    @property
+    def unanswered(self) -> int:
+        return self.doses - self.answered
+
+    def share(self, *codes: str) -> Fraction | None:
+        """Return the share of answered doses with one of these answers; None when none was."""
+        if not self.answered:
+            return None
+        return Fraction(self.count(*codes), self.answered)
+
+    @property
+    def pain_free(self) -> Fraction | None:
+        return self.share("pain_free")
+
+    @property
+    def better(self) -> Fraction | None:
+        """Better at 2 hours, pain-free included (the IHS guidelines' relief counts both)."""
+        return self.share("pain_free", "better")
+
+    def count(self, *codes: str) -> int:
+        return sum(self.answers.get(code, 0) for code in codes)
+
+
+def medicine_effects(user: User, first: date, last: date) -> list[MedicineEffect]:
+    """Return per medicine (its name, any case) the doses from first to last, most doses first."""
+    rows = db.session.execute(
+        select(
+            MedicationDose.name,
+            MedicationDose.med_class,
+            MedicationDose.taken_at,
+            MedicationDose.relief_2h,
+        )
+        .where(
+            MedicationDose.user_id == user.id,
+            MedicationDose.taken_at >= start_of(first),
+            MedicationDose.taken_at < start_of(shift(last, 1)),
+        )
+        .order_by(MedicationDose.taken_at, MedicationDose.id)
+    )
+    taken: dict[str, list] = defaultdict(list)
+    for name, med_class, taken_at, relief in rows:
+        taken[name.strip().lower()].append((name, med_class, taken_at, relief))
+    effects = []
+    for doses in taken.values():
+        answers = Counter(dose[3] for dose in doses if dose[3] is not None)
+        name, med_class = doses[-1][0], doses[-1][1]
+        days = len({dose[2].date() for dose in doses})
+        effects.append(MedicineEffect(name, med_class, len(doses), days, dict(answers)))
+    return sorted(effects, key=lambda e: (-e.doses, e.name.lower()))
 
 
 @writes
@@ -109,16 +219,21 @@ class RecentMedicine:
     med_class: str
 
 
+# The doses recent_medicines looks through, newest first: more than a year of daily doses,
+# and the work stays the same however long the history grows.
+RECENT_DOSES = 500
+
+
 def recent_medicines(user: User, limit: int = 6) -> list[RecentMedicine]:
-    """Return the user's most recently taken distinct medicines, for one-tap logging."""
-    rows = db.session.execute(
+    """Return the distinct medicines of the user's last RECENT_DOSES doses, newest first."""
+    newest = db.session.execute(
         select(MedicationDose.name, MedicationDose.dose, MedicationDose.med_class)
         .where(MedicationDose.user_id == user.id)
-        .group_by(MedicationDose.name, MedicationDose.dose, MedicationDose.med_class)
-        .order_by(func.max(MedicationDose.taken_at).desc())
-        .limit(limit)
+        .order_by(MedicationDose.taken_at.desc(), MedicationDose.id.desc())
+        .limit(RECENT_DOSES)
     )
-    return [RecentMedicine(*row) for row in rows]
+    distinct = dict.fromkeys(tuple(row) for row in newest)
+    return [RecentMedicine(*row) for row in list(distinct)[:limit]]
 
 
 @dataclass(frozen=True)

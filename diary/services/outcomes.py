@@ -1,34 +1,40 @@
 """Outcome figures of one treatment, exactly as the report defines them.
 
-Pure functions of a treatment's dates and the user's daily readings, so every
-definition can be checked on small hand-computed cases (tests/test_outcomes.py).
-Every comparison is exact, on fractions of the stored whole-number scores;
-only what is shown is rounded, to two decimals. A day without readings is
-unlogged: it is absent from `days`, never zero. Only data up to the as-of
-date counts.
+Pure functions of a treatment's dates and the user's classified days (diary/services/days.py)
+and daily readings, so every definition can be checked on small hand-computed cases
+(tests/test_outcomes.py, tests/test_before_after.py). Counts, rates, means and percentages
+are exact fractions; only the 95% interval takes square roots, in floating point; what is
+shown is rounded half away from zero to two decimals. A day whose status is "unknown" is not
+known: it is never counted as headache-free or as zero. Only data up to the as-of date counts.
 
-Sources, named on the page beside each definition:
-- "study": the Jefferson study (Pomeroy et al., Headache 2017;57(2)), as summarised in
-  "Ketamine Infusions for Migraine" (seeds/sources.json "001"): pain at admission against
-  pain at discharge, and a one-month follow-up.
-- "periods": 28-day periods as the IHS guidelines for controlled trials of
-  preventive treatment of chronic migraine count them (Tassorelli et al.,
-  Cephalalgia 2018;38(5):815-832).
-- the moderate-pain cut-off: seeds/pain_scale.json (Palos et al., J Pain 2006).
+definitions() writes what each figure means from the constants below, with the source of
+each (seeds/sources.json); the pages show exactly that text.
 """
 
 import math
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 from functools import cached_property
+from itertools import pairwise
+from typing import NamedTuple
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from diary import reference
 from diary.clock import shift
+from diary.services.days import (
+    AURA,
+    FEATURES,
+    HEADACHE,
+    HEADACHE_FREE,
+    MIGRAINE,
+    UNKNOWN,
+    DayStatus,
+)
 
 PERIOD_DAYS = 28
 # (name, first day, last day): the baseline counts from started_on, the others from ended_on.
@@ -44,11 +50,27 @@ PERIOD_LABELS = {
     "days_29_56": lazy_gettext("Days 29 to 56 after"),
     "days_57_84": lazy_gettext("Days 57 to 84 after"),
 }
-MIN_LOGGED_DAYS = 14
+# Trials ask a daily diary to cover most of the baseline (commonly 80% of its days;
+# Tassorelli et al. 2018): a period needs 23 known days of 28 for rates and responders.
+MIN_KNOWN_SHARE = Fraction(4, 5)
+MIN_KNOWN_DAYS = math.ceil(PERIOD_DAYS * MIN_KNOWN_SHARE)
+# A day entered later than the day after it is recalled, not recorded (issue 26).
+ENTERED_LATE_AFTER_DAYS = 1
+# The responder thresholds of the IHS guidelines (Tassorelli et al. 2018), in percent.
+RESPONDER_50, RESPONDER_30 = 50, 30
+# The 95% interval: z of the normal distribution, and the most autocorrelation trusted.
+Z_95 = 1.959964
+RHO_MAX = Fraction(9, 10)
+# A baseline this many moderate-severe days per 28 above the two 28-day windows before it
+# is a flare (the windows are days 84 to 29 before the start).
+FLARE_DAYS, FLARE_WINDOWS = 4, 2
+# A 2-point fall on the 0-10 scale is a clinically important change (Farrar et al. 2001).
 RESPONSE_DROP = 2
+# Relief is looked for in whole weeks, up to 12 of them (day 84), each with 4 logged days.
+WEEK_DAYS, RELIEF_WEEKS, WEEK_MIN_LOGGED = 7, 12, 4
+RELIEF_CAP_DAYS = WEEK_DAYS * RELIEF_WEEKS
 # The study's one-month follow-up: the 15 days centred on day 30 after discharge.
 ONE_MONTH_FIRST, ONE_MONTH_LAST, ONE_MONTH_MIN_LOGGED = 23, 37, 3
-RELIEF_CAP_DAYS, RELIEF_RUN = 84, 3
 SIDE_EFFECT_DAYS_AFTER = 14
 # MIDAS asks about the last 3 months: an answer recalls the 90 days ending on the day it was
 # given. Before a treatment: the latest answer at most 92 days before its start; after: the
@@ -58,29 +80,48 @@ MIDAS_BEFORE_DAYS, MIDAS_AFTER_FIRST, MIDAS_AFTER_LAST = 92, MIDAS_RECALL_DAYS, 
 HEADACHE_DAY_MIN = 1
 MODERATE_PAIN_MIN = reference.moderate_pain_min()
 
+# What each measure counts: known days with a status or flag, or days with a medicine.
+DAY_MEASURES: dict[str, Callable[[DayStatus], bool]] = {
+    "migraine_days": lambda day: day.status == MIGRAINE,
+    "moderate_severe_days": lambda day: day.moderate_severe,
+    "headache_days": lambda day: day.status in (MIGRAINE, HEADACHE),
+    "headache_free_days": lambda day: day.status == HEADACHE_FREE,
+}
+MEDICINE_MEASURES: dict[str, Callable[[DayStatus], bool]] = {
+    "acute_medication_days": lambda day: day.acute_medicine,
+    "migraine_specific_medication_days": lambda day: day.migraine_specific_medicine,
+}
+# The measures an after-period compares with the baseline: change, responders, interval.
+COMPARED = ("migraine_days", "moderate_severe_days", "headache_days")
+# The column headings of the measures the period table shows.
+MEASURE_LABELS = {
+    "migraine_days": lazy_gettext("Migraine days"),
+    "moderate_severe_days": lazy_gettext("Moderate–severe days"),
+    "headache_days": lazy_gettext("Days with any headache"),
+    "acute_medication_days": lazy_gettext("Acute-medicine days"),
+}
 
-# The figures the definitions on the page quote, from the constants above: one source.
+# The figures the templates quote, from the constants above: one source.
 DEFINITIONS = {
-    "min_logged_days": MIN_LOGGED_DAYS,
     "one_month_first": ONE_MONTH_FIRST,
     "one_month_last": ONE_MONTH_LAST,
     "one_month_min_logged": ONE_MONTH_MIN_LOGGED,
-    "relief_run": RELIEF_RUN,
     "relief_cap_days": RELIEF_CAP_DAYS,
     "moderate_min": MODERATE_PAIN_MIN,
-    "moderate_source": reference.sources()["Palos2006"]["author"],
     "midas_before_days": MIDAS_BEFORE_DAYS,
     "midas_after_first": MIDAS_AFTER_FIRST,
     "midas_after_last": MIDAS_AFTER_LAST,
     "midas_recall_days": MIDAS_RECALL_DAYS,
-    "period_days": PERIOD_DAYS,
+    # The figures read this many days before a treatment's start (the flare's windows).
+    "days_read_before": PERIOD_DAYS * (FLARE_WINDOWS + 1),
     "side_effect_days_after": SIDE_EFFECT_DAYS_AFTER,
+    "flare_days": FLARE_DAYS,
 }
 
 
 @dataclass(frozen=True)
 class Day:
-    """One logged day: its readings' scores in the order they were taken.
+    """One day with readings: their scores in the order they were taken.
 
     later_reading tells whether the last reading was taken later than the first (None: no
     times known, as in hand-built cases, where a second score counts as later).
@@ -102,6 +143,50 @@ class Day:
         return max(self.scores)
 
 
+class Pain(NamedTuple):
+    """A day's pain: the mean and the highest of its readings (0 and 0 on a headache-free day)."""
+
+    mean: Fraction
+    highest: int
+
+
+@dataclass
+class Diary:
+    """What the figures read of a user's days; days missing from statuses are not known."""
+
+    statuses: dict[date, DayStatus]
+    readings: dict[date, Day] = field(default_factory=dict)
+    # Each known day, with the day its first entry about pain was saved (the account's zone).
+    entered: dict[date, date] = field(default_factory=dict)
+    side_effects: list[tuple[date, str]] = field(default_factory=list)
+
+    def until(self, as_of: date) -> "Diary":
+        """Return the diary as it was known on as_of: nothing of a later day."""
+        return Diary(
+            {d: s for d, s in self.statuses.items() if d <= as_of},
+            {d: r for d, r in self.readings.items() if d <= as_of},
+            {d: e for d, e in self.entered.items() if d <= as_of},
+            [(d, code) for d, code in self.side_effects if d <= as_of],
+        )
+
+    @cached_property
+    def pains(self) -> dict[date, Pain]:
+        """Return each day with a pain value: its readings', or 0 on a headache-free day."""
+        pains = {d: Pain(r.mean, r.max) for d, r in self.readings.items()}
+        for d, status in self.statuses.items():
+            if status.status == HEADACHE_FREE and d not in pains:
+                pains[d] = Pain(Fraction(0), 0)
+        return pains
+
+    def known(self, first: date, last: date) -> list[DayStatus]:
+        """Return the known days from first to last, in order."""
+        return [
+            s
+            for d in _span_days(first, last)
+            if (s := self.statuses.get(d)) is not None and s.status != UNKNOWN
+        ]
+
+
 @dataclass(frozen=True)
 class Span:
     """A treatment's dates; ended_on is None while it runs."""
@@ -117,7 +202,8 @@ def rounded(value: Fraction | int | None) -> float | int | None:
     # floor(|n/d| x 100 + 1/2) in whole numbers: exact, and quick enough for every chart point.
     n, d = abs(value.numerator), value.denominator
     hundredths = (200 * n + d) // (2 * d)
-    return math.copysign(hundredths / 100, value)
+    # A figure that rounds to nothing is 0, never "-0.0".
+    return math.copysign(hundredths / 100, value) if hundredths else 0.0
 
 
 def _mean(values: list) -> Fraction | None:
@@ -130,98 +216,191 @@ def _span_days(first: date, last: date) -> Iterator[date]:
         yield first + timedelta(days=n)
 
 
-def _logged(days: dict[date, Day], first: date, last: date) -> list[Day]:
-    return [days[d] for d in _span_days(first, last) if d in days]
+def _with_pain(diary: Diary, first: date, last: date) -> list[Pain]:
+    return [diary.pains[d] for d in _span_days(first, last) if d in diary.pains]
 
 
-def period(
-    name: str,
-    first: date,
-    last: date,
-    days: dict[date, Day],
-    medication_days: set[date],
-    as_of: date,
-) -> dict:
+def _per_28(count: int | None, days: int, enough: bool) -> Fraction | None:
+    return Fraction(count * PERIOD_DAYS, days) if enough and count is not None else None
+
+
+def _entered_on_the_day(diary: Diary, known: list[DayStatus]) -> int:
+    """Count the known days whose first pain entry was saved that day or the day after."""
+    return sum(
+        (diary.entered.get(s.day, s.day) - s.day).days <= ENTERED_LATE_AFTER_DAYS for s in known
+    )
+
+
+def period(name: str, first: date, last: date, diary: Diary, as_of: date) -> dict:
     """Return one 28-day period's figures, exact (Fractions); see PERIODS.
 
-    A period without a logged day has no data: every count and figure is None, never 0.
+    Without a known day nothing is known: every count is None, never 0. Without enough
+    known days the counts stay and every rate is None.
     """
     until = min(last, as_of)
-    logged = _logged(days, first, until)
-    enough = len(logged) >= MIN_LOGGED_DAYS
     elapsed = max(0, (until - first).days + 1)
-    headache = moderate = medicated = None
-    if logged:
-        headache = sum(d.max >= HEADACHE_DAY_MIN for d in logged)
-        moderate = sum(d.max >= MODERATE_PAIN_MIN for d in logged)
-        medicated = sum(first <= d <= until for d in medication_days)
+    known = diary.known(first, until)
+    enough = len(known) >= MIN_KNOWN_DAYS
+    measures = {}
+    for key, counts in DAY_MEASURES.items():
+        count = sum(map(counts, known)) if known else None
+        measures[key] = {"count": count, "per_28": _per_28(count, len(known), enough)}
+    every = [s for d in _span_days(first, until) if (s := diary.statuses.get(d))]
+    for key, counts in MEDICINE_MEASURES.items():
+        count = sum(map(counts, every)) if known else None
+        measures[key] = {"count": count, "per_28": _per_28(count, elapsed, enough)}
+    pains = _with_pain(diary, first, until)
     return {
         "name": name,
         "first_day": first.isoformat(),
         "last_day": last.isoformat(),
         "days_elapsed": elapsed,
-        "days_logged": len(logged),
+        "days_known": len(known),
+        "days_entered_on_the_day": _entered_on_the_day(diary, known),
+        "coverage": Fraction(len(known), elapsed) if elapsed else None,
         "enough_data": enough,
-        "pain_mean": _mean([d.mean for d in logged]) if enough else None,
-        "pain_max_mean": _mean([d.max for d in logged]) if enough else None,
-        "headache_days": headache,
-        "moderate_severe_days": moderate,
-        "headache_days_per_28": _per_28(headache, len(logged)) if enough else None,
-        "moderate_severe_days_per_28": _per_28(moderate, len(logged)) if enough else None,
-        "acute_medication_days": medicated,
-        "acute_medication_days_per_28": _per_28(medicated, elapsed),
+        "pain_mean": _mean([p.mean for p in pains]) if enough else None,
+        "pain_max_mean": _mean([p.highest for p in pains]) if enough else None,
+        "measures": measures,
     }
-
-
-def _per_28(count: int | None, days: int) -> Fraction | None:
-    return Fraction(count * PERIOD_DAYS, days) if count is not None and days else None
 
 
 def _difference(a, b):
     return a - b if a is not None and b is not None else None
 
 
-def compared_with_baseline(after: dict, baseline: dict) -> dict:
-    """Add the after-period figures that compare it with the baseline."""
-    base, now = baseline["headache_days_per_28"], after["headache_days_per_28"]
-    reduction = (base - now) / base * 100 if base and now is not None else None
+def _series(diary: Diary, first: date, last: date, key: str) -> dict[date, int]:
+    """Return the known days of first..last as 1 (the measure counts the day) or 0."""
+    return {s.day: int(DAY_MEASURES[key](s)) for s in diary.known(first, last)}
+
+
+def lag1_autocorrelation(*series: dict[date, int]) -> Fraction | float:
+    """Return ρ over every pair of consecutive known days inside each series, in [0, RHO_MAX].
+
+    Each day counts as its deviation d from its own series' proportion, so a change between
+    the periods is not taken for autocorrelation: ρ = Σ d·d_next / √(Σ d² · Σ d_next²).
+    """
+    products = squares = next_squares = Fraction(0)
+    for days in series:
+        share = Fraction(sum(days.values()), len(days))
+        for (day, value), (following, next_value) in pairwise(sorted(days.items())):
+            if (following - day).days == 1:
+                d, d_next = value - share, next_value - share
+                products += d * d_next
+                squares += d * d
+                next_squares += d_next * d_next
+    if not squares or not next_squares or products <= 0:
+        return Fraction(0)
+    squared = products * products / (squares * next_squares)
+    # The square root is the one step that leaves exact arithmetic.
+    return RHO_MAX if squared >= RHO_MAX * RHO_MAX else math.sqrt(squared)
+
+
+def wilson(share: Fraction, n: float) -> tuple[float, float]:
+    """Return the Wilson score 95% bounds of a proportion observed on n (effective) days."""
+    z2 = Z_95 * Z_95
+    scale = 1 + z2 / n
+    centre = (float(share) + z2 / (2 * n)) / scale
+    half = Z_95 * math.sqrt(float(share * (1 - share)) / n + z2 / (4 * n * n)) / scale
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def change_interval(before: dict[date, int], after: dict[date, int]) -> list[Fraction]:
+    """Return Newcombe's hybrid score 95% interval (method 10) for the change, per 28 days.
+
+    The day counts shrink to effective sizes n(1 - ρ) / (1 + ρ) for the autocorrelation ρ.
+    """
+    rho = lag1_autocorrelation(before, after)
+    p0 = Fraction(sum(before.values()), len(before))
+    p1 = Fraction(sum(after.values()), len(after))
+    low0, high0 = wilson(p0, float(len(before) * (1 - rho) / (1 + rho)))
+    low1, high1 = wilson(p1, float(len(after) * (1 - rho) / (1 + rho)))
+    change = float(p1 - p0)
+    low = change - math.sqrt((float(p1) - low1) ** 2 + (high0 - float(p0)) ** 2)
+    high = change + math.sqrt((high1 - float(p1)) ** 2 + (float(p0) - low0) ** 2)
+    return [Fraction(low * PERIOD_DAYS), Fraction(high * PERIOD_DAYS)]
+
+
+def compared_with_baseline(after: dict, baseline: dict, diary: Diary, dates: tuple) -> dict:
+    """Add to an after-period its changes, reductions, responders and intervals."""
+    measures = dict(after["measures"])
+    for key in COMPARED:
+        base, now = baseline["measures"][key]["per_28"], measures[key]["per_28"]
+        reduction = (base - now) / base * 100 if base and now is not None else None
+        interval = None
+        if base is not None and now is not None:
+            (base_first, base_last), (first, last) = dates
+            interval = change_interval(
+                _series(diary, base_first, base_last, key), _series(diary, first, last, key)
+            )
+        measures[key] = measures[key] | {
+            "change": _difference(now, base),
+            "reduction_pct": reduction,
+            "responder_50": reduction >= RESPONDER_50 if reduction is not None else None,
+            "responder_30": reduction >= RESPONDER_30 if reduction is not None else None,
+            "change_interval_95": interval,
+        }
     return after | {
         "pain_change": _difference(after["pain_mean"], baseline["pain_mean"]),
-        "headache_days_change": _difference(now, base),
-        "headache_days_reduction_pct": reduction,
-        "responder_50": reduction >= 50 if reduction is not None else None,
-        "responder_30": reduction >= 30 if reduction is not None else None,
+        "measures": measures,
     }
 
 
-def study_measures(days: dict[date, Day], span: Span, as_of: date) -> dict:
+def primary_measure(diary: Diary, baseline: dict, first: date, last: date) -> str:
+    """Return the measure the page leads with: migraine days when the diary records migraine.
+
+    That is, when the baseline has enough data and a migraine day by an attack's features
+    or aura (not by a medicine alone); otherwise moderate-severe days.
+    """
+    recorded = any(FEATURES in s.criteria or AURA in s.criteria for s in diary.known(first, last))
+    return "migraine_days" if baseline["enough_data"] and recorded else "moderate_severe_days"
+
+
+def above_usual(diary: Diary, baseline: dict, started_on: date, as_of: date) -> bool | None:
+    """Return whether the baseline was a flare against the two 28-day windows before it.
+
+    None unless all three have enough data.
+    """
+    rates = [baseline["measures"]["moderate_severe_days"]["per_28"]]
+    for n in range(1, FLARE_WINDOWS + 1):
+        first = shift(started_on, -PERIOD_DAYS * (n + 1))
+        window = period("window", first, shift(first, PERIOD_DAYS - 1), diary, as_of)
+        rates.append(window["measures"]["moderate_severe_days"]["per_28"])
+    if any(rate is None for rate in rates):
+        return None
+    return rates[0] - Fraction(sum(rates[1:]), FLARE_WINDOWS) >= FLARE_DAYS
+
+
+def study_measures(diary: Diary, span: Span, as_of: date, baseline_mean: Fraction | None) -> dict:
     """Return the study's measures (the Jefferson study): admission against discharge, one month.
 
     Discharge is the last reading on the end day, and only when it was taken later than the
     admission reading: a same-day session with one reading has no discharge pain.
     """
-    admission = days[span.started_on].scores[0] if span.started_on in days else None
+    readings = diary.readings
+    admission = readings[span.started_on].scores[0] if span.started_on in readings else None
     ended = span.ended_on
     discharge = None
-    if ended is not None and ended in days:
-        end_day = days[ended]
+    if ended is not None and ended in readings:
+        end_day = readings[ended]
         if ended != span.started_on or end_day.has_later_reading:
             discharge = end_day.scores[-1]
     drop = _difference(admission, discharge)
     responder = drop >= RESPONSE_DROP if drop is not None else None
-    one_month = None
+    one_month = month_mean = None
     if ended is not None:
         first, last = shift(ended, ONE_MONTH_FIRST), shift(ended, ONE_MONTH_LAST)
-        logged = _logged(days, first, min(last, as_of))
+        pains = _with_pain(diary, first, min(last, as_of))
+        mean = _mean([p.mean for p in pains]) if len(pains) >= ONE_MONTH_MIN_LOGGED else None
         one_month = {
             "first_day": first.isoformat(),
             "last_day": last.isoformat(),
-            "days_logged": len(logged),
-            "pain_mean": (
-                _mean([d.mean for d in logged]) if len(logged) >= ONE_MONTH_MIN_LOGGED else None
-            ),
+            "days_logged": len(pains),
+            "pain_mean": mean,
+            # A single admission reading is often a peak: the month against the baseline too.
+            "baseline_pain_mean": baseline_mean,
+            "change_from_baseline": _difference(mean, baseline_mean),
         }
-    month_mean = one_month["pain_mean"] if one_month else None
     return {
         "admission_pain": admission,
         "discharge_pain": discharge,
@@ -230,31 +409,55 @@ def study_measures(days: dict[date, Day], span: Span, as_of: date) -> dict:
         "one_month": one_month,
         "sustained_one_month": (
             month_mean <= admission - RESPONSE_DROP
-            if responder is True and month_mean is not None
+            if responder is True and month_mean is not None and admission is not None
             else None
         ),
     }
 
 
+RELIEF_KEYS = ("weeks", "ongoing", "capped_by", "relieved_days", "logged_days")
+
+
 def relief(
-    days: dict[date, Day], ended_on: date, reference_mean: Fraction | None, caps: dict[str, date]
+    diary: Diary, ended_on: date, reference_mean: Fraction | None, caps: dict[str, date]
 ) -> dict:
-    """Return how long the relief lasted after ended_on (see the definitions on the page).
+    """Return how many weeks the relief lasted after ended_on (see definitions()).
 
     caps names the days the walk stops at (day_84, next_treatment, as_of); the earliest counts.
     """
-    none = {"days": None, "ongoing": False, "capped_by": None}
+    nothing = dict.fromkeys(RELIEF_KEYS)
     if reference_mean is None:
-        return none
+        return nothing
     cap_name, cap = min(caps.items(), key=lambda item: item[1])
-    after = [d for d in _span_days(shift(ended_on, 1), cap) if d in days]
-    if len(after) < RELIEF_RUN:
-        return none
-    relieved = [days[d].mean <= reference_mean - RESPONSE_DROP for d in after]
-    for i in range(len(after) - RELIEF_RUN + 1):
-        if not any(relieved[i : i + RELIEF_RUN]):
-            return none | {"days": 0 if i == 0 else (after[i] - ended_on).days - 1}
-    return {"days": (after[-1] - ended_on).days, "ongoing": True, "capped_by": cap_name}
+    relieved_below = reference_mean - RESPONSE_DROP
+    complete = [k for k in range(1, RELIEF_WEEKS + 1) if shift(ended_on, WEEK_DAYS * k) <= cap]
+    counted, ended_in = 0, None
+    for k in complete:
+        first = shift(ended_on, WEEK_DAYS * (k - 1) + 1)
+        week = _with_pain(diary, first, shift(ended_on, WEEK_DAYS * k))
+        if len(week) < WEEK_MIN_LOGGED:
+            continue
+        counted += 1
+        if sum(p.mean for p in week) / len(week) > relieved_below:
+            ended_in = k
+            break
+    if not counted:
+        return nothing
+    logged = _with_pain(diary, shift(ended_on, 1), cap)
+    days = {
+        "relieved_days": sum(p.mean <= relieved_below for p in logged),
+        "logged_days": len(logged),
+    }
+    if ended_in is not None:
+        return {"weeks": ended_in - 1, "ongoing": False, "capped_by": None} | days
+    return {"weeks": len(complete), "ongoing": True, "capped_by": cap_name} | days
+
+
+def confounding_window(span: Span, as_of: date) -> tuple[date, date]:
+    """Return the days a preventive change mixes into the figures: the baseline's first day
+    to day 84 after the end (to as_of while the treatment runs, and never past it)."""
+    last = shift(span.ended_on, RELIEF_CAP_DAYS) if span.ended_on else as_of
+    return shift(span.started_on, -PERIOD_DAYS), min(last, as_of)
 
 
 def overlaps(span: Span, others: list[Span], as_of: date) -> list[Span]:
@@ -347,42 +550,165 @@ def _rounded_all(figures):
     return rounded(figures) if isinstance(figures, Fraction) else figures
 
 
-def treatment_outcome(
-    days: dict[date, Day],
-    medication_days: set[date],
-    side_effect_days: list[tuple[date, str]],
-    span: Span,
-    others: list[Span],
-    as_of: date,
-) -> dict:
-    """Return one treatment's figures (rounded for output) from data up to as_of."""
-    days = {d: v for d, v in days.items() if d <= as_of}
+def _periods(diary: Diary, span: Span, as_of: date) -> list[dict]:
+    """Return the baseline and each after-period that has begun to be counted, compared."""
     periods: list[dict] = []
+    dates = []
     for name, first, last in PERIODS:
         # The baseline counts from the start; the others from the end, once there is one.
         anchor = span.started_on if not periods else span.ended_on
         if anchor is None:
             break
-        figures = period(
-            name, shift(anchor, first), shift(anchor, last), days, medication_days, as_of
-        )
-        periods.append(compared_with_baseline(figures, periods[0]) if periods else figures)
+        first_day, last_day = shift(anchor, first), shift(anchor, last)
+        dates.append((first_day, min(last_day, as_of)))
+        figures = period(name, first_day, last_day, diary, as_of)
+        if periods:
+            figures = compared_with_baseline(figures, periods[0], diary, (dates[0], dates[-1]))
+        periods.append(figures)
+    return periods
+
+
+def treatment_outcome(diary: Diary, span: Span, others: list[Span], as_of: date) -> dict:
+    """Return one treatment's figures (rounded for output) from data up to as_of."""
+    diary = diary.until(as_of)
+    periods = _periods(diary, span, as_of)
     baseline = periods[0]
-    relieved = {"days": None, "ongoing": False, "capped_by": None}
+    relieved = dict.fromkeys(RELIEF_KEYS)
     if span.ended_on is not None:
         later = [o.started_on for o in others if o.started_on > span.started_on]
         caps = {"day_84": shift(span.ended_on, RELIEF_CAP_DAYS), "as_of": as_of}
         if later:
             caps = {"day_84": caps["day_84"], "next_treatment": shift(min(later), -1)} | caps
-        relieved = relief(days, span.ended_on, baseline["pain_mean"], caps)
+        relieved = relief(diary, span.ended_on, baseline["pain_mean"], caps)
+    first, last = shift(span.started_on, -PERIOD_DAYS), shift(span.started_on, -1)
     return _rounded_all(
         {
-            "study": study_measures(days, span, as_of),
-            "periods": periods,
+            "primary": primary_measure(diary, baseline, first, last),
+            "baseline_above_usual": above_usual(diary, baseline, span.started_on, as_of),
             "relief": relieved,
+            "study": study_measures(diary, span, as_of, baseline["pain_mean"]),
+            "periods": periods,
             "overlaps": [o.started_on.isoformat() for o in overlaps(span, others, as_of)],
             "side_effects": side_effect_counts(
-                side_effect_days, span.started_on, span.ended_on, as_of
+                diary.side_effects, span.started_on, span.ended_on, as_of
             ),
         }
     )
+
+
+def definitions() -> list[tuple[str, str, tuple[str, ...]]]:
+    """Return what each before/after figure means, as (term, definition, source ids).
+
+    Written from the constants the functions above use, so the page says what the code does.
+    """
+    return [
+        (
+            _("A day's pain"),
+            _(
+                "The mean and the highest of its readings (0–10); 0 on a headache-free day"
+                " without readings, none on other days without readings. Mean pain and mean"
+                " daily highest: means over a period's days with a pain value."
+            ),
+            (),
+        ),
+        (
+            _("Days known"),
+            _(
+                "Baseline: the %(days)s days before the start day; then days %(after)s after"
+                " the end day, each up to the report's end date. A day is known unless it is"
+                " “not known”. A period needs %(known)s known days (%(share)s%% of %(days)s, as"
+                " trials ask of a daily diary) for rates and responders; otherwise it shows only"
+                " counts and “n of %(days)s days known”. Entered on the day: known days first"
+                " entered that day or the next (the account's time zone).",
+                days=PERIOD_DAYS,
+                after=", ".join(f"{first}–{last}" for _name, first, last in PERIODS[1:]),
+                known=MIN_KNOWN_DAYS,
+                share=int(MIN_KNOWN_SHARE * 100),
+            ),
+            ("Tassorelli2018",),
+        ),
+        (
+            _("Days per %(days)s", days=PERIOD_DAYS),
+            _(
+                "Migraine, moderate–severe, any-headache and headache-free days ÷ known days ×"
+                " %(days)s; acute-medicine and migraine-specific medicine days ÷ the period's"
+                " days so far × %(days)s. Exact, rounded half away from zero to 2 decimals.",
+                days=PERIOD_DAYS,
+            ),
+            ("Tassorelli2018",),
+        ),
+        (
+            _("The primary measure"),
+            _(
+                "Migraine days if the baseline has enough data and a migraine day by an"
+                " attack's features or aura; otherwise moderate–severe days. Days with any"
+                " headache come last."
+            ),
+            ("Tassorelli2018",),
+        ),
+        (
+            _("Against the baseline"),
+            _(
+                "Change: the period's days per %(days)s minus the baseline's. Reduction: the"
+                " baseline's minus the period's, in %% of the baseline's (none if it is 0);"
+                " %(r50)s%% or more: %(r50)s%% responder; %(r30)s%% or more: %(r30)s%%"
+                " responder.",
+                days=PERIOD_DAYS,
+                r50=RESPONDER_50,
+                r30=RESPONDER_30,
+            ),
+            ("Tassorelli2018",),
+        ),
+        (
+            _("Likely range (95%)"),
+            _(
+                "With x₀ of n₀ known baseline days and x₁ of n₁ known days after, p = x ÷ n."
+                " ρ: lag-1 autocorrelation over every pair of consecutive known days inside the"
+                " two periods, a day being d = (1 if counted, else 0) − its period's p:"
+                " ρ = Σ d·d_next ÷ √(Σ d² · Σ d_next²); 0 if undefined; held to 0–%(rho_max)s."
+                " n′ = n(1 − ρ) ÷ (1 + ρ); Wilson 95%% bounds (z = %(z)s) of p₀ on n₀′ and p₁"
+                " on n₁′; Newcombe's hybrid score interval for p₁ − p₀ (method 10) × %(days)s."
+                " Only square roots use floating point. Needs enough data in both periods. It"
+                " describes this patient's days, not what the treatment does for others.",
+                rho_max=float(RHO_MAX),
+                z=Z_95,
+                days=PERIOD_DAYS,
+            ),
+            ("Wilson1927", "Newcombe1998", "BayleyHammersley1946"),
+        ),
+        (
+            _("Above the usual level"),
+            _(
+                "The baseline's moderate–severe days per %(days)s are %(flare)s or more above"
+                " the mean of the %(windows)s periods of %(days)s days before it (days %(far)s"
+                " to %(near)s before the start), all with enough data: part of any improvement"
+                " may be a return to the usual level (regression to the mean).",
+                days=PERIOD_DAYS,
+                flare=FLARE_DAYS,
+                windows=FLARE_WINDOWS,
+                far=PERIOD_DAYS * (FLARE_WINDOWS + 1),
+                near=PERIOD_DAYS + 1,
+            ),
+            ("Barnett2005",),
+        ),
+        (
+            _("Relief in weeks"),
+            _(
+                "Week k (1–%(weeks)s): days %(week)sk − %(back)s to %(week)sk after the end day;"
+                " complete if it ends by the cap (day %(cap)s, the day before the next treatment"
+                " or the report's end date, whichever is first); counted with %(logged)s or more"
+                " days with a pain value; relieved if counted and its mean pain is %(drop)s or"
+                " more below the baseline's. Relief lasts the complete weeks before the first"
+                " counted week not relieved, skipping uncounted weeks; with none, it is still"
+                " going. Relieved on x of y logged days: of the days 1 to the cap with a pain"
+                " value, those %(drop)s or more below the baseline's mean pain.",
+                weeks=RELIEF_WEEKS,
+                week=WEEK_DAYS,
+                back=WEEK_DAYS - 1,
+                cap=RELIEF_CAP_DAYS,
+                logged=WEEK_MIN_LOGGED,
+                drop=RESPONSE_DROP,
+            ),
+            ("Farrar2001",),
+        ),
+    ]

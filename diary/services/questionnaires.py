@@ -213,6 +213,8 @@ def due_prompts(user: User, today: date) -> list[DuePrompt]:
     )
     due = []
     for treatment in ended:
+        if treatment.ended_on is None:  # left out by the query; this tells the type checker
+            continue
         # Only the latest prompt that has come due counts: one question per treatment.
         reached = [(p, shift(treatment.ended_on, d)) for p, d in PROMPTS.items()]
         reached = [(p, on) for p, on in reached if on <= today]

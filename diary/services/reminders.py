@@ -173,7 +173,7 @@ def as_json(reminder: Reminder, today: date) -> dict:
         "booked_for": reminder.booked_for.isoformat() if reminder.booked_for else None,
         "done_on": reminder.done_on.isoformat() if reminder.done_on else None,
     }
-    if reminder.kind == FOLLOW_UP:
-        item["treatment_id"] = reminder.treatment_id
-        item["ended_on"] = reminder.treatment.ended_on.isoformat()
+    if reminder.kind == FOLLOW_UP and (treatment := reminder.treatment) is not None:
+        item["treatment_id"] = treatment.id
+        item["ended_on"] = treatment.ended_on.isoformat() if treatment.ended_on else None
     return item

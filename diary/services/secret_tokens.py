@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from diary.models.user import utcnow
+from diary.clock import utcnow
 
 # Note when a secret was last used at most this often, so that reading pages does not
 # turn every request into a write.

@@ -13,13 +13,11 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select, update
 
 from diary import rules
-from diary.clock import local_today
+from diary.clock import local_today, utcnow
 from diary.extensions import db
 from diary.i18n import decimal as format_number
-from diary.models import ShareLink, Treatment, User
-from diary.models.user import utcnow
-from diary.ranges import MAX_RANGE_DAYS
-from diary.rules import Checker
+from diary.models import PreventiveRegimen, ShareLink, Treatment, User
+from diary.rules import MAX_RANGE_DAYS, Checker
 from diary.services.secret_tokens import digest, new_secret
 from diary.services.writes import writes
 
@@ -27,7 +25,13 @@ DAYS_MIN, DAYS_MAX, DAYS_DEFAULT = 1, 90, 30
 
 
 def checked_share(
-    user: User, *, first_day: Any, last_day: Any, treatment_ids: Any, days: Any = DAYS_DEFAULT
+    user: User,
+    *,
+    first_day: Any,
+    last_day: Any,
+    treatment_ids: Any,
+    preventive_ids: Any = (),
+    days: Any = DAYS_DEFAULT,
 ) -> dict[str, Any]:
     """Check what a link will show and how long it lives; raise EntryError naming each problem."""
     check = Checker()
@@ -35,13 +39,37 @@ def checked_share(
     lives = check(
         "days", rules.whole, days, lazy_gettext("Days the link works"), DAYS_MIN, DAYS_MAX
     )
-    ids = _own_treatments(check, user, treatment_ids)
+    ids = _own(
+        check,
+        user,
+        Treatment,
+        "treatment_ids",
+        treatment_ids,
+        (
+            lazy_gettext("Treatment"),
+            lazy_gettext("Treatments must be a list of treatment numbers."),
+            lazy_gettext("That treatment is not in your diary."),
+        ),
+    )
+    named = _own(
+        check,
+        user,
+        PreventiveRegimen,
+        "preventive_ids",
+        preventive_ids,
+        (
+            lazy_gettext("Preventive"),
+            lazy_gettext("Preventives must be a list of preventive numbers."),
+            lazy_gettext("That preventive is not in your diary."),
+        ),
+    )
     check.done()
     return {
         "user_id": user.id,
         "first_day": first,
         "last_day": last,
         "treatment_ids": ",".join(str(n) for n in ids),
+        "preventive_ids": ",".join(str(n) for n in named),
         "expires_at": utcnow() + timedelta(days=lives),
     }
 
@@ -61,23 +89,23 @@ def _checked_range(check: Checker, user: User, first_day: Any, last_day: Any) ->
     return first, last
 
 
-def _own_treatments(check: Checker, user: User, treatment_ids: Any) -> list[int]:
-    """Return the chosen treatments' ids, each one the user's own."""
-    if not isinstance(treatment_ids, list | tuple):
-        check.fail("treatment_ids", _("Treatments must be a list of treatment numbers."))
+def _own(check: Checker, user: User, model, field: str, values: Any, words: tuple) -> list[int]:
+    """Return the chosen rows' ids, each one the user's own; words are the one's label,
+    the message for a value that is no list, and the one for another's (or no) row."""
+    label, not_a_list, not_yours = words
+    if not isinstance(values, list | tuple):
+        check.fail(field, str(not_a_list))
         return []
     ids = []
-    for value in treatment_ids:
-        number = check("treatment_ids", rules.whole, value, lazy_gettext("Treatment"), 1, 2**31 - 1)
+    for value in values:
+        number = check(field, rules.whole, value, label, 1, 2**31 - 1)
         if number is not None:
             ids.append(number)
     owned = set(
-        db.session.scalars(
-            select(Treatment.id).where(Treatment.user_id == user.id, Treatment.id.in_(ids))
-        )
+        db.session.scalars(select(model.id).where(model.user_id == user.id, model.id.in_(ids)))
     )
     if set(ids) - owned:
-        check.fail("treatment_ids", _("That treatment is not in your diary."))
+        check.fail(field, str(not_yours))
     return sorted(owned)
 
 
@@ -162,6 +190,7 @@ def checked_restored_share(
         "first_day": first,
         "last_day": last,
         "treatment_ids": "",
+        "preventive_ids": "",
         "created_at": created,
         "expires_at": created,
         "revoked_at": utcnow(),

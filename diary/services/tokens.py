@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ApiToken, User
-from diary.models.user import utcnow
+from diary.rules import EntryError
 from diary.services.secret_tokens import digest, due_for_touch, new_secret
 from diary.services.writes import writes
 from diary.sqlite import spare_write
@@ -35,9 +36,9 @@ def create_token(user: User, name: str, days: int | None = DEFAULT_DAYS) -> tupl
     """
     name = name.strip() or "API token"
     if len(name) > 100:
-        raise ValueError(_("Token names can be up to 100 characters."))
+        raise EntryError({"name": _("Token names can be up to 100 characters.")})
     if days is not None and not 1 <= days <= MAX_DAYS:
-        raise ValueError(_("A token works for 1 to %(count)s days.", count=MAX_DAYS))
+        raise EntryError({"days": _("A token works for 1 to %(count)s days.", count=MAX_DAYS)})
     secret = new_secret(prefix=PREFIX)
     expires_at = None if days is None else utcnow() + timedelta(days=days)
     token = ApiToken(user_id=user.id, name=name, token_hash=digest(secret), expires_at=expires_at)

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from diary import reference, rules
 from diary.clock import local_today, shift
@@ -70,9 +71,12 @@ def checked_treatment(
 
 
 def user_treatments(user: User) -> Sequence[Treatment]:
+    """Return the user's treatments, newest first, with their follow-ups (the list shows them)."""
     return db.session.scalars(
         select(Treatment)
         .where(Treatment.user_id == user.id)
+        # One query for every follow-up, not one per treatment.
+        .options(selectinload(Treatment.follow_up))
         .order_by(Treatment.started_on.desc(), Treatment.id.desc())
     ).all()
 

@@ -1,20 +1,23 @@
 """Daily figures from the database, and the per-treatment report built on them."""
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 
 from flask_babel import gettext
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
 from diary import reference
-from diary.clock import shift, start_of
+from diary.clock import local_now, local_today, shift, start_of
 from diary.extensions import db
 from diary.models import (
     Attack,
     DayMark,
     MedicationDose,
+    PreventiveRegimen,
     QuestionnaireAnswer,
     Reminder,
     SideEffectReport,
@@ -23,14 +26,18 @@ from diary.models import (
 )
 from diary.models.questionnaire import PGIC
 from diary.models.reading import Reading
-from diary.services.days import logged_days
+from diary.services import preventives
+from diary.services.days import attack_days, classify_days, rule_of
 from diary.services.outcomes import (
+    FLARE_WINDOWS,
     HEADACHE_DAY_MIN,
     MODERATE_PAIN_MIN,
     PERIOD_DAYS,
     PERIOD_LABELS,
     Day,
+    Diary,
     Span,
+    confounding_window,
     midas_figures,
     questionnaire_figures,
     rounded,
@@ -43,8 +50,18 @@ ROLLING_DAYS = 7
 
 def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
     """Return the logged days from first to last, each with its scores in the order taken."""
+    return readings_by_day(user, first, last)[0]
+
+
+def readings_by_day(
+    user: User, first: date, last: date
+) -> tuple[dict[date, Day], dict[date, datetime]]:
+    """Return the logged days from first to last, and when each day's first reading was saved.
+
+    The save times are UTC, as stored; one query serves both.
+    """
     rows = db.session.execute(
-        select(Reading.recorded_at, Reading.pain)
+        select(Reading.recorded_at, Reading.pain, Reading.created_at)
         .where(
             Reading.user_id == user.id,
             Reading.recorded_at >= start_of(first),
@@ -53,17 +70,53 @@ def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
         .order_by(Reading.recorded_at, Reading.id)
     )
     readings: dict[date, list[tuple[datetime, int]]] = defaultdict(list)
-    for moment, pain in rows:
-        readings[moment.date()].append((moment, pain))
-    return {
+    saved: dict[date, datetime] = {}
+    for moment, pain, created in rows:
+        day = moment.date()
+        readings[day].append((moment, pain))
+        saved[day] = min(saved.get(day, created), created)
+    days = {
         day: Day(tuple(pain for _, pain in taken), later_reading=taken[-1][0] > taken[0][0])
         for day, taken in readings.items()
     }
+    return days, saved
 
 
-def medication_days(user: User, first: date, last: date) -> set[date]:
-    """Return the days from first to last with any medicine logged, of any class."""
-    return logged_days(user, MedicationDose.taken_at, first, last)
+def first_entered(
+    user: User, first: date, last: date, saved: dict[date, datetime]
+) -> dict[date, date]:
+    """Return each day first..last with an entry about pain, and the day its first was saved.
+
+    saved holds the readings' first save times by day (readings_by_day); attacks (on every
+    day they occur) and "no headache" taps are added. A save time (UTC) is read as a day in
+    the account's time zone.
+    """
+    saved = dict(saved)
+
+    def note(day: date, created: datetime) -> None:
+        if first <= day <= last and (day not in saved or created < saved[day]):
+            saved[day] = created
+
+    now = local_now(user.timezone)
+    for attack in db.session.scalars(
+        select(Attack).where(
+            Attack.user_id == user.id,
+            Attack.started_at < start_of(shift(last, 1)),
+            or_(Attack.ended_at.is_(None), Attack.ended_at >= start_of(first)),
+        )
+    ):
+        for when in attack_days(attack, now):
+            note(when, attack.created_at)
+    marks = db.session.execute(
+        select(DayMark.day, DayMark.created_at).where(
+            DayMark.user_id == user.id, DayMark.headache_free, DayMark.day.between(first, last)
+        )
+    )
+    for when, created in marks:
+        note(when, created)
+    return {
+        d: local_today(user.timezone, created.replace(tzinfo=UTC)) for d, created in saved.items()
+    }
 
 
 def range_summary(daily: dict[date, Day], first: date, last: date) -> dict:
@@ -134,39 +187,100 @@ def treatment_figures(
     as_of: date,
     treatments: list[Treatment] | None = None,
     every: list[Treatment] | None = None,
+    regimens: Sequence[PreventiveRegimen] | None = None,
 ) -> list[dict]:
     """Return the report's `treatments` list: each treatment's figures from data up to as_of.
 
     every is all the user's treatments up to as_of (the next treatment and overlaps
-    come from it); the caller passes it when it has read them already.
+    come from it), regimens all their preventive regimens; the caller passes them when it
+    has read them already.
     """
     every = treatments_until(user, as_of) if every is None else every
     treatments = every if treatments is None else treatments
     if not treatments:
         return []
-    first = shift(min(t.started_on for t in treatments), -PERIOD_DAYS)
-    daily = daily_stats(user, first, as_of)
-    medicated = medication_days(user, first, as_of)
-    effects = side_effect_days(user, first, as_of)
+    # The flare compares the baseline with the two 28-day windows before it.
+    first = shift(min(t.started_on for t in treatments), -PERIOD_DAYS * (FLARE_WINDOWS + 1))
+    rule = rule_of(user)
+    readings, saved = readings_by_day(user, first, as_of)
+    diary = Diary(
+        statuses={d.day: d for d in classify_days(user, first, as_of, rule)},
+        readings=readings,
+        entered=first_entered(user, first, as_of, saved),
+        side_effects=side_effect_days(user, first, as_of),
+    )
     # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
     spans = {t.id: Span(t.started_on, t.ended_on) for t in [*every, *treatments]}
     pgic, midas = _answers(user, as_of)
+    regimens = preventives.user_regimens(user) if regimens is None else regimens
     return [
         {
             "kind": t.kind,
             "started_on": t.started_on.isoformat(),
             "ended_on": t.ended_on.isoformat() if t.ended_on else None,
+            "day_rule": rule.code,
             **treatment_outcome(
-                daily,
-                medicated,
-                effects,
+                diary,
                 spans[t.id],
                 [span for other_id, span in spans.items() if other_id != t.id],
                 as_of,
             ),
             **questionnaire_figures(spans[t.id], pgic.get(t.id, []), midas, as_of),
+            "preventive_changes": [
+                change.as_json() for change in preventive_changes(t, regimens, as_of)
+            ],
         }
         for t in treatments
+    ]
+
+
+def preventive_changes(
+    treatment: Treatment, regimens: Sequence[PreventiveRegimen], as_of: date
+) -> list[preventives.Change]:
+    """Return the preventives started, stopped or changed from S-28 to E+84 of a treatment."""
+    first, last = confounding_window(Span(treatment.started_on, treatment.ended_on), as_of)
+    return preventives.changes(regimens, first, last)
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """A preventive change as a treatment's page says it: named, or not when not shared."""
+
+    change: preventives.Change
+    name: str | None
+    # "before" the start, "during" the treatment or "after" its end, and by how many days.
+    when: str
+    days: int
+
+
+def change_lines(
+    treatment: Treatment, found: list[preventives.Change], named: set[int] | None = None
+) -> list[ChangeLine]:
+    """Return each change with its name (only the named regimens' when named is given) and
+    where it falls: so many days before the start or after the end, or during it."""
+    lines = []
+    for change in found:
+        if change.day < treatment.started_on:
+            when, days = "before", (treatment.started_on - change.day).days
+        elif treatment.ended_on and change.day > treatment.ended_on:
+            when, days = "after", (change.day - treatment.ended_on).days
+        else:
+            when, days = "during", 0
+        shown = named is None or change.regimen.id in named
+        name = f"{change.regimen.name} {change.regimen.dose}".strip() if shown else None
+        lines.append(ChangeLine(change, name, when, days))
+    return lines
+
+
+def chart_preventives(regimens: Sequence[PreventiveRegimen], last: date) -> list[dict]:
+    """Return preventive regimens as the thin bands the charts draw under the treatments."""
+    return [
+        {
+            "label": f"{r.name} {r.dose}".strip(),
+            "start": r.started_on.isoformat(),
+            "end": (r.ended_on or last).isoformat(),
+        }
+        for r in regimens
     ]
 
 
@@ -191,7 +305,7 @@ def overlap_names(
     return names
 
 
-def _answers(user: User, as_of: date) -> tuple[dict[int, list], list]:
+def _answers(user: User, as_of: date) -> tuple[dict[int | None, list], list]:
     """Return PGIC answers by treatment id and all MIDAS answers up to as_of, oldest first."""
     rows = db.session.execute(
         select(
@@ -204,7 +318,7 @@ def _answers(user: User, as_of: date) -> tuple[dict[int, list], list]:
         .where(QuestionnaireAnswer.user_id == user.id, QuestionnaireAnswer.answered_on <= as_of)
         .order_by(QuestionnaireAnswer.answered_on, QuestionnaireAnswer.id)
     )
-    pgic: dict[int, list] = defaultdict(list)
+    pgic: dict[int | None, list] = defaultdict(list)
     midas = []
     for instrument, treatment_id, answered_on, score, items in rows:
         if instrument == PGIC:

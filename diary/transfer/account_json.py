@@ -1,33 +1,28 @@
 """Everything of one account as JSON: a lossless backup that a new instance can restore."""
 
-import inspect
 import io
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from functools import cache
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from diary.clock import format_timestamp
 from diary.extensions import db
 from diary.json_shape import JsonShapeError, check_json_shape
 from diary.models import (
     Attack,
     DayMark,
-    DoseChange,
     MedicationDose,
+    PreventiveRegimen,
     Reading,
     Reminder,
     SideEffectReport,
     Treatment,
-    TreatmentMedicine,
     User,
 )
-from diary.models.attack import YES_NO
 from diary.models.questionnaire import MIDAS, PGIC
 from diary.models.reminder import CUSTOM
 from diary.rules import EntryError
@@ -36,6 +31,7 @@ from diary.services import (
     attacks,
     day_marks,
     medications,
+    preventives,
     questionnaires,
     readings,
     reminders,
@@ -45,60 +41,31 @@ from diary.services import (
 )
 from diary.services.bulk import BulkRows, bulk_rows, insert_bulk
 from diary.sqlite import commit_part_if_due, read_phase
+from diary.transfer.account_schema import (
+    FORMAT,
+    FORMAT_VERSION,
+    READABLE,
+    SCHEMA,
+    upgraded,
+)
 from diary.transfer.restoring import RestoreRunning, taken_back_on_failure
 
-FORMAT, VERSION = "headache-diary-account", 1
 FILENAME = "account.json"
-
-# Columns copied as they are, per table (ids and user ids are not: a new instance makes its own).
-COLUMNS = {
-    "readings": (Reading, ("recorded_at", "pain", "note", "client_key", "created_at")),
-    "side_effects": (
-        SideEffectReport,
-        ("recorded_at", "effect", "severity", "note", "client_key", "created_at"),
-    ),
-    "medications": (
-        MedicationDose,
-        ("taken_at", "name", "dose", "med_class", "note", "client_key", "created_at"),
-    ),
-    "treatments": (Treatment, ("kind", "started_on", "ended_on", "setting", "notes", "created_at")),
-    "doses": (
-        DoseChange,
-        ("changed_at", "rate_mg_per_kg_h", "entered_value", "entered_unit", "note"),
-    ),
-    "medicines": (TreatmentMedicine, ("role", "name", "dose", "note")),
-    "reminders": (
-        Reminder,
-        (
-            "title",
-            "due_on",
-            "booked_for",
-            "done_on",
-            "dismissed_at",
-            "emailed_for",
-            "uid",
-            "created_at",
-        ),
-    ),
-}
+# The large tables, read as columns: their model and the list of the backup they fill.
+TABLES = {"readings": Reading, "side_effects": SideEffectReport, "medications": MedicationDose}
 
 
 class AccountRestoreError(ValueError):
     """The backup cannot be restored; nothing was written."""
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
-
-
-def _local(value: datetime, fold: bool, zone: ZoneInfo) -> str:
-    """Return a stored local time as the backup writes it; a repeated hour's second pass
-    with the UTC offset that says which one it is."""
-    return format_timestamp(value.replace(fold=1), zone) if fold else value.isoformat()
-
-
-def _row(obj, table: str) -> dict:
-    return {name: _plain(getattr(obj, name)) for name in COLUMNS[table][1]}
+def _row(obj, table: str, zone: tzinfo, skip=()) -> dict:
+    """Return an object's fields as the backup writes them (ids and user ids are not kept)."""
+    return {
+        name: field.written(getattr(obj, field.column), zone)
+        for name, field in SCHEMA[table].items()
+        if name not in skip
+    }
 
 
 def _table_items(user: User, table: str, order) -> Iterator[dict]:
@@ -106,101 +73,87 @@ def _table_items(user: User, table: str, order) -> Iterator[dict]:
 
     Column selects, not ORM objects: nothing piles up in the session's identity map.
     """
-    model, names = COLUMNS[table]
+    model, fields = TABLES[table], SCHEMA[table]
     zone = ZoneInfo(user.timezone)
     query = (
-        select(*(getattr(model, name) for name in names), model.fold)
+        select(*(getattr(model, field.column) for field in fields.values()), model.fold)
         .where(model.user_id == user.id)
         .order_by(order, model.id)
         .execution_options(yield_per=1000)
     )
-    for *row, fold in db.session.execute(query):
-        item = {name: _plain(value) for name, value in zip(names, row, strict=True)}
-        item[names[0]] = _local(row[0], fold, zone)
-        yield item
-
-
-def _attack_items(user: User) -> Iterator[dict]:
-    """Yield the attacks with the fields the attacks' service takes: aura and triggers as lists."""
-    zone = ZoneInfo(user.timezone)
-    for attack in attacks.in_time_order(user):
-        ended = attack.ended_at
+    for moment, *row, fold in db.session.execute(query):
+        # The second pass through a repeated hour: its UTC offset says which one.
+        values = [moment.replace(fold=int(fold)), *row]
         yield {
-            "started_at": _local(attack.started_at, attack.started_fold, zone),
-            "ended_at": _local(ended, attack.ended_fold, zone) if ended else None,
-            "peak_pain": attack.peak_pain,
-            "side": attack.side,
-            **{name: getattr(attack, name) for name in YES_NO},
-            "aura": attack.aura_kinds,
-            "aura_minutes": attack.aura_minutes,
-            "triggers": [t.name for t in attack.triggers],
-            "location": attack.location,
-            "note": attack.note,
-            "client_key": attack.client_key,
-            "created_at": attack.created_at.isoformat(),
+            name: field.written(value, zone)
+            for (name, field), value in zip(fields.items(), values, strict=True)
         }
 
 
-def _day_items(user: User) -> Iterator[dict]:
+def _attack_items(user: User, zone: tzinfo) -> Iterator[dict]:
+    """Yield the attacks with the fields the attacks' service takes: aura and triggers as lists."""
+    fields = SCHEMA["attacks"]
+    for attack in attacks.in_time_order(user):
+        # The second pass through a repeated hour: its UTC offset says which one.
+        started = attack.started_at.replace(fold=int(attack.started_fold))
+        ended = attack.ended_at and attack.ended_at.replace(fold=int(attack.ended_fold))
+        item = _row(attack, "attacks", zone)
+        item["started_at"] = fields["started_at"].written(started, zone)
+        item["ended_at"] = fields["ended_at"].written(ended, zone)
+        item["triggers"] = [t.name for t in attack.triggers]
+        yield item
+
+
+def _day_items(user: User, zone: tzinfo) -> Iterator[dict]:
     marks = db.session.scalars(
         select(DayMark).where(DayMark.user_id == user.id).order_by(DayMark.day)
     )
     for mark in marks:
-        yield {
-            "day": mark.day.isoformat(),
-            "headache_free": mark.headache_free,
-            "period": mark.period,
-        }
+        yield _row(mark, "day_marks", zone)
 
 
-def _treatment_items(user: User) -> Iterator[dict]:
+def _treatment_items(user: User, zone: tzinfo) -> Iterator[dict]:
     treatments_in = db.session.scalars(
         select(Treatment)
         .where(Treatment.user_id == user.id)
         .order_by(Treatment.started_on, Treatment.id)
     )
     for t in treatments_in:
-        item = _row(t, "treatments")
-        item["doses"] = [_row(d, "doses") for d in t.doses]
-        item["medicines"] = [_row(m, "medicines") for m in t.medicines]
-        item["follow_up"] = _row(t.follow_up, "reminders") if t.follow_up else None
+        item = _row(t, "treatments", zone)
+        item["doses"] = [_row(d, "doses", zone) for d in t.doses]
+        item["medicines"] = [_row(m, "medicines", zone) for m in t.medicines]
+        item["follow_up"] = _row(t.follow_up, "reminders", zone) if t.follow_up else None
         yield item
 
 
-def _reminder_items(user: User) -> Iterator[dict]:
+def _preventive_items(user: User, zone: tzinfo) -> Iterator[dict]:
+    """Yield each preventive regimen with the doses marked taken or missed."""
+    for regimen in preventives.user_regimens(user):
+        item = _row(regimen, "preventives", zone)
+        item["doses"] = [_row(d, "preventive_doses", zone) for d in regimen.doses]
+        yield item
+
+
+def _reminder_items(user: User, zone: tzinfo) -> Iterator[dict]:
     reminders = db.session.scalars(
         select(Reminder)
         .where(Reminder.user_id == user.id, Reminder.kind == CUSTOM)
         .order_by(Reminder.due_on, Reminder.id)
     )
     for reminder in reminders:
-        yield _row(reminder, "reminders")
+        yield _row(reminder, "reminders", zone)
 
 
-def _questionnaire_items(user: User) -> Iterator[dict]:
+def _questionnaire_items(user: User, zone: tzinfo) -> Iterator[dict]:
     for answer, started_on in questionnaires.answers_with_start(user):
-        yield {
-            "answered_on": answer.answered_on.isoformat(),
-            "instrument": answer.instrument,
-            "instrument_version": answer.instrument_version,
-            "treatment_started_on": started_on.isoformat() if started_on else None,
-            "score": answer.score,
-            "items": answer.items,
-            "language": answer.language,
-        }
+        started = {"treatment_started_on": started_on.isoformat() if started_on else None}
+        yield _row(answer, "questionnaires", zone, skip=started) | started
 
 
-def _share_items(user: User) -> Iterator[dict]:
+def _share_items(user: User, zone: tzinfo) -> Iterator[dict]:
     """Shared links as records only (never their tokens): a restore keeps them revoked."""
     for share in reversed(shares.user_shares(user)):
-        yield {
-            "first_day": share.first_day.isoformat(),
-            "last_day": share.last_day.isoformat(),
-            "created_at": share.created_at.isoformat(),
-            "views": share.views,
-            "last_viewed_at": share.last_viewed_at.isoformat() if share.last_viewed_at else None,
-            "revoked": True,
-        }
+        yield _row(share, "shares", zone) | {"revoked": True}
 
 
 def account_chunks(user: User) -> Iterator[str]:
@@ -209,9 +162,10 @@ def account_chunks(user: User) -> Iterator[str]:
     A million readings stream through in bounded memory; the file is one JSON
     object that import_account() reads back.
     """
+    zone = ZoneInfo(user.timezone)
     head = {
         "format": FORMAT,
-        "version": VERSION,
+        "format_version": FORMAT_VERSION,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "profile": {
             "timezone": user.timezone,
@@ -230,12 +184,13 @@ def account_chunks(user: User) -> Iterator[str]:
         "readings": _table_items(user, "readings", Reading.recorded_at),
         "side_effects": _table_items(user, "side_effects", SideEffectReport.recorded_at),
         "medications": _table_items(user, "medications", MedicationDose.taken_at),
-        "treatments": _treatment_items(user),
-        "reminders": _reminder_items(user),
-        "questionnaires": _questionnaire_items(user),
-        "shares": _share_items(user),
-        "attacks": _attack_items(user),
-        "day_marks": _day_items(user),
+        "treatments": _treatment_items(user, zone),
+        "preventives": _preventive_items(user, zone),
+        "reminders": _reminder_items(user, zone),
+        "questionnaires": _questionnaire_items(user, zone),
+        "shares": _share_items(user, zone),
+        "attacks": _attack_items(user, zone),
+        "day_marks": _day_items(user, zone),
     }
     for n, (key, items) in enumerate(lists.items()):
         yield f"  {json.dumps(key)}: ["
@@ -271,33 +226,29 @@ class _Problems:
             )
 
 
-def _fields(item: Any, where: str, checker, problems: _Problems, skip=(), also=()) -> dict | None:
-    """Return an entry's fields as its service's checker takes them, or None (a problem noted).
+def _fields(item: Any, where: str, table: str, problems: _Problems, skip=()) -> dict | None:
+    """Return an entry's fields as its service takes them, or None (a problem noted).
 
-    The keyword arguments of checker say which fields an entry may and must have; also
-    names those it takes through **kwargs (an attack's yes/no features).
+    The backup's schema (account_schema.SCHEMA) says which fields an entry may and must
+    have; the service checks the values, with the same messages as for a form or the API.
     """
-    names, required = _keywords(checker)
     if not isinstance(item, dict):
         problems.add(where, "expected an object")
         return None
-    unknown = sorted(set(item) - names - set(skip) - set(also))
-    missing = sorted(required - set(item))
+    fields = {name: field for name, field in SCHEMA[table].items() if name not in skip}
+    unknown = sorted(set(item) - set(fields) - set(skip))
+    missing = sorted(name for name, f in fields.items() if f.required and name not in item)
     for name in unknown:
         problems.add(f"{where}.{name}", "is not a field here")
     for name in missing:
         problems.add(f"{where}.{name}", "is missing")
     if unknown or missing:
         return None
-    return {name: value for name, value in item.items() if name not in skip}
-
-
-@cache
-def _keywords(checker) -> tuple[frozenset[str], frozenset[str]]:
-    """Return the keyword arguments a checker takes, and those it needs."""
-    params = [p for p in inspect.signature(checker).parameters.values() if p.kind is p.KEYWORD_ONLY]
-    names = frozenset(p.name for p in params)
-    return names, frozenset(p.name for p in params if p.default is p.empty)
+    return {
+        fields[name].argument: fields[name].read(value)
+        for name, value in item.items()
+        if name in fields
+    }
 
 
 def _list(data: dict, key: str, problems: _Problems) -> list:
@@ -310,9 +261,9 @@ def _list(data: dict, key: str, problems: _Problems) -> list:
 
 # The entries kept in bulk: their list in the backup, their table, their service's checker.
 BULK = (
-    ("readings", Reading, readings.checked_reading),
-    ("side_effects", SideEffectReport, side_effects.checked_report),
-    ("medications", MedicationDose, medications.checked_dose),
+    ("readings", readings.checked_reading),
+    ("side_effects", side_effects.checked_report),
+    ("medications", medications.checked_dose),
 )
 EMPTY_ONLY = "This account already has entries; restore into a new, empty account."
 
@@ -326,6 +277,7 @@ def _has_entries(user: User) -> bool:
             MedicationDose,
             Treatment,
             Reminder,
+            PreventiveRegimen,
             Attack,
             DayMark,
         )
@@ -359,8 +311,11 @@ def import_account(user: User, data: Any) -> dict[str, int]:
     """
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise AccountRestoreError("This is not a headache diary account backup.")
-    if data.get("version") != VERSION:
-        raise AccountRestoreError(f"Backups of version {data.get('version')} cannot be read here.")
+    # Version 1 said "version"; later ones say "format_version".
+    version = data.get("format_version", data.get("version"))
+    if version not in READABLE:
+        raise AccountRestoreError(f"Backups of version {version} cannot be read here.")
+    data = data | {table: upgraded(data.get(table, []), table, version) for table in SCHEMA}
     with read_phase(db.session):
         if _has_entries(user):
             raise AccountRestoreError(EMPTY_ONLY)
@@ -381,7 +336,7 @@ def _checked(user: User, data: dict) -> tuple[dict, dict[str, BulkRows]]:
     will be written.
     """
     problems = _Problems()
-    profile = _fields(data.get("profile", {}), "profile", accounts.checked_profile, problems)
+    profile = _fields(data.get("profile", {}), "profile", "profile", problems)
     settings = {}
     try:
         settings = accounts.checked_profile(user, **profile) if profile is not None else {}
@@ -391,11 +346,11 @@ def _checked(user: User, data: dict) -> tuple[dict, dict[str, BulkRows]]:
         # Seen by the checks as if saved; the read phase's rollback forgets it.
         set_committed_value(user, name, value)
     bulk = {}
-    for key, model, checker in BULK:
+    for key, checker in BULK:
         rows = []
         keys: dict[str, int] = {}
         for n, item in enumerate(_list(data, key, problems)):
-            fields = _fields(item, f"{key}[{n}]", checker, problems)
+            fields = _fields(item, f"{key}[{n}]", key, problems)
             try:
                 row = checker(user, **fields) if fields is not None else None
             except EntryError as exc:
@@ -408,7 +363,7 @@ def _checked(user: User, data: dict) -> tuple[dict, dict[str, BulkRows]]:
             if first != n:
                 problems.add(f"{key}[{n}].client_key", f"is the same as {key}[{first}]'s")
             rows.append(row)
-        bulk[key] = bulk_rows(model, rows) if not problems.found else BulkRows()
+        bulk[key] = bulk_rows(TABLES[key], rows) if not problems.found else BulkRows()
     _Others(user, problems, writing=False).restore(data)
     problems.raise_any()
     return profile or {}, bulk
@@ -429,10 +384,6 @@ def _written(user: User, data: dict, profile: dict, bulk: dict[str, BulkRows]) -
     return counts
 
 
-# The backup keeps a rate as entered and as converted: the service's value, unit and rate.
-DOSE_NAMES = {"entered_value": "value", "entered_unit": "unit"}
-
-
 class _Others:
     """A backup's treatments, reminders, questionnaire answers and shared links.
 
@@ -448,6 +399,7 @@ class _Others:
     def restore(self, data: dict) -> dict[str, int]:
         counts = {
             "treatments": self.treatments(_list(data, "treatments", self.problems)),
+            "preventives": self.preventives(_list(data, "preventives", self.problems)),
             "reminders": self.reminders(_list(data, "reminders", self.problems)),
             "questionnaires": self.questionnaires(_list(data, "questionnaires", self.problems)),
         }
@@ -457,7 +409,12 @@ class _Others:
         items = _list(data, "day_marks", self.problems)
         for n, item in enumerate(items):
             self.through(
-                f"day_marks[{n}]", item, day_marks.mark_day, day_marks.checked_day_mark, self.user
+                f"day_marks[{n}]",
+                item,
+                "day_marks",
+                day_marks.mark_day,
+                day_marks.checked_day_mark,
+                self.user,
             )
         if items:
             counts["day_marks"] = len(items)
@@ -466,6 +423,7 @@ class _Others:
             self.through(
                 f"shares[{n}]",
                 item,
+                "shares",
                 shares.restore_share,
                 shares.checked_restored_share,
                 self.user,
@@ -475,12 +433,12 @@ class _Others:
             counts["shared_links_kept_revoked"] = len(items)
         return counts
 
-    def through(self, where: str, item: Any, write, checker, *owners, skip=(), also=()):
-        """Check or write one entry; on refusal note why and return None.
+    def through(self, where: str, item: Any, table: str, write, checker, *owners, skip=()):
+        """Check or write one entry of a list of the schema; on refusal note why, return None.
 
         Writing returns what the service made; checking, what the checker returned.
         """
-        fields = _fields(item, where, checker, self.problems, skip, also)
+        fields = _fields(item, where, table, self.problems, skip)
         if fields is None:
             return None
         try:
@@ -500,6 +458,7 @@ class _Others:
             made = self.through(
                 where,
                 item,
+                "treatments",
                 treatments.add_treatment,
                 treatments.checked_treatment,
                 user,
@@ -510,11 +469,10 @@ class _Others:
             treatment = made if self.writing else Treatment(**made)
             self.stand_ins.append(treatment)
             for m, dose in enumerate(item.get("doses", [])):
-                if isinstance(dose, dict):
-                    dose = {DOSE_NAMES.get(name, name): value for name, value in dose.items()}
                 self.through(
                     f"{where}.doses[{m}]",
                     dose,
+                    "doses",
                     treatments.add_dose_change,
                     treatments.checked_dose_change,
                     user,
@@ -524,6 +482,7 @@ class _Others:
                 self.through(
                     f"{where}.medicines[{m}]",
                     medicine,
+                    "medicines",
                     treatments.add_medicine,
                     treatments.checked_medicine,
                     treatment,
@@ -542,15 +501,49 @@ class _Others:
                 self.problems.add(f"{where}.started_at", "is missing")
                 continue
             self.through(
-                where, item, attacks.add_attack, attacks.checked_attack, self.user, also=YES_NO
+                where, item, "attacks", attacks.add_attack, attacks.checked_attack, self.user
             )
+        return len(items)
+
+    def preventives(self, items: list) -> int:
+        """Restore each regimen through its service, then the doses marked in it."""
+        for n, item in enumerate(items):
+            where = f"preventives[{n}]"
+            made = self.through(
+                where,
+                item,
+                "preventives",
+                preventives.add_regimen,
+                preventives.checked_regimen,
+                self.user,
+                skip=("doses",),
+            )
+            if made is None:
+                continue
+            regimen = made if self.writing else PreventiveRegimen(**made)
+            for m, dose in enumerate(item.get("doses", [])):
+                self.through(
+                    f"{where}.doses[{m}]",
+                    dose,
+                    "preventive_doses",
+                    preventives.mark_dose,
+                    preventives.checked_mark,
+                    self.user,
+                    regimen,
+                )
         return len(items)
 
     def state(self, where: str, item: Any, reminder: Reminder | None, skip=()) -> None:
         """Check, or give a restored reminder, the state it had in the backup."""
         owners = (self.user, reminder) if self.writing else (self.user,)
         self.through(
-            where, item, reminders.restore_state, reminders.checked_state, *owners, skip=skip
+            where,
+            item,
+            "reminder_state",
+            reminders.restore_state,
+            reminders.checked_state,
+            *owners,
+            skip=skip,
         )
 
     def reminders(self, items: list) -> int:
@@ -560,6 +553,7 @@ class _Others:
             reminder = self.through(
                 where,
                 item,
+                "reminders",
                 reminders.add_custom,
                 reminders.checked_reminder,
                 self.user,

@@ -15,6 +15,7 @@ class AttacksCsv(CsvFormat):
     # Every field an attack has but its location, in the service's order.
     header = tuple(name for name in EDITABLE if name != "location")
     optional = frozenset(header) - {"started_at"}
+    numbers = frozenset({"peak_pain", "aura_minutes"})
 
     def parse(self, user, row):
         """Check a row through the attacks' service; a yes/no cell left empty is not answered."""

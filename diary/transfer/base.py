@@ -22,6 +22,8 @@ class CsvFormat(ABC):
     filename: ClassVar[str]
     header: ClassVar[tuple[str, ...]]
     optional: ClassVar[frozenset[str]] = frozenset()
+    # Columns holding numbers: a spreadsheet in German, French or Spanish writes "6,5" there.
+    numbers: ClassVar[frozenset[str]] = frozenset()
     # The model's columns in header order; rows are exported ordered by the attribute sort_by.
     columns: ClassVar[tuple]
     sort_by: ClassVar[str]

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from fractions import Fraction
 from itertools import groupby
 
 from sqlalchemy import select
@@ -11,7 +12,8 @@ from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
 from diary.services.days import classify_days, rule_of
-from diary.transfer.cells import csv_chunks
+from diary.services.outcomes import rounded
+from diary.transfer.cells import EXACT, Convention, csv_chunks
 
 FILENAME = "daily.csv"
 HEADER = (
@@ -28,6 +30,7 @@ HEADER = (
     "status",
     "migraine",
 )
+NUMBERS = frozenset({"pain_mean", "pain_max", "readings"})
 
 
 class _DayStream:
@@ -61,9 +64,11 @@ class _DayStream:
         return rows
 
 
-def daily_chunks(user: User, first: date, last: date) -> Iterator[str]:
+def daily_chunks(
+    user: User, first: date, last: date, convention: Convention = EXACT
+) -> Iterator[str]:
     """Yield daily.csv for first..last; unlogged days leave the pain cells empty."""
-    return csv_chunks(HEADER, _daily_rows(user, first, last))
+    return csv_chunks(HEADER, _daily_rows(user, first, last), convention, NUMBERS)
 
 
 def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
@@ -91,7 +96,8 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
         pains = [pain for pain, _ in logged]
         yield (
             day.isoformat(),
-            f"{sum(pains) / len(pains):.2f}" if pains else "",
+            # Rounded as the report rounds: exactly, halves away from zero.
+            f"{rounded(Fraction(sum(pains), len(pains))):.2f}" if pains else "",
             str(max(pains)) if pains else "",
             str(len(pains)) if pains else "",
             "; ".join(f"{labels[code].label} ({severity})" for code, severity in effects.take(day)),

@@ -6,12 +6,20 @@ from dataclasses import dataclass, field
 
 from diary.extensions import db
 from diary.models import User
-from diary.ranges import DayRange, whole_diary
+from diary.rules import EntryError
+from diary.services.spans import DayRange, whole_diary
 from diary.sqlite import read_phase
 from diary.transfer import daily_csv, fhir
 from diary.transfer.base import CsvFormat
-from diary.transfer.cells import MalformedCsv, csv_chunks, read_csv
-from diary.transfer.formats import FORMATS, format_for
+from diary.transfer.cells import (
+    EXACT,
+    Convention,
+    MalformedCsv,
+    csv_chunks,
+    decimal_point,
+    read_csv,
+)
+from diary.transfer.formats import COLUMN_NAMES, FORMATS, format_for
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,7 @@ def apply_import(user: User, prepared: PreparedImport) -> ImportSummary:
     for fmt, records in prepared.new.items():
         try:
             fmt.store_many(user, records)
-        except ValueError as exc:
+        except EntryError as exc:
             # A rule only the stored diary can answer (a PGIC row's treatment): nothing is kept.
             raise ImportRejected([Problem(fmt.filename, 0, str(exc))]) from None
         summary.added[fmt.filename] = len(records)
@@ -130,7 +138,7 @@ def _parse_file(user, name, data, problems) -> _Parsed | None:
         problems.append(Problem(name, 1, f"The file is not UTF-8 text (byte {exc.start})."))
         return None
     try:
-        header, records = read_csv(text)
+        header, records = read_csv(text, COLUMN_NAMES)
     except MalformedCsv as exc:
         problems.append(Problem(name, exc.line, str(exc)))
         return None
@@ -155,8 +163,11 @@ def _parse_file(user, name, data, problems) -> _Parsed | None:
                     Problem(name, line, f"{len(cells)} cells, but the header has {len(header)}.")
                 )
                 continue
+            row = dict(zip(header, cells, strict=True))
+            for column in fmt.numbers & row.keys():
+                row[column] = decimal_point(row[column])
             try:
-                out.append(fmt.parse(user, dict(zip(header, cells, strict=True))))
+                out.append(fmt.parse(user, row))
             except ValueError as exc:
                 problems.append(Problem(name, line, str(exc)))
     except MalformedCsv as exc:
@@ -164,7 +175,7 @@ def _parse_file(user, name, data, problems) -> _Parsed | None:
     return _Parsed(fmt, out)
 
 
-EXPORT_ONLY = (daily_csv.FILENAME, fhir.FILENAME)
+EXPORT_ONLY = (daily_csv.FILENAME, fhir.FILENAME, fhir.TRANSACTION_FILENAME)
 
 
 def export_names() -> list[str]:
@@ -172,14 +183,19 @@ def export_names() -> list[str]:
     return [fmt.filename for fmt in FORMATS] + list(EXPORT_ONLY)
 
 
-def export_chunks(user: User, name: str, span: DayRange | None = None) -> Iterator[str]:
-    """Yield one exported file in pieces; daily.csv covers span (default: the whole diary)."""
+def export_chunks(
+    user: User, name: str, span: DayRange | None = None, convention: Convention = EXACT
+) -> Iterator[str]:
+    """Yield one exported file in pieces; daily.csv covers span (default: the whole diary).
+
+    CSV files are written in convention (the FHIR file is JSON and has none).
+    """
     for fmt in FORMATS:
         if fmt.filename == name:
-            return csv_chunks(fmt.header, fmt.export_rows(user))
+            return csv_chunks(fmt.header, fmt.export_rows(user), convention, fmt.numbers)
     if name == daily_csv.FILENAME:
         span = span or whole_diary(user)
-        return daily_csv.daily_chunks(user, span.first, span.last)
-    if name == fhir.FILENAME:
-        return fhir.fhir_chunks(user)
+        return daily_csv.daily_chunks(user, span.first, span.last, convention)
+    if name in (fhir.FILENAME, fhir.TRANSACTION_FILENAME):
+        return fhir.fhir_chunks(user, transaction=name == fhir.TRANSACTION_FILENAME)
     raise KeyError(name)

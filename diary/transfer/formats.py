@@ -1,4 +1,4 @@
-"""The diary's CSV files, in import order: treatments come first, then attacks."""
+"""The diary's CSV files, in import order: what others refer to comes first."""
 
 from collections.abc import Sequence
 
@@ -6,6 +6,7 @@ from diary.transfer.attacks_csv import AttacksCsv
 from diary.transfer.base import CsvFormat
 from diary.transfer.days_csv import DaysCsv
 from diary.transfer.medications_csv import MedicationsCsv
+from diary.transfer.preventives_csv import PreventiveDosesCsv, PreventivesCsv
 from diary.transfer.questionnaires_csv import QuestionnairesCsv
 from diary.transfer.readings_csv import ReadingsCsv
 from diary.transfer.side_effects_csv import SideEffectsCsv
@@ -20,6 +21,9 @@ FORMATS: tuple[CsvFormat, ...] = (
     # After treatments: a PGIC answer names the treatment it is about by its start date.
     QuestionnairesCsv(),
     DaysCsv(),
+    PreventivesCsv(),
+    # After preventives: a marked dose names its regimen by its start date and name.
+    PreventiveDosesCsv(),
 )
 
 
@@ -32,3 +36,7 @@ def format_for(filename: str, header: Sequence[str]) -> CsvFormat | None:
         if set(header) == set(fmt.header):
             return fmt
     return None
+
+
+# Every column name of the diary's files: the header row tells which separator a file uses.
+COLUMN_NAMES = frozenset(name for fmt in FORMATS for name in fmt.header)

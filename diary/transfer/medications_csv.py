@@ -1,4 +1,4 @@
-"""medications.csv: taken_at,name,dose,class,note."""
+"""medications.csv: taken_at,name,dose,class,note,relief_2h."""
 
 from diary.clock import format_timestamp
 from diary.models import MedicationDose
@@ -10,14 +10,16 @@ from diary.transfer.cells import minute_time
 
 class MedicationsCsv(CsvFormat):
     filename = "medications.csv"
-    header = ("taken_at", "name", "dose", "class", "note")
-    optional = frozenset({"dose", "note"})
+    # relief_2h came later: last, and optional, so files written before it still import.
+    header = ("taken_at", "name", "dose", "class", "note", "relief_2h")
+    optional = frozenset({"dose", "note", "relief_2h"})
     columns = (
         MedicationDose.taken_at,
         MedicationDose.name,
         MedicationDose.dose,
         MedicationDose.med_class,
         MedicationDose.note,
+        MedicationDose.relief_2h,
     )
     sort_by = "taken_at"
 
@@ -29,6 +31,7 @@ class MedicationsCsv(CsvFormat):
             dose=row.get("dose", ""),
             med_class=row["class"],
             note=row.get("note", ""),
+            relief_2h=row.get("relief_2h", ""),
         )
 
     def prepare_rows(self, rows):
@@ -38,5 +41,5 @@ class MedicationsCsv(CsvFormat):
         insert_bulk(rows)
 
     def cells(self, record):
-        taken_at, name, dose, med_class, note = record
-        return format_timestamp(taken_at), name, dose, med_class, note
+        taken_at, name, dose, med_class, note, relief_2h = record
+        return format_timestamp(taken_at), name, dose, med_class, note, relief_2h or ""

@@ -15,6 +15,7 @@ class QuestionnairesCsv(CsvFormat):
     # language came later: last, and optional, so files written before it still import.
     header = ("answered_on", "instrument", "treatment_started_on", "score", "items", "language")
     optional = frozenset({"treatment_started_on", "score", "items", "language"})
+    numbers = frozenset({"score"})
 
     def parse(self, user, row):
         """Check a row through the questionnaire service; the treatment is named by its start."""

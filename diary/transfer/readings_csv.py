@@ -12,6 +12,7 @@ class ReadingsCsv(CsvFormat):
     filename = "readings.csv"
     header = ("recorded_at", "pain", "note")
     optional = frozenset({"note"})
+    numbers = frozenset({"pain"})
     columns = (Reading.recorded_at, Reading.pain, Reading.note)
     sort_by = "recorded_at"
 

@@ -25,6 +25,7 @@ from diary.models import (
     DayMark,
     MedicationDose,
     OwnTrigger,
+    PreventiveRegimen,
     QuestionnaireAnswer,
     Reading,
     Reminder,
@@ -37,12 +38,13 @@ from diary.services import accounts
 from diary.services.bulk import delete_rows
 
 # Every table a restore writes a user's rows to (dose changes, treatment medicines and
-# follow-up reminders go with their treatment).
+# follow-up reminders go with their treatment; marked doses with their preventive regimen).
 TABLES = (
     Reading,
     SideEffectReport,
     MedicationDose,
     Treatment,
+    PreventiveRegimen,
     Reminder,
     QuestionnaireAnswer,
     ShareLink,

@@ -13,7 +13,6 @@
   // sync sends only the queue of whoever is signed in: on a shared device one member's
   // entries never land in another's diary. Pages say who is signed in (<body data-user-id>);
   // the offline page keeps entries for the last member this device saw signed in.
-  const STORE = "queue";
   const DEVICE_USER = "diary.device-user";
   const WAITING = "diary.waiting-members";
 
@@ -40,29 +39,7 @@
     return readJson(DEVICE_USER, null);
   }
 
-  function openQueue(userId) {
-    return new Promise((resolve, reject) => {
-      const request = indexedDB.open(`headache-diary-user-${userId}`, 1);
-      request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "client_key" });
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-  }
-
-  function withStore(userId, mode, work) {
-    return openQueue(userId).then(
-      (db) =>
-        new Promise((resolve, reject) => {
-          const tx = db.transaction(STORE, mode);
-          const result = work(tx.objectStore(STORE));
-          tx.oncomplete = () => {
-            db.close();
-            resolve(result && "result" in result ? result.result : undefined);
-          };
-          tx.onerror = () => reject(tx.error);
-        })
-    );
-  }
+  const { withStore } = self.diaryQueue; // static/js/queue.js
 
   const queue = {
     add: (user, item) => {
@@ -79,6 +56,11 @@
   // Every member with something queued on this device, with their items.
   async function allQueues() {
     const waiting = readJson(WAITING, {});
+    // The worker queues a notification's "No headache" without this page's list of members.
+    const me = signedIn();
+    if (me && !(me.id in waiting)) {
+      waiting[me.id] = me.name;
+    }
     const queues = [];
     for (const [id, name] of Object.entries(waiting)) {
       const items = await queue.all(Number(id));
@@ -111,6 +93,10 @@
   };
 
   function describe(item) {
+    if (item.from_notification) {
+      const day = new Date(`${item.at}T12:00`).toLocaleDateString(document.documentElement.lang || [], { dateStyle: "long" });
+      return say("no_headache_on", { day });
+    }
     const time = new Date(item.at).toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
     if (item.kind === "reading") {
       return say("reading_at", { pain: item.pain, time });
@@ -355,6 +341,32 @@
     }
   });
 
+  // A name picked from a list sets what the list knows of it: a medicine's kind, a
+  // preventive's usual schedule. A name not in the list leaves the choice to the patient.
+  function picked(input) {
+    const list = input.list;
+    const typed = input.value.trim().toLowerCase();
+    return list && Array.from(list.options).find((option) => option.value.toLowerCase() === typed);
+  }
+  document.querySelectorAll("datalist[data-sets-class]").forEach((list) => {
+    const input = document.querySelector(`[list="${list.id}"]`);
+    const select = document.getElementById(list.dataset.setsClass);
+    input.addEventListener("input", () => {
+      const option = picked(input);
+      if (option) select.value = option.dataset.class;
+    });
+  });
+  document.querySelectorAll("[data-preventive-form]").forEach((form) => {
+    const input = form.querySelector("[list]");
+    input.addEventListener("input", () => {
+      const option = picked(input);
+      const found = option && /^(daily|twice_daily)$|^every_(\d+)_(days|weeks)$/.exec(option.dataset.schedule);
+      if (!found) return;
+      form.elements.how_often.value = found[1] || `every_${found[3]}`;
+      form.elements.every.value = found[2] || "";
+    });
+  });
+
   // The report's Print button (no inline handlers: the CSP allows none).
   document.querySelectorAll("[data-print]").forEach((button) => button.addEventListener("click", () => window.print()));
 
@@ -365,6 +377,79 @@
   if (worker && navigator.onLine && signedIn() && localStorage.getItem(OFFLINE_LANG) !== lang) {
     worker.postMessage("refresh-offline-page");
     localStorage.setItem(OFFLINE_LANG, lang);
+  }
+
+  // Settings: this device asks for the daily check-in through the worker's push subscription.
+  function keyBytes(base64url) {
+    const text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(text, (c) => c.charCodeAt(0));
+  }
+
+  function sameKey(subscription, key) {
+    const given = subscription.options && subscription.options.applicationServerKey;
+    return given && new Uint8Array(given).every((byte, i) => byte === key[i]);
+  }
+
+  // Subscribe (again, when the diary's key changed) and hand the subscription to the diary.
+  async function subscribeDevice(box) {
+    const key = keyBytes(box.dataset.pushKey);
+    const registration = await navigator.serviceWorker.ready;
+    let subscription = await registration.pushManager.getSubscription();
+    if (subscription && !sameKey(subscription, key)) {
+      await subscription.unsubscribe();
+      subscription = null;
+    }
+    subscription = subscription || (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
+    const { csrf_token: token } = await (await fetch("/sync/token", { credentials: "same-origin" })).json();
+    const response = await fetch("/sync/push-subscriptions", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(subscription.toJSON()),
+    });
+    return response.ok ? response.json() : null;
+  }
+
+  function setUpPush(box) {
+    const state = box.querySelector("[data-push-state]");
+    const button = box.querySelector("[data-push-subscribe]");
+    const show = (key) => {
+      state.textContent = box.dataset[key];
+      state.hidden = false;
+    };
+    if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+      show("pushUnsupported");
+      return;
+    }
+    const subscribe = () =>
+      subscribeDevice(box).then(
+        (answer) => {
+          if (answer && answer.new) {
+            window.location.reload(); // the list of devices then shows this one
+          } else {
+            show(answer ? "pushOn" : "pushFailed");
+          }
+        },
+        () => show("pushFailed")
+      );
+    if (Notification.permission === "granted") {
+      subscribe();
+    } else if (Notification.permission === "denied") {
+      show("pushDenied");
+    } else {
+      button.hidden = false;
+      button.addEventListener("click", () =>
+        Notification.requestPermission().then((answer) => {
+          button.hidden = answer === "granted";
+          return answer === "granted" ? subscribe() : show("pushDenied");
+        })
+      );
+    }
+  }
+
+  const pushBox = document.querySelector("[data-push-key]");
+  if (pushBox) {
+    setUpPush(pushBox);
   }
 
   owner();

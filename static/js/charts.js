@@ -28,6 +28,7 @@
       high: read("--chart-high") || read("--error"),
       band: read("--chart-band"),
       marker: read("--warn-text"),
+      preventive: read("--ok-text"),
       series: [read("--accent"), read("--chart-high"), read("--warn-text"), read("--muted"), read("--ok-text")],
     };
   }
@@ -82,6 +83,19 @@
           label: { display: true, content: say("follow_up"), position: "end", color: colors.text, backgroundColor: colors.band, font: { size: 11 } },
         };
       }
+    });
+    // Preventives: thin bands along the bottom, under the treatments, one lane each.
+    (data.preventives || []).forEach(function (p, i) {
+      annotations["preventive" + i] = {
+        type: "box",
+        xMin: p.start + "T00:00:00",
+        xMax: nextDay(p.end),
+        yMin: i * 0.3,
+        yMax: i * 0.3 + 0.2,
+        backgroundColor: colors.preventive,
+        borderWidth: 0,
+        label: { display: false, content: p.label },
+      };
     });
     return annotations;
   }

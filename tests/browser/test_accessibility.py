@@ -11,6 +11,7 @@ from diary.models import MedicationDose, SideEffectReport, Treatment
 from diary.services.accounts import find_user
 from diary.services.attacks import add_attack
 from diary.services.medications import add_dose
+from diary.services.preventives import add_regimen
 from diary.services.shares import create_share
 from tests.browser.conftest import sign_in
 from tests.browser.test_charts import seed_months
@@ -36,6 +37,9 @@ PAGES = [
     "/medications/",
     "/medications/new",
     "/medications/{dose}/edit",
+    "/preventives/",
+    "/preventives/new",
+    "/preventives/{regimen}/edit",
     "/reminders",
     "/trends",
     "/report",
@@ -85,6 +89,9 @@ def diary_user(live_server):
             aura_minutes=25,
             triggers=["weather", "Bright office lights"],
         )
+        regimen = add_regimen(
+            user, name="Erenumab (Aimovig)", schedule="every_4_weeks", started_on=date(2024, 1, 1)
+        )
         _, share = create_share(
             user,
             first_day=date.today() - timedelta(days=60),
@@ -112,6 +119,7 @@ def diary_user(live_server):
             "dose": db.session.scalar(
                 select(MedicationDose.id).where(MedicationDose.user_id == user.id)
             ),
+            "regimen": regimen.id,
         }
     return name, ids
 

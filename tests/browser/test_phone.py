@@ -38,6 +38,7 @@ def everything_due(server, name: str) -> None:
                 name="sumatriptan",
                 dose="50 mg",
                 med_class="triptan",
+                relief_2h="better",  # answered: home asks no 2-hour question
             )
         add_report(user, recorded_at=now - timedelta(hours=1), effect="nausea", severity="severe")
         db.session.commit()

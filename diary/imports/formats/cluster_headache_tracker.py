@@ -31,6 +31,9 @@ LOG_MEDICINES_PER_DOSE = 3
 
 RowReader = Callable[[Source, str, dict], Entries]
 
+# The doses file's effectiveness in the diary's 2-hour answers.
+EFFECTIVENESS = {"helped": "better", "no_effect": "same", "made_worse": "worse"}
+
 
 def detect(export: Export) -> bool:
     first = export.head.lstrip().split("\n", 1)[0].strip()
@@ -104,11 +107,11 @@ def _doses_reader(export: Export) -> RowReader:
     def dose(source: Source, where: str, row: dict) -> Entries:
         taken_at = _time(source, row["taken_at"])
         amount, unit = (row.get("amount") or "").strip(), (row.get("unit") or "").strip()
-        source.leave_out("effectiveness", (row.get("effectiveness") or "").strip())
         source.leave_out("minutes to relief", (row.get("minutes_to_relief") or "").strip())
         source.leave_out("duration (oxygen)", (row.get("duration_minutes") or "").strip())
         name, attack = _linked(row)
-        key, replaces = f"dose:{row['taken_at'].strip()}:{name}", ()
+        key = f"dose:{row['taken_at'].strip()}:{name}"
+        replaces: tuple[str, ...] = ()
         if name and attack:
             # Newest first in the file, so an attack's earliest dose is numbered 0 and a
             # later export's new doses take new numbers.
@@ -116,6 +119,8 @@ def _doses_reader(export: Export) -> RowReader:
             key = _dose_key(attack, left[attack])
             medicines = LOG_MEDICINES_PER_DOSE * per_attack[attack]
             replaces = tuple(_medicine_key(attack, n) for n in range(medicines))
-        yield Taken(key, where, taken_at, name, f"{amount} {unit}".strip(), replaces=replaces)
+        relief = EFFECTIVENESS.get((row.get("effectiveness") or "").strip())
+        dose = f"{amount} {unit}".strip()
+        yield Taken(key, where, taken_at, name, dose, replaces=replaces, relief_2h=relief)
 
     return dose

@@ -18,12 +18,14 @@ from diary.imports.source import Attack, Entries, Source, Taken, symptoms
 
 CODE, LABEL = "migraine_buddy", "Migraine Buddy CSV"
 TABLE_START = '"#","Started","Lasted"'
-MEDICINE_COLUMNS = (
-    "Helpful Medication",
-    "Somewhat Helpful Medication",
-    "Unhelpful Medication",
-    "Unsure Medication",
-)
+# Each medicine column and the diary's answer for it: helpful or somewhat helpful counts
+# as better, unhelpful as the same, unsure as not answered.
+MEDICINE_COLUMNS = {
+    "Helpful Medication": "better",
+    "Somewhat Helpful Medication": "better",
+    "Unhelpful Medication": "same",
+    "Unsure Medication": None,
+}
 LEFT_OUT = {
     "Geohash": "location (geohash)",
     "Attack Location": "where the attack happened",
@@ -145,11 +147,17 @@ def _attack(source: Source, where: str, row: dict, start: datetime, offset: int)
         triggers=tuple(items(row.get("Potential Triggers"))),
         details=details,
     )
-    for column in MEDICINE_COLUMNS:
+    for column, relief in MEDICINE_COLUMNS.items():
         help_word = column.removesuffix(" Medication").lower()
         for n, medicine in enumerate(items(row.get(column))):
             found = COUNT.match(medicine)
             dose, name = found.groups() if found else ("", medicine)
             yield Taken(
-                f"{key}:{column}:{n}", where, start, name, dose, f"{help_word}.".capitalize()
+                f"{key}:{column}:{n}",
+                where,
+                start,
+                name,
+                dose,
+                f"{help_word}.".capitalize(),
+                relief_2h=relief,
             )

@@ -135,7 +135,6 @@ def _dose(source: Source, where: str, dose: Any, medicines: dict) -> Entries:
     except ValueError as exc:
         source.problem(where, str(exc))
         return
-    source.leave_out("effectiveness ratings", dose.get("effectivenessRating"))
     source.leave_out("dose side effects", dose.get("sideEffects"))
     amount, unit = dose.get("dosageAmount"), dose.get("dosageUnit") or ""
     quantity = dose.get("quantity")
@@ -144,4 +143,10 @@ def _dose(source: Source, where: str, dose: Any, medicines: dict) -> Entries:
     name = str(medicines.get(str(dose.get("medicationId")), "") or "")
     note = str(dose.get("notes") or "")
     dosage = " ".join(p for p in (count, strength) if p)
-    yield Taken(str(dose.get("id")), where, at, name, dosage, note)
+    rating = dose.get("effectivenessRating")
+    relief = None
+    if isinstance(rating, int | float) and not isinstance(rating, bool) and 0 <= rating <= 10:
+        # 0 of 10 is no effect; any other rating some. The rating itself stays in the note.
+        relief = "same" if rating == 0 else "better"
+        note = " ".join(p for p in (note, f"Effectiveness {rating:g}/10.") if p)
+    yield Taken(str(dose.get("id")), where, at, name, dosage, note, relief_2h=relief)

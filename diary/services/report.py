@@ -21,10 +21,11 @@ from diary.models import (
     User,
 )
 from diary.models.attack import YES_NO
-from diary.models.symptoms import SEVERITY_LABELS
-from diary.services import trends
+from diary.models.symptoms import RELIEF_LABELS, SEVERITY_LABELS
+from diary.services import preventives, trends
 from diary.services.attacks import AURA_LABELS, LABELS, SIDE_LABELS
-from diary.services.medications import overuse
+from diary.services.days import rule_of
+from diary.services.medications import medicine_effects, overuse
 from diary.services.outcomes import midas_figures
 
 
@@ -34,14 +35,17 @@ def report_context(
     last: date,
     treatment_ids: list[int] | None,
     *,
+    preventive_ids: list[int] | None = None,
     shared: bool = False,
     with_appendix: bool = False,
 ) -> dict:
-    """Return what the report shows for a user's range and chosen treatments (None: all).
+    """Return what the report shows for a user's range and chosen treatments and preventives
+    (None: all).
 
     Every figure is as of the range's last day and the same whether shared or not. A shared
-    report names no treatment the patient did not choose: an overlap with one is "another
-    treatment (not shared)". with_appendix adds the range's entries day by day.
+    report names no treatment or preventive the patient did not choose: an overlap with one
+    is "another treatment (not shared)", a change of one "a preventive change (not shared)".
+    with_appendix adds the range's entries day by day.
     """
     all_treatments = trends.treatments_until(user, last)
     picked = (
@@ -51,10 +55,14 @@ def report_context(
     )
     # Every treatment caps the relief and is an overlap, shared or not: the figures are the
     # patient's own; only the words name what was not chosen as "another treatment".
-    figures = trends.treatment_figures(user, last, picked, every=all_treatments)
+    regimens = preventives.user_regimens(user)
+    figures = trends.treatment_figures(user, last, picked, all_treatments, regimens)
     named = picked if shared else all_treatments
     kinds = reference.treatment_kinds()
     daily = trends.daily_stats(user, first, last)
+    in_range = [r for r in regimens if preventives.taken_between(r, first, last)]
+    picked_regimens = [r for r in in_range if preventive_ids is None or r.id in preventive_ids]
+    named_regimens = set(preventive_ids or ()) if shared else None
     return {
         "owner": user,
         "all_treatments": [] if shared else all_treatments,
@@ -65,13 +73,25 @@ def report_context(
                 f,
                 charts.outcome_chart(trends.outcome_bars(f)),
                 trends.overlap_names(t, f["overlaps"], named),
+                trends.change_lines(
+                    t, trends.preventive_changes(t, regimens, last), named_regimens
+                ),
             )
             for t, f in zip(picked, figures, strict=True)
         ],
         "cohort_compared": any(kinds[t.kind].get("ketamine_protocol") for t in picked),
         "pain_chart": charts.pain_chart(
-            trends.pain_series(daily, first, last), trends.chart_treatments(picked), first, last
+            trends.pain_series(daily, first, last),
+            trends.chart_treatments(picked),
+            first,
+            last,
+            trends.chart_preventives(picked_regimens, last),
         ),
+        "all_regimens": [] if shared else in_range,
+        "adherence": [preventives.adherence(r, first, last) for r in picked_regimens],
+        "schedule_of": preventives.schedule_of,
+        "medicine_effects": medicine_effects(user, first, last),
+        "relief_labels": RELIEF_LABELS,
         "first": first,
         "last": last,
         "today": local_today(user.timezone),
@@ -80,6 +100,7 @@ def report_context(
         "classes": reference.medication_classes(),
         "effects": reference.side_effects(),
         "kinds": kinds,
+        "day_rule": rule_of(user).code,
         "study": reference.catalogue("study_outcomes"),
         "appendix": appendix(user, first, last) if with_appendix else None,
     }
@@ -140,7 +161,7 @@ def _attack_text(attack: Attack) -> str:
         aura += f" ({attack.aura_minutes} min)"
     details = [
         ("peak_pain", attack.peak_pain),
-        ("side", SIDE_LABELS.get(attack.side)),
+        ("side", SIDE_LABELS[attack.side] if attack.side else None),
         # Not answered is left out: it is never shown as no.
         *(
             (n, gettext("yes") if getattr(attack, n) else gettext("no"))
@@ -206,6 +227,8 @@ def appendix(user: User, first: date, last: date) -> Appendix:
         medicine = f"{d.name} {d.dose}".strip()
         kind = classes[d.med_class].label
         text = gettext("Medicine: %(medicine)s (%(kind)s)", medicine=medicine, kind=kind)
+        if d.relief_2h:
+            text += "; " + gettext("2 h: %(effect)s", effect=RELIEF_LABELS[d.relief_2h])
         found[d.taken_at.date()].append((f"{d.taken_at:%H:%M}", "2", text + _note(d.note)))
     answers = db.session.scalars(
         select(QuestionnaireAnswer)

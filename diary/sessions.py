@@ -1,0 +1,21 @@
+"""The session cookie, read only by the requests that can use it."""
+
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+
+# Answers that never read the session: the health check a monitor polls, and static files.
+SESSIONLESS_PATHS = frozenset({"/healthz"})
+
+
+class SessionWhereUsed(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, left unread (and unsent) where nothing uses it.
+
+    Checking the cookie's signature and decoding it is a good part of a small answer's
+    cost, and Flask does it before it knows which view answers.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path in SESSIONLESS_PATHS or request.path.startswith(f"{app.static_url_path}/"):
+            # Empty and unchanged: the answer neither sends nor clears a cookie.
+            return self.session_class()
+        return super().open_session(app, request)
