@@ -29,7 +29,12 @@ from diary.services.writes import writes
 DAILY, TWICE_DAILY = "daily", "twice_daily"
 # every_N_days and every_N_weeks with N a whole number: 1 to a year's worth.
 _EVERY = re.compile(r"^every_([1-9][0-9]{0,2})_(days|weeks)$")
-SCHEDULE_PATTERN = r"^(daily|twice_daily|every_[1-9][0-9]{0,2}_(days|weeks))$"
+# What the API documents: every_N_days up to 366 and every_N_weeks up to 52 (EVERY_MOST).
+SCHEDULE_PATTERN = (
+    r"^(daily|twice_daily"
+    r"|every_([1-9]|[1-9][0-9]|[12][0-9]{2}|3[0-5][0-9]|36[0-6])_days"
+    r"|every_([1-9]|[1-4][0-9]|5[0-2])_weeks)$"
+)
 EVERY_MOST = {"days": 366, "weeks": 52}
 EDITABLE = ("name", "dose", "schedule", "started_on", "ended_on", "note")
 
