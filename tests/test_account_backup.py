@@ -4,12 +4,16 @@ import io
 import json
 import re
 import shutil
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from diary.extensions import db
-from diary.models import Reading, Reminder
+from diary.models import Attack, DayMark, OwnTrigger, Reading, Reminder, User
+from diary.services import accounts
+from diary.services.attacks import add_attack
+from diary.services.day_marks import mark_day
 from tests.conftest import build_app, make_user, sign_in
 
 
@@ -201,6 +205,81 @@ def test_a_backup_restored_on_the_same_instance_gets_fresh_calendar_uids(app, cl
     with app.app_context():
         uids = db.session.scalars(select(Reminder.uid)).all()
     assert len(uids) == 4 and len(set(uids)) == 4
+
+
+def attack_diary(app, user_id):
+    """Give a user attacks (one in the second pass of a repeated hour), marks and settings."""
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        accounts.update_profile(user, period_tracking=True, day_rule="ichd3")
+        add_attack(
+            user,
+            started_at=datetime(2024, 10, 27, 1, 30, fold=1),
+            ended_at=datetime(2024, 10, 27, 9, 0),
+            peak_pain=7,
+            side="right",
+            pulsating=True,
+            nausea=False,
+            aura="visual;motor",
+            aura_minutes=20,
+            triggers=["weather", "Red wine"],
+            location="temple",
+            note="=woke up with it",
+            client_key="tap-1",
+        )
+        add_attack(user, started_at=datetime(2024, 11, 2, 8, 0))
+        mark_day(user, date(2024, 10, 28), headache_free=True)
+        mark_day(user, date(2024, 10, 29), period=True)
+        db.session.commit()
+
+
+def test_attacks_day_marks_and_their_settings_restore_losslessly(app, client, alice, bob):
+    attack_diary(app, alice)
+    original = json.loads(client.get("/export/account.json").data)
+    assert original["attacks"][0]["started_at"] == "2024-10-27T01:30+00:00"
+    assert original["attacks"][0]["triggers"] == ["weather", "Red wine"]
+    assert original["attacks"][1]["ended_at"] is None and original["attacks"][1]["nausea"] is None
+    assert original["profile"]["day_rule"] == "ichd3"
+    other = app.test_client()
+    sign_in(other, "bob")
+    response = other.post(
+        "/import/account",
+        data={"backup": (io.BytesIO(json.dumps(original).encode()), "b.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Restored: 0 readings" in response.get_data(as_text=True)
+    assert "2 attacks, 2 day marks" in response.get_data(as_text=True)
+    restored = json.loads(other.get("/export/account.json").data)
+    assert without_stamp(restored) == without_stamp(original)
+
+
+def test_a_second_running_attack_in_a_backup_is_refused_and_nothing_kept(app, client, alice, bob):
+    attack_diary(app, alice)
+    document = json.loads(client.get("/export/account.json").data)
+    document["attacks"][0]["ended_at"] = None
+    document["attacks"].append({"started_at": "2024-11-01T08:00", "side": "middle"})
+    other = app.test_client()
+    sign_in(other, "bob")
+
+    def restore():
+        return other.post(
+            "/import/account",
+            data={"backup": (io.BytesIO(json.dumps(document).encode()), "b.json")},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        ).get_data(as_text=True)
+
+    assert "attacks[2].side: 'middle' is not a side; use one of: left, right, both." in (
+        restore().replace("&#39;", "'")
+    )
+    document["attacks"].pop()
+    page = restore()
+    assert "attacks[1].ended_at: An attack is already running since 2024-10-27 01:30" in page
+    with app.app_context():
+        for model in (Attack, DayMark, OwnTrigger):
+            count = select(func.count()).select_from(model).where(model.user_id == bob)
+            assert db.session.scalar(count) == 0, model
 
 
 LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[+-]\d{2}:\d{2}$")

@@ -7,6 +7,7 @@ import jsonschema_rs
 import pytest
 from sqlalchemy import func, select
 
+from diary.api.resources import COLLECTIONS
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport
 from diary.services.tokens import create_token
@@ -250,9 +251,10 @@ def test_openapi_document_lists_exactly_the_routes_of_the_api(app, client):
         if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
             continue
         path = rule.rule.removeprefix("/api/v1").replace("<int:object_id>", "{id}")
+        path = path.replace("<day>", "{day}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if "<any(" in path:
-                for collection in ("readings", "side-effects", "medications", "preventives"):
+                for collection in COLLECTIONS:
                     served.add(("/" + collection + path.split(">", 1)[1], method))
             else:
                 served.add((path, method))

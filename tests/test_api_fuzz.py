@@ -18,8 +18,24 @@ from sqlalchemy import delete
 
 from diary.api.openapi import openapi_document
 from diary.extensions import db
-from diary.models import MedicationDose, Reading, Reminder, SideEffectReport, Treatment
-from diary.services import medications, readings, reminders, side_effects, treatments
+from diary.models import (
+    Attack,
+    DayMark,
+    MedicationDose,
+    Reading,
+    Reminder,
+    SideEffectReport,
+    Treatment,
+)
+from diary.services import (
+    attacks,
+    day_marks,
+    medications,
+    readings,
+    reminders,
+    side_effects,
+    treatments,
+)
 from diary.services.tokens import create_token
 from tests.conftest import make_user, user_row
 
@@ -29,33 +45,42 @@ EXCLUDED = [negative_data_rejection, positive_data_acceptance]
 # The rules no schema can state, which the document lists under 422: a valid body that
 # breaks one of these is refused, and only these.
 UNSTATABLE = re.compile(
-    r"is in the future\. Log what has already happened\.$"
+    r"is in the future\.( Log what has already happened\.)?$"
     r"|is not a real date and time\.$"
     r"|did not happen in .*: the clocks went forward then\.$"
     # 1900-01-01T00:00+14:00 is still 1899 in the user's zone.
     r"|is before 1900\.$"
-    # A start day (a treatment's, a preventive's) at most two years ahead, by today's date.
+    # A preventive planned ahead: two years from today's clock.
     r"|is more than two years ahead\.$"
-    # Whether a name is in the medicine lists (seeds/medicine_names.json, matched as the
-    # patient would write it) decides whether "class" is needed.
-    r"|^This medicine is not in the diary's list: choose the kind of medicine\.$"
-    # Two days compared (a preventive's end and start): JSON Schema compares no values.
-    r"|^The end date is before the start date\.$"
     # The same Idempotency-Key sent before with another body: state, not shape.
     r"|^This idempotency key was already used for a different entry\.$"
+    # One attack runs at a time: an open one in the diary is state too.
+    r"|^An attack is already running since .*; stop it first\.$"
+    # An end before its start: the order of two times (or days) no schema compares.
+    r"|^The attack cannot stop before it started\.$"
+    r"|^The end date is before the start date\.$"
+    # Whether a name is one of the diary's list of medicines (matched by its words).
+    r"|^This medicine is not in the diary's list: choose the kind of medicine\.$"
 )
 
 
-# A change to "other" that leaves the note out keeps the stored note, which may be blank.
-OTHER_NEEDS_A_NOTE = "Describe the side effect in the note when you choose 'other'."
+# A change to "other" that leaves the note out keeps the stored note, which may be blank;
+# one that gives an aura's minutes without the aura keeps the stored aura, which may be none.
+KEPT = {
+    "note": "Describe the side effect in the note when you choose 'other'.",
+    "aura": "Say which aura it was, or leave its minutes empty.",
+}
 
 
 def _unstatable(case, errors: dict[str, str]) -> bool:
     """Tell a refusal by a rule the schema cannot state (the stored entry's, or the clock's)."""
-    kept_note = case.method == "PATCH" and "note" not in (case.body or {})
+    kept = {
+        message
+        for name, message in KEPT.items()
+        if case.method == "PATCH" and name not in (case.body or {})
+    }
     return bool(errors) and all(
-        UNSTATABLE.search(message) or (kept_note and message == OTHER_NEEDS_A_NOTE)
-        for message in errors.values()
+        UNSTATABLE.search(message) or message in kept for message in errors.values()
     )
 
 
@@ -83,12 +108,17 @@ def fill(user) -> None:
     )
     custom = reminders.add_custom(user, title="Blood test", due_on=date(2024, 4, 1))
     reminders.mark_booked(user, custom, booked_for=date(2024, 4, 2))
+    attacks.add_attack(
+        user, started_at=datetime(2024, 3, 5, 7), ended_at=datetime(2024, 3, 5, 12), nausea=True
+    )
+    day_marks.mark_day(user, date(2024, 3, 6), headache_free=True)
 
 
 def refill(app, user_id: int) -> None:
     """Put the user's diary back as fill() made it: each sequence starts from the same state."""
     with app.app_context():
-        for model in (Reading, SideEffectReport, MedicationDose, Treatment, Reminder):
+        models = (Reading, SideEffectReport, MedicationDose, Treatment, Reminder, Attack, DayMark)
+        for model in models:
             db.session.execute(delete(model).where(model.user_id == user_id))
         fill(user_row(user_id))
         db.session.commit()

@@ -80,8 +80,8 @@ def test_import_of_a_folder_without_diary_files_fails(app, runner, tmp_path, ali
     result = runner.invoke(args=["import", str(tmp_path), "--user", "alice"])
     assert result.exit_code == 1
     names = (
-        "medications.csv, preventive_doses.csv, preventives.csv, questionnaires.csv, readings.csv,"
-        " side_effects.csv, treatments.csv"
+        "attacks.csv, days.csv, medications.csv, preventive_doses.csv, preventives.csv,"
+        " questionnaires.csv, readings.csv, side_effects.csv, treatments.csv"
     )
     assert f"holds none of: {names}" in result.output
 

@@ -32,16 +32,22 @@ def write(folder, files):
         (folder / name).write_bytes(text.encode("utf-8"))
 
 
-def test_export_import_export_of_every_file_is_byte_identical(app, runner, tmp_path, alice, bob):
-    write(tmp_path / "in", FILES)
+def assert_round_trip(runner, tmp_path, files: dict[str, str]) -> None:
+    """Import files as alice, export them (to a/), import that as bob, export again (b/):
+    both exports must be the same bytes."""
+    write(tmp_path / "in", files)
     result = runner.invoke(args=["import", str(tmp_path / "in"), "--user", "alice"])
     assert result.exit_code == 0, result.output
     runner.invoke(args=["export", "--user", "alice", "--out", str(tmp_path / "a")])
     runner.invoke(args=["import", str(tmp_path / "a"), "--user", "bob"])
     runner.invoke(args=["export", "--user", "bob", "--out", str(tmp_path / "b")])
-    for name in FILES:
+    for name in files:
         exported = (tmp_path / "a" / name).read_bytes()
         assert exported == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_export_import_export_of_every_file_is_byte_identical(app, runner, tmp_path, alice, bob):
+    assert_round_trip(runner, tmp_path, FILES)
     assert (tmp_path / "a" / "treatments.csv").read_bytes().decode() == quote_all(
         FILES["treatments.csv"].replace('"=five days"', "'=five days")
     )

@@ -23,7 +23,7 @@ def test_a_large_export_needs_no_more_memory_than_a_small_one(tmp_path, format_c
         _, peaks[rows], outputs[rows] = run_diary(
             instance, "import", str(path), "--user", "alice", "--unlisted-class", "other"
         )
-    # Every attack has its medicine; attacks over midnight add a reading for the next day.
+    # Every attack has its medicine (and is an attack with a reading of its pain).
     assert f"Medicines to add: {ROWS}" in outputs[ROWS]
     assert f"and {ROWS} medicines." in outputs[ROWS]
     growth = peaks[ROWS] - peaks[200]

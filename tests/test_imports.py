@@ -13,7 +13,11 @@ from sqlalchemy import func, select, text
 from diary.extensions import db
 from diary.imports import Unreadable, read_export
 from diary.imports.plan import apply_rows, plan_import
-from diary.models import MedicationDose, Reading
+from diary.models import Attack, DayMark, MedicationDose, Reading
+from diary.models.attack import YES_NO
+from diary.services import days, medications, readings
+from diary.services.attacks import add_attack
+from diary.services.day_marks import mark_day
 from diary.services.medications import overuse
 from tests.conftest import build_app, sign_in, user_row
 
@@ -58,6 +62,29 @@ def imported(app, user_id, path: Path):
     return plan, [tuple(r) for r in readings], [tuple(d) for d in doses]
 
 
+def attacks_in(app, user_id) -> list[tuple]:
+    """Return the user's attacks: start, end, worst pain, side, the yes/no features answered,
+    aura, triggers, location and note."""
+    with app.app_context():
+        found = db.session.scalars(
+            select(Attack).where(Attack.user_id == user_id).order_by(Attack.started_at)
+        )
+        return [
+            (
+                a.started_at,
+                a.ended_at,
+                a.peak_pain,
+                a.side,
+                {n: getattr(a, n) for n in YES_NO if getattr(a, n) is not None},
+                a.aura,
+                [t.name for t in a.triggers],
+                a.location,
+                a.note,
+            )
+            for a in found
+        ]
+
+
 def reliefs(app) -> list[str | None]:
     """Return the effect at 2 hours of every dose in the diary, in the order taken."""
     with app.app_context():
@@ -70,10 +97,11 @@ def reliefs(app) -> list[str | None]:
         )
 
 
-def previewed_first(plan, readings, doses) -> bool:
+def previewed_first(plan, readings, doses, attacks=()) -> bool:
     """Tell whether the preview's first entries are the earliest entries the import added."""
-    times = sorted([r[0] for r in readings] + [d[0] for d in doses])
-    return [e.at for e in plan.entries] == times[:10] and len(times) == plan.readings + plan.doses
+    times = sorted([r[0] for r in readings] + [d[0] for d in doses] + [a[0] for a in attacks])
+    added = plan.attacks + plan.readings + plan.doses
+    return [e.at for e in plan.entries] == times[:10] and len(times) == added
 
 
 def folds(app) -> list[bool]:
@@ -89,21 +117,46 @@ def written(tmp_path: Path, name: str, data: bytes) -> Path:
 
 def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "20241116_101500_headi_diary.csv")
-    assert previewed_first(plan, readings, doses)
+    attacks = attacks_in(app, alice)
+    assert previewed_first(plan, readings, doses, attacks)
     assert plan.format == "headi" and plan.problems == []
-    assert readings == [
+    # Each entry an attack with its end (its duration); the pain type stays in the note.
+    assert attacks == [
         (
             datetime(2024, 3, 1, 8, 0),
+            datetime(2024, 3, 1, 11, 20),
             7,
-            'Lasted 3 h 20 min. Pain type: Migräne. Woke with it, "bad"\nsecond line',
+            None,
+            {},
+            "",
+            [],
+            "",
+            'Pain type: Migräne. Woke with it, "bad"\nsecond line',
         ),
-        (datetime(2024, 3, 2, 22, 30), 6, "Lasted 1 d 2 h 30 min."),
-        (datetime(2024, 3, 3, 0, 0), 6, "Continues the attack that began Sat 02 Mar 2024, 22:30."),
-        (datetime(2024, 3, 4, 0, 0), 6, "Continues the attack that began Sat 02 Mar 2024, 22:30."),
-        (datetime(2024, 10, 27, 1, 30), 5, "Lasted 1 h. Pain type: Spannung."),
+        (datetime(2024, 3, 2, 22, 30), datetime(2024, 3, 4, 1, 0), 6, None, {}, "", [], "", ""),
+        (
+            datetime(2024, 10, 27, 1, 30),
+            datetime(2024, 10, 27, 1, 30),
+            5,
+            None,
+            {},
+            "",
+            [],
+            "",
+            "Pain type: Spannung.",
+        ),
     ]
-    # Epoch times keep which 01:30 it was: the first, in summer time.
-    assert folds(app) == [False] * 5
+    # Its intensity is a reading at its start; none is made up for the days it goes on.
+    assert readings == [
+        (datetime(2024, 3, 1, 8, 0), 7, ""),
+        (datetime(2024, 3, 2, 22, 30), 6, ""),
+        (datetime(2024, 10, 27, 1, 30), 5, ""),
+    ]
+    # Epoch times keep which 01:30 it was: the first, in summer time, ending in winter time.
+    assert folds(app) == [False] * 3
+    with app.app_context():
+        last = db.session.scalar(select(Attack).order_by(Attack.started_at.desc()))
+        assert (last.started_fold, last.ended_fold) == (False, True)
     assert doses == [
         (datetime(2024, 3, 1, 8, 0), "Sumatriptan", "1x", "triptan", ""),
         (datetime(2024, 10, 27, 1, 30), "Ibuprofen", "2x", "simple_analgesic", ""),
@@ -112,18 +165,50 @@ def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alic
 
 def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "headache_logs-2024-11-16.csv")
-    assert previewed_first(plan, readings, doses)
+    attacks = attacks_in(app, alice)
+    assert previewed_first(plan, readings, doses, attacks)
     assert plan.problems == []
-    assert readings == [
-        (datetime(2024, 3, 9, 23, 40), 9, 'Lasted 1 h 10 min. quoted "note"\nover two lines'),
-        (datetime(2024, 3, 10, 0, 0), 9, "Continues the attack that began Sat 09 Mar 2024, 23:40."),
+    # Triggers are the attack's: a catalogue code where the name is the catalogue's.
+    assert attacks == [
+        (
+            datetime(2024, 3, 9, 23, 40),
+            datetime(2024, 3, 10, 0, 50),
+            9,
+            None,
+            {},
+            "",
+            [],
+            "",
+            'quoted "note"\nover two lines',
+        ),
         # 01:30 did not exist in London that night: read as zoneinfo's fold=0 reads it.
         (
             datetime(2024, 3, 31, 2, 30),
+            datetime(2024, 3, 31, 3, 10),
             6,
-            "Lasted 40 min. Triggers: Lack of sleep, Stress.",
+            None,
+            {},
+            "",
+            ["Lack of sleep", "stress"],
+            "",
+            "",
         ),
-        (datetime(2024, 11, 10, 21, 15), 8, "Triggers: Alcohol. Still going, écrit en français"),
+        (
+            datetime(2024, 11, 10, 21, 15),
+            None,
+            8,
+            None,
+            {},
+            "",
+            ["alcohol"],
+            "",
+            "Still going, écrit en français",
+        ),
+    ]
+    assert readings == [
+        (datetime(2024, 3, 9, 23, 40), 9, ""),
+        (datetime(2024, 3, 31, 2, 30), 6, ""),
+        (datetime(2024, 11, 10, 21, 15), 8, ""),
     ]
     assert plan.clock_changes == [
         "2024-03-31 01:30 did not happen (the clocks went forward): read as 2024-03-31 02:30"
@@ -139,15 +224,27 @@ def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(
 
 def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "migralog_export_2024-05-04_090000.json")
-    assert previewed_first(plan, readings, doses)
+    attacks = attacks_in(app, alice)
+    assert previewed_first(plan, readings, doses, attacks)
     assert plan.format == "migralog" and plan.problems == []
-    assert readings == [
+    # An episode's symptoms, throbbing quality, side and triggers are the attack's; its
+    # intensity readings stay readings (the first is not its worst, so no worst pain).
+    assert attacks == [
+        (datetime(2024, 4, 20, 18, 0), None, None, None, {}, "", [], "", ""),
         (
             datetime(2024, 5, 3, 7, 0),
-            7,  # 6.5 rounds half up
-            "Lasted 6 h 45 min. Triggers: weather change."
-            " Symptoms: light sensitivity, nausea. Started after the train",
+            datetime(2024, 5, 3, 13, 45),
+            None,
+            "left",
+            {"pulsating": True, "nausea": True, "light_sensitivity": True},
+            "",
+            ["weather"],
+            "left temple",
+            "Started after the train",
         ),
+    ]
+    assert readings == [
+        (datetime(2024, 5, 3, 7, 0), 7, ""),  # 6.5 rounds half up
         (datetime(2024, 5, 3, 9, 30), 8, "Recorded during an episode."),
     ]
     # The effectiveness rating (7 of 10) is some effect: better, with the rating kept in words.
@@ -157,9 +254,6 @@ def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
     assert reliefs(app) == ["better"]
     assert dict(plan.left_out) == {
         "location (GPS)": 1,
-        "pain locations": 1,
-        "pain qualities": 1,
-        "episodes without an intensity reading": 1,
         "skipped doses": 1,
         "daily status (green, yellow, red days)": 1,
         "calendar overlays": 1,
@@ -168,20 +262,25 @@ def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
 
 def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_time(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "HC-DailyData-2024-06-03.json")
-    assert previewed_first(plan, readings, doses)
+    attacks = attacks_in(app, alice)
+    assert previewed_first(plan, readings, doses, attacks)
     assert plan.format == "headache_companion" and plan.problems == []
-    assert readings == [
+    # The two days' pieces are one attack again, at its worse pain; the second piece has no
+    # stop time, so it is still going. Aura and symptoms are the attack's.
+    assert attacks == [
         (
             datetime(2024, 6, 1, 21, 0),
+            None,
             7,
-            "Lasted 2 h 59 min. Type: migraine. Auras: Visual. Symptoms: Nausea.",
-        ),
-        (
-            datetime(2024, 6, 2, 0, 0),
-            5,
-            "Continues the attack that began Sat 01 Jun 2024, 21:00. Type: migraine.",
-        ),
+            None,
+            {"pulsating": True, "nausea": True},
+            "visual",
+            [],
+            "",
+            "Type: migraine.",
+        )
     ]
+    assert readings == [(datetime(2024, 6, 1, 21, 0), 7, "")]
     assert doses == [
         (datetime(2024, 6, 1, 21, 30), "Naproxen", "1x 550 mg", "simple_analgesic", ""),
         (
@@ -199,25 +298,37 @@ def test_headache_companion_day_pieces_of_one_attack_and_medicines_without_a_tim
 
 def test_migraine_buddy_csv_after_its_preamble_with_utc_offsets_and_helpfulness(app, alice):
     plan, readings, doses = imported(app, alice, DATA / "migraine-buddy-export.csv")
-    assert previewed_first(plan, readings, doses)
+    attacks = attacks_in(app, alice)
+    assert previewed_first(plan, readings, doses, attacks)
     assert plan.format == "migraine_buddy" and plan.problems == []
-    assert readings == [
+    # "Lasted" gives the end; symptoms and triggers are the attack's, the type stays a note.
+    assert attacks == [
         (
             datetime(2024, 11, 16, 12, 12),
+            datetime(2024, 11, 17, 14, 27),
             6,
-            "Lasted 1 d 2 h 15 min. Type: Headache. Meeting, ran late\nsecond line",
-        ),
-        (
-            datetime(2024, 11, 17, 0, 0),
-            6,
-            "Continues the attack that began Sat 16 Nov 2024, 12:12.",
+            None,
+            {},
+            "",
+            [],
+            "",
+            "Type: Headache. Meeting, ran late\nsecond line",
         ),
         (
             datetime(2024, 11, 17, 2, 5),
+            datetime(2024, 11, 17, 3, 5),
             8,
-            "Lasted 1 h. Type: Migraine. Triggers: Stress, Lack of sleep."
-            " Symptoms: Nausea, Light sensitivity. Woke up with it",
+            None,
+            {"nausea": True, "light_sensitivity": True},
+            "",
+            ["stress", "Lack of sleep"],
+            "",
+            "Type: Migraine. Woke up with it",
         ),
+    ]
+    assert readings == [
+        (datetime(2024, 11, 16, 12, 12), 6, ""),
+        (datetime(2024, 11, 17, 2, 5), 8, ""),
     ]
     assert doses == [
         (datetime(2024, 11, 16, 12, 12), "Paracetamol", "1x", "simple_analgesic", "Unhelpful."),
@@ -245,12 +356,14 @@ def test_migraine_buddy_csv_after_its_preamble_with_utc_offsets_and_helpfulness(
 )
 def test_importing_the_same_export_again_adds_nothing(app, alice, name):
     first, readings, doses = imported(app, alice, DATA / name)
-    assert (first.readings, first.doses) == (len(readings), len(doses))
+    attacks = attacks_in(app, alice)
+    assert (first.attacks, first.readings, first.doses) == (len(attacks), len(readings), len(doses))
     again = plan_of(app, alice, DATA / name)
-    assert (again.readings, again.doses) == (0, 0)
-    assert again.already_present == len(readings) + len(doses) > 0
+    assert (again.attacks, again.readings, again.doses) == (0, 0, 0)
+    assert again.already_present == len(attacks) + len(readings) + len(doses) > 0
     _, readings_after, doses_after = imported(app, alice, DATA / name)
     assert (readings_after, doses_after) == (readings, doses)
+    assert attacks_in(app, alice) == attacks
 
 
 def test_a_later_export_adds_only_the_new_entries(app, alice, tmp_path):
@@ -259,9 +372,9 @@ def test_a_later_export_adds_only_the_new_entries(app, alice, tmp_path):
     earlier = b"\n".join((DATA / name).read_bytes().split(b"\n")[:4]) + b"\n"
     _, readings, doses = imported(app, alice, written(tmp_path, name, earlier))
     later = plan_of(app, alice, DATA / name)
-    assert (later.readings, later.doses) == (1, 1)
-    assert [e.at for e in later.entries] == [datetime(2024, 10, 27, 1, 30)] * 2
-    assert later.already_present == len(readings) + len(doses) == 5
+    assert (later.attacks, later.readings, later.doses) == (1, 1, 1)
+    assert [e.at for e in later.entries] == [datetime(2024, 10, 27, 1, 30)] * 3
+    assert later.already_present == len(attacks_in(app, alice)) + len(readings) + len(doses) == 5
 
 
 def test_an_unknown_file_names_the_formats_the_diary_reads(app, alice, tmp_path):
@@ -281,7 +394,7 @@ def test_a_bad_entry_is_listed_with_its_line_and_nothing_is_imported(app, alice,
     path.write_text(bad)
     result = runner.invoke(args=["import", str(path), "--user", "alice"])
     assert result.exit_code == 1
-    assert "headi.csv, line 2: Pain must be from 0 to 10, not 11." in result.output
+    assert "headi.csv, line 2: Worst pain must be from 0 to 10, not 11." in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
 
@@ -291,10 +404,11 @@ def test_the_cli_previews_with_dry_run_then_imports(app, alice, runner):
     preview = runner.invoke(args=["import", path, "--user", "alice", "--dry-run"])
     assert preview.exit_code == 0, preview.output
     lines = preview.output.splitlines()
-    assert lines[:5] == [
+    assert lines[:6] == [
         "Format: Migraine Buddy CSV",
         "Dates: 16 Nov 2024 to 17 Nov 2024",
-        "Readings to add: 3",
+        "Attacks to add: 2",
+        "Readings to add: 2",
         "Medicines to add: 3",
         "Already in the diary (imported before): 0",
     ]
@@ -305,7 +419,7 @@ def test_the_cli_previews_with_dry_run_then_imports(app, alice, runner):
         assert db.session.scalar(select(func.count(Reading.id))) == 0
     done = runner.invoke(args=["import", path, "--user", "alice", "--format", "migraine_buddy"])
     assert done.exit_code == 0, done.output
-    assert done.output.splitlines()[-1] == "Imported 3 readings and 3 medicines."
+    assert done.output.splitlines()[-1] == "Imported 2 attacks, 2 readings and 3 medicines."
     wrong = runner.invoke(args=["import", path, "--user", "alice", "--format", "headi"])
     assert wrong.exit_code == 1 and "This is not a Headi CSV file." in wrong.output
 
@@ -325,7 +439,7 @@ def test_the_web_preview_writes_nothing_and_the_confirmation_imports_exactly_it(
     assert page.status_code == 200
     text = html.unescape(page.get_data(as_text=True))
     assert "MigraLog JSON" in text and "Left out" in text and "location (GPS): 1" in text
-    assert "Import 2 readings and 1 medicines" in text
+    assert "Import 2 attacks, 2 readings and 1 medicines" in text
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', text).group(1)
@@ -417,7 +531,10 @@ def test_migraine_buddy_dates_are_read_day_first_when_a_day_above_12_comes_first
     assert plan.problems == []
     assert plan.notes == ["Dates read day first (dd/MM/yy): a day above 12 comes first."]
     # 3 April, not 4 March; written at UTC+0, so 11:30 in London's summer time.
-    assert [e.at for e in plan.entries] == [datetime(2024, 4, 3, 11, 30), datetime(2024, 11, 17, 9)]
+    assert sorted({e.at for e in plan.entries}) == [
+        datetime(2024, 4, 3, 11, 30),
+        datetime(2024, 11, 17, 9),
+    ]
 
 
 def test_migraine_buddy_dates_that_could_be_either_are_read_month_first_and_said_so(
@@ -430,20 +547,21 @@ def test_migraine_buddy_dates_that_could_be_either_are_read_month_first_and_said
         "Note: Dates read month first (MM/dd/yy), as Migraine Buddy writes them in English;"
         " no date in this file tells the order (no day above 12)." in result.output
     )
-    assert "  04 Mar 2024, 10:30  Pain 5: Lasted 1 h." in result.output
+    assert "  04 Mar 2024, 10:30  Attack, lasted 1 h" in result.output
 
 
 def test_an_entry_the_file_holds_twice_is_imported_once(app, alice, tmp_path):
     path = written(tmp_path, "mb.csv", migraine_buddy("11/17/24 9:00", "11/17/24 9:00"))
     plan, readings, _ = imported(app, alice, path)
-    assert (plan.readings, plan.repeated) == (1, 1)
-    assert readings == [(datetime(2024, 11, 17, 9), 5, "Lasted 1 h.")]
+    # The attack and the reading of its pain, each once.
+    assert (plan.attacks, plan.readings, plan.repeated) == (1, 1, 2)
+    assert readings == [(datetime(2024, 11, 17, 9), 5, "")]
 
 
 def test_a_json_export_with_a_byte_order_mark_is_read(app, alice, tmp_path):
     data = b"\xef\xbb\xbf" + (DATA / "HC-DailyData-2024-06-03.json").read_bytes()
     plan, readings, doses = imported(app, alice, written(tmp_path, "hc.json", data))
-    assert plan.format == "headache_companion" and (len(readings), len(doses)) == (2, 2)
+    assert plan.format == "headache_companion" and (len(readings), len(doses)) == (1, 2)
 
 
 def kept_files(app) -> list[str]:
@@ -458,7 +576,7 @@ def test_only_the_checked_rows_wait_for_the_confirmation_and_go_with_it(app, cli
     client.post("/import/other/confirm", data={"token": token})
     assert kept_files(app) == []
     with app.app_context():
-        assert db.session.scalar(select(func.count(Reading.id))) == 3
+        assert db.session.scalar(select(func.count(Reading.id))) == 2
 
 
 def test_a_time_zone_changed_after_the_preview_imports_nothing(app, client, alice):
@@ -481,7 +599,7 @@ def previewed_token(client, name: str) -> str:
 
 
 def stored(user_id: int) -> list[tuple]:
-    """Return a user's readings and medicines with every column the import wrote."""
+    """Return a user's readings, medicines and attacks with every column the import wrote."""
     readings = select(
         Reading.recorded_at, Reading.fold, Reading.pain, Reading.note, Reading.client_key
     )
@@ -494,11 +612,18 @@ def stored(user_id: int) -> list[tuple]:
         MedicationDose.note,
         MedicationDose.client_key,
     )
+    attacks = db.session.scalars(
+        select(Attack).where(Attack.user_id == user_id).order_by(Attack.id)
+    )
+    # Every column an import writes, and the triggers it adds after the attacks.
+    written = [
+        c.key for c in Attack.__table__.columns if c.key not in ("id", "user_id", "created_at")
+    ]
     return [
         tuple(row)
         for query, model in ((readings, Reading), (doses, MedicationDose))
         for row in db.session.execute(query.where(model.user_id == user_id).order_by(model.id))
-    ]
+    ] + [(*(getattr(a, key) for key in written), [t.name for t in a.triggers]) for a in attacks]
 
 
 def test_a_preview_confirmed_after_a_restart_inserts_exactly_what_was_previewed(
@@ -511,13 +636,15 @@ def test_a_preview_confirmed_after_a_restart_inserts_exactly_what_was_previewed(
     again = restarted.test_client()
     sign_in(again, "alice")
     done = again.post("/import/other/confirm", data={"token": token}, follow_redirects=True)
-    assert "Imported 3 readings and 3 medicines from Migraine Buddy CSV." in done.get_data(
-        as_text=True
+    assert (
+        "Imported 2 attacks, 2 readings and 3 medicines from Migraine Buddy CSV."
+        in done.get_data(as_text=True)
     )
     imported(app, bob, DATA / name)  # what checking the same file gives, straight away
     with restarted.app_context():
         assert stored(alice) == stored(bob)
-        assert len(stored(alice)) == 6
+        assert len(stored(alice)) == 7
+        assert ["stress", "Lack of sleep"] in [row[-1] for row in stored(alice)]
         db.engine.dispose()
 
 
@@ -581,7 +708,7 @@ def test_entries_that_reached_the_diary_after_the_preview_stop_the_whole_import(
         as_text=True
     )
     with app.app_context():
-        assert db.session.scalar(select(func.count(Reading.id))) == 3
+        assert db.session.scalar(select(func.count(Reading.id))) == 2
 
 
 # One Cluster Headache Tracker export, both files: the log's medication column is written
@@ -667,7 +794,7 @@ def test_the_web_preview_says_which_log_medicines_the_doses_file_replaces(
         "Replaced</dt><dd>3 medicines imported before from the headache log, by this file’s"
         " doses of the same attacks</dd>" in page
     )
-    assert "Import 0 readings and 4 medicines" in page
+    assert "Import 0 attacks, 0 readings and 4 medicines" in page
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
     client.post("/import/other/confirm", data={"token": token})
     with app.app_context():
@@ -681,3 +808,138 @@ def test_the_web_preview_says_which_log_medicines_the_doses_file_replaces(
         " medication doses file</dd>" in page
     )
     assert "There is nothing new to import." in page
+
+
+def confirm_token(page: str) -> str:
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_the_preview_offers_to_mark_the_days_without_an_attack_headache_free(
+    app, client, alice, tmp_path
+):
+    client.post("/readings/new", data={"day": "2024-11-12", "time": "08:00", "pain": "5"})
+    with app.app_context():
+        mark_day(user_row(alice), date(2024, 11, 13), period=True)
+        db.session.commit()
+    body = migraine_buddy("11/10/24 9:00", "11/14/24 9:00")
+    page = html.unescape(upload(client, "mb.csv", body).get_data(as_text=True))
+    # On by default, with the reason.
+    assert re.search(r'<input [^>]*checked id="headache_free" name="headache_free"', page)
+    assert (
+        "Migraine Buddy CSV records attacks only, so a day from 10 Nov 2024 to 14 Nov 2024"
+        " without an attack was a day without one." in page
+    )
+    fields = {"token": confirm_token(page), "headache_free": "y"}
+    fields |= {"free_from": "2024-11-10", "free_to": "2024-11-14"}
+    done = client.post("/import/other/confirm", data=fields, follow_redirects=True)
+    assert "2 days without an attack were marked headache-free." in done.get_data(as_text=True)
+    with app.app_context():
+        marks = db.session.execute(
+            select(DayMark.day, DayMark.headache_free, DayMark.period).order_by(DayMark.day)
+        ).all()
+    # The 12th has a pain reading of 5: it stays a headache day; the 13th keeps its period.
+    assert [tuple(m) for m in marks] == [
+        (date(2024, 11, 11), True, False),
+        (date(2024, 11, 13), True, True),
+    ]
+
+
+def test_the_days_without_an_attack_stay_unmarked_when_the_patient_says_so(
+    app, client, alice, runner, tmp_path
+):
+    page = html.unescape(
+        upload(client, "mb.csv", migraine_buddy("11/10/24 9:00", "11/14/24 9:00")).get_data(
+            as_text=True
+        )
+    )
+    # The box left unticked: the form sends no headache_free.
+    fields = {"token": confirm_token(page), "free_from": "2024-11-10", "free_to": "2024-11-14"}
+    done = client.post("/import/other/confirm", data=fields, follow_redirects=True)
+    assert "Imported 2 attacks, 2 readings and 0 medicines" in done.get_data(as_text=True)
+    path = written(tmp_path, "mb.csv", migraine_buddy("11/20/24 9:00", "11/24/24 9:00"))
+    result = runner.invoke(args=["import", str(path), "--user", "alice", "--no-headache-free-days"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(DayMark.id))) == 0
+    # By default the command line marks them, as the preview does.
+    path = written(tmp_path, "mb2.csv", migraine_buddy("12/01/24 9:00", "12/04/24 9:00"))
+    result = runner.invoke(args=["import", str(path), "--user", "alice"])
+    assert "Marked 2 days without an attack as headache-free." in result.output
+
+
+def test_two_attacks_without_an_end_are_refused_and_nothing_is_imported(
+    app, alice, runner, tmp_path
+):
+    log = (
+        b"start_time,end_time,intensity,medication,triggers,notes\n"
+        b'2024-11-14 20:00:00,,5,,"Stress",""\n'
+        b'2024-11-12 23:50:00,,8,,,""\n'
+    )
+    path = written(tmp_path, "headache_logs-2024-11-16.csv", log)
+    result = runner.invoke(args=["import", str(path), "--user", "alice"])
+    assert result.exit_code == 1
+    assert (
+        "line 3: An attack is already running since 2024-11-14 20:00; stop it first."
+        in result.output
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attack.id))) == 0
+    ended = log.replace(b"23:50:00,,", b"23:50:00,2024-11-13 01:00:00,")
+    result = runner.invoke(
+        args=["import", str(written(tmp_path, "log.csv", ended)), "--user", "alice"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [(a[1], a[6]) for a in attacks_in(app, alice)] == [
+        (datetime(2024, 11, 13, 1, 0), []),
+        (None, ["stress"]),
+    ]
+
+
+def test_a_trigger_name_that_cannot_be_a_trigger_stays_in_the_note(app, alice, tmp_path):
+    head, row = migraine_buddy("11/17/24 9:00").decode().rsplit("\n", 1)
+    cells = row.split(",")
+    cells[10] = '"Stress, wine; cheese"'  # Potential Triggers
+    path = written(tmp_path, "mb.csv", (head + "\n" + ",".join(cells)).encode())
+    imported(app, alice, path)
+    attack = attacks_in(app, alice)[0]
+    assert (attack[6], attack[8]) == (["stress"], "Triggers: wine; cheese.")
+
+
+def test_an_attack_started_since_the_preview_stops_an_import_with_a_running_one(app, client, alice):
+    page = html.unescape(upload(client, "headache_logs-2024-11-16.csv").get_data(as_text=True))
+    with app.app_context():
+        add_attack(user_row(alice), started_at=datetime(2024, 11, 15, 8, 0))
+        db.session.commit()
+    done = client.post(
+        "/import/other/confirm", data={"token": confirm_token(page)}, follow_redirects=True
+    )
+    # The file's attack without an end and the one started meanwhile: one runs at a time.
+    assert "reached your diary after the preview, so nothing was imported" in (
+        done.get_data(as_text=True)
+    )
+    again = html.unescape(upload(client, "headache_logs-2024-11-16.csv").get_data(as_text=True))
+    assert "line 2: An attack is already running since 2024-11-15 08:00; stop it first." in again
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attack.id))) == 1
+        assert db.session.scalar(select(func.count(Reading.id))) == 0
+
+
+def test_the_days_an_import_may_mark_are_those_the_day_rule_does_not_know(app, alice):
+    with app.app_context():
+        user = user_row(alice)
+        add_attack(user, started_at=datetime(2024, 3, 1, 22), ended_at=datetime(2024, 3, 2, 3))
+        readings.add_reading(user, recorded_at=datetime(2024, 3, 4, 8), pain=0)
+        readings.add_reading(user, recorded_at=datetime(2024, 3, 5, 8), pain=5)
+        medications.add_dose(
+            user, taken_at=datetime(2024, 3, 6, 8), name="sumatriptan", med_class="triptan"
+        )
+        mark_day(user, date(2024, 3, 7), period=True)
+        mark_day(user, date(2024, 3, 8), headache_free=True)
+        first, last = date(2024, 3, 1), date(2024, 3, 10)
+        statuses = days.classify_days(user, first, last, days.rule_of(user))
+        # A medicine alone, or a period day, says nothing about pain.
+        assert (
+            days.unknown_days(user, first, last)
+            == [d.day for d in statuses if d.status == days.UNKNOWN]
+            == [date(2024, 3, n) for n in (3, 6, 7, 9, 10)]
+        )

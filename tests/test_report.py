@@ -130,7 +130,8 @@ def test_daily_csv_has_one_row_per_day_with_empty_cells_when_unlogged(app, alice
         )
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert text.startswith(
-        '"date","pain_mean","pain_max","readings","side_effects","medications","treatment","notes"\r\n'
+        '"date","pain_mean","pain_max","readings","side_effects","medications","treatment","notes",'
+        '"status","migraine"\r\n'
     )
     assert [r["date"] for r in rows] == [f"2024-03-0{d}" for d in range(1, 8)]
     march_2, march_4, march_5, march_7 = rows[1], rows[3], rows[4], rows[6]
@@ -170,7 +171,7 @@ def test_daily_csv_neutralises_formulas_in_notes(app, alice):
         text = export_text(
             user_row(alice), "daily.csv", DayRange(date(2024, 1, 1), date(2024, 1, 1))
         )
-    assert text.splitlines()[1].endswith(',"\'=HYPERLINK(1)"')
+    assert text.splitlines()[1].endswith(',"\'=HYPERLINK(1)","headache",""')
 
 
 def test_fhir_bundle_is_valid_and_carries_every_reading(app, client, alice):

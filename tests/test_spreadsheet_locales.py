@@ -84,7 +84,8 @@ def test_the_spreadsheet_export_opens_in_calc_with_accents_and_numbers(
         save_separator="semicolon",
         quote_text=True,
     )
-    assert text.splitlines()[1] == '2024-01-01;6,5;7;2;;;;"céphalée | céphalée"', text
+    # The day's status and (empty) migraine criteria follow the notes.
+    assert text.splitlines()[1] == '2024-01-01;6,5;7;2;;;;"céphalée | céphalée";"headache";', text
 
 
 def test_an_english_spreadsheet_export_keeps_commas_and_points_with_a_bom(client, alice):

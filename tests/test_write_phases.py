@@ -162,7 +162,7 @@ def test_quick_logs_go_through_during_an_other_diary_confirmation(in_small_parts
         {"format": "auto", "unlisted": "other"},
     )
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
-    readings = int(re.search(r"Import ([\d,]+) readings", page).group(1).replace(",", ""))
+    readings = int(re.search(r"([\d,]+) readings and", page).group(1).replace(",", ""))
 
     def confirm():
         status, _, _ = alice.post_form("/import/other/confirm", {"token": token}, token_from="/")

@@ -38,9 +38,9 @@ ERRORS = {
         "The body is not a JSON object, a field is unknown, missing or invalid (also what no"
         " schema states: a day that does not exist, a time in the future or one the clocks"
         " skipped, a start day more than two years ahead, a medicine not in the diary's list"
-        " sent without its class, an end day before the start day), or the Idempotency-Key is"
-        " too long"
-        " or was used for another item; errors names each field at fault"
+        " sent without its class, an end before its start, a second attack while one runs),"
+        " or the Idempotency-Key is too long or was used for another item; errors names each"
+        " field at fault"
     ),
     "503": _error("The diary was busy writing something else; nothing was saved. Retry-After"),
 }
@@ -48,6 +48,60 @@ ERRORS = {
 
 def _errors(*codes: str) -> dict:
     return {code: ERRORS[code] for code in codes}
+
+
+def _items(model) -> dict:
+    """Return the schema of a list answer: {"items": [...]}."""
+    return {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref(model)}},
+    }
+
+
+def _page_parameters() -> list[dict]:
+    return [
+        {
+            "name": param,
+            "in": "query",
+            "schema": {"type": "integer", "minimum": low, "maximum": high, "default": default},
+        }
+        for param, (default, low, high) in schemas.PAGE.items()
+    ]
+
+
+def _day_mark_paths() -> dict:
+    day = {
+        "name": "day",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "format": "date"},
+        "description": "YYYY-MM-DD, from 1900 to today.",
+    }
+    answer = {"description": "The day's marks", **_json(_ref(schemas.DayMarks))}
+    return {
+        "/day-marks": {
+            "get": {
+                "operationId": "listDayMarks",
+                "summary": "Days marked headache-free or period days, newest first",
+                "parameters": _page_parameters(),
+                "responses": {
+                    "200": {"description": "The marked days", **_json(_items(schemas.DayMarks))},
+                    **_errors("400", "401", "422"),
+                },
+            }
+        },
+        "/day-marks/{day}": {
+            "parameters": [day],
+            "put": {
+                "operationId": "markDay",
+                "summary": "Mark a day headache-free or a period day, or take a mark back;"
+                " marks not sent stay. Sending the same marks again changes nothing.",
+                "requestBody": {"required": True, **_json(_ref(schemas.DayMarksBody))},
+                "responses": {"200": answer, **_errors("400", "401", "413", "422", "503")},
+            },
+        },
+    }
 
 
 ITEM_ID = {
@@ -69,14 +123,7 @@ def _paths(collection: Collection) -> dict:
         }
         for verb in ("Get", "Change", "Delete")
     }
-    page = [
-        {
-            "name": param,
-            "in": "query",
-            "schema": {"type": "integer", "minimum": low, "maximum": high, "default": default},
-        }
-        for param, (default, low, high) in schemas.PAGE.items()
-    ]
+    page = _page_parameters()
     return {
         f"/{collection.name}": {
             "get": {
@@ -84,16 +131,7 @@ def _paths(collection: Collection) -> dict:
                 "summary": f"List {collection.describe.lower()}, newest first",
                 "parameters": page,
                 "responses": {
-                    "200": {
-                        "description": "The items",
-                        **_json(
-                            {
-                                "type": "object",
-                                "required": ["items"],
-                                "properties": {"items": {"type": "array", "items": item}},
-                            }
-                        ),
-                    },
+                    "200": {"description": "The items", **_json(_items(collection.item))},
                     **_errors("400", "401", "422"),
                 },
             },
@@ -165,6 +203,7 @@ def _component_schemas() -> dict[str, Any]:
         (schemas.PreventiveDose, "serialization"),
     ]
     models += [(schemas.Reminder, "serialization"), (schemas.Error, "serialization")]
+    models += [(schemas.DayMarksBody, "validation"), (schemas.DayMarks, "serialization")]
     _, top = models_json_schema(models, ref_template=REF)
     defs = top["$defs"]
     for schema in defs.values():
@@ -180,6 +219,7 @@ def openapi_document() -> dict:
     paths: dict = {}
     for collection in COLLECTIONS.values():
         paths |= _paths(collection)
+    paths |= _day_mark_paths()
     paths["/preventives/{id}/doses"] = {
         "parameters": [ITEM_ID],
         "post": {
@@ -197,18 +237,7 @@ def openapi_document() -> dict:
             "operationId": "listReminders",
             "summary": "Reminders with their status today (due and overdue first)",
             "responses": {
-                "200": {
-                    "description": "The reminders",
-                    **_json(
-                        {
-                            "type": "object",
-                            "required": ["items"],
-                            "properties": {
-                                "items": {"type": "array", "items": _ref(schemas.Reminder)}
-                            },
-                        }
-                    ),
-                },
+                "200": {"description": "The reminders", **_json(_items(schemas.Reminder))},
                 **_errors("400", "401"),
             },
         }

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from diary import models
 from diary.api import schemas
 from diary.clock import format_timestamp
-from diary.services import medications, preventives, readings, side_effects
+from diary.services import attacks, medications, preventives, readings, side_effects
 from diary.services.rows import as_entered
 
 
@@ -29,6 +29,8 @@ class Collection:
     describe: str
     # Keys an answer carries beside the row's columns (e.g. the safety message).
     beside: Callable[[Any], dict[str, Any]] = field(default=lambda row: {})
+    # A row's values as the answer gives them, where they are not its columns (an attack's).
+    shaped: Callable[[Any, tzinfo], dict[str, Any]] | None = None
     # The first field is a day (a preventive's start), not a local time with its fold.
     dated: bool = False
 
@@ -52,13 +54,17 @@ class Collection:
 
     def to_json(self, row, zone: tzinfo) -> dict[str, Any]:
         """Return a row as the API answers it, its time with the offset its fold picks."""
-        names = ["id", *(name for name in self.body.model_fields if hasattr(row, name))]
-        if self.dated:
-            values = as_entered(row, names)
+        if self.shaped is not None:
+            values = self.shaped(row, zone)
         else:
-            values = as_entered(row, names, self.time_name)
-            # Without the offset, the second pass through a repeated hour would read as the first.
-            values[self.time_name] = format_timestamp(values[self.time_name], zone)
+            names = ["id", *(name for name in self.body.model_fields if hasattr(row, name))]
+            if self.dated:
+                values = as_entered(row, names)
+            else:
+                values = as_entered(row, names, self.time_name)
+                # Without the offset, the second pass through a repeated hour would read as
+                # the first.
+                values[self.time_name] = format_timestamp(values[self.time_name], zone)
         item = self.item.model_validate(values | self.beside(row))
         return item.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
@@ -66,6 +72,18 @@ class Collection:
 def _safety(report) -> dict[str, Any]:
     notice = side_effects.safety_notice([report])
     return {"safety": notice} if notice else {}
+
+
+def _attack(attack, zone: tzinfo) -> dict[str, Any]:
+    """Return an attack as the API answers it: times with offsets, aura and triggers as lists."""
+    values = attacks.as_entered(attack)
+    ended = values.get("ended_at")
+    return values | {
+        "id": attack.id,
+        "started_at": format_timestamp(values["started_at"], zone),
+        "ended_at": format_timestamp(ended, zone) if ended else None,
+        "aura": attack.aura_kinds,
+    }
 
 
 COLLECTIONS = {
@@ -101,6 +119,17 @@ COLLECTIONS = {
             update=medications.update_dose,
             delete=medications.delete_dose,
             describe="Acute medication doses",
+        ),
+        Collection(
+            name="attacks",
+            model=models.Attack,
+            body=schemas.AttackBody,
+            item=schemas.Attack,
+            add=attacks.add_attack,
+            update=attacks.update_attack,
+            delete=attacks.delete_attack,
+            describe="Headache attacks (one runs at a time)",
+            shaped=_attack,
         ),
         Collection(
             name="preventives",

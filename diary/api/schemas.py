@@ -11,7 +11,7 @@ time in the future, 30 February) the service refuses with 422, as the document s
 """
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -26,11 +26,13 @@ from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from diary import reference
+from diary.models.attack import AURA_KINDS, SIDES, TRIGGER_NAME_MAX, YES_NO, AuraKind, Side
 from diary.models.preventive import DOSE_STATUSES, DoseStatus
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.models.reminder import ReminderKind, ReminderStatus
 from diary.models.symptoms import RELIEF_2H, SEVERITIES, Relief2h, Severity
 from diary.rules import NAME_MAX, NOTE_MAX, EntryError, whole_minute
+from diary.services.attacks import AURA_MINUTES_MAX
 from diary.services.idempotency import KEY_MAX
 from diary.services.preventives import SCHEDULE_PATTERN
 from diary.urls import MAX_ID
@@ -52,6 +54,8 @@ REQUEST_TIME_PATTERN = (
 # non-space character too.
 TEXT_PATTERN = r"^[^\u0000]*$"
 FILLED_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+# A trigger's own name: filled, and without ";", which joins triggers in CSV files.
+TRIGGER_PATTERN = r"^[^\u0000;]*[^\s\u0000;][^\u0000;]*$"
 
 
 def _to_the_minute(value: Any, info: ValidationInfo) -> Any:
@@ -106,6 +110,8 @@ class Body(BaseModel):
     """A request body: fields it does not know are refused."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Fields where null means something ("not answered", "still going"); elsewhere it is refused.
+    nullable: ClassVar[frozenset[str]] = frozenset()
 
 
 class ReadingBody(Body):
@@ -179,6 +185,101 @@ class PreventiveBody(Body):
     note: Note = ""
 
 
+YesNo = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "type": ["boolean", "null"],
+            "description": "true (yes), false (no), or null: not answered, which is never no.",
+        }
+    ),
+]
+
+
+# Minutes of an aura say which aura it was: the schema states it as the service checks it.
+AURA_MINUTES_NEED_AN_AURA: JsonDict = {
+    "if": {"properties": {"aura_minutes": {"type": "integer"}}, "required": ["aura_minutes"]},
+    "then": {"properties": {"aura": {"minItems": 1}}, "required": ["aura"]},
+}
+
+
+class AttackBody(Body):
+    model_config = ConfigDict(json_schema_extra=AURA_MINUTES_NEED_AN_AURA)
+
+    started_at: LocalTime = None
+    ended_at: Annotated[
+        Any,
+        AfterValidator(_to_the_minute),
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "pattern": REQUEST_TIME_PATTERN,
+                "description": "As started_at; null or omitted while the attack lasts. Not"
+                " before its start. One attack runs at a time.",
+            }
+        ),
+    ] = None
+    peak_pain: Annotated[
+        Any,
+        WithJsonSchema({"type": ["integer", "null"], "minimum": PAIN_MIN, "maximum": PAIN_MAX}),
+    ] = None
+    side: Annotated[Any, WithJsonSchema({"enum": [*SIDES, None]})] = None
+    pulsating: YesNo = None
+    worse_with_activity: YesNo = Field(
+        None, description="Worse with routine physical activity, or activity avoided."
+    )
+    nausea: YesNo = None
+    vomiting: YesNo = None
+    light_sensitivity: YesNo = None
+    sound_sensitivity: YesNo = None
+    aura: Annotated[
+        Any,
+        WithJsonSchema({"type": "array", "items": {"enum": list(AURA_KINDS)}, "uniqueItems": True}),
+    ] = []
+    aura_minutes: Annotated[
+        Any,
+        WithJsonSchema(
+            {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": AURA_MINUTES_MAX,
+                "description": "Only with an aura (aura not empty).",
+            }
+        ),
+    ] = None
+    triggers: Annotated[
+        Any,
+        WithJsonSchema(
+            {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": TRIGGER_NAME_MAX,
+                    "pattern": TRIGGER_PATTERN,
+                },
+                "description": "Codes of the trigger catalogue (seeds/triggers.json) or the"
+                " patient's own trigger names (no ';'); an own name is kept once, in any case.",
+            }
+        ),
+    ] = []
+    location: Annotated[
+        Any, WithJsonSchema({"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN})
+    ] = ""
+    note: Note = ""
+
+    nullable = frozenset({"ended_at", "peak_pain", "side", *YES_NO, "aura_minutes"})
+
+
+class DayMarksBody(Body):
+    headache_free: Annotated[
+        Any, WithJsonSchema({"type": "boolean", "description": "No headache that day."})
+    ] = None
+    period: Annotated[Any, WithJsonSchema({"type": "boolean", "description": "A period day."})] = (
+        None
+    )
+
+
 class PreventiveDoseBody(Body):
     due_on: Day
     status: Annotated[Any, _codes(DOSE_STATUSES)]
@@ -207,7 +308,9 @@ def patch_of(body: type[Body]) -> type[Body]:
             model_config = ConfigDict(json_schema_extra=extra)
 
         base = Conditional
-    return create_model(body.__name__.replace("Body", "Changes"), __base__=base, **fields)
+    changes = create_model(body.__name__.replace("Body", "Changes"), __base__=base, **fields)
+    changes.nullable = body.nullable
+    return changes
 
 
 Timestamp = Annotated[
@@ -277,6 +380,33 @@ class Preventive(BaseModel):
 class PreventiveDose(BaseModel):
     due_on: date
     status: DoseStatus
+
+
+class Attack(BaseModel):
+    id: int
+    started_at: Timestamp
+    ended_at: Timestamp | None
+    peak_pain: int | None = Field(ge=PAIN_MIN, le=PAIN_MAX)
+    side: Side | None
+    pulsating: bool | None
+    worse_with_activity: bool | None
+    nausea: bool | None
+    vomiting: bool | None
+    light_sensitivity: bool | None
+    sound_sensitivity: bool | None
+    aura: list[AuraKind]
+    aura_minutes: int | None
+    triggers: list[str]
+    location: str
+    note: str
+
+
+class DayMarks(BaseModel):
+    """What the patient marked about a day; both false when nothing is marked."""
+
+    day: str = Field(json_schema_extra={"format": "date"})
+    headache_free: bool
+    period: bool
 
 
 class Reminder(BaseModel):

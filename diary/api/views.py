@@ -1,6 +1,8 @@
-"""/api/v1/: readings, side effects and medications (list, add, read, change, delete), reminders."""
+"""/api/v1/: readings, side effects, medications and attacks (list, add, read, change,
+delete), day marks, reminders."""
 
 import re
+from datetime import date
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,8 +17,9 @@ from diary.api.schemas import Body
 from diary.clock import local_today
 from diary.errors import json_error
 from diary.extensions import csrf, db
+from diary.models import DayMark
 from diary.rules import EntryError, json_values
-from diary.services import preventives, reminders
+from diary.services import day_marks, preventives, reminders
 from diary.services.idempotency import replayed
 from diary.services.scoping import owned
 from diary.services.tokens import TokenExpired, user_for_token
@@ -77,7 +80,7 @@ def _body(shape: type[Body]) -> dict[str, Any]:
         raise EntryError(dict(_refusal(error) for error in exc.errors())) from None
     values = parsed.model_dump(exclude_unset=True)
     for name, value in values.items():
-        if value is None:
+        if value is None and name not in shape.nullable:
             raise EntryError({API_NAMES.get(name, name): f"{name} cannot be null."})
     return values
 
@@ -127,7 +130,9 @@ def _page() -> schemas.Page:
     return schemas.Page(**values)
 
 
-COLLECTION = '/<any("readings", "side-effects", "medications", "preventives"):collection>'
+COLLECTION = (
+    '/<any("readings", "side-effects", "medications", "preventives", "attacks"):collection>'
+)
 
 
 @bp.get("/openapi.json")
@@ -189,6 +194,39 @@ def delete(collection: str, object_id: int):
     # No body, so no Content-Type either (Flask would say text/html).
     del response.headers["Content-Type"]
     return response
+
+
+def _marks(day: date, row: DayMark | None) -> dict[str, Any]:
+    """Return a day's marks as the API answers them; a day without a row has none."""
+    marks = {"day": day.isoformat(), "headache_free": False, "period": False}
+    if row is not None:
+        marks |= {"headache_free": row.headache_free, "period": row.period}
+    return schemas.DayMarks.model_validate(marks).model_dump()
+
+
+@bp.get("/day-marks")
+@token_required
+def list_day_marks():
+    page = _page()
+    rows = db.session.scalars(
+        db.select(DayMark)
+        .where(DayMark.user_id == g.api_user.id)
+        .order_by(DayMark.day.desc())
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return {"items": [_marks(row.day, row) for row in rows]}
+
+
+@bp.put("/day-marks/<day>")
+@token_required
+def mark_day(day: str):
+    """Mark a day headache-free or a period day (or take a mark back); marks not sent stay."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", day):
+        raise EntryError({"day": "The day must be YYYY-MM-DD."})
+    row = day_marks.mark_day(g.api_user, day, **_body(schemas.DayMarksBody))
+    # No row is left when every mark was taken back: the service took the day as real.
+    return _marks(row.day if row is not None else date.fromisoformat(day), row)
 
 
 @bp.post("/preventives/<int:object_id>/doses")

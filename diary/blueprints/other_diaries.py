@@ -5,14 +5,17 @@ from typing import BinaryIO
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
-from wtforms import HiddenField
+from wtforms import BooleanField, DateField, HiddenField
+from wtforms.validators import Optional
+from wtforms.widgets import HiddenInput
 
 from diary import reference
 from diary.extensions import db
-from diary.forms import UploadForm
+from diary.forms import DiaryForm, UploadForm
 from diary.heavy import heavy_work
 from diary.imports import FORMATS, Unreadable, pending, read_export
 from diary.imports.plan import Plan, PreviewOutdated, apply_rows, plan_import
@@ -21,8 +24,26 @@ from diary.sqlite import read_phase
 bp = Blueprint("other_diaries", __name__, url_prefix="/import/other")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(DiaryForm):
     token = HiddenField()
+    # The file's span of attacks, as the preview showed it.
+    free_from = DateField(widget=HiddenInput(), validators=[Optional()])
+    free_to = DateField(widget=HiddenInput(), validators=[Optional()])
+    headache_free = BooleanField(_l("Mark the days without an attack as headache-free"))
+
+    def free_days(self):
+        """Return the span whose days to mark headache-free, when the patient chose to."""
+        if self.headache_free.data and self.free_from.data and self.free_to.data:
+            return self.free_from.data, self.free_to.data
+        return None
+
+
+def _confirm_form(token: str, plan: Plan) -> ConfirmForm:
+    """Return the confirmation, marking days headache-free by default for an attack log."""
+    first, last = plan.attack_span or (None, None)
+    return ConfirmForm(
+        formdata=None, token=token, free_from=first, free_to=last, headache_free=bool(first)
+    )
 
 
 def _plan(path: Path, format_code: str, rows: BinaryIO, unlisted: str | None):
@@ -69,7 +90,7 @@ def preview():
         plan, refusal = _plan(path, form.format.data, rows, form.unlisted.data or None)
     if refusal or not plan.changes:
         pending.forget(current_user.id, token)
-    return refusal or _page(plan, confirm=ConfirmForm(formdata=None, token=token))
+    return refusal or _page(plan, confirm=_confirm_form(token, plan))
 
 
 @bp.post("/confirm")
@@ -81,7 +102,7 @@ def confirm():
         if rows is None:
             return _back("That preview has expired or was imported already; upload the file again.")
         try:
-            added = apply_rows(current_user, rows)
+            added = apply_rows(current_user, rows, form.free_days())
         except PreviewOutdated as exc:
             return _back(str(exc))
         except IntegrityError:
@@ -91,13 +112,24 @@ def confirm():
             )
     flash(
         _(
-            "Imported %(readings)s readings and %(medicines)s medicines from %(format)s.",
+            "Imported %(attacks)s attacks, %(readings)s readings and %(medicines)s medicines"
+            " from %(format)s.",
+            attacks=added.attacks,
             readings=added.readings,
             medicines=added.medications,
             format=FORMATS[added.format].LABEL,
         ),
         "success",
     )
+    if added.headache_free:
+        flash(
+            ngettext(
+                "%(num)s day without an attack was marked headache-free.",
+                "%(num)s days without an attack were marked headache-free.",
+                added.headache_free,
+            ),
+            "success",
+        )
     return redirect(url_for("readings.history"))
 
 

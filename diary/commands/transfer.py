@@ -42,6 +42,14 @@ HEADER_MAX = 4096
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 @click.option(
+    "--headache-free-days/--no-headache-free-days",
+    "free_days",
+    default=True,
+    show_default=True,
+    help="Another diary's export: mark the days inside its span of attacks that have no"
+    " attack (and no pain reading) as headache-free, as an attack log leaves them.",
+)
+@click.option(
     "--unlisted-class",
     type=click.Choice(list(reference.medication_classes())),
     help="The kind of another diary's medicines that are not in the diary's list"
@@ -51,12 +59,17 @@ HEADER_MAX = 4096
 @migrated
 @command_unit(writes=True)
 def import_command(
-    path: Path, username: str, format_code: str, dry_run: bool, unlisted_class: str | None
+    path: Path,
+    username: str,
+    format_code: str,
+    dry_run: bool,
+    free_days: bool,
+    unlisted_class: str | None,
 ):
     """Import PATH: diary CSV files (a file or a folder), or another diary's export."""
     user = require_user(username)
     if path.is_file() and (format_code != "auto" or not is_diary_csv(path)):
-        import_other_diary(user, path, format_code, dry_run, unlisted_class)
+        import_other_diary(user, path, format_code, dry_run, free_days, unlisted_class)
         return
     if path.is_dir():
         known = {fmt.filename for fmt in FORMATS}
@@ -101,7 +114,12 @@ def is_diary_csv(path: Path) -> bool:
 
 
 def import_other_diary(
-    user, path: Path, format_code: str, dry_run: bool, unlisted: str | None = None
+    user,
+    path: Path,
+    format_code: str,
+    dry_run: bool,
+    free_days: bool = True,
+    unlisted: str | None = None,
 ) -> None:
     """Import another diary's export: the preview, then (unless --dry-run) the entries."""
     with tempfile.TemporaryFile(dir=pending.folder()) as rows:
@@ -115,8 +133,13 @@ def import_other_diary(
         if dry_run:
             click.echo("Dry run: nothing was written.")
             return
-        added = apply_rows(user, rows)
-    click.echo(f"Imported {added.readings} readings and {added.medications} medicines.")
+        added = apply_rows(user, rows, plan.attack_span if free_days else None)
+    click.echo(
+        f"Imported {added.attacks} attacks, {added.readings} readings and"
+        f" {added.medications} medicines."
+    )
+    if added.headache_free:
+        click.echo(f"Marked {added.headache_free} days without an attack as headache-free.")
 
 
 def _report(path: Path, plan: Plan) -> None:

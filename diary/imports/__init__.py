@@ -2,7 +2,7 @@
 
 Each format module reads its export from disk as a stream of entries (attacks,
 intensity readings, medicines taken) and notes on its Source what it leaves out;
-plan.plan_import() checks each entry into readings and medications, sums up a
+plan.plan_import() checks each entry into attacks, readings and medications, sums up a
 preview and spools the rows to a file; plan.apply_rows() inserts exactly those.
 """
 

@@ -1,7 +1,8 @@
-"""Turn another diary's attacks and medicines into readings and medications, and preview them.
+"""Turn another diary's attacks and medicines into attacks, readings and medications, and
+preview them.
 
-Every row is checked by the same service as any other entry (checked_reading,
-checked_dose); the import writes nothing until the patient confirms the preview,
+Every row is checked by the same service as any other entry (checked_attack,
+checked_reading, checked_dose); the import writes nothing until the patient confirms the preview,
 and then writes exactly what was previewed. Entries are checked a chunk at a time,
 so a file of 200,000 rows needs no more memory than one of 200, and a file makes
 only so many rows for its size (SPOOL_TIMES). Each row's idempotency key is derived
@@ -14,21 +15,20 @@ diary, and the other's are not imported after them.
 import hashlib
 import heapq
 from collections import Counter
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import islice
 from operator import itemgetter
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from diary import reference
-from diary.clock import long_moment, start_of
+from diary.clock import local_today
 from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.imports.spool import (
@@ -38,10 +38,14 @@ from diary.imports.spool import (
     Replaced,
     Spool,
     TooManyRows,
+    Triggers,
     schema_revision,
 )
+from diary.models import Attack as AttackRow
 from diary.models import MedicationDose, Reading, User
+from diary.models.attack import TRIGGER_NAME_MAX
 from diary.rules import EntryError, mid_sentence
+from diary.services import attacks, day_marks, days
 from diary.services.bulk import PartedInsert, bulk_rows
 from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
@@ -71,17 +75,12 @@ def whole_score(value: Any) -> Any:
         return value
 
 
-def elapsed(start: datetime, end: datetime, zone: ZoneInfo) -> timedelta:
-    """Return the real time between two local times, counting a repeated hour (fold) once more."""
-    return end.replace(tzinfo=zone).astimezone(UTC) - start.replace(tzinfo=zone).astimezone(UTC)
-
-
-def lasted(duration: timedelta) -> str:
-    """Say how long an attack lasted, as its first reading's note begins."""
-    days, minutes = divmod(int(duration.total_seconds() // 60), 24 * 60)
+def lasted(minutes: int) -> str:
+    """Say how long an attack lasted, as the preview shows it."""
+    days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min")) if n]
-    return f"Lasted {' '.join(parts) or 'under a minute'}."
+    return f"lasted {' '.join(parts) or 'under a minute'}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +94,7 @@ class Plan:
     """What an import will add, checked, and what the patient sees before confirming."""
 
     format: str
+    attacks: int = 0
     readings: int = 0
     doses: int = 0
     already_present: int = 0
@@ -118,45 +118,71 @@ class Plan:
     # The days of the first and last entry to add (None when there is nothing to add).
     first_day: date | None = None
     last_day: date | None = None
+    # The days from the file's first attack to its last (imported before or not): an attack
+    # log's days without an attack, which the patient may mark headache-free.
+    attack_first: date | None = None
+    attack_last: date | None = None
 
     @property
     def changes(self) -> bool:
         """Tell whether confirming would change the diary."""
-        return bool(self.readings or self.doses or self.replaced)
+        return bool(self.attacks or self.readings or self.doses or self.replaced)
+
+    @property
+    def attack_span(self) -> tuple[date, date] | None:
+        """Return the first and last day of the file's attacks, if it has any."""
+        if self.attack_first is None or self.attack_last is None:
+            return None
+        return self.attack_first, self.attack_last
+
+    def spans(self, attack: Attack) -> None:
+        """Widen the file's span of attacks by one attack."""
+        last = max(attack.start, attack.end or attack.start).date()
+        self.attack_first = min(attack.start.date(), self.attack_first or attack.start.date())
+        self.attack_last = max(last, self.attack_last or last)
 
 
-def _continued_days(attack: Attack) -> Iterator[date]:
-    """Yield the later local days an attack covers (an end at 00:00 does not cover its day)."""
-    if attack.end is None or attack.end <= attack.start:
-        return
-    day = attack.start.date() + timedelta(days=1)
-    while start_of(day) < attack.end:
-        yield day
-        day += timedelta(days=1)
+def _trigger_names(names: tuple[str, ...]) -> tuple[list[str], str]:
+    """Return the names that can be triggers, and the others as a sentence for the note.
+
+    ";" joins triggers in CSV files, so a name holding one cannot be a trigger.
+    """
+    kept = [n.strip() for n in names if n.strip() and ";" not in n and len(n) <= TRIGGER_NAME_MAX]
+    rest = [n for n in names if n.strip() and n.strip() not in kept]
+    return kept, f"Triggers: {', '.join(rest)}." if rest else ""
 
 
-def _attack_rows(user: User, fmt: str, attack: Attack) -> Iterator[dict]:
-    pain = whole_score(attack.intensity)
-    duration = elapsed(attack.start, attack.end, ZoneInfo(user.timezone)) if attack.end else None
-    note = " ".join(
-        ([lasted(duration)] if duration and duration.total_seconds() >= 60 else [])
-        + [d for d in attack.details if d]
+def _attack_row(user: User, fmt: str, attack: Attack) -> dict:
+    """Check an attack with what its source says of it; the rest goes into its note."""
+    triggers, other = _trigger_names(attack.triggers)
+    given = attack.intensity not in (None, "")
+    return attacks.checked_attack(
+        user,
+        started_at=attack.start,
+        ended_at=attack.end,
+        peak_pain=whole_score(attack.intensity) if attack.peak and given else None,
+        side=attack.side,
+        location=attack.location,
+        aura=list(attack.aura),
+        triggers=triggers,
+        note=" ".join(d for d in (other, *attack.details) if d),
+        # Its own key: the reading of its intensity keeps the key earlier imports gave it.
+        client_key=source_key(fmt, attack.key, "attack"),
+        **dict(attack.answers),
     )
-    yield checked_reading(
+
+
+def _start_reading(user: User, fmt: str, attack: Attack) -> dict | None:
+    """Return the reading of an attack's intensity at its start, when the source gives one."""
+    if attack.intensity in (None, ""):
+        return None
+    return checked_reading(
         user,
         recorded_at=attack.start,
-        pain=pain,
-        note=note,
+        pain=whole_score(attack.intensity),
+        note="",
         client_key=source_key(fmt, attack.key),
     )
-    for day in _continued_days(attack):
-        yield checked_reading(
-            user,
-            recorded_at=start_of(day),
-            pain=pain,
-            note=f"Continues the attack that began {long_moment(attack.start)}.",
-            client_key=source_key(fmt, attack.key, day.isoformat()),
-        )
 
 
 def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
@@ -203,6 +229,8 @@ class _Planner:
         self.unlisted = unlisted
         self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
         self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
+        # The start and key of an attack of the file not ended.
+        self.running: tuple[datetime, str | None] | None = None
         self.rows_left = limit // ROW_BYTES
 
     def count(self, rows: list[dict]) -> list[dict]:
@@ -212,7 +240,42 @@ class _Planner:
             raise TooManyRows
         return rows
 
+    def attack(self, entry: Attack, rows: list[dict], readings: list[dict]) -> None:
+        """Check an attack and the reading of its intensity; one attack runs at a time."""
+        row = _attack_row(self.user, self.source.format, entry)
+        self.plan.spans(entry)
+        if row["ended_at"] is None:
+            self.one_running(row)
+        self.count(rows).append(row)
+        reading = _start_reading(self.user, self.source.format, entry)
+        if reading is not None:
+            self.count(readings).append(reading)
+
+    def one_running(self, row: dict) -> None:
+        """Refuse a second attack not ended, in the file or beside the diary's own."""
+        running = self.running
+        if running is None:
+            diary = attacks.open_attack(self.user)
+            running = (diary.started_at, diary.client_key) if diary is not None else None
+        if running is not None and running[1] != row["client_key"]:
+            started = running[0].isoformat(timespec="minutes").replace("T", " ")
+            raise EntryError(
+                {"ended_at": f"An attack is already running since {started}; stop it first."}
+            )
+        self.running = (row["started_at"], row["client_key"])
+
+    def attack_text(self, row: dict) -> str:
+        """Return an attack as the preview shows it: how long it lasted, and its note."""
+        if row["ended_at"] is None:
+            said = "Attack, still going"
+        else:
+            unsaved = AttackRow(**{k: v for k, v in row.items() if k != "triggers"})
+            minutes = attacks.minutes_lasted(unsaved, self.user.timezone)
+            said = f"Attack, {lasted(minutes)}"
+        return said + (f": {row['note']}" if row["note"] else "")
+
     def chunk(self, entries: tuple) -> None:
+        found: list[dict] = []
         readings: list[dict] = []
         doses: list[dict] = []
         fmt = self.source.format
@@ -222,8 +285,7 @@ class _Planner:
         for entry in entries:
             try:
                 if isinstance(entry, Attack):
-                    for row in _attack_rows(self.user, fmt, entry):
-                        self.count(readings).append(row)
+                    self.attack(entry, found, readings)
                 elif isinstance(entry, Intensity):
                     self.count(readings).append(_intensity_row(self.user, fmt, entry))
                 elif entry.name.strip().lower() in NO_MEDICINE:
@@ -235,12 +297,15 @@ class _Planner:
                     self.plan.superseded += 1
             except EntryError as exc:
                 self.source.problem(entry.where, str(exc))
+        found = self.new_only(found, AttackRow)
         readings = self.new_only(readings, Reading)
         doses = self.new_only(doses, MedicationDose)
+        self.plan.attacks += len(found)
         self.plan.readings += len(readings)
         self.plan.doses += len(doses)
         self.plan.classes.update(d["med_class"] for d in doses)
-        dated = [(r["recorded_at"], _reading_text, r) for r in readings]
+        dated = [(a["started_at"], self.attack_text, a) for a in found]
+        dated += [(r["recorded_at"], _reading_text, r) for r in readings]
         dated += [(d["taken_at"], _dose_text, d) for d in doses]
         if dated:
             first, last = min(dated, key=itemgetter(0))[0], max(dated, key=itemgetter(0))[0]
@@ -253,6 +318,10 @@ class _Planner:
                 PREVIEW_ENTRIES, [*self.plan.entries, *shown], key=lambda e: e.at
             )
         if self.spool is not None and not self.source.problem_count:
+            # Attacks go in bulk like readings; their triggers after them, by their keys.
+            columns = [{k: v for k, v in row.items() if k != "triggers"} for row in found]
+            self.spool.add(AttackRow, columns)
+            self.spool.triggers([(r["client_key"], r["triggers"]) for r in found if r["triggers"]])
             self.spool.add(Reading, readings)
             self.spool.add(MedicationDose, doses)
 
@@ -344,17 +413,24 @@ class Added:
     format: str
     readings: int
     medications: int
+    attacks: int = 0
+    # Days without an attack marked headache-free.
+    headache_free: int = 0
 
 
-def apply_rows(user: User, spool_file: BinaryIO) -> Added:
+def apply_rows(
+    user: User, spool_file: BinaryIO, free_days: tuple[date, date] | None = None
+) -> Added:
     """Insert a plan's spooled rows through the bulk path, a chunk at a time; say how many.
 
     Each part holds the write lock about half a second (diary/sqlite.py), the last one is
-    left for the request to commit, with the removal of the medicines the import replaces.
-    Rows kept under another schema revision, or damaged since the preview, are refused
-    before anything is written (PreviewOutdated). An entry added since the preview (the
-    same key) stops the insert with IntegrityError, once what earlier parts committed is
-    deleted again: nothing is half-written.
+    left for the request to commit, with the removal of the medicines the import replaces,
+    the attacks' triggers (through their service, by the attacks' keys) and, given
+    free_days (the file's span of attacks), the marks of its days that nothing says had a
+    headache. Rows kept under another schema revision, or damaged since the preview, are
+    refused before anything is written (PreviewOutdated). An entry added since the preview
+    (the same key) stops the insert with IntegrityError, once what earlier parts committed
+    is deleted again: nothing is half-written.
     """
     spool = Spool(spool_file)
     header = spool.header()
@@ -374,14 +450,36 @@ def apply_rows(user: User, spool_file: BinaryIO) -> Added:
         for chunk in spool.chunks():
             if isinstance(chunk, Replaced):
                 replaced += chunk.keys
-                continue
-            model, rows = chunk
-            inserted.insert(model, bulk_rows(model, rows))
-            added[model] += len(rows)
+            elif isinstance(chunk, Triggers):
+                attacks.add_imported_triggers(user, chunk.keyed)
+            else:
+                model, rows = chunk
+                inserted.insert(model, bulk_rows(model, rows))
+                added[model] += len(rows)
     except IntegrityError:
+        # An entry added since the preview, or an attack started since while the file has
+        # one still going (one runs at a time): nothing is kept, an attack's triggers with it.
         db.session.rollback()
         inserted.take_back()
         raise
     # Removed with the last part: an import stopped part-way keeps what it would replace.
     delete_imported(user, replaced)
-    return Added(header["format"], added[Reading], added[MedicationDose])
+    return Added(
+        header["format"],
+        added[Reading],
+        added[MedicationDose],
+        added[AttackRow],
+        _mark_free(user, free_days) if free_days else 0,
+    )
+
+
+def _mark_free(user: User, span: tuple[date, date]) -> int:
+    """Mark headache-free the days of span that nothing logged says anything about pain.
+
+    An attack log's export records attacks only: a day inside it without an attack (and
+    without a pain reading, in the diary) was a day without one.
+    """
+    first, last = span[0], min(span[1], local_today(user.timezone))
+    if first > last:
+        return 0
+    return day_marks.mark_headache_free(user, days.unknown_days(user, first, last))

@@ -17,6 +17,7 @@ def preview_lines(plan: Plan) -> list[str]:
     lines = [
         f"Format: {FORMATS[plan.format].LABEL}",
         f"Dates: {span}",
+        f"Attacks to add: {plan.attacks}",
         f"Readings to add: {plan.readings}",
         f"Medicines to add: {plan.doses}",
         f"Already in the diary (imported before): {plan.already_present}",
@@ -34,6 +35,13 @@ def preview_lines(plan: Plan) -> list[str]:
             f" medication doses file): {plan.superseded}"
         )
     lines += [f"Note: {note}" for note in plan.notes]
+    if plan.attack_span:
+        first, last = (short_date(day) for day in plan.attack_span)
+        lines.append(
+            f"Days without an attack from {first} to {last}: marked headache-free unless"
+            " --no-headache-free-days (an attack log records attacks only; a day with a pain"
+            " reading of 1 or more, or marked already, is left as it is)"
+        )
     if plan.classes:
         found = ", ".join(f"{classes[code].label} {n}" for code, n in sorted(plan.classes.items()))
         lines.append(f"Medication classes: {found}")

@@ -16,15 +16,75 @@ CLOCK_CHANGES_KEPT = 100
 
 @dataclass(frozen=True)
 class Attack:
-    """An attack or episode: a reading at its start, and one at 00:00 of each later day."""
+    """An attack or episode: an attack with what the source says of it, and a reading of its
+    intensity at its start."""
 
     key: str  # stable id of the entry in the source, for idempotent re-imports
     where: str  # "line 5" or "episodes[2]", for problems
     start: datetime  # local wall-clock time (naive; fold kept)
     end: datetime | None
-    intensity: Any  # as the source wrote it: 0-10, maybe fractional
-    # Triggers, symptoms, attack type, the note, in that order; empty ones are left out.
+    intensity: Any  # as the source wrote it: 0-10, maybe fractional; None when not given
+    # What the diary keeps apart from the note: yes/no features said yes (or no),
+    # aura codes, and the source's trigger names.
+    answers: tuple[tuple[str, bool], ...] = ()
+    aura: tuple[str, ...] = ()
+    triggers: tuple[str, ...] = ()
+    side: str | None = None
+    location: str = ""
+    # The rest, for the note: attack type, other symptoms, the note, in that order; empty
+    # ones are left out.
     details: tuple[str, ...] = ()
+    # Whether intensity is the attack's worst (most apps) or only its first reading (MigraLog).
+    peak: bool = True
+
+
+# Symptom words of the apps' exports, read in lower case with "_" as a space, and the
+# attack's feature each one says yes to (formats README: MigraLog's built-in codes,
+# Migraine Buddy's and Headache Companion's English labels).
+SYMPTOM_FEATURES = {
+    "nausea": "nausea",
+    "vomiting": "vomiting",
+    "light sensitivity": "light_sensitivity",
+    "sensitivity to light": "light_sensitivity",
+    "photophobia": "light_sensitivity",
+    "sound sensitivity": "sound_sensitivity",
+    "sensitivity to sound": "sound_sensitivity",
+    "noise sensitivity": "sound_sensitivity",
+    "sensitivity to noise": "sound_sensitivity",
+    "phonophobia": "sound_sensitivity",
+    "throbbing": "pulsating",
+    "pulsating": "pulsating",
+    "worse with activity": "worse_with_activity",
+}
+# Aura words, read the same way, and the diary's aura code (ICHD-3 1.2's typical auras).
+AURA_WORDS = {
+    "visual": "visual",
+    "visual disturbances": "visual",
+    "sensory": "sensory",
+    "numbness": "sensory",
+    "tingling": "sensory",
+    "speech": "speech",
+    "speech/language": "speech",
+    "language": "speech",
+    "motor": "motor",
+}
+
+
+def _word(text: str) -> str:
+    return text.strip().replace("_", " ").casefold()
+
+
+def symptoms(words: list[str]) -> tuple[tuple[tuple[str, bool], ...], list[str]]:
+    """Return the features said yes to by symptom words, and the words the diary has no
+    field for (for the note)."""
+    found = {SYMPTOM_FEATURES[_word(w)]: True for w in words if _word(w) in SYMPTOM_FEATURES}
+    return tuple(found.items()), [w for w in words if _word(w) not in SYMPTOM_FEATURES]
+
+
+def auras(words: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """Return the aura codes of aura words, and the words that are no aura code."""
+    codes = tuple(dict.fromkeys(AURA_WORDS[_word(w)] for w in words if _word(w) in AURA_WORDS))
+    return codes, [w for w in words if _word(w) not in AURA_WORDS]
 
 
 @dataclass(frozen=True)

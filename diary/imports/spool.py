@@ -2,11 +2,12 @@
 
 The file holds data, never code or SQL: a header line (the format, the time zone and
 the schema revision the rows were checked under), then a line of column values per
-table and chunk, a line for each set of medicines the import replaces, and a seal (an
-HMAC of every line before it, keyed by the diary's secret). A confirmation reads the
-file twice, a line at a time: once to check the seal, so that a file damaged, cut
-short or changed since the preview is refused before anything is written, then to
-insert the rows. A large import is never held in memory whole.
+table and chunk, a line for the triggers of each chunk of attacks, a line for each set
+of medicines the import replaces, and a seal (an HMAC of every line before it, keyed by
+the diary's secret). A confirmation reads the file twice, a line at a time: once to
+check the seal, so that a file damaged, cut short or changed since the preview is
+refused before anything is written, then to insert the rows. A large import is never
+held in memory whole.
 """
 
 import hashlib
@@ -24,17 +25,19 @@ from flask_babel import gettext
 from diary.extensions import db
 from diary.imports.readers import Unreadable
 from diary.migrating import revisions_of
-from diary.models import MedicationDose, Reading
+from diary.models import Attack, MedicationDose, Reading
 from diary.services.bulk import Imported
 
 # A preview's rows take at most SPOOL_TIMES the size of its file, or SPOOL_FLOOR for a
-# small one: real exports take 0.3 to 4.6 times (as JSON lines). An attack makes
-# a reading for each later day it lasts, so one that ends decades after it began would
-# otherwise make tens of thousands from a line.
+# small one: real exports take 0.3 to 4.6 times (as JSON lines).
 SPOOL_TIMES = 8
 SPOOL_FLOOR = 1 << 20
 # The tables a spool's rows go to, by name.
-SPOOLED: dict[str, Imported] = {model.__tablename__: model for model in (Reading, MedicationDose)}
+SPOOLED: dict[str, Imported] = {
+    model.__tablename__: model for model in (Attack, Reading, MedicationDose)
+}
+# The chunk that holds the triggers of the attacks before it, by each attack's key.
+TRIGGERS = "attack_trigger"
 
 
 class TooManyRows(Unreadable):
@@ -43,8 +46,7 @@ class TooManyRows(Unreadable):
     def __init__(self) -> None:
         super().__init__(
             "This file makes more entries than a file of its size can: their rows would take"
-            f" over {SPOOL_TIMES} times its size. An attack that lasts years, for example,"
-            " makes a reading for each of its days: check the end times."
+            f" over {SPOOL_TIMES} times its size."
         )
 
 
@@ -69,6 +71,13 @@ class Replaced:
     """The keys of medicines in the diary that a previewed import replaces (it removes them)."""
 
     keys: list[str]
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """The triggers of attacks a previewed import adds, by each attack's key."""
+
+    keyed: list[tuple[str, list[str]]]
 
 
 def schema_revision() -> list[str]:
@@ -120,6 +129,11 @@ class Spool:
         if keys:
             self._write({"replace": keys})
 
+    def triggers(self, keyed: list[tuple[str, list[str]]]) -> None:
+        """Keep the triggers of attacks added in bulk, by each attack's key."""
+        if keyed:
+            self._write({TRIGGERS: keyed})
+
     def finish(self) -> None:
         """Seal the file: a confirmation refuses one that lacks its seal or does not match it."""
         self.file.write(json.dumps({"seal": self.seal.hexdigest()}).encode() + b"\n")
@@ -150,8 +164,9 @@ class Spool:
             self._header = json.loads(self.file.readline())
         return self._header
 
-    def chunks(self) -> Iterator[tuple[Imported, list[dict]] | Replaced]:
-        """Yield each kept chunk of rows (with its model) and each set of medicines replaced."""
+    def chunks(self) -> Iterator[tuple[Imported, list[dict]] | Replaced | Triggers]:
+        """Yield each kept chunk of rows (with its model), each set of medicines replaced and
+        each set of attacks' triggers."""
         self.header()
         self.file.seek(0)
         self.file.readline()
@@ -161,6 +176,8 @@ class Spool:
                 return
             if "replace" in kept:
                 yield Replaced(kept["replace"])
+            elif TRIGGERS in kept:
+                yield Triggers([(key, names) for key, names in kept[TRIGGERS]])
             else:
                 yield _rows(kept)
 

@@ -1,6 +1,7 @@
 """Headache attacks with their features, the patient's own triggers, and marks on whole days."""
 
 from datetime import date, datetime
+from typing import Literal, get_args
 
 from sqlalchemy import (
     CheckConstraint,
@@ -18,9 +19,11 @@ from diary.clock import utcnow
 from diary.extensions import db
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 
-SIDES = ("left", "right", "both")
+Side = Literal["left", "right", "both"]
+SIDES: tuple[str, ...] = get_args(Side)
 # ICHD-3 1.2's typical aura symptoms, in the order a list shows them; codes in CSV and the API.
-AURA_KINDS = ("visual", "sensory", "speech", "motor")
+AuraKind = Literal["visual", "sensory", "speech", "motor"]
+AURA_KINDS: tuple[str, ...] = get_args(AuraKind)
 # The yes/no features of an attack; None is "not answered", never "no".
 YES_NO = (
     "pulsating",

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from diary import reference, rules
 from diary.clock import local_now
@@ -17,6 +18,7 @@ from diary.models import Attack, AttackTrigger, OwnTrigger, Reading, User
 from diary.models.attack import AURA_KINDS, SIDES, TRIGGER_NAME_MAX, YES_NO
 from diary.models.reading import PAIN_MAX, PAIN_MIN
 from diary.rules import Checker, EntryError
+from diary.services.bulk import bulk_rows, insert_bulk
 from diary.services.idempotency import check_key, replayed
 from diary.services.rows import remove
 from diary.services.writes import writes
@@ -74,6 +76,16 @@ def user_attacks(user: User):
         select(Attack)
         .where(Attack.user_id == user.id)
         .order_by(Attack.started_at.desc(), Attack.id.desc())
+    )
+
+
+def in_time_order(user: User) -> Iterable[Attack]:
+    """Return the user's attacks, oldest first, with their triggers (files and backups)."""
+    return db.session.scalars(
+        select(Attack)
+        .where(Attack.user_id == user.id)
+        .order_by(Attack.started_at, Attack.id)
+        .options(selectinload(Attack.triggers))
     )
 
 
@@ -234,15 +246,19 @@ def _one_open(user: User, attack: Attack | None = None) -> None:
     """Refuse a second attack left open: the one running is stopped first."""
     running = open_attack(user)
     if running is not None and running is not attack:
-        started = running.started_at.isoformat(timespec="minutes").replace("T", " ")
-        raise EntryError(
-            {
-                "ended_at": _(
-                    "An attack is already running since %(started)s; stop it first.",
-                    started=started,
-                )
-            }
-        )
+        raise _running_since(running.started_at)
+
+
+def _running_since(started_at: datetime) -> EntryError:
+    started = started_at.isoformat(timespec="minutes").replace("T", " ")
+    return EntryError(
+        {
+            "ended_at": _(
+                "An attack is already running since %(started)s; stop it first.",
+                started=started,
+            )
+        }
+    )
 
 
 def _own_trigger(user: User, name: str) -> OwnTrigger:
@@ -309,13 +325,56 @@ def add_attack(user: User, *, started_at: Any = None, **fields: Any) -> Attack:
     return attack
 
 
+@writes
+def add_checked(user: User, rows: Iterable[dict[str, Any]]) -> None:
+    """Store attacks that checked_attack returned (a file's, an import's), one at a time."""
+    for values in rows:
+        add_attack(user, client_key=values["client_key"], **entered(values))
+
+
+@writes
+def add_imported_triggers(user: User, keyed: list[tuple[str, list[str]]]) -> None:
+    """Give attacks an import inserted in bulk their checked triggers, by the attacks' keys:
+    catalogue codes, or the patient's own names (added the first time)."""
+    keys = [key for key, _ in keyed]
+    ids = {
+        key: attack_id
+        for n in range(0, len(keys), 500)
+        for attack_id, key in db.session.execute(
+            select(Attack.id, Attack.client_key).where(
+                Attack.user_id == user.id, Attack.client_key.in_(keys[n : n + 500])
+            )
+        )
+    }
+    codes = reference.triggers()
+    own: dict[str, OwnTrigger] = {}
+    rows = []
+    for key, names in keyed:
+        for name in names:
+            if name in codes:
+                rows.append({"attack_id": ids[key], "code": name, "own_trigger_id": None})
+                continue
+            if name.casefold() not in own:
+                own[name.casefold()] = _own_trigger(user, name)
+                db.session.flush()
+            trigger_id = own[name.casefold()].id
+            rows.append({"attack_id": ids[key], "code": None, "own_trigger_id": trigger_id})
+    insert_bulk(bulk_rows(AttackTrigger, rows))
+
+
 def as_entered(attack: Attack) -> dict[str, Any]:
     """Return an attack's values as the service takes them: times with their folds."""
-    values = {name: getattr(attack, name) for name in EDITABLE if name != "triggers"}
-    values["started_at"] = attack.started_at.replace(fold=int(attack.started_fold))
-    if attack.ended_at is not None:
-        values["ended_at"] = attack.ended_at.replace(fold=int(attack.ended_fold))
-    return values | {"triggers": [t.name for t in attack.triggers]}
+    values = {name: getattr(attack, name) for name in COLUMNS}
+    return entered(values | {"triggers": [t.name for t in attack.triggers]})
+
+
+def entered(values: dict[str, Any]) -> dict[str, Any]:
+    """Return checked values (checked_attack's) as the service takes them again."""
+    fields = {name: values[name] for name in EDITABLE}
+    fields["started_at"] = values["started_at"].replace(fold=int(values["started_fold"]))
+    if values["ended_at"] is not None:
+        fields["ended_at"] = values["ended_at"].replace(fold=int(values["ended_fold"]))
+    return fields
 
 
 @writes

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from diary.extensions import db
-from diary.models import MedicationDose, Reading
+from diary.models import Attack, MedicationDose, Reading
 from diary.services.writes import writes
 from diary.sqlite import commit_part_if_due
 
 # Rows inserted with one executemany: about 25 ms of the write lock.
 PART_ROWS = 5_000
 # The tables a parted insert writes (an import's confirmation).
-Imported = type[Reading] | type[MedicationDose]
+Imported = type[Attack] | type[Reading] | type[MedicationDose]
 
 
 @dataclass(frozen=True)

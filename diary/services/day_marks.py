@@ -12,7 +12,7 @@ from diary import rules
 from diary.clock import local_today
 from diary.extensions import db
 from diary.models import DayMark, User
-from diary.rules import Checker
+from diary.rules import Checker, EntryError
 from diary.services.rows import remove
 from diary.services.writes import writes
 
@@ -32,6 +32,24 @@ def _day(value: Any, zone_name: str) -> date:
     if isinstance(value, str) and re.match(rules.MOMENT_PATTERN, value):
         return rules.moment(value, _("Time"), zone_name).date()
     return rules.day(value, lazy_gettext("Day"), local_today(zone_name))
+
+
+def checked_day_mark(
+    user: User, *, day: Any, headache_free: Any = False, period: Any = False
+) -> dict[str, Any]:
+    """Check a whole day's marks as a file or a backup gives them; a row marks something."""
+    check = Checker()
+    values = {
+        "day": check("day", _day, day, user.timezone),
+        "headache_free": check("headache_free", _yes_or_no, headache_free),
+        "period": check("period", _yes_or_no, period),
+    }
+    check.done()
+    if not (values["headache_free"] or values["period"]):
+        raise EntryError(
+            {"day": _("Mark the day headache-free, a period day, or both; it marks nothing.")}
+        )
+    return values
 
 
 def day_mark(user: User, day: date) -> DayMark | None:
@@ -67,3 +85,32 @@ def mark_day(
         return None
     db.session.flush()
     return row
+
+
+@writes
+def mark_headache_free(user: User, days: list[date]) -> int:
+    """Mark days headache-free (an attack log's days without an attack); return how many
+    were not marked so yet. A day's period mark stays."""
+    check = Checker()
+    today = local_today(user.timezone)
+    days = [check("day", rules.day, day, lazy_gettext("Day"), today) for day in days]
+    check.done()
+    rows = {
+        row.day: row
+        for n in range(0, len(days), 500)
+        for row in db.session.scalars(
+            select(DayMark).where(DayMark.user_id == user.id, DayMark.day.in_(days[n : n + 500]))
+        )
+    }
+    marked = 0
+    for day in dict.fromkeys(days):
+        row = rows.get(day)
+        if row is None:
+            db.session.add(DayMark(user_id=user.id, day=day, headache_free=True, period=False))
+        elif row.headache_free:
+            continue
+        else:
+            row.headache_free = True
+        marked += 1
+    db.session.flush()
+    return marked

@@ -6,13 +6,24 @@ from datetime import date, datetime, time
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from diary import charts, reference
-from diary.clock import local_today, start_of
+from diary.clock import local_today, short_moment, start_of
 from diary.extensions import db
-from diary.models import MedicationDose, QuestionnaireAnswer, Reading, SideEffectReport, User
+from diary.models import (
+    Attack,
+    DayMark,
+    MedicationDose,
+    QuestionnaireAnswer,
+    Reading,
+    SideEffectReport,
+    User,
+)
+from diary.models.attack import YES_NO
 from diary.models.symptoms import RELIEF_LABELS, SEVERITY_LABELS
 from diary.services import preventives, trends
+from diary.services.attacks import AURA_LABELS, LABELS, SIDE_LABELS
 from diary.services.days import rule_of
 from diary.services.medications import medicine_effects, overuse
 from diary.services.outcomes import midas_figures
@@ -134,8 +145,49 @@ def _note(note: str | None) -> str:
     return f": {note}" if note else ""
 
 
+def _attack_text(attack: Attack) -> str:
+    """Return an attack as the appendix lists it: its end, then each detail answered."""
+    end = attack.ended_at
+    if end is None:
+        head = gettext("Attack, still going")
+    else:
+        same_day = end.date() == attack.started_at.date()
+        head = gettext(
+            "Attack until %(end)s", end=f"{end:%H:%M}" if same_day else short_moment(end)
+        )
+    catalogue = reference.triggers()
+    aura = ", ".join(str(AURA_LABELS[code]) for code in attack.aura_kinds)
+    if aura and attack.aura_minutes is not None:
+        aura += f" ({attack.aura_minutes} min)"
+    details = [
+        ("peak_pain", attack.peak_pain),
+        ("side", SIDE_LABELS[attack.side] if attack.side else None),
+        # Not answered is left out: it is never shown as no.
+        *(
+            (n, gettext("yes") if getattr(attack, n) else gettext("no"))
+            for n in YES_NO
+            if getattr(attack, n) is not None
+        ),
+        ("aura", aura),
+        (
+            "triggers",
+            ", ".join(
+                catalogue[t.code].label if t.code in catalogue else t.name for t in attack.triggers
+            ),
+        ),
+        ("location", attack.location),
+    ]
+    shown = [
+        gettext("%(label)s: %(value)s", label=LABELS[name], value=value)
+        for name, value in details
+        if value not in (None, "")
+    ]
+    return "; ".join([head, *shown]) + _note(attack.note)
+
+
 def appendix(user: User, first: date, last: date) -> Appendix:
-    """Return the range's entries day by day: readings, side effects, medicines, questionnaires.
+    """Return the range's entries day by day: attacks, readings, side effects, medicines,
+    questionnaires and day marks.
 
     Nothing outside first..last, and nothing but the user's own rows; the earliest entries
     up to APPENDIX_ENTRIES and APPENDIX_CHARACTERS.
@@ -153,6 +205,14 @@ def appendix(user: User, first: date, last: date) -> Appendix:
             .order_by(column, model.id)
         )
 
+    attacks = db.session.scalars(
+        select(Attack)
+        .where(Attack.user_id == user.id, Attack.started_at >= start, Attack.started_at <= end)
+        .order_by(Attack.started_at, Attack.id)
+        .options(selectinload(Attack.triggers))
+    )
+    for a in attacks:
+        found[a.started_at.date()].append((f"{a.started_at:%H:%M}", "0", _attack_text(a)))
     for r in rows(Reading, Reading.recorded_at):
         found[r.recorded_at.date()].append(
             (f"{r.recorded_at:%H:%M}", "0", gettext("Pain %(pain)s", pain=r.pain) + _note(r.note))
@@ -190,6 +250,14 @@ def appendix(user: User, first: date, last: date) -> Appendix:
                 grade=figures["grade"],
             )
         found[a.answered_on].append(("", "3", text))
+    marks = db.session.scalars(
+        select(DayMark).where(DayMark.user_id == user.id, DayMark.day.between(first, last))
+    )
+    for m in marks:
+        # The period is named only while the patient keeps it (Settings).
+        period = m.period and user.period_tracking
+        said = [gettext("No headache")] * m.headache_free + [gettext("Period day")] * period
+        found[m.day].append(("", "4", "; ".join(said)))
     return _capped(
         [
             AppendixDay(day, [(at, text) for at, _, text in sorted(found[day])])

@@ -141,14 +141,21 @@ def first_entry_day(user: User) -> date | None:
                 Reading.recorded_at,
                 SideEffectReport.recorded_at,
                 MedicationDose.taken_at,
+                Attack.started_at,
             )
         )
     )
     firsts = [moment.date() for moment in db.session.scalars(moments) if moment is not None]
-    started = db.session.scalar(
-        select(func.min(Treatment.started_on)).where(Treatment.user_id == user.id)
-    )
-    return min([*firsts, *([started] if started else [])], default=None)
+    # Days, not moments: asked apart from the union, in one query.
+    days = db.session.execute(
+        select(
+            *(
+                select(func.min(column)).where(column.class_.user_id == user.id).scalar_subquery()
+                for column in (Treatment.started_on, DayMark.day)
+            )
+        )
+    ).one()
+    return min([*firsts, *(day for day in days if day)], default=None)
 
 
 def side_effect_days(user: User, first: date, last: date) -> list[tuple[date, str]]:

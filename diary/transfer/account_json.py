@@ -13,6 +13,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from diary.extensions import db
 from diary.json_shape import JsonShapeError, check_json_shape
 from diary.models import (
+    Attack,
+    DayMark,
     MedicationDose,
     PreventiveRegimen,
     Reading,
@@ -26,6 +28,8 @@ from diary.models.reminder import CUSTOM
 from diary.rules import EntryError
 from diary.services import (
     accounts,
+    attacks,
+    day_marks,
     medications,
     preventives,
     questionnaires,
@@ -84,6 +88,28 @@ def _table_items(user: User, table: str, order) -> Iterator[dict]:
             name: field.written(value, zone)
             for (name, field), value in zip(fields.items(), values, strict=True)
         }
+
+
+def _attack_items(user: User, zone: tzinfo) -> Iterator[dict]:
+    """Yield the attacks with the fields the attacks' service takes: aura and triggers as lists."""
+    fields = SCHEMA["attacks"]
+    for attack in attacks.in_time_order(user):
+        # The second pass through a repeated hour: its UTC offset says which one.
+        started = attack.started_at.replace(fold=int(attack.started_fold))
+        ended = attack.ended_at and attack.ended_at.replace(fold=int(attack.ended_fold))
+        item = _row(attack, "attacks", zone)
+        item["started_at"] = fields["started_at"].written(started, zone)
+        item["ended_at"] = fields["ended_at"].written(ended, zone)
+        item["triggers"] = [t.name for t in attack.triggers]
+        yield item
+
+
+def _day_items(user: User, zone: tzinfo) -> Iterator[dict]:
+    marks = db.session.scalars(
+        select(DayMark).where(DayMark.user_id == user.id).order_by(DayMark.day)
+    )
+    for mark in marks:
+        yield _row(mark, "day_marks", zone)
 
 
 def _treatment_items(user: User, zone: tzinfo) -> Iterator[dict]:
@@ -149,6 +175,8 @@ def account_chunks(user: User) -> Iterator[str]:
             "language": user.language,
             "full_name": user.full_name,
             "date_of_birth": user.birth_date.isoformat() if user.birth_date else None,
+            "period_tracking": user.period_tracking,
+            "day_rule": user.day_rule,
         },
     }
     yield "{\n" + "".join(
@@ -163,6 +191,8 @@ def account_chunks(user: User) -> Iterator[str]:
         "reminders": _reminder_items(user, zone),
         "questionnaires": _questionnaire_items(user, zone),
         "shares": _share_items(user, zone),
+        "attacks": _attack_items(user, zone),
+        "day_marks": _day_items(user, zone),
     }
     for n, (key, items) in enumerate(lists.items()):
         yield f"  {json.dumps(key)}: ["
@@ -250,6 +280,8 @@ def _has_entries(user: User) -> bool:
             Treatment,
             Reminder,
             PreventiveRegimen,
+            Attack,
+            DayMark,
         )
     )
 
@@ -373,6 +405,21 @@ class _Others:
             "reminders": self.reminders(_list(data, "reminders", self.problems)),
             "questionnaires": self.questionnaires(_list(data, "questionnaires", self.problems)),
         }
+        # Said only when there were any, as a backup made before attacks has none.
+        if attacks_made := self.attacks(_list(data, "attacks", self.problems)):
+            counts["attacks"] = attacks_made
+        items = _list(data, "day_marks", self.problems)
+        for n, item in enumerate(items):
+            self.through(
+                f"day_marks[{n}]",
+                item,
+                "day_marks",
+                day_marks.mark_day,
+                day_marks.checked_day_mark,
+                self.user,
+            )
+        if items:
+            counts["day_marks"] = len(items)
         items = _list(data, "shares", self.problems)
         for n, item in enumerate(items):
             self.through(
@@ -445,6 +492,19 @@ class _Others:
             if item.get("follow_up") and treatment.ended_on is not None:  # it has one
                 where = f"{where}.follow_up"
                 self.state(where, item["follow_up"], treatment.follow_up, ("title", "due_on"))
+        return len(items)
+
+    def attacks(self, items: list) -> int:
+        """Restore attacks through their service; a backup written before them has none."""
+        for n, item in enumerate(items):
+            where = f"attacks[{n}]"
+            if isinstance(item, dict) and item.get("started_at") is None:
+                # The service would take a missing start as now.
+                self.problems.add(f"{where}.started_at", "is missing")
+                continue
+            self.through(
+                where, item, "attacks", attacks.add_attack, attacks.checked_attack, self.user
+            )
         return len(items)
 
     def preventives(self, items: list) -> int:

@@ -7,6 +7,8 @@ Version 2 (this one) differs from version 1 in three ways, and version 1 still r
   version 1 wrote the offset only in the second pass through an hour the clocks repeat;
 - a UTC stamp (created_at, dismissed_at, last_viewed_at) ends in Z; version 1 had no zone;
 - a medicine's class is "class", as in medications.csv and the API; version 1 said med_class.
+Attacks (aura and triggers as lists), day marks and the profile's day_rule and
+period_tracking are read from either version in the same shapes.
 """
 
 from dataclasses import dataclass
@@ -14,13 +16,14 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from diary.clock import format_timestamp
+from diary.models.attack import YES_NO
 
 FORMAT = "headache-diary-account"
 FORMAT_VERSION = 2
 # Versions a restore reads; older ones are brought to this version's names and shapes.
 READABLE = (1, 2)
 
-TEXT, INTEGER, NUMBER, BOOLEAN, DAY, LOCAL_TIME, UTC_TIME, INTEGERS = (
+TEXT, INTEGER, NUMBER, BOOLEAN, DAY, LOCAL_TIME, UTC_TIME, INTEGERS, TEXTS = (
     "text",
     "integer",
     "number",
@@ -29,6 +32,7 @@ TEXT, INTEGER, NUMBER, BOOLEAN, DAY, LOCAL_TIME, UTC_TIME, INTEGERS = (
     "local time",
     "UTC time",
     "list of integers",
+    "list of texts",
 )
 
 
@@ -101,6 +105,8 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("language", TEXT),
         Field("full_name", TEXT),
         Field("date_of_birth", DAY, keyword="birth_date", attribute="birth_date"),
+        Field("period_tracking", BOOLEAN),
+        Field("day_rule", TEXT),
     ),
     "readings": _fields(
         Field("recorded_at", LOCAL_TIME), Field("pain", INTEGER, True), NOTE, KEY, CREATED
@@ -164,6 +170,24 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("score", INTEGER),
         Field("items", INTEGERS),
         Field("language", TEXT),
+    ),
+    "attacks": _fields(
+        Field("started_at", LOCAL_TIME, True),
+        Field("ended_at", LOCAL_TIME),
+        Field("peak_pain", INTEGER),
+        Field("side", TEXT),
+        # The yes/no features: true, false, or null for not answered.
+        *(Field(name, BOOLEAN) for name in YES_NO),
+        Field("aura", TEXTS, attribute="aura_kinds"),
+        Field("aura_minutes", INTEGER),
+        Field("triggers", TEXTS),
+        Field("location", TEXT),
+        NOTE,
+        KEY,
+        CREATED,
+    ),
+    "day_marks": _fields(
+        Field("day", DAY, True), Field("headache_free", BOOLEAN), Field("period", BOOLEAN)
     ),
     "shares": _fields(
         Field("first_day", DAY, True),

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from babel.numbers import get_decimal_symbol
 
-from diary.rules import whole_minute
+from diary.rules import EntryError, whole_minute
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # LibreOffice with "trim spaces" on also reads " =1+1" as a formula.
@@ -120,6 +120,24 @@ def minute_time(text: str, column: str) -> str:
     whole_minute(text, column)
     day, clock, _ = found.groups()
     return f"{day}T{clock}"
+
+
+YES, NO = "yes", "no"
+
+
+def yes_no(text: str, column: str, allowed: tuple[str, ...] = (YES, NO)) -> bool | None:
+    """Return a yes/no cell as True, False or None (empty: not answered)."""
+    if text == "":
+        return None
+    if text not in allowed:
+        said = " or ".join(f"'{word}'" for word in allowed)
+        raise EntryError({column: f"{column} must be {said}, or empty; not '{text}'."})
+    return text == YES
+
+
+def yes_no_cell(value: bool | None) -> str:
+    """Return True, False or None (not answered) as a yes/no cell."""
+    return "" if value is None else YES if value else NO
 
 
 def decimal_point(cell: str) -> str:

@@ -11,6 +11,7 @@ from diary import reference
 from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
+from diary.services.days import classify_days, rule_of
 from diary.services.outcomes import rounded
 from diary.transfer.cells import EXACT, Convention, csv_chunks
 
@@ -24,6 +25,10 @@ HEADER = (
     "medications",
     "treatment",
     "notes",
+    # How the account's day rule classifies the day (diary/services/days.py), and the
+    # criteria that made it a migraine day, joined by ";" (empty on other days).
+    "status",
+    "migraine",
 )
 NUMBERS = frozenset({"pain_mean", "pain_max", "readings"})
 
@@ -83,8 +88,10 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
     )
     labels = reference.side_effects()
     kinds = reference.treatment_kinds()
+    statuses = classify_days(user, first, last, rule_of(user))
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
+        status = statuses[n]
         logged = readings.take(day)
         pains = [pain for pain, _ in logged]
         yield (
@@ -101,4 +108,6 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
                 if t.started_on <= day <= (t.ended_on or last)
             ),
             " | ".join(note for _, note in logged if note),
+            status.status,
+            ";".join(status.criteria),
         )

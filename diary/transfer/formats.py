@@ -2,7 +2,9 @@
 
 from collections.abc import Sequence
 
+from diary.transfer.attacks_csv import AttacksCsv
 from diary.transfer.base import CsvFormat
+from diary.transfer.days_csv import DaysCsv
 from diary.transfer.medications_csv import MedicationsCsv
 from diary.transfer.preventives_csv import PreventiveDosesCsv, PreventivesCsv
 from diary.transfer.questionnaires_csv import QuestionnairesCsv
@@ -12,11 +14,13 @@ from diary.transfer.treatments_csv import TreatmentsCsv
 
 FORMATS: tuple[CsvFormat, ...] = (
     TreatmentsCsv(),
+    AttacksCsv(),
     ReadingsCsv(),
     SideEffectsCsv(),
     MedicationsCsv(),
     # After treatments: a PGIC answer names the treatment it is about by its start date.
     QuestionnairesCsv(),
+    DaysCsv(),
     PreventivesCsv(),
     # After preventives: a marked dose names its regimen by its start date and name.
     PreventiveDosesCsv(),

@@ -21,7 +21,10 @@ from sqlalchemy import select
 
 from diary.extensions import db
 from diary.models import (
+    Attack,
+    DayMark,
     MedicationDose,
+    OwnTrigger,
     PreventiveRegimen,
     QuestionnaireAnswer,
     Reading,
@@ -45,6 +48,10 @@ TABLES = (
     Reminder,
     QuestionnaireAnswer,
     ShareLink,
+    # An attack's triggers go with it; the patient's own trigger names are rows of their own.
+    Attack,
+    OwnTrigger,
+    DayMark,
 )
 SETTINGS = (
     "timezone",

@@ -77,13 +77,12 @@ def _attack(source: Source, where: str, row: dict) -> Entries:
     start = _time(source, row["start_time"])
     end = _time(source, row["end_time"]) if (row.get("end_time") or "").strip() else None
     key = row["start_time"].strip()
-    triggers = [t for t in SEPARATORS.split(row.get("triggers") or "") if t]
-    details = (
-        f"Triggers: {', '.join(triggers)}." if triggers else "",
-        (row.get("notes") or "").strip(),
-    )
+    triggers = tuple(t for t in SEPARATORS.split(row.get("triggers") or "") if t)
     medicines = [m for m in SEPARATORS.split(row.get("medication") or "") if m]
-    yield Attack(key, where, start, end, row.get("intensity", ""), details)
+    notes = (row.get("notes") or "").strip()
+    yield Attack(
+        key, where, start, end, row.get("intensity", ""), triggers=triggers, details=(notes,)
+    )
     # Written from the attack's doses: once the doses file's are in the diary, they count.
     doses = tuple(_dose_key(key, n) for n in range(len(medicines)))
     for n, medicine in enumerate(medicines):

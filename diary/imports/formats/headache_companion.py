@@ -2,16 +2,17 @@
 `HC-MedHistory-*.json` (preventive courses).
 
 Times are Unix seconds (Double) or null. An attack over midnight is split per day: the
-first piece ends at 23:59:59 and each later day's piece starts at 00:00:00 with a new id.
-Source: unobserved-io/headache-companion, SettingsView.swift and Extensions.swift.
+first piece ends at 23:59:59 and each later day's piece starts at 00:00:00 with a new id;
+the pieces are read back into one attack. Source: unobserved-io/headache-companion,
+SettingsView.swift and Extensions.swift.
 """
 
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
-from diary.clock import long_moment
 from diary.imports.readers import Export, items
-from diary.imports.source import Attack, Entries, Source, Taken
+from diary.imports.source import Attack, Entries, Source, Taken, auras, symptoms
 
 CODE, LABEL = "headache_companion", "Headache Companion JSON"
 DAY_SCORES = ("diet", "exercise", "relax", "sleep", "water")
@@ -27,8 +28,7 @@ def detect(export: Export) -> bool:
 
 
 def read(export: Export, source: Source) -> Entries:
-    chain_start: datetime | None = None
-    previous_end: datetime | None = None
+    running: Attack | None = None  # the attack read so far, which a next piece may continue
     for n, day in export.json_items("item"):
         where = f"[{n}]"
         if isinstance(day, dict) and "frequency" in day:
@@ -44,38 +44,69 @@ def read(export: Export, source: Source) -> Entries:
             try:
                 if not isinstance(attack, dict):
                     raise ValueError("expected an object")
-                start, end = _times(source, attack)
+                piece = _piece(source, f"{where}.attacks[{m}]", attack)
             except ValueError as exc:
                 source.problem(f"{where}.attacks[{m}]", str(exc))
                 continue
-            # A piece starting at midnight right after one ending at 23:59:59 continues it.
-            continues = (
-                previous_end is not None
-                and start.time() == time(0)
-                and (start - previous_end).total_seconds() <= 1
-            )
-            chain_start = chain_start if continues and chain_start is not None else start
-            previous_end = end
-            details = (
-                f"Continues the attack that began {long_moment(chain_start)}." if continues else "",
-                _listed("Type", [attack.get("headacheType")]),
-                _listed("Auras", attack.get("auras")),
-                _listed("Symptoms", attack.get("symptoms")),
-            )
-            source.leave_out(
-                "pain sides and character", attack.get("pulsating") or attack.get("pressing")
-            )
-            source.leave_out("period", attack.get("onPeriod"))
-            yield Attack(
-                str(attack.get("id")),
-                f"{where}.attacks[{m}]",
-                start,
-                end,
-                attack.get("painLevel"),
-                details,
-            )
+            if running is not None and _continues(running, piece):
+                running = _joined(running, piece)
+                continue
+            if running is not None:
+                yield running
+            running = piece
         for m, medicine in enumerate(_list_of(source, where, day, "medications")):
             yield from _medicine(source, f"{where}.medications[{m}]", day, medicine)
+    if running is not None:
+        yield running
+
+
+def _piece(source: Source, where: str, attack: dict) -> Attack:
+    """Read one day's piece of an attack, with its features, auras and symptoms."""
+    start, end = _times(source, attack)
+    answers, other = symptoms(items(attack.get("symptoms")))
+    codes, other_auras = auras(items(attack.get("auras")))
+    # A box not ticked is not a "no": only a tick says something.
+    if attack.get("pulsating") is True:
+        answers += (("pulsating", True),)
+    source.leave_out("pain sides and pressing pain", attack.get("pressing"))
+    source.leave_out("period", attack.get("onPeriod"))
+    details = (
+        _listed("Type", [attack.get("headacheType")]),
+        _listed("Auras", other_auras),
+        _listed("Symptoms", other),
+    )
+    return Attack(
+        str(attack.get("id")),
+        where,
+        start,
+        end,
+        attack.get("painLevel"),
+        answers=answers,
+        aura=codes,
+        details=details,
+    )
+
+
+def _continues(running: Attack, piece: Attack) -> bool:
+    """Tell whether a piece starting at midnight right after one ending at 23:59:59 goes on."""
+    return (
+        running.end is not None
+        and piece.start.time() == time(0)
+        and 0 <= (piece.start - running.end).total_seconds() <= 1
+    )
+
+
+def _joined(running: Attack, piece: Attack) -> Attack:
+    """Return an attack with a later day's piece: to its end, at the worse pain."""
+    pains = [p for p in (running.intensity, piece.intensity) if isinstance(p, int | float)]
+    return replace(
+        running,
+        end=piece.end,
+        intensity=max(pains) if pains else running.intensity,
+        answers=tuple(dict(running.answers + piece.answers).items()),
+        aura=tuple(dict.fromkeys(running.aura + piece.aura)),
+        details=tuple(dict.fromkeys(d for d in running.details + piece.details if d)),
+    )
 
 
 def _list_of(source: Source, where: str, day: dict, key: str) -> list:

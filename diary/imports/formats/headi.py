@@ -41,7 +41,7 @@ def read(export: Export, source: Source) -> Entries:
             key = _cell(row, "_id") or _cell(row, "start_date")
             pain_type = _cell(row, "pain")
             details = (f"Pain type: {pain_type}." if pain_type else "", _cell(row, "description"))
-            yield Attack(key, where, start, end, _cell(row, "strength"), details)
+            yield Attack(key, where, start, end, _cell(row, "strength"), details=details)
             medicine = _cell(row, "medication")
             if medicine:
                 amount = _cell(row, "medication_amount")

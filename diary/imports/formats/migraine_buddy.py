@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 
 from diary.imports.readers import Export, Unreadable, csv_records, items
-from diary.imports.source import Attack, Entries, Source, Taken
+from diary.imports.source import Attack, Entries, Source, Taken, symptoms
 
 CODE, LABEL = "migraine_buddy", "Migraine Buddy CSV"
 TABLE_START = '"#","Started","Lasted"'
@@ -26,7 +26,6 @@ MEDICINE_COLUMNS = {
     "Unhelpful Medication": "same",
     "Unsure Medication": None,
 }
-DETAILS = (("Attack Types", "Type"), ("Potential Triggers", "Triggers"), ("Symptoms", "Symptoms"))
 LEFT_OUT = {
     "Geohash": "location (geohash)",
     "Attack Location": "where the attack happened",
@@ -123,22 +122,30 @@ def read(export: Export, source: Source) -> Entries:
             yield from _attack(source, where, row, start, offset)
 
 
+def _listed(label: str, words: list[str]) -> str:
+    return f"{label}: {', '.join(words)}." if words else ""
+
+
 def _attack(source: Source, where: str, row: dict, start: datetime, offset: int) -> Entries:
     duration = _lasted(row.get("Lasted", ""))
     key = f"{row.get('Started', '').strip()}|{offset}"
     for column, what in LEFT_OUT.items():
         source.leave_out(what, (row.get(column) or "").strip())
-    details = [
-        f"{label}: {', '.join(items(row.get(column)))}." if items(row.get(column)) else ""
-        for column, label in DETAILS
-    ] + [(row.get("Notes") or "").strip()]
+    answers, other = symptoms(items(row.get("Symptoms")))
+    details = (
+        _listed("Type", items(row.get("Attack Types"))),
+        _listed("Symptoms", other),
+        (row.get("Notes") or "").strip(),
+    )
     yield Attack(
         key,
         where,
         start,
         start + duration if duration else None,
         (row.get("Pain Level") or "").strip(),
-        tuple(details),
+        answers=answers,
+        triggers=tuple(items(row.get("Potential Triggers"))),
+        details=details,
     )
     for column, relief in MEDICINE_COLUMNS.items():
         help_word = column.removesuffix(" Medication").lower()

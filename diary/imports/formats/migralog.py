@@ -2,13 +2,15 @@
 
 Times are Unix epoch milliseconds. An episode has no intensity of its own: its first
 intensity reading is the episode's reading at its start, and every later one a reading
-of its own. Source: vfilby/migralog, spec/schemas/export/migralog-export.schema.json.
+of its own. Pain locations are `left_`/`right_` + eye, temple, neck, head or teeth;
+symptoms, qualities and triggers snake_case built-ins or the patient's own words.
+Source: vfilby/migralog, spec/schemas/export/migralog-export.schema.json.
 """
 
 from typing import Any
 
 from diary.imports.readers import Export, items
-from diary.imports.source import Attack, Entries, Intensity, Source, Taken
+from diary.imports.source import Attack, Entries, Intensity, Source, Taken, symptoms
 
 CODE, LABEL = "migralog", "MigraLog JSON"
 # What an export may hold that the diary does not take.
@@ -84,24 +86,41 @@ def _episode(source: Source, where: str, episode: Any, firsts: dict) -> Entries:
         source.problem(where, str(exc))
         return
     source.leave_out("location (GPS)", episode.get("location"))
-    source.leave_out("pain locations", episode.get("locations"))
-    source.leave_out("pain qualities", episode.get("qualities"))
+    answers, other = symptoms(_words(episode.get("symptoms")))
+    pulsating, qualities = symptoms(_words(episode.get("qualities")))
+    source.leave_out("pain qualities", qualities)
+    locations = _words(episode.get("locations"))
     first = firsts.get(str(episode.get("id")))
-    if first is None:
-        source.left_out["episodes without an intensity reading"] += 1
-        return
-    details = (
-        _listed("Triggers", episode.get("triggers")),
-        _listed("Symptoms", episode.get("symptoms")),
-        str(episode.get("notes") or "").strip(),
-    )
     # The first reading is the episode's at its start; each later one a reading of its own.
-    yield Attack(str(episode.get("id")), where, start, end, first[2], details)
+    yield Attack(
+        str(episode.get("id")),
+        where,
+        start,
+        end,
+        first[2] if first else None,
+        answers=answers + pulsating,
+        triggers=tuple(_words(episode.get("triggers"))),
+        side=_side(locations),
+        location=", ".join(locations),
+        details=(
+            f"Symptoms: {', '.join(other)}." if other else "",
+            str(episode.get("notes") or "").strip(),
+        ),
+        peak=False,
+    )
 
 
-def _listed(label: str, values: Any) -> str:
-    words = [v.replace("_", " ") for v in items(values)]
-    return f"{label}: {', '.join(words)}." if words else ""
+def _words(values: Any) -> list[str]:
+    """Return a list of codes as words: weather_change is "weather change"."""
+    return [v.replace("_", " ") for v in items(values)]
+
+
+def _side(locations: list[str]) -> str | None:
+    """Return the side of the head the pain locations are on (left, right or both)."""
+    sides = {word.split(" ", 1)[0] for word in locations} & {"left", "right"}
+    if len(sides) == 2:
+        return "both"
+    return sides.pop() if sides else None
 
 
 def _dose(source: Source, where: str, dose: Any, medicines: dict) -> Entries:
