@@ -45,6 +45,7 @@ def fill(client):
             "started_on": "2024-03-02",
             "ended_on": "2024-03-06",
             "setting": "Jefferson",
+            "name": "Five-day ketamine",
         },
     )
     client.post(
@@ -112,6 +113,7 @@ def test_backup_restores_losslessly_into_a_new_instance(
         and original["treatments"][0]["doses"][0]["rate_mg_per_kg_h"] == 0.15
     )
     assert original["treatments"][0]["follow_up"]["booked_for"] == "2024-03-21"
+    assert original["treatments"][0]["name"] == "Five-day ketamine"
     assert original["medications"][0]["relief_2h"] == "better"
     # The name and date of birth the report prints come back with the profile.
     assert original["profile"]["full_name"] == "Alice Example"

@@ -10,9 +10,10 @@ from tests.conftest import quote_all
 
 FILES = {
     "treatments.csv": (
-        "kind,started_on,ended_on,setting,notes\r\n"
-        'ketamine_iv_inpatient,2024-03-04,2024-03-09,"Jefferson, Philadelphia","=five days"\r\n'
-        "ketamine_nasal,2024-04-01,,,\r\n"
+        "kind,started_on,ended_on,setting,notes,name\r\n"
+        'ketamine_iv_inpatient,2024-03-04,2024-03-09,"Jefferson, Philadelphia","=five days",\r\n'
+        "ketamine_nasal,2024-04-01,,,,\r\n"
+        'other,2024-05-02,2024-05-02,,,"Botox, 155 units"\r\n'
     ),
     "readings.csv": 'recorded_at,pain,note\r\n2024-03-01T08:00,7,"before, ""bad"""\r\n',
     "side_effects.csv": (
@@ -53,6 +54,17 @@ def test_export_import_export_of_every_file_is_byte_identical(app, runner, tmp_p
     )
     again = runner.invoke(args=["import", str(tmp_path / "a"), "--user", "alice"])
     assert "side_effects.csv: 0 added, 2 already present" in again.output
+
+
+def test_a_treatments_csv_from_before_the_name_column_still_imports(app, runner, tmp_path, alice):
+    old = "kind,started_on,ended_on,setting,notes\r\nother,2024-05-02,2024-05-02,Clinic,\r\n"
+    write(tmp_path / "in", {"treatments.csv": old})
+    result = runner.invoke(args=["import", str(tmp_path / "in"), "--user", "alice"])
+    assert "treatments.csv: 1 added" in result.output, result.output
+    runner.invoke(args=["export", "--user", "alice", "--out", str(tmp_path / "a")])
+    assert (tmp_path / "a" / "treatments.csv").read_bytes().decode() == quote_all(
+        "kind,started_on,ended_on,setting,notes,name\r\nother,2024-05-02,2024-05-02,Clinic,,\r\n"
+    )
 
 
 def test_one_bad_file_in_a_folder_imports_nothing_at_all(app, runner, tmp_path, alice):

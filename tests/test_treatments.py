@@ -38,6 +38,19 @@ def test_a_treatment_with_an_end_date_gets_a_follow_up_14_days_later(app, client
     assert "headache specialist" in reminder.title
 
 
+def test_an_other_treatment_is_shown_by_its_name_on_its_page_the_list_and_the_report(
+    app, client, alice
+):
+    form = client.get("/treatments/new").get_data(as_text=True)
+    assert ">Name<" in form and "for example Botox or a lidocaine infusion" in form
+    add_via_form(client, kind="other", name="Botox", setting="", notes="")
+    label = "Other treatment: Botox"
+    assert f"<h1>{label}</h1>" in client.get("/treatments/1").get_data(as_text=True)
+    assert label in client.get("/treatments/").get_data(as_text=True)
+    report = client.get("/report?t=1&from=2024-02-01&to=2024-04-30").get_data(as_text=True)
+    assert f'<h2 id="t1-heading">{label}, 04 Mar 2024' in report
+
+
 @pytest.mark.parametrize(
     ("today", "status"),
     [

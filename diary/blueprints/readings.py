@@ -55,7 +55,6 @@ def home():
         pgic_prompts=questionnaires.due_prompts(current_user, today),
         pgic_form=pgic_form(),
         pgic=reference.questionnaires()["pgic"],
-        kinds=reference.treatment_kinds(),
         overuse=medications.overuse(current_user, today),
         relief_questions=medications.relief_questions(current_user, now),
         relief_labels=RELIEF_LABELS,

@@ -32,6 +32,7 @@ bp = Blueprint("treatments", __name__, url_prefix="/treatments")
 
 class TreatmentForm(EntryForm):
     kind = SelectField(_l("Kind of treatment"), validate_choice=False)
+    name = StringField(_l("Name"))
     started_on = StringField(_l("Started on"), widget=DateInput())
     ended_on = StringField(_l("Ended on (empty while it runs)"), widget=DateInput())
     setting = StringField(_l("Where (optional)"))
@@ -42,7 +43,7 @@ class TreatmentForm(EntryForm):
         self.kind.choices = catalogue_choices(reference.treatment_kinds())
 
     def entered(self) -> dict:
-        return self.values("kind", "started_on", "ended_on", "setting", "notes")
+        return self.values("kind", "name", "started_on", "ended_on", "setting", "notes")
 
 
 class DoseForm(MomentForm):
@@ -96,7 +97,6 @@ def index():
     return render_template(
         "treatments/index.html",
         treatments=service.user_treatments(current_user),
-        kinds=reference.treatment_kinds(),
         today=local_today(current_user.timezone),
     )
 

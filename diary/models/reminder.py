@@ -7,7 +7,6 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from diary import reference
 from diary.clock import utcnow
 from diary.extensions import db
 from diary.i18n import gettext, lazy_pgettext
@@ -75,9 +74,9 @@ class Reminder(db.Model):
     def shown_title(self) -> str:
         """Return the title in the reader's language: a follow-up's is the diary's own words."""
         if self.kind == FOLLOW_UP and self.treatment is not None:
-            kind = reference.treatment_kinds()[self.treatment.kind].label
             return gettext(
-                "Follow up with your headache specialist after: %(treatment)s", treatment=kind
+                "Follow up with your headache specialist after: %(treatment)s",
+                treatment=self.treatment.label,
             )
         return self.title
 

@@ -6,8 +6,10 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from diary import reference
 from diary.clock import utcnow
 from diary.extensions import db
+from diary.i18n import gettext
 
 
 class MedicineRole(StrEnum):
@@ -25,6 +27,8 @@ class Treatment(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
     # A code of seeds/treatment_kinds.json.
     kind: Mapped[str] = mapped_column(String(40))
+    # What the patient calls it (Botox, a lidocaine infusion); "" when the kind says enough.
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     started_on: Mapped[date]
     # None while the treatment is still running.
     ended_on: Mapped[date | None]
@@ -49,6 +53,12 @@ class Treatment(db.Model):
     follow_up: Mapped["Reminder | None"] = relationship(  # noqa: F821
         back_populates="treatment", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    @property
+    def label(self) -> str:
+        """Return the kind's label in the reader's language, with the name when one was given."""
+        kind = reference.treatment_kinds()[self.kind].label
+        return gettext("%(kind)s: %(name)s", kind=kind, name=self.name) if self.name else kind
 
     __table_args__ = (
         CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ends_after_start"),

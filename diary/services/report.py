@@ -99,7 +99,6 @@ def report_context(
         "overuse": overuse(user, last),
         "classes": reference.medication_classes(),
         "effects": reference.side_effects(),
-        "kinds": kinds,
         "day_rule": rule_of(user).code,
         "study": reference.catalogue("study_outcomes"),
         "appendix": appendix(user, first, last) if with_appendix else None,

@@ -29,7 +29,7 @@ RATE_UNITS = tuple(RateUnit)
 RATE_MAX = 1000
 SETTING_MAX = 200
 # What an edit may change.
-EDITABLE = ("kind", "started_on", "ended_on", "setting", "notes")
+EDITABLE = ("kind", "name", "started_on", "ended_on", "setting", "notes")
 
 
 def checked_treatment(
@@ -37,6 +37,7 @@ def checked_treatment(
     *,
     kind: Any,
     started_on: Any,
+    name: Any = "",
     ended_on: Any = None,
     setting: Any = "",
     notes: Any = "",
@@ -54,6 +55,7 @@ def checked_treatment(
         "kind": check(
             "kind", rules.choice, kind, lazy_gettext("treatment kind"), reference.treatment_kinds()
         ),
+        "name": check("name", rules.text, name, lazy_gettext("Name"), NAME_MAX),
         "started_on": check(
             "started_on", rules.day, started_on, lazy_gettext("Start date"), today, planned=True
         ),

@@ -10,7 +10,6 @@ from flask_babel import gettext
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
-from diary import reference
 from diary.clock import local_now, local_today, shift, start_of
 from diary.extensions import db
 from diary.models import (
@@ -292,7 +291,6 @@ def overlap_names(
     overlaps are the start days of the figures' `overlaps`; named are the treatments the
     reader may see (a shared report names only the shared ones).
     """
-    kinds = reference.treatment_kinds()
     unnamed = [t for t in named if t.id != treatment.id]
     names: list[tuple[str, date] | None] = []
     for day in overlaps:
@@ -301,7 +299,7 @@ def overlap_names(
             names.append(None)
         else:
             unnamed.remove(match)
-            names.append((kinds[match.kind].label, match.started_on))
+            names.append((match.label, match.started_on))
     return names
 
 
@@ -418,14 +416,13 @@ def outcome_bars(figures: dict) -> list[dict]:
 
 def chart_treatments(treatments: list[Treatment]) -> list[dict]:
     """Return treatments as bands and follow-up markers for the charts."""
-    kinds = reference.treatment_kinds()
     out = []
     for t in treatments:
         follow_up: Reminder | None = t.follow_up
         out.append(
             {
                 "id": t.id,
-                "label": kinds[t.kind].label,
+                "label": t.label,
                 "start": t.started_on.isoformat(),
                 "end": (t.ended_on or t.started_on).isoformat(),
                 "open": t.ended_on is None,
@@ -440,10 +437,9 @@ def side_effects_by_treatment(user: User, treatments: list[Treatment], as_of: da
     if not treatments:
         return []
     effects = side_effect_days(user, min(t.started_on for t in treatments), as_of)
-    kinds = reference.treatment_kinds()
     return [
         {
-            "label": f"{kinds[t.kind].label} {t.started_on.isoformat()}",
+            "label": f"{t.label} {t.started_on.isoformat()}",
             "counts": side_effect_counts(effects, t.started_on, t.ended_on, as_of),
         }
         for t in treatments

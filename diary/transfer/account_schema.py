@@ -135,6 +135,7 @@ SCHEMA: dict[str, dict[str, Field]] = {
         Field("ended_on", DAY),
         Field("setting", TEXT),
         Field("notes", TEXT),
+        Field("name", TEXT),
         CREATED,
     ),
     "doses": _fields(

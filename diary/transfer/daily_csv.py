@@ -87,7 +87,6 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
         user, MedicationDose.taken_at, (MedicationDose.name, MedicationDose.dose), first, last
     )
     labels = reference.side_effects()
-    kinds = reference.treatment_kinds()
     statuses = classify_days(user, first, last, rule_of(user))
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
@@ -102,11 +101,7 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
             str(len(pains)) if pains else "",
             "; ".join(f"{labels[code].label} ({severity})" for code, severity in effects.take(day)),
             "; ".join(f"{name} {dose}".strip() for name, dose in doses.take(day)),
-            "; ".join(
-                kinds[t.kind].label
-                for t in treatments
-                if t.started_on <= day <= (t.ended_on or last)
-            ),
+            "; ".join(t.label for t in treatments if t.started_on <= day <= (t.ended_on or last)),
             " | ".join(note for _, note in logged if note),
             status.status,
             ";".join(status.criteria),

@@ -1,4 +1,4 @@
-"""treatments.csv: kind,started_on,ended_on,setting,notes."""
+"""treatments.csv: kind,started_on,ended_on,setting,notes,name (name last: older files lack it)."""
 
 from diary.clock import local_today
 from diary.models import Treatment
@@ -13,14 +13,15 @@ from diary.transfer.base import CsvFormat
 
 class TreatmentsCsv(CsvFormat):
     filename = "treatments.csv"
-    header = ("kind", "started_on", "ended_on", "setting", "notes")
-    optional = frozenset({"ended_on", "setting", "notes"})
+    header = ("kind", "started_on", "ended_on", "setting", "notes", "name")
+    optional = frozenset({"ended_on", "setting", "notes", "name"})
     columns = (
         Treatment.kind,
         Treatment.started_on,
         Treatment.ended_on,
         Treatment.setting,
         Treatment.notes,
+        Treatment.name,
     )
     sort_by = "started_on"
 
@@ -36,5 +37,5 @@ class TreatmentsCsv(CsvFormat):
             settle_past_follow_up(treatment, today)
 
     def cells(self, record):
-        kind, started, ended, setting, notes = record
-        return kind, started.isoformat(), ended.isoformat() if ended else "", setting, notes
+        kind, started, ended, setting, notes, name = record
+        return kind, started.isoformat(), ended.isoformat() if ended else "", setting, notes, name
