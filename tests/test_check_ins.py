@@ -19,7 +19,7 @@ from diary.services import check_ins
 from diary.services.accounts import create_user, update_profile
 from diary.services.check_ins import until_day_ends
 from diary.services.readings import add_reading
-from tests.conftest import PASSWORD, make_user, sign_in, user_row
+from tests.conftest import PASSWORD, make_user, sign_in, sqlite_only, user_row
 from tests.push_service import PushService
 from tests.server import DiaryServer
 from tests.test_reminders import smtp_server  # noqa: F401  (a fixture)
@@ -194,15 +194,19 @@ def test_a_device_is_removed_by_its_owner_only(app, client, alice, bob, push_ser
     assert "That device is no longer notified." in page and "Stop notifying" not in page
 
 
-def test_the_vapid_key_is_made_once_private_and_kept_in_backups(
-    app, client, runner, alice, tmp_path
-):
+def test_the_vapid_key_is_made_once_and_private(app, client, alice):
     turn_on(client)
     key_file = Path(app.instance_path) / "vapid_private_key.pem"
     first = key_file.read_text().strip()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     turn_on(client, at="21:00")
     assert key_file.read_text().strip() == first
+
+
+@sqlite_only  # `diary backup` copies SQLite's file; PostgreSQL is backed up with pg_dump
+def test_the_vapid_key_is_kept_in_backups(app, client, runner, alice, tmp_path):
+    turn_on(client)
+    first = (Path(app.instance_path) / "vapid_private_key.pem").read_text().strip()
     backup = tmp_path / "copy.sqlite3"
     assert runner.invoke(args=["backup", str(backup)]).exit_code == 0
     with sqlite3.connect(backup) as copy:

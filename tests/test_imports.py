@@ -645,6 +645,8 @@ def test_a_preview_confirmed_after_a_restart_inserts_exactly_what_was_previewed(
         assert stored(alice) == stored(bob)
         assert len(stored(alice)) == 7
         assert ["stress", "Lack of sleep"] in [row[-1] for row in stored(alice)]
+        # Every connection of the restarted app back and closed (PostgreSQL warns of any left).
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -152,7 +152,7 @@ def test_quick_logs_go_through_during_an_other_diary_confirmation(in_small_parts
     household = in_small_parts
     alice = visitor_signed_in(household, "alice")
     alice.timeout = 300  # minutes, not seconds: a long write on a busy machine
-    export = "".join(headi(100_000)).encode()
+    export = "".join(headi(20_000)).encode()
     _, _, page = alice.post_file(
         "/import/other/",
         "export",
