@@ -33,7 +33,7 @@ run: $(VENV)/.installed-run runtime-packages
 	$(BIN)/diary serve --host $(HOST) --port $(PORT)
 
 # Test processes `make test` runs side by side (pytest-xdist), a file each at a time.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 
 ## Lint, check formatting and run the whole test suite (browser tests use Debian's Chromium).
 test: $(VENV)/.installed-test lint audit system-packages
