@@ -22,6 +22,7 @@ from diary.models import (
     Attack,
     DayMark,
     MedicationDose,
+    PreventiveRegimen,
     Reading,
     Reminder,
     SideEffectReport,
@@ -59,6 +60,8 @@ UNSTATABLE = re.compile(
     # An end before its start: the order of two times (or days) no schema compares.
     r"|^The attack cannot stop before it started\.$"
     r"|^The end date is before the start date\.$"
+    # A preventive's dose marked on a day its stored schedule has none due: state too.
+    r"|^No dose of .* is due on that day\.$"
     # Whether a name is one of the diary's list of medicines (matched by its words).
     r"|^This medicine is not in the diary's list: choose the kind of medicine\.$"
 )
@@ -117,7 +120,16 @@ def fill(user) -> None:
 def refill(app, user_id: int) -> None:
     """Put the user's diary back as fill() made it: each sequence starts from the same state."""
     with app.app_context():
-        models = (Reading, SideEffectReport, MedicationDose, Treatment, Reminder, Attack, DayMark)
+        models = (
+            Reading,
+            SideEffectReport,
+            MedicationDose,
+            Treatment,
+            Reminder,
+            Attack,
+            DayMark,
+            PreventiveRegimen,  # its marked doses go with it (ON DELETE CASCADE)
+        )
         for model in models:
             db.session.execute(delete(model).where(model.user_id == user_id))
         fill(user_row(user_id))

@@ -38,7 +38,8 @@ ERRORS = {
         "The body is not a JSON object, a field is unknown, missing or invalid (also what no"
         " schema states: a day that does not exist, a time in the future or one the clocks"
         " skipped, a start day more than two years ahead, a medicine not in the diary's list"
-        " sent without its class, an end before its start, a second attack while one runs),"
+        " sent without its class, an end before its start, a second attack while one runs, a"
+        " preventive's dose on a day none is due),"
         " or the Idempotency-Key is too long or was used for another item; errors names each"
         " field at fault"
     ),
