@@ -148,10 +148,11 @@ def update_regimen(user: User, regimen: PreventiveRegimen, **changes: Any) -> No
 @writes
 def change_dose(user: User, regimen: PreventiveRegimen, *, dose: Any, on: Any) -> PreventiveRegimen:
     """End a regimen the day before `on` and start the same medicine at a new dose on `on`."""
-    try:
-        day = rules.day(on, _("Date of the change"), local_today(user.timezone), planned=True)
-    except ValueError as exc:
-        raise EntryError({"on": str(exc)}) from None
+    check = Checker()
+    day = check(
+        "on", rules.day, on, _("Date of the change"), local_today(user.timezone), planned=True
+    )
+    check.done()
     if day <= regimen.started_on or (regimen.ended_on and day > regimen.ended_on):
         raise EntryError({"on": _("The change must fall after the start and before the end.")})
     later_end = regimen.ended_on
