@@ -56,6 +56,8 @@ def test_a_new_person_from_first_run_to_sign_out(page, fresh_server, tmp_path):
     # A treatment that ended two weeks ago, with its dose log.
     today = local_today("UTC")
     ended = today - timedelta(days=14)
+    # Until the stylesheet has loaded, the phone and desktop menus both show their links.
+    page.wait_for_load_state("load")
     page.get_by_role("link", name="Treatments").click()
     page.get_by_role("link", name="Add a treatment").click()
     page.get_by_label("Kind of treatment").select_option("ketamine_iv_inpatient")
