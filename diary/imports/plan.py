@@ -14,20 +14,21 @@ diary, and the other's are not imported after them.
 
 import hashlib
 import heapq
+import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, BinaryIO
 
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from diary import reference
+from diary import reference, rules
 from diary.clock import local_today
 from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
@@ -54,6 +55,8 @@ PREVIEW_ENTRIES = 10
 CHUNK = 2_000  # entries checked, looked up and kept at a time
 # What each row checked counts towards that, kept or not (a row met twice is checked twice).
 ROW_BYTES = 100
+# A score written as a whole number, as most apps write it.
+WHOLE = re.compile(r"\s*[0-9]{1,3}\s*")
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
 
@@ -67,6 +70,8 @@ def whole_score(value: Any) -> Any:
     """Round a fractional score half up (6.5 -> 7); anything else is left for the service."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return value
+    if isinstance(value, int) or (isinstance(value, str) and WHOLE.fullmatch(value)):
+        return int(value)  # whole already (most scores): Decimal takes microseconds
     try:
         number = Decimal(str(value).strip())
         # Too large to round (1e300) or not a number at all: the service says so.
@@ -282,6 +287,35 @@ class _Planner:
         taken = [entry for entry in entries if isinstance(entry, Taken)]
         better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
         self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
+        with rules.checked_at(datetime.now(UTC)):
+            self.check(entries, better, found, readings, doses)
+        found = self.new_only(found, AttackRow)
+        readings = self.new_only(readings, Reading)
+        doses = self.new_only(doses, MedicationDose)
+        self.plan.attacks += len(found)
+        self.plan.readings += len(readings)
+        self.plan.doses += len(doses)
+        self.plan.classes.update(d["med_class"] for d in doses)
+        self.show(found, "started_at", self.attack_text)
+        self.show(readings, "recorded_at", _reading_text)
+        self.show(doses, "taken_at", _dose_text)
+        if self.spool is not None and not self.source.problem_count:
+            # Attacks go in bulk like readings; their triggers after them, by their keys.
+            self.spool.add(AttackRow, found, leave_out="triggers")
+            self.spool.triggers([(r["client_key"], r["triggers"]) for r in found if r["triggers"]])
+            self.spool.add(Reading, readings)
+            self.spool.add(MedicationDose, doses)
+
+    def check(
+        self,
+        entries: tuple,
+        better: set[str],
+        found: list[dict],
+        readings: list[dict],
+        doses: list[dict],
+    ) -> None:
+        """Check each entry through its service into the rows of its table; note problems."""
+        fmt = self.source.format
         for entry in entries:
             try:
                 if isinstance(entry, Attack):
@@ -297,33 +331,25 @@ class _Planner:
                     self.plan.superseded += 1
             except EntryError as exc:
                 self.source.problem(entry.where, str(exc))
-        found = self.new_only(found, AttackRow)
-        readings = self.new_only(readings, Reading)
-        doses = self.new_only(doses, MedicationDose)
-        self.plan.attacks += len(found)
-        self.plan.readings += len(readings)
-        self.plan.doses += len(doses)
-        self.plan.classes.update(d["med_class"] for d in doses)
-        dated = [(a["started_at"], self.attack_text, a) for a in found]
-        dated += [(r["recorded_at"], _reading_text, r) for r in readings]
-        dated += [(d["taken_at"], _dose_text, d) for d in doses]
-        if dated:
-            first, last = min(dated, key=itemgetter(0))[0], max(dated, key=itemgetter(0))[0]
-            self.plan.first_day = min(first.date(), self.plan.first_day or first.date())
-            self.plan.last_day = max(last.date(), self.plan.last_day or last.date())
-            # Only the chunk's earliest few are worded: the preview shows ten entries.
-            earliest = heapq.nsmallest(PREVIEW_ENTRIES, dated, key=itemgetter(0))
-            shown = [PreviewEntry(at, text(row)) for at, text, row in earliest]
-            self.plan.entries = heapq.nsmallest(
-                PREVIEW_ENTRIES, [*self.plan.entries, *shown], key=lambda e: e.at
-            )
-        if self.spool is not None and not self.source.problem_count:
-            # Attacks go in bulk like readings; their triggers after them, by their keys.
-            columns = [{k: v for k, v in row.items() if k != "triggers"} for row in found]
-            self.spool.add(AttackRow, columns)
-            self.spool.triggers([(r["client_key"], r["triggers"]) for r in found if r["triggers"]])
-            self.spool.add(Reading, readings)
-            self.spool.add(MedicationDose, doses)
+
+    def show(self, rows: list[dict], when: str, text: Callable[[dict], str]) -> None:
+        """Widen the preview's dates by rows to add, and keep the earliest entries worded."""
+        if not rows:
+            return
+        times = list(map(itemgetter(when), rows))
+        first, last = min(times).date(), max(times).date()
+        plan = self.plan
+        plan.first_day = min(first, plan.first_day or first)
+        plan.last_day = max(last, plan.last_day or last)
+        # Only the earliest few are worded (the preview shows ten), and only when earlier
+        # than those shown so far: an earlier entry keeps its place among the same times.
+        if len(plan.entries) == PREVIEW_ENTRIES and min(times) >= plan.entries[-1].at:
+            return
+        earliest = heapq.nsmallest(PREVIEW_ENTRIES, rows, key=itemgetter(when))
+        shown = [PreviewEntry(row[when], text(row)) for row in earliest]
+        plan.entries = heapq.nsmallest(
+            PREVIEW_ENTRIES, [*plan.entries, *shown], key=attrgetter("at")
+        )
 
     def held(self, model, keys: Collection[str]) -> set[str]:
         """Return which of these keys the diary holds for the user."""

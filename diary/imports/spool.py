@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from flask import current_app
@@ -117,11 +118,12 @@ class Spool:
         spool._write({"format": fmt, "zone": zone, "revision": schema_revision()})
         return spool
 
-    def add(self, model, rows: list[dict]) -> None:
-        """Keep a chunk of one table's checked rows (all with the same columns)."""
+    def add(self, model, rows: list[dict], leave_out: str = "") -> None:
+        """Keep a chunk of one table's checked rows (all with the same columns), without the
+        values of leave_out (a name that is no column)."""
         if rows:
-            columns = list(rows[0])
-            values = [[row[column] for column in columns] for row in rows]
+            columns = [column for column in rows[0] if column != leave_out]
+            values = list(map(itemgetter(*columns), rows))
             self._write({"table": model.__tablename__, "columns": columns, "rows": values})
 
     def replace(self, keys: list[str]) -> None:

@@ -3,6 +3,7 @@
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,7 @@ LABELS = {
     "triggers": lazy_gettext("Triggers"),
     "location": lazy_gettext("Where it hurts"),
 }
+END = lazy_gettext("End")
 SIDE_LABELS = {
     "left": lazy_gettext("left"),
     "right": lazy_gettext("right"),
@@ -158,12 +160,18 @@ def _trigger_name(value: Any) -> str:
     return name
 
 
-def _triggers(value: Any) -> list[str]:
-    """Return the triggers chosen: catalogue codes, and the patient's own names."""
+@cache
+def _trigger_codes() -> dict[str, str]:
+    """Return the catalogue's trigger codes by their code and their English words, folded."""
     catalogue = reference.triggers()
-    by_word = {e.code.casefold(): e.code for e in catalogue.values()} | {
+    return {e.code.casefold(): e.code for e in catalogue.values()} | {
         e.words.casefold(): e.code for e in catalogue.values()
     }
+
+
+def _triggers(value: Any) -> list[str]:
+    """Return the triggers chosen: catalogue codes, and the patient's own names."""
+    by_word = _trigger_codes()
     chosen: dict[str, str] = {}
     for item in _codes(value):
         name = _trigger_name(item)
@@ -177,10 +185,11 @@ def _moments(check: Checker, user: User, started_at: Any, ended_at: Any) -> dict
     start = check("started_at", rules.entry_time, started_at, user.timezone)
     end = None
     if ended_at is not None and ended_at != "":
-        end = check("ended_at", rules.moment, ended_at, _("End"), user.timezone)
+        end = check("ended_at", rules.moment, ended_at, END, user.timezone)
     if start is not None and end is not None:
         zone = ZoneInfo(user.timezone)
-        if instant(end, end.fold, zone) < instant(start, start.fold, zone):
+        # Each in UTC (without an offset), as the zone reads the time and its fold.
+        if end - zone.utcoffset(end) < start - zone.utcoffset(start):
             check.fail("ended_at", _("The attack cannot stop before it started."))
     moments = rules.with_fold("started_at", start, "started_fold") if start is not None else {}
     if end is None:
@@ -428,7 +437,7 @@ def _ended_at(user: User, ended_at: Any) -> Attack | None:
     """Return the user's attack that ended at this moment, if ended_at is one."""
     if ended_at is None:
         return None
-    moment = Checker()("ended_at", rules.moment, ended_at, _("End"), user.timezone)
+    moment = Checker()("ended_at", rules.moment, ended_at, END, user.timezone)
     if moment is None:
         return None
     return db.session.scalar(
