@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,9 +47,19 @@ _SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:(\d{2}(?:\.\d+)?)")
 _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
 # True while a JSON API request is handled: its values are typed, so "3" is text, not 3.
 json_values: ContextVar[bool] = ContextVar("json_values", default=False)
-# The time that entries checked together (an import's) must not lie after: read once for
-# them all, since reading the clock for each of 600,000 times takes a second.
-_checked_at: ContextVar[datetime | None] = ContextVar("checked_at", default=None)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Entries checked together (an import's chunk): the one time now is for all of them
+    (reading the clock takes a microsecond), and the times checked so far, each by the
+    value, its fold and the zone (an attack's start is its reading's and its dose's too)."""
+
+    now: datetime
+    times: dict[tuple[datetime, int, str], datetime] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("checked_together", default=None)
 
 
 # A longer list of codes (the time zones) is not spelled out in a message.
@@ -276,6 +287,18 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
     seconds and a UTC offset (an instant, turned into the user's time zone). The time
     must exist in the zone, fall on or after 1900-01-01 and not lie in the future.
     """
+    batch = _batch.get()
+    if batch is None or now is not None or not isinstance(value, datetime):
+        return _moment(value, label, zone_name, now or (batch.now if batch else None))
+    key = (value, value.fold, zone_name)
+    checked = batch.times.get(key)
+    if checked is None:
+        checked = batch.times[key] = _moment(value, label, zone_name, batch.now)
+    return checked
+
+
+def _moment(value: Any, label: str, zone_name: str, now: datetime | None) -> datetime:
+    """Check one time as moment() does."""
     zone = ZoneInfo(zone_name)
     if isinstance(value, str) and _MOMENT.match(value):
         try:
@@ -314,7 +337,7 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
         raise ValueError(
             _("%(label)s %(value)s is before 1900.", label=label, value=_written(value))
         )
-    now = now or _checked_at.get() or datetime.now(UTC)
+    now = now or datetime.now(UTC)
     today = now.date()
     # A date past tomorrow is in the future in any zone, and converting it would overflow in 9999.
     if day > today + ONE_DAY:
@@ -354,13 +377,14 @@ def _future(label: Any, value: datetime) -> str:
 
 
 @contextmanager
-def checked_at(now: datetime) -> Iterator[None]:
-    """Check the times of the entries checked in the block against one moment (UTC)."""
-    token = _checked_at.set(now)
+def checked_together(now: datetime) -> Iterator[None]:
+    """Check the entries of the block together: their times against one moment (UTC), and
+    each time once."""
+    token = _batch.set(_Batch(now))
     try:
         yield
     finally:
-        _checked_at.reset(token)
+        _batch.reset(token)
 
 
 def whole_minute(text: str, field: str) -> None:

@@ -20,12 +20,13 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import Any, BinaryIO
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from diary import reference, rules
@@ -47,7 +48,7 @@ from diary.models import MedicationDose, Reading, User
 from diary.models.attack import TRIGGER_NAME_MAX
 from diary.rules import EntryError, mid_sentence
 from diary.services import attacks, day_marks, days
-from diary.services.bulk import PartedInsert, bulk_rows
+from diary.services.bulk import PartedInsert, bulk_values
 from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
 
@@ -55,7 +56,9 @@ PREVIEW_ENTRIES = 10
 CHUNK = 2_000  # entries checked, looked up and kept at a time
 # What each row checked counts towards that, kept or not (a row met twice is checked twice).
 ROW_BYTES = 100
-# A score written as a whole number, as most apps write it.
+# What a score may be written as (a union made once: `|` in a check builds one each time),
+# and a score written as a whole number, as most apps write it.
+SCORE = int | float | str
 WHOLE = re.compile(r"\s*[0-9]{1,3}\s*")
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
@@ -68,7 +71,7 @@ def source_key(format_code: str, *parts: str) -> str:
 
 def whole_score(value: Any) -> Any:
     """Round a fractional score half up (6.5 -> 7); anything else is left for the service."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, SCORE):
         return value
     if isinstance(value, int) or (isinstance(value, str) and WHOLE.fullmatch(value)):
         return int(value)  # whole already (most scores): Decimal takes microseconds
@@ -287,7 +290,7 @@ class _Planner:
         taken = [entry for entry in entries if isinstance(entry, Taken)]
         better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
         self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
-        with rules.checked_at(datetime.now(UTC)):
+        with rules.checked_together(datetime.now(UTC)):
             self.check(entries, better, found, readings, doses)
         found = self.new_only(found, AttackRow)
         readings = self.new_only(readings, Reading)
@@ -324,7 +327,7 @@ class _Planner:
                     self.count(readings).append(_intensity_row(self.user, fmt, entry))
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
-                elif better.isdisjoint(_keys(fmt, entry.superseded_by)):
+                elif not better or better.isdisjoint(_keys(fmt, entry.superseded_by)):
                     row = _dose_row(self.user, fmt, entry, self.plan, self.unlisted)
                     self.count(doses).append(row)
                 else:
@@ -356,13 +359,8 @@ class _Planner:
         keys = list(keys)
         held: set[str] = set()
         for n in range(0, len(keys), 500):
-            held.update(
-                db.session.scalars(
-                    select(model.client_key).where(
-                        model.user_id == self.user.id, model.client_key.in_(keys[n : n + 500])
-                    )
-                )
-            )
+            given = {"user_id": self.user.id, "keys": keys[n : n + 500]}
+            held.update(db.session.scalars(_held_keys(model), given))
         return held
 
     def replace(self, keys: set[str]) -> None:
@@ -389,6 +387,15 @@ class _Planner:
             self.seen.add(short)
             new.append(row)
         return new
+
+
+@cache
+def _held_keys(model) -> Select:
+    """Return the query of which keys a user's rows of model hold, built once per model."""
+    return select(model.client_key).where(
+        model.user_id == bindparam("user_id"),
+        model.client_key.in_(bindparam("keys", expanding=True)),
+    )
 
 
 def _keys(fmt: str, source_keys: tuple[str, ...]) -> list[str]:
@@ -479,9 +486,8 @@ def apply_rows(
             elif isinstance(chunk, Triggers):
                 attacks.add_imported_triggers(user, chunk.keyed)
             else:
-                model, rows = chunk
-                inserted.insert(model, bulk_rows(model, rows))
-                added[model] += len(rows)
+                inserted.insert(chunk.model, bulk_values(chunk.model, chunk.columns, chunk.values))
+                added[chunk.model] += len(chunk.values)
     except IntegrityError:
         # An entry added since the preview, or an attack started since while the file has
         # one still going (one runs at a time): nothing is kept, an attack's triggers with it.

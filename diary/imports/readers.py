@@ -119,7 +119,7 @@ def csv_records(
         line = reader.line_num + 1
         try:
             for cells in reader:
-                if any(cell.strip() for cell in cells):
+                if "".join(cells).strip():  # a row of empty cells is no record
                     yield before + line, dict(zip(header, cells, strict=False))
                 line = reader.line_num + 1
         except csv.Error as exc:

@@ -44,6 +44,9 @@ LABELS = {
     "location": lazy_gettext("Where it hurts"),
 }
 END = lazy_gettext("End")
+FEATURES = frozenset(YES_NO)
+# The types a list of codes may come as (a union made once: `|` builds one each time).
+LISTS = list | tuple | set | frozenset
 SIDE_LABELS = {
     "left": lazy_gettext("left"),
     "right": lazy_gettext("right"),
@@ -139,7 +142,7 @@ def _codes(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         return [part.strip() for part in value.split(";")]
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, LISTS):
         return list(value)
     raise ValueError(_("%(value)s is not a list.", value=rules.shown(value)))
 
@@ -180,14 +183,14 @@ def _triggers(value: Any) -> list[str]:
     return list(chosen.values())
 
 
-def _moments(check: Checker, user: User, started_at: Any, ended_at: Any) -> dict[str, Any]:
+def _moments(check: Checker, zone_name: str, started_at: Any, ended_at: Any) -> dict[str, Any]:
     """Check the start (None: now) and the end (None: still going), not before the start."""
-    start = check("started_at", rules.entry_time, started_at, user.timezone)
+    start = check("started_at", rules.entry_time, started_at, zone_name)
     end = None
     if ended_at is not None and ended_at != "":
-        end = check("ended_at", rules.moment, ended_at, END, user.timezone)
+        end = check("ended_at", rules.moment, ended_at, END, zone_name)
     if start is not None and end is not None:
-        zone = ZoneInfo(user.timezone)
+        zone = ZoneInfo(zone_name)
         # Each in UTC (without an offset), as the zone reads the time and its fold.
         if end - zone.utcoffset(end) < start - zone.utcoffset(start):
             check.fail("ended_at", _("The attack cannot stop before it started."))
@@ -218,10 +221,10 @@ def checked_attack(
     Every detail is optional: an attack with only a start (and an end) is whole.
     answers are the yes/no features (YES_NO): True, False, or None for not answered.
     """
-    if unknown := set(answers) - set(YES_NO):
+    if unknown := answers.keys() - FEATURES:
         raise TypeError(f"not a feature of an attack: {', '.join(sorted(unknown))}")
     check = Checker()
-    values = _moments(check, user, started_at, ended_at) | {
+    values = _moments(check, user.timezone, started_at, ended_at) | {
         "user_id": user.id,
         "peak_pain": check(
             "peak_pain", _optional, rules.whole, peak_pain, LABELS["peak_pain"], PAIN_MIN, PAIN_MAX

@@ -12,7 +12,7 @@ from datetime import datetime, time
 from typing import Any
 
 from diary.imports.readers import Export, items
-from diary.imports.source import Attack, Entries, Source, Taken, auras, symptoms
+from diary.imports.source import NUMBER, Attack, Entries, Source, Taken, auras, symptoms
 
 CODE, LABEL = "headache_companion", "Headache Companion JSON"
 DAY_SCORES = ("diet", "exercise", "relax", "sleep", "water")
@@ -98,7 +98,7 @@ def _continues(running: Attack, piece: Attack) -> bool:
 
 def _joined(running: Attack, piece: Attack) -> Attack:
     """Return an attack with a later day's piece: to its end, at the worse pain."""
-    pains = [p for p in (running.intensity, piece.intensity) if isinstance(p, int | float)]
+    pains = [p for p in (running.intensity, piece.intensity) if isinstance(p, NUMBER)]
     return replace(
         running,
         end=piece.end,
@@ -157,6 +157,6 @@ def _dose_text(dose: Any) -> str:
     """Return a medicine's dose as text ("400 mg", as the app writes it, or a number)."""
     if dose is None or isinstance(dose, str):
         return dose or ""
-    if isinstance(dose, bool) or not isinstance(dose, int | float):
+    if isinstance(dose, bool) or not isinstance(dose, NUMBER):
         raise ValueError("the dose is neither text nor a number")
     return str(int(dose)) if float(dose).is_integer() else repr(dose)
