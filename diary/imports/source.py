@@ -167,7 +167,7 @@ class Source:
         if isinstance(value, bool) or not isinstance(value, NUMBER):
             raise ValueError(f"{value!r} is not a time (a number of seconds since 1970)")
         try:
-            moment = datetime.fromtimestamp(value / scale, UTC).astimezone(self.zone)
+            moment = datetime.fromtimestamp(value / scale, self.zone)  # its fold set
         except (OverflowError, OSError, ValueError):
             raise ValueError(f"{value!r} is not a time the calendar holds") from None
         return moment.replace(tzinfo=None)
