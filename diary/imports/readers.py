@@ -152,6 +152,8 @@ def csv_records(
 
 def items(value: Any) -> list[str]:
     """Return a list cell or JSON list as its non-empty items, as text."""
+    if not value:  # most cells are empty
+        return []
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
     if isinstance(value, str):

@@ -149,10 +149,8 @@ def _codes(value: Any) -> list[str]:
 
 def _aura(value: Any) -> str:
     """Return the aura codes in their fixed order, joined by ";"."""
-    given = set()
-    for code in _codes(value):
-        given.add(rules.choice(code, LABELS["aura"], AURA_KINDS))
-    return ";".join(code for code in AURA_KINDS if code in given)
+    given = {rules.choice(code, LABELS["aura"], AURA_KINDS) for code in _codes(value)}
+    return ";".join(code for code in AURA_KINDS if code in given) if given else ""
 
 
 def _trigger_name(value: Any) -> str:
