@@ -6,7 +6,9 @@ writes one export per format with that many attacks (each with a medicine, one o
 them not in the diary's list), then runs `diary import --dry-run` and `diary import` on
 each in a fresh instance and prints the seconds each took, the CPU seconds it used
 (which other work on the machine changes less) and the command's peak resident memory.
-`--formats headi migralog` times only those.
+The command checks the file and inserts its rows in one go; "confirm" is the insert
+alone, as the web page's confirmation of a preview does it (timed inside a process that
+previewed the file first). `--formats headi migralog` times only those.
 """
 
 import argparse
@@ -229,6 +231,52 @@ def succeeded(instance: Path, *args: str, given: str = "") -> Run:
     return run
 
 
+# The web page's confirmation of a preview, in a process that previewed the export as the
+# upload does: prints the seconds and CPU seconds of inserting the previewed rows.
+CONFIRMED = """
+import resource, sys, time
+from pathlib import Path
+from sqlalchemy import select
+from diary import create_app
+from diary.extensions import db
+from diary.imports import pending, read_export
+from diary.imports.plan import apply_rows, plan_import
+from diary.models import User
+from diary.sqlite import read_phase
+from diary.unit import unit_of_work
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+path, username, unlisted = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+with create_app().app_context():
+    user = db.session.scalar(select(User).where(User.username == username))
+    with pending.new_rows(user.id) as (_, rows):
+        with read_phase(db.session):
+            plan = plan_import(user, read_export(path, user.timezone), rows, unlisted)
+        started, used = time.perf_counter(), cpu()
+        with unit_of_work(writes=True):
+            apply_rows(user, rows, plan.attack_span)
+        print(time.perf_counter() - started, cpu() - used)
+"""
+
+
+def confirmed(instance: Path, path: Path) -> tuple[float, float]:
+    """Preview an export in a new account of instance, then time confirming it: the
+    seconds and the CPU seconds of the insert."""
+    succeeded(instance, "user", "create", "confirm", "--password-stdin", given="bench imports\n")
+    done = subprocess.run(
+        [sys.executable, "-c", CONFIRMED, str(path), "confirm", "other"],
+        env={**os.environ, "DIARY_INSTANCE_PATH": str(instance)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, cpu = done.stdout.split()
+    return float(seconds), float(cpu)
+
+
 def run_diary(instance: Path, *args: str, given: str = "") -> tuple[float, float, str]:
     """Run one diary command that must succeed; return seconds, its peak memory in MB, output."""
     run = succeeded(instance, *args, given=given)
@@ -242,7 +290,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         print(f"{'format':26} {'MB':>5}  preview: {'s':>5} {'CPU s':>5} {'MB':>4}", end="")
-        print(f"  import: {'s':>5} {'CPU s':>5} {'MB':>4}")
+        print(f"  import: {'s':>5} {'CPU s':>5} {'MB':>4}  confirm: {'s':>5} {'CPU s':>5}")
         for format_code in options.formats:
             instance = Path(folder) / format_code
             path = write_export(Path(folder), format_code, options.rows)
@@ -259,7 +307,8 @@ def main() -> None:
                     f"          {run.seconds:5.1f} {run.cpu_seconds:5.1f} {run.peak_mb:4.0f}",
                     end="",
                 )
-            print()
+            seconds, cpu = confirmed(Path(folder) / f"{format_code}-confirm", path)
+            print(f"           {seconds:5.1f} {cpu:5.1f}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from diary.services import days, medications, readings
 from diary.services.attacks import add_attack
 from diary.services.day_marks import mark_day
 from diary.services.medications import overuse
-from tests.conftest import build_app, sign_in, user_row
+from tests.conftest import build_app, sign_in, sqlite_only, user_row
 
 DATA = Path(__file__).parent / "data" / "imports"
 
@@ -161,6 +161,21 @@ def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alic
         (datetime(2024, 3, 1, 8, 0), "Sumatriptan", "1x", "triptan", ""),
         (datetime(2024, 10, 27, 1, 30), "Ibuprofen", "2x", "simple_analgesic", ""),
     ]
+
+
+@sqlite_only
+def test_an_imported_time_is_stored_as_the_text_the_form_stores(app, alice, bob):
+    # SQLite compares times as text: an imported reading sorts among and falls into the
+    # days of readings saved through the form only when it is stored as the same text.
+    imported(app, alice, DATA / "20241116_101500_headi_diary.csv")
+    with app.app_context():
+        for when in (datetime(2024, 3, 1, 8, 0), datetime(2024, 10, 27, 1, 30)):
+            readings.add_reading(user_row(bob), recorded_at=when, pain=3)
+        db.session.commit()
+        stored = db.session.execute(text("SELECT user_id, recorded_at FROM reading")).all()
+    from_form = {written for user_id, written in stored if user_id == bob}
+    assert len(from_form) == 2
+    assert from_form <= {written for user_id, written in stored if user_id == alice}
 
 
 def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(app, alice):
