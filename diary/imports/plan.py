@@ -73,8 +73,12 @@ def whole_score(value: Any) -> Any:
     """Round a fractional score half up (6.5 -> 7); anything else is left for the service."""
     if isinstance(value, bool) or not isinstance(value, SCORE):
         return value
+    # Whole already (most scores): Decimal takes microseconds. A whole float below 2**53
+    # (5.0) is that whole number exactly.
     if isinstance(value, int) or (isinstance(value, str) and WHOLE.fullmatch(value)):
-        return int(value)  # whole already (most scores): Decimal takes microseconds
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
     try:
         number = Decimal(str(value).strip())
         # Too large to round (1e300) or not a number at all: the service says so.

@@ -243,8 +243,10 @@ def checked_attack(
         "client_key": check("client_key", check_key, client_key),
         "triggers": check("triggers", _triggers, triggers),
     }
-    for name in YES_NO:
-        values[name] = check(name, _answer, answers.get(name), LABELS[name])
+    # A feature not given is not answered (None); each given is checked.
+    values |= dict.fromkeys(YES_NO)
+    for name, answer in answers.items():
+        values[name] = check(name, _answer, answer, LABELS[name])
     if values["aura_minutes"] is not None and values["aura"] == "":
         check.fail("aura_minutes", _("Say which aura it was, or leave its minutes empty."))
     values |= rules.kept(check, created_at)

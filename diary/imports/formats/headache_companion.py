@@ -15,7 +15,8 @@ from diary.imports.readers import Export, items
 from diary.imports.source import NUMBER, Attack, Entries, Source, Taken, auras, symptoms
 
 CODE, LABEL = "headache_companion", "Headache Companion JSON"
-DAY_SCORES = ("diet", "exercise", "relax", "sleep", "water")
+# The day's ratings, and how the preview names each.
+DAY_SCORES = {name: f"{name} ratings" for name in ("diet", "exercise", "relax", "sleep", "water")}
 
 
 def detect(export: Export) -> bool:
@@ -37,8 +38,8 @@ def read(export: Export, source: Source) -> Entries:
         if not isinstance(day, dict):
             source.problem(where, "expected an object")
             continue
-        for score in DAY_SCORES:
-            source.leave_out(f"{score} ratings", day.get(score))
+        for score, what in DAY_SCORES.items():
+            source.leave_out(what, day.get(score))
         source.leave_out("day notes", day.get("notes"))
         for m, attack in enumerate(_list_of(source, where, day, "attacks")):
             try:
