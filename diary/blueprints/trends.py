@@ -109,8 +109,8 @@ def outcome(treatment_id: int):
 def _asked_report() -> dict:
     """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=.
 
-    Without t or treatment the report shows every treatment, without p or preventive every
-    preventive of the range.
+    Without t or treatment the report shows the treatments running or still acting in the
+    range, without p or preventive every preventive of the range.
     """
     span = asked_range(whole_diary(current_user), default_days=90)
     ids = request.args.getlist("t", type=int) + request.args.getlist("treatment", type=int)

@@ -39,19 +39,20 @@ def report_context(
     shared: bool = False,
     with_appendix: bool = False,
 ) -> dict:
-    """Return what the report shows for a user's range and chosen treatments and preventives
-    (None: all).
+    """Return what the report shows for a user's range and chosen treatments (None: those
+    running or still acting in the range) and preventives (None: all of the range).
 
-    Every figure is as of the range's last day and the same whether shared or not. A shared
-    report names no treatment or preventive the patient did not choose: an overlap with one
-    is "another treatment (not shared)", a change of one "a preventive change (not shared)".
-    with_appendix adds the range's entries day by day.
+    Only the treatments shown have their figures computed, each from its own days (which may
+    lie outside the range). Every figure is as of the range's last day and the same whether
+    shared or not. A shared report names no treatment or preventive the patient did not
+    choose: an overlap with one is "another treatment (not shared)", a change of one "a
+    preventive change (not shared)". with_appendix adds the range's entries day by day.
     """
     all_treatments = trends.treatments_until(user, last)
     picked = (
         [t for t in all_treatments if t.id in treatment_ids]
         if treatment_ids is not None
-        else all_treatments
+        else trends.acting_in(all_treatments, first, last)
     )
     # Every treatment caps the relief and is an overlap, shared or not: the figures are the
     # patient's own; only the words name what was not chosen as "another treatment".

@@ -28,15 +28,15 @@ from diary.models.reading import Reading
 from diary.services import preventives
 from diary.services.days import attack_days, classify_days, rule_of
 from diary.services.outcomes import (
-    FLARE_WINDOWS,
     HEADACHE_DAY_MIN,
     MODERATE_PAIN_MIN,
-    PERIOD_DAYS,
     PERIOD_LABELS,
     Day,
     Diary,
     Span,
+    acting_until,
     confounding_window,
+    figures_window,
     midas_figures,
     questionnaire_figures,
     rounded,
@@ -181,6 +181,16 @@ def treatments_until(user: User, as_of: date, ids: list[int] | None = None) -> l
     return list(db.session.scalars(query))
 
 
+def acting_in(treatments: list[Treatment], first: date, last: date) -> list[Treatment]:
+    """Return the treatments running or still acting (to day 84 after their end) on a day of
+    first..last: the ones whose figures describe days of the range."""
+    return [
+        t
+        for t in treatments
+        if t.started_on <= last and acting_until(Span(t.started_on, t.ended_on), last) >= first
+    ]
+
+
 def treatment_figures(
     user: User,
     as_of: date,
@@ -198,18 +208,19 @@ def treatment_figures(
     treatments = every if treatments is None else treatments
     if not treatments:
         return []
-    # The flare compares the baseline with the two 28-day windows before it.
-    first = shift(min(t.started_on for t in treatments), -PERIOD_DAYS * (FLARE_WINDOWS + 1))
-    rule = rule_of(user)
-    readings, saved = readings_by_day(user, first, as_of)
-    diary = Diary(
-        statuses={d.day: d for d in classify_days(user, first, as_of, rule)},
-        readings=readings,
-        entered=first_entered(user, first, as_of, saved),
-        side_effects=side_effect_days(user, first, as_of),
-    )
     # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
     spans = {t.id: Span(t.started_on, t.ended_on) for t in [*every, *treatments]}
+    # Only the days the treatments' figures read, not the whole diary up to as_of.
+    windows = [figures_window(spans[t.id], as_of) for t in treatments]
+    first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+    rule = rule_of(user)
+    readings, saved = readings_by_day(user, first, last)
+    diary = Diary(
+        statuses={d.day: d for d in classify_days(user, first, last, rule)},
+        readings=readings,
+        entered=first_entered(user, first, last, saved),
+        side_effects=side_effect_days(user, first, last),
+    )
     pgic, midas = _answers(user, as_of)
     regimens = preventives.user_regimens(user) if regimens is None else regimens
     return [
