@@ -27,10 +27,10 @@ EACH_DAY_SHOWN = 31
 
 def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:
     """Return what the chart script draws: one JSON block, no inline script."""
-    daily = trends.daily_stats(current_user, first, last)
+    pain = trends.pain_days(current_user, first, last)
     return {
-        "pain": trends.pain_series(daily, first, last),
-        "months": trends.headache_days_by_month(daily, first, last),
+        "pain": pain.points,
+        "months": pain.months,
         # Each treatment's name shortened for its band, whole in the legend and the tooltip.
         "treatments": [
             t | {"short": shortened(t["label"])} for t in trends.chart_treatments(treatments)

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, or_, select
 
 from diary import reference
+from diary.cache import moves_with_the_clock
 from diary.clock import local_now, shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
@@ -119,6 +120,8 @@ def attack_days(attack: Attack, now: datetime) -> list[date]:
 
     An attack that ends at midnight does not reach the day that midnight begins.
     """
+    if attack.ended_at is None:
+        moves_with_the_clock()  # it lasts until now: a figure of it is not kept
     return days_between(attack.started_at, attack.ended_at or now)
 
 

@@ -60,7 +60,7 @@ def report_context(
     figures = trends.treatment_figures(user, last, picked, all_treatments, regimens)
     named = picked if shared else all_treatments
     kinds = reference.treatment_kinds()
-    daily = trends.daily_stats(user, first, last)
+    pain = trends.pain_days(user, first, last)
     in_range = [r for r in regimens if preventives.taken_between(r, first, last)]
     picked_regimens = [r for r in in_range if preventive_ids is None or r.id in preventive_ids]
     named_regimens = set(preventive_ids or ()) if shared else None
@@ -82,7 +82,7 @@ def report_context(
         ],
         "cohort_compared": any(kinds[t.kind].get("ketamine_protocol") for t in picked),
         "pain_charts": charts.pain_charts(
-            trends.pain_series(daily, first, last),
+            pain.points,
             trends.chart_treatments(picked),
             first,
             last,
@@ -96,7 +96,7 @@ def report_context(
         "first": first,
         "last": last,
         "today": local_today(user.timezone),
-        "summary": trends.range_summary(daily, first, last),
+        "summary": pain.summary,
         "overuse": overuse(user, last),
         "classes": reference.medication_classes(),
         "effects": reference.side_effects(),

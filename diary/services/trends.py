@@ -10,6 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
+from diary.cache import per_user
 from diary.clock import local_now, local_today, shift, start_of
 from diary.extensions import db
 from diary.models import (
@@ -45,6 +46,27 @@ from diary.services.outcomes import (
 )
 
 ROLLING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class PainDays:
+    """A range's pain as the charts and the report show it: a point a day, the months, the
+    summary."""
+
+    points: list[dict]
+    months: list[dict]
+    summary: dict
+
+
+@per_user
+def pain_days(user: User, first: date, last: date) -> PainDays:
+    """Return the range's pain points, months and summary; kept until the user's next write."""
+    daily = daily_stats(user, first, last)
+    return PainDays(
+        pain_series(daily, first, last),
+        headache_days_by_month(daily, first, last),
+        range_summary(daily, first, last),
+    )
 
 
 def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
@@ -202,12 +224,27 @@ def treatment_figures(
 
     every is all the user's treatments up to as_of (the next treatment and overlaps
     come from it), regimens all their preventive regimens; the caller passes them when it
-    has read them already.
+    has read them already. Kept until the user's next write (diary/cache.py).
     """
     every = treatments_until(user, as_of) if every is None else every
     treatments = every if treatments is None else treatments
     if not treatments:
         return []
+    ids = tuple(t.id for t in treatments)
+    return _figures(user, as_of, ids, treatments=treatments, every=every, regimens=regimens)
+
+
+@per_user
+def _figures(
+    user: User,
+    as_of: date,
+    _ids: tuple[int, ...],
+    *,
+    treatments: list[Treatment],
+    every: list[Treatment],
+    regimens: Sequence[PreventiveRegimen] | None,
+) -> list[dict]:
+    """Return the figures of the treatments (of these ids), computed from their own days."""
     # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
     spans = {t.id: Span(t.started_on, t.ended_on) for t in [*every, *treatments]}
     # Only the days the treatments' figures read, not the whole diary up to as_of.
