@@ -39,8 +39,9 @@ BOOKKEEPING: frozenset[Table] = frozenset(
     model.__table__ for model in (LoginSession, ApiToken, ShareLink)
 )
 _TOUCHED = "diary_users_written"
-# Noted for a write whose users are not known: every user's version moves.
+# Noted for a write whose users are not known: every user's version moves (ids start at 1).
 EVERYONE = 0
+_MISSING = object()
 
 
 def new_version() -> str:
@@ -49,6 +50,7 @@ def new_version() -> str:
 
 
 def _touched(session: Session | scoped_session) -> set[int]:
+    """Return the users the session's current transaction has written for so far."""
     return session.info.setdefault(_TOUCHED, set())
 
 
@@ -158,6 +160,7 @@ class UserCache:
 
 
 def init_cache(app: Flask) -> None:
+    """Give the app its own cache (each process, and each test's app, starts empty)."""
     app.extensions["diary_cache"] = UserCache(app.config["CACHE_ENTRIES"])
 
 
@@ -204,6 +207,3 @@ def per_user(function: Callable[..., R]) -> Callable[..., R]:
         return value
 
     return cached
-
-
-_MISSING = object()
