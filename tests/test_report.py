@@ -80,7 +80,7 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
     result = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-03-20"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"as_of", "medication_overuse", "treatments", "midas"}
+    assert set(report) == {"as_of", "medication_overuse", "treatments", "midas", "menstrual_link"}
     first, second = report["treatments"]
     assert (first["kind"], first["started_on"], first["ended_on"]) == (
         "ketamine_iv_inpatient", "2024-03-01", "2024-03-05",

@@ -123,6 +123,21 @@ def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
     )
 
 
+def doses_between(user: User, first: datetime, last: datetime) -> list[MedicationDose]:
+    """Return the doses taken from first to last (an attack's span), oldest first."""
+    return list(
+        db.session.scalars(
+            select(MedicationDose)
+            .where(
+                MedicationDose.user_id == user.id,
+                MedicationDose.taken_at >= first,
+                MedicationDose.taken_at <= last,
+            )
+            .order_by(MedicationDose.taken_at, MedicationDose.id)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class MedicineEffect:
     """One medicine's doses over a range and how they worked at 2 hours (of those answered)."""

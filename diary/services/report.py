@@ -26,6 +26,7 @@ from diary.services import preventives, trends
 from diary.services.attacks import AURA_LABELS, LABELS, SIDE_LABELS
 from diary.services.days import rule_of
 from diary.services.medications import medicine_effects, overuse
+from diary.services.menstrual import menstrual_link
 from diary.services.outcomes import midas_figures
 
 
@@ -103,6 +104,7 @@ def report_context(
         "day_rule": rule_of(user).code,
         "study": reference.catalogue("study_outcomes"),
         "appendix": appendix(user, first, last) if with_appendix else None,
+        "menstrual_link": menstrual_link(user, last),
     }
 
 
