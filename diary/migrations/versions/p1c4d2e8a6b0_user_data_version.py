@@ -1,7 +1,7 @@
 """each user's data version, new at every write of their rows (what is cached is kept for one)
 
 Revision ID: p1c4d2e8a6b0
-Revises: a0b1c3e5f7d9
+Revises: l1c7e2a9d4b6
 Create Date: 2026-12-08 11:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "p1c4d2e8a6b0"
-down_revision = "a0b1c3e5f7d9"
+down_revision = "l1c7e2a9d4b6"
 branch_labels = None
 depends_on = None
 
