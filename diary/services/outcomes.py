@@ -289,13 +289,18 @@ def lag1_autocorrelation(*series: dict[date, int]) -> Fraction | float:
     """
     products = squares = next_squares = Fraction(0)
     for days in series:
-        share = Fraction(sum(days.values()), len(days))
+        n, counted = len(days), sum(days.values())
+        # n·d is a whole number, (value·n − counted): sum in integers, divide by n² once.
+        pairs = multiplied = next_multiplied = 0
         for (day, value), (following, next_value) in pairwise(sorted(days.items())):
             if (following - day).days == 1:
-                d, d_next = value - share, next_value - share
-                products += d * d_next
-                squares += d * d
-                next_squares += d_next * d_next
+                d, d_next = value * n - counted, next_value * n - counted
+                pairs += d * d_next
+                multiplied += d * d
+                next_multiplied += d_next * d_next
+        products += Fraction(pairs, n * n)
+        squares += Fraction(multiplied, n * n)
+        next_squares += Fraction(next_multiplied, n * n)
     if not squares or not next_squares or products <= 0:
         return Fraction(0)
     squared = products * products / (squares * next_squares)
