@@ -172,6 +172,8 @@ def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used(app,
     for page, asked in zip(pages[1:], first[1:], strict=True):
         assert view(small, client, page)[1] < asked, page
     assert view(small, client, pages[0])[1] == first[0]
+    with small.app_context():
+        db.engine.dispose()
 
 
 def test_figures_that_read_an_attack_still_going_are_worked_out_at_every_view(app, client, alice):

@@ -413,7 +413,8 @@ def test_a_quarter_s_report_works_out_only_its_own_treatment_with_the_same_figur
     asked: list = []
 
     def note_days(_conn, _cursor, _statement, parameters, *_args):
-        asked.extend(p for p in parameters if isinstance(p, (date, datetime, str)))
+        given = parameters.values() if isinstance(parameters, dict) else parameters
+        asked.extend(p for p in given if isinstance(p, (date, datetime, str)))
 
     with app.app_context():
         engine = db.engine
