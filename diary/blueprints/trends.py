@@ -56,7 +56,7 @@ def index():
     treatments = trends.treatments_until(current_user, today)
     in_range = [t for t in treatments if (t.ended_on or today) >= first]
     rule = day_rules.rule_of(current_user)
-    classified = day_rules.classify_days(current_user, first, today, rule)
+    classified = day_rules.classified(current_user, first, today, rule.code)
     return render_template(
         "trends/index.html",
         rule=rule,

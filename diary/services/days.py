@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, or_, select
 
 from diary import reference
-from diary.cache import moves_with_the_clock
+from diary.cache import moves_with_the_clock, per_user
 from diary.clock import local_now, shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
@@ -153,6 +153,12 @@ def has_aura(attack: Attack) -> bool:
     return (
         bool(attack.aura) and attack.aura_minutes is not None and low <= attack.aura_minutes <= high
     )
+
+
+@per_user
+def classified(user: User, first: date, last: date, rule_code: str) -> list[DayStatus]:
+    """Return classify_days() for the trends page, kept until the user's next write."""
+    return classify_days(user, first, last, RULES[rule_code])
 
 
 def classify_days(

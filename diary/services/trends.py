@@ -153,8 +153,12 @@ def range_summary(daily: dict[date, Day], first: date, last: date) -> dict:
     }
 
 
+@per_user
 def first_entry_day(user: User) -> date | None:
-    """Return the first day with any entry of the user's diary, or None for an empty diary."""
+    """Return the first day with any entry of the user's diary, or None for an empty diary.
+
+    Kept until the user's next write (diary/cache.py).
+    """
     moments = union_all(
         *(
             select(func.min(column)).where(column.class_.user_id == user.id)
