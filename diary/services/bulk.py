@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from diary.cache import wrote_for
 from diary.extensions import db
 from diary.models import Attack, MedicationDose, Reading
 from diary.services.writes import writes
@@ -30,6 +31,8 @@ class BulkRows:
 
     sql: str = ""
     params: list = field(default_factory=list)
+    # The users whose rows these are: their data versions move (diary/cache.py).
+    owners: frozenset[int] = frozenset()
 
     def __len__(self) -> int:
         return len(self.params)
@@ -37,13 +40,17 @@ class BulkRows:
     def parts(self) -> Iterator["BulkRows"]:
         """Yield the rows PART_ROWS at a time, with the same statement."""
         for start in range(0, len(self.params), PART_ROWS):
-            yield BulkRows(self.sql, self.params[start : start + PART_ROWS])
+            yield BulkRows(self.sql, self.params[start : start + PART_ROWS], self.owners)
 
 
-def bulk_rows(model, rows: list[dict]) -> BulkRows:
-    """Convert rows that a service built and checked into driver parameters (no lock needed)."""
+def bulk_rows(model, rows: list[dict], owner: int | None = None) -> BulkRows:
+    """Convert rows that a service built and checked into driver parameters (no lock needed).
+
+    Rows of a row (an attack's triggers) have no user_id: owner names their user.
+    """
     if not rows:
         return BulkRows()
+    owners = frozenset([owner] if owner is not None else (row["user_id"] for row in rows))
     dialect = db.engine.dialect
     table = model.__table__
     # Column defaults (created_at) are Python-side: fill them in as an ORM insert would.
@@ -67,7 +74,7 @@ def bulk_rows(model, rows: list[dict]) -> BulkRows:
         params = [tuple(value(row, key) for key in compiled.positiontup) for row in rows]
     else:
         params = [{key: value(row, key) for key in keys} for row in rows]
-    return BulkRows(compiled.string, params)
+    return BulkRows(compiled.string, params, owners)
 
 
 @writes
@@ -76,6 +83,7 @@ def insert_bulk(rows: BulkRows) -> None:
     if rows.params:
         db.session.flush()
         db.session.connection().exec_driver_sql(rows.sql, rows.params)
+        wrote_for(db.session, rows.owners)
 
 
 class PartedInsert:
