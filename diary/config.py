@@ -56,6 +56,9 @@ DEFAULTS = {
     "PROXY_COUNT": 0,
     "TRUSTED_PROXY": "127.0.0.1",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Figures computed from a whole diary (home's glance, the medicine days, a treatment's
+    # before and after) kept per process until the user's next write (diary/cache.py).
+    "CACHE_ENTRIES": 1000,
     # How `diary serve` (waitress) holds slow or greedy clients back; see commands/serve.py.
     # Connections open at once (each costs a socket, not a thread), and the seconds one
     # may stay idle.

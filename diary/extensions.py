@@ -56,9 +56,11 @@ def init_extensions(app: Flask) -> None:
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     app.session_interface = SessionWhereUsed()
     compress.init_app(app)
+    from diary.cache import init_cache  # its session events need `db`
     from diary.i18n import install_template_gettext, select_locale  # needs Flask-Login
     from diary.sqlite import configure_sqlite  # its units of work need `db`
 
+    init_cache(app)
     babel.init_app(app, locale_selector=select_locale)
     install_template_gettext(app)
 

@@ -7,7 +7,7 @@ from diary.devices import device_label
 from diary.models.reminder import STATUS_LABELS
 from diary.models.symptoms import SEVERITY_LABELS
 from diary.pdf import page_numbers
-from diary.services import days, outcomes
+from diary.services import days, menstrual, outcomes
 from diary.urls import only_nearby
 
 
@@ -34,6 +34,7 @@ def register_template_helpers(app: Flask) -> None:
             # Called where shown: written in the reader's language from the modules' constants.
             "outcome_definitions": outcomes.definitions,
             "definitions_of_days": days.definitions,
+            "menstrual_definitions": menstrual.definitions,
             "cited_in_order": cited_in_order,
             "tabs": navigation.TABS,
             "more_place": navigation.MORE,

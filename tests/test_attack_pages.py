@@ -8,9 +8,10 @@ from sqlalchemy import func, select
 
 from diary.clock import local_now
 from diary.extensions import db
-from diary.models import Attack, DayMark, OwnTrigger
+from diary.models import Attack, DayMark, MedicationDose, OwnTrigger
 from diary.services.attacks import add_attack
 from diary.services.day_marks import mark_day
+from diary.services.medications import add_dose
 from tests.conftest import user_row
 
 
@@ -165,6 +166,101 @@ def test_an_unusable_detail_is_refused_and_nothing_saved(app, client, alice):
     assert "The attack cannot stop before it started." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Attack)).nausea is None
+
+
+def sent_as_shown(start: datetime, end: datetime | None, version: int, **fields) -> dict:
+    """Return the details form as the page sends it with these times and fields."""
+    return {
+        "start_day": start.date().isoformat(),
+        "start_time": f"{start:%H:%M}",
+        "end_day": end.date().isoformat() if end else "",
+        "end_time": f"{end:%H:%M}" if end else "",
+        "version": version,
+    } | fields
+
+
+def reliefs(app) -> dict[str, str | None]:
+    with app.app_context():
+        return dict(db.session.execute(select(MedicationDose.name, MedicationDose.relief_2h)).all())
+
+
+def test_the_attack_form_shows_and_saves_how_its_doses_worked_at_2_hours(app, client, alice, bob):
+    with app.app_context():
+        user = user_row(alice)
+        start = local_now(user.timezone).replace(second=0, microsecond=0) - timedelta(hours=6)
+        end = start + timedelta(hours=3)
+        attack = add_attack(user, started_at=start, ended_at=end)
+        triptan = add_dose(
+            user,
+            taken_at=start + timedelta(minutes=30),
+            name="Sumatriptan",
+            dose="50 mg",
+            med_class="triptan",
+        )
+        # Taken as it stopped: still during it.
+        ibuprofen = add_dose(
+            user, taken_at=end, name="Ibuprofen", med_class="simple_analgesic", relief_2h="same"
+        )
+        add_dose(
+            user,
+            taken_at=start - timedelta(minutes=1),
+            name="Paracetamol",
+            med_class="simple_analgesic",
+        )
+        theirs = add_dose(
+            user_row(bob),
+            taken_at=start + timedelta(minutes=30),
+            name="Naproxen",
+            med_class="simple_analgesic",
+        )
+        db.session.commit()
+        ids, version = (attack.id, triptan.id, ibuprofen.id, theirs.id), attack.version
+    attack_id, triptan_id, ibuprofen_id, theirs_id = ids
+    form = client.get(f"/attacks/{attack_id}/edit").get_data(as_text=True)
+    assert "Medicines taken during this attack" in form
+    assert "2 hours after Sumatriptan 50 mg (" in form
+    assert re.search(rf'name="relief_2h-{triptan_id}" value=""\s*checked> Not answered', form)
+    assert re.search(rf'name="relief_2h-{ibuprofen_id}" value="same"\s*checked> the same', form)
+    # Taken a minute before it began: not a dose of this attack. Another user's: never shown.
+    assert "Paracetamol" not in form and "Naproxen" not in form
+    sent = sent_as_shown(start, end, version, nausea="yes")
+    # An answer taken back is "not answered" again; another user's dose is not this page's.
+    sent |= {f"relief_2h-{triptan_id}": "pain_free", f"relief_2h-{ibuprofen_id}": ""}
+    sent[f"relief_2h-{theirs_id}"] = "better"
+    response = client.post(f"/attacks/{attack_id}/edit", data=sent)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert reliefs(app) == {
+        "Sumatriptan": "pain_free",
+        "Ibuprofen": None,
+        "Paracetamol": None,
+        "Naproxen": None,
+    }
+    assert "2 h: pain-free" in client.get("/medications/").get_data(as_text=True)
+    refused = client.post(
+        f"/attacks/{attack_id}/edit",
+        data=sent_as_shown(start, end, version + 1, nausea="no")
+        | {f"relief_2h-{triptan_id}": "gone"},
+    )
+    assert refused.status_code == 422
+    assert "use one of: pain_free, better, same, worse." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Attack, attack_id).nausea is True
+    assert reliefs(app)["Sumatriptan"] == "pain_free"
+
+
+def test_a_dose_under_2_hours_old_is_not_asked_about_yet(app, client, alice):
+    with app.app_context():
+        user = user_row(alice)
+        now = local_now(user.timezone).replace(second=0, microsecond=0)
+        attack = add_attack(user, started_at=now - timedelta(hours=1))
+        taken = now - timedelta(minutes=30)
+        add_dose(user, taken_at=taken, name="Sumatriptan", med_class="triptan")
+        db.session.commit()
+        attack_id = attack.id
+    form = client.get(f"/attacks/{attack_id}/edit").get_data(as_text=True)
+    asked = f"{now + timedelta(minutes=90):%H:%M}"
+    assert f"how it worked is asked from {asked}, 2 hours after." in form
+    assert 'name="relief_2h-' not in form
 
 
 def test_the_list_deletes_an_attack_and_another_users_attack_is_not_found(app, client, alice, bob):

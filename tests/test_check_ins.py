@@ -3,18 +3,20 @@
 import re
 import sqlite3
 import stat
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from diary import create_app
+from diary import check_in_job, create_app
 from diary.clock import local_now, local_today
 from diary.extensions import db
 from diary.migrating import migrate_database
-from diary.models import DayMark, PushSubscription, VapidKey
+from diary.models import Claim, DayMark, PushSubscription, VapidKey
 from diary.services import check_ins
 from diary.services.accounts import create_user, update_profile
 from diary.services.check_ins import until_day_ends
@@ -83,6 +85,36 @@ def test_the_question_goes_encrypted_and_signed_to_each_device_once_a_day(
         assert 0 < delivery.ttl <= 24 * 3600
     assert "Asked 0 account(s)" in send(runner)
     assert len(push_service.deliveries) == 2
+
+
+def test_two_runs_at_once_ask_once_through_the_claims_reminders_use(
+    app, client, alice, push_service, monkeypatch
+):
+    """As cron and `diary serve`'s schedule, or cron on two machines, at the same minute."""
+    turn_on(client)
+    subscribe(client, push_service.device("phone"))
+    # Neither run claims before both have read the day as due: the database must decide.
+    both_read = threading.Barrier(2, timeout=30)
+    read_due = check_ins.due
+
+    def due_then_wait(now=None):
+        asks = read_due(now)
+        both_read.wait()
+        return asks
+
+    monkeypatch.setattr(check_ins, "due", due_then_wait)
+
+    def run(_n: int) -> int:
+        with app.app_context():
+            return check_in_job.run().asked
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(run, range(2))) == [0, 1]
+    assert len(push_service.deliveries) == 1
+    with app.app_context():
+        today = local_today(user_row(alice).timezone)
+        key = f"check-in:{alice}:{today.isoformat()}"
+        assert db.session.scalars(select(Claim.key)).all() == [key]
 
 
 def user_row_tz(app, user_id: int) -> str:

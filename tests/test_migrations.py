@@ -1,11 +1,12 @@
 """The migrations build the schema the models describe, and `diary serve` protects data first."""
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
+from diary import check_in_job
 from diary.extensions import db
 from diary.migrating import migrate_database, pending_revisions
 from diary.models import Reading
@@ -138,6 +139,16 @@ def test_upgrading_from_the_first_migration_keeps_every_row(tmp_path):
 BEFORE_ANSWER_LANGUAGE = "a9c4e7f2b1d3"
 
 
+def add_old_user() -> None:
+    """Add alice (id 1, in London) with the columns every revision has."""
+    db.session.execute(
+        db.text(
+            "INSERT INTO user (id, username, password_hash, is_admin, timezone, created_at)"
+            " VALUES (1, 'alice', 'scrypt:x', 1, 'Europe/London', '2024-01-01 00:00:00')"
+        )
+    )
+
+
 def answer_columns() -> set[str]:
     return {column["name"] for column in inspect(db.engine).get_columns("questionnaire_answer")}
 
@@ -146,12 +157,7 @@ def test_earlier_answers_get_an_unknown_language_and_going_down_keeps_them(tmp_p
     app = build_app(tmp_path / "old.sqlite3")
     with app.app_context():
         upgrade(revision=BEFORE_ANSWER_LANGUAGE)
-        db.session.execute(
-            db.text(
-                "INSERT INTO user (id, username, password_hash, is_admin, timezone, created_at)"
-                " VALUES (1, 'alice', 'scrypt:x', 1, 'Europe/London', '2024-01-01 00:00:00')"
-            )
-        )
+        add_old_user()
         db.session.execute(
             db.text(
                 "INSERT INTO questionnaire_answer (id, user_id, instrument, instrument_version,"
@@ -168,4 +174,38 @@ def test_earlier_answers_get_an_unknown_language_and_going_down_keeps_them(tmp_p
         assert "language" not in answer_columns()
         kept = "SELECT instrument, score FROM questionnaire_answer"
         assert tuple(db.session.execute(db.text(kept)).one()) == ("pgic", 2)
+        db.engine.dispose()
+
+
+# The revision before the check-in claimed its days in the claims table.
+BEFORE_CHECK_IN_CLAIMS = "a0b1c3e5f7d9"
+
+
+def asked_for() -> date | None:
+    value = db.session.execute(db.text("SELECT asked_for FROM check_in")).scalar()
+    return value if value is None else date.fromisoformat(str(value))
+
+
+def test_a_day_asked_before_the_upgrade_is_not_asked_again_and_going_down_keeps_it(tmp_path):
+    app = build_app(tmp_path / "old.sqlite3")
+    with app.app_context():
+        upgrade(revision=BEFORE_CHECK_IN_CLAIMS)
+        add_old_user()
+        db.session.execute(
+            db.text(
+                "INSERT INTO check_in (id, user_id, since, at, by_push, by_email, asked_for)"
+                " VALUES (1, 1, '2026-01-01', '20:00:00', 0, 1, '2026-01-05')"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        # Asked at 20:00 on the 5th by the old version; the new one runs at 21:00.
+        assert check_in_job.run(datetime(2026, 1, 5, 21, 0, tzinfo=UTC)).asked == 0
+        assert check_in_job.run(datetime(2026, 1, 6, 21, 0, tzinfo=UTC)).asked == 1
+        db.session.commit()
+        downgrade(revision=BEFORE_CHECK_IN_CLAIMS)
+        assert asked_for() == date(2026, 1, 6)
+        db.session.commit()
+        upgrade()
+        assert check_in_job.run(datetime(2026, 1, 6, 22, 0, tzinfo=UTC)).asked == 0
         db.engine.dispose()

@@ -56,8 +56,9 @@ def fill(app, user_id: int, days: int, treatments: int) -> tuple[int, str]:
     with app.app_context():
         user = user_row(user_id)
         today = local_today(user.timezone)
+        # The latest first: the 90-day report shows those still acting (to day 84 after).
         for n in range(treatments):
-            start = today - timedelta(days=days - 30 - n * 20)
+            start = today - timedelta(days=40 + n * 20)
             add_treatment(
                 user,
                 kind="ketamine_iv_inpatient",

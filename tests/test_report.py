@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import event
 
 from diary.extensions import db
 from diary.services import outcomes
@@ -79,7 +80,7 @@ def test_report_json_lists_treatments_in_start_order_with_their_figures(app, run
     result = runner.invoke(args=["report", "--user", "alice", "--json", "--as-of", "2024-03-20"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert set(report) == {"as_of", "medication_overuse", "treatments", "midas"}
+    assert set(report) == {"as_of", "medication_overuse", "treatments", "midas", "menstrual_link"}
     first, second = report["treatments"]
     assert (first["kind"], first["started_on"], first["ended_on"]) == (
         "ketamine_iv_inpatient", "2024-03-01", "2024-03-05",
@@ -374,3 +375,58 @@ def test_the_report_speaks_to_the_doctor_about_the_patient_in_good_english(app, 
     assert "1 headache days" not in report
     assert "the patient took:" in report and "you took" not in report
     assert "to mention to your doctor" not in report
+
+
+def treatment_section(page: str, treatment_id: int) -> str:
+    """Return one treatment's section of a report page: its heading, chart and figures."""
+    start = page.index(f'<section class="treatment-figures" aria-labelledby="t{treatment_id}-')
+    return page[start : page.index("</section>", start)]
+
+
+def test_a_quarter_s_report_works_out_only_its_own_treatment_with_the_same_figures(
+    app, client, alice
+):
+    """Years of earlier treatments add no work to a quarter's report: it shows the treatment
+    of the quarter, read from that treatment's own days, with the figures the report over
+    all time gives it."""
+    with app.app_context():
+        user = user_row(alice)
+        for year in (2020, 2021, 2022):
+            start = date(year, 3, 1)
+            add_treatment(
+                user, kind="nerve_block", started_on=start, ended_on=start + timedelta(days=2)
+            )
+            for n in range(-30, 30, 3):
+                add_reading(user, recorded_at=at(start + timedelta(days=n), 9), pain=6)
+        start = date(2024, 4, 1)
+        add_treatment(
+            user,
+            kind="ketamine_iv_inpatient",
+            started_on=start,
+            ended_on=start + timedelta(days=2),
+        )
+        for n in range(-90, 91):
+            pain = 7 - (n > 2) * 3 + n % 2
+            add_reading(user, recorded_at=at(start + timedelta(days=n), 9), pain=pain)
+        db.session.commit()
+    shown = start - timedelta(days=outcomes.DEFINITIONS["days_read_before"])
+    asked: list = []
+
+    def note_days(_conn, _cursor, _statement, parameters, *_args):
+        given = parameters.values() if isinstance(parameters, dict) else parameters
+        asked.extend(p for p in given if isinstance(p, (date, datetime, str)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note_days)
+    try:
+        quarter = client.get("/report?from=2024-04-01&to=2024-06-29").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", note_days)
+    # Only the quarter's treatment (id 4) has figures, and no query reaches the years before.
+    assert re.findall(r'<h2 id="t(\d+)-heading">', quarter) == ["4"]
+    days = [str(p)[:10] for p in asked if re.fullmatch(r"\d{4}-\d\d-\d\d.*", str(p))]
+    assert days and min(days) >= shown.isoformat(), min(days)
+    whole = client.get("/report?from=2020-01-01&to=2024-06-29").get_data(as_text=True)
+    assert re.findall(r'<h2 id="t(\d+)-heading">', whole) == ["1", "2", "3", "4"]
+    assert treatment_section(quarter, 4) == treatment_section(whole, 4)

@@ -238,6 +238,31 @@ def test_the_command_line_makes_lists_and_revokes_links(app, runner, alice, monk
     assert bad.exit_code == 1 and "Days the link works must be from 1 to 90, not 0." in bad.output
 
 
+def test_a_link_made_on_the_command_line_shows_a_treatment_still_running_or_acting(
+    app, runner, alice
+):
+    with app.app_context():
+        user = user_row(alice)
+        running = add_treatment(user, kind="nerve_block", started_on=date(2024, 2, 1))
+        acting = add_treatment(
+            user, kind="other", started_on=date(2024, 1, 5), ended_on=date(2024, 1, 5)
+        )
+        long_over = add_treatment(
+            user, kind="nerve_block", started_on=date(2023, 6, 1), ended_on=date(2023, 6, 1)
+        )
+        db.session.commit()
+        ids = running.id, acting.id, long_over.id
+    made = runner.invoke(
+        args=["share", "create", "--user", "alice", "--from", "2024-03-01", "--to", "2024-03-31"]
+    )
+    assert made.exit_code == 0, made.output
+    with app.app_context():
+        link = db.session.scalars(select(ShareLink)).one()
+        # Started before the range and not ended, or ended within 84 days of it: the report
+        # page's own choice; one over long before is not.
+        assert sorted(link.treatments) == sorted(ids[:2])
+
+
 def test_a_restored_backup_keeps_links_only_as_revoked_records(app, client, shared):
     carol = make_user(app, "carol")
     with app.app_context():

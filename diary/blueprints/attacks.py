@@ -11,14 +11,16 @@ from wtforms import IntegerField, StringField, TextAreaField
 from wtforms.widgets import DateInput, HiddenInput, TimeInput
 
 from diary import reference
-from diary.clock import local_today
+from diary.clock import local_now, local_today
 from diary.forms import EntryForm, ServiceForm, form_page, owned_or_404
 from diary.i18n import short_moment
-from diary.models import Attack
+from diary.models import Attack, MedicationDose
 from diary.models.attack import AURA_KINDS, YES_NO
+from diary.models.symptoms import RELIEF_LABELS
 from diary.paging import paginate
 from diary.rules import EntryError
 from diary.services import attacks as service
+from diary.services import medications
 from diary.services.day_marks import day_mark, mark_day
 from diary.services.scoping import owned
 
@@ -163,14 +165,40 @@ def noted(attack: Attack) -> list[str]:
     return words
 
 
+def doses_during(attack: Attack) -> tuple[list[MedicationDose], list[MedicationDose]]:
+    """Return the doses taken while an attack lasted (so far): those 2 hours old or more,
+    whose effect at 2 hours can be answered, and the later ones."""
+    now = local_now(current_user.timezone)
+    doses = medications.doses_between(current_user, attack.started_at, attack.ended_at or now)
+    asked_from = now - medications.RELIEF_ASKED_AFTER
+    answerable = [d for d in doses if d.taken_at <= asked_from]
+    return answerable, [d for d in doses if d.taken_at > asked_from]
+
+
+def relief_answers(doses: list[MedicationDose]) -> dict[int, str]:
+    """Return each dose's effect at 2 hours as the page shows it: as sent, else as stored."""
+    return {d.id: request.form.get(f"relief_2h-{d.id}", d.relief_2h or "") for d in doses}
+
+
+def answer_reliefs(doses: list[MedicationDose], answers: dict[int, str]) -> None:
+    """Save the effects at 2 hours that the page changed, each through the dose's service."""
+    for dose in doses:
+        if answers[dose.id] != (dose.relief_2h or ""):
+            medications.answer_relief(current_user, dose, answers[dose.id])
+
+
 @bp.route("/attacks/<int:attack_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(attack_id: int):
     attack = owned_or_404(Attack, attack_id)
+    # The doses of the span the page showed, before a save moves it.
+    doses, too_recent = doses_during(attack)
+    answers = relief_answers(doses)
     form = DetailsForm.showing(attack) if request.method == "GET" else DetailsForm()
     if form.validate_on_submit():
         try:
             service.update_attack(current_user, attack, version=form.version.data, **form.changes())
+            answer_reliefs(doses, answers)
         except EntryError as exc:
             if "version" in exc.errors:
                 # Keep what this page typed; the next save is made over the version shown now.
@@ -197,6 +225,11 @@ def edit(attack_id: int):
         yes_no=YES_NO,
         triggers=service.trigger_choices(current_user),
         trigger_source=reference.sources()["Kelman2007"],
+        doses=doses,
+        too_recent=too_recent,
+        answers=answers,
+        relief_labels=RELIEF_LABELS,
+        asked_after=medications.RELIEF_ASKED_AFTER,
     )
 
 

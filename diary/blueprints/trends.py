@@ -27,10 +27,10 @@ EACH_DAY_SHOWN = 31
 
 def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> dict:
     """Return what the chart script draws: one JSON block, no inline script."""
-    daily = trends.daily_stats(current_user, first, last)
+    pain = trends.pain_days(current_user, first, last)
     return {
-        "pain": trends.pain_series(daily, first, last),
-        "months": trends.headache_days_by_month(daily, first, last),
+        "pain": pain.points,
+        "months": pain.months,
         # Each treatment's name shortened for its band, whole in the legend and the tooltip.
         "treatments": [
             t | {"short": shortened(t["label"])} for t in trends.chart_treatments(treatments)
@@ -56,7 +56,7 @@ def index():
     treatments = trends.treatments_until(current_user, today)
     in_range = [t for t in treatments if (t.ended_on or today) >= first]
     rule = day_rules.rule_of(current_user)
-    classified = day_rules.classify_days(current_user, first, today, rule)
+    classified = day_rules.classified(current_user, first, today, rule.code)
     return render_template(
         "trends/index.html",
         rule=rule,
@@ -109,8 +109,8 @@ def outcome(treatment_id: int):
 def _asked_report() -> dict:
     """Return the report the request asks for: ?from=&to=, treatments as ?t= or ?treatment=.
 
-    Without t or treatment the report shows every treatment, without p or preventive every
-    preventive of the range.
+    Without t or treatment the report shows the treatments running or still acting in the
+    range, without p or preventive every preventive of the range.
     """
     span = asked_range(whole_diary(current_user), default_days=90)
     ids = request.args.getlist("t", type=int) + request.args.getlist("treatment", type=int)

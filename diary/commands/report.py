@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from diary.commands.common import as_of_option, day_asked, migrated, require_user, user_option
 from diary.services.medications import overuse
+from diary.services.menstrual import menstrual_link
 from diary.services.trends import midas_history, treatment_figures
 from diary.unit import command_unit
 
@@ -31,11 +32,13 @@ def report(username: str, as_json_output: bool, as_of):
 
 
 def build_report(user, today: date) -> dict:
+    link = menstrual_link(user, today)
     return {
         "as_of": today.isoformat(),
         "medication_overuse": overuse(user, today).as_json(),
         "treatments": treatment_figures(user, today),
         "midas": midas_history(user, today),
+        "menstrual_link": link.as_json() if link else None,
     }
 
 

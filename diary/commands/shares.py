@@ -32,8 +32,8 @@ def share():
 def create(username: str, days: int, first: str | None, last: str | None):
     """Print the path of a new link (/s/<token>); it is shown only this once.
 
-    The link shows the treatments that overlap the range. With DIARY_BASE_URL set,
-    the full address is printed too.
+    The link shows the treatments the report page shows by default: those running or still
+    acting in the range. With DIARY_BASE_URL set, the full address is printed too.
     """
     user = require_user(username)
     last = last or local_today(user.timezone).isoformat()
@@ -48,7 +48,7 @@ def create(username: str, days: int, first: str | None, last: str | None):
             user,
             first_day=first,
             last_day=last,
-            treatment_ids=[t.id for t in _overlapping(user, first, last)],
+            treatment_ids=[t.id for t in _acting(user, first, last)],
             days=days,
         )
     except EntryError as exc:
@@ -63,13 +63,13 @@ def create(username: str, days: int, first: str | None, last: str | None):
     after_commit(show)
 
 
-def _overlapping(user, first: str, last: str):
-    """Return the user's treatments that overlap first..last (texts already checked or not)."""
+def _acting(user, first: str, last: str):
+    """Return the user's treatments running or still acting in first..last (texts unchecked)."""
     try:
         start, end = (datetime.strptime(d, "%Y-%m-%d").date() for d in (first, last))
     except ValueError:
         return []  # the service says what is wrong with the dates
-    return [t for t in trends.treatments_until(user, end) if (t.ended_on or t.started_on) >= start]
+    return trends.acting_in(trends.treatments_until(user, end), start, end)
 
 
 def _stamp(value: datetime | None) -> str | None:

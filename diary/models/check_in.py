@@ -20,8 +20,7 @@ class CheckIn(db.Model):
     at: Mapped[time]
     by_push: Mapped[bool] = mapped_column(default=True, server_default=false())
     by_email: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # The last local day asked about: claimed before anything is sent, so never asked twice.
-    asked_for: Mapped[date | None]
+    # Each day asked about is a claim (services/claims.py), made before anything is sent.
 
 
 class PushSubscription(db.Model):

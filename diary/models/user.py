@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     # The rule that counts migraine days: a code of diary.services.days.RULES.
     day_rule: Mapped[str] = mapped_column(String(10), default="leiden", server_default="leiden")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # New at every write of the user's rows, in the same transaction (diary/cache.py): what
+    # is cached of the diary is kept under one version only.
+    data_version: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
     login_sessions: Mapped[list["LoginSession"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

@@ -371,7 +371,7 @@ def add_imported_triggers(user: User, keyed: list[tuple[str, list[str]]]) -> Non
                 db.session.flush()
             trigger_id = own[name.casefold()].id
             rows.append({"attack_id": ids[key], "code": None, "own_trigger_id": trigger_id})
-    insert_bulk(bulk_rows(AttackTrigger, rows))
+    insert_bulk(bulk_rows(AttackTrigger, rows, owner=user.id))
 
 
 def as_entered(attack: Attack) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, Dialect, Table, delete, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeEngine
 
+from diary.cache import wrote_for
 from diary.extensions import db
 from diary.models import Attack, MedicationDose, Reading
 from diary.services.writes import writes
@@ -38,6 +39,8 @@ class BulkRows:
 
     sql: str = ""
     params: list = field(default_factory=list)
+    # The users whose rows these are: their data versions move (diary/cache.py).
+    owners: frozenset[int] = frozenset()
 
     def __len__(self) -> int:
         return len(self.params)
@@ -45,24 +48,30 @@ class BulkRows:
     def parts(self) -> Iterator["BulkRows"]:
         """Yield the rows PART_ROWS at a time, with the same statement."""
         for start in range(0, len(self.params), PART_ROWS):
-            yield BulkRows(self.sql, self.params[start : start + PART_ROWS])
+            yield BulkRows(self.sql, self.params[start : start + PART_ROWS], self.owners)
 
 
-def bulk_rows(model, rows: list[dict]) -> BulkRows:
-    """Convert rows that a service built and checked into driver parameters (no lock needed)."""
+def bulk_rows(model, rows: list[dict], owner: int | None = None) -> BulkRows:
+    """Convert rows that a service built and checked into driver parameters (no lock needed).
+
+    Rows of a row (an attack's triggers) have no user_id: owner names their user.
+    """
     if not rows:
         return BulkRows()
     defaults = _defaults(model.__table__, rows[0])
     columns = [*rows[0], *defaults]
     values = itemgetter(*columns)
     # A later row may give a column the first left to its default.
-    return bulk_values(model, columns, [values(defaults | row) for row in rows])
+    return bulk_values(model, columns, [values(defaults | row) for row in rows], owner)
 
 
-def bulk_values(model, columns: list[str], rows: list[Sequence]) -> BulkRows:
+def bulk_values(
+    model, columns: list[str], rows: list[Sequence], owner: int | None = None
+) -> BulkRows:
     """Convert rows given as values in the order of columns into driver parameters.
 
     A column at a time, each value through its type's conversion, and back to rows.
+    Rows of a row have no user_id: owner names their user.
     """
     if not rows:
         return BulkRows()
@@ -70,6 +79,7 @@ def bulk_values(model, columns: list[str], rows: list[Sequence]) -> BulkRows:
     table = model.__table__
     defaults = _defaults(table, columns)
     by_name = dict(zip(columns, zip(*rows, strict=True), strict=True))
+    owners = frozenset([owner] if owner is not None else by_name["user_id"])
     by_name |= {key: [value] * len(rows) for key, value in defaults.items()}
     compiled = table.insert().compile(dialect=dialect, column_keys=[*columns, *defaults])
     order = compiled.positiontup if compiled.positional else list(by_name)
@@ -77,7 +87,7 @@ def bulk_values(model, columns: list[str], rows: list[Sequence]) -> BulkRows:
     params: list[Any] = list(zip(*converted, strict=True))
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
-    return BulkRows(compiled.string, params)
+    return BulkRows(compiled.string, params, owners)
 
 
 def _defaults(table: Table, given: Collection[str]) -> dict[str, Any]:
@@ -112,6 +122,7 @@ def insert_bulk(rows: BulkRows) -> None:
     if rows.params:
         db.session.flush()
         db.session.connection().exec_driver_sql(rows.sql, rows.params)
+        wrote_for(db.session, rows.owners)
 
 
 class PartedInsert:

@@ -3,20 +3,21 @@
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import select
 
 from diary import push, rules
 from diary.clock import local_now, local_today
 from diary.extensions import db
 from diary.models import CheckIn, PushSubscription, User
 from diary.rules import Checker
+from diary.services import claims
 from diary.services.days import UNKNOWN, classify_days, rule_of
 from diary.services.rows import remove
 from diary.services.writes import writes
@@ -169,23 +170,25 @@ class Ask:
 def due(now: datetime | None = None) -> list[Ask]:
     """Return the accounts to ask now: on, past their time, today empty and not asked yet."""
     now = now or datetime.now(UTC)
-    asks = []
     rows = db.session.execute(
         select(CheckIn, User)
         .join(User, User.id == CheckIn.user_id)
         .where(CheckIn.since.is_not(None))
         .order_by(User.username)
     )
+    waiting = []
     for check_in, user in rows:
         local = local_now(user.timezone, now)
-        day = local.date()
         since = check_in.since
-        if since is None or day < since or check_in.asked_for == day or local.time() < check_in.at:
+        if since is None or local.date() < since or local.time() < check_in.at:
             continue
-        if not empty_days(user, day, day):
-            continue
-        asks.append(Ask(check_in, user, day, until_day_ends(user.timezone, day, now)))
-    return asks
+        waiting.append((check_in, user, local.date()))
+    asked = claims.claimed([claim_key(user, day) for _, user, day in waiting])
+    return [
+        Ask(check_in, user, day, until_day_ends(user.timezone, day, now))
+        for check_in, user, day in waiting
+        if claim_key(user, day) not in asked and empty_days(user, day, day)
+    ]
 
 
 def until_day_ends(zone_name: str, day: date, now: datetime) -> int:
@@ -194,24 +197,28 @@ def until_day_ends(zone_name: str, day: date, now: datetime) -> int:
     return int((midnight.astimezone(UTC) - now).total_seconds())
 
 
+def claim_key(user: User, day: date) -> str:
+    """Return the claim that makes an account's check-in for a day go out once."""
+    return f"check-in:{user.id}:{day.isoformat()}"
+
+
 @writes
 def claim(ask: Ask) -> bool:
-    """Mark the account's day as asked, unless a run already did; return whether this one did.
+    """Claim the account's day, unless a run already did or the check-in was turned off
+    meanwhile; return whether this run did.
 
-    One conditional UPDATE: of runs at the same moment, only one finds the day unasked.
+    The claims table decides, as for reminder e-mails: of runs at the same moment, here or
+    on other machines, only one inserts the day's claim.
     """
-    # An UPDATE answers with a cursor's result, which counts the rows it changed.
-    claimed = cast(
-        CursorResult,
-        db.session.execute(
-            update(CheckIn)
-            .where(
-                CheckIn.id == ask.check_in.id,
-                CheckIn.since.is_not(None),
-                or_(CheckIn.asked_for.is_(None), CheckIn.asked_for < ask.day),
-            )
-            .values(asked_for=ask.day)
-            .execution_options(synchronize_session=False)
-        ),
+    # Read again in the claim's own transaction (the row is locked where the database
+    # can): Settings may have turned it off since due() read it.
+    since = db.session.scalar(
+        select(CheckIn.since).where(CheckIn.id == ask.check_in.id).with_for_update()
     )
-    return claimed.rowcount == 1
+    if since is None:
+        return False
+    try:
+        claims.claim(claim_key(ask.user, ask.day))
+    except claims.ClaimedElsewhere:
+        return False
+    return True

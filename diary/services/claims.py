@@ -9,7 +9,7 @@ the work's own marks, before anything leaves the machine.
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from diary.clock import utcnow
@@ -46,3 +46,12 @@ def claim(*keys: str) -> None:
 def release(*keys: str) -> None:
     """Give claims up, so that the next run does that work again (it failed)."""
     db.session.execute(delete(Claim).where(Claim.key.in_(keys)))
+
+
+def claimed(keys: list[str]) -> set[str]:
+    """Return those of the keys that a run has claimed already."""
+    return {
+        key
+        for n in range(0, len(keys), 500)
+        for key in db.session.scalars(select(Claim.key).where(Claim.key.in_(keys[n : n + 500])))
+    }

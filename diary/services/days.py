@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, or_, select
 
 from diary import reference
+from diary.cache import moves_with_the_clock, per_user
 from diary.clock import local_now, shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
@@ -119,6 +120,8 @@ def attack_days(attack: Attack, now: datetime) -> list[date]:
 
     An attack that ends at midnight does not reach the day that midnight begins.
     """
+    if attack.ended_at is None:
+        moves_with_the_clock()  # it lasts until now: a figure of it is not kept
     return days_between(attack.started_at, attack.ended_at or now)
 
 
@@ -150,6 +153,12 @@ def has_aura(attack: Attack) -> bool:
     return (
         bool(attack.aura) and attack.aura_minutes is not None and low <= attack.aura_minutes <= high
     )
+
+
+@per_user
+def classified(user: User, first: date, last: date, rule_code: str) -> list[DayStatus]:
+    """Return classify_days() for the trends page, kept until the user's next write."""
+    return classify_days(user, first, last, RULES[rule_code])
 
 
 def classify_days(

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import delete, select
 
 from diary import reference, rules
+from diary.cache import per_user
 from diary.clock import shift, start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
@@ -123,6 +124,21 @@ def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
                 MedicationDose.relief_2h.is_(None),
                 MedicationDose.taken_at <= now - RELIEF_ASKED_AFTER,
                 MedicationDose.taken_at > now - RELIEF_ASKED_FOR,
+            )
+            .order_by(MedicationDose.taken_at, MedicationDose.id)
+        )
+    )
+
+
+def doses_between(user: User, first: datetime, last: datetime) -> list[MedicationDose]:
+    """Return the doses taken from first to last (an attack's span), oldest first."""
+    return list(
+        db.session.scalars(
+            select(MedicationDose)
+            .where(
+                MedicationDose.user_id == user.id,
+                MedicationDose.taken_at >= first,
+                MedicationDose.taken_at <= last,
             )
             .order_by(MedicationDose.taken_at, MedicationDose.id)
         )
@@ -298,12 +314,14 @@ def _window(intake: dict[str, set[date]], first: date, last: date) -> OveruseWin
     return OveruseWindow(first, last, days_by_class, len(any_days), sorted(flags))
 
 
+@per_user
 def overuse(user: User, as_of: date) -> OveruseReport:
     """Count days of intake per class in the 30 days ending on as_of and the two windows before.
 
     ICHD-3 8.2 counts days, not doses; a class is flagged at its threshold, two or more
     classes together at 10 days in all when none is at its own (8.2.6), and it asks for
     overuse of more than 3 months: sustained_3_months lists what is flagged in all three.
+    Kept until the user's next write (diary/cache.py).
     """
     months = int(reference.overuse_rules()["more_than_3_months"]["months"])
     earliest = shift(as_of, -(OVERUSE_WINDOW_DAYS * months - 1))

@@ -162,13 +162,18 @@ class Diary:
     entered: dict[date, date] = field(default_factory=dict)
     side_effects: list[tuple[date, str]] = field(default_factory=list)
 
-    def until(self, as_of: date) -> "Diary":
-        """Return the diary as it was known on as_of: nothing of a later day."""
+    def within(self, first: date, last: date) -> "Diary":
+        """Return the diary of first..last only: nothing of a day before or after.
+
+        One treatment's figures read its own days (figures_window): the work per treatment
+        does not grow with the years of the diary.
+        """
+        days = list(_span_days(first, last))
         return Diary(
-            {d: s for d, s in self.statuses.items() if d <= as_of},
-            {d: r for d, r in self.readings.items() if d <= as_of},
-            {d: e for d, e in self.entered.items() if d <= as_of},
-            [(d, code) for d, code in self.side_effects if d <= as_of],
+            {d: s for d in days if (s := self.statuses.get(d)) is not None},
+            {d: r for d in days if (r := self.readings.get(d)) is not None},
+            {d: e for d in days if (e := self.entered.get(d)) is not None},
+            [(d, code) for d, code in self.side_effects if first <= d <= last],
         )
 
     @cached_property
@@ -284,13 +289,18 @@ def lag1_autocorrelation(*series: dict[date, int]) -> Fraction | float:
     """
     products = squares = next_squares = Fraction(0)
     for days in series:
-        share = Fraction(sum(days.values()), len(days))
+        n, counted = len(days), sum(days.values())
+        # n·d is a whole number, (value·n − counted): sum in integers, divide by n² once.
+        pairs = multiplied = next_multiplied = 0
         for (day, value), (following, next_value) in pairwise(sorted(days.items())):
             if (following - day).days == 1:
-                d, d_next = value - share, next_value - share
-                products += d * d_next
-                squares += d * d
-                next_squares += d_next * d_next
+                d, d_next = value * n - counted, next_value * n - counted
+                pairs += d * d_next
+                multiplied += d * d
+                next_multiplied += d_next * d_next
+        products += Fraction(pairs, n * n)
+        squares += Fraction(multiplied, n * n)
+        next_squares += Fraction(next_multiplied, n * n)
     if not squares or not next_squares or products <= 0:
         return Fraction(0)
     squared = products * products / (squares * next_squares)
@@ -456,11 +466,22 @@ def relief(
     return {"weeks": len(complete), "ongoing": True, "capped_by": cap_name} | days
 
 
+def acting_until(span: Span, as_of: date) -> date:
+    """Return the last day a treatment acts: day 84 after its end, or as_of while it runs."""
+    return shift(span.ended_on, RELIEF_CAP_DAYS) if span.ended_on else as_of
+
+
+def figures_window(span: Span, as_of: date) -> tuple[date, date]:
+    """Return the days a treatment's figures read: the flare's first window before the
+    start to day 84 after the end (to as_of while it runs, and never past as_of)."""
+    first = shift(span.started_on, -PERIOD_DAYS * (FLARE_WINDOWS + 1))
+    return first, min(acting_until(span, as_of), as_of)
+
+
 def confounding_window(span: Span, as_of: date) -> tuple[date, date]:
     """Return the days a preventive change mixes into the figures: the baseline's first day
     to day 84 after the end (to as_of while the treatment runs, and never past it)."""
-    last = shift(span.ended_on, RELIEF_CAP_DAYS) if span.ended_on else as_of
-    return shift(span.started_on, -PERIOD_DAYS), min(last, as_of)
+    return shift(span.started_on, -PERIOD_DAYS), min(acting_until(span, as_of), as_of)
 
 
 def overlaps(span: Span, others: list[Span], as_of: date) -> list[Span]:
@@ -473,15 +494,13 @@ def overlaps(span: Span, others: list[Span], as_of: date) -> list[Span]:
     if span.ended_on is not None:
         windows.append((shift(span.ended_on, 1), shift(span.ended_on, RELIEF_CAP_DAYS)))
 
-    def acting_until(other: Span) -> date:
-        return shift(other.ended_on, RELIEF_CAP_DAYS) if other.ended_on else as_of
-
     return sorted(
         (
             other
             for other in others
             if any(
-                other.started_on <= last and acting_until(other) >= first for first, last in windows
+                other.started_on <= last and acting_until(other, as_of) >= first
+                for first, last in windows
             )
         ),
         key=lambda other: other.started_on,
@@ -573,7 +592,7 @@ def _periods(diary: Diary, span: Span, as_of: date) -> list[dict]:
 
 def treatment_outcome(diary: Diary, span: Span, others: list[Span], as_of: date) -> dict:
     """Return one treatment's figures (rounded for output) from data up to as_of."""
-    diary = diary.until(as_of)
+    diary = diary.within(*figures_window(span, as_of))
     periods = _periods(diary, span, as_of)
     baseline = periods[0]
     relieved = dict.fromkeys(RELIEF_KEYS)

@@ -1,13 +1,14 @@
 """Add, change and summarise pain readings."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import rules
+from diary.cache import per_user
 from diary.clock import start_of
 from diary.dbfunc import day_of
 from diary.extensions import db
@@ -100,28 +101,44 @@ def delete_reading(reading: Reading) -> None:
     remove(reading)
 
 
+class Logged(NamedTuple):
+    """A reading as home lists it: a plain value, which a cached glance can hold."""
+
+    id: int
+    recorded_at: datetime
+    pain: int
+    note: str
+
+
 @dataclass(frozen=True)
 class Glance:
     """What the home page shows: today's readings, the days at a glance, the streak."""
 
-    today: list[Reading]
+    today: list[Logged]
     # Each day of the window, oldest first, with its scores (the outcome figures' Day), or None.
     days: list[tuple[date, Day | None]]
     streak: int
 
 
+@per_user
 def glance(user: User, today: date, days: int) -> Glance:
-    """Read the last `days` days once and derive today's list, the summaries and the streak."""
+    """Read the last `days` days once and derive today's list, the summaries and the streak.
+
+    Kept until the user's next write (diary/cache.py).
+    """
     first = today - timedelta(days=days - 1)
-    rows = db.session.scalars(
-        select(Reading)
-        .where(
-            Reading.user_id == user.id,
-            Reading.recorded_at >= start_of(first),
-            Reading.recorded_at < start_of(today + timedelta(days=1)),
+    rows = [
+        Logged(*row)
+        for row in db.session.execute(
+            select(Reading.id, Reading.recorded_at, Reading.pain, Reading.note)
+            .where(
+                Reading.user_id == user.id,
+                Reading.recorded_at >= start_of(first),
+                Reading.recorded_at < start_of(today + timedelta(days=1)),
+            )
+            .order_by(Reading.recorded_at, Reading.id)
         )
-        .order_by(Reading.recorded_at, Reading.id)
-    ).all()
+    ]
     by_day: dict[date, list[int]] = {}
     for reading in rows:
         by_day.setdefault(reading.recorded_at.date(), []).append(reading.pain)

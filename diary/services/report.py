@@ -26,6 +26,7 @@ from diary.services import preventives, trends
 from diary.services.attacks import AURA_LABELS, LABELS, SIDE_LABELS
 from diary.services.days import rule_of
 from diary.services.medications import medicine_effects, overuse
+from diary.services.menstrual import menstrual_link
 from diary.services.outcomes import midas_figures
 
 
@@ -39,19 +40,20 @@ def report_context(
     shared: bool = False,
     with_appendix: bool = False,
 ) -> dict:
-    """Return what the report shows for a user's range and chosen treatments and preventives
-    (None: all).
+    """Return what the report shows for a user's range and chosen treatments (None: those
+    running or still acting in the range) and preventives (None: all of the range).
 
-    Every figure is as of the range's last day and the same whether shared or not. A shared
-    report names no treatment or preventive the patient did not choose: an overlap with one
-    is "another treatment (not shared)", a change of one "a preventive change (not shared)".
-    with_appendix adds the range's entries day by day.
+    Only the treatments shown have their figures computed, each from its own days (which may
+    lie outside the range). Every figure is as of the range's last day and the same whether
+    shared or not. A shared report names no treatment or preventive the patient did not
+    choose: an overlap with one is "another treatment (not shared)", a change of one "a
+    preventive change (not shared)". with_appendix adds the range's entries day by day.
     """
     all_treatments = trends.treatments_until(user, last)
     picked = (
         [t for t in all_treatments if t.id in treatment_ids]
         if treatment_ids is not None
-        else all_treatments
+        else trends.acting_in(all_treatments, first, last)
     )
     # Every treatment caps the relief and is an overlap, shared or not: the figures are the
     # patient's own; only the words name what was not chosen as "another treatment".
@@ -59,7 +61,7 @@ def report_context(
     figures = trends.treatment_figures(user, last, picked, all_treatments, regimens)
     named = picked if shared else all_treatments
     kinds = reference.treatment_kinds()
-    daily = trends.daily_stats(user, first, last)
+    pain = trends.pain_days(user, first, last)
     in_range = [r for r in regimens if preventives.taken_between(r, first, last)]
     picked_regimens = [r for r in in_range if preventive_ids is None or r.id in preventive_ids]
     named_regimens = set(preventive_ids or ()) if shared else None
@@ -81,7 +83,7 @@ def report_context(
         ],
         "cohort_compared": any(kinds[t.kind].get("ketamine_protocol") for t in picked),
         "pain_charts": charts.pain_charts(
-            trends.pain_series(daily, first, last),
+            pain.points,
             trends.chart_treatments(picked),
             first,
             last,
@@ -95,13 +97,14 @@ def report_context(
         "first": first,
         "last": last,
         "today": local_today(user.timezone),
-        "summary": trends.range_summary(daily, first, last),
+        "summary": pain.summary,
         "overuse": overuse(user, last),
         "classes": reference.medication_classes(),
         "effects": reference.side_effects(),
         "day_rule": rule_of(user).code,
         "study": reference.catalogue("study_outcomes"),
         "appendix": appendix(user, first, last) if with_appendix else None,
+        "menstrual_link": menstrual_link(user, last),
     }
 
 

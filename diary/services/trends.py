@@ -10,6 +10,7 @@ from flask_babel import gettext
 from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import joinedload
 
+from diary.cache import per_user
 from diary.clock import local_now, local_today, shift, start_of
 from diary.extensions import db
 from diary.models import (
@@ -28,15 +29,15 @@ from diary.models.reading import Reading
 from diary.services import preventives
 from diary.services.days import attack_days, classify_days, rule_of
 from diary.services.outcomes import (
-    FLARE_WINDOWS,
     HEADACHE_DAY_MIN,
     MODERATE_PAIN_MIN,
-    PERIOD_DAYS,
     PERIOD_LABELS,
     Day,
     Diary,
     Span,
+    acting_until,
     confounding_window,
+    figures_window,
     midas_figures,
     questionnaire_figures,
     rounded,
@@ -45,6 +46,27 @@ from diary.services.outcomes import (
 )
 
 ROLLING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class PainDays:
+    """A range's pain as the charts and the report show it: a point a day, the months, the
+    summary."""
+
+    points: list[dict]
+    months: list[dict]
+    summary: dict
+
+
+@per_user
+def pain_days(user: User, first: date, last: date) -> PainDays:
+    """Return the range's pain points, months and summary; kept until the user's next write."""
+    daily = daily_stats(user, first, last)
+    return PainDays(
+        pain_series(daily, first, last),
+        headache_days_by_month(daily, first, last),
+        range_summary(daily, first, last),
+    )
 
 
 def daily_stats(user: User, first: date, last: date) -> dict[date, Day]:
@@ -131,8 +153,12 @@ def range_summary(daily: dict[date, Day], first: date, last: date) -> dict:
     }
 
 
+@per_user
 def first_entry_day(user: User) -> date | None:
-    """Return the first day with any entry of the user's diary, or None for an empty diary."""
+    """Return the first day with any entry of the user's diary, or None for an empty diary.
+
+    Kept until the user's next write (diary/cache.py).
+    """
     moments = union_all(
         *(
             select(func.min(column)).where(column.class_.user_id == user.id)
@@ -181,6 +207,16 @@ def treatments_until(user: User, as_of: date, ids: list[int] | None = None) -> l
     return list(db.session.scalars(query))
 
 
+def acting_in(treatments: list[Treatment], first: date, last: date) -> list[Treatment]:
+    """Return the treatments running or still acting (to day 84 after their end) on a day of
+    first..last: the ones whose figures describe days of the range."""
+    return [
+        t
+        for t in treatments
+        if t.started_on <= last and acting_until(Span(t.started_on, t.ended_on), last) >= first
+    ]
+
+
 def treatment_figures(
     user: User,
     as_of: date,
@@ -192,24 +228,40 @@ def treatment_figures(
 
     every is all the user's treatments up to as_of (the next treatment and overlaps
     come from it), regimens all their preventive regimens; the caller passes them when it
-    has read them already.
+    has read them already. Kept until the user's next write (diary/cache.py).
     """
     every = treatments_until(user, as_of) if every is None else every
     treatments = every if treatments is None else treatments
     if not treatments:
         return []
-    # The flare compares the baseline with the two 28-day windows before it.
-    first = shift(min(t.started_on for t in treatments), -PERIOD_DAYS * (FLARE_WINDOWS + 1))
-    rule = rule_of(user)
-    readings, saved = readings_by_day(user, first, as_of)
-    diary = Diary(
-        statuses={d.day: d for d in classify_days(user, first, as_of, rule)},
-        readings=readings,
-        entered=first_entered(user, first, as_of, saved),
-        side_effects=side_effect_days(user, first, as_of),
-    )
+    ids = tuple(t.id for t in treatments)
+    return _figures(user, as_of, ids, treatments=treatments, every=every, regimens=regimens)
+
+
+@per_user
+def _figures(
+    user: User,
+    as_of: date,
+    _ids: tuple[int, ...],
+    *,
+    treatments: list[Treatment],
+    every: list[Treatment],
+    regimens: Sequence[PreventiveRegimen] | None,
+) -> list[dict]:
+    """Return the figures of the treatments (of these ids), computed from their own days."""
     # The picked treatments too: one that starts after as_of is in no list of "every" up to it.
     spans = {t.id: Span(t.started_on, t.ended_on) for t in [*every, *treatments]}
+    # Only the days the treatments' figures read, not the whole diary up to as_of.
+    windows = [figures_window(spans[t.id], as_of) for t in treatments]
+    first, last = min(w[0] for w in windows), max(w[1] for w in windows)
+    rule = rule_of(user)
+    readings, saved = readings_by_day(user, first, last)
+    diary = Diary(
+        statuses={d.day: d for d in classify_days(user, first, last, rule)},
+        readings=readings,
+        entered=first_entered(user, first, last, saved),
+        side_effects=side_effect_days(user, first, last),
+    )
     pgic, midas = _answers(user, as_of)
     regimens = preventives.user_regimens(user) if regimens is None else regimens
     return [

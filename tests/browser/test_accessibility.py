@@ -10,6 +10,7 @@ from diary.extensions import db
 from diary.models import MedicationDose, SideEffectReport, Treatment
 from diary.services.accounts import find_user
 from diary.services.attacks import add_attack
+from diary.services.day_marks import mark_day
 from diary.services.medications import add_dose
 from diary.services.preventives import add_regimen
 from diary.services.shares import create_share
@@ -66,10 +67,12 @@ def axe_violations(page) -> list[str]:
 
 @pytest.fixture(scope="module")
 def diary_user(live_server):
-    name = live_server.make_user(is_admin=True)
+    # Period days kept: the report and the shared page show migraine and menstruation.
+    name = live_server.make_user(is_admin=True, period_tracking=True)
     seed_months(live_server, name)
     with live_server.app.app_context():
         user = find_user(name)
+        mark_day(user, date.today() - timedelta(days=30), period=True)
         add_dose(
             user,
             taken_at=datetime(2024, 1, 1, 8),

@@ -1,6 +1,6 @@
-"""A patient on a 390x844 phone records an attack in one tap each, adds its details later,
-marks the next day headache-free and sees both days classified; axe finds nothing on the
-new pages."""
+"""A patient on a 390x844 phone records an attack in one tap each, adds its details later
+with how a medicine taken during it worked at 2 hours, marks the next day headache-free and
+sees both days classified; axe finds nothing on the new pages."""
 
 import re
 from datetime import timedelta
@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from diary.extensions import db
-from diary.models import Attack, Reading
+from diary.models import Attack, MedicationDose, Reading
 from diary.services.accounts import find_user
 from tests.browser.conftest import Console, screenshot, sign_in
 from tests.browser.test_accessibility import axe_violations, set_language
@@ -18,8 +18,8 @@ from tests.browser.test_phone import PHONE, buttons_on_first_screen
 
 
 def move_to_yesterday(server, name: str) -> None:
-    """Move the attack and its reading back a day: the server's clock cannot be set, and
-    the journey needs a next day."""
+    """Move the attack, its reading and its dose back a day: the server's clock cannot be
+    set, and the journey needs a next day (and the dose's 2 hours to have passed)."""
     with server.app.app_context():
         user = find_user(name)
         for row in db.session.scalars(select(Attack).where(Attack.user_id == user.id)):
@@ -27,6 +27,10 @@ def move_to_yesterday(server, name: str) -> None:
             row.ended_at -= timedelta(days=1)
         for row in db.session.scalars(select(Reading).where(Reading.user_id == user.id)):
             row.recorded_at -= timedelta(days=1)
+        for row in db.session.scalars(
+            select(MedicationDose).where(MedicationDose.user_id == user.id)
+        ):
+            row.taken_at -= timedelta(days=1)
         db.session.commit()
 
 
@@ -48,21 +52,38 @@ def test_a_patient_records_an_attack_and_sees_both_days_classified(browser, live
         page.get_by_role("button", name="Log pain 6,").click()
         page.wait_for_url("**/?saved=*")
         assert buttons_on_first_screen(page) == [], "pain saved while an attack runs"
+        # A painkiller during the attack, at the time the form offers (now).
+        page.goto(live_server.url + "/medications/new")
+        page.get_by_label("Medicine", exact=True).fill("ibuprofen")
+        expect(page.get_by_label("Kind of medicine")).to_have_value("simple_analgesic")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_url(live_server.url + "/medications/")
+        page.goto(live_server.url + "/")
         page.get_by_role("button", name="It has stopped").click()
         page.wait_for_url("**/?stopped=*")
         expect(page.get_by_role("button", name="Headache started")).to_be_visible()
         assert buttons_on_first_screen(page) == [], "just stopped"
+
+        # The details come a day later, when the dose's 2 hours have long passed.
+        move_to_yesterday(live_server, name)
         page.get_by_role("link", name="Add details").click()
         page.get_by_role("group", name="Nausea").get_by_label("Yes").check()
         page.get_by_role("group", name="Sensitive to light").get_by_label("Yes").check()
+        after_2_hours = page.get_by_role("group", name=re.compile("2 hours after ibuprofen"))
+        expect(after_2_hours.get_by_label("Not answered")).to_be_checked()
+        after_2_hours.get_by_label("better").check()
         screenshot(page, "attack-details-phone")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         page.get_by_role("button", name="Save", exact=True).click()
         page.wait_for_url("**/attacks")
         expect(
             page.get_by_role("cell", name=re.compile("Nausea; Sensitive to light"))
         ).to_be_visible()
+        page.goto(live_server.url + "/medications/")
+        expect(page.get_by_role("table", name="Medicines taken, newest first")).to_contain_text(
+            "2 h: better"
+        )
 
-        move_to_yesterday(live_server, name)
         page.get_by_role("link", name="Today").locator("visible=true").first.click()
         page.get_by_role("button", name="No headache today").click()
         expect(page.get_by_role("button", name="No headache today")).to_have_attribute(
@@ -96,6 +117,7 @@ def attack_patient(live_server):
     with live_server.app.app_context():
         from diary.clock import local_now
         from diary.services.attacks import add_attack, update_attack
+        from diary.services.medications import add_dose
 
         user = find_user(name)
         now = local_now(user.timezone)
@@ -112,6 +134,9 @@ def attack_patient(live_server):
             triggers=["stress", "Red wine"],
         )
         update_attack(user, done, vomiting=False)
+        # Its form asks how this dose worked at 2 hours.
+        taken = now - timedelta(days=2) + timedelta(hours=1)
+        add_dose(user, taken_at=taken, name="Sumatriptan", med_class="triptan")
         add_attack(user, started_at=now - timedelta(hours=1))
         db.session.commit()
         return name, done.id

@@ -1,0 +1,209 @@
+"""What is computed from a user's whole diary, kept until that user's next write.
+
+Every write of a user's rows gives the user a new data_version in the same transaction,
+whichever way it comes (a form, the API, sync, an import, a restore, a command): the
+session events below note the owners of what a flush writes and of what a Core UPDATE or
+DELETE matches, bulk inserts name theirs (diary/services/bulk.py), and the commit moves
+their versions. A figure is cached under the user, that version, the language and its own
+arguments (the day it is for among them) in a bounded LRU per process (CACHE_ENTRIES), so
+a write made by another process or connection is seen at the next request, which reads the
+user's row afresh. Only a unit of work that reads uses the cache: one that writes computes
+afresh, and so does a figure that read an attack still going (it changes with the clock).
+"""
+
+import secrets
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import wraps
+from threading import Lock
+from typing import TypeVar
+
+from cachetools import LRUCache
+from flask import Flask, current_app, has_app_context
+from flask_babel import get_locale
+from sqlalchemy import Table, event, inspect, select, update
+from sqlalchemy.orm import MANYTOONE, ORMExecuteState, Session, scoped_session
+
+from diary.extensions import db
+from diary.models import ApiToken, LoginSession, ShareLink, User
+from diary.services.writes import in_service
+from diary.unit import current_unit
+
+R = TypeVar("R")
+
+# Rows written as the diary is used that nothing cached reads: a sign-in's last-seen time,
+# a token's last use, a shared link's view count. Moving the version for them would empty
+# the cache at every request.
+BOOKKEEPING: frozenset[Table] = frozenset(
+    model.__table__ for model in (LoginSession, ApiToken, ShareLink)
+)
+_TOUCHED = "diary_users_written"
+# Noted for a write whose users are not known: every user's version moves (ids start at 1).
+EVERYONE = 0
+_MISSING = object()
+
+
+def new_version() -> str:
+    """Return a version no state of any diary has had: a restore brings back old ones."""
+    return secrets.token_hex(8)
+
+
+def _touched(session: Session | scoped_session) -> set[int]:
+    """Return the users the session's current transaction has written for so far."""
+    return session.info.setdefault(_TOUCHED, set())
+
+
+def wrote_for(session: Session | scoped_session, owners: Iterable[int]) -> None:
+    """Note users whose rows the current transaction writes: their versions move at commit."""
+    _touched(session).update(owners)
+
+
+def _owner(row: object) -> int | None:
+    """Return the user a mapped row belongs to, through its parent for a row of a row."""
+    if isinstance(row, User):
+        return row.id
+    mapper = inspect(type(row))
+    if mapper.local_table in BOOKKEEPING:
+        return None
+    if "user_id" in mapper.columns:
+        return getattr(row, "user_id")  # noqa: B009 (every owned model has the column)
+    # An attack's trigger, a regimen's dose, a treatment's dose change or medicine.
+    for relation in mapper.relationships:
+        if relation.direction is MANYTOONE and "user_id" in relation.mapper.columns:
+            parent = getattr(row, relation.key)
+            if parent is not None:
+                return parent.user_id
+    return None
+
+
+@event.listens_for(db.session, "after_flush")
+def _note_flushed(session: Session, _context) -> None:
+    """Note the owners of every row a flush inserted, changed or deleted."""
+    rows = (*session.new, *session.dirty, *session.deleted)
+    wrote_for(session, {owner for row in rows if (owner := _owner(row)) is not None})
+
+
+@event.listens_for(db.session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    """Note the owners of the rows a Core INSERT, UPDATE or DELETE writes."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = state.statement.table
+    # Only the models' tables (a migration's test writes an old one of its own).
+    if not isinstance(table, Table) or table in BOOKKEEPING or "user_id" not in table.c:
+        return
+    if state.is_insert:
+        given = state.parameters if isinstance(state.parameters, list) else [state.parameters]
+        owners = {row.get("user_id") for row in given if row}
+        # Values written into the statement itself: whose they are is not worth finding.
+        wrote_for(state.session, [EVERYONE] if None in owners or not owners else owners)
+        return
+    matched = select(table.c.user_id).distinct()
+    if state.statement.whereclause is not None:
+        matched = matched.where(state.statement.whereclause)
+    wrote_for(state.session, state.session.scalars(matched))
+
+
+@event.listens_for(db.session, "before_commit")
+def _move_versions(session: Session) -> None:
+    """Give every user the transaction wrote for a new data version, in the same transaction."""
+    if session.in_nested_transaction():
+        return  # a service's savepoint: the transaction commits later
+    session.flush()
+    users = session.info.pop(_TOUCHED, None)
+    if not users:
+        return
+    moved = update(User).values(data_version=new_version())
+    if EVERYONE not in users:
+        moved = moved.where(User.id.in_(sorted(users)))
+    # Part of the writes it records, not a write of its own (tests/conftest.py checks that
+    # only services write).
+    token = in_service.set(True)
+    try:
+        session.execute(moved.execution_options(synchronize_session=False))
+    finally:
+        in_service.reset(token)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_touched(session: Session, transaction) -> None:
+    """Forget the noted users when the transaction ends (committed or rolled back)."""
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
+
+
+@dataclass
+class _Computing:
+    """One cached figure being computed: whether it read anything that the clock changes."""
+
+    moves_with_the_clock: bool = False
+
+
+_computing: ContextVar[_Computing | None] = ContextVar("cached_figure", default=None)
+
+
+def moves_with_the_clock() -> None:
+    """Say that what is being computed changes with the time of day (an attack still going):
+    it is not kept."""
+    computing = _computing.get()
+    if computing is not None:
+        computing.moves_with_the_clock = True
+
+
+class UserCache:
+    """The bounded LRU of one app; lookups and stores under a lock (waitress serves in threads)."""
+
+    def __init__(self, entries: int):
+        self.entries: LRUCache = LRUCache(maxsize=entries)
+        self.lock = Lock()
+
+
+def init_cache(app: Flask) -> None:
+    """Give the app its own cache (each process, and each test's app, starts empty)."""
+    app.extensions["diary_cache"] = UserCache(app.config["CACHE_ENTRIES"])
+
+
+def _usable() -> UserCache | None:
+    """Return the app's cache when the current unit of work only reads, else None."""
+    unit = current_unit()
+    if unit is None or unit.writes or not has_app_context():
+        return None
+    return current_app.extensions.get("diary_cache")
+
+
+def per_user(function: Callable[..., R]) -> Callable[..., R]:
+    """Cache function(user, *args) per user, version, language and args until the next write.
+
+    The args are the key: hashable values (days, ids), never rows. Keyword arguments are not:
+    rows the caller has read already, which the user's data and the args determine. What it
+    returns is shared by every request that finds it: plain values, no rows of a session,
+    never changed by a caller.
+    """
+    name = f"{function.__module__}.{function.__qualname__}"
+
+    @wraps(function)
+    def cached(user: User, *args, **read):
+        store = _usable()
+        if store is None:
+            return function(user, *args, **read)
+        key = (name, user.id, user.data_version, str(get_locale()), *args)
+        with store.lock:
+            found = store.entries.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        outer, computing = _computing.get(), _Computing()
+        token = _computing.set(computing)
+        try:
+            value = function(user, *args, **read)
+        finally:
+            _computing.reset(token)
+        if computing.moves_with_the_clock:
+            if outer is not None:
+                outer.moves_with_the_clock = True
+            return value
+        with store.lock:
+            store.entries[key] = value
+        return value
+
+    return cached

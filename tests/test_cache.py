@@ -1,0 +1,198 @@
+"""Figures computed from the whole diary are worked out once and kept until the next write.
+
+A second view of a page asks the database less (its figures come from the cache); a write
+of any kind, from this process or another, shows on the next view; another user's write
+changes nothing that is kept for this one; and the cache holds no more than it may.
+"""
+
+import io
+import os
+import re
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from diary.clock import local_today
+from diary.extensions import db
+from diary.models import User
+from diary.services.readings import add_reading
+from diary.services.tokens import create_token
+from diary.services.treatments import add_treatment
+from tests.conftest import build_app, sign_in, user_row
+from tests.test_attack_pages import start_key
+from tests.test_query_counts import counting
+
+OUTCOME = "/treatments/1/outcome"
+
+
+def today() -> date:
+    return local_today("Europe/London")  # every test account's zone
+
+
+def at(day: date, hour: int = 9) -> datetime:
+    return datetime.combine(day, datetime.min.time()).replace(hour=hour)
+
+
+def with_treatment(app, user_id: int) -> date:
+    """Give a user a treatment that ended 38 days ago, with 10 of its baseline's 28 days
+    logged; return the baseline's first day."""
+    start = today() - timedelta(days=40)
+    with app.app_context():
+        user = user_row(user_id)
+        add_treatment(
+            user,
+            kind="ketamine_iv_inpatient",
+            started_on=start,
+            ended_on=start + timedelta(days=2),
+        )
+        for n in range(10):
+            add_reading(user, recorded_at=at(start - timedelta(days=10 + n)), pain=7)
+        db.session.commit()
+    return start - timedelta(days=28)
+
+
+def view(app, client, path: str) -> tuple[str, int]:
+    """Return a page's text and the number of statements it took."""
+    with counting(app) as statements:
+        response = client.get(path)
+        text = response.get_data(as_text=True)
+    assert response.status_code == 200, path
+    return text, len(statements)
+
+
+def known(page: str) -> str:
+    """Return the baseline's "n of 28 days known" of a before/after page."""
+    start = page.index(" of 28 days known")
+    return page[page.rindex(">", 0, start) + 1 : start + len(" of 28 days known")].strip()
+
+
+def cached_view(app, client, path: str) -> str:
+    """View a page twice, check the second asks less of the database, return the page."""
+    asked = view(app, client, path)[1]
+    again, asked_again = view(app, client, path)
+    assert asked_again < asked, (asked_again, asked)
+    return again
+
+
+def version(app, user_id: int) -> str:
+    with app.app_context():
+        return db.session.scalar(select(User.data_version).where(User.id == user_id))
+
+
+def test_a_reading_saved_on_the_form_shows_in_the_kept_figures_at_once(app, client, alice):
+    baseline = with_treatment(app, alice)
+    assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
+    day = baseline + timedelta(days=2)
+    client.post("/readings/new", data={"day": day.isoformat(), "time": "08:00", "pain": "6"})
+    assert known(cached_view(app, client, OUTCOME)) == "11 of 28 days known"
+
+
+def test_a_reading_sent_through_the_api_shows_on_home_and_in_the_figures_at_once(
+    app, client, alice
+):
+    baseline = with_treatment(app, alice)
+    with app.app_context():
+        _, secret = create_token(user_row(alice), "phone")
+        db.session.commit()
+    auth = {"Authorization": f"Bearer {secret}"}
+    home = cached_view(app, client, "/")
+    assert "Nothing logged today yet." in home and "No logging streak yet." in home
+    assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
+    reading = client.post("/api/v1/readings", json={"pain": 6}, headers=auth).get_json()
+    moment = f"{baseline + timedelta(days=3)}T08:00"
+    client.post("/api/v1/readings", json={"pain": 5, "recorded_at": moment}, headers=auth)
+    home = cached_view(app, client, "/")
+    assert f'href="/readings/{reading["id"]}/edit"' in home
+    assert "Logged 1 day in a row." in home
+    assert known(cached_view(app, client, OUTCOME)) == "11 of 28 days known"
+
+
+def test_an_import_shows_in_the_kept_figures_at_once(app, client, alice):
+    baseline = with_treatment(app, alice)
+    assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
+    rows = "".join(f"{baseline + timedelta(days=n)}T08:00,4,\r\n" for n in range(3))
+    upload = {"files": (io.BytesIO(f"recorded_at,pain,note\r\n{rows}".encode()), "readings.csv")}
+    client.post("/import", data=upload, content_type="multipart/form-data")
+    assert known(cached_view(app, client, OUTCOME)) == "13 of 28 days known"
+
+
+def test_a_write_by_another_process_is_seen_at_the_next_view(app, client, alice, tmp_path):
+    baseline = with_treatment(app, alice)
+    assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
+    before = version(app, alice)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "readings.csv").write_text(f"recorded_at,pain,note\n{baseline}T08:00,3,\n")
+    env = os.environ | {
+        "DIARY_INSTANCE_PATH": str(tmp_path / "elsewhere"),
+        "DIARY_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+    }
+    subprocess.run(
+        [sys.executable, "-m", "diary", "import", str(folder), "--user", "alice"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    # The other process moved the version in the database, which this one reads afresh.
+    assert version(app, alice) != before
+    assert known(cached_view(app, client, OUTCOME)) == "11 of 28 days known"
+
+
+def test_another_user_s_write_keeps_what_is_kept_for_this_one(app, client, alice, bob):
+    with_treatment(app, alice)
+    with_treatment(app, bob)
+    cached_view(app, client, OUTCOME)
+    _, asked = view(app, client, OUTCOME)
+    kept = version(app, alice)
+    other = app.test_client()
+    sign_in(other, "bob")
+    bobs = version(app, bob)
+    other.post("/readings/new", data={"day": today().isoformat(), "time": "08:00", "pain": "6"})
+    assert version(app, bob) != bobs and version(app, alice) == kept
+    assert view(app, client, OUTCOME)[1] == asked
+
+
+def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used(app, alice):
+    with_treatment(app, alice)
+    with app.app_context():
+        for weeks in (20, 30):
+            start = today() - timedelta(weeks=weeks)
+            add_treatment(user_row(alice), kind="nerve_block", started_on=start, ended_on=start)
+        db.session.commit()
+    # A before/after page keeps two entries: its figures and its chart's points.
+    small = build_app(app.config["SQLALCHEMY_DATABASE_URI"], CACHE_ENTRIES=4)
+    client = small.test_client()
+    sign_in(client, "alice")
+    pages = [f"/treatments/{n}/outcome" for n in (1, 2, 3)]
+    first = [view(small, client, page)[1] for page in pages]
+    assert len(small.extensions["diary_cache"].entries) == 4
+    # The latest two are kept; the first was dropped, and is worked out again.
+    for page, asked in zip(pages[1:], first[1:], strict=True):
+        assert view(small, client, page)[1] < asked, page
+    assert view(small, client, pages[0])[1] == first[0]
+    with small.app_context():
+        db.engine.dispose()
+
+
+def test_figures_that_read_an_attack_still_going_are_worked_out_at_every_view(app, client, alice):
+    """A running attack lasts longer at each view (hours in, its day may become a migraine
+    day): figures that read it are not kept until it stops."""
+    with app.app_context():
+        start = today() - timedelta(days=10)
+        add_treatment(user_row(alice), kind="nerve_block", started_on=start, ended_on=None)
+        db.session.commit()
+    client.post("/attacks/start", data={"client_key": start_key(client.get("/").text)})
+    for _ in range(2):
+        assert reads_attacks(app, client, OUTCOME)
+    client.post("/attacks/stop")
+    assert reads_attacks(app, client, OUTCOME)
+    assert not reads_attacks(app, client, OUTCOME)
+
+
+def reads_attacks(app, client, path: str) -> bool:
+    """Return whether a view of the page read the attacks (to work its figures out)."""
+    with counting(app) as statements:
+        assert client.get(path).status_code == 200
+    return any(re.search(r"\bFROM attack\b", statement) for statement in statements)
