@@ -4,8 +4,9 @@ import html
 import io
 import re
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text
@@ -20,6 +21,7 @@ from diary.services.attacks import add_attack
 from diary.services.day_marks import mark_day
 from diary.services.medications import overuse
 from tests.conftest import build_app, sign_in, sqlite_only, user_row
+from tests.test_cache import OUTCOME, at, cached_view, known, with_treatment
 
 DATA = Path(__file__).parent / "data" / "imports"
 
@@ -605,6 +607,25 @@ def test_a_time_zone_changed_after_the_preview_imports_nothing(app, client, alic
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
     assert kept_files(app) == []
+
+
+def test_an_import_from_another_diary_shows_in_the_kept_figures_at_once(app, client, alice):
+    baseline = with_treatment(app, alice)
+    assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
+    london = ZoneInfo("Europe/London")
+    starts = [at(baseline + timedelta(days=n), 8).replace(tzinfo=london) for n in range(3)]
+    moments = [int(start.timestamp()) * 1000 for start in starts]
+    rows = "".join(
+        f"{n},Migräne,{ms},{ms + 3_600_000},3600000,6,null,null,null\n"
+        for n, ms in enumerate(moments)
+    )
+    header = "_id,pain,start_date,end_date,duration,strength,medication,medication_amount,"
+    export = f"{header}description\n{rows}".encode()
+    page = html.unescape(upload(client, "headi_diary.csv", export).get_data(as_text=True))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/import/other/confirm", data={"token": token}).status_code == 302
+    # Each attack's pain is a reading on its day: the kept figures count three days more.
+    assert known(cached_view(app, client, OUTCOME)) == "13 of 28 days known"
 
 
 def previewed_token(client, name: str) -> str:
