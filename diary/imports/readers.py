@@ -83,7 +83,7 @@ class Export:
 
     def _holding(self, texts: Iterable[bytes]) -> set[bytes]:
         """Return which of these texts the file holds, reading it a megabyte at a time."""
-        texts, found = set(texts), set()
+        texts, found = set(texts), set[bytes]()
         overlap = max(map(len, texts), default=1) - 1
         with self.path.open("rb") as file:
             tail = b""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Boolean, Dialect, Table, delete, func, select
+from sqlalchemy import Boolean, Dialect, delete, func, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeEngine
 
@@ -58,7 +58,7 @@ def bulk_rows(model, rows: list[dict], owner: int | None = None) -> BulkRows:
     """
     if not rows:
         return BulkRows()
-    defaults = _defaults(model.__table__, rows[0])
+    defaults = _defaults(model, rows[0])
     columns = [*rows[0], *defaults]
     values = itemgetter(*columns)
     # A later row may give a column the first left to its default.
@@ -66,7 +66,7 @@ def bulk_rows(model, rows: list[dict], owner: int | None = None) -> BulkRows:
 
 
 def bulk_values(
-    model, columns: list[str], rows: list[Sequence], owner: int | None = None
+    model, columns: list[str], rows: Sequence[Sequence[Any]], owner: int | None = None
 ) -> BulkRows:
     """Convert rows given as values in the order of columns into driver parameters.
 
@@ -77,8 +77,8 @@ def bulk_values(
         return BulkRows()
     dialect = db.engine.dialect
     table = model.__table__
-    defaults = _defaults(table, columns)
-    by_name = dict(zip(columns, zip(*rows, strict=True), strict=True))
+    defaults = _defaults(model, columns)
+    by_name: dict[str, Sequence[Any]] = dict(zip(columns, zip(*rows, strict=True), strict=True))
     owners = frozenset([owner] if owner is not None else by_name["user_id"])
     by_name |= {key: [value] * len(rows) for key, value in defaults.items()}
     compiled = table.insert().compile(dialect=dialect, column_keys=[*columns, *defaults])
@@ -90,12 +90,12 @@ def bulk_values(
     return BulkRows(compiled.string, params, owners)
 
 
-def _defaults(table: Table, given: Collection[str]) -> dict[str, Any]:
+def _defaults(model, given: Collection[str]) -> dict[str, Any]:
     """Return the values of the columns not given that have a default (created_at), as an
     ORM insert would fill them in."""
     return {
         column.key: column.default.arg(None) if column.default.is_callable else column.default.arg
-        for column in table.columns
+        for column in model.__table__.columns
         if column.key not in given and column.default is not None
     }
 
