@@ -2,9 +2,13 @@
 
     python -m bench.large_exports --rows 200000
 
-writes one export per format with that many attacks (each with a medicine), then
-runs `diary import --dry-run` and `diary import` on each in a fresh instance and
-prints the seconds each took and the command's peak resident memory.
+writes one export per format with that many attacks (each with a medicine, one of
+them not in the diary's list), then runs `diary import --dry-run` and `diary import` on
+each in a fresh instance and prints the seconds each took, the CPU seconds it used
+(which other work on the machine changes less) and the command's peak resident memory.
+The command checks the file and inserts its rows in one go; "confirm" is the insert
+alone, as the web page's confirmation of a preview does it (timed inside a process that
+previewed the file first). `--formats headi migralog` times only those.
 """
 
 import argparse
@@ -85,7 +89,12 @@ def migralog(rows: int) -> Iterator[str]:
     yield ",".join(json.dumps({"id": f"M{m}", "name": name}) for m, name in enumerate(MEDICINES))
     yield '],"episodes":['
     yield from _json_items(
-        {"id": f"E{n}", "startTime": _ms(start), "triggers": ["stress"]}
+        {
+            "id": f"E{n}",
+            "startTime": _ms(start),
+            "endTime": _ms(start + LASTED),
+            "triggers": ["stress"],
+        }
         for n, start in _starts(rows)
     )
     yield '],"intensityReadings":['
@@ -158,6 +167,7 @@ class Run:
 
     code: int
     seconds: float
+    cpu_seconds: float
     peak_mb: float
     output: str
     errors: str
@@ -173,7 +183,8 @@ pid = os.fork()
 if pid == 0:
     os.execv(command[0], command)
 _, status, usage = os.wait4(pid, 0)
-os.write(pipe, b"%d %d" % (status, usage.ru_maxrss))
+cpu = usage.ru_utime + usage.ru_stime
+os.write(pipe, b"%d %d %f" % (status, usage.ru_maxrss, cpu))
 """
 
 
@@ -198,20 +209,77 @@ def diary_run(instance: Path, *args: str, given: str = "") -> Run:
         child.stdin.close()
         child.wait()
         with os.fdopen(read, "rb") as pipe:
-            status, peak_kb = (int(n) for n in pipe.read().split())
+            status, peak_kb, cpu = pipe.read().split()
         seconds = time.perf_counter() - started
         output.seek(0)
         errors.seek(0)
         return Run(
-            os.waitstatus_to_exitcode(status), seconds, peak_kb / 1024, output.read(), errors.read()
+            os.waitstatus_to_exitcode(int(status)),
+            seconds,
+            float(cpu),
+            int(peak_kb) / 1024,
+            output.read(),
+            errors.read(),
         )
+
+
+def succeeded(instance: Path, *args: str, given: str = "") -> Run:
+    """Run one diary command that must succeed; return how it ran."""
+    run = diary_run(instance, *args, given=given)
+    if run.code != 0:
+        raise RuntimeError(f"diary {' '.join(args)} failed:\n{run.errors[:2000]}")
+    return run
+
+
+# The web page's confirmation of a preview, in a process that previewed the export as the
+# upload does: prints the seconds and CPU seconds of inserting the previewed rows.
+CONFIRMED = """
+import resource, sys, time
+from pathlib import Path
+from sqlalchemy import select
+from diary import create_app
+from diary.extensions import db
+from diary.imports import pending, read_export
+from diary.imports.plan import apply_rows, plan_import
+from diary.models import User
+from diary.sqlite import read_phase
+from diary.unit import unit_of_work
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+path, username, unlisted = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+with create_app().app_context():
+    user = db.session.scalar(select(User).where(User.username == username))
+    with pending.new_rows(user.id) as (_, rows):
+        with read_phase(db.session):
+            plan = plan_import(user, read_export(path, user.timezone), rows, unlisted)
+        started, used = time.perf_counter(), cpu()
+        with unit_of_work(writes=True):
+            apply_rows(user, rows, plan.attack_span)
+        print(time.perf_counter() - started, cpu() - used)
+"""
+
+
+def confirmed(instance: Path, path: Path) -> tuple[float, float]:
+    """Preview an export in a new account of instance, then time confirming it: the
+    seconds and the CPU seconds of the insert."""
+    succeeded(instance, "user", "create", "confirm", "--password-stdin", given="bench imports\n")
+    done = subprocess.run(
+        [sys.executable, "-c", CONFIRMED, str(path), "confirm", "other"],
+        env={**os.environ, "DIARY_INSTANCE_PATH": str(instance)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, cpu = done.stdout.split()
+    return float(seconds), float(cpu)
 
 
 def run_diary(instance: Path, *args: str, given: str = "") -> tuple[float, float, str]:
     """Run one diary command that must succeed; return seconds, its peak memory in MB, output."""
-    run = diary_run(instance, *args, given=given)
-    if run.code != 0:
-        raise RuntimeError(f"diary {' '.join(args)} failed:\n{run.errors}")
+    run = succeeded(instance, *args, given=given)
     return run.seconds, run.peak_mb, run.output
 
 
@@ -221,17 +289,26 @@ def main() -> None:
     parser.add_argument("--formats", nargs="*", default=list(WRITERS))
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        print(f"{'format':28} {'MB':>6} {'preview s':>10} {'import s':>9} {'peak MB':>8}")
+        print(f"{'format':26} {'MB':>5}  preview: {'s':>5} {'CPU s':>5} {'MB':>4}", end="")
+        print(f"  import: {'s':>5} {'CPU s':>5} {'MB':>4}  confirm: {'s':>5} {'CPU s':>5}")
         for format_code in options.formats:
             instance = Path(folder) / format_code
             path = write_export(Path(folder), format_code, options.rows)
-            run_diary(
+            succeeded(
                 instance, "user", "create", "bench", "--password-stdin", given="bench imports\n"
             )
-            preview, _, _ = run_diary(instance, "import", str(path), "--user", "bench", "--dry-run")
-            imported, peak, _ = run_diary(instance, "import", str(path), "--user", "bench")
+            command = ("import", str(path), "--user", "bench", "--unlisted-class", "other")
+            preview = succeeded(instance, *command, "--dry-run")
+            imported = succeeded(instance, *command)
             size = path.stat().st_size / 1e6
-            print(f"{format_code:28} {size:6.1f} {preview:10.1f} {imported:9.1f} {peak:8.0f}")
+            print(f"{format_code:26} {size:5.1f}", end="")
+            for run in (preview, imported):
+                print(
+                    f"          {run.seconds:5.1f} {run.cpu_seconds:5.1f} {run.peak_mb:4.0f}",
+                    end="",
+                )
+            seconds, cpu = confirmed(Path(folder) / f"{format_code}-confirm", path)
+            print(f"           {seconds:5.1f} {cpu:5.1f}")
 
 
 if __name__ == "__main__":

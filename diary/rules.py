@@ -6,20 +6,24 @@ gets the same field and the same message from every entry point.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from diary.clock import format_timestamp, local_now
 from diary.i18n import decimal as format_number
+from diary.i18n import gettext as _
+from diary.i18n import lazy_gettext
 
 EARLIEST_DAY = date(1900, 1, 1)
+ONE_DAY = timedelta(days=1)
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=1)
 # Treatments and reminders can be planned, but not further than this.
@@ -45,8 +49,24 @@ _WHOLE = re.compile(r"^[+-]?[0-9]{1,30}$")
 json_values: ContextVar[bool] = ContextVar("json_values", default=False)
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """Entries checked together (an import's chunk): the one time now is for all of them
+    (reading the clock takes a microsecond), and the times checked so far, each by the
+    value, its fold and the zone (an attack's start is its reading's and its dose's too)."""
+
+    now: datetime
+    times: dict[tuple[datetime, int, str], datetime] = field(default_factory=dict)
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("checked_together", default=None)
+
+
 # A longer list of codes (the time zones) is not spelled out in a message.
 CODES_LISTED = 30
+# Labels that only a refusal shows: translated then, not for each value checked (an
+# import checks 600,000 values, and a translation takes microseconds).
+TIME, NOTE, CREATED_AT = lazy_gettext("Time"), lazy_gettext("Note"), lazy_gettext("Created at")
 
 
 def mid_sentence(label: Any) -> str:
@@ -146,7 +166,7 @@ def text(
 
 def note(value: Any, label: Any = None) -> str:
     """Return a free-text note as written (not stripped: line breaks are the writer's)."""
-    return text(value, label or _("Note"), NOTE_MAX, strip=False)
+    return text(value, NOTE if label is None else label, NOTE_MAX, strip=False)
 
 
 def whole(value: Any, label: str, low: int, high: int) -> int:
@@ -267,6 +287,18 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
     seconds and a UTC offset (an instant, turned into the user's time zone). The time
     must exist in the zone, fall on or after 1900-01-01 and not lie in the future.
     """
+    batch = _batch.get()
+    if batch is None or now is not None or not isinstance(value, datetime):
+        return _moment(value, label, zone_name, now or (batch.now if batch else None))
+    key = (value, value.fold, zone_name)
+    checked = batch.times.get(key)
+    if checked is None:
+        checked = batch.times[key] = _moment(value, label, zone_name, batch.now)
+    return checked
+
+
+def _moment(value: Any, label: str, zone_name: str, now: datetime | None) -> datetime:
+    """Check one time as moment() does."""
     zone = ZoneInfo(zone_name)
     if isinstance(value, str) and _MOMENT.match(value):
         try:
@@ -300,42 +332,59 @@ def moment(value: Any, label: str, zone_name: str, now: datetime | None = None) 
             ) from None
     if value.second or value.microsecond:
         value = value.replace(second=0, microsecond=0)
-
-    def written() -> str:
-        return format_timestamp(value).replace("T", " ")
-
-    if value.date() < EARLIEST_DAY:
-        raise ValueError(_("%(label)s %(value)s is before 1900.", label=label, value=written()))
-    now = now or datetime.now(UTC)
-
-    def future() -> str:
-        return _(
-            "%(label)s %(value)s is in the future. Log what has already happened.",
-            label=label,
-            value=written(),
+    day = value.date()
+    if day < EARLIEST_DAY:
+        raise ValueError(
+            _("%(label)s %(value)s is before 1900.", label=label, value=_written(value))
         )
-
+    now = now or datetime.now(UTC)
+    today = now.date()
     # A date past tomorrow is in the future in any zone, and converting it would overflow in 9999.
-    if value.date() > now.date() + timedelta(days=1):
-        raise ValueError(future())
-    aware = value.replace(tzinfo=zone)
+    if day > today + ONE_DAY:
+        raise ValueError(_future(label, value))
     # Both readings of the time agree except at a clock change (checked only then: imports
     # check 200,000 times at once). A time the clocks skipped does not come back as itself.
-    if aware.utcoffset() != aware.replace(fold=1 - value.fold).utcoffset():
-        back = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    # The zone reads the wall-clock time and fold of a naive time as its own: no aware copy
+    # is built for the usual case.
+    if zone.utcoffset(value) != zone.utcoffset(value.replace(fold=1 - value.fold)):
+        back = value.replace(tzinfo=zone).astimezone(UTC).astimezone(zone).replace(tzinfo=None)
         if back != value.replace(fold=0):
             raise ValueError(
                 _(
                     "%(label)s %(value)s did not happen in %(zone)s: the clocks went forward then.",
                     label=label,
-                    value=written(),
+                    value=_written(value),
                     zone=zone_name,
                 )
             )
     # A day before yesterday is in the past in any zone.
-    if value.date() >= now.date() - timedelta(days=1) and aware.astimezone(UTC) > now + CLOCK_SKEW:
-        raise ValueError(future())
+    if day >= today - ONE_DAY and value.replace(tzinfo=zone).astimezone(UTC) > now + CLOCK_SKEW:
+        raise ValueError(_future(label, value))
     return value
+
+
+def _written(value: datetime) -> str:
+    """Return a local time as a message quotes it."""
+    return format_timestamp(value).replace("T", " ")
+
+
+def _future(label: Any, value: datetime) -> str:
+    return _(
+        "%(label)s %(value)s is in the future. Log what has already happened.",
+        label=label,
+        value=_written(value),
+    )
+
+
+@contextmanager
+def checked_together(now: datetime) -> Iterator[None]:
+    """Check the entries of the block together: their times against one moment (UTC), and
+    each time once."""
+    token = _batch.set(_Batch(now))
+    try:
+        yield
+    finally:
+        _batch.reset(token)
 
 
 def whole_minute(text: str, field: str) -> None:
@@ -355,17 +404,17 @@ def whole_minute(text: str, field: str) -> None:
 
 def entry_time(value: Any, zone_name: str) -> datetime:
     """Return when an entry happened (see moment); None means now."""
-    return moment(local_now(zone_name) if value is None else value, _("Time"), zone_name)
+    return moment(local_now(zone_name) if value is None else value, TIME, zone_name)
 
 
 def with_fold(name: str, value: datetime, fold: str = "fold") -> dict[str, Any]:
     """Return a checked local time as its two columns: the wall-clock time and its fold."""
-    return {name: value.replace(fold=0), fold: bool(value.fold)}
+    return {name: value.replace(fold=0) if value.fold else value, fold: bool(value.fold)}
 
 
 def stamp(value: Any, label: Any = None) -> datetime:
     """Return a stored UTC time (when a row was created): from 1900 to now."""
-    label = label or _("Created at")
+    label = CREATED_AT if label is None else label
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)

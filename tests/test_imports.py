@@ -4,8 +4,9 @@ import html
 import io
 import re
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, text
@@ -19,7 +20,8 @@ from diary.services import days, medications, readings
 from diary.services.attacks import add_attack
 from diary.services.day_marks import mark_day
 from diary.services.medications import overuse
-from tests.conftest import build_app, sign_in, user_row
+from tests.conftest import build_app, sign_in, sqlite_only, user_row
+from tests.test_cache import OUTCOME, at, cached_view, known, with_treatment
 
 DATA = Path(__file__).parent / "data" / "imports"
 
@@ -161,6 +163,21 @@ def test_headi_csv_with_null_cells_quoted_newlines_and_a_repeated_hour(app, alic
         (datetime(2024, 3, 1, 8, 0), "Sumatriptan", "1x", "triptan", ""),
         (datetime(2024, 10, 27, 1, 30), "Ibuprofen", "2x", "simple_analgesic", ""),
     ]
+
+
+@sqlite_only
+def test_an_imported_time_is_stored_as_the_text_the_form_stores(app, alice, bob):
+    # SQLite compares times as text: an imported reading sorts among and falls into the
+    # days of readings saved through the form only when it is stored as the same text.
+    imported(app, alice, DATA / "20241116_101500_headi_diary.csv")
+    with app.app_context():
+        for when in (datetime(2024, 3, 1, 8, 0), datetime(2024, 10, 27, 1, 30)):
+            readings.add_reading(user_row(bob), recorded_at=when, pain=3)
+        db.session.commit()
+        stored = db.session.execute(text("SELECT user_id, recorded_at FROM reading")).all()
+    from_form = {written for user_id, written in stored if user_id == bob}
+    assert len(from_form) == 2
+    assert from_form <= {written for user_id, written in stored if user_id == alice}
 
 
 def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(app, alice):
@@ -590,6 +607,25 @@ def test_a_time_zone_changed_after_the_preview_imports_nothing(app, client, alic
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == 0
     assert kept_files(app) == []
+
+
+def test_an_import_from_another_diary_shows_in_the_kept_figures_at_once(app, client, alice):
+    baseline = with_treatment(app, alice)
+    assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
+    london = ZoneInfo("Europe/London")
+    starts = [at(baseline + timedelta(days=n), 8).replace(tzinfo=london) for n in range(3)]
+    moments = [int(start.timestamp()) * 1000 for start in starts]
+    rows = "".join(
+        f"{n},Migräne,{ms},{ms + 3_600_000},3600000,6,null,null,null\n"
+        for n, ms in enumerate(moments)
+    )
+    header = "_id,pain,start_date,end_date,duration,strength,medication,medication_amount,"
+    export = f"{header}description\n{rows}".encode()
+    page = html.unescape(upload(client, "headi_diary.csv", export).get_data(as_text=True))
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)
+    assert client.post("/import/other/confirm", data={"token": token}).status_code == 302
+    # Each attack's pain is a reading on its day: the kept figures count three days more.
+    assert known(cached_view(app, client, OUTCOME)) == "13 of 28 days known"
 
 
 def previewed_token(client, name: str) -> str:

@@ -14,20 +14,22 @@ diary, and the other's are not imported after them.
 
 import hashlib
 import heapq
+import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from itertools import islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, BinaryIO
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from diary import reference
+from diary import reference, rules
 from diary.clock import local_today
 from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
@@ -46,7 +48,7 @@ from diary.models import MedicationDose, Reading, User
 from diary.models.attack import TRIGGER_NAME_MAX
 from diary.rules import EntryError, mid_sentence
 from diary.services import attacks, day_marks, days
-from diary.services.bulk import PartedInsert, bulk_rows
+from diary.services.bulk import PartedInsert, bulk_values
 from diary.services.medications import checked_dose, delete_imported
 from diary.services.readings import checked_reading
 
@@ -54,6 +56,10 @@ PREVIEW_ENTRIES = 10
 CHUNK = 2_000  # entries checked, looked up and kept at a time
 # What each row checked counts towards that, kept or not (a row met twice is checked twice).
 ROW_BYTES = 100
+# What a score may be written as (a union made once: `|` in a check builds one each time),
+# and a score written as a whole number, as most apps write it.
+SCORE = int | float | str
+WHOLE = re.compile(r"\s*[0-9]{1,3}\s*")
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
 
@@ -65,8 +71,14 @@ def source_key(format_code: str, *parts: str) -> str:
 
 def whole_score(value: Any) -> Any:
     """Round a fractional score half up (6.5 -> 7); anything else is left for the service."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, SCORE):
         return value
+    # Whole already (most scores): Decimal takes microseconds. A whole float below 2**53
+    # (5.0) is that whole number exactly.
+    if isinstance(value, int) or (isinstance(value, str) and WHOLE.fullmatch(value)):
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
     try:
         number = Decimal(str(value).strip())
         # Too large to round (1e300) or not a number at all: the service says so.
@@ -282,6 +294,35 @@ class _Planner:
         taken = [entry for entry in entries if isinstance(entry, Taken)]
         better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
         self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
+        with rules.checked_together(datetime.now(UTC)):
+            self.check(entries, better, found, readings, doses)
+        found = self.new_only(found, AttackRow)
+        readings = self.new_only(readings, Reading)
+        doses = self.new_only(doses, MedicationDose)
+        self.plan.attacks += len(found)
+        self.plan.readings += len(readings)
+        self.plan.doses += len(doses)
+        self.plan.classes.update(d["med_class"] for d in doses)
+        self.show(found, "started_at", self.attack_text)
+        self.show(readings, "recorded_at", _reading_text)
+        self.show(doses, "taken_at", _dose_text)
+        if self.spool is not None and not self.source.problem_count:
+            # Attacks go in bulk like readings; their triggers after them, by their keys.
+            self.spool.add(AttackRow, found, leave_out="triggers")
+            self.spool.triggers([(r["client_key"], r["triggers"]) for r in found if r["triggers"]])
+            self.spool.add(Reading, readings)
+            self.spool.add(MedicationDose, doses)
+
+    def check(
+        self,
+        entries: tuple,
+        better: set[str],
+        found: list[dict],
+        readings: list[dict],
+        doses: list[dict],
+    ) -> None:
+        """Check each entry through its service into the rows of its table; note problems."""
+        fmt = self.source.format
         for entry in entries:
             try:
                 if isinstance(entry, Attack):
@@ -290,53 +331,40 @@ class _Planner:
                     self.count(readings).append(_intensity_row(self.user, fmt, entry))
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
-                elif better.isdisjoint(_keys(fmt, entry.superseded_by)):
+                elif not better or better.isdisjoint(_keys(fmt, entry.superseded_by)):
                     row = _dose_row(self.user, fmt, entry, self.plan, self.unlisted)
                     self.count(doses).append(row)
                 else:
                     self.plan.superseded += 1
             except EntryError as exc:
                 self.source.problem(entry.where, str(exc))
-        found = self.new_only(found, AttackRow)
-        readings = self.new_only(readings, Reading)
-        doses = self.new_only(doses, MedicationDose)
-        self.plan.attacks += len(found)
-        self.plan.readings += len(readings)
-        self.plan.doses += len(doses)
-        self.plan.classes.update(d["med_class"] for d in doses)
-        dated = [(a["started_at"], self.attack_text, a) for a in found]
-        dated += [(r["recorded_at"], _reading_text, r) for r in readings]
-        dated += [(d["taken_at"], _dose_text, d) for d in doses]
-        if dated:
-            first, last = min(dated, key=itemgetter(0))[0], max(dated, key=itemgetter(0))[0]
-            self.plan.first_day = min(first.date(), self.plan.first_day or first.date())
-            self.plan.last_day = max(last.date(), self.plan.last_day or last.date())
-            # Only the chunk's earliest few are worded: the preview shows ten entries.
-            earliest = heapq.nsmallest(PREVIEW_ENTRIES, dated, key=itemgetter(0))
-            shown = [PreviewEntry(at, text(row)) for at, text, row in earliest]
-            self.plan.entries = heapq.nsmallest(
-                PREVIEW_ENTRIES, [*self.plan.entries, *shown], key=lambda e: e.at
-            )
-        if self.spool is not None and not self.source.problem_count:
-            # Attacks go in bulk like readings; their triggers after them, by their keys.
-            columns = [{k: v for k, v in row.items() if k != "triggers"} for row in found]
-            self.spool.add(AttackRow, columns)
-            self.spool.triggers([(r["client_key"], r["triggers"]) for r in found if r["triggers"]])
-            self.spool.add(Reading, readings)
-            self.spool.add(MedicationDose, doses)
+
+    def show(self, rows: list[dict], when: str, text: Callable[[dict], str]) -> None:
+        """Widen the preview's dates by rows to add, and keep the earliest entries worded."""
+        if not rows:
+            return
+        times = list(map(itemgetter(when), rows))
+        first, last = min(times).date(), max(times).date()
+        plan = self.plan
+        plan.first_day = min(first, plan.first_day or first)
+        plan.last_day = max(last, plan.last_day or last)
+        # Only the earliest few are worded (the preview shows ten), and only when earlier
+        # than those shown so far: an earlier entry keeps its place among the same times.
+        if len(plan.entries) == PREVIEW_ENTRIES and min(times) >= plan.entries[-1].at:
+            return
+        earliest = heapq.nsmallest(PREVIEW_ENTRIES, rows, key=itemgetter(when))
+        shown = [PreviewEntry(row[when], text(row)) for row in earliest]
+        plan.entries = heapq.nsmallest(
+            PREVIEW_ENTRIES, [*plan.entries, *shown], key=attrgetter("at")
+        )
 
     def held(self, model, keys: Collection[str]) -> set[str]:
         """Return which of these keys the diary holds for the user."""
         keys = list(keys)
         held: set[str] = set()
         for n in range(0, len(keys), 500):
-            held.update(
-                db.session.scalars(
-                    select(model.client_key).where(
-                        model.user_id == self.user.id, model.client_key.in_(keys[n : n + 500])
-                    )
-                )
-            )
+            given = {"user_id": self.user.id, "keys": keys[n : n + 500]}
+            held.update(db.session.scalars(_held_keys(model), given))
         return held
 
     def replace(self, keys: set[str]) -> None:
@@ -363,6 +391,15 @@ class _Planner:
             self.seen.add(short)
             new.append(row)
         return new
+
+
+@cache
+def _held_keys(model) -> Select:
+    """Return the query of which keys a user's rows of model hold, built once per model."""
+    return select(model.client_key).where(
+        model.user_id == bindparam("user_id"),
+        model.client_key.in_(bindparam("keys", expanding=True)),
+    )
 
 
 def _keys(fmt: str, source_keys: tuple[str, ...]) -> list[str]:
@@ -453,9 +490,8 @@ def apply_rows(
             elif isinstance(chunk, Triggers):
                 attacks.add_imported_triggers(user, chunk.keyed)
             else:
-                model, rows = chunk
-                inserted.insert(model, bulk_rows(model, rows))
-                added[model] += len(rows)
+                inserted.insert(chunk.model, bulk_values(chunk.model, chunk.columns, chunk.values))
+                added[chunk.model] += len(chunk.values)
     except IntegrityError:
         # An entry added since the preview, or an attack started since while the file has
         # one still going (one runs at a time): nothing is kept, an attack's triggers with it.

@@ -7,6 +7,7 @@ format reads it as a stream, as many times as it needs.
 
 import codecs
 import csv
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -62,14 +63,35 @@ class Export:
             yield from enumerate(ijson.items(file, prefix, use_float=True))
 
     def json_lengths(self, names: Iterable[str]) -> Counter:
-        """Count the items of some top-level lists in one pass, without building them."""
-        starts = {f"{name}.item": name for name in names}
+        """Count the items of some top-level lists in one pass, without building them.
+
+        A list whose name the file does not hold at all is not looked for: the parser
+        hands each of a large file's values to Python (a second for 50 MB), and an export
+        holds few of the lists counted, or none. (A name written with escapes, as no app
+        writes it, is not found.)
+        """
+        quoted = {json.dumps(name).encode(): name for name in names}
+        starts = {f"{quoted[found]}.item": quoted[found] for found in self._holding(quoted)}
         lengths: Counter = Counter()
+        if not starts:
+            return lengths
         with self._json() as file:
             for prefix, event, _ in ijson.parse(file, use_float=True):
                 if prefix in starts and event in ITEM_STARTS:
                     lengths[starts[prefix]] += 1
         return lengths
+
+    def _holding(self, texts: Iterable[bytes]) -> set[bytes]:
+        """Return which of these texts the file holds, reading it a megabyte at a time."""
+        texts, found = set(texts), set[bytes]()
+        overlap = max(map(len, texts), default=1) - 1
+        with self.path.open("rb") as file:
+            tail = b""
+            while (chunk := file.read(CHUNK)) and texts - found:
+                piece = tail + chunk
+                found |= {text for text in texts - found if text in piece}
+                tail = piece[-overlap:] if overlap else b""
+        return found
 
     @contextmanager
     def _json(self) -> Iterator[BinaryIO]:
@@ -119,7 +141,7 @@ def csv_records(
         line = reader.line_num + 1
         try:
             for cells in reader:
-                if any(cell.strip() for cell in cells):
+                if "".join(cells).strip():  # a row of empty cells is no record
                     yield before + line, dict(zip(header, cells, strict=False))
                 line = reader.line_num + 1
         except csv.Error as exc:
@@ -130,6 +152,8 @@ def csv_records(
 
 def items(value: Any) -> list[str]:
     """Return a list cell or JSON list as its non-empty items, as text."""
+    if not value:  # most cells are empty
+        return []
     if isinstance(value, list):
         return [str(v).strip() for v in value if str(v).strip()]
     if isinstance(value, str):

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 from flask import current_app
@@ -80,6 +81,15 @@ class Triggers:
     keyed: list[tuple[str, list[str]]]
 
 
+@dataclass(frozen=True)
+class Rows:
+    """A kept chunk of one table's rows: their columns, and each row's values in that order."""
+
+    model: Imported
+    columns: list[str]
+    values: list[list[Any]]
+
+
 def schema_revision() -> list[str]:
     """Return the migrations the diary's database is at, as the session sees it."""
     return sorted(revisions_of(db.session.connection()))
@@ -89,13 +99,6 @@ def _seal() -> "hmac.HMAC":
     secret = current_app.config["SECRET_KEY"]
     key = secret.encode() if isinstance(secret, str) else secret
     return hmac.new(key, b"import preview rows\n", hashlib.sha256)
-
-
-def _encoded(value: Any) -> str:
-    """Write a datetime as ISO 8601 text; JSON holds the other column values as they are."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not a column value: {value!r}")
 
 
 class Spool:
@@ -117,11 +120,12 @@ class Spool:
         spool._write({"format": fmt, "zone": zone, "revision": schema_revision()})
         return spool
 
-    def add(self, model, rows: list[dict]) -> None:
-        """Keep a chunk of one table's checked rows (all with the same columns)."""
+    def add(self, model, rows: list[dict], leave_out: str = "") -> None:
+        """Keep a chunk of one table's checked rows (all with the same columns), without the
+        values of leave_out (a name that is no column)."""
         if rows:
-            columns = list(rows[0])
-            values = [[row[column] for column in columns] for row in rows]
+            columns = [column for column in rows[0] if column != leave_out]
+            values = list(map(itemgetter(*columns), rows))
             self._write({"table": model.__tablename__, "columns": columns, "rows": values})
 
     def replace(self, keys: list[str]) -> None:
@@ -140,7 +144,10 @@ class Spool:
         self.file.flush()
 
     def _write(self, line: dict) -> None:
-        data = json.dumps(line, default=_encoded, separators=(",", ":")).encode() + b"\n"
+        # A datetime is written as ISO 8601 text (a C method: no Python call for each one);
+        # JSON holds the other column values as they are, and refuses anything else.
+        data = json.dumps(line, default=datetime.isoformat, separators=(",", ":")).encode()
+        data += b"\n"
         if self.file.tell() + len(data) > self.limit:
             raise TooManyRows
         self.file.write(data)
@@ -164,7 +171,7 @@ class Spool:
             self._header = json.loads(self.file.readline())
         return self._header
 
-    def chunks(self) -> Iterator[tuple[Imported, list[dict]] | Replaced | Triggers]:
+    def chunks(self) -> Iterator[Rows | Replaced | Triggers]:
         """Yield each kept chunk of rows (with its model), each set of medicines replaced and
         each set of attacks' triggers."""
         self.header()
@@ -182,17 +189,13 @@ class Spool:
                 yield _rows(kept)
 
 
-def _rows(kept: dict) -> tuple[Imported, list[dict]]:
-    """Return a kept chunk's model and rows, with their datetimes read back."""
+def _rows(kept: dict) -> Rows:
+    """Return a kept chunk's rows, with their datetimes read back."""
     model = SPOOLED[kept["table"]]
-    times = [
-        column
-        for column in kept["columns"]
-        if model.__table__.c[column].type.python_type is datetime
-    ]
-    rows = [dict(zip(kept["columns"], values, strict=True)) for values in kept["rows"]]
-    for row in rows:
-        for column in times:
-            if row[column] is not None:
-                row[column] = datetime.fromisoformat(row[column])
-    return model, rows
+    columns, values = kept["columns"], kept["rows"]
+    for n, column in enumerate(columns):
+        if model.__table__.c[column].type.python_type is datetime:
+            for row in values:
+                if row[n] is not None:
+                    row[n] = datetime.fromisoformat(row[n])
+    return Rows(model, columns, values)

@@ -3,6 +3,7 @@
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,10 @@ LABELS = {
     "triggers": lazy_gettext("Triggers"),
     "location": lazy_gettext("Where it hurts"),
 }
+END = lazy_gettext("End")
+FEATURES = frozenset(YES_NO)
+# The types a list of codes may come as (a union made once: `|` builds one each time).
+LISTS = list | tuple | set | frozenset
 SIDE_LABELS = {
     "left": lazy_gettext("left"),
     "right": lazy_gettext("right"),
@@ -137,17 +142,15 @@ def _codes(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         return [part.strip() for part in value.split(";")]
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, LISTS):
         return list(value)
     raise ValueError(_("%(value)s is not a list.", value=rules.shown(value)))
 
 
 def _aura(value: Any) -> str:
     """Return the aura codes in their fixed order, joined by ";"."""
-    given = set()
-    for code in _codes(value):
-        given.add(rules.choice(code, LABELS["aura"], AURA_KINDS))
-    return ";".join(code for code in AURA_KINDS if code in given)
+    given = {rules.choice(code, LABELS["aura"], AURA_KINDS) for code in _codes(value)}
+    return ";".join(code for code in AURA_KINDS if code in given) if given else ""
 
 
 def _trigger_name(value: Any) -> str:
@@ -158,12 +161,18 @@ def _trigger_name(value: Any) -> str:
     return name
 
 
-def _triggers(value: Any) -> list[str]:
-    """Return the triggers chosen: catalogue codes, and the patient's own names."""
+@cache
+def _trigger_codes() -> dict[str, str]:
+    """Return the catalogue's trigger codes by their code and their English words, folded."""
     catalogue = reference.triggers()
-    by_word = {e.code.casefold(): e.code for e in catalogue.values()} | {
+    return {e.code.casefold(): e.code for e in catalogue.values()} | {
         e.words.casefold(): e.code for e in catalogue.values()
     }
+
+
+def _triggers(value: Any) -> list[str]:
+    """Return the triggers chosen: catalogue codes, and the patient's own names."""
+    by_word = _trigger_codes()
     chosen: dict[str, str] = {}
     for item in _codes(value):
         name = _trigger_name(item)
@@ -172,15 +181,16 @@ def _triggers(value: Any) -> list[str]:
     return list(chosen.values())
 
 
-def _moments(check: Checker, user: User, started_at: Any, ended_at: Any) -> dict[str, Any]:
+def _moments(check: Checker, zone_name: str, started_at: Any, ended_at: Any) -> dict[str, Any]:
     """Check the start (None: now) and the end (None: still going), not before the start."""
-    start = check("started_at", rules.entry_time, started_at, user.timezone)
+    start = check("started_at", rules.entry_time, started_at, zone_name)
     end = None
     if ended_at is not None and ended_at != "":
-        end = check("ended_at", rules.moment, ended_at, _("End"), user.timezone)
+        end = check("ended_at", rules.moment, ended_at, END, zone_name)
     if start is not None and end is not None:
-        zone = ZoneInfo(user.timezone)
-        if instant(end, end.fold, zone) < instant(start, start.fold, zone):
+        zone = ZoneInfo(zone_name)
+        # Each in UTC (without an offset), as the zone reads the time and its fold.
+        if end - zone.utcoffset(end) < start - zone.utcoffset(start):
             check.fail("ended_at", _("The attack cannot stop before it started."))
     moments = rules.with_fold("started_at", start, "started_fold") if start is not None else {}
     if end is None:
@@ -209,10 +219,10 @@ def checked_attack(
     Every detail is optional: an attack with only a start (and an end) is whole.
     answers are the yes/no features (YES_NO): True, False, or None for not answered.
     """
-    if unknown := set(answers) - set(YES_NO):
+    if unknown := answers.keys() - FEATURES:
         raise TypeError(f"not a feature of an attack: {', '.join(sorted(unknown))}")
     check = Checker()
-    values = _moments(check, user, started_at, ended_at) | {
+    values = _moments(check, user.timezone, started_at, ended_at) | {
         "user_id": user.id,
         "peak_pain": check(
             "peak_pain", _optional, rules.whole, peak_pain, LABELS["peak_pain"], PAIN_MIN, PAIN_MAX
@@ -233,8 +243,10 @@ def checked_attack(
         "client_key": check("client_key", check_key, client_key),
         "triggers": check("triggers", _triggers, triggers),
     }
-    for name in YES_NO:
-        values[name] = check(name, _answer, answers.get(name), LABELS[name])
+    # A feature not given is not answered (None); each given is checked.
+    values |= dict.fromkeys(YES_NO)
+    for name, answer in answers.items():
+        values[name] = check(name, _answer, answer, LABELS[name])
     if values["aura_minutes"] is not None and values["aura"] == "":
         check.fail("aura_minutes", _("Say which aura it was, or leave its minutes empty."))
     values |= rules.kept(check, created_at)
@@ -428,7 +440,7 @@ def _ended_at(user: User, ended_at: Any) -> Attack | None:
     """Return the user's attack that ended at this moment, if ended_at is one."""
     if ended_at is None:
         return None
-    moment = Checker()("ended_at", rules.moment, ended_at, _("End"), user.timezone)
+    moment = Checker()("ended_at", rules.moment, ended_at, END, user.timezone)
     if moment is None:
         return None
     return db.session.scalar(

@@ -15,13 +15,14 @@ from diary.extensions import db
 
 KEY_MAX = 64
 CONFLICT = "This idempotency key was already used for a different entry."
+LABEL = lazy_gettext("The idempotency key")
 
 
 def check_key(value: Any) -> str | None:
     """Return the key, None when there is none; refuse a key over KEY_MAX (never cut it short)."""
     if value is None or value == "":
         return None
-    return rules.text(value, lazy_gettext("The idempotency key"), KEY_MAX)
+    return rules.text(value, LABEL, KEY_MAX)
 
 
 def derived_key(key: str | None, part: str) -> str | None:

@@ -28,6 +28,13 @@ OVERUSE_WINDOW_DAYS = 30
 
 # What an edit may change (the time keeps its fold).
 EDITABLE = ("taken_at", "name", "dose", "med_class", "note", "relief_2h")
+# The fields' names, as a refusal says them.
+LABELS = {
+    "name": lazy_gettext("Medicine name"),
+    "dose": lazy_gettext("Dose"),
+    "med_class": lazy_gettext("medication class"),
+    "relief_2h": lazy_gettext("effect at 2 hours"),
+}
 # Home asks how a dose worked from 2 hours after it (the IHS endpoints' time) for a day.
 RELIEF_ASKED_AFTER, RELIEF_ASKED_FOR = timedelta(hours=2), timedelta(hours=24)
 
@@ -51,11 +58,11 @@ def checked_dose(
     """
     check = Checker()
     moment = check("taken_at", rules.entry_time, taken_at, user.timezone)
-    name = check("name", rules.text, name, lazy_gettext("Medicine name"), NAME_MAX, required=True)
+    name = check("name", rules.text, name, LABELS["name"], NAME_MAX, required=True)
     values = {
         "user_id": user.id,
         "name": name,
-        "dose": check("dose", rules.text, dose, lazy_gettext("Dose"), NAME_MAX),
+        "dose": check("dose", rules.text, dose, LABELS["dose"], NAME_MAX),
         "med_class": check("med_class", _med_class, med_class, name),
         "note": check("note", rules.note, note),
         "relief_2h": check("relief_2h", _relief, relief_2h),
@@ -76,14 +83,14 @@ def _med_class(value: Any, name: str | None) -> str:
                 _("This medicine is not in the diary's list: choose the kind of medicine.")
             )
         return listed
-    return rules.choice(value, lazy_gettext("medication class"), reference.medication_classes())
+    return rules.choice(value, LABELS["med_class"], reference.medication_classes())
 
 
 def _relief(value: Any) -> str | None:
     """Return the effect at 2 hours, or None when it was not answered."""
     if value is None or value == "":
         return None
-    return rules.choice(value, lazy_gettext("effect at 2 hours"), RELIEF_2H)
+    return rules.choice(value, LABELS["relief_2h"], RELIEF_2H)
 
 
 @writes

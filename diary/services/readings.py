@@ -25,6 +25,7 @@ STREAK_WINDOW_DAYS = 366
 
 # What an edit may change (the time keeps its fold).
 EDITABLE = ("recorded_at", "pain", "note")
+PAIN = lazy_gettext("Pain")
 
 
 def user_readings(user: User):
@@ -53,7 +54,7 @@ def checked_reading(
     moment = check("recorded_at", rules.entry_time, recorded_at, user.timezone)
     values = {
         "user_id": user.id,
-        "pain": check("pain", rules.whole, pain, lazy_gettext("Pain"), PAIN_MIN, PAIN_MAX),
+        "pain": check("pain", rules.whole, pain, PAIN, PAIN_MIN, PAIN_MAX),
         "note": check("note", rules.note, note),
         "client_key": check("client_key", check_key, client_key),
     } | rules.kept(check, created_at)

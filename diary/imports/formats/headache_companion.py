@@ -12,10 +12,11 @@ from datetime import datetime, time
 from typing import Any
 
 from diary.imports.readers import Export, items
-from diary.imports.source import Attack, Entries, Source, Taken, auras, symptoms
+from diary.imports.source import NUMBER, Attack, Entries, Source, Taken, auras, symptoms
 
 CODE, LABEL = "headache_companion", "Headache Companion JSON"
-DAY_SCORES = ("diet", "exercise", "relax", "sleep", "water")
+# The day's ratings, and how the preview names each.
+DAY_SCORES = {name: f"{name} ratings" for name in ("diet", "exercise", "relax", "sleep", "water")}
 
 
 def detect(export: Export) -> bool:
@@ -37,8 +38,8 @@ def read(export: Export, source: Source) -> Entries:
         if not isinstance(day, dict):
             source.problem(where, "expected an object")
             continue
-        for score in DAY_SCORES:
-            source.leave_out(f"{score} ratings", day.get(score))
+        for score, what in DAY_SCORES.items():
+            source.leave_out(what, day.get(score))
         source.leave_out("day notes", day.get("notes"))
         for m, attack in enumerate(_list_of(source, where, day, "attacks")):
             try:
@@ -98,7 +99,7 @@ def _continues(running: Attack, piece: Attack) -> bool:
 
 def _joined(running: Attack, piece: Attack) -> Attack:
     """Return an attack with a later day's piece: to its end, at the worse pain."""
-    pains = [p for p in (running.intensity, piece.intensity) if isinstance(p, int | float)]
+    pains = [p for p in (running.intensity, piece.intensity) if isinstance(p, NUMBER)]
     return replace(
         running,
         end=piece.end,
@@ -157,6 +158,6 @@ def _dose_text(dose: Any) -> str:
     """Return a medicine's dose as text ("400 mg", as the app writes it, or a number)."""
     if dose is None or isinstance(dose, str):
         return dose or ""
-    if isinstance(dose, bool) or not isinstance(dose, int | float):
+    if isinstance(dose, bool) or not isinstance(dose, NUMBER):
         raise ValueError("the dose is neither text nor a number")
     return str(int(dose)) if float(dose).is_integer() else repr(dose)

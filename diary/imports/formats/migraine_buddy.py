@@ -130,7 +130,8 @@ def _attack(source: Source, where: str, row: dict, start: datetime, offset: int)
     duration = _lasted(row.get("Lasted", ""))
     key = f"{row.get('Started', '').strip()}|{offset}"
     for column, what in LEFT_OUT.items():
-        source.leave_out(what, (row.get(column) or "").strip())
+        if cell := row.get(column):  # most are empty
+            source.leave_out(what, cell.strip())
     answers, other = symptoms(items(row.get("Symptoms")))
     details = (
         _listed("Type", items(row.get("Attack Types"))),
@@ -148,8 +149,10 @@ def _attack(source: Source, where: str, row: dict, start: datetime, offset: int)
         details=details,
     )
     for column, relief in MEDICINE_COLUMNS.items():
+        if not (medicines := items(row.get(column))):
+            continue
         help_word = column.removesuffix(" Medication").lower()
-        for n, medicine in enumerate(items(row.get(column))):
+        for n, medicine in enumerate(medicines):
             found = COUNT.match(medicine)
             dose, name = found.groups() if found else ("", medicine)
             yield Taken(

@@ -10,7 +10,7 @@ Source: vfilby/migralog, spec/schemas/export/migralog-export.schema.json.
 from typing import Any
 
 from diary.imports.readers import Export, items
-from diary.imports.source import Attack, Entries, Intensity, Source, Taken, symptoms
+from diary.imports.source import NUMBER, Attack, Entries, Intensity, Source, Taken, symptoms
 
 CODE, LABEL = "migralog", "MigraLog JSON"
 # What an export may hold that the diary does not take.
@@ -68,7 +68,7 @@ def _first_readings(export: Export) -> dict[str, tuple[Any, int, Any]]:
         if not isinstance(reading, dict):
             continue
         stamp = reading.get("timestamp")
-        when = stamp if isinstance(stamp, int | float) and not isinstance(stamp, bool) else 0
+        when = stamp if isinstance(stamp, NUMBER) and not isinstance(stamp, bool) else 0
         episode = str(reading.get("episodeId"))
         if episode not in firsts or when < firsts[episode][0]:
             firsts[episode] = (when, n, reading.get("intensity"))
@@ -138,14 +138,14 @@ def _dose(source: Source, where: str, dose: Any, medicines: dict) -> Entries:
     source.leave_out("dose side effects", dose.get("sideEffects"))
     amount, unit = dose.get("dosageAmount"), dose.get("dosageUnit") or ""
     quantity = dose.get("quantity")
-    strength = f"{amount:g} {unit}".strip() if isinstance(amount, int | float) else ""
-    count = f"{quantity:g}x" if isinstance(quantity, int | float) and quantity else ""
+    strength = f"{amount:g} {unit}".strip() if isinstance(amount, NUMBER) else ""
+    count = f"{quantity:g}x" if isinstance(quantity, NUMBER) and quantity else ""
     name = str(medicines.get(str(dose.get("medicationId")), "") or "")
     note = str(dose.get("notes") or "")
     dosage = " ".join(p for p in (count, strength) if p)
     rating = dose.get("effectivenessRating")
     relief = None
-    if isinstance(rating, int | float) and not isinstance(rating, bool) and 0 <= rating <= 10:
+    if isinstance(rating, NUMBER) and not isinstance(rating, bool) and 0 <= rating <= 10:
         # 0 of 10 is no effect; any other rating some. The rating itself stays in the note.
         relief = "same" if rating == 0 else "better"
         note = " ".join(p for p in (note, f"Effectiveness {rating:g}/10.") if p)
