@@ -67,6 +67,8 @@ def format_timestamp(value: datetime, zone: tzinfo | None = None, timespec: str 
     autumn is written twice, +02:00 and then +01:00 in Berlin, and reads back as itself.
     """
     # strftime("%Y") writes year 1 as "1"; isoformat pads it, so the importer reads it back.
+    if zone is None and value.tzinfo is None:
+        return value.isoformat(timespec=timespec)  # as stored: no copy (a CSV file has many)
     return value.replace(tzinfo=zone).isoformat(timespec=timespec)
 
 

@@ -91,7 +91,7 @@ def _table_items(user: User, table: str, order) -> Iterator[str]:
     for at, *row, fold in db.session.execute(query):
         # The second pass through a repeated hour: its UTC offset says which one.
         values = (field.written(value, zone) for field, value in zip(others, row, strict=True))
-        yield written(moment(at, int(fold)), *values)
+        yield written(moment(at, int(fold)), *values)[0]
 
 
 def _attack_items(user: User, zone: tzinfo) -> Iterator[dict]:

@@ -8,6 +8,8 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -114,19 +116,96 @@ def _regimen_statement(regimen: PreventiveRegimen, patient: str) -> dict:
     return statement
 
 
-def _medication_entries(
-    user: User, ids: _StableIds, entry: Callable[[str, dict], dict], patient: str
-) -> Iterator[str]:
-    """Yield the preventive regimens, then the acute doses, as MedicationStatement entries."""
+def _shaped(namespace: uuid.UUID, resource, transaction: bool, stable_id: str, *values) -> dict:
+    return _entry(namespace, stable_id, resource(*values), transaction)
+
+
+def fhir_chunks(user: User, transaction: bool = False) -> Iterator[str]:
+    """Yield a collection Bundle (or a transaction) as JSON text, piece by piece: the
+    patient, one Observation per reading, then the medicines. Streaming keeps memory flat
+    with years of readings. A transaction's references to the patient's urn:uuid are
+    resolved by the server.
+    """
+    for pieces in bundle_pieces(user, (transaction,)):
+        yield pieces[0]
+
+
+def bundle_pieces(user: User, transactions: tuple[bool, ...]) -> Iterator[tuple[str, ...]]:
+    """Yield the pieces of a Bundle of each kind (a transaction when True) side by side, as
+    fhir_chunks() makes each: every entry is read, identified and timed once for all."""
+    entries = _entry_pieces(user, transactions)
+    # A thousand entries a piece (about a megabyte): fewer, larger writes.
+    while batch := list(islice(entries, 1000)):
+        yield tuple("".join(texts) for texts in zip(*batch, strict=True))
+
+
+def _entry_pieces(user: User, transactions: tuple[bool, ...]) -> Iterator[tuple[str, ...]]:
+    namespace = installation_id()
+    ids = _StableIds(namespace)
+
+    def entries(resource: Callable[..., dict]) -> Shapes:
+        """Return what writes the entry of an id and resource(*values) for each kind."""
+        builds = (partial(_shaped, namespace, resource, kind) for kind in transactions)
+        return Shapes(*builds, before=",\n")
+
+    def entry(stable_id: str, resource: dict) -> tuple[str, ...]:
+        return tuple(
+            json.dumps(_entry(namespace, stable_id, resource, kind), ensure_ascii=False)
+            for kind in transactions
+        )
+
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    heads = [
+        {
+            "resourceType": "Bundle",
+            "type": "transaction" if kind else "collection",
+            "timestamp": stamp,
+        }
+        for kind in transactions
+    ]
+    patient_id = ids(f"patient:{user.id}")
+    patient = entry(patient_id, {"resourceType": "Patient", "name": [{"text": user.username}]})
+    yield tuple(
+        json.dumps(head, ensure_ascii=False)[:-1] + ', "entry": [\n' + text
+        for head, text in zip(heads, patient, strict=True)
+    )
+    subject = {"reference": f"urn:uuid:{patient_id}"}
+    readings = db.session.execute(
+        select(Reading.id, Reading.recorded_at, Reading.fold, Reading.pain, Reading.note)
+        .where(Reading.user_id == user.id)
+        .order_by(Reading.recorded_at, Reading.id)
+        .execution_options(yield_per=1000)
+    )
+
+    def observation(moment: str, pain: int, note: str) -> dict:
+        observed = {
+            "resourceType": "Observation",
+            "status": "final",
+            "category": [{"coding": [SURVEY]}],
+            "code": {"coding": [LOINC_PAIN], "text": "Pain severity (0-10)"},
+            "subject": subject,
+            "effectiveDateTime": moment,
+            "valueInteger": pain,
+        }
+        if note:
+            observed["note"] = [{"text": note}]
+        return observed
+
+    observed = entries(observation)
+    # The fold picks the offset of an hour the clocks repeat (autumn).
+    moment = Timestamps(ZoneInfo(user.timezone), timespec="seconds")
+    key = f"reading:{user.id}:"
+    for reading_id, recorded_at, fold, pain, note in readings:
+        yield observed(ids(f"{key}{reading_id}"), moment(recorded_at, fold), pain, note)
     regimens = db.session.scalars(
         select(PreventiveRegimen)
         .where(PreventiveRegimen.user_id == user.id)
         .order_by(PreventiveRegimen.started_on, PreventiveRegimen.id)
     )
     for regimen in regimens:
-        statement = _regimen_statement(regimen, patient)
-        stable_id = ids(f"preventive:{user.id}:{regimen.id}")
-        yield ",\n" + json.dumps(entry(stable_id, statement), ensure_ascii=False)
+        statement = _regimen_statement(regimen, subject["reference"])
+        texts = entry(ids(f"preventive:{user.id}:{regimen.id}"), statement)
+        yield tuple(",\n" + text for text in texts)
     doses = db.session.execute(
         select(
             MedicationDose.id,
@@ -141,22 +220,21 @@ def _medication_entries(
         .execution_options(yield_per=1000)
     )
 
-    def dose_entry(stable_id, moment, name, atc, dose, note) -> dict:
+    def dose_taken(moment: str, name: str, atc: str | None, dose: str, note: str) -> dict:
         statement = {
             "resourceType": "MedicationStatement",
             "status": "completed",
             "medicationCodeableConcept": _medication(name, atc),
-            "subject": {"reference": patient},
+            "subject": subject,
             "effectiveDateTime": moment,
         }
         if dose:
             statement["dosage"] = [{"text": dose}]
         if note:
             statement["note"] = [{"text": note}]
-        return entry(stable_id, statement)
+        return statement
 
-    written = Shapes(dose_entry)
-    moment = Timestamps(ZoneInfo(user.timezone), timespec="seconds")
+    taken = entries(dose_taken)
     # A diary names few medicines: each is looked up in the lists once.
     atc_codes: dict[str, str | None] = {}
     key = f"dose:{user.id}:"
@@ -164,63 +242,5 @@ def _medication_entries(
         if name not in atc_codes:
             atc_codes[name] = reference.medicine_atc_code(name)
         stable_id = ids(f"{key}{dose_id}")
-        text = written(stable_id, moment(taken_at, fold), name, atc_codes[name], dose, note)
-        yield ",\n" + text
-
-
-def fhir_chunks(user: User, transaction: bool = False) -> Iterator[str]:
-    """Yield a collection Bundle (or a transaction) as JSON text, piece by piece: the
-    patient, one Observation per reading, then the medicines. Streaming keeps memory flat
-    with years of readings. A transaction's references to the patient's urn:uuid are
-    resolved by the server.
-    """
-    namespace = installation_id()
-    ids = _StableIds(namespace)
-
-    def entry(stable_id: str, resource: dict) -> dict:
-        return _entry(namespace, stable_id, resource, transaction)
-
-    head = {
-        "resourceType": "Bundle",
-        "type": "transaction" if transaction else "collection",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    patient = entry(
-        ids(f"patient:{user.id}"),
-        {"resourceType": "Patient", "name": [{"text": user.username}]},
-    )
-    yield (
-        json.dumps(head, ensure_ascii=False)[:-1]
-        + ', "entry": [\n'
-        + json.dumps(patient, ensure_ascii=False)
-    )
-    readings = db.session.execute(
-        select(Reading.id, Reading.recorded_at, Reading.fold, Reading.pain, Reading.note)
-        .where(Reading.user_id == user.id)
-        .order_by(Reading.recorded_at, Reading.id)
-        .execution_options(yield_per=1000)
-    )
-
-    def observation(stable_id, moment, pain, note) -> dict:
-        observed = {
-            "resourceType": "Observation",
-            "status": "final",
-            "category": [{"coding": [SURVEY]}],
-            "code": {"coding": [LOINC_PAIN], "text": "Pain severity (0-10)"},
-            "subject": {"reference": patient["fullUrl"]},
-            "effectiveDateTime": moment,
-            "valueInteger": pain,
-        }
-        if note:
-            observed["note"] = [{"text": note}]
-        return entry(stable_id, observed)
-
-    written = Shapes(observation)
-    # The fold picks the offset of an hour the clocks repeat (autumn).
-    moment = Timestamps(ZoneInfo(user.timezone), timespec="seconds")
-    key = f"reading:{user.id}:"
-    for reading_id, recorded_at, fold, pain, note in readings:
-        stable_id = ids(f"{key}{reading_id}")
-        yield ",\n" + written(stable_id, moment(recorded_at, fold), pain, note)
-    yield from _medication_entries(user, ids, entry, patient["fullUrl"])
-    yield "\n]}\n"
+        yield taken(stable_id, moment(taken_at, fold), name, atc_codes[name], dose, note)
+    yield tuple("\n]}\n" for _ in transactions)
