@@ -8,11 +8,13 @@ package when missing), gives each patient a year of entries (bench/generate.py),
 the `diary serve` processes on one instance folder behind Caddy as docs/clinic.md sets up
 a clinic, and signs every patient in. Then each patient acts at random moments, on average
 every `every` seconds (a Poisson process, so about patients / every actions a second):
-views home, logs pain through home's form (with its CSRF token, then the page it is sent
-back to), or views the report. Every request's time is counted, from sending it to the
-last byte of its answer; an error is a refused or failed request, or a reading not saved.
-Then the same patients act without pause for `saturation` seconds: the throughput the
-processes reach. The client is one Python process on the same machine.
+opens home, taps a pain score on the home page it has open (its form, CSRF token and all,
+then home again, where the answer sends it), or opens the report. Every request's time is
+counted, from sending it to the last byte of its answer; an error is a refused or failed
+request, or a reading not saved. Then the same patients act without pause for
+`saturation` seconds: the throughput the processes reach (--seconds 0 times only that).
+The client is one Python process on the same machine, with a kept-alive connection per
+patient, as a browser keeps one.
 """
 
 import argparse
@@ -210,7 +212,7 @@ def run_phase(patients: list[Patient], target, seconds: float, **kwargs) -> dict
     """Run every patient in a thread of its own for seconds; return the phase's summary."""
     for patient in patients:
         patient.timings.clear()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     until = started + seconds
     threads = [
         threading.Thread(target=target, args=(p,), kwargs={"until": until, "seed": n, **kwargs})
@@ -221,7 +223,11 @@ def run_phase(patients: list[Patient], target, seconds: float, **kwargs) -> dict
     for thread in threads:
         thread.join()
     timings = [t for p in patients for t in p.timings]
-    return summary(timings, time.monotonic() - started)
+    seconds = time.monotonic() - started
+    # The client shares the machine's cores with the servers: how much of one it took.
+    return summary(timings, seconds) | {
+        "client_cores": round((time.process_time() - cpu) / seconds, 2)
+    }
 
 
 def postgres(folder: Path) -> tuple[str, Path]:
@@ -273,11 +279,9 @@ def main() -> None:
         patients = [Patient(proxy.url, f"bench{n}", []) for n in range(options.patients)]
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(Patient.sign_in, patients))
-        figures = {
-            "patients": options.patients,
-            "processes": options.processes,
-            "paced": run_phase(patients, paced, options.seconds, every=options.every),
-        }
+        figures = {"patients": options.patients, "processes": options.processes}
+        if options.seconds:
+            figures["paced"] = run_phase(patients, paced, options.seconds, every=options.every)
         if options.saturation:
             figures["saturation"] = run_phase(patients, unpaced, options.saturation)
     finally:
@@ -302,7 +306,7 @@ def report(figures: dict) -> str:
             lines.append(
                 f"{name}: {f['requests']} requests in {f['seconds']} s, {f['per_second']}/s,"
                 f" p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms,"
-                f" {f['errors']} errors"
+                f" {f['errors']} errors; the client took {f['client_cores']} of a core"
             )
             for kind, k in f["by_kind"].items():
                 lines.append(
