@@ -9,7 +9,7 @@ LOCK := constraints.txt
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres lock bench lint audit format clean system-packages runtime-packages bench-import bench-pdf
+.PHONY: run test test-postgres lock bench bench-quick lint audit format clean system-packages runtime-packages bench-packages bench-import bench-pdf
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,13 @@ lock: | $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra postgres --python-version 3.11 \
 		--python-platform linux --upgrade --quiet --custom-compile-command 'make lock' -o $(LOCK)
 
-## Generate 10 years of data and time the pages over real HTTP (not a test; see README).
-bench: $(VENV)/.installed-test
-	$(BIN)/python bench/run.py --languages en,de,es,fr
+## Measure every performance target in one run and say which are met (docs/performance.md).
+bench: $(VENV)/.installed-postgres runtime-packages bench-packages
+	$(BIN)/python bench/run.py
+
+## The same, each part smaller (one language, one import format, a shorter load test): minutes.
+bench-quick: $(VENV)/.installed-postgres runtime-packages bench-packages
+	$(BIN)/python bench/run.py --quick
 
 ## Time the report PDF for 90 days with two treatments (see README).
 bench-pdf: $(VENV)/.installed-test runtime-packages
@@ -67,20 +71,32 @@ bench-import: $(VENV)/.installed-test
 # zbarimg to read the share link's QR code as a phone camera would, Redis for the counts
 # several `diary serve` share (tests/test_several_processes.py).
 SYSTEM_PACKAGES := chromium:chromium nginx:nginx-light caddy:caddy soffice:libreoffice-calc-nogui openssl:openssl zbarimg:zbar-tools redis-server:redis-server
+# What `make bench` runs besides Python: Caddy in front of the load test's processes, openssl
+# for its certificate (PostgreSQL: scripts/postgres-server installs it when missing).
+BENCH_PACKAGES := caddy:caddy openssl:openssl
 
 # What the diary itself needs from Debian: Pango and a font for WeasyPrint's PDFs.
 RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 
-## Install the Debian packages the diary and its tests use when they are missing.
-system-packages: runtime-packages
-	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+# Install the Debian packages of the command:package pairs $(1) whose commands are missing.
+define install_missing
+	@missing=""; for pair in $(1); do \
 		command -v $${pair%%:*} >/dev/null 2>&1 || [ -x /usr/sbin/$${pair%%:*} ] || missing="$$missing $${pair#*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-		echo "Installing from Debian's packages for the tests:$$missing"; \
+		echo "Installing from Debian's packages $(2):$$missing"; \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+endef
+
+## Install the Debian packages the diary and its tests use when they are missing.
+system-packages: runtime-packages
+	$(call install_missing,$(SYSTEM_PACKAGES),for the tests)
+
+## Install the Debian packages the benchmark uses when they are missing.
+bench-packages:
+	$(call install_missing,$(BENCH_PACKAGES),for the benchmark)
 
 ## Install the Debian libraries the diary's PDFs need when they are missing.
 runtime-packages:

@@ -1,6 +1,6 @@
 """Time the report PDF for 90 days with two treatments (make bench-pdf).
 
-    python -m bench.report_pdf [--runs 5]
+    python -m bench.report_pdf [--runs 5] [--json]
 
 fills a fresh instance with 90 days of readings (3 a day), two treatments and a
 medicine a week, then renders /report.pdf through the app the given number of
@@ -9,6 +9,7 @@ load of other processes on the machine does not inflate).
 """
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -57,6 +58,7 @@ def fill(app) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         os.environ["DIARY_INSTANCE_PATH"] = folder
@@ -78,6 +80,10 @@ def main() -> None:
             cpu_times.append(time.process_time() - cpu_started)
             if response.mimetype != "application/pdf":
                 raise SystemExit(f"no PDF: {response.status_code} {response.get_data()[:200]!r}")
+        if options.json:
+            figures = {"seconds": times, "cpu_seconds": cpu_times, "kb": len(response.data) // 1024}
+            print(json.dumps(figures))
+            return
         print("report.pdf, 90 days, two treatments: " + ", ".join(f"{t:.2f} s" for t in times))
         print(f"median {statistics.median(times):.2f} s ({len(response.data) // 1024} KB)")
         print("CPU: " + ", ".join(f"{t:.2f} s" for t in cpu_times))

@@ -10,8 +10,11 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 from fhir.resources.R4B.bundle import Bundle
+from sqlalchemy import select
 
 from diary.extensions import db
+from diary.models import MedicationDose, Reading
+from diary.services.medications import add_dose
 from diary.services.readings import add_reading
 from tests.conftest import build_app, make_user, sign_in, user_row
 from tests.fhir_server import FhirServer, Refused
@@ -137,3 +140,42 @@ def test_the_transaction_bundle_is_valid_r4_and_a_second_upload_creates_nothing(
     # The collection export, by contrast, is not what POST [base] takes.
     with pytest.raises(Refused, match="transaction or batch"):
         server.post(client.get(FHIR).data)
+
+
+def test_an_export_keeps_the_ids_of_earlier_versions_and_every_note_exactly(installations):
+    """A FHIR server holding an earlier upload recognises each entry again: its id is uuid5
+    of the installation's id and the entry, as every version wrote it. A note comes back
+    exactly whatever it holds, and each entry is written as json.dumps writes it."""
+    app = installations("home")
+    user_id = make_user(app, "alice")
+    notes = ['"quoted", \\ back', "two\nlines\t", "Kopfschmerz äö 😀", "<hole:0>", ""]
+    with app.app_context():
+        alice = user_row(user_id)
+        for hour, note in enumerate(notes):
+            add_reading(alice, recorded_at=datetime(2024, 3, 1, 8 + hour), pain=hour, note=note)
+        add_dose(alice, taken_at=datetime(2024, 3, 1, 9), name="Sumatriptan", note=notes[0])
+        add_dose(
+            alice,
+            taken_at=datetime(2024, 3, 2, 9),
+            name='Tea "herbal"',
+            dose="1 cup",
+            med_class="other",
+        )
+        db.session.commit()
+        readings = [f"reading:{user_id}:{n}" for n in db.session.scalars(select(Reading.id))]
+        doses = [f"dose:{user_id}:{n}" for n in db.session.scalars(select(MedicationDose.id))]
+    client = app.test_client()
+    sign_in(client, "alice")
+    for path in (FHIR, TRANSACTION):
+        text = client.get(path).get_data(as_text=True)
+        namespace = uuid.UUID((Path(app.instance_path) / "installation_id").read_text())
+        entries = json.loads(text)["entry"]
+        keys = [f"patient:{user_id}", *readings, *doses]
+        assert [e["fullUrl"] for e in entries] == [
+            f"urn:uuid:{uuid.uuid5(namespace, k)}" for k in keys
+        ]
+        assert [e["resource"].get("note", [{"text": ""}])[0]["text"] for e in entries[1:6]] == notes
+        assert entries[-1]["resource"]["medicationCodeableConcept"] == {"text": 'Tea "herbal"'}
+        for line in text.splitlines()[1:-1]:
+            entry = line.removesuffix(",")
+            assert json.dumps(json.loads(entry), ensure_ascii=False) == entry

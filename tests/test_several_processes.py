@@ -5,6 +5,7 @@ made on one must hold on the other, and a password guesser must not get five tri
 process. A job that cron starts on two machines at once must still e-mail once.
 """
 
+import html
 import os
 import re
 import shutil
@@ -15,6 +16,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import redis
@@ -131,6 +134,41 @@ def test_five_wrong_passwords_across_both_processes_are_the_limit(clinic, redis_
     assert len({upstream for _, upstream in again}) == len(servers)
     # The counts are Redis's, where processes on other machines would find them too.
     assert counts.keys("LIMITS:*")
+
+
+MIGRALOG_EXPORT = (
+    Path(__file__).parent / "data" / "imports" / "migralog_export_2024-05-04_090000.json"
+)
+
+
+@pytest.mark.diary_serve
+def test_a_preview_made_on_one_process_is_confirmed_on_the_other(clinic):
+    proxy, _ = clinic
+    alice = Visitor(proxy.url, source="127.0.0.4")
+    alice.post_form("/login", {"username": "alice", "password": PASSWORD})
+    export = MIGRALOG_EXPORT.read_bytes()
+    status, headers, page = alice.post_file(
+        "/import/other/", "export", MIGRALOG_EXPORT.name, export, "/export", {"format": "auto"}
+    )
+    previewed_on = headers["X-Upstream"]
+    assert status == 200 and "Import 2 attacks, 2 readings and 1 medicines" in html.unescape(page)
+    confirm = re.search(r'action="/import/other/confirm".*?</form>', page, re.S).group(0)
+    fields = dict(
+        re.findall(r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"', confirm)
+    )
+    # Caddy goes round robin: once the previewing process has answered again, the next
+    # request goes to the other one.
+    while answered_by(alice, "GET", "/healthz")[1] != previewed_on:
+        pass
+    status, headers, _ = alice.request(
+        "POST",
+        "/import/other/confirm",
+        urlencode(fields).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded", "Referer": proxy.url + "/export"},
+    )
+    assert status == 302 and headers["X-Upstream"] != previewed_on
+    _, _, history = alice.get(headers["Location"])
+    assert "Imported 2 attacks, 2 readings and 1 medicines from MigraLog" in html.unescape(history)
 
 
 class Gate:

@@ -1,6 +1,7 @@
 """diary import / export."""
 
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -17,8 +18,7 @@ from diary.transfer import (
     FORMATS,
     PROBLEMS_SHOWN,
     ImportRejected,
-    export_chunks,
-    export_names,
+    every_export,
     import_files,
 )
 from diary.transfer.cells import MalformedCsv, read_csv
@@ -173,9 +173,16 @@ def export_command(username: str, out: Path):
     user = require_user(username)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for filename in export_names():
-            with (out / filename).open("w", encoding="utf-8", newline="") as file:
-                file.writelines(export_chunks(user, filename))
-            click.echo(str(out / filename))
+        for names, pieces in every_export(user):
+            with ExitStack() as stack:
+                files = [
+                    stack.enter_context((out / name).open("w", encoding="utf-8", newline=""))
+                    for name in names
+                ]
+                for texts in pieces:
+                    for file, text in zip(files, texts, strict=True):
+                        file.write(text)
+            for name in names:
+                click.echo(str(out / name))
     except OSError as exc:
         raise click.ClickException(f"cannot write to {out}: {exc.strerror}") from None

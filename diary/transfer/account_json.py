@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from diary.clock import Timestamps
 from diary.extensions import db
 from diary.json_shape import JsonShapeError, check_json_shape
 from diary.models import (
@@ -49,6 +50,7 @@ from diary.transfer.account_schema import (
     upgraded,
 )
 from diary.transfer.restoring import RestoreRunning, taken_back_on_failure
+from diary.transfer.shapes import Shapes
 
 FILENAME = "account.json"
 # The large tables, read as columns: their model and the list of the backup they fill.
@@ -68,26 +70,28 @@ def _row(obj, table: str, zone: tzinfo, skip=()) -> dict:
     }
 
 
-def _table_items(user: User, table: str, order) -> Iterator[dict]:
-    """Yield the user's rows of a large table as plain dicts, a thousand at a time.
+def _table_items(user: User, table: str, order) -> Iterator[str]:
+    """Yield the user's rows of a large table as JSON text, a thousand at a time.
 
     Column selects, not ORM objects: nothing piles up in the session's identity map.
     """
     model, fields = TABLES[table], SCHEMA[table]
     zone = ZoneInfo(user.timezone)
+    # Each large table's first field is its time of day, the only one a fold changes.
+    _, *others = fields.values()
+    names = list(fields)
     query = (
         select(*(getattr(model, field.column) for field in fields.values()), model.fold)
         .where(model.user_id == user.id)
         .order_by(order, model.id)
         .execution_options(yield_per=1000)
     )
-    for moment, *row, fold in db.session.execute(query):
+    moment = Timestamps(zone)
+    written = Shapes(lambda *values: dict(zip(names, values, strict=True)))
+    for at, *row, fold in db.session.execute(query):
         # The second pass through a repeated hour: its UTC offset says which one.
-        values = [moment.replace(fold=int(fold)), *row]
-        yield {
-            name: field.written(value, zone)
-            for (name, field), value in zip(fields.items(), values, strict=True)
-        }
+        values = (field.written(value, zone) for field, value in zip(others, row, strict=True))
+        yield written(moment(at, int(fold)), *values)[0]
 
 
 def _attack_items(user: User, zone: tzinfo) -> Iterator[dict]:
@@ -197,7 +201,9 @@ def account_chunks(user: User) -> Iterator[str]:
     for n, (key, items) in enumerate(lists.items()):
         yield f"  {json.dumps(key)}: ["
         for m, item in enumerate(items):
-            yield ("," if m else "") + "\n    " + json.dumps(item, ensure_ascii=False)
+            # The large tables' entries come as text already.
+            text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+            yield ("," if m else "") + "\n    " + text
         yield "\n  ]" + ("," if n < len(lists) - 1 else "") + "\n"
     yield "}\n"
 

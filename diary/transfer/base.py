@@ -82,4 +82,4 @@ class CsvFormat(ABC):
         ordered = self._select(user).order_by(getattr(model, self.sort_by), model.id)
         # A thousand rows at a time: a million readings never sit in memory at once.
         for row in db.session.execute(ordered.execution_options(yield_per=1000)):
-            yield self.cells(tuple(row))
+            yield self.cells(row)

@@ -29,6 +29,8 @@ FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # LibreOffice with "trim spaces" on also reads " =1+1" as a formula.
 FORMULA_STARTS = frozenset("=+-@")
 GUARD = "'"
+# A cell starting otherwise (and not with a space) is left as it is, unless it is split.
+WATCHED_STARTS = FORMULA_TRIGGERS | {GUARD}
 # A time as a spreadsheet saves it back: seconds added, or a space for the T.
 SAVED_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2}))?$")
 # Where a spreadsheet opening the file with another separator would split a cell.
@@ -93,6 +95,13 @@ def neutralise(cell: str, inner: bool = False) -> str:
     """Prefix a cell that a spreadsheet would treat as a formula; an inner cell (one with more
     after it in its row) also each piece after a ";" or a tab, where a spreadsheet opening
     the file with that separator would split it and run what follows."""
+    # Most cells start with a letter or a digit: tell them at once (a million cells an export).
+    if not cell or (
+        cell[0] not in WATCHED_STARTS
+        and not cell[0].isspace()
+        and not (inner and (";" in cell or "\t" in cell))
+    ):
+        return cell
     cell = _guarded(cell)
     if not inner:
         return cell
@@ -169,13 +178,15 @@ def csv_chunks(
         out, delimiter=convention.separator, lineterminator="\r\n", quoting=csv.QUOTE_ALL
     )
     writer.writerow(header)
+    # Every cell but a row's last has more after it.
+    inner = [True] * (len(header) - 1) + [False]
     for n, row in enumerate(rows, start=1):
-        cells = list(row)
-        last = len(cells) - 1
-        writer.writerow(
-            neutralise(cell.replace(".", convention.decimal) if i in decimals else cell, i < last)
-            for i, cell in enumerate(cells)
-        )
+        if decimals:
+            row = [
+                c.replace(".", convention.decimal) if i in decimals else c
+                for i, c in enumerate(row)
+            ]
+        writer.writerow([neutralise(cell, more) for cell, more in zip(row, inner, strict=True)])
         if n % batch == 0:
             yield out.getvalue()
             out.seek(0)

@@ -3,7 +3,8 @@
 from collections.abc import Iterator
 from datetime import date, timedelta
 from fractions import Fraction
-from itertools import groupby
+from functools import lru_cache
+from itertools import chain
 
 from sqlalchemy import select
 
@@ -52,15 +53,18 @@ class _DayStream:
             .order_by(moment, model.id)
             .execution_options(yield_per=1000)
         )
-        self._days = groupby(rows, key=lambda row: row[0].date())
-        self._next = next(self._days, None)
+        # A thousand rows at a time, each handed out from a plain list.
+        self._rows = chain.from_iterable(rows.partitions())
+        self._row = next(self._rows, None)
 
     def take(self, day: date) -> list[tuple]:
         """Return the rows of day (without their time); days must be asked in order."""
-        if self._next is None or self._next[0] != day:
-            return []
-        rows = [tuple(row[1:]) for row in self._next[1]]
-        self._next = next(self._days, None)
+        # Most days of a long diary have no side effect or medicine: ask for nothing.
+        row, rows = self._row, []
+        while row is not None and row[0].date() == day:
+            rows.append(row[1:])
+            row = next(self._rows, None)
+        self._row = row
         return rows
 
 
@@ -72,9 +76,12 @@ def daily_chunks(
 
 
 def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
-    treatments = db.session.scalars(
-        select(Treatment).where(Treatment.user_id == user.id, Treatment.started_on <= last)
-    ).all()
+    treatments = [
+        (t.started_on, t.ended_on or last, t.label)
+        for t in db.session.scalars(
+            select(Treatment).where(Treatment.user_id == user.id, Treatment.started_on <= last)
+        )
+    ]
     readings = _DayStream(user, Reading.recorded_at, (Reading.pain, Reading.note), first, last)
     effects = _DayStream(
         user,
@@ -95,14 +102,20 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
         pains = [pain for pain, _ in logged]
         yield (
             day.isoformat(),
-            # Rounded as the report rounds: exactly, halves away from zero.
-            f"{rounded(Fraction(sum(pains), len(pains))):.2f}" if pains else "",
+            _mean(sum(pains), len(pains)) if pains else "",
             str(max(pains)) if pains else "",
             str(len(pains)) if pains else "",
             "; ".join(f"{labels[code].label} ({severity})" for code, severity in effects.take(day)),
             "; ".join(f"{name} {dose}".strip() for name, dose in doses.take(day)),
-            "; ".join(t.label for t in treatments if t.started_on <= day <= (t.ended_on or last)),
+            "; ".join(label for start, end, label in treatments if start <= day <= end),
             " | ".join(note for _, note in logged if note),
             status.status,
             ";".join(status.criteria),
         )
+
+
+@lru_cache(maxsize=1024)
+def _mean(total: int, count: int) -> str:
+    """Return a day's mean pain as the report rounds it: exactly, halves away from zero."""
+    # A day's readings give few sums and counts: each is rounded once.
+    return f"{rounded(Fraction(total, count)):.2f}"

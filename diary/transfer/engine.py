@@ -1,7 +1,7 @@
 """Import and export diary CSV files, all or nothing."""
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -194,6 +194,18 @@ EXPORT_ONLY = (daily_csv.FILENAME, fhir.FILENAME, fhir.TRANSACTION_FILENAME)
 def export_names() -> list[str]:
     """Return the names of every file the diary exports."""
     return [fmt.filename for fmt in FORMATS] + list(EXPORT_ONLY)
+
+
+def every_export(user: User) -> Iterator[tuple[tuple[str, ...], Iterable[tuple[str, ...]]]]:
+    """Yield each exported file's name with its pieces as export_chunks() makes them; the
+    two FHIR files come together, their pieces side by side (each entry made once for both).
+    """
+    for name in export_names():
+        if name == fhir.FILENAME:
+            names = (fhir.FILENAME, fhir.TRANSACTION_FILENAME)
+            yield names, fhir.bundle_pieces(user, (False, True))
+        elif name != fhir.TRANSACTION_FILENAME:
+            yield (name,), ((chunk,) for chunk in export_chunks(user, name))
 
 
 def export_chunks(
