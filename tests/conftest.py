@@ -5,6 +5,7 @@ import io
 import os
 import re
 import shutil
+from pathlib import Path
 from types import CodeType
 
 import click
@@ -85,11 +86,47 @@ def build_app(database, **config):
 SERVING_FIXTURES = frozenset({"served", "household", "live_server"})
 
 
+# The files whose tests take longest, longest first (about 20 to 60 s each on the 2-core
+# machine). `make test` hands whole files to its two processes in the order collected
+# (`--no-loadscope-reorder` in pyproject.toml: xdist would otherwise hand out the files with
+# the most tests first, which left these few-test files to the end, one process working
+# through them while the other had nothing left). Long files first, short ones last, the two
+# processes end within seconds of each other.
+SLOWEST_FILES = (
+    "test_import_scale.py",
+    "browser/test_accessibility.py",
+    "test_write_phases.py",
+    "browser/test_phone.py",
+    "test_restore_live.py",
+    "test_export_memory.py",
+    "test_reverse_proxy.py",
+    "browser/test_check_in.py",
+    "browser/test_attacks.py",
+    "test_durability.py",
+    "test_extreme_dates.py",
+    "test_several_processes.py",
+    "test_import_lock.py",
+    "browser/test_usability.py",
+    "test_api_fuzz.py",
+    "browser/test_newcomer.py",
+    "browser/test_journeys.py",
+)
+TESTS = Path(__file__).parent
+
+
+def _slowness_rank(item) -> int:
+    """Return where item's file stands among the slowest files; after them all if not one."""
+    name = item.path.relative_to(TESTS).as_posix()
+    return SLOWEST_FILES.index(name) if name in SLOWEST_FILES else len(SLOWEST_FILES)
+
+
 def pytest_collection_modifyitems(items) -> None:
-    """Mark the tests that use `diary serve` (on its own SQLite file, whatever the rerun says)."""
+    """Mark the tests that use `diary serve` (on its own SQLite file, whatever the rerun says),
+    and put the slowest files first, each file's tests in their order."""
     for item in items:
         if SERVING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.diary_serve)
+    items.sort(key=_slowness_rank)
 
 
 @pytest.fixture(autouse=True, scope="session")
