@@ -5,6 +5,7 @@ import io
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
 
@@ -18,6 +19,7 @@ from jinja2.bccache import Bucket
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
+from werkzeug.routing import Rule
 
 from diary import create_app
 from diary.extensions import db
@@ -62,6 +64,25 @@ class SharedTemplateCode(BytecodeCache):
 
 
 TEMPLATE_CODE = SharedTemplateCode()
+
+_compile_url_builder = Rule._compile_builder
+URL_BUILDERS: dict[tuple, Callable] = {}
+
+
+def _shared_url_builder(rule: Rule, append_unknown: bool = True) -> Callable:
+    """Return the URL builder of a rule like one an earlier app compiled, else compile it.
+
+    Werkzeug writes and compiles a Python function for each of the about 100 URL rules of every new
+    app, most of what create_app() costs. The function depends only on the rule's text, its
+    defaults and whether it appends unknown arguments; it takes the rule as its first
+    argument (Rule.compile binds it), so one function serves the same rule of every test's
+    app.
+    """
+    key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())))
+    key += (append_unknown,)
+    if key not in URL_BUILDERS:
+        URL_BUILDERS[key] = _compile_url_builder(rule, append_unknown)
+    return URL_BUILDERS[key]
 
 
 def build_app(database, **config):
@@ -127,6 +148,14 @@ def pytest_collection_modifyitems(items) -> None:
         if SERVING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.diary_serve)
     items.sort(key=_slowness_rank)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def url_builders_compiled_once():
+    """Give each test's app the URL builders compiled for the first one (see above)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", _shared_url_builder)
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")
