@@ -107,30 +107,34 @@ def build_app(database, **config):
 SERVING_FIXTURES = frozenset({"served", "household", "live_server"})
 
 
-# The files whose tests take longest, longest first (about 20 to 60 s each on the 2-core
+# The files whose tests take longest, longest first (about 10 to 60 s each on the 2-core
 # machine). `make test` hands whole files to its two processes in the order collected
 # (`--no-loadscope-reorder` in pyproject.toml: xdist would otherwise hand out the files with
 # the most tests first, which left these few-test files to the end, one process working
 # through them while the other had nothing left). Long files first, short ones last, the two
 # processes end within seconds of each other.
 SLOWEST_FILES = (
-    "test_import_scale.py",
-    "browser/test_accessibility.py",
     "test_write_phases.py",
+    "browser/test_accessibility.py",
+    "test_import_scale.py",
     "browser/test_phone.py",
-    "test_restore_live.py",
-    "test_export_memory.py",
-    "test_reverse_proxy.py",
-    "browser/test_check_in.py",
-    "browser/test_attacks.py",
-    "test_durability.py",
-    "test_extreme_dates.py",
-    "test_several_processes.py",
-    "test_import_lock.py",
     "browser/test_usability.py",
-    "test_api_fuzz.py",
+    "test_report_pdf.py",
+    "browser/test_newcomer_layout.py",
+    "test_hostile_files.py",
+    "test_spreadsheets.py",
+    "test_export_memory.py",
+    "test_restore_live.py",
+    "test_reverse_proxy.py",
+    "browser/test_attacks.py",
+    "test_heavy_work.py",
+    "browser/test_charts.py",
+    "browser/test_check_in.py",
     "browser/test_newcomer.py",
-    "browser/test_journeys.py",
+    "test_shares.py",
+    "test_extreme_dates.py",
+    "test_spreadsheet_locales.py",
+    "test_import_lock.py",
 )
 TESTS = Path(__file__).parent
 

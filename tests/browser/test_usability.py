@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import screenshot, sign_in, wait_until
 from tests.browser.test_charts import seed_months
 
 PHONE = {"width": 390, "height": 844}
@@ -20,6 +20,9 @@ KEY_PAGES = {
     "export": "/export",
     "settings": "/account",
 }
+EVERY_CHART_DRAWN = (
+    "Array.from(document.querySelectorAll('canvas')).every(c => window.Chart && Chart.getChart(c))"
+)
 # Controls a finger has to hit; inline links inside sentences are exempt (WCAG 2.5.5).
 TARGETS = ", ".join(
     [
@@ -48,8 +51,8 @@ def test_screenshots_of_the_key_pages_at_phone_and_desktop_width(browser, live_s
         page = context.new_page()
         sign_in(page, live_server, person)
         for name, path in KEY_PAGES.items():
-            page.goto(live_server.url + path)
-            page.wait_for_load_state("networkidle")
+            page.goto(live_server.url + path)  # loaded, styles and all
+            wait_until(page, EVERY_CHART_DRAWN)  # the charts' script draws after that
             screenshot(page, f"{name}-{label}")
         context.close()
 
