@@ -5,6 +5,8 @@ import io
 import os
 import re
 import shutil
+from collections.abc import Callable
+from pathlib import Path
 from types import CodeType
 
 import click
@@ -17,6 +19,7 @@ from jinja2.bccache import Bucket
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
+from werkzeug.routing import Rule
 
 from diary import create_app
 from diary.extensions import db
@@ -62,6 +65,25 @@ class SharedTemplateCode(BytecodeCache):
 
 TEMPLATE_CODE = SharedTemplateCode()
 
+_compile_url_builder = Rule._compile_builder
+URL_BUILDERS: dict[tuple, Callable] = {}
+
+
+def _shared_url_builder(rule: Rule, append_unknown: bool = True) -> Callable:
+    """Return the URL builder of a rule like one an earlier app compiled, else compile it.
+
+    Werkzeug writes and compiles a Python function for each of the about 100 URL rules of every new
+    app, most of what create_app() costs. The function depends only on the rule's text, its
+    defaults and whether it appends unknown arguments; it takes the rule as its first
+    argument (Rule.compile binds it), so one function serves the same rule of every test's
+    app.
+    """
+    key = (rule.rule, tuple(rule._trace), repr(sorted((rule.defaults or {}).items())))
+    key += (append_unknown,)
+    if key not in URL_BUILDERS:
+        URL_BUILDERS[key] = _compile_url_builder(rule, append_unknown)
+    return URL_BUILDERS[key]
+
 
 def build_app(database, **config):
     """Create a test app on a SQLite file (a Path) or a database URL (a str)."""
@@ -85,11 +107,59 @@ def build_app(database, **config):
 SERVING_FIXTURES = frozenset({"served", "household", "live_server"})
 
 
+# The files whose tests take longest, longest first (about 10 to 60 s each on the 2-core
+# machine). `make test` hands whole files to its two processes in the order collected
+# (`--no-loadscope-reorder` in pyproject.toml: xdist would otherwise hand out the files with
+# the most tests first, which left these few-test files to the end, one process working
+# through them while the other had nothing left). Long files first, short ones last, the two
+# processes end within seconds of each other.
+SLOWEST_FILES = (
+    "test_write_phases.py",
+    "browser/test_accessibility.py",
+    "test_import_scale.py",
+    "browser/test_phone.py",
+    "browser/test_usability.py",
+    "test_report_pdf.py",
+    "browser/test_newcomer_layout.py",
+    "test_hostile_files.py",
+    "test_spreadsheets.py",
+    "test_export_memory.py",
+    "test_restore_live.py",
+    "test_reverse_proxy.py",
+    "browser/test_attacks.py",
+    "test_heavy_work.py",
+    "browser/test_charts.py",
+    "browser/test_check_in.py",
+    "browser/test_newcomer.py",
+    "test_shares.py",
+    "test_extreme_dates.py",
+    "test_spreadsheet_locales.py",
+    "test_import_lock.py",
+)
+TESTS = Path(__file__).parent
+
+
+def _slowness_rank(item) -> int:
+    """Return where item's file stands among the slowest files; after them all if not one."""
+    name = item.path.relative_to(TESTS).as_posix()
+    return SLOWEST_FILES.index(name) if name in SLOWEST_FILES else len(SLOWEST_FILES)
+
+
 def pytest_collection_modifyitems(items) -> None:
-    """Mark the tests that use `diary serve` (on its own SQLite file, whatever the rerun says)."""
+    """Mark the tests that use `diary serve` (on its own SQLite file, whatever the rerun says),
+    and put the slowest files first, each file's tests in their order."""
     for item in items:
         if SERVING_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.diary_serve)
+    items.sort(key=_slowness_rank)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def url_builders_compiled_once():
+    """Give each test's app the URL builders compiled for the first one (see above)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", _shared_url_builder)
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -39,8 +39,16 @@ def _set_language(folder: Path, locale: str) -> None:
     (user / "registrymodifications.xcu").write_text(PROFILE.format(locale=locale))
 
 
-def resave(
-    path: Path,
+def resave(path: Path, separator: str, folder: Path, **options) -> str:
+    """Open path in Calc with the given separator and options, save it as CSV; return its text.
+
+    The options are resave_all's.
+    """
+    return resave_all([path], separator, folder, **options)[path.name]
+
+
+def resave_all(
+    paths: list[Path],
     separator: str,
     folder: Path,
     *,
@@ -50,11 +58,14 @@ def resave(
     charset: str = "76",
     save_separator: str = "comma",
     quote_text: bool = False,
-) -> str:
-    """Open path in Calc with the given separator and options, save it as CSV (comma unless
-    save_separator says otherwise; with quote_text, text cells quoted and numbers not).
+) -> dict[str, str]:
+    """Open each file in Calc with the given separator and options, save it as CSV (comma
+    unless save_separator says otherwise; with quote_text, text cells quoted and numbers not);
+    return each saved file's text by its name.
 
     locale sets Calc's language (e.g. de-DE); charset "SYSTEM" is Calc's default import.
+    One Calc opens and saves the files one after the other, as a person would in one
+    sitting: starting Calc takes most of the time of a file.
     """
     folder.mkdir(parents=True, exist_ok=True)
     if locale:
@@ -73,7 +84,7 @@ def resave(
             f"csv:Text - txt - csv (StarCalc):{saved}",
             "--outdir",
             str(folder),
-            str(path),
+            *map(str, paths),
         ],
         check=True,
         capture_output=True,
@@ -81,7 +92,7 @@ def resave(
         # LibreOffice keeps a profile in $HOME; a private one per test run.
         env={**os.environ, "HOME": str(folder)},
     )
-    return (folder / path.name).read_text(encoding="utf-8")
+    return {path.name: (folder / path.name).read_text(encoding="utf-8") for path in paths}
 
 
 def open_and_save(path: Path, separator: str, folder: Path, **options) -> list[list[str]]:

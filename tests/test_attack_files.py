@@ -11,7 +11,7 @@ from diary.extensions import db
 from diary.models import Attack, DayMark, Reading
 from diary.services import accounts
 from tests.conftest import make_user, quote_all, sign_in, user_row
-from tests.spreadsheet import resave
+from tests.spreadsheet import resave_all
 from tests.test_csv_all import assert_round_trip, write
 
 ATTACKS_HEADER = (
@@ -116,12 +116,12 @@ def test_attacks_and_days_saved_again_by_calc_import_back_losslessly(app, client
         upload = {"files": (io.BytesIO(text.encode()), name)}
         response = client.post("/import", data=upload, content_type="multipart/form-data")
         assert response.status_code == 302
-    originals, resaved = {}, {}
+    originals = {}
     for name in FILES:
-        path = tmp_path / name
         originals[name] = client.get(f"/export/{name}").data
-        path.write_bytes(originals[name])
-        resaved[name] = resave(path, "comma", tmp_path / "calc", detect_dates=True)
+        (tmp_path / name).write_bytes(originals[name])
+    paths = [tmp_path / name for name in FILES]
+    resaved = resave_all(paths, "comma", tmp_path / "calc", detect_dates=True)
     assert "2024-03-01T08:00:00" in resaved["attacks.csv"]
     other = app.test_client()
     make_user(app, "carol")

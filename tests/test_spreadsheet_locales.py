@@ -5,7 +5,7 @@ import io
 import pytest
 
 from tests.conftest import make_user, sign_in
-from tests.spreadsheet import resave
+from tests.spreadsheet import resave, resave_all
 from tests.test_account_backup import fill
 from tests.test_spreadsheets import DIARY_FILES
 
@@ -34,19 +34,17 @@ def test_a_diary_saved_by_calc_in_german_imports_back_and_exports_byte_identical
     for_calc = {name: export(client, name, "de", True) for name in DIARY_FILES}
     assert for_calc["readings.csv"].startswith(BOM + b'"recorded_at";"pain";"note"\r\n')
 
-    saved = {}
     for name in DIARY_FILES:
-        path = tmp_path / name
-        path.write_bytes(for_calc[name])
-        # As German Calc opens a file and saves it again: ";" both ways, its own charset.
-        saved[name] = resave(
-            path,
-            "semicolon",
-            tmp_path / "calc",
-            locale="de-DE",
-            charset="SYSTEM",
-            save_separator="semicolon",
-        )
+        (tmp_path / name).write_bytes(for_calc[name])
+    # As German Calc opens each file and saves it again: ";" both ways, its own charset.
+    saved = resave_all(
+        [tmp_path / name for name in DIARY_FILES],
+        "semicolon",
+        tmp_path / "calc",
+        locale="de-DE",
+        charset="SYSTEM",
+        save_separator="semicolon",
+    )
     assert saved["readings.csv"].startswith("recorded_at;pain;note\n")
     assert '2024-03-02T09:00;4;"céphalée; ü' in saved["readings.csv"]
 

@@ -6,7 +6,7 @@ import io
 import pytest
 
 from tests.conftest import make_user, sign_in
-from tests.spreadsheet import open_and_save, resave
+from tests.spreadsheet import open_and_save, resave_all
 from tests.test_account_backup import fill
 
 # Notes a spreadsheet would turn into a formula once it splits the cell at ";" or a tab.
@@ -70,12 +70,12 @@ def test_every_export_saved_again_by_calc_imports_back_losslessly(app, client, a
         "/readings/new",
         data={"day": "2024-03-02", "time": "09:00", "pain": "4", "note": " =1+1\nzweite Zeile ü"},
     )
-    originals, resaved = {}, {}
+    originals = {}
     for name in DIARY_FILES:
-        path = tmp_path / name
         originals[name] = client.get(f"/export/{name}").data
-        path.write_bytes(originals[name])
-        resaved[name] = resave(path, "comma", tmp_path / "calc", detect_dates=True)
+        (tmp_path / name).write_bytes(originals[name])
+    paths = [tmp_path / name for name in DIARY_FILES]
+    resaved = resave_all(paths, "comma", tmp_path / "calc", detect_dates=True)
     assert "2024-03-01T08:00:00" in resaved["readings.csv"]
     assert "\r\n" not in resaved["readings.csv"]
 

@@ -1,5 +1,6 @@
 """Real-browser fixtures: `diary serve` on a free loopback port, and Debian's Chromium."""
 
+import base64
 import os
 import shutil
 import time
@@ -104,9 +105,22 @@ def sign_in(page, server: LiveServer, name: str) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """Save a screenshot for review into the git-ignored test-artifacts folder."""
+    """Save a screenshot of the whole page for review into the git-ignored test-artifacts folder.
+
+    The same pixels as page.screenshot(full_page=True), asked of Chromium with its PNG encoder
+    set for speed (optimizeForSpeed, which Playwright does not offer): about a third less time
+    for each of the some 240 screenshots a run keeps, in larger files.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    devtools = page.context.new_cdp_session(page)
+    try:
+        size = devtools.send("Page.getLayoutMetrics")["cssContentSize"]
+        whole = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        options = {"format": "png", "clip": whole, "captureBeyondViewport": True}
+        shot = devtools.send("Page.captureScreenshot", options | {"optimizeForSpeed": True})
+    finally:
+        devtools.detach()
+    (ARTIFACTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
 def wait_until(page, expression: str, timeout: float = 10.0) -> None:
