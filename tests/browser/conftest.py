@@ -96,6 +96,18 @@ def console(page):
     assert watcher.unexpected() == [], watcher.problems
 
 
+def back_online(context, console: Console) -> None:
+    """Switch the network on again after a test switched it off.
+
+    Chromium can tell the page it is online a moment before its network service lets
+    requests out again: a round of sending that the page starts on the `online` event may
+    then meet the switched-off network, and the browser logs that request's failure. The
+    page sends it again by itself (the tests wait for that); only that line is expected.
+    """
+    console.allow("net::ERR_INTERNET_DISCONNECTED")
+    context.set_offline(False)
+
+
 def sign_in(page, server: LiveServer, name: str) -> None:
     page.goto(server.url + "/login")
     page.get_by_label("Username").fill(name)

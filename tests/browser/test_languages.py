@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in, wait_until
+from tests.browser.conftest import back_online, sign_in, wait_until
 from tests.browser.test_charts import charts_drawn, seed_months
 
 STATUS = "document.querySelector('[data-sync-status]').textContent"
@@ -49,5 +49,5 @@ def test_the_offline_page_and_the_queue_speak_german(page, context, live_server,
     page.get_by_role("button", name="Schmerz 8, stark, jetzt eintragen").click()
     wait_until(page, f"{STATUS}.includes('Auf diesem Gerät für {name} gespeichert.')")
     assert "wartet auf die Übertragung" in page.locator("[data-sync-status]").inner_text()
-    context.set_offline(False)
+    back_online(context, console)
     wait_until(page, f"{STATUS}.includes('1 wartender Eintrag übertragen.')")

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from diary.extensions import db
 from diary.models import Reading, SideEffectReport
 from diary.services.accounts import find_user
-from tests.browser.conftest import screenshot, sign_in, sync_now, wait_until
+from tests.browser.conftest import back_online, screenshot, sign_in, sync_now, wait_until
 
 
 def home_with_worker(page, server, name: str) -> None:
@@ -58,7 +58,7 @@ def test_offline_logging_waits_then_syncs_exactly_once_with_the_original_time(
     screenshot(page, "offline-phone")
     assert entries(live_server, name) == ([], [])
 
-    context.set_offline(False)
+    back_online(context, console)
     wait_until(
         page, "document.querySelector('[data-sync-status]').textContent.includes('Synced 2')"
     )
@@ -82,7 +82,7 @@ def test_home_quick_log_queues_when_the_network_drops(page, context, live_server
     wait_until(
         page, "document.querySelector('[data-sync-status]').textContent.includes('waiting to sync')"
     )
-    context.set_offline(False)
+    back_online(context, console)
     wait_until(
         page, "document.querySelector('[data-sync-status]').textContent.includes('Synced 1')"
     )
@@ -126,7 +126,7 @@ def test_an_entry_the_diary_fails_to_save_is_sent_again_and_arrives_once(
     )
     console.allow("500")
     try:
-        context.set_offline(False)
+        back_online(context, console)
         wait_until(page, f"/answered 500|not saved/.test({status})")
         said = page.locator("[data-sync-status]").inner_text()
         assert entries(live_server, name) == ([], [])

@@ -1,6 +1,6 @@
 """A shared household device: entries queued offline by one member never reach another's diary."""
 
-from tests.browser.conftest import sign_in, sync_now, wait_until
+from tests.browser.conftest import back_online, sign_in, sync_now, wait_until
 from tests.browser.test_offline import entries
 
 STATUS = "document.querySelector('[data-sync-status]').textContent"
@@ -28,7 +28,7 @@ def test_one_members_offline_entry_waits_for_her_and_never_lands_in_anothers_dia
     # Her page, back online, asks to send her entry and is rightly refused: no one is signed in.
     console.allow("status of 401 (UNAUTHORIZED) at " + live_server.url + "/sync/token")
     context.clear_cookies()
-    context.set_offline(False)
+    back_online(context, console)
     page.goto(live_server.url + "/login")
     sign_in(page, live_server, ben)
     wait_until(page, f"{STATUS}.includes('Waiting for {anna}')")

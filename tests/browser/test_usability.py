@@ -105,12 +105,22 @@ def test_quick_log_by_keyboard_alone_with_a_visible_focus(page, live_server, con
     expect(page.get_by_text("Saved: pain 2 at")).to_be_visible()
 
 
+@pytest.fixture(scope="module")
+def signed_in(browser, live_server, person):
+    """The person's cookies once signed in, for a test that needs only to be signed in."""
+    context = browser.new_context()
+    sign_in(context.new_page(), live_server, person)
+    cookies = context.storage_state()
+    context.close()
+    return cookies
+
+
 @pytest.mark.parametrize("path", list(KEY_PAGES.values()))
-def test_text_at_200_percent_loses_nothing_sideways(browser, live_server, person, path):
-    context = browser.new_context(viewport=DESKTOP)
+def test_text_at_200_percent_loses_nothing_sideways(browser, live_server, signed_in, path):
+    context = browser.new_context(viewport=DESKTOP, storage_state=signed_in)
     page = context.new_page()
-    sign_in(page, live_server, person)
     page.goto(live_server.url + path)
+    assert page.url == live_server.url + path  # signed in: not sent to the sign-in page
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
