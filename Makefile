@@ -44,11 +44,12 @@ test: $(VENV)/.installed-test lint audit system-packages
 # `diary serve` or `diary` command a test starts compiles the diary's modules again.
 test: export PYTHONDONTWRITEBYTECODE :=
 # The tests' temporary files (each test's SQLite file and instance folder) in memory where the
-# machine has /dev/shm: the diary syncs every commit to the disk (synchronous = FULL), which
-# only a power cut could tell from memory, and no test cuts the power (a killed process's
+# machine has /dev/shm with room: the diary syncs every commit to the disk (synchronous = FULL),
+# which only a power cut could tell from memory, and no test cuts the power (a killed process's
 # writes are in the kernel's cache either way). On a busy machine a short test spent up to a
 # third of its time waiting for those syncs.
-TEST_TMPDIR ?= $(wildcard /dev/shm)
+# Only when it has room (a container's /dev/shm is often 64 MB): at least 2 GB free.
+TEST_TMPDIR ?= $(shell [ "$$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $$4}')" -ge 2000000 ] 2>/dev/null && echo /dev/shm)
 test: export TMPDIR := $(or $(TEST_TMPDIR),$(TMPDIR),/tmp)
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
