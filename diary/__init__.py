@@ -41,12 +41,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from diary.blueprints import register_blueprints
     from diary.commands import register_commands
     from diary.errors import register_error_handlers
+    from diary.fragments import register_fragments
     from diary.security import register_security_headers
     from diary.templating import register_template_helpers
 
     register_blueprints(app)
     register_commands(app)
     register_error_handlers(app)
+    register_fragments(app)
     register_security_headers(app)
     register_template_helpers(app)
     return app

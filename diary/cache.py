@@ -13,8 +13,6 @@ afresh, and so does a figure that read an attack still going (it changes with th
 
 import secrets
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import wraps
 from threading import Lock
 from typing import TypeVar
@@ -28,7 +26,7 @@ from sqlalchemy.orm import MANYTOONE, ORMExecuteState, Session, scoped_session
 from diary.extensions import db
 from diary.models import ApiToken, LoginSession, ShareLink, User
 from diary.services.writes import in_service
-from diary.unit import current_unit
+from diary.unit import Unit, current_unit
 
 R = TypeVar("R")
 
@@ -133,22 +131,12 @@ def _forget_touched(session: Session, transaction) -> None:
         session.info.pop(_TOUCHED, None)
 
 
-@dataclass
-class _Computing:
-    """One cached figure being computed: whether it read anything that the clock changes."""
-
-    moves_with_the_clock: bool = False
-
-
-_computing: ContextVar[_Computing | None] = ContextVar("cached_figure", default=None)
-
-
 def moves_with_the_clock() -> None:
-    """Say that what is being computed changes with the time of day (an attack still going):
-    it is not kept."""
-    computing = _computing.get()
-    if computing is not None:
-        computing.moves_with_the_clock = True
+    """Say that what is being worked out changes with the time of day (an attack still going):
+    nothing the unit of work works out from now on is kept, figures and rendered parts alike."""
+    unit = current_unit()
+    if unit is not None:
+        unit.read_the_clock = True
 
 
 class UserCache:
@@ -164,12 +152,39 @@ def init_cache(app: Flask) -> None:
     app.extensions["diary_cache"] = UserCache(app.config["CACHE_ENTRIES"])
 
 
-def _usable() -> UserCache | None:
-    """Return the app's cache when the current unit of work only reads, else None."""
-    unit = current_unit()
+def _usable(unit: Unit | None) -> UserCache | None:
+    """Return the app's cache when the unit of work only reads, else None."""
     if unit is None or unit.writes or not has_app_context():
         return None
     return current_app.extensions.get("diary_cache")
+
+
+def _kept(
+    function: Callable[..., R], keep: Callable[[R], bool], answer: Callable[[R], R]
+) -> Callable[..., R]:
+    """Wrap function(user, *args): the answer to what it returned is kept when keep(returned)
+    says so, under the user, version, language and args, until the user's next write."""
+    name = f"{function.__module__}.{function.__qualname__}"
+
+    @wraps(function)
+    def cached(user: User, *args, **read):
+        unit = current_unit()
+        store = _usable(unit)
+        if unit is None or store is None:
+            return function(user, *args, **read)
+        key = (name, user.id, user.data_version, str(get_locale()), *args)
+        with store.lock:
+            found = store.entries.get(key, _MISSING)
+        if found is not _MISSING:
+            return answer(found)
+        value = function(user, *args, **read)
+        if unit.read_the_clock or not keep(value):
+            return value
+        with store.lock:
+            store.entries[key] = value
+        return value
+
+    return cached
 
 
 def per_user(function: Callable[..., R]) -> Callable[..., R]:
@@ -180,30 +195,19 @@ def per_user(function: Callable[..., R]) -> Callable[..., R]:
     returns is shared by every request that finds it: plain values, no rows of a session,
     never changed by a caller.
     """
-    name = f"{function.__module__}.{function.__qualname__}"
+    return _kept(function, keep=lambda _value: True, answer=lambda value: value)
 
-    @wraps(function)
-    def cached(user: User, *args, **read):
-        store = _usable()
-        if store is None:
-            return function(user, *args, **read)
-        key = (name, user.id, user.data_version, str(get_locale()), *args)
-        with store.lock:
-            found = store.entries.get(key, _MISSING)
-        if found is not _MISSING:
-            return found
-        outer, computing = _computing.get(), _Computing()
-        token = _computing.set(computing)
-        try:
-            value = function(user, *args, **read)
-        finally:
-            _computing.reset(token)
-        if computing.moves_with_the_clock:
-            if outer is not None:
-                outer.moves_with_the_clock = True
-            return value
-        with store.lock:
-            store.entries[key] = value
-        return value
 
-    return cached
+def while_empty(function: Callable[..., R]) -> Callable[..., R]:
+    """Ask function(user, *args) again only when it found something last time, or after the
+    user's next write: home asks for lists of the day that are nearly always empty.
+
+    It returns rows of a session, which are never kept: only that nothing was found (an empty
+    list or None) is, and a fresh empty answer of the same kind is given from it.
+    """
+    return _kept(function, keep=lambda value: not value, answer=_nothing)
+
+
+def _nothing(kept: R) -> R:
+    """Return a fresh empty answer of the kind kept (a caller may add to a list)."""
+    return type(kept)() if kept is not None else kept

@@ -1,6 +1,6 @@
 """Pages of long lists, with the page number taken safely from the request."""
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from flask import request
 
@@ -11,13 +11,30 @@ PAGE_SIZE = 50
 MAX_PAGE = 100_000
 
 
-@dataclass(frozen=True)
 class Page:
-    """One page of a list, and whether there are newer and older pages around it."""
+    """One page of a list, read when first shown, and whether newer and older pages are around.
 
-    items: list
-    page: int
-    has_next: bool
+    Read lazily: a page whose table is kept (diary/fragments.py) needs no query at all.
+    """
+
+    def __init__(self, query, page: int):
+        self.query = query
+        self.page = page
+
+    @cached_property
+    def _rows(self) -> list:
+        # One row more than a page tells whether another page follows: counting every row
+        # of a long history, on every page, would cost more than the page itself.
+        offset = (self.page - 1) * PAGE_SIZE
+        return list(db.session.scalars(self.query.limit(PAGE_SIZE + 1).offset(offset)))
+
+    @property
+    def items(self) -> list:
+        return self._rows[:PAGE_SIZE]
+
+    @property
+    def has_next(self) -> bool:
+        return len(self._rows) > PAGE_SIZE
 
     @property
     def has_prev(self) -> bool:
@@ -33,13 +50,8 @@ class Page:
 
 
 def paginate(query) -> Page:
-    """Return the requested page of a select(); a silly page number shows the first page.
-
-    One row more than a page is read to know whether another page follows: counting
-    every row of a long history, on every page, would cost more than the page itself.
-    """
+    """Return the requested page of a select(); a silly page number shows the first page."""
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= MAX_PAGE:
         page = 1
-    rows = db.session.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
-    return Page(rows[:PAGE_SIZE], page, has_next=len(rows) > PAGE_SIZE)
+    return Page(query, page)

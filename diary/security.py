@@ -1,7 +1,6 @@
 """Security headers on every response, from one small hook."""
 
-from flask import Flask, Response, abort, g, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, abort, request
 
 from diary.rules import NUL_MESSAGE
 
@@ -19,17 +18,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed session cookie, left unset on pages that must set none (shared links)."""
-
-    def save_session(self, app: Flask, session, response: Response) -> None:
-        if not g.get("set_no_cookies"):
-            super().save_session(app, session, response)
-
-
 def register_security_headers(app: Flask) -> None:
-    app.session_interface = SessionInterface()
-
     # Behind a reverse proxy, waitress (diary serve) has already put the client's address and
     # scheme into the environ from the trusted proxy's headers: see commands/serve.py.
     @app.before_request

@@ -27,6 +27,8 @@ class Unit:
 
     writes: bool
     failed: bool = False
+    # It read something the clock changes (an attack still going): nothing it works out is kept.
+    read_the_clock: bool = False
     committed: bool = False
     after: list[Callable[[], object]] = field(default_factory=list)
 

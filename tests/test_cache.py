@@ -196,3 +196,28 @@ def reads_attacks(app, client, path: str) -> bool:
     with counting(app) as statements:
         assert client.get(path).status_code == 200
     return any(re.search(r"\bFROM attack\b", statement) for statement in statements)
+
+
+def test_home_asks_again_for_no_list_of_the_day_it_found_empty_until_the_next_write(
+    app, client, alice
+):
+    """Nearly every view of home finds no reminder, PGIC question or preventive due, no
+    attack going and no mark on the day: once found empty, they are not asked for again,
+    and a write of any kind (here a day marked through the API) shows at once."""
+    _, asked = view(app, client, "/")
+    with counting(app) as statements:
+        again = client.get("/").get_data(as_text=True)
+    day_lists = ("reminder", "treatment", "preventive_regimen", "day_mark", "attack")
+    asked_again = [s for s in statements for t in day_lists if re.search(rf"\bFROM {t}\b", s)]
+    assert asked_again == [] and len(statements) < asked
+    assert 'aria-pressed="false">No headache today' in again
+    with app.app_context():
+        _, secret = create_token(user_row(alice), "phone")
+        db.session.commit()
+    marked = client.put(
+        f"/api/v1/day-marks/{today().isoformat()}",
+        json={"headache_free": True},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert marked.status_code in (200, 201), marked.get_data(as_text=True)
+    assert 'aria-pressed="true">No headache today' in client.get("/").get_data(as_text=True)

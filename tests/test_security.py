@@ -339,3 +339,21 @@ def test_sign_ins_at_once_hash_two_passwords_at_a_time(app):
         assert list(pool.map(guess, visitors)) == [200] * len(visitors)
     grown = peak_memory_since_reset_kb() - before
     assert grown < 100 * 1024, f"{grown} kB more at the peak"
+
+
+def test_the_health_check_and_static_files_never_read_the_session_cookie(
+    app, client, alice, monkeypatch
+):
+    """A monitor's poll costs no signature check, whatever cookie comes with it."""
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the session cookie was read")
+
+    monkeypatch.setattr(app.session_interface, "get_signing_serializer", refuse)
+    for path in ("/healthz", "/static/css/app.css"):
+        response = client.get(path)
+        response.close()
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
+    with pytest.raises(AssertionError, match="session cookie was read"):
+        client.get("/more")

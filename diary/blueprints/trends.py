@@ -9,6 +9,7 @@ from diary import reference
 from diary.charts import shortened
 from diary.clock import local_today, shift
 from diary.forms import owned_or_404
+from diary.fragments import kept_render
 from diary.models import Treatment
 from diary.pdf import paper_size, pdf_response
 from diary.ranges import asked_range
@@ -16,7 +17,7 @@ from diary.services import days as day_rules
 from diary.services import preventives, shares, trends
 from diary.services.outcomes import PERIODS
 from diary.services.report import report_context
-from diary.services.spans import bounded, whole_diary
+from diary.services.spans import DayRange, bounded, whole_diary
 
 bp = Blueprint("trends", __name__)
 
@@ -46,10 +47,23 @@ def _chart_page_data(first: date, last: date, treatments: list[Treatment]) -> di
 @login_required
 def index():
     diary = whole_diary(current_user)
-    today = diary.last
     chosen = request.args.get("range", "90")
     if chosen not in RANGES:
         chosen = "90"
+    body = kept_render(
+        "trends",
+        chosen,
+        diary.first,
+        diary.last,
+        template="trends/_index.html",
+        context=lambda: _trends(diary, chosen),
+    )
+    return render_template("trends/index.html", body=body)
+
+
+def _trends(diary: DayRange, chosen: str) -> dict:
+    """Return what the trends page shows for a range of the diary's days."""
+    today = diary.last
     days = RANGES[chosen]
     # "All" is the whole diary, which whole_diary() already holds to MAX_RANGE_DAYS.
     first = shift(today, -(days - 1)) if days else diary.first
@@ -57,22 +71,21 @@ def index():
     in_range = [t for t in treatments if (t.ended_on or today) >= first]
     rule = day_rules.rule_of(current_user)
     classified = day_rules.classified(current_user, first, today, rule.code)
-    return render_template(
-        "trends/index.html",
-        rule=rule,
-        months=day_rules.by_month(classified),
-        each_day=classified[-EACH_DAY_SHOWN:][::-1],
-        day_definitions=day_rules.definitions(rule),
-        sources=reference.sources(),
-        day_status_labels=day_rules.STATUS_LABELS,
-        criteria_labels=day_rules.CRITERIA_LABELS,
-        ranges=RANGES,
-        chosen=chosen,
-        first=first,
-        today=today,
-        chart=_chart_page_data(first, today, in_range)
+    return {
+        "rule": rule,
+        "months": day_rules.by_month(classified),
+        "each_day": classified[-EACH_DAY_SHOWN:][::-1],
+        "day_definitions": day_rules.definitions(rule),
+        "sources": reference.sources(),
+        "day_status_labels": day_rules.STATUS_LABELS,
+        "criteria_labels": day_rules.CRITERIA_LABELS,
+        "ranges": RANGES,
+        "chosen": chosen,
+        "first": first,
+        "today": today,
+        "chart": _chart_page_data(first, today, in_range)
         | {"side_effects": trends.side_effects_by_treatment(current_user, in_range, today)},
-    )
+    }
 
 
 @bp.get("/treatments/<int:treatment_id>/outcome")
@@ -80,6 +93,18 @@ def index():
 def outcome(treatment_id: int):
     treatment = owned_or_404(Treatment, treatment_id)
     today = local_today(current_user.timezone)
+    body = kept_render(
+        "outcome",
+        treatment.id,
+        today,
+        template="trends/_outcome.html",
+        context=lambda: _outcome(treatment, today),
+    )
+    return render_template("trends/outcome.html", treatment=treatment, body=body)
+
+
+def _outcome(treatment: Treatment, today: date) -> dict:
+    """Return what a treatment's before/after page shows."""
     every = trends.treatments_until(current_user, today)
     figures = trends.treatment_figures(current_user, today, [treatment], every)[0]
     span = bounded(
@@ -88,22 +113,21 @@ def outcome(treatment_id: int):
         date.min,
         today,
     )
-    return render_template(
-        "trends/outcome.html",
-        treatment=treatment,
-        kind=reference.treatment_kinds()[treatment.kind],
-        figures=figures,
-        day_rule=figures["day_rule"],
-        overlapping=trends.overlap_names(treatment, figures["overlaps"], every),
-        preventive_changes=trends.change_lines(
+    return {
+        "treatment": treatment,
+        "kind": reference.treatment_kinds()[treatment.kind],
+        "figures": figures,
+        "day_rule": figures["day_rule"],
+        "overlapping": trends.overlap_names(treatment, figures["overlaps"], every),
+        "preventive_changes": trends.change_lines(
             treatment,
             trends.preventive_changes(treatment, preventives.user_regimens(current_user), today),
         ),
-        effects=reference.side_effects(),
-        chart=_chart_page_data(span.first, span.last, [treatment])
+        "effects": reference.side_effects(),
+        "chart": _chart_page_data(span.first, span.last, [treatment])
         | {"outcome": trends.outcome_bars(figures)},
-        study=reference.catalogue("study_outcomes"),
-    )
+        "study": reference.catalogue("study_outcomes"),
+    }
 
 
 def _asked_report() -> dict:

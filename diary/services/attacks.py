@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from diary import reference, rules
+from diary.cache import while_empty
 from diary.clock import local_now
 from diary.extensions import db
 from diary.models import Attack, AttackTrigger, OwnTrigger, Reading, User
@@ -94,6 +95,7 @@ def in_time_order(user: User) -> Iterable[Attack]:
     )
 
 
+@while_empty
 def open_attack(user: User) -> Attack | None:
     """Return the attack the user has not ended yet, if any."""
     return db.session.scalar(

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import rules
+from diary.cache import while_empty
 from diary.clock import local_today
 from diary.extensions import db
 from diary.models import DayMark, User
@@ -52,6 +53,7 @@ def checked_day_mark(
     return values
 
 
+@while_empty
 def day_mark(user: User, day: date) -> DayMark | None:
     return db.session.scalar(select(DayMark).where(DayMark.user_id == user.id, DayMark.day == day))
 

@@ -247,6 +247,7 @@ class RecentMedicine:
 RECENT_DOSES = 500
 
 
+@per_user
 def recent_medicines(user: User, limit: int = 6) -> list[RecentMedicine]:
     """Return the distinct medicines of the user's last RECENT_DOSES doses, newest first."""
     newest = db.session.execute(

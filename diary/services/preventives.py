@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from diary import rules
+from diary.cache import while_empty
 from diary.clock import local_today, shift
 from diary.extensions import db
 from diary.models import PreventiveDose, PreventiveRegimen, User
@@ -276,6 +277,7 @@ class DueToday:
     due_on: date
 
 
+@while_empty
 def due_on_home(user: User, today: date) -> list[DueToday]:
     """Return today's daily doses not yet all marked, and each interval regimen's latest due
     dose that is not marked (it stays until marked given or missed)."""

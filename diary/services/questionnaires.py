@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from diary import reference, rules
+from diary.cache import while_empty
 from diary.clock import local_today, shift
 from diary.extensions import db
 from diary.i18n import LANGUAGES
@@ -187,6 +188,7 @@ class DuePrompt:
     due_on: date
 
 
+@while_empty
 def due_prompts(user: User, today: date) -> list[DuePrompt]:
     """Return the PGIC questions to ask now: at E+14, again at E+30, until answered or dismissed."""
     ended = db.session.scalars(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from diary import rules
+from diary.cache import while_empty
 from diary.clock import local_today
 from diary.extensions import db
 from diary.models import Reminder, User
@@ -45,6 +46,7 @@ def by_status(reminders: Sequence[Reminder], today: date) -> list[Reminder]:
     return sorted(reminders, key=lambda r: (STATUS_ORDER[r.status(today)], r.effective_on))
 
 
+@while_empty
 def needing_attention(user: User, today: date) -> list[Reminder]:
     return [r for r in by_status(active_reminders(user), today) if r.status(today) in NEEDS_DOING]
 

@@ -1,0 +1,124 @@
+"""Parts of pages rendered once and kept (diary/fragments.py).
+
+A kept list shows a write at the next view, whichever way it came; the forms of a kept part
+carry the token of the request that shows them, so that they work in every session; the
+navigation is kept per language, page and address; a part with an entry form's fresh key
+is never kept; a part worked out from an attack still going is rendered at every view.
+"""
+
+import re
+import shutil
+
+import pytest
+from flask import g, render_template_string
+
+from diary.extensions import db
+from diary.services.reminders import add_custom
+from diary.services.tokens import create_token
+from diary.unit import unit_of_work
+from tests.conftest import PASSWORD, build_app, csrf_token, make_user, user_row
+from tests.test_attack_pages import start_key
+from tests.test_cache import cached_view, reads_attacks, today
+from tests.test_languages import GERMAN
+
+
+def test_a_kept_pain_log_shows_a_reading_sent_through_the_api_at_the_next_view(app, client, alice):
+    client.post("/readings/quick", data={"pain": "3"})
+    cached_view(app, client, "/readings")
+    with app.app_context():
+        _, secret = create_token(user_row(alice), "phone")
+        db.session.commit()
+    sent = client.post(
+        "/api/v1/readings",
+        json={"pain": 8, "note": "sent from the phone"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert sent.status_code == 201, sent.get_data(as_text=True)
+    log = client.get("/readings").get_data(as_text=True)
+    assert "sent from the phone" in log and 'class="score pain-8"' in log
+
+
+def test_the_forms_of_a_kept_part_carry_each_session_s_own_token(
+    tmp_path, monkeypatch, sqlite_template
+):
+    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(tmp_path / "instance"))
+    shutil.copy(sqlite_template, tmp_path / "diary.sqlite3")
+    app = build_app(tmp_path / "diary.sqlite3", WTF_CSRF_ENABLED=True)
+    alice = make_user(app, "alice")
+    with app.app_context():
+        add_custom(user_row(alice), title="Blood test", due_on=today().isoformat())
+        db.session.commit()
+    phone, laptop = app.test_client(), app.test_client()
+    for device in (phone, laptop):
+        login = device.get("/login").get_data(as_text=True)
+        signed = device.post(
+            "/login",
+            data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_token(login)},
+        )
+        assert signed.status_code == 302
+    phone.get("/reminders")  # the list is kept from here on
+    page = laptop.get("/reminders").get_data(as_text=True)
+    done = re.search(r'action="(/reminders/\d+/done)"[^>]*>\s*<input[^>]*value="([^"]+)"', page)
+    assert done, "the kept list has no Done form"
+    assert "\x00" not in page
+    # The laptop's own token: the form works there (a token of another session would not).
+    marked = laptop.post(done.group(1), data={"csrf_token": done.group(2)})
+    assert marked.status_code == 302
+    assert 'class="badge badge-done">done<' in laptop.get("/reminders").get_data(as_text=True)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def current_place(page: str) -> list[str]:
+    """Return the names of the navigation's links marked as the current page."""
+    return re.findall(r'aria-current="page">(?:<svg.*?</svg>)?(?:<span>)?([^<]+)<', page)
+
+
+def test_the_navigation_is_kept_per_language_page_and_address(app, client, alice):
+    assert current_place(client.get("/readings").get_data(as_text=True)) == ["Pain log", "More"]
+    assert current_place(client.get("/medications/").get_data(as_text=True)) == [
+        "Medicines",
+        "More",
+    ]
+    german = client.get("/medications/", headers=GERMAN).get_data(as_text=True)
+    assert current_place(german) == ["Medikamente", "Mehr"]
+    behind_a_prefix = client.get("/readings", environ_overrides={"SCRIPT_NAME": "/diary"})
+    links = re.findall(r'<a href="([^"]+)" aria-current', behind_a_prefix.get_data(as_text=True))
+    assert links == ["/diary/readings", "/diary/more"]
+
+
+def test_a_part_with_an_entry_form_s_fresh_key_is_never_kept(app, client, alice):
+    template = (
+        '{% call kept_for_user("a form") %}'
+        '<input type="hidden" name="client_key" value="{{ key }}">'
+        "{% endcall %}"
+    )
+    with app.test_request_context("/"), unit_of_work(writes=False):
+        g._login_user = user_row(alice)  # signed in, as Flask-Login keeps it for a request
+        with pytest.raises(ValueError, match="client key"):
+            render_template_string(template, key="one")
+
+
+def kept_parts(app) -> list[str]:
+    """Return the names of the parts of pages kept for users."""
+    entries = app.extensions["diary_cache"].entries
+    return [key[5] for key in entries if key[0] == "diary.fragments._rendered"]
+
+
+def test_the_days_of_the_trends_page_are_rendered_at_every_view_while_an_attack_goes_on(
+    app, client, alice
+):
+    client.post("/readings/quick", data={"pain": "4"})
+    client.post("/attacks/start", data={"client_key": start_key(client.get("/").text)})
+    for _ in range(2):
+        assert reads_attacks(app, client, "/trends")
+    # Nothing rendered from it was kept either: its hours change the day's words.
+    assert "trends" not in kept_parts(app)
+    client.post("/attacks/stop")
+    assert reads_attacks(app, client, "/trends")
+    assert not reads_attacks(app, client, "/trends")
+    assert "trends" in kept_parts(app)
+    # The day the attack ran, a headache day, as the kept part shows it.
+    days = client.get("/trends").get_data(as_text=True)
+    shown = re.search(rf'data-day="{today().isoformat()}">.*?<td[^>]*>([^<,;(]+)', days)
+    assert shown and shown.group(1).strip() == "Headache"
