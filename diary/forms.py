@@ -66,6 +66,11 @@ class ServiceForm(DiaryForm):
         self._errors = None  # WTForms caches form.errors; the summary must list these.
 
 
+def fresh_key() -> str:
+    """Return a new idempotency key for a form of a new entry."""
+    return uuid.uuid4().hex
+
+
 class EntryForm(ServiceForm):
     """The form of a new entry: it carries an idempotency key, so it is stored once."""
 
@@ -82,12 +87,12 @@ class EntryForm(ServiceForm):
     @classmethod
     def new_entry(cls, **data: Any) -> "EntryForm":
         """Return the form with a fresh idempotency key and the request's values, if any."""
-        return cls(data={"client_key": uuid.uuid4().hex, **data})
+        return cls(data={"client_key": fresh_key(), **data})
 
     @classmethod
     def fresh(cls, **data: Any) -> "EntryForm":
         """Return an empty form with a fresh idempotency key, whatever the request sent."""
-        return cls(formdata=None, data={"client_key": uuid.uuid4().hex, **data})
+        return cls(formdata=None, data={"client_key": fresh_key(), **data})
 
 
 class MomentForm(EntryForm):

@@ -8,7 +8,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from diary.i18n import translate
+from diary.i18n import current_locale, translate
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -183,7 +183,13 @@ def moderate_pain_min() -> int:
 
 
 def pain_scale() -> dict[int, str]:
-    """Return the word for each point of the 0-10 scale."""
+    """Return the word for each point of the 0-10 scale, in the request's language."""
+    return _pain_scale_in(str(current_locale()))
+
+
+@cache
+def _pain_scale_in(language: str) -> dict[int, str]:
+    """Return the scale's words in language (the request's: every page is given them)."""
     return {int(code): entry.label for code, entry in catalogue("pain_scale").items()}
 
 

@@ -22,5 +22,7 @@ class SessionWhereUsed(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session, response: Response) -> None:
-        if not g.get("set_no_cookies"):
-            super().save_session(app, session, response)
+        # An empty session nobody looked at sets, clears and varies nothing (as Flask's would).
+        if not (session or session.modified or session.accessed) or g.get("set_no_cookies"):
+            return
+        super().save_session(app, session, response)

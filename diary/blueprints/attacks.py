@@ -12,7 +12,7 @@ from wtforms.widgets import DateInput, HiddenInput, TimeInput
 
 from diary import reference
 from diary.clock import local_now, local_today
-from diary.forms import EntryForm, ServiceForm, form_page, owned_or_404
+from diary.forms import EntryForm, ServiceForm, form_page, fresh_key, owned_or_404
 from diary.i18n import short_moment
 from diary.models import Attack, MedicationDose
 from diary.models.attack import AURA_KINDS, YES_NO
@@ -256,5 +256,5 @@ def home_context(user, now) -> dict:
             service.minutes_lasted(just_stopped, user.timezone) if just_stopped else 0
         ),
         "mark": day_mark(user, now.date()),
-        "attack_form": EntryForm.fresh(),
+        "attack_key": fresh_key(),
     }

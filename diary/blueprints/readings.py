@@ -12,7 +12,7 @@ from wtforms.widgets import HiddenInput
 from diary import reference
 from diary.blueprints import attacks, check_ins
 from diary.clock import local_now
-from diary.forms import EntryForm, MomentForm, form_page, owned_or_404, pgic_form, save
+from diary.forms import EntryForm, MomentForm, form_page, fresh_key, owned_or_404, pgic_form, save
 from diary.i18n import clock_time, short_moment
 from diary.models import Reading
 from diary.models.symptoms import RELIEF_LABELS
@@ -47,13 +47,15 @@ def home():
     now = local_now(current_user.timezone)
     today = now.date()
     saved = request.args.get("saved", type=int)
-    form = QuickLogForm.fresh()
+    pgic_prompts = questionnaires.due_prompts(current_user, today)
     return render_template(
         "readings/home.html",
-        form=form,
-        attention=reminders.needing_attention(current_user, today),
-        pgic_prompts=questionnaires.due_prompts(current_user, today),
-        pgic_form=pgic_form(),
+        quick_key=fresh_key(),
+        attention_count=reminders.attention_count(current_user, today),
+        # Read only when the part of home that lists them is not kept (diary/fragments.py).
+        attention_rows=lambda: reminders.needing_attention(current_user, today),
+        pgic_prompts=pgic_prompts,
+        pgic_form=pgic_form() if pgic_prompts else None,
         pgic=reference.questionnaires()["pgic"],
         overuse=medications.overuse(current_user, today),
         relief_questions=medications.relief_questions(current_user, now),

@@ -20,6 +20,7 @@ from diary.forms import (
     pgic_form,
     save,
 )
+from diary.fragments import kept_render
 from diary.models import DoseChange, Treatment, TreatmentMedicine
 from diary.models.questionnaire import PGIC
 from diary.models.treatment import MedicineRole, RateUnit
@@ -94,11 +95,14 @@ def _detail(treatment: Treatment, dose_form=None, medicine_form=None):
 @bp.get("/")
 @login_required
 def index():
-    return render_template(
-        "treatments/index.html",
-        treatments=service.user_treatments(current_user),
-        today=local_today(current_user.timezone),
+    today = local_today(current_user.timezone)
+    cards = kept_render(
+        "treatments",
+        today,
+        template="treatments/_list.html",
+        context=lambda: {"treatments": service.user_treatments(current_user), "today": today},
     )
+    return render_template("treatments/index.html", cards=cards)
 
 
 @bp.route("/new", methods=["GET", "POST"])

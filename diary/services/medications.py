@@ -9,7 +9,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from diary import reference, rules
 from diary.cache import per_user
@@ -114,20 +114,27 @@ def answer_relief(user: User, taken: MedicationDose, relief_2h: Any) -> None:
     update_dose(user, taken, relief_2h=relief_2h)
 
 
+# Built once: home asks at every view (a statement built anew costs its cache key each time).
+RELIEF_QUESTIONS = (
+    select(MedicationDose)
+    .where(
+        MedicationDose.user_id == bindparam("user_id"),
+        MedicationDose.relief_2h.is_(None),
+        MedicationDose.taken_at <= bindparam("latest"),
+        MedicationDose.taken_at > bindparam("since"),
+    )
+    .order_by(MedicationDose.taken_at, MedicationDose.id)
+)
+
+
 def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
     """Return the doses to ask about now: taken 2 to 24 hours ago and not answered, oldest first."""
-    return list(
-        db.session.scalars(
-            select(MedicationDose)
-            .where(
-                MedicationDose.user_id == user.id,
-                MedicationDose.relief_2h.is_(None),
-                MedicationDose.taken_at <= now - RELIEF_ASKED_AFTER,
-                MedicationDose.taken_at > now - RELIEF_ASKED_FOR,
-            )
-            .order_by(MedicationDose.taken_at, MedicationDose.id)
-        )
-    )
+    asked = {
+        "user_id": user.id,
+        "latest": now - RELIEF_ASKED_AFTER,
+        "since": now - RELIEF_ASKED_FOR,
+    }
+    return list(db.session.scalars(RELIEF_QUESTIONS, asked))
 
 
 def doses_between(user: User, first: datetime, last: datetime) -> list[MedicationDose]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from diary import rules
-from diary.cache import while_empty
+from diary.cache import per_user
 from diary.clock import local_today
 from diary.extensions import db
 from diary.models import Reminder, User
@@ -46,9 +46,14 @@ def by_status(reminders: Sequence[Reminder], today: date) -> list[Reminder]:
     return sorted(reminders, key=lambda r: (STATUS_ORDER[r.status(today)], r.effective_on))
 
 
-@while_empty
 def needing_attention(user: User, today: date) -> list[Reminder]:
     return [r for r in by_status(active_reminders(user), today) if r.status(today) in NEEDS_DOING]
+
+
+@per_user
+def attention_count(user: User, today: date) -> int:
+    """Return how many reminders need doing on today (home's summary counts them)."""
+    return len(needing_attention(user, today))
 
 
 def checked_reminder(

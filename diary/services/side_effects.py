@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from diary import reference, rules
 from diary.extensions import db
@@ -104,14 +104,22 @@ def safety_notice(reports: Iterable[SideEffectReport]) -> dict | None:
     }
 
 
+# Built once: home asks at every view (a statement built anew costs its cache key each time).
+RECENT_REPORTS = (
+    select(SideEffectReport)
+    .where(
+        SideEffectReport.user_id == bindparam("user_id"),
+        SideEffectReport.recorded_at > bindparam("since"),
+        SideEffectReport.recorded_at <= bindparam("now"),
+    )
+    .order_by(SideEffectReport.recorded_at.desc(), SideEffectReport.id.desc())
+)
+
+
 def recent_alarming(user: User, now: datetime, hours: int = 24) -> Sequence[SideEffectReport]:
     """Return the reports of the last hours that call for the safety message."""
-    recent = db.session.scalars(
-        user_reports(user).where(
-            SideEffectReport.recorded_at > now - timedelta(hours=hours),
-            SideEffectReport.recorded_at <= now,
-        )
-    ).all()
+    asked = {"user_id": user.id, "since": now - timedelta(hours=hours), "now": now}
+    recent = db.session.scalars(RECENT_REPORTS, asked).all()
     return [r for r in recent if needs_safety_message([r])]
 
 
