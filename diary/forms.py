@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, ClassVar
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, has_app_context, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -67,8 +67,16 @@ class ServiceForm(DiaryForm):
 
 
 def fresh_key() -> str:
-    """Return a new idempotency key for a form of a new entry."""
-    return uuid.uuid4().hex
+    """Return a new idempotency key for a form of a new entry (noted for the request)."""
+    key = uuid.uuid4().hex
+    if has_app_context():
+        g.setdefault("diary_fresh_keys", []).append(key)
+    return key
+
+
+def fresh_keys() -> list[str]:
+    """Return the keys made for the request's forms so far (a kept part replaces them)."""
+    return g.get("diary_fresh_keys", [])
 
 
 class EntryForm(ServiceForm):

@@ -12,13 +12,16 @@ and a view keeps a whole page body, with the work behind it, through `kept_rende
 scripts show): kept per process under the language, the address the diary is served at and
 the key. `kept_for_user` is for what one diary's rows decide: kept with the figures of
 diary/cache.py, under the user, their data version, the language and the key, so until
-their next write, and never in a unit of work that writes. Neither may hold what belongs to
-one request (a flashed message, the time now) except the CSRF token of its forms, which is
-kept as a placeholder and filled in with the request's own token each time the block is
-served. A form that carries a fresh client key (a retry of the same entry is recognised by
-it) is never kept: the block is refused (ValueError) rather than give two entries one key.
+their next write. Neither is used in a unit of work that writes (a form shown again with its
+problems). Neither may hold what belongs to one request (a flashed message, the time now)
+except what its forms carry: the request's CSRF token, and the fresh client key of a form of
+a new entry (a retry of the same entry is recognised by it). Both are kept as placeholders
+and filled in each time the block is served, the token with the request's own and each key
+with a new one, so that two entries never share a key. A client key that is not fresh (one
+a POST sent back) cannot be replaced: a block holding one is refused (ValueError).
 """
 
+import re
 from collections.abc import Callable
 from threading import Lock
 
@@ -29,13 +32,17 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from diary.cache import per_user
+from diary.forms import fresh_key, fresh_keys
 from diary.i18n import current_locale
 from diary.models import User
+from diary.unit import current_unit
 
-# Stands for the request's CSRF token in a kept block (no token can contain it).
+# Stand for the request's CSRF token and its n-th fresh client key in a kept block (neither a
+# token nor a key can contain them).
 CSRF_PLACEHOLDER = "\x00csrf\x00"
-# Every entry form has it: an idempotency key made for each page shown (diary/forms.py).
-FRESH_KEY = 'name="client_key"'
+KEY_PLACEHOLDER = re.compile("\x00key([0-9]+)\x00")
+# A client key as forms carry it (diary/forms.py): it must not be kept as it is.
+CLIENT_KEY = re.compile(r'name="client_key"[^>]*value="[0-9a-f]')
 
 # The chrome's parts in each language and place: a few per page of the diary.
 CHROME_ENTRIES = 512
@@ -50,23 +57,37 @@ class _Chrome:
 
 
 def _keepable(render) -> str:
-    """Render a block as it can be kept: its CSRF token as the placeholder."""
+    """Render a block as it can be kept: its CSRF token and fresh keys as placeholders."""
     html = str(render())
-    if FRESH_KEY in html:
-        raise ValueError("a block with a form's fresh client key cannot be kept")
+    for n, key in enumerate(fresh_keys()):
+        html = html.replace(key, f"\x00key{n}\x00")
+    if CLIENT_KEY.search(html):
+        raise ValueError("a block with a client key that is not fresh cannot be kept")
     token = g.get("csrf_token")
     return html.replace(token, CSRF_PLACEHOLDER) if token else html
 
 
 def _served(html: str) -> Markup:
-    """Return a kept block with the request's own CSRF token in its forms."""
+    """Return a kept block with the request's own CSRF token and new keys in its forms."""
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    if "\x00key" in html:
+        keys: dict[str, str] = {}
+        html = KEY_PLACEHOLDER.sub(lambda n: keys.setdefault(n.group(1), fresh_key()), html)
     return Markup(html)  # noqa: S704 (rendered by Jinja, escaped there)
+
+
+def _shows_what_was_sent() -> bool:
+    """Tell whether the page is rendered outside a unit that only reads: a form shown again
+    with what was sent and its problems, an error page. Such a page is rendered afresh."""
+    unit = current_unit()
+    return unit is None or unit.writes
 
 
 def kept(*key: object, caller) -> Markup:
     """Return the block rendered once per language, served address and key."""
+    if _shows_what_was_sent():
+        return caller()
     chrome: _Chrome = current_app.extensions["diary_chrome"]
     full = (str(current_locale()), request.script_root, *key)
     with chrome.lock:
@@ -86,6 +107,8 @@ def _rendered(user: User, script_root: str, *key: object, render) -> str:
 
 def kept_for_user(*key: object, caller) -> Markup:
     """Return the block rendered from the signed-in user's rows, kept until their next write."""
+    if _shows_what_was_sent():
+        return caller()
     user = current_user._get_current_object()
     return _served(_rendered(user, request.script_root, *key, render=caller))
 

@@ -87,7 +87,28 @@ def test_the_navigation_is_kept_per_language_page_and_address(app, client, alice
     assert links == ["/diary/readings", "/diary/more"]
 
 
-def test_a_part_with_an_entry_form_s_fresh_key_is_never_kept(app, client, alice):
+def add_form_key(page: str) -> str:
+    """Return the client key of the reminders page's "Add your own reminder" form."""
+    form = page[page.index('action="/reminders"') :]
+    return re.search(r'name="client_key"[^>]*value="([0-9a-f]{32})"', form).group(1)
+
+
+def test_a_kept_form_of_a_new_entry_gets_a_new_key_at_each_view(app, client, alice):
+    """Two pages shown from the same kept form are two entries, not a retry of one."""
+    first, second = (add_form_key(client.get("/reminders").text) for _ in range(2))
+    assert first != second
+    for key, title in ((first, "Blood test"), (second, "Collect prescription")):
+        added = client.post(
+            "/reminders",
+            data={"title": title, "due_on": today().isoformat(), "client_key": key},
+        )
+        assert added.status_code == 302, added.text
+    page = client.get("/reminders").text
+    assert "Blood test" in page and "Collect prescription" in page
+    assert "\x00" not in page
+
+
+def test_a_part_holding_a_key_that_is_not_fresh_is_never_kept(app, client, alice):
     template = (
         '{% call kept_for_user("a form") %}'
         '<input type="hidden" name="client_key" value="{{ key }}">'
@@ -95,8 +116,8 @@ def test_a_part_with_an_entry_form_s_fresh_key_is_never_kept(app, client, alice)
     )
     with app.test_request_context("/"), unit_of_work(writes=False):
         g._login_user = user_row(alice)  # signed in, as Flask-Login keeps it for a request
-        with pytest.raises(ValueError, match="client key"):
-            render_template_string(template, key="one")
+        with pytest.raises(ValueError, match="not fresh"):
+            render_template_string(template, key="0123456789abcdef0123456789abcdef")
 
 
 def kept_parts(app) -> list[str]:

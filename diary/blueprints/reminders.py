@@ -45,10 +45,10 @@ class BookedForm(EntryForm):
 def _page(form=None, feed_url=None, status=200):
     today = local_today(current_user.timezone)
     dismissed = request.args.get("dismissed", type=int)
-    reminders = service.by_status(service.active_reminders(current_user), today)
     return render_template(
         "reminders/index.html",
-        reminders=reminders,
+        # Read only when the list is not kept (diary/fragments.py).
+        reminder_rows=lambda: service.by_status(service.active_reminders(current_user), today),
         today=today,
         form=form or CustomReminderForm.fresh(),
         booked_form=BookedForm(formdata=None),
