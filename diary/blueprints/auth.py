@@ -177,6 +177,8 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
+    if request.method != "POST":
+        return _account_page()
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         try:
@@ -205,15 +207,18 @@ def account():
 def _account_page(form=None, password_form=None, new_token=None):
     return render_template(
         "auth/account.html",
-        form=form or ProfileForm(obj=current_user),
-        password_form=password_form or PasswordForm(formdata=None),
+        # Built only when the parts of Settings that show them are not kept (diary/fragments.py).
+        forms=lambda: {
+            "form": form or ProfileForm(obj=current_user),
+            "password_form": password_form or PasswordForm(formdata=None),
+        },
+        check_in=check_ins.settings_context,
         api_tokens=tokens.user_tokens(current_user),
         sign_ins=accounts.live_login_sessions(current_user),
         new_token=new_token,
         token_spans=TOKEN_SPANS,
         default_span=str(tokens.DEFAULT_DAYS),
         now=utcnow(),
-        **check_ins.settings_context(),
     )
 
 
