@@ -13,6 +13,7 @@ afresh, and so does a figure that read an attack still going (it changes with th
 
 import secrets
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from functools import wraps
 from threading import Lock
 from typing import TypeVar
@@ -140,16 +141,19 @@ def moves_with_the_clock() -> None:
 
 
 class UserCache:
-    """The bounded LRU of one app; lookups and stores under a lock (waitress serves in threads)."""
+    """The bounded LRUs of one app, the figures by their number and the rendered parts of pages
+    by their size; lookups and stores under a lock (waitress serves in threads)."""
 
-    def __init__(self, entries: int):
+    def __init__(self, entries: int, page_bytes: int):
         self.entries: LRUCache = LRUCache(maxsize=entries)
+        self.pages: LRUCache = LRUCache(maxsize=page_bytes, getsizeof=len)
         self.lock = Lock()
 
 
 def init_cache(app: Flask) -> None:
     """Give the app its own cache (each process, and each test's app, starts empty)."""
-    app.extensions["diary_cache"] = UserCache(app.config["CACHE_ENTRIES"])
+    page_bytes = int(float(app.config["PAGE_CACHE_MB"]) * 2**20)
+    app.extensions["diary_cache"] = UserCache(app.config["CACHE_ENTRIES"], page_bytes)
 
 
 def _usable(unit: Unit | None) -> UserCache | None:
@@ -160,10 +164,14 @@ def _usable(unit: Unit | None) -> UserCache | None:
 
 
 def _kept(
-    function: Callable[..., R], keep: Callable[[R], bool], answer: Callable[[R], R]
+    function: Callable[..., R],
+    keep: Callable[[R], bool],
+    answer: Callable[[R], R],
+    kind: str = "entries",
 ) -> Callable[..., R]:
     """Wrap function(user, *args): the answer to what it returned is kept when keep(returned)
-    says so, under the user, version, language and args, until the user's next write."""
+    says so, under the user, version, language and args, until the user's next write, in the
+    cache's LRU of that kind ("entries" or "pages")."""
     name = f"{function.__module__}.{function.__qualname__}"
 
     @wraps(function)
@@ -173,15 +181,16 @@ def _kept(
         if unit is None or store is None:
             return function(user, *args, **read)
         key = (name, user.id, user.data_version, str(get_locale()), *args)
+        kept = getattr(store, kind)
         with store.lock:
-            found = store.entries.get(key, _MISSING)
+            found = kept.get(key, _MISSING)
         if found is not _MISSING:
             return answer(found)
         value = function(user, *args, **read)
         if unit.read_the_clock or not keep(value):
             return value
-        with store.lock:
-            store.entries[key] = value
+        with store.lock, suppress(ValueError):  # larger than the whole cache: not kept
+            kept[key] = value
         return value
 
     return cached
@@ -196,6 +205,12 @@ def per_user(function: Callable[..., R]) -> Callable[..., R]:
     never changed by a caller.
     """
     return _kept(function, keep=lambda _value: True, answer=lambda value: value)
+
+
+def per_user_page(function: Callable[..., str]) -> Callable[..., str]:
+    """Keep function(user, *args), a rendered part of a page, as per_user does, among the
+    parts of pages (bounded by their size, PAGE_CACHE_MB)."""
+    return _kept(function, keep=lambda _html: True, answer=lambda html: html, kind="pages")
 
 
 def while_empty(function: Callable[..., R]) -> Callable[..., R]:

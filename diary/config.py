@@ -59,6 +59,9 @@ DEFAULTS = {
     # Figures computed from a whole diary (home's glance, the medicine days, a treatment's
     # before and after) kept per process until the user's next write (diary/cache.py).
     "CACHE_ENTRIES": 1000,
+    # Parts of pages rendered for a user and kept until their next write (diary/fragments.py),
+    # in megabytes of HTML per process: a ten-year diary's trends page alone is about 300 KB.
+    "PAGE_CACHE_MB": 64,
     # How `diary serve` (waitress) holds slow or greedy clients back; see commands/serve.py.
     # Connections open at once (each costs a socket, not a thread), and the seconds one
     # may stay idle.

@@ -10,15 +10,17 @@ and a view keeps a whole page body, with the work behind it, through `kept_rende
 
 `kept` is for what every account sees alike in a language (the navigation, the words the
 scripts show): kept per process under the language, the address the diary is served at and
-the key. `kept_for_user` is for what one diary's rows decide: kept with the figures of
-diary/cache.py, under the user, their data version, the language and the key, so until
-their next write. Neither is used in a unit of work that writes (a form shown again with its
-problems). Neither may hold what belongs to one request (a flashed message, the time now)
-except what its forms carry: the request's CSRF token, and the fresh client key of a form of
-a new entry (a retry of the same entry is recognised by it). Both are kept as placeholders
-and filled in each time the block is served, the token with the request's own and each key
-with a new one, so that two entries never share a key. A client key that is not fresh (one
-a POST sent back) cannot be replaced: a block holding one is refused (ValueError).
+the key. `kept_for_user` is for what one diary's rows decide: kept beside the figures of
+diary/cache.py (in megabytes of their own, PAGE_CACHE_MB), under the user, their data
+version, the language and the key, so until their next write. Neither is used outside a unit
+of work that only reads (a form shown again with its problems, an error page): such a page
+is rendered afresh. Neither may hold what belongs to one request (a flashed message, the
+time now) except what its forms carry: the request's CSRF token, and the fresh client key of
+a form of a new entry (a retry of the same entry is recognised by it). Both are kept as
+placeholders and filled in each time the block is served, the token with the request's own
+and each key with a new one, so that two entries never share a key. A client key that is not
+fresh (one a POST sent back) cannot be replaced: a block holding one is refused
+(ValueError).
 """
 
 import re
@@ -31,7 +33,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from diary.cache import per_user
+from diary.cache import per_user_page
 from diary.forms import fresh_key, fresh_keys
 from diary.i18n import current_locale
 from diary.models import User
@@ -99,7 +101,7 @@ def kept(*key: object, caller) -> Markup:
     return _served(found)
 
 
-@per_user
+@per_user_page
 def _rendered(user: User, script_root: str, *key: object, render) -> str:
     """Render the block of user's diary (kept per user until their next write)."""
     return _keepable(render)

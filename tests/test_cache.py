@@ -161,8 +161,9 @@ def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used(app,
             start = today() - timedelta(weeks=weeks)
             add_treatment(user_row(alice), kind="nerve_block", started_on=start, ended_on=start)
         db.session.commit()
-    # A before/after page keeps two entries: its figures and its chart's points.
-    small = build_app(app.config["SQLALCHEMY_DATABASE_URI"], CACHE_ENTRIES=4)
+    # A before/after page keeps two entries: its figures and its chart's points (and no
+    # rendered page here, so that the figures are worked out again when dropped).
+    small = build_app(app.config["SQLALCHEMY_DATABASE_URI"], CACHE_ENTRIES=4, PAGE_CACHE_MB=0)
     client = small.test_client()
     sign_in(client, "alice")
     pages = [f"/treatments/{n}/outcome" for n in (1, 2, 3)]
@@ -221,3 +222,38 @@ def test_home_asks_again_for_no_list_of_the_day_it_found_empty_until_the_next_wr
     )
     assert marked.status_code in (200, 201), marked.get_data(as_text=True)
     assert 'aria-pressed="true">No headache today' in client.get("/").get_data(as_text=True)
+
+
+def test_rendered_pages_are_kept_within_their_size_and_the_least_recently_used_go(app, alice):
+    with_treatment(app, alice)
+    with app.app_context():
+        for weeks in (20, 30):
+            start = today() - timedelta(weeks=weeks)
+            add_treatment(user_row(alice), kind="nerve_block", started_on=start, ended_on=start)
+        db.session.commit()
+    pages = [f"/treatments/{n}/outcome" for n in (1, 2, 3)]
+    sizes = []
+    for page in pages:
+        body = client_of(app).get(page).text
+        sizes.append(len(body[body.index("<main") : body.index("</main>")]))
+    # Room for the two largest bodies but not for all three.
+    room = sum(sorted(sizes)[1:]) + 500
+    small = build_app(app.config["SQLALCHEMY_DATABASE_URI"], PAGE_CACHE_MB=room / 2**20)
+    client = small.test_client()
+    sign_in(client, "alice")
+    first = [view(small, client, page)[1] for page in pages]
+    kept = small.extensions["diary_cache"].pages
+    assert kept.currsize <= room and len(kept) == 2
+    kept_views = [view(small, client, page)[1] for page in pages[1:]]
+    assert all(n < asked for n, asked in zip(kept_views, first[1:], strict=True))
+    # The first was dropped: rendered again (from its figures, which are still kept).
+    assert view(small, client, pages[0])[1] > max(kept_views)
+    with small.app_context():
+        db.engine.dispose()
+
+
+def client_of(app):
+    """Return a client of app signed in as alice."""
+    client = app.test_client()
+    sign_in(client, "alice")
+    return client

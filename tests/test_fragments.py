@@ -122,7 +122,7 @@ def test_a_part_holding_a_key_that_is_not_fresh_is_never_kept(app, client, alice
 
 def kept_parts(app) -> list[str]:
     """Return the names of the parts of pages kept for users."""
-    entries = app.extensions["diary_cache"].entries
+    entries = app.extensions["diary_cache"].pages
     return [key[5] for key in entries if key[0] == "diary.fragments._rendered"]
 
 
