@@ -12,6 +12,7 @@ afresh, and so does a figure that read an attack still going (it changes with th
 """
 
 import secrets
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import wraps
@@ -146,8 +147,18 @@ class UserCache:
 
     def __init__(self, entries: int, page_bytes: int):
         self.entries: LRUCache = LRUCache(maxsize=entries)
-        self.pages: LRUCache = LRUCache(maxsize=page_bytes, getsizeof=len)
+        self.pages: LRUCache = LRUCache(maxsize=page_bytes, getsizeof=_held)
         self.lock = Lock()
+
+
+# What one kept part costs besides its text: its key, and the cache's own bookkeeping.
+PART_OVERHEAD_BYTES = 512
+
+
+def _held(html: str) -> int:
+    """Return about the memory a kept part holds (text of any script at 2 or 4 bytes a
+    character, as Python stores it)."""
+    return sys.getsizeof(html) + PART_OVERHEAD_BYTES
 
 
 def init_cache(app: Flask) -> None:

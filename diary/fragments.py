@@ -75,7 +75,9 @@ def _served(html: str) -> Markup:
         html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
     if "\x00key" in html:
         keys: dict[str, str] = {}
-        html = KEY_PLACEHOLDER.sub(lambda n: keys.setdefault(n.group(1), fresh_key()), html)
+        html = KEY_PLACEHOLDER.sub(
+            lambda n: keys.get(n[1]) or keys.setdefault(n[1], fresh_key()), html
+        )
     return Markup(html)  # noqa: S704 (rendered by Jinja, escaped there)
 
 

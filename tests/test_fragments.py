@@ -1,9 +1,10 @@
 """Parts of pages rendered once and kept (diary/fragments.py).
 
 A kept list shows a write at the next view, whichever way it came; the forms of a kept part
-carry the token of the request that shows them, so that they work in every session; the
-navigation is kept per language, page and address; a part with an entry form's fresh key
-is never kept; a part worked out from an attack still going is rendered at every view.
+carry the token of the request that shows them, so that they work in every session, and a
+new key for each entry; the navigation is kept per language, page and address; a part with
+a key that is not fresh is never kept; a part worked out from an attack still going is
+rendered at every view.
 """
 
 import re

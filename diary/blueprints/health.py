@@ -1,5 +1,7 @@
 """/healthz: a trivial endpoint for the self-hoster's uptime monitor."""
 
+from contextlib import closing
+
 from flask import Blueprint
 
 from diary.extensions import db
@@ -13,7 +15,8 @@ def healthz():
     # of the diary's (diary/sqlite.py begins one for every unit): a monitor polls this often.
     connection = db.engine.raw_connection()
     try:
-        connection.cursor().execute("SELECT 1")
+        with closing(connection.cursor()) as cursor:
+            cursor.execute("SELECT 1")
     finally:
         connection.close()
     return {"status": "ok"}

@@ -71,12 +71,13 @@ def delete_report(report: SideEffectReport) -> None:
     remove(report)
 
 
+NEWEST_FIRST = select(SideEffectReport).order_by(
+    SideEffectReport.recorded_at.desc(), SideEffectReport.id.desc()
+)
+
+
 def user_reports(user: User):
-    return (
-        select(SideEffectReport)
-        .where(SideEffectReport.user_id == user.id)
-        .order_by(SideEffectReport.recorded_at.desc(), SideEffectReport.id.desc())
-    )
+    return NEWEST_FIRST.where(SideEffectReport.user_id == user.id)
 
 
 def needs_safety_message(reports: Iterable[SideEffectReport]) -> bool:
@@ -105,14 +106,10 @@ def safety_notice(reports: Iterable[SideEffectReport]) -> dict | None:
 
 
 # Built once: home asks at every view (a statement built anew costs its cache key each time).
-RECENT_REPORTS = (
-    select(SideEffectReport)
-    .where(
-        SideEffectReport.user_id == bindparam("user_id"),
-        SideEffectReport.recorded_at > bindparam("since"),
-        SideEffectReport.recorded_at <= bindparam("now"),
-    )
-    .order_by(SideEffectReport.recorded_at.desc(), SideEffectReport.id.desc())
+RECENT_REPORTS = NEWEST_FIRST.where(
+    SideEffectReport.user_id == bindparam("user_id"),
+    SideEffectReport.recorded_at > bindparam("since"),
+    SideEffectReport.recorded_at <= bindparam("now"),
 )
 
 
