@@ -20,7 +20,7 @@ from diary.cache import wrote_for
 from diary.extensions import db
 from diary.models import Attack, MedicationDose, Reading
 from diary.services.writes import writes
-from diary.sqlite import commit_part_if_due
+from diary.sqlite import commit_part_if_due, long_insert_cache
 
 # Rows inserted with one executemany: about 25 ms of the write lock.
 PART_ROWS = 5_000
@@ -141,6 +141,7 @@ class PartedInsert:
     def insert(self, model: Imported, rows: BulkRows) -> None:
         """Insert rows of model, in PART_ROWS at a time, committing a part when due."""
         for part in rows.parts():
+            long_insert_cache(db.session)
             first = (
                 db.session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one() + 1
             )
