@@ -247,6 +247,8 @@ class _Planner:
         # The start and key of an attack of the file not ended.
         self.running: tuple[datetime, str | None] | None = None
         self.rows_left = limit // ROW_BYTES
+        # Whether the user holds rows of a table with keys at all, asked once a chunk.
+        self.keyed: dict[Any, bool] = {}
 
     def count(self, rows: list[dict]) -> list[dict]:
         """Return rows, to take one more: past the file's allowance, raise TooManyRows."""
@@ -294,6 +296,7 @@ class _Planner:
         readings: list[dict] = []
         doses: list[dict] = []
         fmt = self.source.format
+        self.keyed.clear()
         taken = [entry for entry in entries if isinstance(entry, Taken)]
         better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
         self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
@@ -365,10 +368,20 @@ class _Planner:
         """Return which of these keys the diary holds for the user."""
         keys = list(keys)
         held: set[str] = set()
+        if not keys or not self.holds_keys(model):
+            return held  # a first import: nothing to look up key by key
         for n in range(0, len(keys), 500):
             given = {"user_id": self.user.id, "keys": keys[n : n + 500]}
             held.update(db.session.scalars(_held_keys(model), given))
         return held
+
+    def holds_keys(self, model) -> bool:
+        """Tell whether the diary holds any row of model with a key for the user."""
+        if model not in self.keyed:
+            self.keyed[model] = (
+                db.session.scalar(_any_key(model), {"user_id": self.user.id}) is not None
+            )
+        return self.keyed[model]
 
     def replace(self, keys: set[str]) -> None:
         """Plan to remove the diary's medicines of these keys (those it holds), once each."""
@@ -402,6 +415,16 @@ def _held_keys(model) -> Select:
     return select(model.client_key).where(
         model.user_id == bindparam("user_id"),
         model.client_key.in_(bindparam("keys", expanding=True)),
+    )
+
+
+@cache
+def _any_key(model) -> Select:
+    """Return the query of one of a user's rows of model that has a key, built once per model."""
+    return (
+        select(model.id)
+        .where(model.user_id == bindparam("user_id"), model.client_key.is_not(None))
+        .limit(1)
     )
 
 
