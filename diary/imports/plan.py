@@ -162,6 +162,8 @@ def _trigger_names(names: tuple[str, ...]) -> tuple[list[str], str]:
 
     ";" joins triggers in CSV files, so a name holding one cannot be a trigger.
     """
+    if not names:
+        return [], ""  # most attacks
     kept = [n.strip() for n in names if n.strip() and ";" not in n and len(n) <= TRIGGER_NAME_MAX]
     rest = [n for n in names if n.strip() and n.strip() not in kept]
     return kept, f"Triggers: {', '.join(rest)}." if rest else ""
