@@ -280,3 +280,31 @@ def test_a_confirmation_stopped_by_its_last_part_keeps_nothing(app, client, alic
     assert len(commits) >= 3  # parts went in before the last one met the entry, then went again
     with app.app_context():
         assert db.session.scalar(select(func.count(Reading.id))) == kept
+
+
+@one_write_lock
+def test_a_confirmation_keeps_more_pages_while_it_inserts_and_gives_them_back(app, client, alice):
+    app.config["WRITE_PART_SECONDS"] = 0
+    token = previewed(client, "headi.csv", "".join(headi(3_000)).encode())
+    with app.app_context():
+        usual = db.session.execute(text("PRAGMA cache_size")).scalar_one()
+        db.session.rollback()
+        committed, returned = [], []
+
+        def pages(dbapi_connection) -> int:
+            return dbapi_connection.execute("PRAGMA cache_size").fetchone()[0]
+
+        @event.listens_for(db.engine, "commit")
+        def on_commit(connection):
+            committed.append(pages(connection.connection.dbapi_connection))
+
+        @event.listens_for(db.engine, "checkin")
+        def on_checkin(dbapi_connection, _record):
+            returned.append(pages(dbapi_connection))
+
+    assert client.post("/import/other/confirm", data={"token": token}).status_code == 302
+    # Parts were committed with 16 MiB of pages (a negative size is KiB), and every
+    # connection went back to the pool with SQLite's usual cache.
+    assert len(committed) >= 3
+    assert -16 * 1024 in committed
+    assert returned and set(returned) == {usual}

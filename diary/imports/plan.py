@@ -16,7 +16,7 @@ import hashlib
 import heapq
 import re
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -34,10 +34,13 @@ from diary.clock import local_today
 from diary.extensions import db
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.imports.spool import (
+    REPLACE,
     SPOOL_FLOOR,
     SPOOL_TIMES,
+    TRIGGERS,
     PreviewOutdated,
     Replaced,
+    Rows,
     Spool,
     TooManyRows,
     Triggers,
@@ -159,6 +162,8 @@ def _trigger_names(names: tuple[str, ...]) -> tuple[list[str], str]:
 
     ";" joins triggers in CSV files, so a name holding one cannot be a trigger.
     """
+    if not names:
+        return [], ""  # most attacks
     kept = [n.strip() for n in names if n.strip() and ";" not in n and len(n) <= TRIGGER_NAME_MAX]
     rest = [n for n in names if n.strip() and n.strip() not in kept]
     return kept, f"Triggers: {', '.join(rest)}." if rest else ""
@@ -244,6 +249,8 @@ class _Planner:
         # The start and key of an attack of the file not ended.
         self.running: tuple[datetime, str | None] | None = None
         self.rows_left = limit // ROW_BYTES
+        # Whether the user holds rows of a table with keys at all, asked once a chunk.
+        self.keyed: dict[Any, bool] = {}
 
     def count(self, rows: list[dict]) -> list[dict]:
         """Return rows, to take one more: past the file's allowance, raise TooManyRows."""
@@ -291,6 +298,7 @@ class _Planner:
         readings: list[dict] = []
         doses: list[dict] = []
         fmt = self.source.format
+        self.keyed.clear()
         taken = [entry for entry in entries if isinstance(entry, Taken)]
         better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
         self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
@@ -362,10 +370,20 @@ class _Planner:
         """Return which of these keys the diary holds for the user."""
         keys = list(keys)
         held: set[str] = set()
+        if not keys or not self.holds_keys(model):
+            return held  # a first import: nothing to look up key by key
         for n in range(0, len(keys), 500):
             given = {"user_id": self.user.id, "keys": keys[n : n + 500]}
             held.update(db.session.scalars(_held_keys(model), given))
         return held
+
+    def holds_keys(self, model) -> bool:
+        """Tell whether the diary holds any row of model with a key for the user."""
+        if model not in self.keyed:
+            self.keyed[model] = (
+                db.session.scalar(_any_key(model), {"user_id": self.user.id}) is not None
+            )
+        return self.keyed[model]
 
     def replace(self, keys: set[str]) -> None:
         """Plan to remove the diary's medicines of these keys (those it holds), once each."""
@@ -399,6 +417,16 @@ def _held_keys(model) -> Select:
     return select(model.client_key).where(
         model.user_id == bindparam("user_id"),
         model.client_key.in_(bindparam("keys", expanding=True)),
+    )
+
+
+@cache
+def _any_key(model) -> Select:
+    """Return the query of one of a user's rows of model that has a key, built once per model."""
+    return (
+        select(model.id)
+        .where(model.user_id == bindparam("user_id"), model.client_key.is_not(None))
+        .limit(1)
     )
 
 
@@ -484,7 +512,7 @@ def apply_rows(
     replaced: list[str] = []
     inserted = PartedInsert(user.id)
     try:
-        for chunk in spool.chunks():
+        for chunk in _table_by_table(spool):
             if isinstance(chunk, Replaced):
                 replaced += chunk.keys
             elif isinstance(chunk, Triggers):
@@ -507,6 +535,19 @@ def apply_rows(
         added[AttackRow],
         _mark_free(user, free_days) if free_days else 0,
     )
+
+
+def _table_by_table(spool: Spool) -> Iterator[Rows | Replaced | Triggers]:
+    """Yield a spool's chunks one table at a time: the attacks with their triggers (and the
+    medicines replaced), then the readings, then the medicines taken.
+
+    Each part's commit writes out every index page the part changed, and an import's keys
+    go into their unique index in no order: a part of one table changes the pages of one
+    such index instead of three (a third of the writing, and of the pages kept meanwhile).
+    """
+    yield from spool.chunks(AttackRow.__tablename__, TRIGGERS, REPLACE)
+    yield from spool.chunks(Reading.__tablename__)
+    yield from spool.chunks(MedicationDose.__tablename__)
 
 
 def _mark_free(user: User, span: tuple[date, date]) -> int:

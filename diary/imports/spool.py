@@ -39,6 +39,11 @@ SPOOLED: dict[str, Imported] = {
 }
 # The chunk that holds the triggers of the attacks before it, by each attack's key.
 TRIGGERS = "attack_trigger"
+# A line of the keys of medicines in the diary that the import removes.
+REPLACE = "replace"
+# How each line begins: its kind is its first key (_write keeps the order given), and a
+# chunk of rows names its table first.
+_TABLE = b'{"table":"'
 
 
 class TooManyRows(Unreadable):
@@ -131,7 +136,7 @@ class Spool:
     def replace(self, keys: list[str]) -> None:
         """Keep the keys of medicines in the diary that the import removes."""
         if keys:
-            self._write({"replace": keys})
+            self._write({REPLACE: keys})
 
     def triggers(self, keyed: list[tuple[str, list[str]]]) -> None:
         """Keep the triggers of attacks added in bulk, by each attack's key."""
@@ -171,22 +176,33 @@ class Spool:
             self._header = json.loads(self.file.readline())
         return self._header
 
-    def chunks(self) -> Iterator[Rows | Replaced | Triggers]:
+    def chunks(self, *kinds: str) -> Iterator[Rows | Replaced | Triggers]:
         """Yield each kept chunk of rows (with its model), each set of medicines replaced and
-        each set of attacks' triggers."""
+        each set of attacks' triggers, in the order kept; given kinds (tables' names, REPLACE,
+        TRIGGERS), only the lines of those (the others are not read)."""
         self.header()
         self.file.seek(0)
         self.file.readline()
         for line in self.file:
+            if kinds and _kind(line) not in kinds:
+                continue
             kept = json.loads(line)
             if "seal" in kept:
                 return
-            if "replace" in kept:
+            if REPLACE in kept:
                 yield Replaced(kept["replace"])
             elif TRIGGERS in kept:
                 yield Triggers([(key, names) for key, names in kept[TRIGGERS]])
             else:
                 yield _rows(kept)
+
+
+def _kind(line: bytes) -> str:
+    """Return what a kept line holds (a table's name, REPLACE, TRIGGERS or "seal") from its
+    first characters, without reading its values."""
+    if line.startswith(_TABLE):
+        return line[len(_TABLE) : line.index(b'"', len(_TABLE))].decode()
+    return line[2 : line.index(b'"', 2)].decode()
 
 
 def _rows(kept: dict) -> Rows:

@@ -20,7 +20,7 @@ from diary.cache import wrote_for
 from diary.extensions import db
 from diary.models import Attack, MedicationDose, Reading
 from diary.services.writes import writes
-from diary.sqlite import commit_part_if_due
+from diary.sqlite import commit_part_if_due, long_insert_cache
 
 # Rows inserted with one executemany: about 25 ms of the write lock.
 PART_ROWS = 5_000
@@ -80,10 +80,17 @@ def bulk_values(
     defaults = _defaults(model, columns)
     by_name: dict[str, Sequence[Any]] = dict(zip(columns, zip(*rows, strict=True), strict=True))
     owners = frozenset([owner] if owner is not None else by_name["user_id"])
-    by_name |= {key: [value] * len(rows) for key, value in defaults.items()}
+    # A default is one value for every row (created_at): converted once.
+    by_name |= {
+        key: [*_converted(table.c[key].type, [value], dialect)] * len(rows)
+        for key, value in defaults.items()
+    }
     compiled = table.insert().compile(dialect=dialect, column_keys=[*columns, *defaults])
     order = compiled.positiontup if compiled.positional else list(by_name)
-    converted = [_converted(table.c[key].type, by_name[key], dialect) for key in order]
+    converted = [
+        by_name[key] if key in defaults else _converted(table.c[key].type, by_name[key], dialect)
+        for key in order
+    ]
     params: list[Any] = list(zip(*converted, strict=True))
     if not compiled.positional:
         params = [dict(zip(order, values, strict=True)) for values in params]
@@ -141,6 +148,7 @@ class PartedInsert:
     def insert(self, model: Imported, rows: BulkRows) -> None:
         """Insert rows of model, in PART_ROWS at a time, committing a part when due."""
         for part in rows.parts():
+            long_insert_cache(db.session)
             first = (
                 db.session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one() + 1
             )

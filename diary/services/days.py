@@ -68,6 +68,7 @@ AURA_MINUTES = (5, 60)
 FEATURES_SOURCE = AURA_SOURCE = "ICHD-3-migraine"
 # Moderate-or-severe starts where the pain scale's source puts it (seeds/pain_scale.json).
 MODERATE_FROM = reference.moderate_pain_min()
+ONE_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,10 @@ def attack_days(attack: Attack, now: datetime) -> list[date]:
 
 def days_between(start: datetime, end: datetime) -> list[date]:
     """Return the days from start's to the one of the minute before end."""
-    last = max(start, end - timedelta(minutes=1)).date()
+    last = max(start, end - ONE_MINUTE).date()
     first = start.date()
+    if last == first:
+        return [first]  # most attacks: an import's marks look up 200,000 at once
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
