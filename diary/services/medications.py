@@ -67,9 +67,11 @@ def checked_dose(
         "note": check("note", rules.note, note),
         "relief_2h": check("relief_2h", _relief, relief_2h),
         "client_key": check("client_key", check_key, client_key),
-    } | rules.kept(check, created_at)
+    }
+    values.update(rules.kept(check, created_at))
     check.done()
-    return values | rules.with_fold("taken_at", moment)
+    values.update(rules.with_fold("taken_at", moment))
+    return values
 
 
 def _med_class(value: Any, name: str | None) -> str:
