@@ -130,6 +130,13 @@ class Checker:
             self.errors.setdefault(field, str(exc))
             return None
 
+    def optional(self, field: str, rule, value: Any, *args: Any) -> Any:
+        """Run a rule on a value given; one left empty (None or "") is None, and no rule
+        is run for it (most of an import's optional values are empty)."""
+        if value is None or value == "":
+            return None
+        return self(field, rule, value, *args)
+
     def fail(self, field: str, message: str) -> None:
         self.errors.setdefault(field, message)
 

@@ -135,11 +135,6 @@ def _answer(value: Any, label: Any) -> bool | None:
     )
 
 
-def _optional(rule, value: Any, *args: Any) -> Any:
-    """Return None for a value left empty, else the value the rule returns."""
-    return None if value is None or value == "" else rule(value, *args)
-
-
 def _codes(value: Any) -> list[str]:
     """Return a list of codes given as a list or as text joined by ";"."""
     if not value and (value is None or isinstance(value, str | LISTS)):
@@ -236,14 +231,13 @@ def checked_attack(
     check = Checker()
     values = _moments(check, user.timezone, started_at, ended_at)
     values["user_id"] = user.id
-    values["peak_pain"] = check(
-        "peak_pain", _optional, rules.whole, peak_pain, LABELS["peak_pain"], PAIN_MIN, PAIN_MAX
+    values["peak_pain"] = check.optional(
+        "peak_pain", rules.whole, peak_pain, LABELS["peak_pain"], PAIN_MIN, PAIN_MAX
     )
-    values["side"] = check("side", _optional, rules.choice, side, LABELS["side"], SIDES)
+    values["side"] = check.optional("side", rules.choice, side, LABELS["side"], SIDES)
     values["aura"] = check("aura", _aura, aura)
-    values["aura_minutes"] = check(
+    values["aura_minutes"] = check.optional(
         "aura_minutes",
-        _optional,
         rules.whole,
         aura_minutes,
         LABELS["aura_minutes"],
