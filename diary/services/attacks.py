@@ -206,7 +206,7 @@ def _moments(check: Checker, zone_name: str, started_at: Any, ended_at: Any) -> 
 
 
 def checked_attack(
-    user: User,
+    user: User | rules.Owner,
     *,
     started_at: Any = None,
     ended_at: Any = None,

@@ -40,7 +40,7 @@ RELIEF_ASKED_AFTER, RELIEF_ASKED_FOR = timedelta(hours=2), timedelta(hours=24)
 
 
 def checked_dose(
-    user: User,
+    user: User | rules.Owner,
     *,
     taken_at: Any = None,
     name: Any,

@@ -38,7 +38,7 @@ def user_readings(user: User):
 
 
 def checked_reading(
-    user: User,
+    user: User | rules.Owner,
     *,
     recorded_at: Any = None,
     pain: Any,
