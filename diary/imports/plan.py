@@ -169,7 +169,7 @@ def _trigger_names(names: tuple[str, ...]) -> tuple[list[str], str]:
     return kept, f"Triggers: {', '.join(rest)}." if rest else ""
 
 
-def _attack_row(user: User, fmt: str, attack: Attack) -> dict:
+def _attack_row(user: rules.Owner, fmt: str, attack: Attack) -> dict:
     """Check an attack with what its source says of it; the rest goes into its note."""
     triggers, other = _trigger_names(attack.triggers)
     given = attack.intensity not in (None, "")
@@ -189,7 +189,7 @@ def _attack_row(user: User, fmt: str, attack: Attack) -> dict:
     )
 
 
-def _start_reading(user: User, fmt: str, attack: Attack) -> dict | None:
+def _start_reading(user: rules.Owner, fmt: str, attack: Attack) -> dict | None:
     """Return the reading of an attack's intensity at its start, when the source gives one."""
     if attack.intensity in (None, ""):
         return None
@@ -202,7 +202,7 @@ def _start_reading(user: User, fmt: str, attack: Attack) -> dict | None:
     )
 
 
-def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
+def _intensity_row(user: rules.Owner, fmt: str, reading: Intensity) -> dict:
     return checked_reading(
         user,
         recorded_at=reading.at,
@@ -212,7 +212,7 @@ def _intensity_row(user: User, fmt: str, reading: Intensity) -> dict:
     )
 
 
-def _dose_row(user: User, fmt: str, taken: Taken, plan: Plan, unlisted: str | None) -> dict:
+def _dose_row(user: rules.Owner, fmt: str, taken: Taken, plan: Plan, unlisted: str | None) -> dict:
     """Check a medicine taken; one the list does not name takes the kind the patient chose
     for such medicines, and is refused when none was chosen."""
     listed = reference.medicine_class(taken.name) is not None
@@ -243,6 +243,7 @@ class _Planner:
         unlisted: str | None,
     ):
         self.user, self.source, self.plan, self.spool = user, source, plan, spool
+        self.owner = rules.Owner(user.id, user.timezone)
         self.unlisted = unlisted
         self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
         self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
@@ -261,12 +262,12 @@ class _Planner:
 
     def attack(self, entry: Attack, rows: list[dict], readings: list[dict]) -> None:
         """Check an attack and the reading of its intensity; one attack runs at a time."""
-        row = _attack_row(self.user, self.source.format, entry)
+        row = _attack_row(self.owner, self.source.format, entry)
         self.plan.spans(entry)
         if row["ended_at"] is None:
             self.one_running(row)
         self.count(rows).append(row)
-        reading = _start_reading(self.user, self.source.format, entry)
+        reading = _start_reading(self.owner, self.source.format, entry)
         if reading is not None:
             self.count(readings).append(reading)
 
@@ -336,11 +337,11 @@ class _Planner:
                 if isinstance(entry, Attack):
                     self.attack(entry, found, readings)
                 elif isinstance(entry, Intensity):
-                    self.count(readings).append(_intensity_row(self.user, fmt, entry))
+                    self.count(readings).append(_intensity_row(self.owner, fmt, entry))
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
                 elif not better or better.isdisjoint(_keys(fmt, entry.superseded_by)):
-                    row = _dose_row(self.user, fmt, entry, self.plan, self.unlisted)
+                    row = _dose_row(self.owner, fmt, entry, self.plan, self.unlisted)
                     self.count(doses).append(row)
                 else:
                     self.plan.superseded += 1

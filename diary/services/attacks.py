@@ -46,6 +46,8 @@ LABELS = {
 }
 END = lazy_gettext("End")
 FEATURES = frozenset(YES_NO)
+# Each feature not answered (None): an attack's answers start from these.
+NOT_ANSWERED = dict.fromkeys(YES_NO)
 # The types a list of codes may come as (a union made once: `|` builds one each time).
 LISTS = list | tuple | set | frozenset
 SIDE_LABELS = {
@@ -133,15 +135,10 @@ def _answer(value: Any, label: Any) -> bool | None:
     )
 
 
-def _optional(rule, value: Any, *args: Any) -> Any:
-    """Return None for a value left empty, else the value the rule returns."""
-    return None if value is None or value == "" else rule(value, *args)
-
-
 def _codes(value: Any) -> list[str]:
     """Return a list of codes given as a list or as text joined by ";"."""
-    if value is None or value == "":
-        return []
+    if not value and (value is None or isinstance(value, str | LISTS)):
+        return []  # most attacks (an import checks 200,000)
     if isinstance(value, str):
         return [part.strip() for part in value.split(";")]
     if isinstance(value, LISTS):
@@ -153,7 +150,7 @@ def _aura(value: Any) -> str:
     """Return the aura codes in their fixed order, joined by ";"."""
     codes = _codes(value)
     if not codes:
-        return ""  # most attacks (an import checks 200,000)
+        return ""
     given = {rules.choice(code, LABELS["aura"], AURA_KINDS) for code in codes}
     return ";".join(code for code in AURA_KINDS if code in given)
 
@@ -177,9 +174,12 @@ def _trigger_codes() -> dict[str, str]:
 
 def _triggers(value: Any) -> list[str]:
     """Return the triggers chosen: catalogue codes, and the patient's own names."""
+    items = _codes(value)
+    if not items:
+        return items
     by_word = _trigger_codes()
     chosen: dict[str, str] = {}
-    for item in _codes(value):
+    for item in items:
         name = _trigger_name(item)
         resolved = by_word.get(name.casefold(), name)
         chosen.setdefault(resolved.casefold(), resolved)
@@ -199,12 +199,14 @@ def _moments(check: Checker, zone_name: str, started_at: Any, ended_at: Any) -> 
             check.fail("ended_at", _("The attack cannot stop before it started."))
     moments = rules.with_fold("started_at", start, "started_fold") if start is not None else {}
     if end is None:
-        return moments | {"ended_at": None, "ended_fold": False}
-    return moments | rules.with_fold("ended_at", end, "ended_fold")
+        moments["ended_at"], moments["ended_fold"] = None, False
+    else:
+        moments.update(rules.with_fold("ended_at", end, "ended_fold"))
+    return moments
 
 
 def checked_attack(
-    user: User,
+    user: User | rules.Owner,
     *,
     started_at: Any = None,
     ended_at: Any = None,
@@ -224,32 +226,30 @@ def checked_attack(
     Every detail is optional: an attack with only a start (and an end) is whole.
     answers are the yes/no features (YES_NO): True, False, or None for not answered.
     """
-    if unknown := answers.keys() - FEATURES:
+    if answers and (unknown := answers.keys() - FEATURES):
         raise TypeError(f"not a feature of an attack: {', '.join(sorted(unknown))}")
     check = Checker()
-    values = _moments(check, user.timezone, started_at, ended_at) | {
-        "user_id": user.id,
-        "peak_pain": check(
-            "peak_pain", _optional, rules.whole, peak_pain, LABELS["peak_pain"], PAIN_MIN, PAIN_MAX
-        ),
-        "side": check("side", _optional, rules.choice, side, LABELS["side"], SIDES),
-        "aura": check("aura", _aura, aura),
-        "aura_minutes": check(
-            "aura_minutes",
-            _optional,
-            rules.whole,
-            aura_minutes,
-            LABELS["aura_minutes"],
-            0,
-            AURA_MINUTES_MAX,
-        ),
-        "location": check("location", rules.text, location, LABELS["location"], 200),
-        "note": check("note", rules.note, note),
-        "client_key": check("client_key", check_key, client_key),
-        "triggers": check("triggers", _triggers, triggers),
-    }
+    values = _moments(check, user.timezone, started_at, ended_at)
+    values["user_id"] = user.id
+    values["peak_pain"] = check.optional(
+        "peak_pain", rules.whole, peak_pain, LABELS["peak_pain"], PAIN_MIN, PAIN_MAX
+    )
+    values["side"] = check.optional("side", rules.choice, side, LABELS["side"], SIDES)
+    values["aura"] = check("aura", _aura, aura)
+    values["aura_minutes"] = check.optional(
+        "aura_minutes",
+        rules.whole,
+        aura_minutes,
+        LABELS["aura_minutes"],
+        0,
+        AURA_MINUTES_MAX,
+    )
+    values["location"] = check("location", rules.text, location, LABELS["location"], 200)
+    values["note"] = check("note", rules.note, note)
+    values["client_key"] = check("client_key", check_key, client_key)
+    values["triggers"] = check("triggers", _triggers, triggers)
     # A feature not given is not answered (None); each given is checked.
-    values |= dict.fromkeys(YES_NO)
+    values.update(NOT_ANSWERED)
     for name, answer in answers.items():
         values[name] = check(name, _answer, answer, LABELS[name])
     if values["aura_minutes"] is not None and values["aura"] == "":

@@ -40,7 +40,7 @@ RELIEF_ASKED_AFTER, RELIEF_ASKED_FOR = timedelta(hours=2), timedelta(hours=24)
 
 
 def checked_dose(
-    user: User,
+    user: User | rules.Owner,
     *,
     taken_at: Any = None,
     name: Any,
@@ -65,11 +65,15 @@ def checked_dose(
         "dose": check("dose", rules.text, dose, LABELS["dose"], NAME_MAX),
         "med_class": check("med_class", _med_class, med_class, name),
         "note": check("note", rules.note, note),
-        "relief_2h": check("relief_2h", _relief, relief_2h),
+        "relief_2h": check.optional(
+            "relief_2h", rules.choice, relief_2h, LABELS["relief_2h"], RELIEF_2H
+        ),
         "client_key": check("client_key", check_key, client_key),
-    } | rules.kept(check, created_at)
+    }
+    values.update(rules.kept(check, created_at))
     check.done()
-    return values | rules.with_fold("taken_at", moment)
+    values.update(rules.with_fold("taken_at", moment))
+    return values
 
 
 def _med_class(value: Any, name: str | None) -> str:
@@ -84,13 +88,6 @@ def _med_class(value: Any, name: str | None) -> str:
             )
         return listed
     return rules.choice(value, LABELS["med_class"], reference.medication_classes())
-
-
-def _relief(value: Any) -> str | None:
-    """Return the effect at 2 hours, or None when it was not answered."""
-    if value is None or value == "":
-        return None
-    return rules.choice(value, LABELS["relief_2h"], RELIEF_2H)
 
 
 @writes

@@ -38,7 +38,7 @@ def user_readings(user: User):
 
 
 def checked_reading(
-    user: User,
+    user: User | rules.Owner,
     *,
     recorded_at: Any = None,
     pain: Any,
@@ -57,9 +57,11 @@ def checked_reading(
         "pain": check("pain", rules.whole, pain, PAIN, PAIN_MIN, PAIN_MAX),
         "note": check("note", rules.note, note),
         "client_key": check("client_key", check_key, client_key),
-    } | rules.kept(check, created_at)
+    }
+    values.update(rules.kept(check, created_at))
     check.done()
-    return values | rules.with_fold("recorded_at", moment)
+    values.update(rules.with_fold("recorded_at", moment))
+    return values
 
 
 @writes
