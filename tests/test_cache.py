@@ -154,19 +154,24 @@ def test_another_user_s_write_keeps_what_is_kept_for_this_one(app, client, alice
     assert view(app, client, OUTCOME)[1] == asked
 
 
-def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used(app, alice):
-    with_treatment(app, alice)
+def with_three_treatments(app, user_id: int) -> list[str]:
+    """Give a user three treatments; return their before/after pages, oldest first."""
+    with_treatment(app, user_id)
     with app.app_context():
         for weeks in (20, 30):
             start = today() - timedelta(weeks=weeks)
-            add_treatment(user_row(alice), kind="nerve_block", started_on=start, ended_on=start)
+            add_treatment(user_row(user_id), kind="nerve_block", started_on=start, ended_on=start)
         db.session.commit()
+    return [f"/treatments/{n}/outcome" for n in (1, 2, 3)]
+
+
+def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used(app, alice):
+    pages = with_three_treatments(app, alice)
     # A before/after page keeps two entries: its figures and its chart's points (and no
     # rendered page here, so that the figures are worked out again when dropped).
     small = build_app(app.config["SQLALCHEMY_DATABASE_URI"], CACHE_ENTRIES=4, PAGE_CACHE_MB=0)
     client = small.test_client()
     sign_in(client, "alice")
-    pages = [f"/treatments/{n}/outcome" for n in (1, 2, 3)]
     first = [view(small, client, page)[1] for page in pages]
     assert len(small.extensions["diary_cache"].entries) == 4
     # The latest two are kept; the first was dropped, and is worked out again.
@@ -225,13 +230,7 @@ def test_home_asks_again_for_no_list_of_the_day_it_found_empty_until_the_next_wr
 
 
 def test_rendered_pages_are_kept_within_their_size_and_the_least_recently_used_go(app, alice):
-    with_treatment(app, alice)
-    with app.app_context():
-        for weeks in (20, 30):
-            start = today() - timedelta(weeks=weeks)
-            add_treatment(user_row(alice), kind="nerve_block", started_on=start, ended_on=start)
-        db.session.commit()
-    pages = [f"/treatments/{n}/outcome" for n in (1, 2, 3)]
+    pages = with_three_treatments(app, alice)
     viewer = client_of(app)
     for page in pages:
         assert viewer.get(page).status_code == 200
