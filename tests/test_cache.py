@@ -18,9 +18,9 @@ from diary.clock import local_today
 from diary.extensions import db
 from diary.models import User
 from diary.services.readings import add_reading
-from diary.services.tokens import create_token
 from diary.services.treatments import add_treatment
 from tests.conftest import build_app, sign_in, user_row
+from tests.test_api import token_for
 from tests.test_attack_pages import start_key
 from tests.test_query_counts import counting
 
@@ -93,10 +93,7 @@ def test_a_reading_sent_through_the_api_shows_on_home_and_in_the_figures_at_once
     app, client, alice
 ):
     baseline = with_treatment(app, alice)
-    with app.app_context():
-        _, secret = create_token(user_row(alice), "phone")
-        db.session.commit()
-    auth = {"Authorization": f"Bearer {secret}"}
+    auth = token_for(app, alice)
     home = cached_view(app, client, "/")
     assert "Nothing logged today yet." in home and "No logging streak yet." in home
     assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
@@ -217,13 +214,10 @@ def test_home_asks_again_for_no_list_of_the_day_it_found_empty_until_the_next_wr
     asked_again = [s for s in statements for t in day_lists if re.search(rf"\bFROM {t}\b", s)]
     assert asked_again == [] and len(statements) < asked
     assert 'aria-pressed="false">No headache today' in again
-    with app.app_context():
-        _, secret = create_token(user_row(alice), "phone")
-        db.session.commit()
     marked = client.put(
         f"/api/v1/day-marks/{today().isoformat()}",
         json={"headache_free": True},
-        headers={"Authorization": f"Bearer {secret}"},
+        headers=token_for(app, alice),
     )
     assert marked.status_code in (200, 201), marked.get_data(as_text=True)
     assert 'aria-pressed="true">No headache today' in client.get("/").get_data(as_text=True)

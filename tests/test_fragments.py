@@ -15,9 +15,9 @@ from flask import g, render_template_string
 
 from diary.extensions import db
 from diary.services.reminders import add_custom
-from diary.services.tokens import create_token
 from diary.unit import unit_of_work
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, user_row
+from tests.test_api import token_for
 from tests.test_attack_pages import start_key
 from tests.test_cache import cached_view, reads_attacks, today
 from tests.test_languages import GERMAN
@@ -26,13 +26,10 @@ from tests.test_languages import GERMAN
 def test_a_kept_pain_log_shows_a_reading_sent_through_the_api_at_the_next_view(app, client, alice):
     client.post("/readings/quick", data={"pain": "3"})
     cached_view(app, client, "/readings")
-    with app.app_context():
-        _, secret = create_token(user_row(alice), "phone")
-        db.session.commit()
     sent = client.post(
         "/api/v1/readings",
         json={"pain": 8, "note": "sent from the phone"},
-        headers={"Authorization": f"Bearer {secret}"},
+        headers=token_for(app, alice),
     )
     assert sent.status_code == 201, sent.get_data(as_text=True)
     log = client.get("/readings").get_data(as_text=True)
