@@ -255,13 +255,17 @@ def has_ended(login: LoginSession) -> bool:
     ) or now - login.created_at > _hours(login, "SESSION_MAX_HOURS")
 
 
+# Built once, as LOGIN_BY_TOKEN: Settings lists them at every view (nothing there is kept).
+LOGINS_OF_USER = (
+    select(LoginSession)
+    .where(LoginSession.user_id == bindparam("user_id"))
+    .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+)
+
+
 def live_login_sessions(user: User) -> list[LoginSession]:
     """Return the user's signed-in sessions that still open the diary, most recent first."""
-    sessions = db.session.scalars(
-        select(LoginSession)
-        .where(LoginSession.user_id == user.id)
-        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
-    )
+    sessions = db.session.scalars(LOGINS_OF_USER, {"user_id": user.id})
     return [s for s in sessions if not has_ended(s)]
 
 

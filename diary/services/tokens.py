@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from diary.clock import utcnow
 from diary.extensions import db
@@ -47,10 +47,14 @@ def create_token(user: User, name: str, days: int | None = DEFAULT_DAYS) -> tupl
     return token, secret
 
 
+# Built once: Settings lists them at every view (their last use is not kept).
+TOKENS_OF_USER = (
+    select(ApiToken).where(ApiToken.user_id == bindparam("user_id")).order_by(ApiToken.created_at)
+)
+
+
 def user_tokens(user: User) -> Sequence[ApiToken]:
-    return db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at)
-    ).all()
+    return db.session.scalars(TOKENS_OF_USER, {"user_id": user.id}).all()
 
 
 @writes
