@@ -167,9 +167,15 @@ def init_cache(app: Flask) -> None:
     app.extensions["diary_cache"] = UserCache(app.config["CACHE_ENTRIES"], page_bytes)
 
 
+def only_reads(unit: Unit | None) -> bool:
+    """Tell whether work runs in a unit of work that only reads: the one kind whose work is
+    kept (one that writes may show what was sent; outside a unit is an error page)."""
+    return unit is not None and not unit.writes
+
+
 def _usable(unit: Unit | None) -> UserCache | None:
     """Return the app's cache when the unit of work only reads, else None."""
-    if unit is None or unit.writes or not has_app_context():
+    if not only_reads(unit) or not has_app_context():
         return None
     return current_app.extensions.get("diary_cache")
 

@@ -33,7 +33,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from diary.cache import per_user_page
+from diary.cache import only_reads, per_user_page
 from diary.forms import fresh_key, fresh_keys
 from diary.i18n import current_locale
 from diary.models import User
@@ -81,17 +81,10 @@ def _served(html: str) -> Markup:
     return Markup(html)  # noqa: S704 (rendered by Jinja, escaped there)
 
 
-def _shows_what_was_sent() -> bool:
-    """Tell whether the page is rendered outside a unit that only reads: a form shown again
-    with what was sent and its problems, an error page. Such a page is rendered afresh."""
-    unit = current_unit()
-    return unit is None or unit.writes
-
-
 def kept(*key: object, caller) -> Markup:
     """Return the block rendered once per language, served address and key."""
-    if _shows_what_was_sent():
-        return caller()
+    if not only_reads(current_unit()):
+        return caller()  # a form shown again with what was sent, an error page
     chrome: _Chrome = current_app.extensions["diary_chrome"]
     full = (str(current_locale()), request.script_root, *key)
     with chrome.lock:
@@ -111,8 +104,8 @@ def _rendered(user: User, script_root: str, *key: object, render) -> str:
 
 def kept_for_user(*key: object, caller) -> Markup:
     """Return the block rendered from the signed-in user's rows, kept until their next write."""
-    if _shows_what_was_sent():
-        return caller()
+    if not only_reads(current_unit()):
+        return caller()  # a form shown again with what was sent, an error page
     user = current_user._get_current_object()
     return _served(_rendered(user, request.script_root, *key, render=caller))
 

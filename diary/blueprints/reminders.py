@@ -51,7 +51,6 @@ def _page(form=None, feed_url=None, status=200):
         reminder_rows=lambda: service.by_status(service.active_reminders(current_user), today),
         today=today,
         form=form or CustomReminderForm.fresh(),
-        booked_form=BookedForm(formdata=None),
         feed_url=feed_url,
         follow_up_source=reference.infusion_protocol()["follow_up"].sources[0],
         dismissed=owned(Reminder, current_user, dismissed) if dismissed else None,
