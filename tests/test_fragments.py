@@ -16,7 +16,7 @@ from flask import g, render_template_string
 from diary.extensions import db
 from diary.services.reminders import add_custom
 from diary.unit import unit_of_work
-from tests.conftest import PASSWORD, build_app, csrf_token, make_user, user_row
+from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in, user_row
 from tests.test_api import token_for
 from tests.test_attack_pages import start_key
 from tests.test_cache import cached_view, reads_attacks, today
@@ -141,3 +141,17 @@ def test_the_days_of_the_trends_page_are_rendered_at_every_view_while_an_attack_
     days = client.get("/trends").get_data(as_text=True)
     shown = re.search(rf'data-day="{today().isoformat()}">.*?<td[^>]*>([^<,;(]+)', days)
     assert shown and shown.group(1).strip() == "Headache"
+
+
+def test_settings_kept_lists_show_a_new_sign_in_and_a_token_s_first_use(app, client, alice):
+    auth = token_for(app, alice)
+    for _ in range(2):  # the second view is served from what the first kept
+        page = client.get("/account").get_data(as_text=True)
+    assert page.count("Sign out ") == 1 and "never used" in page
+    laptop = app.test_client()
+    assert sign_in(laptop, "alice").status_code == 302
+    assert client.get("/api/v1/readings", headers=auth).status_code == 200
+    page = client.get("/account").get_data(as_text=True)
+    # Neither moved the diary's version: the lists are kept under what they show.
+    assert page.count("Sign out ") == 2, "the laptop's sign-in is missing"
+    assert "never used" not in page and "last used" in page
