@@ -9,6 +9,7 @@ rendered at every view.
 
 import re
 import shutil
+from datetime import datetime
 
 import pytest
 from flask import g, render_template_string
@@ -155,3 +156,25 @@ def test_settings_kept_lists_show_a_new_sign_in_and_a_token_s_first_use(app, cli
     # Neither moved the diary's version: the lists are kept under what they show.
     assert page.count("Sign out ") == 2, "the laptop's sign-in is missing"
     assert "never used" not in page and "last used" in page
+
+
+def value_of(page: str, name: str) -> str:
+    """Return the value of the named field of the page's form."""
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert tag, f"no field {name}"
+    return re.search(r'value="([^"]*)"', tag[0])[1]
+
+
+@pytest.mark.parametrize("path", ["/readings/new", "/side-effects/new"])
+def test_a_kept_blank_form_shows_the_time_now_and_a_new_key_at_each_view(
+    app, client, alice, monkeypatch, path
+):
+    first = client.get(path).text
+    assert re.fullmatch(r"\d\d:\d\d", value_of(first, "time"))
+    monkeypatch.setattr("diary.fragments.local_now", lambda _zone: datetime(2026, 1, 1, 0, 1))
+    later = client.get(path).text
+    assert value_of(later, "time") == "00:01"
+    assert value_of(first, "client_key") != value_of(later, "client_key")
+    sent = {name: value_of(later, name) for name in ("day", "time", "client_key")}
+    saved = client.post(path, data={**sent, "pain": "4", "severity-nausea": "mild"})
+    assert saved.status_code == 302, saved.text
