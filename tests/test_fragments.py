@@ -15,6 +15,7 @@ import pytest
 from flask import g, render_template_string
 
 from diary.extensions import db
+from diary.services.accounts import update_profile
 from diary.services.reminders import add_custom
 from diary.unit import unit_of_work
 from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in, user_row
@@ -178,3 +179,14 @@ def test_a_kept_blank_form_shows_the_time_now_and_a_new_key_at_each_view(
     sent = {name: value_of(later, name) for name in ("day", "time", "client_key")}
     saved = client.post(path, data={**sent, "pain": "4", "severity-nausea": "mild"})
     assert saved.status_code == 302, saved.text
+
+
+def test_the_kept_household_list_shows_an_account_added_and_changed_elsewhere(app, client, alice):
+    for _ in range(2):  # the second view is served from what the first kept
+        assert "bob" not in client.get("/household/").text
+    bob = make_user(app, "bob")  # neither writes a row of the admin's diary
+    with app.app_context():
+        update_profile(user_row(bob), timezone="Asia/Tokyo")
+        db.session.commit()
+    page = client.get("/household/").text
+    assert "bob" in page and "Asia/Tokyo" in page
