@@ -103,6 +103,10 @@ class EntryForm(ServiceForm):
         return cls(formdata=None, data={"client_key": fresh_key(), **data})
 
 
+# The time of a blank form kept for a day (diary/fragments.py): the time now, at each view.
+TIME_NOW = "\x00time-now\x00"
+
+
 class MomentForm(EntryForm):
     """A form that records something at a local date and time."""
 
@@ -129,6 +133,11 @@ class MomentForm(EntryForm):
         """Return initial data with the date and time set to now (or to day at this time)."""
         now = local_now(current_user.timezone)
         return cls.at(datetime.combine(day or now.date(), now.time()), **data)
+
+    @classmethod
+    def blank_of_day(cls, day: date) -> "EntryForm":
+        """Return a blank form of a new entry on day, its time left to fill in at each view."""
+        return cls.new_entry(day=day.isoformat(), time=TIME_NOW)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ is rendered afresh. Neither may hold what belongs to one request (a flashed mess
 time now) except what its forms carry: the request's CSRF token, and the fresh client key of
 a form of a new entry (a retry of the same entry is recognised by it). Both are kept as
 placeholders and filled in each time the block is served, the token with the request's own
-and each key with a new one, so that two entries never share a key. A client key that is not
+and each key with a new one, so that two entries never share a key. So is the time of a blank
+form kept for a day (forms.TIME_NOW): filled in with the user's time now. A client key that is not
 fresh (one a POST sent back) cannot be replaced: a block holding one is refused
 (ValueError).
 """
@@ -34,7 +35,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from diary.cache import only_reads, per_user_page
-from diary.forms import fresh_key, fresh_keys
+from diary.clock import local_now
+from diary.forms import TIME_NOW, fresh_key, fresh_keys
 from diary.i18n import current_locale
 from diary.models import User
 from diary.unit import current_unit
@@ -70,9 +72,11 @@ def _keepable(render) -> str:
 
 
 def _served(html: str) -> Markup:
-    """Return a kept block with the request's own CSRF token and new keys in its forms."""
+    """Return a block with the request's own CSRF token, new keys and the time now in its forms."""
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
+    if TIME_NOW in html:
+        html = html.replace(TIME_NOW, f"{local_now(current_user.timezone):%H:%M}")
     if "\x00key" in html:
         keys: dict[str, str] = {}
         html = KEY_PLACEHOLDER.sub(
@@ -84,7 +88,7 @@ def _served(html: str) -> Markup:
 def kept(*key: object, caller) -> Markup:
     """Return the block rendered once per language, served address and key."""
     if not only_reads(current_unit()):
-        return caller()  # a form shown again with what was sent, an error page
+        return _served(str(caller()))  # a form shown again with what was sent, an error page
     chrome: _Chrome = current_app.extensions["diary_chrome"]
     full = (str(current_locale()), request.script_root, *key)
     with chrome.lock:
@@ -105,7 +109,7 @@ def _rendered(user: User, script_root: str, *key: object, render) -> str:
 def kept_for_user(*key: object, caller) -> Markup:
     """Return the block rendered from the signed-in user's rows, kept until their next write."""
     if not only_reads(current_unit()):
-        return caller()  # a form shown again with what was sent, an error page
+        return _served(str(caller()))  # a form shown again with what was sent, an error page
     user = current_user._get_current_object()
     return _served(_rendered(user, request.script_root, *key, render=caller))
 

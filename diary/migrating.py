@@ -23,6 +23,11 @@ def current_revisions() -> set[str]:
         return revisions_of(connection)
 
 
+# The newest migration (tests/test_migrations.py checks it is Alembic's head). A database at
+# it is up to date without reading every migration script (about 10 ms at each command).
+NEWEST = "p1c4d2e8a6b0"
+
+
 def head_revisions() -> set[str]:
     config = current_app.extensions["migrate"].migrate.get_config()
     return set(ScriptDirectory.from_config(config).get_heads())
@@ -36,7 +41,7 @@ def pending_revisions() -> bool:
 def migrate_database() -> Path | None:
     """Apply pending migrations; return the backup made first, if there was data to protect."""
     current = current_revisions()
-    if current == head_revisions():
+    if current == {NEWEST} or current == head_revisions():
         return None
     backup = None
     database = sqlite_file(db.engine)

@@ -47,7 +47,8 @@ EXCLUDED = [negative_data_rejection, positive_data_acceptance]
 # breaks one of these is refused, and only these.
 UNSTATABLE = re.compile(
     r"is in the future\.( Log what has already happened\.)?$"
-    r"|is not a real date and time\.$"
+    # The generator's dates match the pattern of one (7479-09-31) without being one.
+    r"|is not a real date( and time)?\.$"
     r"|did not happen in .*: the clocks went forward then\.$"
     # 1900-01-01T00:00+14:00 is still 1899 in the user's zone.
     r"|is before 1900\.$"

@@ -14,10 +14,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from diary.clock import local_today
+from diary.clock import local_now, local_today
 from diary.extensions import db
 from diary.models import User
+from diary.services.medications import add_dose
 from diary.services.readings import add_reading
+from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
 from tests.conftest import build_app, sign_in, user_row
 from tests.test_api import token_for
@@ -252,3 +254,31 @@ def client_of(app):
     client = app.test_client()
     sign_in(client, "alice")
     return client
+
+
+def test_home_asks_about_a_dose_and_drops_the_safety_note_as_hours_pass_without_a_write(
+    app, client, alice, monkeypatch
+):
+    with app.app_context():
+        user = user_row(alice)
+        now = local_now(user.timezone)
+        dose_id = add_dose(user, taken_at=now - timedelta(minutes=119), name="rizatriptan").id
+        add_report(
+            user,
+            recorded_at=now - timedelta(hours=23, minutes=59),
+            effect="nausea",
+            severity="severe",
+        )
+        db.session.commit()
+    question = f'action="/medications/{dose_id}/relief"'
+    note = 'href="#safety"'
+    for _ in range(2):  # the second view is answered from what the first kept
+        first = client.get("/").text
+    assert question not in first and note in first
+    # Two minutes on: the dose is 2 hours old and the report more than 24.
+    monkeypatch.setattr(
+        "diary.blueprints.readings.local_now", lambda _zone: now + timedelta(minutes=2)
+    )
+    later = client.get("/").text
+    assert question in later, "the 2-hour question did not come with the clock"
+    assert note not in later, "the safety note stayed past 24 hours"

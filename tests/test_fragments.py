@@ -9,14 +9,16 @@ rendered at every view.
 
 import re
 import shutil
+from datetime import datetime
 
 import pytest
 from flask import g, render_template_string
 
 from diary.extensions import db
+from diary.services.accounts import update_profile
 from diary.services.reminders import add_custom
 from diary.unit import unit_of_work
-from tests.conftest import PASSWORD, build_app, csrf_token, make_user, user_row
+from tests.conftest import PASSWORD, build_app, csrf_token, make_user, sign_in, user_row
 from tests.test_api import token_for
 from tests.test_attack_pages import start_key
 from tests.test_cache import cached_view, reads_attacks, today
@@ -141,3 +143,50 @@ def test_the_days_of_the_trends_page_are_rendered_at_every_view_while_an_attack_
     days = client.get("/trends").get_data(as_text=True)
     shown = re.search(rf'data-day="{today().isoformat()}">.*?<td[^>]*>([^<,;(]+)', days)
     assert shown and shown.group(1).strip() == "Headache"
+
+
+def test_settings_kept_lists_show_a_new_sign_in_and_a_token_s_first_use(app, client, alice):
+    auth = token_for(app, alice)
+    for _ in range(2):  # the second view is served from what the first kept
+        page = client.get("/account").get_data(as_text=True)
+    assert page.count("Sign out ") == 1 and "never used" in page
+    laptop = app.test_client()
+    assert sign_in(laptop, "alice").status_code == 302
+    assert client.get("/api/v1/readings", headers=auth).status_code == 200
+    page = client.get("/account").get_data(as_text=True)
+    # Neither moved the diary's version: the lists are kept under what they show.
+    assert page.count("Sign out ") == 2, "the laptop's sign-in is missing"
+    assert "never used" not in page and "last used" in page
+
+
+def value_of(page: str, name: str) -> str:
+    """Return the value of the named field of the page's form."""
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert tag, f"no field {name}"
+    return re.search(r'value="([^"]*)"', tag[0])[1]
+
+
+@pytest.mark.parametrize("path", ["/readings/new", "/side-effects/new"])
+def test_a_kept_blank_form_shows_the_time_now_and_a_new_key_at_each_view(
+    app, client, alice, monkeypatch, path
+):
+    first = client.get(path).text
+    assert re.fullmatch(r"\d\d:\d\d", value_of(first, "time"))
+    monkeypatch.setattr("diary.fragments.local_now", lambda _zone: datetime(2026, 1, 1, 0, 1))
+    later = client.get(path).text
+    assert value_of(later, "time") == "00:01"
+    assert value_of(first, "client_key") != value_of(later, "client_key")
+    sent = {name: value_of(later, name) for name in ("day", "time", "client_key")}
+    saved = client.post(path, data={**sent, "pain": "4", "severity-nausea": "mild"})
+    assert saved.status_code == 302, saved.text
+
+
+def test_the_kept_household_list_shows_an_account_added_and_changed_elsewhere(app, client, alice):
+    for _ in range(2):  # the second view is served from what the first kept
+        assert "bob" not in client.get("/household/").text
+    bob = make_user(app, "bob")  # neither writes a row of the admin's diary
+    with app.app_context():
+        update_profile(user_row(bob), timezone="Asia/Tokyo")
+        db.session.commit()
+    page = client.get("/household/").text
+    assert "bob" in page and "Asia/Tokyo" in page

@@ -8,7 +8,7 @@ from sqlalchemy import func, inspect, select
 
 from diary import check_in_job
 from diary.extensions import db
-from diary.migrating import migrate_database, pending_revisions
+from diary.migrating import NEWEST, head_revisions, migrate_database, pending_revisions
 from diary.models import Reading
 from tests.conftest import build_app, make_user
 
@@ -23,6 +23,13 @@ def test_models_and_migrations_do_not_drift(tmp_path):
         check()  # raises SystemExit(1) when autogenerate would write a new migration
         assert not pending_revisions()
         db.engine.dispose()
+
+
+def test_the_newest_migration_the_code_names_is_alembic_s_head(app):
+    # A database at it is taken as up to date without reading the scripts: a new migration
+    # that did not move it would never be applied.
+    with app.app_context():
+        assert head_revisions() == {NEWEST}
 
 
 def test_migrations_go_down_to_nothing_and_up_again(tmp_path):

@@ -4,14 +4,16 @@ import gzip
 import re
 import shutil
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, update
 
-from diary import create_app
+from diary import create_app, sessions
 from diary.clock import utcnow
 from diary.extensions import db
 from diary.models import ApiToken, Reading
@@ -357,3 +359,18 @@ def test_the_health_check_and_static_files_never_read_the_session_cookie(
         assert "Set-Cookie" not in response.headers, path
     with pytest.raises(AssertionError, match="session cookie was read"):
         client.get("/more")
+
+
+def test_a_session_cookie_read_before_still_ends_with_its_lifetime_and_its_signature(
+    app, client, alice, monkeypatch
+):
+    cookie = client.get_cookie("session").value
+    assert client.get("/").status_code == 200  # its signature is checked once here
+    # One character of what it signs changed: the cookie opens nothing.
+    forged = app.test_client()
+    forged.set_cookie("session", cookie[:10] + ("A" if cookie[10] != "A" else "B") + cookie[11:])
+    assert forged.get("/").location.startswith("/login")
+    # A day past the session's lifetime, the same cookie opens nothing either.
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 86400
+    monkeypatch.setattr(sessions, "time", SimpleNamespace(time=lambda: later))
+    assert client.get("/").location.startswith("/login")

@@ -23,7 +23,7 @@ from wtforms.widgets import DateInput, NumberInput
 
 from diary import throttle
 from diary.blueprints import check_ins
-from diary.clock import server_timezone, timezone_names, utcnow
+from diary.clock import server_timezone, timezone_names
 from diary.extensions import db, login_manager
 from diary.forms import (
     DiaryForm,
@@ -205,6 +205,9 @@ def account():
 
 
 def _account_page(form=None, password_form=None, new_token=None):
+    api_tokens = tokens.user_tokens(current_user)
+    expired = frozenset(t.id for t in api_tokens if tokens.has_expired(t))
+    sign_ins = accounts.live_login_sessions(current_user)
     return render_template(
         "auth/account.html",
         # Built only when the parts of Settings that show them are not kept (diary/fragments.py).
@@ -213,12 +216,22 @@ def _account_page(form=None, password_form=None, new_token=None):
             "password_form": password_form or PasswordForm(formdata=None),
         },
         check_in=check_ins.settings_context,
-        api_tokens=tokens.user_tokens(current_user),
-        sign_ins=accounts.live_login_sessions(current_user),
+        api_tokens=api_tokens,
+        sign_ins=sign_ins,
+        # What the two lists show of their rows, which change without a write of the diary
+        # (last-use times): each list is kept under it.
+        expired=expired,
+        tokens_shown=(
+            expired,
+            *((t.id, t.name, t.created_at, t.last_used_at, t.expires_at) for t in api_tokens),
+        ),
+        sign_ins_shown=(
+            current_user.current_login.id,
+            *((s.id, s.user_agent, s.created_at, s.last_seen_at) for s in sign_ins),
+        ),
         new_token=new_token,
         token_spans=TOKEN_SPANS,
         default_span=str(tokens.DEFAULT_DAYS),
-        now=utcnow(),
     )
 
 

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,6 +31,8 @@ def admin_required(view):
 @admin_required
 def members():
     """List the household's accounts and add one; nobody sees another's diary."""
+    if request.method == "GET":
+        return _members_page(None)
     form = NewAccountForm()
     if form.validate_on_submit():
         try:
@@ -43,9 +45,21 @@ def members():
             )
             flash(message, "success")
             return redirect(url_for("household.members"))
-    users = db.session.scalars(select(User).order_by(User.username)).all()
-    page = render_template("household/members.html", form=form, users=users)
-    return page, 422 if form.errors else 200
+    return _members_page(form), 422 if form.errors else 200
+
+
+def _members_page(form: NewAccountForm | None) -> str:
+    # What the list shows of each account: the list is kept under it (another account's
+    # rows move no version of the admin's diary).
+    users = db.session.execute(
+        select(User.id, User.username, User.is_admin, User.timezone).order_by(User.username)
+    ).all()
+    return render_template(
+        "household/members.html",
+        # Built only when the blank form's kept part is not (diary/fragments.py).
+        make_form=lambda: form or NewAccountForm(),
+        users=tuple(users),
+    )
 
 
 @bp.route("/<int:user_id>/password", methods=["GET", "POST"])

@@ -84,15 +84,17 @@ def dismiss_pgic(treatment_id: int):
     return _back(treatment)
 
 
-def _midas_page(form: MidasForm, status: int = 200):
-    history = [
-        (answer, midas_figures(answer.answered_on, answer.items))
-        for answer in reversed(service.answers(current_user, MIDAS))
-    ]
+def _midas_page(form: MidasForm | None = None, status: int = 200):
+    today = local_today(current_user.timezone).isoformat()
     return render_template(
         "questionnaires/midas.html",
-        form=form,
-        history=history,
+        # Built only when the parts of the page that show them are not kept (diary/fragments.py).
+        make_form=lambda: form or MidasForm.new_entry(answered_on=today),
+        earlier_answers=lambda: [
+            (answer, midas_figures(answer.answered_on, answer.items))
+            for answer in reversed(service.answers(current_user, MIDAS))
+        ],
+        today=today,
         midas=reference.questionnaires()[MIDAS],
     ), status
 
@@ -101,9 +103,9 @@ def _midas_page(form: MidasForm, status: int = 200):
 @login_required
 def midas():
     """Record the five MIDAS day counts from the clinic's form; list earlier ones."""
-    form = MidasForm.new_entry(answered_on=local_today(current_user.timezone).isoformat())
     if request.method == "GET":
-        return _midas_page(form)
+        return _midas_page()
+    form = MidasForm.new_entry(answered_on=local_today(current_user.timezone).isoformat())
     try:
         form.require_valid()
         service.add_midas(

@@ -11,7 +11,7 @@ from wtforms.widgets import HiddenInput
 
 from diary import reference
 from diary.blueprints import attacks, check_ins
-from diary.clock import local_now
+from diary.clock import local_now, local_today
 from diary.forms import EntryForm, MomentForm, form_page, fresh_key, owned_or_404, pgic_form, save
 from diary.i18n import clock_time, short_moment
 from diary.models import Reading
@@ -92,6 +92,10 @@ def quick_log():
 @login_required
 def new():
     day = request.args.get("day", type=date.fromisoformat)
+    if request.method == "GET":
+        # The blank form of the day is kept (diary/fragments.py): built only when it is not.
+        day = day or local_today(current_user.timezone)
+        return render_template("readings/form.html", day=day, blank=ReadingForm.blank_of_day)
     form = ReadingForm.new_entry(**ReadingForm.defaults_now(day))
     if saved := save(
         form,

@@ -50,7 +50,8 @@ def _page(form=None, feed_url=None, status=200):
         # Read only when the list is not kept (diary/fragments.py).
         reminder_rows=lambda: service.by_status(service.active_reminders(current_user), today),
         today=today,
-        form=form or CustomReminderForm.fresh(),
+        # Built only when the blank form is not kept.
+        make_form=lambda: form or CustomReminderForm.fresh(),
         feed_url=feed_url,
         follow_up_source=reference.infusion_protocol()["follow_up"].sources[0],
         dismissed=owned(Reminder, current_user, dismissed) if dismissed else None,

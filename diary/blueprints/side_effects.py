@@ -9,6 +9,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import ValidationError
 
 from diary import reference
+from diary.clock import local_today
 from diary.forms import MomentForm, catalogue_choices, form_page, owned_or_404, save
 from diary.models import SideEffectReport
 from diary.models.symptoms import SEVERITIES, SEVERITY_LABELS
@@ -80,6 +81,11 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    if request.method == "GET":
+        # The blank form of the day is kept (diary/fragments.py): built only when it is not.
+        return render_template(
+            "side_effects/new.html", form=None, blank=TickForm.blank_of_day, **_page_of(None)
+        )
     form = TickForm.new_entry(**TickForm.defaults_now())
     if saved := save(form, lambda: [_add_ticked(form, *ticked) for ticked in form.ticked()]):
         reports = saved.value
@@ -88,13 +94,17 @@ def new():
             "success",
         )
         return redirect(url_for("side_effects.index", saved=[r.id for r in reports]))
-    return form_page(
-        "side_effects/new.html",
-        form,
-        effects=reference.side_effects(),
-        severities=SEVERITIES,
-        ticked=dict(form.ticked()) if request.method == "POST" else {},
-    )
+    return form_page("side_effects/new.html", form, **_page_of(form))
+
+
+def _page_of(form: "TickForm | None") -> dict:
+    """Return what the form's page shows besides the form: a blank one (None) or one sent."""
+    return {
+        "today": local_today(current_user.timezone),
+        "effects": reference.side_effects(),
+        "severities": SEVERITIES,
+        "ticked": dict(form.ticked()) if form else {},
+    }
 
 
 def _add_ticked(form: TickForm, code: str, severity: str) -> SideEffectReport:

@@ -1,5 +1,6 @@
 """diary import / export."""
 
+import gc
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -171,6 +172,9 @@ def _report(path: Path, plan: Plan) -> None:
 def export_command(username: str, out: Path):
     """Write every diary CSV file of a user into a folder."""
     user = require_user(username)
+    # Ten years of a diary make about a million short-lived objects and no cycles: the
+    # collector's passes over them find nothing and took a twentieth of the command.
+    gc.disable()
     try:
         out.mkdir(parents=True, exist_ok=True)
         for names, pieces in every_export(user):
@@ -186,3 +190,5 @@ def export_command(username: str, out: Path):
                 click.echo(str(out / name))
     except OSError as exc:
         raise click.ClickException(f"cannot write to {out}: {exc.strerror}") from None
+    finally:
+        gc.enable()

@@ -124,6 +124,24 @@ RELIEF_QUESTIONS = (
 )
 
 
+UNANSWERED_SINCE = select(MedicationDose.taken_at).where(
+    MedicationDose.user_id == bindparam("user_id"),
+    MedicationDose.relief_2h.is_(None),
+    MedicationDose.taken_at >= bindparam("since"),
+)
+
+
+@per_user
+def _unanswered_since_yesterday(user: User, today: date) -> tuple[datetime, ...]:
+    """Return when each dose not yet answered was taken, from the start of yesterday on.
+
+    Every window home asks about today lies in it: it is read once a day until the user's
+    next write, and the doses themselves only when one is in the window.
+    """
+    since = start_of(shift(today, -1))
+    return tuple(db.session.scalars(UNANSWERED_SINCE, {"user_id": user.id, "since": since}))
+
+
 def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
     """Return the doses to ask about now: taken 2 to 24 hours ago and not answered, oldest first."""
     asked = {
@@ -131,6 +149,9 @@ def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
         "latest": now - RELIEF_ASKED_AFTER,
         "since": now - RELIEF_ASKED_FOR,
     }
+    unanswered = _unanswered_since_yesterday(user, now.date())
+    if not any(asked["since"] < taken <= asked["latest"] for taken in unanswered):
+        return []
     return list(db.session.scalars(RELIEF_QUESTIONS, asked))
 
 

@@ -1,7 +1,7 @@
 """Side-effect reports, and whether one calls for the calm safety message."""
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext
 from sqlalchemy import bindparam, select
 
 from diary import reference, rules
+from diary.cache import per_user
+from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import SideEffectReport, User
 from diary.models.symptoms import SEVERITIES
@@ -106,6 +108,10 @@ def safety_notice(reports: Iterable[SideEffectReport]) -> dict | None:
 
 
 # Built once: home asks at every view (a statement built anew costs its cache key each time).
+SINCE = NEWEST_FIRST.where(
+    SideEffectReport.user_id == bindparam("user_id"),
+    SideEffectReport.recorded_at >= bindparam("since"),
+)
 RECENT_REPORTS = NEWEST_FIRST.where(
     SideEffectReport.user_id == bindparam("user_id"),
     SideEffectReport.recorded_at > bindparam("since"),
@@ -113,9 +119,25 @@ RECENT_REPORTS = NEWEST_FIRST.where(
 )
 
 
-def recent_alarming(user: User, now: datetime, hours: int = 24) -> Sequence[SideEffectReport]:
-    """Return the reports of the last hours that call for the safety message."""
-    asked = {"user_id": user.id, "since": now - timedelta(hours=hours), "now": now}
+@per_user
+def _alarming_since_yesterday(user: User, today: date) -> tuple[datetime, ...]:
+    """Return when each report that calls for the safety message was recorded, from the start
+    of yesterday on.
+
+    The last 24 hours lie in it: it is read once a day until the user's next write, and the
+    reports themselves only when one is in those hours.
+    """
+    asked = {"user_id": user.id, "since": start_of(shift(today, -1))}
+    reports = db.session.scalars(SINCE, asked)
+    return tuple(r.recorded_at for r in reports if needs_safety_message([r]))
+
+
+def recent_alarming(user: User, now: datetime) -> Sequence[SideEffectReport]:
+    """Return the reports of the last 24 hours that call for the safety message."""
+    asked = {"user_id": user.id, "since": now - timedelta(hours=24), "now": now}
+    alarming = _alarming_since_yesterday(user, now.date())
+    if not any(asked["since"] < recorded <= now for recorded in alarming):
+        return []
     recent = db.session.scalars(RECENT_REPORTS, asked).all()
     return [r for r in recent if needs_safety_message([r])]
 

@@ -63,6 +63,11 @@ def revoke(token: ApiToken) -> None:
     db.session.flush()
 
 
+def has_expired(token: ApiToken) -> bool:
+    """Return True when the token's time is up (one made to work until revoked never is)."""
+    return token.expires_at is not None and token.expires_at <= utcnow()
+
+
 def user_for_token(secret: str) -> User | None:
     """Return the owner of a live token, noting when it was last used.
 
@@ -71,7 +76,7 @@ def user_for_token(secret: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None:
         return None
-    if token.expires_at is not None and token.expires_at <= utcnow():
+    if has_expired(token):
         raise TokenExpired(token.expires_at)
     if used := due_for_touch(token.last_used_at):
         with spare_write(db.session, "An API token's last use"):
