@@ -17,6 +17,7 @@ from sqlalchemy import select
 from diary.clock import local_now, local_today
 from diary.extensions import db
 from diary.models import User
+from diary.services.day_marks import mark_day
 from diary.services.medications import add_dose
 from diary.services.readings import add_reading
 from diary.services.side_effects import add_report
@@ -282,3 +283,20 @@ def test_home_asks_about_a_dose_and_drops_the_safety_note_as_hours_pass_without_
     later = client.get("/").text
     assert question in later, "the 2-hour question did not come with the clock"
     assert note not in later, "the safety note stayed past 24 hours"
+
+
+def test_daily_csv_shows_a_day_classified_anew_after_a_write(app, client, alice):
+    day = today() - timedelta(days=2)
+    with app.app_context():
+        add_reading(user_row(alice), pain=2, recorded_at=at(today() - timedelta(days=5)))
+        db.session.commit()
+
+    def status_of_day() -> str:
+        rows = client.get("/export/daily.csv").text.splitlines()
+        return next(row for row in rows if row.startswith(f'"{day}"')).split(",")[-2]
+
+    assert status_of_day() == status_of_day() == '"unknown"'  # the second from what was kept
+    with app.app_context():
+        mark_day(user_row(alice), day, headache_free=True)
+        db.session.commit()
+    assert status_of_day() == '"headache_free"'

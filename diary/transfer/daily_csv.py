@@ -12,7 +12,7 @@ from diary import reference
 from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
-from diary.services.days import classify_days, rule_of
+from diary.services.days import classified, rule_of
 from diary.services.outcomes import rounded
 from diary.transfer.cells import EXACT, Convention, csv_chunks
 
@@ -94,7 +94,9 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
         user, MedicationDose.taken_at, (MedicationDose.name, MedicationDose.dose), first, last
     )
     labels = reference.side_effects()
-    statuses = classify_days(user, first, last, rule_of(user))
+    # Kept until the user's next write, as the trends page keeps them (the same days when
+    # both show the whole diary).
+    statuses = classified(user, first, last, rule_of(user).code)
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
         status = statuses[n]
