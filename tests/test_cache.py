@@ -167,13 +167,14 @@ def with_three_treatments(app, user_id: int) -> list[str]:
 
 def test_the_cache_keeps_at_most_its_size_and_drops_the_least_recently_used(app, alice):
     pages = with_three_treatments(app, alice)
-    # A before/after page keeps two entries: its figures and its chart's points (and no
-    # rendered page here, so that the figures are worked out again when dropped).
-    small = build_app(app.config["SQLALCHEMY_DATABASE_URI"], CACHE_ENTRIES=4, PAGE_CACHE_MB=0)
+    # A before/after page keeps three entries: the treatment's name, its figures and its
+    # chart's points (and no rendered page here, so that the figures are worked out again
+    # when dropped).
+    small = build_app(app.config["SQLALCHEMY_DATABASE_URI"], CACHE_ENTRIES=6, PAGE_CACHE_MB=0)
     client = small.test_client()
     sign_in(client, "alice")
     first = [view(small, client, page)[1] for page in pages]
-    assert len(small.extensions["diary_cache"].entries) == 4
+    assert len(small.extensions["diary_cache"].entries) == 6
     # The latest two are kept; the first was dropped, and is worked out again.
     for page, asked in zip(pages[1:], first[1:], strict=True):
         assert view(small, client, page)[1] < asked, page
@@ -300,3 +301,10 @@ def test_daily_csv_shows_a_day_classified_anew_after_a_write(app, client, alice)
         mark_day(user_row(alice), day, headache_free=True)
         db.session.commit()
     assert status_of_day() == '"headache_free"'
+
+
+def test_a_deleted_treatment_s_kept_before_and_after_page_is_gone_at_once(app, client, alice):
+    with_treatment(app, alice)
+    assert known(cached_view(app, client, OUTCOME)) == "10 of 28 days known"
+    assert client.post("/treatments/1/delete").status_code == 302
+    assert client.get(OUTCOME).status_code == 404

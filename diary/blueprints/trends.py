@@ -2,21 +2,23 @@
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from diary import reference
+from diary.cache import per_user
 from diary.charts import shortened
 from diary.clock import local_today, shift
 from diary.forms import owned_or_404
 from diary.fragments import kept_render
-from diary.models import Treatment
+from diary.models import Treatment, User
 from diary.pdf import paper_size, pdf_response
 from diary.ranges import asked_range
 from diary.services import days as day_rules
 from diary.services import preventives, shares, trends
 from diary.services.outcomes import PERIODS
 from diary.services.report import report_context
+from diary.services.scoping import owned
 from diary.services.spans import DayRange, bounded, whole_diary
 
 bp = Blueprint("trends", __name__)
@@ -91,16 +93,29 @@ def _trends(diary: DayRange, chosen: str) -> dict:
 @bp.get("/treatments/<int:treatment_id>/outcome")
 @login_required
 def outcome(treatment_id: int):
-    treatment = owned_or_404(Treatment, treatment_id)
+    label = _label_of(current_user, treatment_id)
+    if label is None:
+        abort(404)
     today = local_today(current_user.timezone)
     body = kept_render(
         "outcome",
-        treatment.id,
+        treatment_id,
         today,
         template="trends/_outcome.html",
-        context=lambda: _outcome(treatment, today),
+        context=lambda: _outcome(owned_or_404(Treatment, treatment_id), today),
     )
-    return render_template("trends/outcome.html", treatment=treatment, body=body)
+    return render_template("trends/outcome.html", label=label, body=body)
+
+
+@per_user
+def _label_of(user: User, treatment_id: int) -> str | None:
+    """Return the name of the user's treatment, or None when they have none of that id.
+
+    Kept until the user's next write: only a write of theirs gives them a treatment or
+    takes one away.
+    """
+    treatment = owned(Treatment, user, treatment_id)
+    return treatment.label if treatment else None
 
 
 def _outcome(treatment: Treatment, today: date) -> dict:
