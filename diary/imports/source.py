@@ -4,7 +4,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from diary.clock import format_timestamp
@@ -16,8 +16,10 @@ PROBLEMS_KEPT = 1_000
 CLOCK_CHANGES_KEPT = 100
 
 
-@dataclass(frozen=True)
-class Attack:
+# The entries are named tuples, not frozen dataclasses: an export makes hundreds of
+# thousands, and a frozen dataclass sets each field through object.__setattr__ (an
+# Attack took four times as long to make).
+class Attack(NamedTuple):
     """An attack or episode: an attack with what the source says of it, and a reading of its
     intensity at its start."""
 
@@ -89,8 +91,7 @@ def auras(words: list[str]) -> tuple[tuple[str, ...], list[str]]:
     return codes, [w for w in words if _word(w) not in AURA_WORDS]
 
 
-@dataclass(frozen=True)
-class Intensity:
+class Intensity(NamedTuple):
     """A pain score recorded during an episode (MigraLog)."""
 
     key: str
@@ -99,8 +100,7 @@ class Intensity:
     intensity: Any
 
 
-@dataclass(frozen=True)
-class Taken:
+class Taken(NamedTuple):
     """A medicine taken."""
 
     key: str
