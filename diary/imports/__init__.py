@@ -42,7 +42,7 @@ def read_export(path: Path, zone: str, format_code: str = "auto") -> Source:
     candidates = FORMATS.values() if format_code == "auto" else [FORMATS[format_code]]
     for fmt in candidates:
         if fmt.detect(export):
-            source = Source(fmt.CODE, zone, size=path.stat().st_size)
+            source = Source(fmt.CODE, zone, size=path.stat().st_size, export=export)
             source.entries = fmt.read(export, source)
             return source
     if format_code != "auto":

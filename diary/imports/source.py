@@ -4,10 +4,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from diary.clock import format_timestamp
+
+if TYPE_CHECKING:
+    from diary.imports.readers import Export
 
 # A number as JSON gives it (a union made once: `|` in a check builds one each time).
 NUMBER = int | float
@@ -142,6 +145,8 @@ class Source:
     notes: list[str] = field(default_factory=list)
     # The entries, read one at a time as the plan takes them.
     entries: Entries = field(default_factory=lambda: iter(()))
+    # The file they are read from, which a second process can read again (imports.aside).
+    export: "Export | None" = None
 
     def __post_init__(self) -> None:
         self.zone = ZoneInfo(self.zone_name)
