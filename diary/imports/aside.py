@@ -14,10 +14,11 @@ import pickle
 import subprocess
 import sys
 import traceback
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from diary.imports import FORMATS
 from diary.imports.readers import Export, Unreadable
@@ -42,22 +43,23 @@ def entry_chunks(source: Source, size: int) -> Iterator[Iterator[Chunk]]:
     child = subprocess.Popen(
         [sys.executable, "-m", "diary.imports.aside"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
     )
+    asking, answers = cast(IO[bytes], child.stdin), cast(IO[bytes], child.stdout)  # PIPE's
     try:
-        with child.stdin:
-            asked = (source.export, source.format, source.zone_name, source.size, size)
-            pickle.dump(asked, child.stdin)
-        yield _received(source, child.stdout)
+        with asking:
+            pickle.dump((source.export, source.format, source.zone_name, source.size, size), asking)
+        yield _received(source, answers)
     finally:
         child.kill()
         child.wait()
-        child.stdout.close()
+        answers.close()
 
 
 def _received(source: Source, pipe: IO[bytes]) -> Iterator[Chunk]:
     """Yield each chunk the child read, noting first on source what the child noted."""
     while True:
         try:
-            # Only the child's own objects: it pickles what it built, never the file's bytes.
+            # Only what the child built (entries of texts, numbers and times): loading them
+            # runs no code of the file's.
             kind, payload, noted = pickle.load(pipe)  # noqa: S301
         except EOFError:
             raise RuntimeError("The process reading the export ended unexpectedly.") from None
@@ -114,10 +116,11 @@ def _taken_notes(source: Source) -> dict[str, Any]:
     }
     source.problems, source.problem_count = [], 0
     source.clock_changes, source.clock_change_count = [], 0
-    source.left_out, source.notes = type(source.left_out)(), []
+    source.left_out, source.notes = Counter(), []
     return noted
 
 
 if __name__ == "__main__":
     # What the parent (the diary itself) asks for, through the pipe it started us with.
-    _read(*pickle.load(sys.stdin.buffer), sys.stdout.buffer)  # noqa: S301
+    export, fmt, zone, size, chunk = pickle.load(sys.stdin.buffer)  # noqa: S301
+    _read(export, fmt, zone, size, chunk, sys.stdout.buffer)
