@@ -4,6 +4,7 @@ Each format module reads its export from disk as a stream of entries (attacks,
 intensity readings, medicines taken) and notes on its Source what it leaves out;
 plan.plan_import() checks each entry into attacks, readings and medications, sums up a
 preview and spools the rows to a file; plan.apply_rows() inserts exactly those.
+A large file is read in a second process while plan_import() checks (aside.py).
 """
 
 from pathlib import Path
@@ -42,7 +43,7 @@ def read_export(path: Path, zone: str, format_code: str = "auto") -> Source:
     candidates = FORMATS.values() if format_code == "auto" else [FORMATS[format_code]]
     for fmt in candidates:
         if fmt.detect(export):
-            source = Source(fmt.CODE, zone, size=path.stat().st_size)
+            source = Source(fmt.CODE, zone, size=path.stat().st_size, export=export)
             source.entries = fmt.read(export, source)
             return source
     if format_code != "auto":

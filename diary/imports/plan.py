@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
-from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import Any, BinaryIO
 
@@ -32,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from diary import reference, rules
 from diary.clock import local_today
 from diary.extensions import db
+from diary.imports.aside import entry_chunks
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.imports.spool import (
     REPLACE,
@@ -452,9 +452,9 @@ def plan_import(
     limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
     rows = Spool.start(spool, source.format, user.timezone, limit) if spool else None
     planner = _Planner(user, source, plan, rows, limit, unlisted)
-    entries = iter(source.entries)
-    for chunk in iter(lambda: tuple(islice(entries, CHUNK)), ()):
-        planner.chunk(chunk)
+    with entry_chunks(source, CHUNK) as chunks:
+        for chunk in chunks:
+            planner.chunk(chunk)
     if rows is not None:
         rows.finish()
     plan.left_out = source.left_out

@@ -4,10 +4,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from diary.clock import format_timestamp
+
+if TYPE_CHECKING:
+    from diary.imports.readers import Export
 
 # A number as JSON gives it (a union made once: `|` in a check builds one each time).
 NUMBER = int | float
@@ -16,8 +19,10 @@ PROBLEMS_KEPT = 1_000
 CLOCK_CHANGES_KEPT = 100
 
 
-@dataclass(frozen=True)
-class Attack:
+# The entries are named tuples, not frozen dataclasses: an export makes hundreds of
+# thousands, and a frozen dataclass sets each field through object.__setattr__ (an
+# Attack took four times as long to make).
+class Attack(NamedTuple):
     """An attack or episode: an attack with what the source says of it, and a reading of its
     intensity at its start."""
 
@@ -89,8 +94,7 @@ def auras(words: list[str]) -> tuple[tuple[str, ...], list[str]]:
     return codes, [w for w in words if _word(w) not in AURA_WORDS]
 
 
-@dataclass(frozen=True)
-class Intensity:
+class Intensity(NamedTuple):
     """A pain score recorded during an episode (MigraLog)."""
 
     key: str
@@ -99,8 +103,7 @@ class Intensity:
     intensity: Any
 
 
-@dataclass(frozen=True)
-class Taken:
+class Taken(NamedTuple):
     """A medicine taken."""
 
     key: str
@@ -142,6 +145,8 @@ class Source:
     notes: list[str] = field(default_factory=list)
     # The entries, read one at a time as the plan takes them.
     entries: Entries = field(default_factory=lambda: iter(()))
+    # The file they are read from, which a second process can read again (imports.aside).
+    export: "Export | None" = None
 
     def __post_init__(self) -> None:
         self.zone = ZoneInfo(self.zone_name)

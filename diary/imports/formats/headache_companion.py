@@ -7,7 +7,6 @@ the pieces are read back into one attack. Source: unobserved-io/headache-compani
 SettingsView.swift and Extensions.swift.
 """
 
-from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
@@ -100,8 +99,7 @@ def _continues(running: Attack, piece: Attack) -> bool:
 def _joined(running: Attack, piece: Attack) -> Attack:
     """Return an attack with a later day's piece: to its end, at the worse pain."""
     pains = [p for p in (running.intensity, piece.intensity) if isinstance(p, NUMBER)]
-    return replace(
-        running,
+    return running._replace(
         end=piece.end,
         intensity=max(pains) if pains else running.intensity,
         answers=tuple(dict(running.answers + piece.answers).items()),

@@ -1,0 +1,126 @@
+"""Read a large export in a second process while this one checks what was read.
+
+Reading another diary's export (CSV or JSON, its times and words) is a third to half of a
+preview; the checks read the database and stay here. So a large file is read in a child
+process on the machine's other core, which hands the entries over a chunk at a time
+through a pipe, with what it noted on its Source meanwhile (problems, clock changes). It
+waits while the pipe is full, so memory stays bounded; and this process notes what the
+child noted before it checks the chunk, as it would have reading the chunk itself, so
+problems name the same rows, in the same order, and a file that cannot be read says so
+with the same message.
+"""
+
+import pickle
+import subprocess
+import sys
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import islice
+from typing import IO, Any, cast
+
+from diary.imports import FORMATS
+from diary.imports.readers import Export, Unreadable
+from diary.imports.source import Entry, Source
+
+# Smaller files are read in this process: starting the child (a Python that imports the
+# diary's readers) takes about 0.7 s of CPU, what reading 4 MB takes.
+ASIDE_BYTES = 4 << 20
+
+Chunk = tuple[Entry, ...]
+
+
+@contextmanager
+def entry_chunks(source: Source, size: int) -> Iterator[Iterator[Chunk]]:
+    """Yield an iterator of the source's entries, size at a time; a large file's are read
+    in a child process (stopped when the block ends)."""
+    if source.export is None or source.size < ASIDE_BYTES:
+        entries = iter(source.entries)
+        yield iter(lambda: tuple(islice(entries, size)), ())
+        return
+    # A child of its own (not multiprocessing's spawn, which runs the main script again).
+    child = subprocess.Popen(
+        [sys.executable, "-m", "diary.imports.aside"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    asking, answers = cast(IO[bytes], child.stdin), cast(IO[bytes], child.stdout)  # PIPE's
+    try:
+        with asking:
+            pickle.dump((source.export, source.format, source.zone_name, source.size, size), asking)
+        yield _received(source, answers)
+    finally:
+        child.kill()
+        child.wait()
+        answers.close()
+
+
+def _received(source: Source, pipe: IO[bytes]) -> Iterator[Chunk]:
+    """Yield each chunk the child read, noting first on source what the child noted."""
+    while True:
+        try:
+            # Only what the child built (entries of texts, numbers and times): loading them
+            # runs no code of the file's.
+            kind, payload, noted = pickle.load(pipe)  # noqa: S301
+        except EOFError:
+            raise RuntimeError("The process reading the export ended unexpectedly.") from None
+        if kind == "unreadable":
+            raise Unreadable(payload)
+        if kind == "failed":
+            raise RuntimeError(f"Reading the export failed:\n{payload}")
+        _note(source, noted)
+        if kind == "end":
+            return
+        yield payload
+
+
+def _note(source: Source, noted: dict[str, Any]) -> None:
+    """Note on source what the child noted on its own since its last chunk."""
+    for where, reason in noted["problems"]:
+        source.problem(where, reason)
+    source.problem_count += noted["problem_count"] - len(noted["problems"])
+    for what in noted["clock_changes"]:
+        source.clock_change(what)
+    source.clock_change_count += noted["clock_change_count"] - len(noted["clock_changes"])
+    source.left_out.update(noted["left_out"])
+    source.notes += noted["notes"]
+
+
+def _read(export: Export, fmt: str, zone: str, size: int, chunk: int, pipe: IO[bytes]) -> None:
+    """Read an export's entries in the child and send them a chunk at a time."""
+    source = Source(fmt, zone, size=size)
+    try:
+        entries = FORMATS[fmt].read(export, source)
+        for entries_read in iter(lambda: tuple(islice(entries, chunk)), ()):
+            _send(pipe, ("chunk", entries_read, _taken_notes(source)))
+        _send(pipe, ("end", None, _taken_notes(source)))
+    except Unreadable as exc:
+        _send(pipe, ("unreadable", str(exc), None))
+    except Exception:
+        _send(pipe, ("failed", traceback.format_exc(), None))
+
+
+def _send(pipe: IO[bytes], message: tuple) -> None:
+    pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.flush()  # the chunk goes now; the parent waits for it
+
+
+def _taken_notes(source: Source) -> dict[str, Any]:
+    """Return what the reader noted on source since the last call, and forget it there."""
+    noted = {
+        "problems": source.problems,
+        "problem_count": source.problem_count,
+        "clock_changes": source.clock_changes,
+        "clock_change_count": source.clock_change_count,
+        "left_out": source.left_out,
+        "notes": source.notes,
+    }
+    source.problems, source.problem_count = [], 0
+    source.clock_changes, source.clock_change_count = [], 0
+    source.left_out, source.notes = Counter(), []
+    return noted
+
+
+if __name__ == "__main__":
+    # What the parent (the diary itself) asks for, through the pipe it started us with.
+    export, fmt, zone, size, chunk = pickle.load(sys.stdin.buffer)  # noqa: S301
+    _read(export, fmt, zone, size, chunk, sys.stdout.buffer)

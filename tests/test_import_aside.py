@@ -1,0 +1,62 @@
+"""A large export is read in a second process while the diary checks what it read: the
+preview, the problems (each naming its row, in the same order), the message of a file
+that cannot be read and the rows kept for the confirmation are those of reading it in
+one process."""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from diary.extensions import db
+from diary.imports import Unreadable, aside, read_export
+from diary.imports.plan import Plan, plan_import
+from tests.conftest import user_row
+from tests.test_imports import DATA, written
+
+HEADI = (DATA / "20241116_101500_headi_diary.csv").read_text()
+
+
+def previewed(app, user_id: int, path: Path, read_aside: bool) -> tuple[Plan, bytes]:
+    """Return an export's preview and the rows it keeps, read in a second process or here."""
+    limit = 0 if read_aside else float("inf")
+    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(aside, "ASIDE_BYTES", limit)
+        user = user_row(user_id)
+        with tempfile.TemporaryFile() as rows:
+            plan = plan_import(user, read_export(path, user.timezone), rows, "other")
+            rows.seek(0)
+            kept = rows.read()
+        db.session.rollback()
+    return plan, kept
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir()))
+def test_an_export_read_in_a_second_process_previews_as_one_read_here(app, alice, name):
+    plan, kept = previewed(app, alice, DATA / name, read_aside=True)
+    assert (plan, kept) == previewed(app, alice, DATA / name, read_aside=False)
+
+
+def test_problems_read_in_a_second_process_name_their_rows_in_order(app, alice, tmp_path):
+    # Line 2's pain is checked here, line 5's time was refused by the reader in the child.
+    bad = HEADI.replace(",7,Sumatriptan", ",11,Sumatriptan").replace("1729989000000", "soon")
+    path = written(tmp_path, "headi.csv", bad.encode())
+    plan, kept = previewed(app, alice, path, read_aside=True)
+    assert plan.problems == [
+        ("line 5", "'soon' is not a time in milliseconds since 1970"),
+        ("line 2", "Worst pain must be from 0 to 10, not 11."),
+    ]
+    assert plan.problem_count == 2
+    assert (plan, kept) == previewed(app, alice, path, read_aside=False)
+
+
+def test_a_file_the_second_process_cannot_read_is_refused_with_the_same_message(
+    app, alice, tmp_path
+):
+    path = written(tmp_path, "headi.csv", (HEADI + '7,x,1,2,1,5,,0,"never closed\n').encode())
+    with pytest.raises(Unreadable) as aside_refused:
+        previewed(app, alice, path, read_aside=True)
+    with pytest.raises(Unreadable) as refused:
+        previewed(app, alice, path, read_aside=False)
+    assert str(aside_refused.value) == str(refused.value)
+    assert str(refused.value).startswith("Not valid CSV at line 6")
