@@ -114,10 +114,9 @@ SERVING_FIXTURES = frozenset({"served", "household", "live_server"})
 # through them while the other had nothing left). Long files first, short ones last, the two
 # processes end within seconds of each other.
 SLOWEST_FILES = (
-    "test_write_phases.py",
     "browser/test_accessibility.py",
+    "test_write_phases.py",
     "test_import_scale.py",
-    "browser/test_phone.py",
     "browser/test_usability.py",
     "test_report_pdf.py",
     "browser/test_newcomer_layout.py",
@@ -129,6 +128,7 @@ SLOWEST_FILES = (
     "browser/test_attacks.py",
     "test_heavy_work.py",
     "browser/test_charts.py",
+    "browser/test_phone.py",
     "browser/test_check_in.py",
     "browser/test_newcomer.py",
     "test_shares.py",
