@@ -115,7 +115,7 @@ def sign_in(page, server: LiveServer, name: str) -> None:
     The sign-in form is posted by the context's own request client, whose cookies are the
     context's: the same session as typing it in, without Chromium drawing the sign-in page
     (about a third of a CPU-second a sign-in). sign_in_by_form types it in, as the
-    shared-device tests do.
+    tests of the service worker do (the sign-in page registers it).
     """
     form = page.context.request.get(server.url + "/login").text()
     fields = {"csrf_token": csrf_token(form), "username": name, "password": PASSWORD}
