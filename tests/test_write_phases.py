@@ -76,7 +76,7 @@ def tap(visitor: Visitor) -> int:
     return status
 
 
-# How long bob waits after a tap for the work to end before he taps again: a few taps a
+# How long bob waits after a tap for the work to end before he taps again: twenty taps a
 # second still put many between a long write's parts (14 to 27 on the 2-core machine, where
 # the checks need 2), where tapping as fast as the machine could took the CPU that the write
 # itself and the other test process needed.
