@@ -2,7 +2,6 @@
 file is read and checked a chunk at a time, with a few statements per chunk and no
 translation per entry."""
 
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,27 +16,12 @@ from diary.imports import read_export
 from diary.imports.plan import apply_rows, plan_import
 from diary.sqlite import read_phase
 from diary.unit import unit_of_work
-from tests.conftest import build_app, make_user, user_row
+from tests.conftest import instance_of_alice, make_user, user_row
 
 ROWS = 40_000
 # Before streaming, 200,000 rows took 480 MB more than a small file (about 2.4 KB a row);
 # a chunk at a time, the command needs a few MB more whatever the size.
 GROWTH_LIMIT_MB = 40
-
-
-def instance_of_alice(instance: Path, database: Path, monkeypatch) -> None:
-    """Make an instance whose database (a copy of the migrated one) has an account, alice.
-
-    Made in this process: what is measured is the import command, and starting a `diary user
-    create` for it took about a CPU-second.
-    """
-    instance.mkdir()
-    shutil.copy(database, instance / "diary.sqlite3")
-    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    app = build_app(instance / "diary.sqlite3")
-    make_user(app, "alice")
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.mark.parametrize("format_code", ["headi", "headache_companion"])
