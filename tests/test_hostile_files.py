@@ -21,7 +21,7 @@ from bench.large_exports import diary_run, write_export
 from diary.imports import pending, read_export
 from diary.imports.plan import plan_import
 from tests.browserless import Visitor
-from tests.conftest import PASSWORD, user_row
+from tests.conftest import PASSWORD, instance_of_alice, user_row
 from tests.server import serve_household
 from tests.test_imports import upload
 
@@ -85,9 +85,11 @@ def test_a_hostile_export_fails_its_own_upload_at_once_in_bounded_memory(served)
     assert preview(alice, SMALL_EXPORT.read_bytes(), pid)[0] == 200
 
 
-def test_diary_import_exits_1_with_the_reason_in_bounded_memory(tmp_path):
+def test_diary_import_exits_1_with_the_reason_in_bounded_memory(
+    tmp_path, monkeypatch, sqlite_template
+):
     instance = tmp_path / "instance"
-    diary_run(instance, "user", "create", "alice", "--password-stdin", given="an import password\n")
+    instance_of_alice(instance, sqlite_template, monkeypatch)
     at_rest = diary_run(instance, "import", str(SMALL_EXPORT), "--user", "alice", "--dry-run")
     assert at_rest.code == 0, at_rest.errors
     for name, (data, message, _) in HOSTILE.items():

@@ -16,7 +16,7 @@ from diary.imports import read_export
 from diary.imports.plan import apply_rows, plan_import
 from diary.sqlite import read_phase
 from diary.unit import unit_of_work
-from tests.conftest import make_user, user_row
+from tests.conftest import instance_of_alice, make_user, user_row
 
 ROWS = 40_000
 # Before streaming, 200,000 rows took 480 MB more than a small file (about 2.4 KB a row);
@@ -25,15 +25,15 @@ GROWTH_LIMIT_MB = 40
 
 
 @pytest.mark.parametrize("format_code", ["headi", "headache_companion"])
-def test_a_large_export_needs_no_more_memory_than_a_small_one(tmp_path, format_code):
+def test_a_large_export_needs_no_more_memory_than_a_small_one(
+    tmp_path, monkeypatch, sqlite_template, format_code
+):
     peaks, outputs = {}, {}
     for rows in (200, ROWS):
         instance, folder = tmp_path / f"instance-{rows}", tmp_path / f"export-{rows}"
         folder.mkdir()
         path = write_export(folder, format_code, rows)
-        run_diary(
-            instance, "user", "create", "alice", "--password-stdin", given="an import password\n"
-        )
+        instance_of_alice(instance, sqlite_template, monkeypatch)
         _, peaks[rows], outputs[rows] = run_diary(
             instance, "import", str(path), "--user", "alice", "--unlisted-class", "other"
         )

@@ -19,15 +19,21 @@ pytestmark = pytest.mark.diary_serve
 WRONG = {"username": "mallory", "password": "not the password"}
 
 
-@pytest.fixture(params=["nginx", "caddy"])
-def proxied(request, tmp_path, monkeypatch):
-    """`diary serve` with DIARY_PROXY_COUNT=1 behind a real proxy; return (proxy, server)."""
-    instance = tmp_path / "instance"
-    monkeypatch.setenv("DIARY_INSTANCE_PATH", str(instance))
-    server = serve_household(
-        instance, ("alice",), PASSWORD, DIARY_PROXY_COUNT="1", DIARY_SECURE_COOKIES="true"
-    )
-    proxy = ReverseProxy(request.param, tmp_path / request.param, server.port).start()
+@pytest.fixture(scope="module", params=["nginx", "caddy"])
+def proxied(request, tmp_path_factory):
+    """`diary serve` with DIARY_PROXY_COUNT=1 behind a real proxy; return (proxy, server).
+
+    One of each for the module's tests: each test comes from its own loopback addresses, so
+    no test meets another's sign-in throttle.
+    """
+    folder = tmp_path_factory.mktemp(request.param)
+    instance = folder / "instance"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DIARY_INSTANCE_PATH", str(instance))
+        server = serve_household(
+            instance, ("alice",), PASSWORD, DIARY_PROXY_COUNT="1", DIARY_SECURE_COOKIES="true"
+        )
+    proxy = ReverseProxy(request.param, folder / request.param, server.port).start()
     yield proxy, server
     proxy.stop()
     server.stop()
@@ -54,7 +60,7 @@ def test_one_address_that_guesses_passwords_locks_out_only_itself(proxied):
 
 def test_https_through_the_proxy_gets_hsts_secure_cookies_and_https_links(proxied):
     proxy, _ = proxied
-    owner = Visitor(proxy.url, source="127.0.0.3")
+    owner = Visitor(proxy.url, source="127.0.0.5")
     status, headers, _ = owner.post_form(
         "/login", {"username": "alice", "password": PASSWORD, "remember": "y"}
     )

@@ -1,5 +1,8 @@
-"""axe-core on every page, in light, dark and low-light modes: zero WCAG 2.1 AA violations."""
+"""axe-core on every page, in light, dark and low-light modes and in every language: zero WCAG
+2.1 AA violations; and, on the same walks through the pages on a 390x844 phone, no page
+scrolls sideways (with a screenshot of each page at phone and desktop width)."""
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -14,11 +17,14 @@ from diary.services.day_marks import mark_day
 from diary.services.medications import add_dose
 from diary.services.preventives import add_regimen
 from diary.services.shares import create_share
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.test_charts import seed_months
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+MODES = ["light", "dark", "low-light"]
 PAGES = [
     "/",
     "/?saved={reading}",
@@ -55,9 +61,20 @@ PAGES = [
 ]
 
 
+def context_with_axe(browser, **options):
+    """Open a browser context whose every page has axe-core loaded, before its own scripts.
+
+    Given to Chromium once over the DevTools protocol (which the page's CSP does not govern)
+    rather than sent with each page checked: sending the 550 kB script again for each of 32
+    pages cost about 2.5 CPU-seconds a pass.
+    """
+    context = browser.new_context(**options)
+    context.add_init_script(AXE)
+    return context
+
+
 def axe_violations(page) -> list[str]:
-    # Evaluated over the DevTools protocol, which the page's CSP does not govern.
-    page.evaluate(AXE)
+    """Return axe-core's WCAG 2.1 AA violations on a page of a context_with_axe."""
     # Only the violations' nodes are collected in full (resultTypes): the same rules run and
     # find the same violations, without listing every node that passed.
     return page.evaluate(
@@ -131,6 +148,7 @@ def diary_user(live_server):
 
 
 def violations_on_every_page(page, server, ids) -> dict[str, list[str]]:
+    """Return axe's violations on every page, by page."""
     problems = {}
     for path in PAGES:
         page.goto(server.url + path.format(**ids))
@@ -140,23 +158,86 @@ def violations_on_every_page(page, server, ids) -> dict[str, list[str]]:
     return problems
 
 
-@pytest.mark.parametrize("mode", ["light", "dark", "low-light"])
-def test_every_page_has_no_wcag_aa_violations(browser, live_server, diary_user, mode):
-    name, ids = diary_user
-    context = browser.new_context(
-        color_scheme="dark" if mode == "dark" else "light", viewport={"width": 390, "height": 844}
+@dataclass
+class Walk:
+    """What one walk through every page in one mode found, by page."""
+
+    violations: dict[str, list[str]] = field(default_factory=dict)
+    wide: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def sideways(page) -> tuple[int, int] | None:
+    """Return the page's width and its tables that need their own scrolling, if any do."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    # A table that would need its own sideways scrolling does not read on a phone either.
+    tables = page.evaluate(
+        "Array.from(document.querySelectorAll('.scroll'))"
+        ".filter(s => s.scrollWidth > s.clientWidth + 1).length"
     )
+    return (width, tables) if width > PHONE["width"] or tables else None
+
+
+def walk_every_page(browser, server, user, mode: str) -> Walk:
+    """Open every page on a 390x844 touch screen in a mode: run axe, look for sideways
+    scrolling, and keep a screenshot of it at 390x844 and at 1280x800."""
+    name, ids = user
+    scheme = "dark" if mode == "dark" else "light"
+    context = context_with_axe(browser, viewport=PHONE, color_scheme=scheme, has_touch=True)
     page = context.new_page()
-    sign_in(page, live_server, name)
-    if mode == "low-light":
-        page.get_by_role("button", name="Low light").click()
+    walk = Walk()
     try:
-        assert violations_on_every_page(page, live_server, ids) == {}
+        sign_in(page, server, name)
+        if mode == "low-light":
+            page.get_by_role("button", name="Low light").click()
+        for path in [*PAGES, "/more"]:
+            page.set_viewport_size(PHONE)
+            page.goto(server.url + path.format(**ids))
+            if path in PAGES and (found := axe_violations(page)):
+                walk.violations[path] = found
+            if found := sideways(page):
+                walk.wide[path] = found
+            slug = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
+            slug = slug.split("?")[0] or "home"
+            screenshot(page, f"phone-{mode}-{slug}")
+            # Widened, the page is laid out again by its stylesheet and its charts by their
+            # script: pixel for pixel the page loaded at that width (compared for every page
+            # in each mode), without loading it again.
+            page.set_viewport_size(DESKTOP)
+            screenshot(page, f"desktop-{mode}-{slug}")
+        return walk
     finally:
         if mode == "low-light":
-            page.goto(live_server.url + "/")
+            page.set_viewport_size(PHONE)
+            page.goto(server.url + "/")
             page.get_by_role("button", name="Normal light").click()
         context.close()
+
+
+@pytest.fixture(scope="module")
+def walks(browser, live_server, diary_user):
+    """Return the walk of a mode, walked once for the axe test and the sideways test alike.
+
+    Each page load serves both (loading the 33 pages is about a third of a walk's time).
+    """
+    done: dict[str, Walk] = {}
+
+    def walk(mode: str) -> Walk:
+        if mode not in done:
+            done[mode] = walk_every_page(browser, live_server, diary_user, mode)
+        return done[mode]
+
+    return walk
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_page_has_no_wcag_aa_violations(walks, mode):
+    assert walks(mode).violations == {}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_page_scrolls_sideways_on_a_phone(walks, mode):
+    """Also keeps a screenshot of every page at 390x844 and 1280x800 in each mode."""
+    assert walks(mode).wide == {}
 
 
 @pytest.mark.parametrize("language", ["de", "es", "fr"])
@@ -166,7 +247,7 @@ def test_every_page_in_every_language_has_no_wcag_aa_violations(
     # Longer words, another <html lang>: the same checks in each language the diary speaks.
     name, ids = diary_user
     set_language(live_server, name, language)
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context = context_with_axe(browser, viewport=PHONE)
     page = context.new_page()
     try:
         sign_in(page, live_server, name)

@@ -13,7 +13,7 @@ from diary.extensions import db
 from diary.models import Attack, MedicationDose, Reading
 from diary.services.accounts import find_user
 from tests.browser.conftest import Console, screenshot, sign_in
-from tests.browser.test_accessibility import axe_violations, set_language
+from tests.browser.test_accessibility import axe_violations, context_with_axe, set_language
 from tests.browser.test_phone import PHONE, buttons_on_first_screen
 
 
@@ -147,8 +147,8 @@ def test_the_new_pages_have_no_wcag_aa_violations(browser, live_server, attack_p
     name, attack_id = attack_patient
     if mode == "de":
         set_language(live_server, name, "de")
-    context = browser.new_context(
-        color_scheme="dark" if mode == "dark" else "light", viewport=PHONE
+    context = context_with_axe(
+        browser, color_scheme="dark" if mode == "dark" else "light", viewport=PHONE
     )
     page = context.new_page()
     try:

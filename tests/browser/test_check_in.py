@@ -24,7 +24,7 @@ from diary.clock import local_today
 from diary.extensions import db
 from diary.models import DayMark
 from diary.services.accounts import find_user
-from tests.browser.conftest import LiveServer, screenshot, sign_in, wait_until
+from tests.browser.conftest import LiveServer, screenshot, sign_in_by_form, wait_until
 from tests.push_service import PushService
 from tests.server import DiaryServer
 
@@ -148,7 +148,7 @@ def test_the_check_in_notification_marks_the_day_once_also_across_an_outage(brow
         context.grant_permissions(["notifications"], origin=live.url)
         context.add_init_script(script=FAKE_PUSH_MANAGER % json.dumps(device))
         page = context.new_page()
-        sign_in(page, live, name)
+        sign_in_by_form(page, live, name)
         wait_until(
             page, "navigator.serviceWorker.controller !== null || (location.reload(), false)"
         )

@@ -9,12 +9,22 @@ from sqlalchemy import select, text
 from diary.extensions import db
 from diary.models import Reading, SideEffectReport
 from diary.services.accounts import find_user
-from tests.browser.conftest import back_online, screenshot, sign_in, sync_now, wait_until
+from tests.browser.conftest import (
+    back_online,
+    screenshot,
+    sign_in_by_form,
+    sync_now,
+    wait_until,
+)
 
 
 def home_with_worker(page, server, name: str) -> None:
-    """Sign in and wait until the service worker controls the page, as on a phone used before."""
-    sign_in(page, server, name)
+    """Sign in and wait until the service worker controls the page, as on a phone used before.
+
+    By the form: the sign-in page registers the worker, so that it mostly controls home already
+    (the reload below, when it does not yet, can race the next look at the page).
+    """
+    sign_in_by_form(page, server, name)
     wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
 
 

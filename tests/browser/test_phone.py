@@ -1,5 +1,6 @@
-"""On a 390x844 phone: the pain buttons are on the first screen in every state, and no page
-scrolls sideways."""
+"""On a 390x844 phone: the pain buttons are on the first screen in every state, and the tab
+bar marks where one is (that no page scrolls sideways is checked on test_accessibility's
+walks through every page)."""
 
 from datetime import datetime, timedelta
 
@@ -13,10 +14,7 @@ from diary.services.medications import add_dose
 from diary.services.side_effects import add_report
 from diary.services.treatments import add_treatment
 from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
-from tests.browser.test_accessibility import PAGES, diary_user  # noqa: F401 (a fixture)
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+from tests.browser.test_accessibility import DESKTOP, PHONE
 
 
 def everything_due(server, name: str) -> None:
@@ -106,51 +104,6 @@ def test_the_tab_bar_marks_the_current_place_and_more_holds_the_rest(browser, li
         page.get_by_label("Note").focus()
         expect(tabs).to_be_hidden()
     finally:
-        context.close()
-
-
-def sideways(page) -> tuple[int, int] | None:
-    """Return the page's width and its tables that need their own scrolling, if any do."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    # A table that would need its own sideways scrolling does not read on a phone either.
-    tables = page.evaluate(
-        "Array.from(document.querySelectorAll('.scroll'))"
-        ".filter(s => s.scrollWidth > s.clientWidth + 1).length"
-    )
-    return (width, tables) if width > PHONE["width"] or tables else None
-
-
-@pytest.mark.parametrize("mode", ["light", "dark", "low-light"])
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, diary_user, mode):  # noqa: F811
-    """Also keeps a screenshot of every page at 390x844 and 1280x800 in each mode."""
-    name, ids = diary_user
-    scheme = "dark" if mode == "dark" else "light"
-    context = browser.new_context(viewport=PHONE, color_scheme=scheme, has_touch=True)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, name)
-        if mode == "low-light":
-            page.get_by_role("button", name="Low light").click()
-        wide = {}
-        for path in [*PAGES, "/more"]:
-            page.set_viewport_size(PHONE)
-            page.goto(live_server.url + path.format(**ids))
-            if found := sideways(page):
-                wide[path] = found
-            slug = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
-            slug = slug.split("?")[0] or "home"
-            screenshot(page, f"phone-{mode}-{slug}")
-            # Widened, the page is laid out again by its stylesheet and its charts by their
-            # script: pixel for pixel the page loaded at that width (compared for every page
-            # in each mode), without loading it again.
-            page.set_viewport_size(DESKTOP)
-            screenshot(page, f"desktop-{mode}-{slug}")
-        assert wide == {}
-    finally:
-        if mode == "low-light":
-            page.set_viewport_size(PHONE)
-            page.goto(live_server.url + "/")
-            page.get_by_role("button", name="Normal light").click()
         context.close()
 
 

@@ -1,6 +1,6 @@
 """A shared household device: entries queued offline by one member never reach another's diary."""
 
-from tests.browser.conftest import back_online, sign_in, sync_now, wait_until
+from tests.browser.conftest import back_online, sign_in_by_form, sync_now, wait_until
 from tests.browser.test_offline import entries
 
 STATUS = "document.querySelector('[data-sync-status]').textContent"
@@ -17,7 +17,7 @@ def test_one_members_offline_entry_waits_for_her_and_never_lands_in_anothers_dia
     page, context, live_server, console
 ):
     anna, ben = live_server.make_user(), live_server.make_user()
-    sign_in(page, live_server, anna)
+    sign_in_by_form(page, live_server, anna)
     wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
     context.set_offline(True)
     page.goto(live_server.url + "/")
@@ -30,14 +30,14 @@ def test_one_members_offline_entry_waits_for_her_and_never_lands_in_anothers_dia
     context.clear_cookies()
     back_online(context, console)
     page.goto(live_server.url + "/login")
-    sign_in(page, live_server, ben)
+    sign_in_by_form(page, live_server, ben)
     wait_until(page, f"{STATUS}.includes('Waiting for {anna}')")
     sync_now(page)
     assert entries(live_server, ben) == ([], [])
     assert entries(live_server, anna) == ([], [])
 
     sign_out(page, live_server)
-    sign_in(page, live_server, anna)
+    sign_in_by_form(page, live_server, anna)
     wait_until(page, f"{STATUS}.includes('Synced 1')")
     assert [pain for pain, _ in entries(live_server, anna)[0]] == [8]
     assert entries(live_server, ben) == ([], [])
@@ -46,7 +46,7 @@ def test_one_members_offline_entry_waits_for_her_and_never_lands_in_anothers_dia
 def test_an_entry_the_diary_refuses_stays_with_its_reason_until_discarded(page, live_server):
     # No console fixture: the browser rightly logs the refused request (422).
     name = live_server.make_user()
-    sign_in(page, live_server, name)
+    sign_in_by_form(page, live_server, name)
     user_id = page.evaluate("Number(document.body.dataset.userId)")
     # An item as an older page might have queued it: a score the diary does not take.
     page.evaluate(

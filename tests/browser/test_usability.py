@@ -105,26 +105,28 @@ def test_quick_log_by_keyboard_alone_with_a_visible_focus(page, live_server, con
 
 
 @pytest.fixture(scope="module")
-def signed_in(browser, live_server, person):
-    """The person's cookies once signed in, for a test that needs only to be signed in."""
-    context = browser.new_context()
-    sign_in(context.new_page(), live_server, person)
-    cookies = context.storage_state()
+def desktop_page(browser, live_server, person):
+    """A desktop page signed in as the person, shared by the tests that only load a page.
+
+    Each loads a new document in it; a context of its own for each (a new renderer process)
+    cost more than the page they check.
+    """
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, person)
+    yield page
     context.close()
-    return cookies
 
 
 @pytest.mark.parametrize("path", list(KEY_PAGES.values()))
-def test_text_at_200_percent_loses_nothing_sideways(browser, live_server, signed_in, path):
-    context = browser.new_context(viewport=DESKTOP, storage_state=signed_in)
-    page = context.new_page()
+def test_text_at_200_percent_loses_nothing_sideways(desktop_page, live_server, path):
+    page = desktop_page
     page.goto(live_server.url + path)
     assert page.url == live_server.url + path  # signed in: not sent to the sign-in page
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
-    context.close()
     assert overflow <= 0
 
 
