@@ -144,14 +144,11 @@ def _unanswered_since_yesterday(user: User, today: date) -> tuple[datetime, ...]
 
 def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
     """Return the doses to ask about now: taken 2 to 24 hours ago and not answered, oldest first."""
-    asked = {
-        "user_id": user.id,
-        "latest": now - RELIEF_ASKED_AFTER,
-        "since": now - RELIEF_ASKED_FOR,
-    }
+    since, latest = now - RELIEF_ASKED_FOR, now - RELIEF_ASKED_AFTER
     unanswered = _unanswered_since_yesterday(user, now.date())
-    if not any(asked["since"] < taken <= asked["latest"] for taken in unanswered):
+    if not any(since < taken <= latest for taken in unanswered):
         return []
+    asked = {"user_id": user.id, "latest": latest, "since": since}
     return list(db.session.scalars(RELIEF_QUESTIONS, asked))
 
 

@@ -134,12 +134,12 @@ def _alarming_since_yesterday(user: User, today: date) -> tuple[datetime, ...]:
 
 def recent_alarming(user: User, now: datetime) -> Sequence[SideEffectReport]:
     """Return the reports of the last 24 hours that call for the safety message."""
-    asked = {"user_id": user.id, "since": now - timedelta(hours=24), "now": now}
+    since = now - timedelta(hours=24)
     alarming = _alarming_since_yesterday(user, now.date())
-    if not any(asked["since"] < recorded <= now for recorded in alarming):
+    if not any(since < recorded <= now for recorded in alarming):
         return []
-    recent = db.session.scalars(RECENT_REPORTS, asked).all()
-    return [r for r in recent if needs_safety_message([r])]
+    asked = {"user_id": user.id, "since": since, "now": now}
+    return [r for r in db.session.scalars(RECENT_REPORTS, asked) if needs_safety_message([r])]
 
 
 def safety_context(reports) -> dict:
