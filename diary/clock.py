@@ -1,5 +1,6 @@
 """The user's local time: readings are kept in the time zone of the person who logs them."""
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -58,6 +59,17 @@ def shift(day: date, days: int) -> date:
 def start_of(day: date) -> datetime:
     """Return midnight at the start of day, as a naive local timestamp."""
     return datetime.combine(day, datetime.min.time())
+
+
+def start_of_yesterday(today: date) -> datetime:
+    """Return the start of the day before today: every window of 24 hours up to a moment of
+    today starts after it, so what home asks of such a window can be read once a day."""
+    return start_of(shift(today, -1))
+
+
+def any_between(moments: Iterable[datetime], after: datetime, until: datetime) -> bool:
+    """Tell whether a moment is after `after` and at or before `until`."""
+    return any(after < moment <= until for moment in moments)
 
 
 def format_timestamp(value: datetime, zone: tzinfo | None = None, timespec: str = "minutes") -> str:

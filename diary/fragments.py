@@ -88,7 +88,9 @@ def _served(html: str) -> Markup:
 def kept(*key: object, caller) -> Markup:
     """Return the block rendered once per language, served address and key."""
     if not only_reads(current_unit()):
-        return _served(str(caller()))  # a form shown again with what was sent, an error page
+        # A form shown again with what was sent, an error page: rendered afresh, its
+        # placeholders (a blank form's time) filled in all the same.
+        return _served(str(caller()))
     chrome: _Chrome = current_app.extensions["diary_chrome"]
     full = (str(current_locale()), request.script_root, *key)
     with chrome.lock:
@@ -109,7 +111,7 @@ def _rendered(user: User, script_root: str, *key: object, render) -> str:
 def kept_for_user(*key: object, caller) -> Markup:
     """Return the block rendered from the signed-in user's rows, kept until their next write."""
     if not only_reads(current_unit()):
-        return _served(str(caller()))  # a form shown again with what was sent, an error page
+        return _served(str(caller()))  # rendered afresh, as kept() says
     user = current_user._get_current_object()
     return _served(_rendered(user, request.script_root, *key, render=caller))
 

@@ -3,6 +3,9 @@ preview, the problems (each naming its row, in the same order), the message of a
 that cannot be read and the rows kept for the confirmation are those of reading it in
 one process."""
 
+import io
+import os
+import pickle
 import tempfile
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from diary.extensions import db
 from diary.imports import Unreadable, aside, read_export
 from diary.imports.plan import Plan, plan_import
+from diary.imports.source import Source
 from tests.conftest import user_row
 from tests.test_imports import DATA, written
 
@@ -60,3 +64,15 @@ def test_a_file_the_second_process_cannot_read_is_refused_with_the_same_message(
         previewed(app, alice, path, read_aside=False)
     assert str(aside_refused.value) == str(refused.value)
     assert str(refused.value).startswith("Not valid CSV at line 6")
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        pickle.dumps(("chunk", os.getcwd, {})),  # a function: nothing the reader sends
+        pickle.dumps(("chunk", (), {}))[:-3],  # the reader killed half-way through a chunk
+    ],
+)
+def test_the_diary_takes_only_whole_answers_of_the_reading_process(sent):
+    with pytest.raises(RuntimeError, match="The process reading the export stopped"):
+        list(aside._received(Source("headi", "UTC"), io.BytesIO(sent)))

@@ -49,6 +49,7 @@ def members():
 
 
 def _members_page(form: NewAccountForm | None) -> str:
+    """Render the accounts and the form to add one (a blank one when form is None)."""
     # What the list shows of each account: the list is kept under it (another account's
     # rows move no version of the admin's diary).
     users = db.session.execute(

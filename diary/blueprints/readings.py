@@ -92,7 +92,7 @@ def quick_log():
 @login_required
 def new():
     day = request.args.get("day", type=date.fromisoformat)
-    if request.method == "GET":
+    if request.method != "POST":
         # The blank form of the day is kept (diary/fragments.py): built only when it is not.
         day = day or local_today(current_user.timezone)
         return render_template("readings/form.html", day=day, blank=ReadingForm.blank_of_day)

@@ -81,7 +81,7 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    if request.method == "GET":
+    if request.method != "POST":
         # The blank form of the day is kept (diary/fragments.py): built only when it is not.
         return render_template(
             "side_effects/new.html", form=None, blank=TickForm.blank_of_day, **_page_of(None)

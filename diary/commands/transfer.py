@@ -174,6 +174,7 @@ def export_command(username: str, out: Path):
     user = require_user(username)
     # Ten years of a diary make about a million short-lived objects and no cycles: the
     # collector's passes over them find nothing and took a twentieth of the command.
+    collecting = gc.isenabled()
     gc.disable()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -191,4 +192,5 @@ def export_command(username: str, out: Path):
     except OSError as exc:
         raise click.ClickException(f"cannot write to {out}: {exc.strerror}") from None
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()

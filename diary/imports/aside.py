@@ -10,6 +10,7 @@ problems name the same rows, in the same order, and a file that cannot be read s
 with the same message.
 """
 
+import os
 import pickle
 import subprocess
 import sys
@@ -39,9 +40,13 @@ def entry_chunks(source: Source, size: int) -> Iterator[Iterator[Chunk]]:
         entries = iter(source.entries)
         yield iter(lambda: tuple(islice(entries, size)), ())
         return
-    # A child of its own (not multiprocessing's spawn, which runs the main script again).
+    # A child of its own (not multiprocessing's spawn, which runs the main script again),
+    # finding the diary where this process found it, whatever the working directory holds.
     child = subprocess.Popen(
-        [sys.executable, "-m", "diary.imports.aside"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-P", "-m", "diary.imports.aside"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     asking, answers = cast(IO[bytes], child.stdin), cast(IO[bytes], child.stdout)  # PIPE's
     try:
@@ -54,15 +59,35 @@ def entry_chunks(source: Source, size: int) -> Iterator[Iterator[Chunk]]:
         answers.close()
 
 
+# What the child's answers are made of; anything else in the pipe is refused unread.
+SENT = {
+    "builtins": {"set", "frozenset", "slice"},
+    "collections": {"Counter"},
+    "datetime": {"date", "datetime", "time", "timedelta", "timezone"},
+    "decimal": {"Decimal"},
+    "zoneinfo": {"ZoneInfo"},
+    "diary.imports.source": {"Attack", "Intensity", "Taken"},
+}
+
+
+class _Answers(pickle.Unpickler):
+    """An unpickler of the child's answers that builds only what the child sends."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if name not in SENT.get(module, ()):
+            raise pickle.UnpicklingError(f"the reading process sent a {module}.{name}")
+        return super().find_class(module, name)
+
+
 def _received(source: Source, pipe: IO[bytes]) -> Iterator[Chunk]:
     """Yield each chunk the child read, noting first on source what the child noted."""
     while True:
         try:
-            # Only what the child built (entries of texts, numbers and times): loading them
-            # runs no code of the file's.
-            kind, payload, noted = pickle.load(pipe)  # noqa: S301
-        except EOFError:
-            raise RuntimeError("The process reading the export ended unexpectedly.") from None
+            # Only what the child builds (entries of texts, numbers and times) is loaded.
+            kind, payload, noted = _Answers(pipe).load()
+        except (EOFError, pickle.UnpicklingError) as exc:
+            # Ended, or killed half-way through a chunk (out of memory, say).
+            raise RuntimeError(f"The process reading the export stopped: {exc}") from None
         if kind == "unreadable":
             raise Unreadable(payload)
         if kind == "failed":
@@ -100,6 +125,7 @@ def _read(export: Export, fmt: str, zone: str, size: int, chunk: int, pipe: IO[b
 
 
 def _send(pipe: IO[bytes], message: tuple) -> None:
+    """Send one message to the parent at once."""
     pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
     pipe.flush()  # the chunk goes now; the parent waits for it
 
@@ -123,4 +149,6 @@ def _taken_notes(source: Source) -> dict[str, Any]:
 if __name__ == "__main__":
     # What the parent (the diary itself) asks for, through the pipe it started us with.
     export, fmt, zone, size, chunk = pickle.load(sys.stdin.buffer)  # noqa: S301
-    _read(export, fmt, zone, size, chunk, sys.stdout.buffer)
+    # The answers have the pipe to themselves: whatever else would print goes to stderr.
+    answers, sys.stdout = sys.stdout.buffer, sys.stderr
+    _read(export, fmt, zone, size, chunk, answers)

@@ -160,7 +160,8 @@ def has_aura(attack: Attack) -> bool:
 
 @per_user
 def classified(user: User, first: date, last: date, rule_code: str) -> list[DayStatus]:
-    """Return classify_days() for the trends page, kept until the user's next write."""
+    """Return classify_days() for the trends page and daily.csv, kept until the user's next
+    write."""
     return classify_days(user, first, last, RULES[rule_code])
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, delete, select
 
 from diary import reference, rules
 from diary.cache import per_user
-from diary.clock import shift, start_of
+from diary.clock import any_between, shift, start_of, start_of_yesterday
 from diary.dbfunc import day_of
 from diary.extensions import db
 from diary.models import MedicationDose, User
@@ -133,20 +133,18 @@ UNANSWERED_SINCE = select(MedicationDose.taken_at).where(
 
 @per_user
 def _unanswered_since_yesterday(user: User, today: date) -> tuple[datetime, ...]:
-    """Return when each dose not yet answered was taken, from the start of yesterday on.
-
-    Every window home asks about today lies in it: it is read once a day until the user's
-    next write, and the doses themselves only when one is in the window.
-    """
-    since = start_of(shift(today, -1))
-    return tuple(db.session.scalars(UNANSWERED_SINCE, {"user_id": user.id, "since": since}))
+    """Return when each dose since the start of yesterday not yet answered was taken (kept
+    until the user's next write: the doses themselves are read only when one is in the
+    window asked about now)."""
+    asked = {"user_id": user.id, "since": start_of_yesterday(today)}
+    return tuple(db.session.scalars(UNANSWERED_SINCE, asked))
 
 
 def relief_questions(user: User, now: datetime) -> list[MedicationDose]:
     """Return the doses to ask about now: taken 2 to 24 hours ago and not answered, oldest first."""
     since, latest = now - RELIEF_ASKED_FOR, now - RELIEF_ASKED_AFTER
     unanswered = _unanswered_since_yesterday(user, now.date())
-    if not any(since < taken <= latest for taken in unanswered):
+    if not any_between(unanswered, since, latest):
         return []
     asked = {"user_id": user.id, "latest": latest, "since": since}
     return list(db.session.scalars(RELIEF_QUESTIONS, asked))

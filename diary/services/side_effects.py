@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 
 from diary import reference, rules
 from diary.cache import per_user
-from diary.clock import shift, start_of
+from diary.clock import any_between, start_of_yesterday
 from diary.extensions import db
 from diary.models import SideEffectReport, User
 from diary.models.symptoms import SEVERITIES
@@ -107,8 +107,8 @@ def safety_notice(reports: Iterable[SideEffectReport]) -> dict | None:
     }
 
 
-# Built once: home asks at every view (a statement built anew costs its cache key each time).
-SINCE = NEWEST_FIRST.where(
+# Built once, each: home asks at every view (a statement built anew costs its cache key).
+REPORTS_SINCE = select(SideEffectReport).where(
     SideEffectReport.user_id == bindparam("user_id"),
     SideEffectReport.recorded_at >= bindparam("since"),
 )
@@ -121,14 +121,11 @@ RECENT_REPORTS = NEWEST_FIRST.where(
 
 @per_user
 def _alarming_since_yesterday(user: User, today: date) -> tuple[datetime, ...]:
-    """Return when each report that calls for the safety message was recorded, from the start
-    of yesterday on.
-
-    The last 24 hours lie in it: it is read once a day until the user's next write, and the
-    reports themselves only when one is in those hours.
-    """
-    asked = {"user_id": user.id, "since": start_of(shift(today, -1))}
-    reports = db.session.scalars(SINCE, asked)
+    """Return when each report since the start of yesterday that calls for the safety
+    message was recorded (kept until the user's next write: the reports themselves are
+    read only when one is in the last 24 hours)."""
+    asked = {"user_id": user.id, "since": start_of_yesterday(today)}
+    reports = db.session.scalars(REPORTS_SINCE, asked)
     return tuple(r.recorded_at for r in reports if needs_safety_message([r]))
 
 
@@ -136,7 +133,7 @@ def recent_alarming(user: User, now: datetime) -> Sequence[SideEffectReport]:
     """Return the reports of the last 24 hours that call for the safety message."""
     since = now - timedelta(hours=24)
     alarming = _alarming_since_yesterday(user, now.date())
-    if not any(since < recorded <= now for recorded in alarming):
+    if not any_between(alarming, since, now):
         return []
     asked = {"user_id": user.id, "since": since, "now": now}
     return [r for r in db.session.scalars(RECENT_REPORTS, asked) if needs_safety_message([r])]

@@ -186,7 +186,7 @@ def csv_chunks(
                 c.replace(".", convention.decimal) if i in decimals else c
                 for i, c in enumerate(row)
             ]
-        writer.writerow(map(neutralise, row, inner))
+        writer.writerow([neutralise(cell, more) for cell, more in zip(row, inner, strict=True)])
         if n % batch == 0:
             yield out.getvalue()
             out.seek(0)
