@@ -9,7 +9,7 @@ LOCK := constraints.txt
 # apt-get needs root; use sudo when not already root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-postgres lock bench bench-quick lint audit format clean system-packages runtime-packages bench-packages bench-import bench-pdf
+.PHONY: run test screenshots test-postgres lock bench bench-quick lint audit format clean system-packages runtime-packages bench-packages bench-import bench-pdf
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,10 +39,14 @@ TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test lint audit system-packages
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
+## Run the browser tests keeping a screenshot of every page in test-artifacts/screenshots/.
+screenshots: $(VENV)/.installed-test system-packages
+	DIARY_SCREENSHOTS=1 $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile tests/browser
+
 # Python's bytecode cache on for the tests, also where the environment turns it off: without it
 # each test process rewrites the asserts of some 450 modules again (about 4 s of CPU) and each
 # `diary serve` or `diary` command a test starts compiles the diary's modules again.
-test: export PYTHONDONTWRITEBYTECODE :=
+test screenshots: export PYTHONDONTWRITEBYTECODE :=
 # The tests' temporary files (each test's SQLite file and instance folder) in memory where the
 # machine has /dev/shm with room: the diary syncs every commit to the disk (synchronous = FULL),
 # which only a power cut could tell from memory, and no test cuts the power (a killed process's
@@ -50,7 +54,7 @@ test: export PYTHONDONTWRITEBYTECODE :=
 # third of its time waiting for those syncs.
 # Only when it has room (a container's /dev/shm is often 64 MB): at least 2 GB free.
 TEST_TMPDIR ?= $(shell [ "$$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $$4}')" -ge 2000000 ] 2>/dev/null && echo /dev/shm)
-test: export TMPDIR := $(or $(TEST_TMPDIR),$(TMPDIR),/tmp)
+test screenshots: export TMPDIR := $(or $(TEST_TMPDIR),$(TMPDIR),/tmp)
 
 ## The whole suite again, with the app on a real PostgreSQL server (installed and started when needed).
 test-postgres: $(VENV)/.installed-postgres system-packages

@@ -12,7 +12,7 @@ from diary import reference
 from diary.clock import shift, start_of
 from diary.extensions import db
 from diary.models import MedicationDose, Reading, SideEffectReport, Treatment, User
-from diary.services.days import classified, rule_of
+from diary.services.days import DayStatus, classified, rule_of
 from diary.services.outcomes import rounded
 from diary.transfer.cells import EXACT, Convention, csv_chunks
 
@@ -72,10 +72,13 @@ def daily_chunks(
     user: User, first: date, last: date, convention: Convention = EXACT
 ) -> Iterator[str]:
     """Yield daily.csv for first..last; unlogged days leave the pain cells empty."""
-    return csv_chunks(HEADER, _daily_rows(user, first, last), convention, NUMBERS)
+    # The days' classes are worked out now, in the request's unit of work, where they are
+    # kept until the user's next write (as the trends page keeps them); the rows stream after.
+    statuses = classified(user, first, last, rule_of(user).code)
+    return csv_chunks(HEADER, _daily_rows(user, first, last, statuses), convention, NUMBERS)
 
 
-def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
+def _daily_rows(user: User, first: date, last: date, statuses: list[DayStatus]) -> Iterator[tuple]:
     treatments = [
         (t.started_on, t.ended_on or last, t.label)
         for t in db.session.scalars(
@@ -94,9 +97,6 @@ def _daily_rows(user: User, first: date, last: date) -> Iterator[tuple]:
         user, MedicationDose.taken_at, (MedicationDose.name, MedicationDose.dose), first, last
     )
     labels = reference.side_effects()
-    # Kept until the user's next write, as the trends page keeps them (the same days when
-    # both show the whole diary).
-    statuses = classified(user, first, last, rule_of(user).code)
     for n in range((last - first).days + 1):
         day = first + timedelta(days=n)
         status = statuses[n]

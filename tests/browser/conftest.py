@@ -134,12 +134,16 @@ def sign_in_by_form(page, server: LiveServer, name: str) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """Save a screenshot of the whole page for review into the git-ignored test-artifacts folder.
+    """Save a screenshot of the whole page for review into the git-ignored test-artifacts
+    folder, when DIARY_SCREENSHOTS is set (`make screenshots`).
 
-    The same pixels as page.screenshot(full_page=True), asked of Chromium with its PNG encoder
-    set for speed (optimizeForSpeed, which Playwright does not offer): about a third less time
-    for each of the some 240 screenshots a run keeps, in larger files.
+    They assert nothing, and the some 240 of a run took about a tenth of the suite's CPU, so
+    `make test` takes none. The same pixels as page.screenshot(full_page=True), asked of
+    Chromium with its PNG encoder set for speed (optimizeForSpeed, which Playwright does not
+    offer): about a third less time each, in larger files.
     """
+    if not os.environ.get("DIARY_SCREENSHOTS"):
+        return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     devtools = page.context.new_cdp_session(page)
     try:
