@@ -5,7 +5,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -243,13 +243,13 @@ def _hours(login: LoginSession, setting: str) -> timedelta:
     return timedelta(hours=float(current_app.config[key]))
 
 
-def has_ended(login: LoginSession) -> bool:
+def has_ended(login: LoginSession, now: datetime | None = None) -> bool:
     """Return True when the session was left unused too long or has reached its lifetime.
 
     In use or not, a session ends SESSION_MAX_HOURS after its sign-in: a cookie copied
     from a device in daily use does not open the diary for ever.
     """
-    now = utcnow()
+    now = now or utcnow()
     return now - login.last_seen_at > _hours(
         login, "SESSION_IDLE_HOURS"
     ) or now - login.created_at > _hours(login, "SESSION_MAX_HOURS")
@@ -265,8 +265,8 @@ LOGINS_OF_USER = (
 
 def live_login_sessions(user: User) -> list[LoginSession]:
     """Return the user's signed-in sessions that still open the diary, most recent first."""
-    sessions = db.session.scalars(LOGINS_OF_USER, {"user_id": user.id})
-    return [s for s in sessions if not has_ended(s)]
+    sessions, now = db.session.scalars(LOGINS_OF_USER, {"user_id": user.id}), utcnow()
+    return [s for s in sessions if not has_ended(s, now)]
 
 
 @writes
