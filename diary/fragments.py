@@ -18,9 +18,9 @@ is rendered afresh. Neither may hold what belongs to one request (a flashed mess
 time now) except what its forms carry: the request's CSRF token, and the fresh client key of
 a form of a new entry (a retry of the same entry is recognised by it). Both are kept as
 placeholders and filled in each time the block is served, the token with the request's own
-and each key with a new one, so that two entries never share a key. So is the time of a blank
-form kept for a day (forms.TIME_NOW): filled in with the user's time now. A client key that is not
-fresh (one a POST sent back) cannot be replaced: a block holding one is refused
+and each key with a new one, so that two entries never share a key. So is the time of a
+blank form kept for a day (forms.TIME_NOW), filled in with the user's time now. A client key
+that is not fresh (one a POST sent back) cannot be replaced: a block holding one is refused
 (ValueError).
 """
 
