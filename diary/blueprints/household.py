@@ -31,7 +31,7 @@ def admin_required(view):
 @admin_required
 def members():
     """List the household's accounts and add one; nobody sees another's diary."""
-    if request.method == "GET":
+    if request.method != "POST":
         return _members_page(None)
     form = NewAccountForm()
     if form.validate_on_submit():

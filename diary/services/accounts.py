@@ -255,7 +255,8 @@ def has_ended(login: LoginSession, now: datetime | None = None) -> bool:
     ) or now - login.created_at > _hours(login, "SESSION_MAX_HOURS")
 
 
-# Built once, as LOGIN_BY_TOKEN: Settings lists them at every view (nothing there is kept).
+# Built once, as LOGIN_BY_TOKEN: Settings reads them at every view (their last-use times
+# change without a write; only the list's rendering is kept, under what it shows).
 LOGINS_OF_USER = (
     select(LoginSession)
     .where(LoginSession.user_id == bindparam("user_id"))
