@@ -1,8 +1,10 @@
-"""A large export is read in a second process while the diary checks what it read: the
-preview, the problems (each naming its row, in the same order), the message of a file
-that cannot be read and the rows kept for the confirmation are those of reading it in
-one process."""
+"""A large export is read in a second process while the diary checks what it read (the
+second process checks chunks too when the diary is behind): the preview, the problems
+(each naming its row, in the same order, in the patient's language), the message of a
+file that cannot be read and the rows kept for the confirmation are those of reading it
+in one process."""
 
+import gc
 import io
 import os
 import pickle
@@ -10,9 +12,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 
 from diary.extensions import db
 from diary.imports import Unreadable, aside, read_export
+from diary.imports import plan as plan_module
 from diary.imports.plan import Plan, plan_import
 from diary.imports.source import Source
 from tests.conftest import user_row
@@ -21,11 +25,20 @@ from tests.test_imports import DATA, written
 HEADI = (DATA / "20241116_101500_headi_diary.csv").read_text()
 
 
-def previewed(app, user_id: int, path: Path, read_aside: bool) -> tuple[Plan, bytes]:
-    """Return an export's preview and the rows it keeps, read in a second process or here."""
+def previewed(
+    app,
+    user_id: int,
+    path: Path,
+    read_aside: bool,
+    behind: int = aside.BEHIND,
+    language: str = "en",
+) -> tuple[Plan, bytes]:
+    """Return an export's preview and the rows it keeps, read in a second process or here;
+    the second process checks a chunk itself when the diary has behind of them to take."""
     limit = 0 if read_aside else float("inf")
-    with app.app_context(), pytest.MonkeyPatch.context() as patch:
+    with app.app_context(), force_locale(language), pytest.MonkeyPatch.context() as patch:
         patch.setattr(aside, "ASIDE_BYTES", limit)
+        patch.setattr(aside, "BEHIND", behind)
         user = user_row(user_id)
         with tempfile.TemporaryFile() as rows:
             plan = plan_import(user, read_export(path, user.timezone), rows, "other")
@@ -35,23 +48,58 @@ def previewed(app, user_id: int, path: Path, read_aside: bool) -> tuple[Plan, by
     return plan, kept
 
 
+# The second process checks no chunk itself (the diary keeps up), or every one.
+CHECKED_ASIDE = pytest.mark.parametrize("behind", [1_000_000, 0], ids=["read", "checked"])
+
+
+@CHECKED_ASIDE
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir()))
-def test_an_export_read_in_a_second_process_previews_as_one_read_here(app, alice, name):
-    plan, kept = previewed(app, alice, DATA / name, read_aside=True)
+def test_an_export_read_in_a_second_process_previews_as_one_read_here(app, alice, name, behind):
+    plan, kept = previewed(app, alice, DATA / name, read_aside=True, behind=behind)
     assert (plan, kept) == previewed(app, alice, DATA / name, read_aside=False)
 
 
-def test_problems_read_in_a_second_process_name_their_rows_in_order(app, alice, tmp_path):
-    # Line 2's pain is checked here, line 5's time was refused by the reader in the child.
+@CHECKED_ASIDE
+def test_problems_read_in_a_second_process_name_their_rows_in_order(app, alice, tmp_path, behind):
+    # Line 2's pain is checked here (or refused there and checked again here), line 5's
+    # time was refused by the reader in the child.
     bad = HEADI.replace(",7,Sumatriptan", ",11,Sumatriptan").replace("1729989000000", "soon")
     path = written(tmp_path, "headi.csv", bad.encode())
-    plan, kept = previewed(app, alice, path, read_aside=True)
+    plan, kept = previewed(app, alice, path, read_aside=True, behind=behind)
     assert plan.problems == [
         ("line 5", "'soon' is not a time in milliseconds since 1970"),
         ("line 2", "Worst pain must be from 0 to 10, not 11."),
     ]
     assert plan.problem_count == 2
     assert (plan, kept) == previewed(app, alice, path, read_aside=False)
+
+
+@pytest.mark.parametrize(("behind", "checked_here"), [(1_000_000, 5), (0, 0)])
+def test_the_second_process_checks_the_entries_when_the_diary_is_behind(
+    app, alice, tmp_path, monkeypatch, behind, checked_here
+):
+    checks_here: list[str] = []
+    for name in ("_attack_row", "_dose_row"):
+        check = getattr(plan_module, name)
+        monkeypatch.setattr(
+            plan_module, name, lambda *args, check=check: checks_here.append(1) or check(*args)
+        )
+    path = written(tmp_path, "headi.csv", HEADI.encode())
+    plan, _ = previewed(app, alice, path, read_aside=True, behind=behind)
+    assert (plan.attacks, plan.doses) == (3, 2)
+    assert len(checks_here) == checked_here
+
+
+def test_a_problem_the_second_process_found_is_worded_in_the_patients_language(
+    app, alice, tmp_path
+):
+    bad = HEADI.replace(",7,Sumatriptan", ",11,Sumatriptan")
+    path = written(tmp_path, "headi.csv", bad.encode())
+    plan, kept = previewed(app, alice, path, read_aside=True, behind=0, language="de")
+    assert (plan, kept) == previewed(app, alice, path, read_aside=False, language="de")
+    assert plan.problems == [
+        ("line 2", "„Stärkster Schmerz“ muss zwischen 0 und 10 liegen, nicht 11.")
+    ]
 
 
 def test_a_file_the_second_process_cannot_read_is_refused_with_the_same_message(
@@ -76,3 +124,17 @@ def test_a_file_the_second_process_cannot_read_is_refused_with_the_same_message(
 def test_the_diary_takes_only_whole_answers_of_the_reading_process(sent):
     with pytest.raises(RuntimeError, match="The process reading the export stopped"):
         list(aside._received(Source("headi", "UTC"), io.BytesIO(sent)))
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_a_preview_leaves_the_garbage_collector_as_it_found_it(app, alice, tmp_path, collecting):
+    # The collector is paused while the entries are checked (they make no cycles).
+    path = written(tmp_path, "headi.csv", (HEADI + '7,x,1,2,1,5,,0,"never closed\n').encode())
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        with pytest.raises(Unreadable):
+            previewed(app, alice, path, read_aside=False)
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()

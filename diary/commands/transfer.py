@@ -1,6 +1,5 @@
 """diary import / export."""
 
-import gc
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
@@ -9,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from diary import reference
+from diary.collector import collector_paused
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
 from diary.imports import FORMAT_CHOICES, Unreadable, pending, read_export
@@ -172,25 +172,20 @@ def _report(path: Path, plan: Plan) -> None:
 def export_command(username: str, out: Path):
     """Write every diary CSV file of a user into a folder."""
     user = require_user(username)
-    # Ten years of a diary make about a million short-lived objects and no cycles: the
-    # collector's passes over them find nothing and took a twentieth of the command.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for names, pieces in every_export(user):
-            with ExitStack() as stack:
-                files = [
-                    stack.enter_context((out / name).open("w", encoding="utf-8", newline=""))
-                    for name in names
-                ]
-                for texts in pieces:
-                    for file, text in zip(files, texts, strict=True):
-                        file.write(text)
-            for name in names:
-                click.echo(str(out / name))
-    except OSError as exc:
-        raise click.ClickException(f"cannot write to {out}: {exc.strerror}") from None
-    finally:
-        if collecting:
-            gc.enable()
+    # Ten years of a diary make about a million short-lived objects and no cycles.
+    with collector_paused():
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for names, pieces in every_export(user):
+                with ExitStack() as stack:
+                    files = [
+                        stack.enter_context((out / name).open("w", encoding="utf-8", newline=""))
+                        for name in names
+                    ]
+                    for texts in pieces:
+                        for file, text in zip(files, texts, strict=True):
+                            file.write(text)
+                for name in names:
+                    click.echo(str(out / name))
+        except OSError as exc:
+            raise click.ClickException(f"cannot write to {out}: {exc.strerror}") from None

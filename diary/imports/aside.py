@@ -1,15 +1,21 @@
 """Read a large export in a second process while this one checks what was read.
 
 Reading another diary's export (CSV or JSON, its times and words) is a third to half of a
-preview; the checks read the database and stay here. So a large file is read in a child
-process on the machine's other core, which hands the entries over a chunk at a time
-through a pipe, with what it noted on its Source meanwhile (problems, clock changes). It
-waits while the pipe is full, so memory stays bounded; and this process notes what the
-child noted before it checks the chunk, as it would have reading the chunk itself, so
-problems name the same rows, in the same order, and a file that cannot be read says so
-with the same message.
+preview. So a large file is read in a child process on the machine's other core, which
+hands the entries over a chunk at a time through a pipe, with what it noted on its Source
+meanwhile (problems, clock changes). It waits while the pipe is full, so memory stays
+bounded; and this process notes what the child noted before it checks the chunk, as it
+would have reading the chunk itself, so problems name the same rows, in the same order,
+and a file that cannot be read says so with the same message.
+
+Where this process is the slower one (most CSV files), the child also checks a chunk
+through the services when this process has BEHIND of its chunks still to take, and sends
+the checked rows with the entries; this process tells it each chunk it took. What
+depends on the database or on the entries before (keys held, repeats, the attack still
+going) is always done here.
 """
 
+import fcntl
 import os
 import pickle
 import subprocess
@@ -19,26 +25,44 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
-from typing import IO, Any, cast
+from typing import IO, Any, NamedTuple, cast
 
+from diary.collector import collector_paused
 from diary.imports import FORMATS
 from diary.imports.readers import Export, Unreadable
 from diary.imports.source import Entry, Source
+from diary.rules import Owner
 
 # Smaller files are read in this process: starting the child (a Python that imports the
 # diary's readers) takes about 0.7 s of CPU, what reading 4 MB takes.
 ASIDE_BYTES = 4 << 20
+# The child checks a chunk itself when this process has this many of its chunks to take.
+BEHIND = 2
+# The pipe holds about five chunks of entries (Linux allows 1 MiB without privileges): the
+# child reads on while this process checks a slow chunk.
+PIPE_BYTES = 1 << 20
 
 Chunk = tuple[Entry, ...]
 
 
+class Checking(NamedTuple):
+    """What the child needs to check entries itself: whose they are, and the kind chosen
+    for medicines the list does not name."""
+
+    owner: Owner
+    unlisted: str | None
+
+
 @contextmanager
-def entry_chunks(source: Source, size: int) -> Iterator[Iterator[Chunk]]:
-    """Yield an iterator of the source's entries, size at a time; a large file's are read
+def entry_chunks(
+    source: Source, size: int, checking: Checking
+) -> Iterator[Iterator[tuple[Chunk, list | None]]]:
+    """Yield an iterator of the source's entries, size at a time, each chunk with its rows
+    when the child checked them (plan.checked_entries), else None; a large file's are read
     in a child process (stopped when the block ends)."""
     if source.export is None or source.size < ASIDE_BYTES:
         entries = iter(source.entries)
-        yield iter(lambda: tuple(islice(entries, size)), ())
+        yield ((chunk, None) for chunk in iter(lambda: tuple(islice(entries, size)), ()))
         return
     # A child of its own (not multiprocessing's spawn, which runs the main script again),
     # finding the diary where this process found it, whatever the working directory holds.
@@ -49,14 +73,17 @@ def entry_chunks(source: Source, size: int) -> Iterator[Iterator[Chunk]]:
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     asking, answers = cast(IO[bytes], child.stdin), cast(IO[bytes], child.stdout)  # PIPE's
+    fcntl.fcntl(answers.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     try:
-        with asking:
-            pickle.dump((source.export, source.format, source.zone_name, source.size, size), asking)
-        yield _received(source, answers)
+        asked = (source.export, source.format, source.zone_name, source.size, size, checking)
+        pickle.dump((*asked, BEHIND), asking)
+        asking.flush()
+        yield _received(source, answers, asking)
     finally:
         child.kill()
         child.wait()
         answers.close()
+        asking.close()
 
 
 # What the child's answers are made of; anything else in the pipe is refused unread.
@@ -79,8 +106,11 @@ class _Answers(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _received(source: Source, pipe: IO[bytes]) -> Iterator[Chunk]:
-    """Yield each chunk the child read, noting first on source what the child noted."""
+def _received(
+    source: Source, pipe: IO[bytes], taken: IO[bytes] | None = None
+) -> Iterator[tuple[Chunk, list | None]]:
+    """Yield each chunk the child read (with its rows, when it checked them), noting first
+    on source what the child noted; tell the child through taken each chunk taken."""
     while True:
         try:
             # Only what the child builds (entries of texts, numbers and times) is loaded.
@@ -96,6 +126,17 @@ def _received(source: Source, pipe: IO[bytes]) -> Iterator[Chunk]:
         if kind == "end":
             return
         yield payload
+        if taken is not None:
+            _tell(taken)
+
+
+def _tell(taken: IO[bytes]) -> None:
+    """Tell the child that one more chunk was taken."""
+    try:
+        taken.write(b".")
+        taken.flush()
+    except BrokenPipeError:
+        pass  # the child has sent everything and ended; its end is in the pipe
 
 
 def _note(source: Source, noted: dict[str, Any]) -> None:
@@ -110,18 +151,42 @@ def _note(source: Source, noted: dict[str, Any]) -> None:
     source.notes += noted["notes"]
 
 
-def _read(export: Export, fmt: str, zone: str, size: int, chunk: int, pipe: IO[bytes]) -> None:
-    """Read an export's entries in the child and send them a chunk at a time."""
+def _read(
+    request: tuple[Export, str, str, int, int, Checking, int], pipe: IO[bytes], taken: int
+) -> None:
+    """Read an export's entries in the child and send them a chunk at a time, checked
+    when the parent is behind; taken is the file the parent tells each chunk taken by."""
+    export, fmt, zone, size, chunk, checking, behind = request
     source = Source(fmt, zone, size=size)
+    os.set_blocking(taken, False)
+    sent = 0
     try:
         entries = FORMATS[fmt].read(export, source)
         for entries_read in iter(lambda: tuple(islice(entries, chunk)), ()):
-            _send(pipe, ("chunk", entries_read, _taken_notes(source)))
+            sent -= _taken_since(taken)
+            outcomes = _checked(checking, fmt, entries_read) if sent >= behind else None
+            _send(pipe, ("chunk", (entries_read, outcomes), _taken_notes(source)))
+            sent += 1
         _send(pipe, ("end", None, _taken_notes(source)))
     except Unreadable as exc:
         _send(pipe, ("unreadable", str(exc), None))
     except Exception:
         _send(pipe, ("failed", traceback.format_exc(), None))
+
+
+def _taken_since(taken: int) -> int:
+    """Return how many chunks the parent took since last asked, without waiting."""
+    try:
+        return len(os.read(taken, PIPE_BYTES))
+    except BlockingIOError:
+        return 0
+
+
+def _checked(checking: Checking, fmt: str, entries: Chunk) -> list:
+    """Check a chunk's entries here, as the parent would (plan.checked_entries)."""
+    from diary.imports.plan import checked_entries  # the services, imported only if needed
+
+    return checked_entries(checking.owner, fmt, checking.unlisted, entries)
 
 
 def _send(pipe: IO[bytes], message: tuple) -> None:
@@ -148,7 +213,8 @@ def _taken_notes(source: Source) -> dict[str, Any]:
 
 if __name__ == "__main__":
     # What the parent (the diary itself) asks for, through the pipe it started us with.
-    export, fmt, zone, size, chunk = pickle.load(sys.stdin.buffer)  # noqa: S301
+    asked = pickle.load(sys.stdin.buffer)  # noqa: S301
     # The answers have the pipe to themselves: whatever else would print goes to stderr.
     answers, sys.stdout = sys.stdout.buffer, sys.stderr
-    _read(export, fmt, zone, size, chunk, answers)
+    with collector_paused():
+        _read(asked, answers, sys.stdin.fileno())

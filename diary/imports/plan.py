@@ -30,8 +30,9 @@ from sqlalchemy.exc import IntegrityError
 
 from diary import reference, rules
 from diary.clock import local_today
+from diary.collector import collector_paused
 from diary.extensions import db
-from diary.imports.aside import entry_chunks
+from diary.imports.aside import Checking, Chunk, entry_chunks
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.imports.spool import (
     REPLACE,
@@ -212,12 +213,10 @@ def _intensity_row(user: rules.Owner, fmt: str, reading: Intensity) -> dict:
     )
 
 
-def _dose_row(user: rules.Owner, fmt: str, taken: Taken, plan: Plan, unlisted: str | None) -> dict:
+def _dose_row(user: rules.Owner, fmt: str, taken: Taken, unlisted: str | None) -> dict:
     """Check a medicine taken; one the list does not name takes the kind the patient chose
     for such medicines, and is refused when none was chosen."""
     listed = reference.medicine_class(taken.name) is not None
-    if not listed:
-        plan.unknown_medicines[taken.name.strip()] += 1
     return checked_dose(
         user,
         taken_at=taken.at,
@@ -228,6 +227,42 @@ def _dose_row(user: rules.Owner, fmt: str, taken: Taken, plan: Plan, unlisted: s
         relief_2h=taken.relief_2h,
         client_key=source_key(fmt, taken.key),
     )
+
+
+# An entry's rows as its services checked them: an attack's with the reading of its
+# intensity (or None), a reading's, or a medicine's.
+Checked = tuple[dict, dict | None] | dict
+
+
+def checked_entries(
+    owner: rules.Owner, fmt: str, unlisted: str | None, entries: Chunk
+) -> list[Checked | None]:
+    """Check each entry through its services as _Planner.check does, without the database
+    or what the entries before it said: each one's rows, or None where a check refused it.
+
+    The reading process (aside.py) checks a chunk so when the diary is behind. The diary
+    checks each entry refused here again itself, so its problem is worded as always, in
+    the patient's language; a medicine the diary holds from a more exact file, or none
+    at all, is checked here in vain.
+    """
+    outcomes: list[Checked | None] = []
+    with rules.checked_together(datetime.now(UTC)):
+        for entry in entries:
+            try:
+                if isinstance(entry, Attack):
+                    outcome: Checked = (
+                        _attack_row(owner, fmt, entry),
+                        _start_reading(owner, fmt, entry),
+                    )
+                elif isinstance(entry, Intensity):
+                    outcome = _intensity_row(owner, fmt, entry)
+                else:
+                    outcome = _dose_row(owner, fmt, entry, unlisted)
+            except Exception:  # the diary checks it again, and says why
+                outcomes.append(None)
+            else:
+                outcomes.append(outcome)
+    return outcomes
 
 
 class _Planner:
@@ -260,14 +295,17 @@ class _Planner:
             raise TooManyRows
         return rows
 
-    def attack(self, entry: Attack, rows: list[dict], readings: list[dict]) -> None:
-        """Check an attack and the reading of its intensity; one attack runs at a time."""
-        row = _attack_row(self.owner, self.source.format, entry)
+    def attack(
+        self, entry: Attack, rows: list[dict], readings: list[dict], checked: Any = None
+    ) -> None:
+        """Check an attack and the reading of its intensity (unless checked already, as
+        checked_entries does); one attack runs at a time."""
+        row = checked[0] if checked else _attack_row(self.owner, self.source.format, entry)
         self.plan.spans(entry)
         if row["ended_at"] is None:
             self.one_running(row)
         self.count(rows).append(row)
-        reading = _start_reading(self.owner, self.source.format, entry)
+        reading = checked[1] if checked else _start_reading(self.owner, self.source.format, entry)
         if reading is not None:
             self.count(readings).append(reading)
 
@@ -294,7 +332,7 @@ class _Planner:
             said = f"Attack, {lasted(minutes)}"
         return said + (f": {row['note']}" if row["note"] else "")
 
-    def chunk(self, entries: tuple) -> None:
+    def chunk(self, entries: Chunk, outcomes: list[Checked | None] | None) -> None:
         found: list[dict] = []
         readings: list[dict] = []
         doses: list[dict] = []
@@ -304,7 +342,7 @@ class _Planner:
         better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
         self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
         with rules.checked_together(datetime.now(UTC)):
-            self.check(entries, better, found, readings, doses)
+            self.check(entries, outcomes or [None] * len(entries), better, found, readings, doses)
         found = self.new_only(found, AttackRow)
         readings = self.new_only(readings, Reading)
         doses = self.new_only(doses, MedicationDose)
@@ -324,24 +362,29 @@ class _Planner:
 
     def check(
         self,
-        entries: tuple,
+        entries: Chunk,
+        outcomes: list[Any],  # each entry's Checked, of the shape its kind has, or None
         better: set[str],
         found: list[dict],
         readings: list[dict],
         doses: list[dict],
     ) -> None:
-        """Check each entry through its service into the rows of its table; note problems."""
+        """Check each entry through its service into the rows of its table (unless its
+        outcome holds them checked already); note problems."""
         fmt = self.source.format
-        for entry in entries:
+        for entry, checked in zip(entries, outcomes, strict=True):
             try:
                 if isinstance(entry, Attack):
-                    self.attack(entry, found, readings)
+                    self.attack(entry, found, readings, checked)
                 elif isinstance(entry, Intensity):
-                    self.count(readings).append(_intensity_row(self.owner, fmt, entry))
+                    row = checked or _intensity_row(self.owner, fmt, entry)
+                    self.count(readings).append(row)
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
                 elif not better or better.isdisjoint(_keys(fmt, entry.superseded_by)):
-                    row = _dose_row(self.owner, fmt, entry, self.plan, self.unlisted)
+                    if reference.medicine_class(entry.name) is None:
+                        self.plan.unknown_medicines[entry.name.strip()] += 1
+                    row = checked or _dose_row(self.owner, fmt, entry, self.unlisted)
                     self.count(doses).append(row)
                 else:
                     self.plan.superseded += 1
@@ -436,6 +479,7 @@ def _keys(fmt: str, source_keys: tuple[str, ...]) -> list[str]:
     return [source_key(fmt, key) for key in source_keys]
 
 
+@collector_paused()
 def plan_import(
     user: User, source: Source, spool: BinaryIO | None = None, unlisted: str | None = None
 ) -> Plan:
@@ -452,9 +496,10 @@ def plan_import(
     limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
     rows = Spool.start(spool, source.format, user.timezone, limit) if spool else None
     planner = _Planner(user, source, plan, rows, limit, unlisted)
-    with entry_chunks(source, CHUNK) as chunks:
-        for chunk in chunks:
-            planner.chunk(chunk)
+    checking = Checking(rules.Owner(user.id, user.timezone), unlisted)
+    with entry_chunks(source, CHUNK, checking) as chunks:
+        for chunk, outcomes in chunks:
+            planner.chunk(chunk, outcomes)
     if rows is not None:
         rows.finish()
     plan.left_out = source.left_out
@@ -484,6 +529,7 @@ class Added:
     headache_free: int = 0
 
 
+@collector_paused()
 def apply_rows(
     user: User, spool_file: BinaryIO, free_days: tuple[date, date] | None = None
 ) -> Added:
