@@ -21,7 +21,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SLOW_WRITE_SECONDS = 1.0
 # A long write (a restore, an import's confirmation) commits a part whenever it has held the
 # lock for the WRITE_PART_SECONDS setting, then lets the writers queued meanwhile go first:
-# SQLite's busy handler looks for the lock again every 100 ms at most.
+# SQLite's busy handler looks for the lock again every 100 ms at most, so the next part
+# takes the lock no sooner than this after the commit.
 PART_PAUSE_SECONDS = 0.1
 # KiB of the database's pages a long insert keeps in memory (SQLite's default is 2 MiB).
 # An import's rows go into unique indexes of hashed keys, in no order: with the default,
@@ -31,6 +32,8 @@ LONG_INSERT_CACHE_KIB = 16 * 1024
 log = logging.getLogger(__name__)
 _reading = ContextVar("sqlite_read_phase", default=False)
 _sparing = ContextVar("sqlite_spare_write", default=False)
+# When a long write's next part may take the lock (time.perf_counter()).
+_next_part = ContextVar("sqlite_next_part", default=0.0)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -63,6 +66,8 @@ def configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection):
         _wait_at_most(connection, SPARE_WAIT_MS if _sparing.get() else BUSY_TIMEOUT_MS)
         statement = _begin_statement()
+        if statement == "BEGIN IMMEDIATE" and (early := _next_part.get() - time.perf_counter()) > 0:
+            time.sleep(early)
         connection.exec_driver_sql(statement)
         if statement == "BEGIN IMMEDIATE":
             connection.info["write_lock_taken"] = time.perf_counter()
@@ -141,14 +146,25 @@ def commit_part_if_due(session: Session | scoped_session) -> bool:
     """Commit a long write's part once it has held the write lock long enough; say if it did.
 
     Called right after a write. Others' writes waiting for the lock go in before the next
-    part. Only SQLite has one lock for the whole database: elsewhere the write stays one
-    transaction.
+    part: it takes the lock PART_PAUSE_SECONDS after the commit at the soonest, whatever
+    this thread does meanwhile (an import checks its next rows). Only SQLite has one lock
+    for the whole database: elsewhere the write stays one transaction.
     """
     taken = session.connection().info.get("write_lock_taken")
     if taken is None or time.perf_counter() - taken < current_app.config["WRITE_PART_SECONDS"]:
         return False
+    return commit_part(session)
+
+
+def commit_part(session: Session | scoped_session) -> bool:
+    """Commit a long write's part now, where the write lock is SQLite's; say if it did.
+
+    The next part takes the lock PART_PAUSE_SECONDS after this commit at the soonest.
+    """
+    if "write_lock_taken" not in session.connection().info:
+        return False
     session.commit()
-    time.sleep(PART_PAUSE_SECONDS)
+    _next_part.set(time.perf_counter() + PART_PAUSE_SECONDS)
     return True
 
 

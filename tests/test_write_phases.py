@@ -20,9 +20,10 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import event, func, select, text
 
-from bench.large_exports import headi
+from bench.large_exports import cluster_headache_tracker, headi
 from diary.extensions import db
-from diary.models import Reading, Treatment, User
+from diary.imports import inserting
+from diary.models import Attack, AttackTrigger, MedicationDose, Reading, Treatment, User
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD, one_write_lock, visitor_signed_in
 from tests.server import DiaryServer, serve_household
@@ -316,3 +317,79 @@ def test_a_confirmation_keeps_more_pages_while_it_inserts_and_gives_them_back(ap
     assert len(committed) >= 3
     assert -16 * 1024 in committed
     assert returned and set(returned) == {usual}
+
+
+# Alice's import, with a kind for the medicines not in the diary's list (herbal tea).
+AS_ALICE = ("--user", "alice", "--unlisted-class", "other")
+
+
+def imported_rows(app) -> tuple[int, int, int]:
+    """Return how many attacks, readings and medicines the diary holds."""
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count(model.id)))
+            for model in (Attack, Reading, MedicationDose)
+        )
+
+
+@one_write_lock
+def test_a_command_line_import_stopped_by_its_last_entry_keeps_nothing(
+    app, alice, runner, tmp_path, monkeypatch
+):
+    # `diary import` inserts what it checked in parts; the last attack's pain is refused.
+    app.config["WRITE_PART_SECONDS"] = 0
+    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
+    lines = "".join(headi(6_000)).splitlines(keepends=True)
+    last = lines[-1].split(",")
+    lines[-1] = ",".join([*last[:5], "11", *last[6:]])
+    path = tmp_path / "headi.csv"
+    path.write_text("".join(lines))
+    with app.app_context():
+        commits = []
+        event.listen(db.engine, "commit", commits.append)
+
+    result = runner.invoke(args=["import", str(path), *AS_ALICE])
+    assert result.exit_code == 1
+    assert "headi.csv, line 6001: Worst pain must be from 0 to 10, not 11." in result.output
+    assert len(commits) >= 3  # parts went in before the last entry was checked
+    assert imported_rows(app) == (0, 0, 0)
+
+
+@one_write_lock
+def test_a_command_line_import_counts_what_it_inserted_earlier_as_repeated(
+    app, alice, runner, tmp_path, monkeypatch
+):
+    app.config["WRITE_PART_SECONDS"] = 0
+    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
+    lines = "".join(headi(6_000)).splitlines(keepends=True)
+    # The file's first attack again at its end (the same id): imported once.
+    path = tmp_path / "headi.csv"
+    path.write_text("".join([*lines, lines[1]]))
+    first = runner.invoke(args=["import", str(path), *AS_ALICE])
+    assert first.exit_code == 0, first.output
+    # Its attack, the reading of its pain and its medicine, inserted a part before.
+    assert "In the file twice (imported once): 3" in first.output
+    assert "Already in the diary (imported before): 0" in first.output
+    assert imported_rows(app) == (6_000, 6_000, 6_000)
+
+    again = runner.invoke(args=["import", str(path), *AS_ALICE])
+    # Each of the 6,001 lines' three rows, the repeated line's too (as a preview counts it).
+    assert "Already in the diary (imported before): 18003" in again.output
+    assert "Imported 0 attacks, 0 readings and 0 medicines." in again.output
+    assert imported_rows(app) == (6_000, 6_000, 6_000)
+
+
+@one_write_lock
+def test_a_command_line_import_adds_each_attacks_triggers_with_its_part(
+    app, alice, runner, tmp_path, monkeypatch
+):
+    app.config["WRITE_PART_SECONDS"] = 0
+    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
+    path = tmp_path / "headache_logs-2026-01-01.csv"
+    path.write_text("".join(cluster_headache_tracker(3_000)))
+    result = runner.invoke(args=["import", str(path), *AS_ALICE])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stressed = select(func.count(AttackTrigger.id)).where(AttackTrigger.code == "stress")
+        assert db.session.scalar(stressed) == 3_000
+    assert imported_rows(app) == (3_000, 3_000, 3_000)

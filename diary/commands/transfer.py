@@ -1,6 +1,5 @@
 """diary import / export."""
 
-import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -11,8 +10,8 @@ from diary import reference
 from diary.collector import collector_paused
 from diary.commands.common import migrated, require_user, user_option
 from diary.extensions import db
-from diary.imports import FORMAT_CHOICES, Unreadable, pending, read_export
-from diary.imports.plan import Plan, apply_rows, plan_import
+from diary.imports import FORMAT_CHOICES, Unreadable, read_export
+from diary.imports.plan import Plan, import_now, plan_import
 from diary.imports.preview import preview_lines
 from diary.sqlite import read_phase
 from diary.transfer import (
@@ -122,19 +121,21 @@ def import_other_diary(
     free_days: bool = True,
     unlisted: str | None = None,
 ) -> None:
-    """Import another diary's export: the preview, then (unless --dry-run) the entries."""
-    with tempfile.TemporaryFile(dir=pending.folder()) as rows:
-        try:
-            with read_phase(db.session):
-                source = read_export(path, user.timezone, format_code)
-                plan = plan_import(user, source, None if dry_run else rows, unlisted)
-        except Unreadable as exc:
-            raise click.ClickException(str(exc)) from None
-        _report(path, plan)
+    """Import another diary's export: the preview, and (unless --dry-run) the entries,
+    inserted as they are checked (a problem takes them all back)."""
+    try:
+        source = read_export(path, user.timezone, format_code)
         if dry_run:
-            click.echo("Dry run: nothing was written.")
-            return
-        added = apply_rows(user, rows, plan.attack_span if free_days else None)
+            with read_phase(db.session):
+                plan, added = plan_import(user, source, unlisted=unlisted), None
+        else:
+            plan, added = import_now(user, source, unlisted, free_days)
+    except Unreadable as exc:
+        raise click.ClickException(str(exc)) from None
+    _report(path, plan)
+    if added is None:
+        click.echo("Dry run: nothing was written.")
+        return
     click.echo(
         f"Imported {added.attacks} attacks, {added.readings} readings and"
         f" {added.medications} medicines."

@@ -15,6 +15,7 @@ depends on the database or on the entries before (keys held, repeats, the attack
 going) is always done here.
 """
 
+import contextlib
 import fcntl
 import os
 import pickle
@@ -78,7 +79,7 @@ def entry_chunks(
         asked = (source.export, source.format, source.zone_name, source.size, size, checking)
         pickle.dump((*asked, BEHIND), asking)
         asking.flush()
-        yield _received(source, answers, asking)
+        yield _received(source, answers, asking.fileno())
     finally:
         child.kill()
         child.wait()
@@ -107,7 +108,7 @@ class _Answers(pickle.Unpickler):
 
 
 def _received(
-    source: Source, pipe: IO[bytes], taken: IO[bytes] | None = None
+    source: Source, pipe: IO[bytes], taken: int | None = None
 ) -> Iterator[tuple[Chunk, list | None]]:
     """Yield each chunk the child read (with its rows, when it checked them), noting first
     on source what the child noted; tell the child through taken each chunk taken."""
@@ -130,13 +131,11 @@ def _received(
             _tell(taken)
 
 
-def _tell(taken: IO[bytes]) -> None:
+def _tell(taken: int) -> None:
     """Tell the child that one more chunk was taken."""
-    try:
-        taken.write(b".")
-        taken.flush()
-    except BrokenPipeError:
-        pass  # the child has sent everything and ended; its end is in the pipe
+    # A child that sent everything and ended has its end in the pipe already.
+    with contextlib.suppress(BrokenPipeError):
+        os.write(taken, b".")
 
 
 def _note(source: Source, noted: dict[str, Any]) -> None:

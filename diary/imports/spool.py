@@ -17,13 +17,13 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import gettext
 
 from diary.extensions import db
+from diary.imports.inserting import table_values
 from diary.imports.readers import Unreadable
 from diary.migrating import revisions_of
 from diary.models import Attack, MedicationDose, Reading
@@ -129,8 +129,7 @@ class Spool:
         """Keep a chunk of one table's checked rows (all with the same columns), without the
         values of leave_out (a name that is no column)."""
         if rows:
-            columns = [column for column in rows[0] if column != leave_out]
-            values = list(map(itemgetter(*columns), rows))
+            columns, values = table_values(rows, leave_out)
             self._write({"table": model.__tablename__, "columns": columns, "rows": values})
 
     def replace(self, keys: list[str]) -> None:

@@ -20,7 +20,7 @@ from diary.cache import wrote_for
 from diary.extensions import db
 from diary.models import Attack, MedicationDose, Reading
 from diary.services.writes import writes
-from diary.sqlite import commit_part_if_due, long_insert_cache
+from diary.sqlite import commit_part, commit_part_if_due, long_insert_cache
 
 # Rows inserted with one executemany: about 25 ms of the write lock.
 PART_ROWS = 5_000
@@ -155,8 +155,17 @@ class PartedInsert:
             insert_bulk(part)
             self._pending.append((model, first, first + len(part) - 1))
             if commit_part_if_due(db.session):
-                self.committed += self._pending
-                self._pending.clear()
+                self._committed()
+
+    def commit(self) -> None:
+        """Commit what was inserted since the last part (on SQLite; elsewhere the write stays
+        one transaction)."""
+        if self._pending and commit_part(db.session):
+            self._committed()
+
+    def _committed(self) -> None:
+        self.committed += self._pending
+        self._pending.clear()
 
     def take_back(self) -> None:
         """Delete what the committed parts inserted (the caller rolls back the current one)."""
