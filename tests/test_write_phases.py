@@ -323,6 +323,13 @@ def test_a_confirmation_keeps_more_pages_while_it_inserts_and_gives_them_back(ap
 AS_ALICE = ("--user", "alice", "--unlisted-class", "other")
 
 
+@pytest.fixture
+def small_parts(app, monkeypatch):
+    """Commit `diary import`'s parts after each write, a thousand rows of a table at a time."""
+    app.config["WRITE_PART_SECONDS"] = 0
+    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
+
+
 def imported_rows(app) -> tuple[int, int, int]:
     """Return how many attacks, readings and medicines the diary holds."""
     with app.app_context():
@@ -334,11 +341,9 @@ def imported_rows(app) -> tuple[int, int, int]:
 
 @one_write_lock
 def test_a_command_line_import_stopped_by_its_last_entry_keeps_nothing(
-    app, alice, runner, tmp_path, monkeypatch
+    app, alice, runner, tmp_path, small_parts
 ):
     # `diary import` inserts what it checked in parts; the last attack's pain is refused.
-    app.config["WRITE_PART_SECONDS"] = 0
-    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
     lines = "".join(headi(6_000)).splitlines(keepends=True)
     last = lines[-1].split(",")
     lines[-1] = ",".join([*last[:5], "11", *last[6:]])
@@ -357,10 +362,8 @@ def test_a_command_line_import_stopped_by_its_last_entry_keeps_nothing(
 
 @one_write_lock
 def test_a_command_line_import_counts_what_it_inserted_earlier_as_repeated(
-    app, alice, runner, tmp_path, monkeypatch
+    app, alice, runner, tmp_path, small_parts
 ):
-    app.config["WRITE_PART_SECONDS"] = 0
-    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
     lines = "".join(headi(6_000)).splitlines(keepends=True)
     # The file's first attack again at its end (the same id): imported once.
     path = tmp_path / "headi.csv"
@@ -381,10 +384,8 @@ def test_a_command_line_import_counts_what_it_inserted_earlier_as_repeated(
 
 @one_write_lock
 def test_a_command_line_import_adds_each_attacks_triggers_with_its_part(
-    app, alice, runner, tmp_path, monkeypatch
+    app, alice, runner, tmp_path, small_parts
 ):
-    app.config["WRITE_PART_SECONDS"] = 0
-    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
     path = tmp_path / "headache_logs-2026-01-01.csv"
     path.write_text("".join(cluster_headache_tracker(3_000)))
     result = runner.invoke(args=["import", str(path), *AS_ALICE])
