@@ -6,9 +6,10 @@ writes one export per format with that many attacks (each with a medicine, one o
 them not in the diary's list), then runs `diary import --dry-run` and `diary import` on
 each in a fresh instance and prints the seconds each took, the CPU seconds it used
 (which other work on the machine changes less) and the command's peak resident memory.
-The command checks the file and inserts its rows in one go; "confirm" is the insert
-alone, as the web page's confirmation of a preview does it (timed inside a process that
-previewed the file first). `--formats headi migralog` times only those.
+The command checks the file and inserts its rows as they are checked (a part at a time,
+all taken back on a problem); "confirm" is the insert alone, as the web page's
+confirmation of a preview does it (timed inside a process that previewed the file
+first). `--formats headi migralog` times only those.
 """
 
 import argparse

@@ -4,7 +4,8 @@ Each format module reads its export from disk as a stream of entries (attacks,
 intensity readings, medicines taken) and notes on its Source what it leaves out;
 plan.plan_import() checks each entry into attacks, readings and medications, sums up a
 preview and spools the rows to a file; plan.apply_rows() inserts exactly those.
-A large file is read in a second process while plan_import() checks (aside.py).
+plan.import_now() (`diary import`) inserts the rows as they are checked (inserting.py).
+A large file is read, and partly checked, in a second process (aside.py).
 """
 
 from pathlib import Path
