@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 
+from diary.collector import collector_paused
 from diary.extensions import db
 from diary.imports import Unreadable, aside, read_export
 from diary.imports import plan as plan_module
@@ -52,10 +53,28 @@ def previewed(
 CHECKED_ASIDE = pytest.mark.parametrize("behind", [1_000_000, 0], ids=["read", "checked"])
 
 
+def checks_here(monkeypatch) -> list[str]:
+    """Return the list of the service checks this process makes from now on, by name."""
+    made: list[str] = []
+    for name in ("_attack_row", "_intensity_row", "_dose_row"):
+        check = getattr(plan_module, name)
+        monkeypatch.setattr(
+            plan_module,
+            name,
+            lambda *args, check=check, name=name: made.append(name) or check(*args),
+        )
+    return made
+
+
 @CHECKED_ASIDE
 @pytest.mark.parametrize("name", sorted(p.name for p in DATA.iterdir()))
-def test_an_export_read_in_a_second_process_previews_as_one_read_here(app, alice, name, behind):
+def test_an_export_read_in_a_second_process_previews_as_one_read_here(
+    app, alice, name, behind, monkeypatch
+):
+    made = checks_here(monkeypatch)
     plan, kept = previewed(app, alice, DATA / name, read_aside=True, behind=behind)
+    if behind == 0 and not plan.problem_count:
+        assert made == []  # the second process checked every entry, and none was refused
     assert (plan, kept) == previewed(app, alice, DATA / name, read_aside=False)
 
 
@@ -78,16 +97,11 @@ def test_problems_read_in_a_second_process_name_their_rows_in_order(app, alice, 
 def test_the_second_process_checks_the_entries_when_the_diary_is_behind(
     app, alice, tmp_path, monkeypatch, behind, checked_here
 ):
-    checks_here: list[str] = []
-    for name in ("_attack_row", "_dose_row"):
-        check = getattr(plan_module, name)
-        monkeypatch.setattr(
-            plan_module, name, lambda *args, check=check: checks_here.append(1) or check(*args)
-        )
+    made = checks_here(monkeypatch)
     path = written(tmp_path, "headi.csv", HEADI.encode())
     plan, _ = previewed(app, alice, path, read_aside=True, behind=behind)
     assert (plan.attacks, plan.doses) == (3, 2)
-    assert len(checks_here) == checked_here
+    assert len(made) == checked_here
 
 
 def test_a_problem_the_second_process_found_is_worded_in_the_patients_language(
@@ -136,5 +150,21 @@ def test_a_preview_leaves_the_garbage_collector_as_it_found_it(app, alice, tmp_p
         with pytest.raises(Unreadable):
             previewed(app, alice, path, read_aside=False)
         assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_overlapping_pauses_keep_the_collector_paused_until_the_last_ends():
+    # A preview and a confirmation of two patients in one `diary serve`.
+    was = gc.isenabled()
+    gc.enable()
+    preview, confirmation = collector_paused(), collector_paused()
+    try:
+        preview.__enter__()
+        confirmation.__enter__()
+        preview.__exit__(None, None, None)
+        assert not gc.isenabled()
+        confirmation.__exit__(None, None, None)
+        assert gc.isenabled()
     finally:
         (gc.enable if was else gc.disable)()

@@ -21,12 +21,23 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from bench.large_exports import cluster_headache_tracker, headi
+from diary import sqlite
 from diary.extensions import db
 from diary.imports import inserting
-from diary.models import Attack, AttackTrigger, MedicationDose, Reading, Treatment, User
+from diary.models import (
+    Attack,
+    AttackTrigger,
+    MedicationDose,
+    OwnTrigger,
+    Reading,
+    Treatment,
+    User,
+)
+from diary.services import bulk
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD, one_write_lock, visitor_signed_in
 from tests.server import DiaryServer, serve_household
+from tests.test_imports import DATA as IMPORTS
 
 NOTE = "after lunch, behind the left eye, with some nausea and light hurting"
 
@@ -341,29 +352,42 @@ def imported_rows(app) -> tuple[int, int, int]:
 
 @one_write_lock
 def test_a_command_line_import_stopped_by_its_last_entry_keeps_nothing(
-    app, alice, runner, tmp_path, small_parts
+    app, alice, runner, tmp_path, small_parts, monkeypatch
 ):
-    # `diary import` inserts what it checked in parts; the last attack's pain is refused.
-    lines = "".join(headi(6_000)).splitlines(keepends=True)
-    last = lines[-1].split(",")
-    lines[-1] = ",".join([*last[:5], "11", *last[6:]])
-    path = tmp_path / "headi.csv"
-    path.write_text("".join(lines))
-    with app.app_context():
-        commits = []
-        event.listen(db.engine, "commit", commits.append)
+    # `diary import` inserts what it checked in parts, the patient's own trigger names with
+    # their attacks; the last attack's pain is refused.
+    lines = "".join(cluster_headache_tracker(3_000)).replace(",Stress,", ",Full moon,")
+    *rows, last = lines.splitlines(keepends=True)
+    cells = last.split(",")
+    path = tmp_path / "headache_logs-2026-01-01.csv"
+    path.write_text("".join([*rows, ",".join([*cells[:2], "11", *cells[3:]])]))
+    parts: list[bool] = []
+    original = sqlite.commit_part
+
+    def commit_part(session) -> bool:
+        parts.append(original(session))
+        return parts[-1]
+
+    for module in (bulk, sqlite):
+        monkeypatch.setattr(module, "commit_part", commit_part)
 
     result = runner.invoke(args=["import", str(path), *AS_ALICE])
     assert result.exit_code == 1
-    assert "headi.csv, line 6001: Worst pain must be from 0 to 10, not 11." in result.output
-    assert len(commits) >= 3  # parts went in before the last entry was checked
+    assert "headache_logs-2026-01-01.csv, line 3001: " in result.output
+    assert parts.count(True) >= 2  # parts went in before the last entry was checked
     assert imported_rows(app) == (0, 0, 0)
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OwnTrigger.id))) == 0
 
 
 @one_write_lock
 def test_a_command_line_import_counts_what_it_inserted_earlier_as_repeated(
     app, alice, runner, tmp_path, small_parts
 ):
+    # Alice holds rows of an earlier import: the diary looks up each chunk's keys.
+    earlier = runner.invoke(args=["import", str(IMPORTS / "migraine-buddy-export.csv"), *AS_ALICE])
+    assert earlier.exit_code == 0, earlier.output
+    before = imported_rows(app)
     lines = "".join(headi(6_000)).splitlines(keepends=True)
     # The file's first attack again at its end (the same id): imported once.
     path = tmp_path / "headi.csv"
@@ -373,13 +397,14 @@ def test_a_command_line_import_counts_what_it_inserted_earlier_as_repeated(
     # Its attack, the reading of its pain and its medicine, inserted a part before.
     assert "In the file twice (imported once): 3" in first.output
     assert "Already in the diary (imported before): 0" in first.output
-    assert imported_rows(app) == (6_000, 6_000, 6_000)
+    added = tuple(n + 6_000 for n in before)
+    assert imported_rows(app) == added
 
     again = runner.invoke(args=["import", str(path), *AS_ALICE])
     # Each of the 6,001 lines' three rows, the repeated line's too (as a preview counts it).
     assert "Already in the diary (imported before): 18003" in again.output
     assert "Imported 0 attacks, 0 readings and 0 medicines." in again.output
-    assert imported_rows(app) == (6_000, 6_000, 6_000)
+    assert imported_rows(app) == added
 
 
 @one_write_lock

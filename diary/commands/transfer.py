@@ -133,7 +133,7 @@ def import_other_diary(
     except Unreadable as exc:
         raise click.ClickException(str(exc)) from None
     _report(path, plan)
-    if added is None:
+    if dry_run or added is None:
         click.echo("Dry run: nothing was written.")
         return
     click.echo(

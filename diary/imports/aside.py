@@ -9,8 +9,9 @@ would have reading the chunk itself, so problems name the same rows, in the same
 and a file that cannot be read says so with the same message.
 
 Where this process is the slower one (most CSV files), the child also checks a chunk
-through the services when this process has BEHIND of its chunks still to take, and sends
-the checked rows with the entries; this process tells it each chunk it took. What
+through the services when BEHIND of the chunks it sent are not done with here yet (the
+one being checked included), and sends the checked rows with the entries; this process
+tells it each chunk it is done with. What
 depends on the database or on the entries before (keys held, repeats, the attack still
 going) is always done here.
 """
@@ -37,7 +38,8 @@ from diary.rules import Owner
 # Smaller files are read in this process: starting the child (a Python that imports the
 # diary's readers) takes about 0.7 s of CPU, what reading 4 MB takes.
 ASIDE_BYTES = 4 << 20
-# The child checks a chunk itself when this process has this many of its chunks to take.
+# The child checks a chunk itself when this many of the chunks it sent are not done with
+# here yet: the one this process checks, and one more waiting in the pipe.
 BEHIND = 2
 # The pipe holds about five chunks of entries (Linux allows 1 MiB without privileges): the
 # child reads on while this process checks a slow chunk.
@@ -74,7 +76,9 @@ def entry_chunks(
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
     asking, answers = cast(IO[bytes], child.stdin), cast(IO[bytes], child.stdout)  # PIPE's
-    fcntl.fcntl(answers.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    # Only a speed-up: a system that allows less (or has no such call) keeps its own size.
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(answers.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     try:
         asked = (source.export, source.format, source.zone_name, source.size, size, checking)
         pickle.dump((*asked, BEHIND), asking)
@@ -111,7 +115,7 @@ def _received(
     source: Source, pipe: IO[bytes], taken: int | None = None
 ) -> Iterator[tuple[Chunk, list | None]]:
     """Yield each chunk the child read (with its rows, when it checked them), noting first
-    on source what the child noted; tell the child through taken each chunk taken."""
+    on source what the child noted; tell the child through taken each chunk done with."""
     while True:
         try:
             # Only what the child builds (entries of texts, numbers and times) is loaded.
@@ -132,7 +136,7 @@ def _received(
 
 
 def _tell(taken: int) -> None:
-    """Tell the child that one more chunk was taken."""
+    """Tell the child that one more chunk is done with."""
     # A child that sent everything and ended has its end in the pipe already.
     with contextlib.suppress(BrokenPipeError):
         os.write(taken, b".")

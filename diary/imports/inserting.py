@@ -2,7 +2,8 @@
 
 A confirmed preview inserts the rows it kept (plan.apply_rows); `diary import` inserts
 them as they are checked (plan.import_now). Either way nothing is half-written: a
-problem or a refused row deletes what earlier parts committed.
+problem or a refused row deletes what earlier parts committed, and the patient's own
+trigger names they added.
 """
 
 from collections import Counter
@@ -13,11 +14,13 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import exists, func, select
+
 from diary.clock import local_today
 from diary.extensions import db
-from diary.models import Attack, MedicationDose, Reading, User
+from diary.models import Attack, AttackTrigger, MedicationDose, OwnTrigger, Reading, User
 from diary.services import attacks, day_marks, days
-from diary.services.bulk import PART_ROWS, Imported, PartedInsert, bulk_values
+from diary.services.bulk import PART_ROWS, Imported, PartedInsert, bulk_values, delete_rows
 from diary.services.medications import delete_imported
 from diary.sqlite import read_phase
 
@@ -54,6 +57,10 @@ class Inserted:
         # attacks among them, by each attack's key.
         self.waiting: dict[tuple[Imported, tuple[str, ...]], list[tuple]] = {}
         self.waiting_triggers: list[tuple[str, list[str]]] = []
+        # The patient's own trigger names the import adds have higher ids than these.
+        self.own_triggers_before = db.session.scalar(
+            select(func.coalesce(func.max(OwnTrigger.id), 0)).where(OwnTrigger.user_id == user.id)
+        )
 
     def add(self, model: Imported, rows: list[dict], leave_out: str = "") -> None:
         """Keep checked rows of one table (see table_values) for insert_due().
@@ -105,9 +112,14 @@ class Inserted:
         self.replaced += keys
 
     def take_back(self) -> None:
-        """Roll back the part not committed, and delete what the parts committed."""
+        """Roll back the part not committed, and delete what the parts committed: the rows,
+        and the own trigger names added since that no attack has (another's write may have
+        added one meanwhile, for its attack)."""
         db.session.rollback()
         self.parts.take_back()
+        unused = ~exists().where(AttackTrigger.own_trigger_id == OwnTrigger.id)
+        delete_rows(OwnTrigger, self.user.id, OwnTrigger.id > self.own_triggers_before, unused)
+        db.session.commit()
 
     @contextmanager
     def taken_back_on_failure(self) -> Iterator[None]:
@@ -119,8 +131,9 @@ class Inserted:
             raise
 
     def finish(self, fmt: str, free_days: tuple[date, date] | None) -> Added:
-        """Remove the medicines replaced and, given free_days (the file's span of attacks),
-        mark the days of it that nothing says had a headache; say what was added."""
+        """Insert the rows still waiting, remove the medicines replaced and, given free_days
+        (the file's span of attacks), mark the days of it that nothing says had a headache;
+        say what was added."""
         for model in {model for model, _ in self.waiting}:
             self.insert_waiting(model)
         # Removed with the last part: an import stopped part-way keeps what it would replace.

@@ -2,14 +2,15 @@
 preview them.
 
 Every row is checked by the same service as any other entry (checked_attack,
-checked_reading, checked_dose); the import writes nothing until the patient confirms the preview,
-and then writes exactly what was previewed. Entries are checked a chunk at a time,
-so a file of 200,000 rows needs no more memory than one of 200, and a file makes
-only so many rows for its size (SPOOL_TIMES). Each row's idempotency key is derived
-from the source entry's own id, so importing the same export, or a later one from
-the same app, adds only entries the diary does not hold yet. Where an app exports the
-same medicines in two files, the more exact file's entries replace the other's in the
-diary, and the other's are not imported after them.
+checked_reading, checked_dose); the web import writes nothing until the patient confirms
+the preview, and then writes exactly what was previewed (`diary import`, which waits for
+no confirmation, inserts the rows as they are checked and takes them back on a problem).
+Entries are checked a chunk at a time, so a file of 200,000 rows needs no more memory
+than one of 200, and a file makes only so many rows for its size (SPOOL_TIMES). Each
+row's idempotency key is derived from the source entry's own id, so importing the same
+export, or a later one from the same app, adds only entries the diary does not hold yet.
+Where an app exports the same medicines in two files, the more exact file's entries
+replace the other's in the diary, and the other's are not imported after them.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ import heapq
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -491,7 +493,7 @@ def plan_import(
     """
     limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
     rows = Spool.start(spool, source.format, user.timezone, limit) if spool else None
-    plan = _planned(user, source, rows, limit, unlisted)
+    plan = _planned(user, source, rows, unlisted)
     if rows is not None:
         rows.finish()
     return plan
@@ -511,7 +513,7 @@ def import_now(
     """
     rows = Inserted(user)
     with rows.taken_back_on_failure():
-        plan = _planned(user, source, rows, SPOOL_TIMES * source.size + SPOOL_FLOOR, unlisted)
+        plan = _planned(user, source, rows, unlisted)
         if not plan.problem_count:
             return plan, rows.finish(plan.format, plan.attack_span if free_days else None)
     rows.take_back()
@@ -519,20 +521,28 @@ def import_now(
 
 
 def _planned(
-    user: User, source: Source, rows: Spool | Inserted | None, limit: int, unlisted: str | None
+    user: User, source: Source, rows: Spool | Inserted | None, unlisted: str | None
 ) -> Plan:
-    """Check every entry into rows (kept or inserted, unless rows is None); return the plan."""
+    """Check every entry into rows (kept or inserted, unless rows is None); return the plan.
+
+    Rows inserted as they are checked are taken back at the first problem: the rest of
+    the file is only checked, for the problems it holds.
+    """
     plan = Plan(format=source.format)
+    limit = SPOOL_TIMES * source.size + SPOOL_FLOOR
     planner = _Planner(user, source, plan, rows, limit, unlisted)
-    checking = Checking(rules.Owner(user.id, user.timezone), unlisted)
-    with entry_chunks(source, CHUNK, checking) as chunks:
+    live = rows if isinstance(rows, Inserted) else None
+    with entry_chunks(source, CHUNK, Checking(planner.owner, unlisted)) as chunks:
         for chunk, outcomes in chunks:
-            if not isinstance(rows, Inserted):
+            with live.checking() if live else nullcontext():
                 planner.chunk(chunk, outcomes)
+            if live is None or planner.spool is not live:
                 continue
-            with rows.checking():
-                planner.chunk(chunk, outcomes)
-            rows.insert_due()
+            if source.problem_count:
+                live.take_back()
+                planner.spool = None
+            else:
+                live.insert_due()
     plan.left_out = source.left_out
     plan.clock_changes, plan.clock_change_count = source.clock_changes, source.clock_change_count
     plan.notes = source.notes
