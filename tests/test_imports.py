@@ -2,6 +2,7 @@
 
 import html
 import io
+import json
 import re
 import tempfile
 from datetime import date, datetime, timedelta
@@ -14,6 +15,7 @@ from sqlalchemy import func, select, text
 from diary.extensions import db
 from diary.imports import Unreadable, read_export
 from diary.imports.plan import apply_rows, plan_import
+from diary.imports.readers import Export
 from diary.models import Attack, DayMark, MedicationDose, Reading
 from diary.models.attack import YES_NO
 from diary.services import days, medications, readings
@@ -237,6 +239,24 @@ def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(
         (datetime(2024, 11, 10, 21, 15), "Sumatriptan", "", "triptan", ""),
     ]
     assert dict(plan.unknown_medicines) == {"Verapamil": 1, "Oxygen 15 L/min 20 min": 1}
+
+
+def test_migralog_with_one_reading_an_episode_is_read_without_a_pass_for_later_ones(
+    app, alice, tmp_path, monkeypatch
+):
+    export = json.loads((DATA / "migralog_export_2024-05-04_090000.json").read_text())
+    export["intensityReadings"] = export["intensityReadings"][:1]  # each episode's first
+    path = written(tmp_path, "migralog.json", json.dumps(export).encode())
+    passes: list[str] = []
+    json_items = Export.json_items
+    monkeypatch.setattr(
+        Export, "json_items", lambda self, prefix: passes.append(prefix) or json_items(self, prefix)
+    )
+    plan, readings, _ = imported(app, alice, path)
+    assert plan.problems == []
+    assert readings == [(datetime(2024, 5, 3, 7, 0), 7, "")]  # the episode's, at its start
+    # The file is read for the first readings, the episodes, the medicines and the doses.
+    assert passes.count("intensityReadings.item") == 1
 
 
 def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):

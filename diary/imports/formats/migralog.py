@@ -35,14 +35,16 @@ def read(export: Export, source: Source) -> Entries:
     for key, what in LEFT_OUT.items():
         if lengths[key]:
             source.left_out[what] += lengths[key]
-    firsts = _first_readings(export)
+    firsts, readings = _first_readings(export)
     episodes: set[str] = set()
     for n, episode in export.json_items("episodes.item"):
         for attack in _episode(source, f"episodes[{n}]", episode, firsts):
             episodes.add(attack.key)
             yield attack
-    # Every later intensity reading of an episode that was read is a reading of its own.
-    for n, reading in export.json_items("intensityReadings.item"):
+    # Every later intensity reading of an episode that was read is a reading of its own;
+    # when each reading is its episode's first, there is none to read the file again for.
+    later = export.json_items("intensityReadings.item") if readings > len(firsts) else ()
+    for n, reading in later:
         episode = str(reading.get("episodeId")) if isinstance(reading, dict) else None
         if episode in episodes and firsts[episode][1] != n:
             where = f"intensityReadings[{n}]"
@@ -61,18 +63,21 @@ def read(export: Export, source: Source) -> Entries:
         yield from _dose(source, f"medicationDoses[{n}]", dose, medicines)
 
 
-def _first_readings(export: Export) -> dict[str, tuple[Any, int, Any]]:
-    """Return each episode's earliest intensity reading: its time, position and intensity."""
+def _first_readings(export: Export) -> tuple[dict[str, tuple[Any, int, Any]], int]:
+    """Return each episode's earliest intensity reading (its time, position and intensity),
+    and how many readings there are."""
     firsts: dict[str, tuple[Any, int, Any]] = {}
+    readings = 0
     for n, reading in export.json_items("intensityReadings.item"):
         if not isinstance(reading, dict):
             continue
+        readings += 1
         stamp = reading.get("timestamp")
         when = stamp if isinstance(stamp, NUMBER) and not isinstance(stamp, bool) else 0
         episode = str(reading.get("episodeId"))
         if episode not in firsts or when < firsts[episode][0]:
             firsts[episode] = (when, n, reading.get("intensity"))
-    return firsts
+    return firsts, readings
 
 
 def _episode(source: Source, where: str, episode: Any, firsts: dict) -> Entries:
