@@ -169,6 +169,19 @@ def wait_until(page, expression: str, timeout: float = 10.0) -> None:
         page.wait_for_timeout(50)
 
 
+def wait_for_worker(page) -> None:
+    """Wait until the service worker controls the page, as on a phone used before.
+
+    A page opened before its worker was active is controlled only once reloaded: the
+    reload is made here, once the worker is, and waited for (a reload started inside a
+    polled expression raced the next poll, which found its page gone).
+    """
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+
+
 def sync_now(page) -> None:
     """Say the network is back, and wait until the round of sending it starts has ended.
 

@@ -24,7 +24,12 @@ from diary.clock import local_today
 from diary.extensions import db
 from diary.models import DayMark
 from diary.services.accounts import find_user
-from tests.browser.conftest import LiveServer, screenshot, sign_in_by_form, wait_until
+from tests.browser.conftest import (
+    LiveServer,
+    screenshot,
+    sign_in_by_form,
+    wait_for_worker,
+)
 from tests.push_service import PushService
 from tests.server import DiaryServer
 
@@ -149,9 +154,7 @@ def test_the_check_in_notification_marks_the_day_once_also_across_an_outage(brow
         context.add_init_script(script=FAKE_PUSH_MANAGER % json.dumps(device))
         page = context.new_page()
         sign_in_by_form(page, live, name)
-        wait_until(
-            page, "navigator.serviceWorker.controller !== null || (location.reload(), false)"
-        )
+        wait_for_worker(page)
 
         page.goto(live.url + "/account")
         page.get_by_label("Ask me each day when nothing is logged yet").check()

@@ -2,7 +2,13 @@
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import back_online, sign_in, sign_in_by_form, wait_until
+from tests.browser.conftest import (
+    back_online,
+    sign_in,
+    sign_in_by_form,
+    wait_for_worker,
+    wait_until,
+)
 from tests.browser.test_charts import charts_drawn, seed_months
 
 STATUS = "document.querySelector('[data-sync-status]').textContent"
@@ -36,7 +42,7 @@ def test_the_charts_speak_german_and_name_a_long_treatment_whole_below(page, liv
 def test_the_offline_page_and_the_queue_speak_german(page, context, live_server, console):
     name = live_server.make_user(language="de")
     sign_in_by_form(page, live_server, name)
-    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    wait_for_worker(page)
     # The worker cached the offline page on the sign-in page, in the browser's English; the
     # first page in German has it fetched again.
     wait_until(

@@ -14,6 +14,7 @@ from tests.browser.conftest import (
     screenshot,
     sign_in_by_form,
     sync_now,
+    wait_for_worker,
     wait_until,
 )
 
@@ -21,11 +22,10 @@ from tests.browser.conftest import (
 def home_with_worker(page, server, name: str) -> None:
     """Sign in and wait until the service worker controls the page, as on a phone used before.
 
-    By the form: the sign-in page registers the worker, so that it mostly controls home already
-    (the reload below, when it does not yet, can race the next look at the page).
+    By the form: the sign-in page registers the worker, so that it mostly controls home already.
     """
     sign_in_by_form(page, server, name)
-    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    wait_for_worker(page)
 
 
 def home_offline(page, context, server, name: str) -> None:

@@ -1,6 +1,12 @@
 """A shared household device: entries queued offline by one member never reach another's diary."""
 
-from tests.browser.conftest import back_online, sign_in_by_form, sync_now, wait_until
+from tests.browser.conftest import (
+    back_online,
+    sign_in_by_form,
+    sync_now,
+    wait_for_worker,
+    wait_until,
+)
 from tests.browser.test_offline import entries
 
 STATUS = "document.querySelector('[data-sync-status]').textContent"
@@ -18,7 +24,7 @@ def test_one_members_offline_entry_waits_for_her_and_never_lands_in_anothers_dia
 ):
     anna, ben = live_server.make_user(), live_server.make_user()
     sign_in_by_form(page, live_server, anna)
-    wait_until(page, "navigator.serviceWorker.controller !== null || (location.reload(), false)")
+    wait_for_worker(page)
     context.set_offline(True)
     page.goto(live_server.url + "/")
     page.get_by_role("button", name="Log pain 8, severe, now").click()
