@@ -88,8 +88,8 @@ class Inserted:
 
     def insert_waiting(self, model: Imported) -> None:
         """Insert the rows of model that wait (an attack's with its triggers)."""
-        for table, columns in [key for key in self.waiting if key[0] is model]:
-            self.insert(model, list(columns), self.waiting.pop((table, columns)))
+        for key in [key for key in self.waiting if key[0] is model]:
+            self.insert(model, list(key[1]), self.waiting.pop(key))
         if model is Attack and self.waiting_triggers:
             attacks.add_imported_triggers(self.user, self.waiting_triggers)
             self.waiting_triggers = []

@@ -507,9 +507,9 @@ def import_now(
     waits for no confirmation; return the plan, and what was added (None when a problem
     stopped the import: what was inserted before it was taken back).
 
-    Inserting while the reading process reads takes a third less time than previewing
-    first and inserting afterwards. free_days marks the days of the file's span of attacks
-    that nothing says had a headache.
+    The diary inserts while the reading process reads on, with no file of rows to write
+    and read back. free_days marks the days of the file's span of attacks that nothing
+    says had a headache.
     """
     rows = Inserted(user)
     with rows.taken_back_on_failure():
