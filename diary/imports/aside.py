@@ -158,18 +158,18 @@ def _read(
     request: tuple[Export, str, str, int, int, Checking, int], pipe: IO[bytes], taken: int
 ) -> None:
     """Read an export's entries in the child and send them a chunk at a time, checked
-    when the parent is behind; taken is the file the parent tells each chunk taken by."""
+    when the parent is behind; taken is the pipe the parent tells each chunk done with by."""
     export, fmt, zone, size, chunk, checking, behind = request
     source = Source(fmt, zone, size=size)
     os.set_blocking(taken, False)
-    sent = 0
+    undone = 0  # chunks sent that the parent is not done with
     try:
         entries = FORMATS[fmt].read(export, source)
         for entries_read in iter(lambda: tuple(islice(entries, chunk)), ()):
-            sent -= _taken_since(taken)
-            outcomes = _checked(checking, fmt, entries_read) if sent >= behind else None
+            undone -= _taken_since(taken)
+            outcomes = _checked(checking, fmt, entries_read) if undone >= behind else None
             _send(pipe, ("chunk", (entries_read, outcomes), _taken_notes(source)))
-            sent += 1
+            undone += 1
         _send(pipe, ("end", None, _taken_notes(source)))
     except Unreadable as exc:
         _send(pipe, ("unreadable", str(exc), None))
