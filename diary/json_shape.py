@@ -6,7 +6,8 @@ kept it busy for a minute. No export or backup the diary reads nests more than a
 levels, holds a text longer than a note or a number longer than a double, so a file
 that does is refused before any parser sees it. The file is read a megabyte at a
 time and regular expressions look at each byte about once; Python code runs only at
-brackets and at texts with escapes.
+the brackets around runs of entries, at entries nesting deeper than NESTED and at texts
+with escapes (0.7 s for a 53 MB export, 1.4 s when Python ran at every bracket).
 """
 
 import re
@@ -27,10 +28,29 @@ OPENERS, CLOSERS, QUOTE = b"[{", b"]}", ord('"')
 _SCALAR = rb'[^"\[\]{}\s,:]'  # a byte of a number, true, false or null
 # What needs no Python: texts short enough without escapes, white space and separators,
 # and numbers and words short enough. Each is taken whole or not at all.
-_PLAIN = re.compile(
-    rb'(?:"[^"\\]{0,%d}+"|[\s,:]++|(?!-?\d{%d})%s{1,%d}+(?!%s))*+'
-    % (STRING_MAX, DIGITS_MAX + 1, _SCALAR, NUMBER_MAX, _SCALAR)
+_TOKEN = rb'"[^"\\]{0,%d}+"|[\s,:]++|(?!-?\d{%d})%s{1,%d}+(?!%s)' % (
+    STRING_MAX,
+    DIGITS_MAX + 1,
+    _SCALAR,
+    NUMBER_MAX,
+    _SCALAR,
 )
+_PLAIN = re.compile(rb"(?:%s)*+" % _TOKEN)
+# Runs of lists and objects of such tokens, each nesting at most NESTED deep (the entries
+# of most exports), are taken whole by one match instead of by Python at each bracket. A
+# run ends with a closing bracket: a number cut by where the match must stop is never
+# taken as a whole one.
+NESTED = 3
+
+
+def _nested(depth: int) -> bytes:
+    """Return the pattern of a list or object of plain tokens nesting at most depth deep."""
+    inner = _TOKEN if depth == 1 else b"%s|%s" % (_TOKEN, _nested(depth - 1))
+    return rb"[\[{](?:%s)*+[\]}]" % inner
+
+
+_ENTRY = _nested(NESTED)
+_RUN = re.compile(rb"%s(?:(?:%s)*+%s)*+" % (_ENTRY, _TOKEN, _ENTRY))
 _TEXT = re.compile(rb'"(?:[^"\\]++|\\.)*+', re.DOTALL)
 _SCALAR_TAIL = re.compile(_SCALAR + rb"*\Z")
 
@@ -59,6 +79,10 @@ class _Walk:
                 return pos if end else _SCALAR_TAIL.search(data, max(0, pos - NUMBER_MAX)).start()
             byte = data[pos]
             if byte in OPENERS:
+                taken = self.run(data, pos, offset)
+                if taken is not None:
+                    pos = taken
+                    continue
                 self.open(byte, offset + pos)
             elif byte in CLOSERS:
                 self.close(offset + pos)
@@ -85,6 +109,19 @@ class _Walk:
                 " no field of a diary takes that much."
             )
         return stop + 1 if closed else None
+
+    def run(self, data: bytes, pos: int, offset: int) -> int | None:
+        """Return where a run of lists and objects of plain tokens starting at pos ends,
+        when one is taken whole within every limit; else None, and Python walks it."""
+        if len(self.stack) + NESTED > DEPTH_MAX:
+            return None
+        end = len(data)
+        if self.entry_max is not None:
+            # It must end within the open entry's limit, or be no larger than one entry.
+            start = pos if self.entry_at is None else self.entry_at - offset
+            end = min(end, start + self.entry_max + 1)
+        found = _RUN.match(data, pos, end)
+        return found.end() if found else None
 
     def open(self, byte: int, at: int) -> None:
         """Enter a list or object; refuse one nested too deep."""
