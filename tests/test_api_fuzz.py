@@ -68,11 +68,14 @@ UNSTATABLE = re.compile(
 )
 
 
+AURA_FIRST = "Say which aura it was, or leave its minutes empty."
 # A change to "other" that leaves the note out keeps the stored note, which may be blank;
-# one that gives an aura's minutes without the aura keeps the stored aura, which may be none.
+# one that gives an aura's minutes without the aura keeps the stored aura, which may be
+# none; one that empties the aura without its minutes keeps the stored minutes.
 KEPT = {
     "note": "Describe the side effect in the note when you choose 'other'.",
-    "aura": "Say which aura it was, or leave its minutes empty.",
+    "aura": AURA_FIRST,
+    "aura_minutes": AURA_FIRST,
 }
 
 
