@@ -7,13 +7,13 @@ the preview, and then writes exactly what was previewed (`diary import`, which w
 no confirmation, inserts the rows as they are checked and takes them back on a problem).
 Entries are checked a chunk at a time, so a file of 200,000 rows needs no more memory
 than one of 200, and a file makes only so many rows for its size (SPOOL_TIMES). Each
-row's idempotency key is derived from the source entry's own id, so importing the same
-export, or a later one from the same app, adds only entries the diary does not hold yet.
+row's idempotency key is derived from the source entry's own id and time (imports.keys),
+so importing the same export, or a later one from the same app, adds only entries the
+diary does not hold yet.
 Where an app exports the same medicines in two files, the more exact file's entries
 replace the other's in the diary, and the other's are not imported after them.
 """
 
-import hashlib
 import heapq
 import re
 from collections import Counter
@@ -34,6 +34,7 @@ from diary.collector import collector_paused
 from diary.extensions import db
 from diary.imports.aside import Checking, Chunk, entry_chunks
 from diary.imports.inserting import Added, Inserted
+from diary.imports.keys import earlier_keys, entry_keys, named_keys
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.imports.spool import (
     REPLACE,
@@ -66,11 +67,6 @@ SCORE = int | float | str
 WHOLE = re.compile(r"\s*[0-9]{1,3}\s*")
 # Placeholders some apps write where no medicine was taken.
 NO_MEDICINE = frozenset({"", "no medication", "none", "null"})
-
-
-def source_key(format_code: str, *parts: str) -> str:
-    """Return the idempotency key of one diary row made from one source entry."""
-    return hashlib.sha256("\n".join((format_code, *parts)).encode()).hexdigest()[:64]
 
 
 def whole_score(value: Any) -> Any:
@@ -170,7 +166,7 @@ def _trigger_names(names: tuple[str, ...]) -> tuple[list[str], str]:
     return kept, f"Triggers: {', '.join(rest)}." if rest else ""
 
 
-def _attack_row(user: rules.Owner, fmt: str, attack: Attack) -> dict:
+def _attack_row(user: rules.Owner, attack: Attack, key: str) -> dict:
     """Check an attack with what its source says of it; the rest goes into its note."""
     triggers, other = _trigger_names(attack.triggers)
     given = attack.intensity not in (None, "")
@@ -184,13 +180,12 @@ def _attack_row(user: rules.Owner, fmt: str, attack: Attack) -> dict:
         aura=list(attack.aura),
         triggers=triggers,
         note=" ".join(d for d in (other, *attack.details) if d),
-        # Its own key: the reading of its intensity keeps the key earlier imports gave it.
-        client_key=source_key(fmt, attack.key, "attack"),
+        client_key=key,
         **dict(attack.answers),
     )
 
 
-def _start_reading(user: rules.Owner, fmt: str, attack: Attack) -> dict | None:
+def _start_reading(user: rules.Owner, attack: Attack, key: str) -> dict | None:
     """Return the reading of an attack's intensity at its start, when the source gives one."""
     if attack.intensity in (None, ""):
         return None
@@ -199,21 +194,21 @@ def _start_reading(user: rules.Owner, fmt: str, attack: Attack) -> dict | None:
         recorded_at=attack.start,
         pain=whole_score(attack.intensity),
         note="",
-        client_key=source_key(fmt, attack.key),
+        client_key=key,
     )
 
 
-def _intensity_row(user: rules.Owner, fmt: str, reading: Intensity) -> dict:
+def _intensity_row(user: rules.Owner, reading: Intensity, key: str) -> dict:
     return checked_reading(
         user,
         recorded_at=reading.at,
         pain=whole_score(reading.intensity),
         note="Recorded during an episode.",
-        client_key=source_key(fmt, reading.key),
+        client_key=key,
     )
 
 
-def _dose_row(user: rules.Owner, fmt: str, taken: Taken, unlisted: str | None) -> dict:
+def _dose_row(user: rules.Owner, taken: Taken, unlisted: str | None, key: str) -> dict:
     """Check a medicine taken; one the list does not name takes the kind the patient chose
     for such medicines, and is refused when none was chosen."""
     listed = reference.medicine_class(taken.name) is not None
@@ -225,7 +220,7 @@ def _dose_row(user: rules.Owner, fmt: str, taken: Taken, unlisted: str | None) -
         med_class=None if listed else unlisted,
         note=taken.note,
         relief_2h=taken.relief_2h,
-        client_key=source_key(fmt, taken.key),
+        client_key=key,
     )
 
 
@@ -249,15 +244,16 @@ def checked_entries(
     with rules.checked_together(datetime.now(UTC)):
         for entry in entries:
             try:
+                keys = entry_keys(fmt, entry)
                 if isinstance(entry, Attack):
                     outcome: Checked = (
-                        _attack_row(owner, fmt, entry),
-                        _start_reading(owner, fmt, entry),
+                        _attack_row(owner, entry, keys[0]),
+                        _start_reading(owner, entry, keys[1]),
                     )
                 elif isinstance(entry, Intensity):
-                    outcome = _intensity_row(owner, fmt, entry)
+                    outcome = _intensity_row(owner, entry, keys[0])
                 else:
-                    outcome = _dose_row(owner, fmt, entry, unlisted)
+                    outcome = _dose_row(owner, entry, unlisted, keys[0])
             except Exception:  # the diary checks it again, and says why
                 outcomes.append(None)
             else:
@@ -280,7 +276,10 @@ class _Planner:
         self.user, self.source, self.plan, self.spool = user, source, plan, spool
         self.owner = rules.Owner(user.id, user.timezone)
         self.unlisted = unlisted
-        self.seen: set[bytes] = set()  # keys met so far (the first 16 bytes of each)
+        self.seen: set[bytes] = set()  # keys met so far (the last 16 bytes of each hash)
+        # The chunk's dated keys with the plain keys earlier imports gave the same rows
+        # (keys.earlier_keys), when the diary holds keyed rows at all.
+        self.earlier: dict[str, str] = {}
         self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
         # The start and key of an attack of the file not ended.
         self.running: tuple[datetime, str | None] | None = None
@@ -301,12 +300,13 @@ class _Planner:
     ) -> None:
         """Check an attack and the reading of its intensity (unless checked already, as
         checked_entries does); one attack runs at a time."""
-        row = checked[0] if checked else _attack_row(self.owner, self.source.format, entry)
+        keys = () if checked else entry_keys(self.source.format, entry)
+        row = checked[0] if checked else _attack_row(self.owner, entry, keys[0])
         self.plan.spans(entry)
         if row["ended_at"] is None:
             self.one_running(row)
         self.count(rows).append(row)
-        reading = checked[1] if checked else _start_reading(self.owner, self.source.format, entry)
+        reading = checked[1] if checked else _start_reading(self.owner, entry, keys[1])
         if reading is not None:
             self.count(readings).append(reading)
 
@@ -316,7 +316,8 @@ class _Planner:
         if running is None:
             diary = attacks.open_attack(self.user)
             running = (diary.started_at, diary.client_key) if diary is not None else None
-        if running is not None and running[1] != row["client_key"]:
+        key = row["client_key"]
+        if running is not None and running[1] not in (key, self.earlier.get(key, key)):
             started = running[0].isoformat(timespec="minutes").replace("T", " ")
             raise EntryError(
                 {"ended_at": f"An attack is already running since {started}; stop it first."}
@@ -339,8 +340,12 @@ class _Planner:
         doses: list[dict] = []
         fmt = self.source.format
         taken = [entry for entry in entries if isinstance(entry, Taken)]
-        better = self.held(MedicationDose, {k for e in taken for k in _keys(fmt, e.superseded_by)})
-        self.replace({k for e in taken for k in _keys(fmt, e.replaces)})
+        better = self.held(
+            MedicationDose, {k for e in taken for k in named_keys(fmt, e.superseded_by)}
+        )
+        self.replace({k for e in taken for k in named_keys(fmt, e.replaces)})
+        keyed = any(map(self.holds_keys, (AttackRow, Reading, MedicationDose)))
+        self.earlier = earlier_keys(fmt, entries) if keyed else {}
         with rules.checked_together(datetime.now(UTC)):
             self.check(entries, outcomes or [None] * len(entries), better, found, readings, doses)
         found = self.new_only(found, AttackRow)
@@ -377,14 +382,16 @@ class _Planner:
                 if isinstance(entry, Attack):
                     self.attack(entry, found, readings, checked)
                 elif isinstance(entry, Intensity):
-                    row = checked or _intensity_row(self.owner, fmt, entry)
+                    row = checked or _intensity_row(self.owner, entry, *entry_keys(fmt, entry))
                     self.count(readings).append(row)
                 elif entry.name.strip().lower() in NO_MEDICINE:
                     continue
-                elif not better or better.isdisjoint(_keys(fmt, entry.superseded_by)):
+                elif not better or better.isdisjoint(named_keys(fmt, entry.superseded_by)):
                     if reference.medicine_class(entry.name) is None:
                         self.plan.unknown_medicines[entry.name.strip()] += 1
-                    row = checked or _dose_row(self.owner, fmt, entry, self.unlisted)
+                    row = checked or _dose_row(
+                        self.owner, entry, self.unlisted, *entry_keys(fmt, entry)
+                    )
                     self.count(doses).append(row)
                 else:
                     self.plan.superseded += 1
@@ -440,13 +447,16 @@ class _Planner:
     def new_only(self, rows: list[dict], model) -> list[dict]:
         """Leave out rows met earlier in the file, or that the diary holds already (an
         earlier import). Met earlier first: an import that inserts as it checks holds them."""
-        held = self.held(model, [row["client_key"] for row in rows])
+        keys = [row["client_key"] for row in rows]
+        earlier = self.earlier
+        held = self.held(model, keys + [earlier[key] for key in keys if key in earlier])
         new = []
         for row in rows:
-            short = bytes.fromhex(row["client_key"][:32])
+            key = row["client_key"]
+            short = bytes.fromhex(key[-32:])
             if short in self.seen:
                 self.plan.repeated += 1
-            elif row["client_key"] in held:
+            elif key in held or earlier.get(key) in held:
                 self.plan.already_present += 1
             else:
                 self.seen.add(short)
@@ -471,11 +481,6 @@ def _any_key(model) -> Select:
         .where(model.user_id == bindparam("user_id"), model.client_key.is_not(None))
         .limit(1)
     )
-
-
-def _keys(fmt: str, source_keys: tuple[str, ...]) -> list[str]:
-    """Return the idempotency keys of some source entries."""
-    return [source_key(fmt, key) for key in source_keys]
 
 
 @collector_paused()
