@@ -149,7 +149,9 @@ def test_another_user_s_write_keeps_what_is_kept_for_this_one(app, client, alice
     other = app.test_client()
     sign_in(other, "bob")
     bobs = version(app, bob)
-    other.post("/readings/new", data={"day": today().isoformat(), "time": "08:00", "pain": "6"})
+    # Yesterday's: before 08:00, today's 08:00 is still ahead and refused.
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    other.post("/readings/new", data={"day": yesterday, "time": "08:00", "pain": "6"})
     assert version(app, bob) != bobs and version(app, alice) == kept
     assert view(app, client, OUTCOME)[1] == asked
 
