@@ -65,9 +65,10 @@ class Inserted:
     def add(self, model: Imported, rows: list[dict], leave_out: str = "") -> None:
         """Keep checked rows of one table (see table_values) for insert_due().
 
-        Each part's commit writes out every index page it changed, and an import's keys go
-        into their unique index in no order: rows inserted a table at a time change the
-        pages of one such index instead of three (a third of the writing).
+        Each part's commit writes out every index page it changed, and where a file's
+        entries have ids in no order, its keys go into their unique index all over it: rows
+        inserted a table at a time change the pages of one such index instead of three (a
+        third of the writing).
         """
         if rows:
             columns, values = table_values(rows, leave_out)

@@ -7,9 +7,9 @@ the preview, and then writes exactly what was previewed (`diary import`, which w
 no confirmation, inserts the rows as they are checked and takes them back on a problem).
 Entries are checked a chunk at a time, so a file of 200,000 rows needs no more memory
 than one of 200, and a file makes only so many rows for its size (SPOOL_TIMES). Each
-row's idempotency key is derived from the source entry's own id and time (imports.keys),
-so importing the same export, or a later one from the same app, adds only entries the
-diary does not hold yet.
+row's idempotency key is derived from the source entry's own id (imports.keys), so
+importing the same export, or a later one from the same app, adds only entries the diary
+does not hold yet.
 Where an app exports the same medicines in two files, the more exact file's entries
 replace the other's in the diary, and the other's are not imported after them.
 """
@@ -27,14 +27,14 @@ from operator import attrgetter, itemgetter
 from typing import Any, BinaryIO
 
 from flask_babel import gettext
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 
 from diary import reference, rules
 from diary.collector import collector_paused
 from diary.extensions import db
 from diary.imports.aside import Checking, Chunk, entry_chunks
 from diary.imports.inserting import Added, Inserted
-from diary.imports.keys import earlier_keys, entry_keys, named_keys
+from diary.imports.keys import KEY_LENGTH, SEPARATOR, earlier_keys, entry_keys, named_keys
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.imports.spool import (
     REPLACE,
@@ -287,6 +287,8 @@ class _Planner:
         # Whether the user held rows of a table with keys at all before the import, asked
         # once: rows an import inserts as it checks are met in the file first (seen).
         self.keyed: dict[Any, bool] = {}
+        # Whether it held rows that versions before imported, keyed plainly, asked once.
+        self.plainly_keyed: bool | None = None
 
     def count(self, rows: list[dict]) -> list[dict]:
         """Return rows, to take one more: past the file's allowance, raise TooManyRows."""
@@ -344,8 +346,7 @@ class _Planner:
             MedicationDose, {k for e in taken for k in named_keys(fmt, e.superseded_by)}
         )
         self.replace({k for e in taken for k in named_keys(fmt, e.replaces)})
-        keyed = any(map(self.holds_keys, (AttackRow, Reading, MedicationDose)))
-        self.earlier = earlier_keys(fmt, entries) if keyed else {}
+        self.earlier = earlier_keys(fmt, entries) if self.holds_plain_keys() else {}
         with rules.checked_together(datetime.now(UTC)):
             self.check(entries, outcomes or [None] * len(entries), better, found, readings, doses)
         found = self.new_only(found, AttackRow)
@@ -436,6 +437,16 @@ class _Planner:
             )
         return self.keyed[model]
 
+    def holds_plain_keys(self) -> bool:
+        """Tell whether the diary holds rows a version before imported, keyed plainly."""
+        if self.plainly_keyed is None:
+            given = {"user_id": self.user.id}
+            self.plainly_keyed = any(
+                db.session.scalar(_any_plain_key(model), given) is not None
+                for model in (AttackRow, Reading, MedicationDose)
+            )
+        return self.plainly_keyed
+
     def replace(self, keys: set[str]) -> None:
         """Plan to remove the diary's medicines of these keys (those it holds), once each."""
         found = self.held(MedicationDose, keys - self.replaced)
@@ -479,6 +490,21 @@ def _any_key(model) -> Select:
     return (
         select(model.id)
         .where(model.user_id == bindparam("user_id"), model.client_key.is_not(None))
+        .limit(1)
+    )
+
+
+@cache
+def _any_plain_key(model) -> Select:
+    """Return the query of one of a user's rows of model with a key as long as a plain
+    import key and without an ordered key's separator (keys.source_key)."""
+    return (
+        select(model.id)
+        .where(
+            model.user_id == bindparam("user_id"),
+            func.length(model.client_key) == KEY_LENGTH,
+            model.client_key.not_like(f"%/{SEPARATOR}%", escape="/"),
+        )
         .limit(1)
     )
 
@@ -607,9 +633,10 @@ def _table_by_table(spool: Spool) -> Iterator[Rows | Replaced | Triggers]:
     """Yield a spool's chunks one table at a time: the attacks with their triggers (and the
     medicines replaced), then the readings, then the medicines taken.
 
-    Each part's commit writes out every index page the part changed, and an import's keys
-    go into their unique index in no order: a part of one table changes the pages of one
-    such index instead of three (a third of the writing, and of the pages kept meanwhile).
+    Each part's commit writes out every index page the part changed, and where a file's
+    entries have ids in no order, its keys go into their unique index all over it: a part
+    of one table changes the pages of one such index instead of three (a third of the
+    writing, and of the pages kept meanwhile).
     """
     yield from spool.chunks(AttackRow.__tablename__, TRIGGERS, REPLACE)
     yield from spool.chunks(Reading.__tablename__)
