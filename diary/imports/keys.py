@@ -8,9 +8,9 @@ the diary does not hold yet, whatever the patient's time zone or edits since.
 The key begins with the letters and digits of the entry's own key (its lead). Exports
 number or time their entries in order, and so each table's unique index of keys takes an
 import's rows in about that order. With keys in no order, SQLite rewrote pages all over
-those indexes at each part of a long insert: importing 200,000 Migraine Buddy attacks
-took 26.0 s instead of 18.1, and confirming their preview 14.4 s instead of 8.6. (An app
-whose ids are random, as UUIDs are, gains nothing.)
+those indexes at each part of a long insert: importing 200,000 MigraLog episodes took
+28.1 s instead of 21.2, and confirming a preview of 200,000 Migraine Buddy attacks 13.4 s
+instead of 7.9. (An app whose ids are random, as UUIDs are, gains nothing.)
 
 Versions before this change keyed rows by the hash alone (a plain key). A row of such an
 import is still found by that key (earlier_keys), so importing the same export again adds
