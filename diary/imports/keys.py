@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterable
 
 from diary.imports.source import Attack, Entry, Taken
+from diary.services.idempotency import KEY_MAX
 
-KEY_LENGTH = 64  # what every client key may take (services.idempotency.KEY_MAX)
 LEAD_LENGTH = 16
 # Only ASCII letters and digits lead a key: a key is never stripped, and sorts the same in
 # every database. A plain key never holds the separator that follows the lead.
@@ -36,7 +36,7 @@ def source_key(format_code: str, *parts: str, lead: str = "") -> str:
     """Return the key of one diary row made from one source entry: the hash of the format
     and parts, after the lead given (none: a plain key)."""
     digest = hashlib.sha256("\n".join((format_code, *parts)).encode()).hexdigest()
-    return lead + digest[: KEY_LENGTH - len(lead)]
+    return lead + digest[: KEY_MAX - len(lead)]
 
 
 def entry_keys(format_code: str, entry: Entry, ordered: bool = True) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from diary.collector import collector_paused
 from diary.extensions import db
 from diary.imports.aside import Checking, Chunk, entry_chunks
 from diary.imports.inserting import Added, Inserted
-from diary.imports.keys import KEY_LENGTH, SEPARATOR, earlier_keys, entry_keys, named_keys
+from diary.imports.keys import SEPARATOR, earlier_keys, entry_keys, named_keys
 from diary.imports.source import Attack, Intensity, Source, Taken
 from diary.imports.spool import (
     REPLACE,
@@ -54,6 +54,7 @@ from diary.models import MedicationDose, Reading, User
 from diary.models.attack import TRIGGER_NAME_MAX
 from diary.rules import EntryError, mid_sentence
 from diary.services import attacks
+from diary.services.idempotency import KEY_MAX
 from diary.services.medications import checked_dose
 from diary.services.readings import checked_reading
 
@@ -277,8 +278,8 @@ class _Planner:
         self.owner = rules.Owner(user.id, user.timezone)
         self.unlisted = unlisted
         self.seen: set[bytes] = set()  # keys met so far (the last 16 bytes of each hash)
-        # The chunk's dated keys with the plain keys earlier imports gave the same rows
-        # (keys.earlier_keys), when the diary holds keyed rows at all.
+        # The chunk's ordered keys with the plain keys versions before gave the same rows
+        # (keys.earlier_keys), when the diary holds plain keys at all.
         self.earlier: dict[str, str] = {}
         self.replaced: set[str] = set()  # keys of the diary's medicines the import replaces
         # The start and key of an attack of the file not ended.
@@ -502,7 +503,7 @@ def _any_plain_key(model) -> Select:
         select(model.id)
         .where(
             model.user_id == bindparam("user_id"),
-            func.length(model.client_key) == KEY_LENGTH,
+            func.length(model.client_key) == KEY_MAX,
             model.client_key.not_like(f"%/{SEPARATOR}%", escape="/"),
         )
         .limit(1)
