@@ -18,7 +18,6 @@ nothing to those diaries either.
 """
 
 import hashlib
-import re
 from collections.abc import Iterable
 
 from diary.imports.source import Attack, Entry, Taken
@@ -27,7 +26,6 @@ from diary.services.idempotency import KEY_MAX
 LEAD_LENGTH = 16
 # Only ASCII letters and digits lead a key: a key is never stripped, and sorts the same in
 # every database. A plain key never holds the separator that follows the lead.
-NOT_LEAD = re.compile(r"[^0-9A-Za-z]+")
 NOT_LEAD_ASCII = str.maketrans("", "", "".join(c for c in map(chr, range(128)) if not c.isalnum()))
 SEPARATOR = "_"
 
@@ -58,10 +56,8 @@ def entry_keys(format_code: str, entry: Entry, ordered: bool = True) -> tuple[st
 def _lead(key: str) -> str:
     """Return the lead of the keys of an entry's rows: the letters and digits its own key
     begins with, and the separator."""
-    # Most keys are ASCII, for which a table is three times as quick as the expression.
-    lead = key[: 4 * LEAD_LENGTH].translate(NOT_LEAD_ASCII)
-    if not lead.isascii():
-        lead = NOT_LEAD.sub("", lead)
+    # A table and an encoding: twice as quick as a regular expression.
+    lead = key[: 4 * LEAD_LENGTH].translate(NOT_LEAD_ASCII).encode("ascii", "ignore").decode()
     return lead[:LEAD_LENGTH] + SEPARATOR
 
 
