@@ -168,6 +168,11 @@ def commit_part(session: Session | scoped_session) -> bool:
     return True
 
 
+def part_may_begin() -> bool:
+    """Tell whether a long write's next part may take the write lock now, without waiting."""
+    return time.perf_counter() >= _next_part.get()
+
+
 def _wait_at_most(connection, milliseconds: int) -> None:
     """Set how long a connection waits for the write lock, when it waits otherwise now."""
     if connection.info.get("busy_timeout_ms") != milliseconds:

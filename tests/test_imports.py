@@ -1,5 +1,6 @@
 """Imports from other headache diaries, from test files built after ../shared/formats/README.md."""
 
+import codecs
 import html
 import io
 import json
@@ -250,13 +251,25 @@ def test_migralog_with_one_reading_an_episode_is_read_without_a_pass_for_later_o
     passes: list[str] = []
     json_items = Export.json_items
     monkeypatch.setattr(
-        Export, "json_items", lambda self, prefix: passes.append(prefix) or json_items(self, prefix)
+        Export,
+        "json_items",
+        lambda self, prefix, **how: passes.append(prefix) or json_items(self, prefix, **how),
     )
     plan, readings, _ = imported(app, alice, path)
     assert plan.problems == []
     assert readings == [(datetime(2024, 5, 3, 7, 0), 7, "")]  # the episode's, at its start
     # The file is read for the first readings, the episodes, the medicines and the doses.
     assert passes.count("intensityReadings.item") == 1
+
+
+def test_a_list_read_where_it_lies_gives_what_reading_the_whole_file_gives(tmp_path):
+    # A BOM, a member given twice, an object's member named "item", lists in lists.
+    data = b'{"m": {"item": 5, "x": [1]}, "e": [{"a": [1, {"b": 2}]}, 3], "s": "e", "e": [4]}'
+    export = Export(written(tmp_path, "export.json", codecs.BOM_UTF8 + data))
+    assert export.sections is not None
+    for prefix in ("m.item", "m.x.item", "e.item", "e.item.a.item", "s.item", "absent.item"):
+        assert list(export.json_items(prefix)) == list(export.json_items(prefix, whole_file=True))
+    assert [item for _, item in export.json_items("e.item")] == [{"a": [1, {"b": 2}]}, 3, 4]
 
 
 def test_migralog_json_readings_over_time_and_what_is_left_out(app, alice):
@@ -507,12 +520,21 @@ def test_another_members_preview_token_imports_nothing(app, client, alice, bob):
         assert db.session.scalar(select(func.count(Reading.id))) == 0
 
 
+MIGRALOG_START = b'{"metadata": {"schemaVersion": 1}, "episodes": [], "intensityReadings": [], '
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         (b"date,headache\n2024-01-01,yes\n", "This file is not an export the diary knows."),
         (b"\xff\xfe\x00bad", "The file is not UTF-8 text"),
         (b'{"episodes": [', "The file is not JSON"),
+        # MigraLog's lists are read each where it lies, after one pass through the whole file.
+        (
+            MIGRALOG_START + b'"medicationDoses": [{"id": "D1"} {"id": "D2"}]}',
+            "The file is not JSON",
+        ),
+        (MIGRALOG_START + b'"medicationDoses": [{"id": "D1"}, {"id": ', "The file is not JSON"),
         (b"PK\x03\x04" + b"\x00" * 40, "This is a compressed archive. Unpack it on your computer"),
     ],
 )

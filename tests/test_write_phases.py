@@ -14,6 +14,7 @@ import re
 import sqlite3
 import threading
 from datetime import datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -33,7 +34,10 @@ from diary.models import (
     Treatment,
     User,
 )
+from diary.rules import Owner
 from diary.services import bulk
+from diary.services.readings import checked_reading
+from diary.unit import unit_of_work
 from tests.browserless import Visitor
 from tests.conftest import PASSWORD, one_write_lock, visitor_signed_in
 from tests.server import DiaryServer, serve_household
@@ -348,6 +352,50 @@ def imported_rows(app) -> tuple[int, int, int]:
             db.session.scalar(select(func.count(model.id)))
             for model in (Attack, Reading, MedicationDose)
         )
+
+
+def test_an_imports_rows_wait_for_the_next_part_instead_of_the_import_sleeping(
+    app, alice, monkeypatch
+):
+    # After a part, other writers have PART_PAUSE_SECONDS to take the lock; meanwhile
+    # `diary import` checks on, its rows waiting, up to WAITING_LIMIT of a table.
+    monkeypatch.setattr(sqlite, "PART_PAUSE_SECONDS", 0.3)
+    monkeypatch.setattr(inserting, "WAITING_ROWS", 1_000)
+    monkeypatch.setattr(inserting, "WAITING_LIMIT", 4_000)
+    start = datetime(2001, 1, 1)
+    with app.app_context(), unit_of_work(writes=True):
+        user = db.session.get(User, alice)
+        owner = Owner(user.id, user.timezone)
+        rows = inserting.Inserted(user)
+        made = iter(range(10_000))
+
+        def readings(count: int) -> None:
+            rows.add(
+                Reading,
+                [
+                    checked_reading(
+                        owner,
+                        recorded_at=start + timedelta(days=n),
+                        pain=n % 11,
+                        client_key=f"r{n}",
+                    )
+                    for n in islice(made, count)
+                ],
+            )
+
+        def held() -> int:
+            with sqlite.read_phase(db.session):
+                return db.session.scalar(select(func.count(Reading.id)))
+
+        readings(1_000)
+        rows.insert_due()
+        assert held() == 1_000
+        readings(3_999)
+        rows.insert_due()
+        assert held() == 1_000  # waiting: the pause after the part has not passed
+        readings(1)
+        rows.insert_due()
+        assert held() == 5_000  # as many as may wait: inserted after the pause
 
 
 @one_write_lock

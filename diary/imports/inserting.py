@@ -22,10 +22,12 @@ from diary.models import Attack, AttackTrigger, MedicationDose, OwnTrigger, Read
 from diary.services import attacks, day_marks, days
 from diary.services.bulk import PART_ROWS, Imported, PartedInsert, bulk_values, delete_rows
 from diary.services.medications import delete_imported
-from diary.sqlite import read_phase
+from diary.sqlite import part_may_begin, read_phase
 
 # Rows of a table that wait for their insert, while the rows of the others are checked.
 WAITING_ROWS = 5_000
+# Rows of a table that may wait while the next part cannot take the write lock yet.
+WAITING_LIMIT = 4 * WAITING_ROWS
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,15 @@ class Inserted:
         return read_phase(db.session) if db.engine.dialect.name == "sqlite" else nullcontext()
 
     def insert_due(self) -> None:
-        """Insert the tables of which WAITING_ROWS rows wait, and commit them as a part."""
+        """Insert the tables of which WAITING_ROWS rows wait, and commit them as a part.
+
+        Until the next part may take the write lock (diary/sqlite.py), the rows wait while
+        the next chunk is checked instead of the import sleeping; past WAITING_LIMIT rows of
+        a table they go in anyway.
+        """
+        waiting = [len(values) for values in self.waiting.values()]
+        if not part_may_begin() and max(waiting, default=0) < WAITING_LIMIT:
+            return
         due = {model for (model, _), values in self.waiting.items() if len(values) >= WAITING_ROWS}
         for model in due:
             self.insert_waiting(model)

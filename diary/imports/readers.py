@@ -1,8 +1,9 @@
 """Read an export file from disk as text, CSV records or JSON items, a piece at a time.
 
 A large export (200,000 rows) is never held in memory whole: it is checked once for
-being UTF-8 text (and, when JSON, for a shape the parser can read safely), then each
-format reads it as a stream, as many times as it needs.
+being UTF-8 text (and, when JSON, for a shape the parser can read safely, noting where
+each member of a root object lies), then each format reads it as a stream, as many times
+as it needs: a JSON list only where it lies.
 """
 
 import codecs
@@ -16,7 +17,7 @@ from typing import Any, BinaryIO, TextIO
 
 import ijson
 
-from diary.json_shape import JsonShapeError, check_json_shape
+from diary.json_shape import JsonShapeError, Sections, check_json_shape
 
 ARCHIVES = (b"PK\x03\x04", b"\x1f\x8b")  # zip, gzip
 BOM = codecs.BOM_UTF8
@@ -44,12 +45,20 @@ class Export:
         with self.text() as text:
             self.head = text.read(HEAD)
         self.is_json = self.head.lstrip()[:1] in ("[", "{")
+        # Where each member of a JSON root object lies in the file (see json_items).
+        self.sections: Sections | None = None
         if self.is_json:
             with self._json() as file:
+                start = file.tell()  # after a BOM
                 try:
-                    check_json_shape(file, ENTRY_MAX)
+                    found = check_json_shape(file, ENTRY_MAX)
                 except JsonShapeError as exc:
                     raise Unreadable(str(exc)) from None
+            if found is not None:
+                self.sections = {
+                    key: [(start + first, start + end) for first, end in spans]
+                    for key, spans in found.items()
+                }
 
     @contextmanager
     def text(self) -> Iterator[TextIO]:
@@ -57,10 +66,27 @@ class Export:
         with self.path.open(encoding="utf-8-sig", newline="") as file:
             yield file
 
-    def json_items(self, prefix: str) -> Iterator[tuple[int, Any]]:
-        """Yield each item found at an ijson prefix ("episodes.item") with its position."""
+    def json_items(self, prefix: str, whole_file: bool = False) -> Iterator[tuple[int, Any]]:
+        """Yield each item found at an ijson prefix ("episodes.item") with its position.
+
+        Where the shape check found the root object's members, only the values of the member
+        the prefix begins with are parsed (a 53 MB export's one list, not the whole file each
+        time). whole_file parses all of it, so that a file that is not JSON anywhere is
+        refused.
+        """
+        member, _, inner = prefix.partition(".")
+        if whole_file or self.sections is None or not inner:
+            with self._json() as file:
+                yield from enumerate(ijson.items(file, prefix, use_float=True))
+            return
+        spans = self.sections.get(member, [])
+        yield from enumerate(item for span in spans for item in self._section_items(span, inner))
+
+    def _section_items(self, span: tuple[int, int], prefix: str) -> Iterator[Any]:
+        """Yield the items at prefix of the JSON value that lies in span (bytes of the file)."""
         with self._json() as file:
-            yield from enumerate(ijson.items(file, prefix, use_float=True))
+            file.seek(span[0])
+            yield from ijson.items(_Part(file, span[1]), prefix, use_float=True)
 
     def json_lengths(self, names: Iterable[str]) -> Counter:
         """Count the items of some top-level lists in one pass, without building them.
@@ -102,6 +128,18 @@ class Export:
                 yield file
             except ijson.JSONError as exc:
                 raise Unreadable(f"The file is not JSON: {exc}.") from None
+
+
+class _Part:
+    """A file read from where it is to the byte before end, and no further."""
+
+    def __init__(self, file: BinaryIO, end: int):
+        self.file, self.left = file, end - file.tell()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.file.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data
 
 
 def _check_text(file: BinaryIO) -> None:

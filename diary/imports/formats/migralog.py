@@ -68,7 +68,9 @@ def _first_readings(export: Export) -> tuple[dict[str, tuple[Any, int, Any]], in
     and how many readings there are."""
     firsts: dict[str, tuple[Any, int, Any]] = {}
     readings = 0
-    for n, reading in export.json_items("intensityReadings.item"):
+    # Read through the whole file, the first time: a file not JSON anywhere is refused
+    # before any entry; later passes read only their lists.
+    for n, reading in export.json_items("intensityReadings.item", whole_file=True):
         if not isinstance(reading, dict):
             continue
         readings += 1
