@@ -9,11 +9,11 @@ would have reading the chunk itself, so problems name the same rows, in the same
 and a file that cannot be read says so with the same message.
 
 Where this process is the slower one (most CSV files), the child also checks a chunk
-through the services when BEHIND of the chunks it sent are not done with here yet (the
-one being checked included), and sends the checked rows with the entries; this process
-tells it each chunk it is done with. What
-depends on the database or on the entries before (keys held, repeats, the attack still
-going) is always done here.
+through the services when the chunks it sent and this process is not done with yet leave
+it BEHIND chunks' work (the one being checked included), and sends the checked rows with
+the entries; this process tells it each chunk it is done with. What depends on the
+database or on the entries before (keys held, repeats, the attack still going) is always
+done here.
 """
 
 import contextlib
@@ -23,7 +23,7 @@ import pickle
 import subprocess
 import sys
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -39,9 +39,14 @@ from diary.rules import Owner
 # diary's readers, 0.2 s, and the services when it first checks, 0.5 s) takes about 0.7 s
 # of CPU, what reading 4 MB takes.
 ASIDE_BYTES = 4 << 20
-# The child checks a chunk itself when this many of the chunks it sent are not done with
-# here yet: the one this process checks, and one more waiting in the pipe.
+# The child checks a chunk itself when the chunks it sent and this process is not done with
+# yet leave this much work here: the one being checked, and one more waiting in the pipe.
 BEHIND = 2
+# The work a chunk the child checked leaves here, against one it did not: the keys held,
+# repeats, sums and the rows kept are still done here. Counted as a whole chunk, such
+# chunks kept the child checking while this process waited for it (a fifth of a
+# 200,000-entry preview).
+CHECKED_WORK = 0.5
 # The pipe holds about five chunks of entries (Linux allows 1 MiB without privileges): the
 # child reads on while this process checks a slow chunk.
 PIPE_BYTES = 1 << 20
@@ -163,14 +168,15 @@ def _read(
     export, fmt, zone, size, chunk, checking, behind = request
     source = Source(fmt, zone, size=size)
     os.set_blocking(taken, False)
-    undone = 0  # chunks sent that the parent is not done with
+    undone: deque[float] = deque()  # the work each chunk sent leaves the parent, until done
     try:
         entries = FORMATS[fmt].read(export, source)
         for entries_read in iter(lambda: tuple(islice(entries, chunk)), ()):
-            undone -= _taken_since(taken)
-            outcomes = _checked(checking, fmt, entries_read) if undone >= behind else None
+            for _ in range(_taken_since(taken)):
+                undone.popleft()
+            outcomes = _checked(checking, fmt, entries_read) if sum(undone) >= behind else None
             _send(pipe, ("chunk", (entries_read, outcomes), _taken_notes(source)))
-            undone += 1
+            undone.append(1 if outcomes is None else CHECKED_WORK)
         _send(pipe, ("end", None, _taken_notes(source)))
     except Unreadable as exc:
         _send(pipe, ("unreadable", str(exc), None))

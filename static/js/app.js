@@ -393,12 +393,21 @@
   }
 
   // The worker caches the offline page once: fetch it again when the diary's language changed.
+  // A page loaded before the worker took it over (the first one after it was installed)
+  // asks once the worker does.
   const OFFLINE_LANG = "diary.offline-page-lang";
   const lang = document.documentElement.lang;
-  const worker = navigator.serviceWorker && navigator.serviceWorker.controller;
-  if (worker && navigator.onLine && signedIn() && localStorage.getItem(OFFLINE_LANG) !== lang) {
-    worker.postMessage("refresh-offline-page");
-    localStorage.setItem(OFFLINE_LANG, lang);
+  function refreshOfflinePage() {
+    const worker = navigator.serviceWorker.controller;
+    if (worker && navigator.onLine && signedIn() && localStorage.getItem(OFFLINE_LANG) !== lang) {
+      worker.postMessage("refresh-offline-page");
+      localStorage.setItem(OFFLINE_LANG, lang);
+    }
+  }
+  if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+    refreshOfflinePage();
+  } else if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("controllerchange", refreshOfflinePage, { once: true });
   }
 
   // Settings: this device asks for the daily check-in through the worker's push subscription.
