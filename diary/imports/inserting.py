@@ -89,8 +89,7 @@ class Inserted:
         the next chunk is checked instead of the import sleeping; past WAITING_LIMIT rows of
         a table they go in anyway.
         """
-        waiting = [len(values) for values in self.waiting.values()]
-        if not part_may_begin() and max(waiting, default=0) < WAITING_LIMIT:
+        if not part_may_begin() and all(len(v) < WAITING_LIMIT for v in self.waiting.values()):
             return
         due = {model for (model, _), values in self.waiting.items() if len(values) >= WAITING_ROWS}
         for model in due:

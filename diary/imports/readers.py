@@ -10,8 +10,9 @@ import codecs
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -74,28 +75,21 @@ class Export:
         time). whole_file parses all of it, so that a file that is not JSON anywhere is
         refused.
         """
-        member, _, inner = prefix.partition(".")
-        if whole_file or self.sections is None or not inner:
-            with self._json() as file:
-                yield from enumerate(ijson.items(file, prefix, use_float=True))
-            return
-        spans = self.sections.get(member, [])
-        yield from enumerate(item for span in spans for item in self._section_items(span, inner))
-
-    def _section_items(self, span: tuple[int, int], prefix: str) -> Iterator[Any]:
-        """Yield the items at prefix of the JSON value that lies in span (bytes of the file)."""
-        with self._json() as file:
-            file.seek(span[0])
-            yield from ijson.items(_Part(file, span[1]), prefix, use_float=True)
+        items = partial(ijson.items, use_float=True)
+        yield from enumerate(self._parsed(prefix, items, whole_file))
 
     def json_lengths(self, names: Iterable[str]) -> Counter:
-        """Count the items of some top-level lists in one pass, without building them.
+        """Count the items of some top-level lists, without building them.
 
-        A list whose name the file does not hold at all is not looked for: the parser
-        hands each of a large file's values to Python (a second for 50 MB), and an export
-        holds few of the lists counted, or none. (A name written with escapes, as no app
-        writes it, is not found.)
+        Where the shape check found the root object's members, each list is parsed where it
+        lies. Else one pass reads them all, and a list whose name the file does not hold at
+        all is not looked for: the parser hands each of a large file's values to Python (a
+        second for 50 MB), and an export holds few of the lists counted, or none. (A name
+        written with escapes, as no app writes it, is not found.)
         """
+        if self.sections is not None:
+            held = [name for name in names if name in self.sections]
+            return Counter({name: sum(self._parsed(f"{name}.item", _item_starts)) for name in held})
         quoted = {json.dumps(name).encode(): name for name in names}
         starts = {f"{quoted[found]}.item": quoted[found] for found in self._holding(quoted)}
         lengths: Counter = Counter()
@@ -106,6 +100,21 @@ class Export:
                 if prefix in starts and event in ITEM_STARTS:
                     lengths[starts[prefix]] += 1
         return lengths
+
+    def _parsed(
+        self, prefix: str, parse: Callable[[Any, str], Iterator], whole_file: bool = False
+    ) -> Iterator:
+        """Yield what parse(stream, prefix) yields for the file whole, or for each value of
+        the root object's member the prefix begins with (see json_items)."""
+        member, _, inner = prefix.partition(".")
+        if whole_file or self.sections is None or not inner:
+            with self._json() as file:
+                yield from parse(file, prefix)
+            return
+        for start, end in self.sections.get(member, []):
+            with self._json() as file:
+                file.seek(start)
+                yield from parse(_Part(file, end), inner)
 
     def _holding(self, texts: Iterable[bytes]) -> set[bytes]:
         """Return which of these texts the file holds, reading it a megabyte at a time."""
@@ -128,6 +137,13 @@ class Export:
                 yield file
             except ijson.JSONError as exc:
                 raise Unreadable(f"The file is not JSON: {exc}.") from None
+
+
+def _item_starts(stream: Any, prefix: str) -> Iterator[int]:
+    """Yield 1 for each item at prefix of a JSON stream, without building it."""
+    for at, event, _ in ijson.parse(stream, use_float=True):
+        if at == prefix and event in ITEM_STARTS:
+            yield 1
 
 
 class _Part:

@@ -404,10 +404,9 @@
       localStorage.setItem(OFFLINE_LANG, lang);
     }
   }
-  if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+  if (navigator.serviceWorker) {
     refreshOfflinePage();
-  } else if (navigator.serviceWorker) {
-    navigator.serviceWorker.addEventListener("controllerchange", refreshOfflinePage, { once: true });
+    navigator.serviceWorker.addEventListener("controllerchange", refreshOfflinePage);
   }
 
   // Settings: this device asks for the daily check-in through the worker's push subscription.
