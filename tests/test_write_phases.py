@@ -14,7 +14,6 @@ import re
 import sqlite3
 import threading
 from datetime import datetime, timedelta
-from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -354,6 +353,7 @@ def imported_rows(app) -> tuple[int, int, int]:
         )
 
 
+@one_write_lock
 def test_an_imports_rows_wait_for_the_next_part_instead_of_the_import_sleeping(
     app, alice, monkeypatch
 ):
@@ -367,33 +367,25 @@ def test_an_imports_rows_wait_for_the_next_part_instead_of_the_import_sleeping(
         user = db.session.get(User, alice)
         owner = Owner(user.id, user.timezone)
         rows = inserting.Inserted(user)
-        made = iter(range(10_000))
-
-        def readings(count: int) -> None:
-            rows.add(
-                Reading,
-                [
-                    checked_reading(
-                        owner,
-                        recorded_at=start + timedelta(days=n),
-                        pain=n % 11,
-                        client_key=f"r{n}",
-                    )
-                    for n in islice(made, count)
-                ],
+        # Checked beforehand, so that the pause outlasts what the test does within it.
+        checked = [
+            checked_reading(
+                owner, recorded_at=start + timedelta(days=n), pain=n % 11, client_key=f"r{n}"
             )
+            for n in range(5_000)
+        ]
 
         def held() -> int:
             with sqlite.read_phase(db.session):
                 return db.session.scalar(select(func.count(Reading.id)))
 
-        readings(1_000)
+        rows.add(Reading, checked[:1_000])
         rows.insert_due()
         assert held() == 1_000
-        readings(3_999)
+        rows.add(Reading, checked[1_000:4_999])
         rows.insert_due()
         assert held() == 1_000  # waiting: the pause after the part has not passed
-        readings(1)
+        rows.add(Reading, checked[4_999:])
         rows.insert_due()
         assert held() == 5_000  # as many as may wait: inserted after the pause
 
