@@ -4,6 +4,7 @@ second process checks chunks too when the diary is behind): the preview, the pro
 file that cannot be read and the rows kept for the confirmation are those of reading it
 in one process."""
 
+import fcntl
 import gc
 import io
 import os
@@ -11,6 +12,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -140,6 +142,35 @@ def test_a_file_the_second_process_cannot_read_is_refused_with_the_same_message(
 def test_the_diary_takes_only_whole_answers_of_the_reading_process(sent):
     with pytest.raises(RuntimeError, match="The process reading the export stopped"):
         list(aside._received(Source("headi", "UTC"), io.BytesIO(sent)))
+
+
+def test_the_reading_process_reads_on_while_the_pipe_to_the_diary_is_full():
+    # The diary is busy (a part's insert and commit): the pipe is full, and the reader
+    # keeps OUTBOX_MESSAGES chunks ready meanwhile instead of waiting, and no more.
+    reading, writing = os.pipe()
+    full = fcntl.fcntl(writing, fcntl.F_GETPIPE_SZ)
+    messages = [("chunk", "x" * 2 * full, {})] + [
+        ("chunk", n, {}) for n in range(aside.OUTBOX_MESSAGES)
+    ]
+    with open(writing, "wb") as pipe, open(reading, "rb") as diary:
+        outbox = aside._Outbox(pipe)
+        all_sent = threading.Event()
+        threading.Thread(target=lambda: [*map(outbox.send, messages), all_sent.set()]).start()
+        assert all_sent.wait(timeout=30)
+        assert outbox.waiting.full()
+        assert [aside._Answers(diary).load() for _ in messages] == messages
+        outbox.close()
+
+
+def test_the_reading_process_stops_sending_once_the_diary_is_gone():
+    reading, writing = os.pipe()
+    os.close(reading)
+    with open(writing, "wb", buffering=0) as pipe:
+        outbox = aside._Outbox(pipe)
+        with pytest.raises(BrokenPipeError):
+            for n in range(10_000):  # raised after a few: what waits is still taken off
+                outbox.send(("chunk", n, {}))
+        outbox.close()
 
 
 @pytest.mark.parametrize("collecting", [True, False])

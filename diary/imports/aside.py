@@ -3,10 +3,10 @@
 Reading another diary's export (CSV or JSON, its times and words) is a third to half of a
 preview. So a large file is read in a child process on the machine's other core, which
 hands the entries over a chunk at a time through a pipe, with what it noted on its Source
-meanwhile (problems, clock changes). It waits while the pipe is full, so memory stays
-bounded; and this process notes what the child noted before it checks the chunk, as it
-would have reading the chunk itself, so problems name the same rows, in the same order,
-and a file that cannot be read says so with the same message.
+meanwhile (problems, clock changes). It keeps a few chunks ready while the pipe is full,
+then waits, so memory stays bounded; and this process notes what the child noted before it
+checks the chunk, as it would have reading the chunk itself, so problems name the same
+rows, in the same order, and a file that cannot be read says so with the same message.
 
 Where this process is the slower one (most CSV files), the child also checks a chunk
 through the services when the chunks it sent and this process is not done with yet leave
@@ -22,11 +22,13 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 import traceback
 from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import islice
+from queue import Queue
 from typing import IO, Any, NamedTuple, cast
 
 from diary.collector import collector_paused
@@ -50,6 +52,10 @@ CHECKED_WORK = 0.5
 # The pipe holds about five chunks of entries (Linux allows 1 MiB without privileges): the
 # child reads on while this process checks a slow chunk.
 PIPE_BYTES = 1 << 20
+# Chunks the child keeps ready while the pipe is full (about 3 MB at most): the parent's
+# work comes in bursts (each part's insert and commit), and a child that waited out each
+# burst had less time to check.
+OUTBOX_MESSAGES = 4
 
 Chunk = tuple[Entry, ...]
 
@@ -169,19 +175,22 @@ def _read(
     source = Source(fmt, zone, size=size)
     os.set_blocking(taken, False)
     undone: deque[float] = deque()  # the work each chunk sent leaves the parent, until done
+    outbox = _Outbox(pipe)
     try:
         entries = FORMATS[fmt].read(export, source)
         for entries_read in iter(lambda: tuple(islice(entries, chunk)), ()):
             for _ in range(_taken_since(taken)):
                 undone.popleft()
             outcomes = _checked(checking, fmt, entries_read) if sum(undone) >= behind else None
-            _send(pipe, ("chunk", (entries_read, outcomes), _taken_notes(source)))
+            outbox.send(("chunk", (entries_read, outcomes), _taken_notes(source)))
             undone.append(1 if outcomes is None else CHECKED_WORK)
-        _send(pipe, ("end", None, _taken_notes(source)))
+        outbox.send(("end", None, _taken_notes(source)))
     except Unreadable as exc:
-        _send(pipe, ("unreadable", str(exc), None))
+        outbox.send(("unreadable", str(exc), None))
     except Exception:
-        _send(pipe, ("failed", traceback.format_exc(), None))
+        outbox.send(("failed", traceback.format_exc(), None))
+    finally:
+        outbox.close()
 
 
 def _taken_since(taken: int) -> int:
@@ -199,10 +208,37 @@ def _checked(checking: Checking, fmt: str, entries: Chunk) -> list:
     return checked_entries(checking.owner, fmt, checking.unlisted, entries)
 
 
-def _send(pipe: IO[bytes], message: tuple) -> None:
-    """Send one message to the parent at once."""
-    pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-    pipe.flush()  # the chunk goes now; the parent waits for it
+class _Outbox:
+    """Messages to the parent, written to the pipe by a thread: while the pipe is full (a
+    checked chunk fills half of it), the child reads and checks on, OUTBOX_MESSAGES ahead."""
+
+    def __init__(self, pipe: IO[bytes]):
+        self.pipe = pipe
+        self.waiting: Queue[bytes | None] = Queue(OUTBOX_MESSAGES)
+        self.broken: OSError | None = None  # the parent stopped reading: it is gone
+        self.writer = threading.Thread(target=self._write, daemon=True)
+        self.writer.start()
+
+    def send(self, message: tuple) -> None:
+        """Send one message (a chunk, the end or what went wrong) after those sent before."""
+        if self.broken is not None:
+            raise self.broken
+        self.waiting.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def close(self) -> None:
+        """Return once every message sent is written (or the pipe broke)."""
+        self.waiting.put(None)
+        self.writer.join()
+
+    def _write(self) -> None:
+        while (message := self.waiting.get()) is not None:
+            if self.broken is not None:
+                continue  # taken off all the same, so that send() never waits on a full queue
+            try:
+                self.pipe.write(message)
+                self.pipe.flush()  # the chunk goes now; the parent waits for it
+            except OSError as exc:
+                self.broken = exc
 
 
 def _taken_notes(source: Source) -> dict[str, Any]:
