@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from diary.clock import local_now
+from diary.clock import local_now, local_today, start_of
 from diary.extensions import db
 from diary.models import Attack, DayMark, MedicationDose, OwnTrigger
 from diary.services.attacks import add_attack
@@ -151,7 +151,8 @@ def test_details_added_afterwards_keep_not_answered_apart_from_no(app, client, a
 def test_an_unusable_detail_is_refused_and_nothing_saved(app, client, alice):
     with app.app_context():
         user = user_row(alice)
-        start = local_now(user.timezone) - timedelta(hours=3)
+        # Yesterday at ten: five minutes before it is the same day at any time of day.
+        start = start_of(local_today(user.timezone)) - timedelta(hours=14)
         add_attack(user, started_at=start, ended_at=start + timedelta(hours=1))
         db.session.commit()
     sent = {

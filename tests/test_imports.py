@@ -597,6 +597,24 @@ def test_migraine_buddy_dates_are_read_day_first_when_a_day_above_12_comes_first
     ]
 
 
+def test_migraine_buddy_dates_are_read_month_first_once_a_day_above_12_comes_second(
+    app, alice, tmp_path
+):
+    # A day above 12 in second place tells, whatever the dates after it: one that cannot
+    # be read month first is a problem of its line.
+    export = migraine_buddy("03/04/24 10:30", "11/17/24 9:00", "17/11/24 9:00", "x")
+    plan = plan_of(app, alice, written(tmp_path, "mb.csv", export))
+    assert plan.notes == ["Dates read month first (MM/dd/yy): a day above 12 comes second."]
+    assert sorted({e.at for e in plan.entries}) == [
+        datetime(2024, 3, 4, 10, 30),
+        datetime(2024, 11, 17, 9),
+    ]
+    assert [reason for _, reason in plan.problems] == [
+        "'17/11/24 9:00' is not a start time as MM/dd/yy H:mm",
+        "'x' is not a start time as MM/dd/yy H:mm",
+    ]
+
+
 def test_migraine_buddy_dates_that_could_be_either_are_read_month_first_and_said_so(
     app, alice, tmp_path, runner
 ):
@@ -1009,6 +1027,10 @@ def test_the_days_an_import_may_mark_are_those_the_day_rule_does_not_know(app, a
     with app.app_context():
         user = user_row(alice)
         add_attack(user, started_at=datetime(2024, 3, 1, 22), ended_at=datetime(2024, 3, 2, 3))
+        # Shorter, on the same day; ended at midnight, so not on the next; still going.
+        add_attack(user, started_at=datetime(2024, 3, 1, 8), ended_at=datetime(2024, 3, 1, 9))
+        add_attack(user, started_at=datetime(2024, 3, 9, 22), ended_at=datetime(2024, 3, 10))
+        add_attack(user, started_at=datetime(2024, 3, 11, 7))
         readings.add_reading(user, recorded_at=datetime(2024, 3, 4, 8), pain=0)
         readings.add_reading(user, recorded_at=datetime(2024, 3, 5, 8), pain=5)
         medications.add_dose(
@@ -1016,11 +1038,11 @@ def test_the_days_an_import_may_mark_are_those_the_day_rule_does_not_know(app, a
         )
         mark_day(user, date(2024, 3, 7), period=True)
         mark_day(user, date(2024, 3, 8), headache_free=True)
-        first, last = date(2024, 3, 1), date(2024, 3, 10)
+        first, last = date(2024, 3, 1), date(2024, 3, 13)
         statuses = days.classify_days(user, first, last, days.rule_of(user))
         # A medicine alone, or a period day, says nothing about pain.
         assert (
             days.unknown_days(user, first, last)
             == [d.day for d in statuses if d.status == days.UNKNOWN]
-            == [date(2024, 3, n) for n in (3, 6, 7, 9, 10)]
+            == [date(2024, 3, n) for n in (3, 6, 7, 10)]
         )

@@ -343,10 +343,14 @@ class _Planner:
         doses: list[dict] = []
         fmt = self.source.format
         taken = [entry for entry in entries if isinstance(entry, Taken)]
-        better = self.held(
-            MedicationDose, {k for e in taken for k in named_keys(fmt, e.superseded_by)}
-        )
-        self.replace({k for e in taken for k in named_keys(fmt, e.replaces)})
+        better: set[str] = set()
+        # Only a diary that holds medicines with keys can hold those the file names (a
+        # first import's keys of them are not even worked out).
+        if taken and self.holds_keys(MedicationDose):
+            better = self.held(
+                MedicationDose, {k for e in taken for k in named_keys(fmt, e.superseded_by)}
+            )
+            self.replace({k for e in taken for k in named_keys(fmt, e.replaces)})
         self.earlier = earlier_keys(fmt, entries) if self.holds_plain_keys() else {}
         with rules.checked_together(datetime.now(UTC)):
             self.check(entries, outcomes or [None] * len(entries), better, found, readings, doses)

@@ -364,21 +364,23 @@ def logged_days(user: User, moment, first: date, last: date) -> set[date]:
 
 def unknown_days(user: User, first: date, last: date, now: datetime | None = None) -> list[date]:
     """Return the days from first to last that classify_days calls UNKNOWN: no attack, no
-    pain reading, no "no headache" mark. Reads the attacks' times only, a thousand at a
-    time, so an attack log of forty thousand attacks is no burden."""
+    pain reading, no "no headache" mark. The attacks are read a day at a time, each day
+    with the latest end of those that started on it: the days they cover together run
+    from it to that end's (an attack log of 200,000 attacks gives a row a day)."""
     now = now or local_now(user.timezone)
-    known: set[date] = set()
-    attacks = db.session.execute(
-        select(Attack.started_at, Attack.ended_at)
+    started = day_of(Attack.started_at)
+    ends = db.session.execute(
+        select(started, func.max(func.coalesce(Attack.ended_at, now)))
         .where(
             Attack.user_id == user.id,
             Attack.started_at < start_of(shift(last, 1)),
             or_(Attack.ended_at.is_(None), Attack.ended_at > start_of(first)),
         )
-        .execution_options(yield_per=1000)
+        .group_by(started)
     )
-    for started_at, ended_at in attacks:
-        known.update(days_between(started_at, ended_at or now))
+    known: set[date] = set()
+    for day, end in ends:
+        known.update(days_between(start_of(day), end))
     known.update(logged_days(user, Reading.recorded_at, first, last))
     known.update(
         db.session.scalars(

@@ -67,19 +67,22 @@ def _date_order(export: Export) -> tuple[str, str]:
 
     The app writes MM/dd/yy in the export the formats README saw and dd/MM/yy in its
     HTML report, so the order probably follows the phone's language. A day above 12
-    tells; a file where no date tells is read month first, and the preview says so.
+    tells: in second place at once (the rest of the file is not read twice), in first
+    place once no date has one in second place. A file where no date tells is read month
+    first, and the preview says so.
     """
-    firsts, seconds = set(), set()
+    firsts: set[int] = set()
     with _table(export) as records:
         for _, row in records:
             found = STARTED.fullmatch((row.get("Started") or "").strip())
-            if found:
-                firsts.add(int(found[1]))
-                seconds.add(int(found[2]))
-    if max(firsts, default=0) > 12 >= max(seconds, default=0):
+            if not found:
+                continue
+            if int(found[2]) > 12:  # tells at once, whatever the rest of the file holds
+                how = "Dates read month first (MM/dd/yy): a day above 12 comes second."
+                return MONTH_FIRST, how
+            firsts.add(int(found[1]))
+    if max(firsts, default=0) > 12:
         return DAY_FIRST, "Dates read day first (dd/MM/yy): a day above 12 comes first."
-    if max(seconds, default=0) > 12:
-        return MONTH_FIRST, "Dates read month first (MM/dd/yy): a day above 12 comes second."
     return MONTH_FIRST, (
         "Dates read month first (MM/dd/yy), as Migraine Buddy writes them in English;"
         " no date in this file tells the order (no day above 12)."
