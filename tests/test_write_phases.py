@@ -34,7 +34,7 @@ from diary.models import (
     User,
 )
 from diary.rules import Owner
-from diary.services import attacks, bulk
+from diary.services import bulk
 from diary.services.readings import checked_reading
 from diary.unit import unit_of_work
 from tests.browserless import Visitor
@@ -461,15 +461,9 @@ def test_a_command_line_import_adds_each_attacks_triggers_with_its_part(
     assert imported_rows(app) == (3_000, 3_000, 3_000)
 
 
-@pytest.mark.parametrize("found_by", ["the ids of its part", "their keys"])
 def test_each_imported_attack_gets_the_triggers_of_its_own_line(
-    app, alice, runner, tmp_path, small_parts, monkeypatch, found_by
+    app, alice, runner, tmp_path, small_parts
 ):
-    # The attacks a part inserted are read by their ids; any other (an id not where the
-    # import expected it) by its key.
-    if found_by == "their keys":
-        add = attacks.add_imported_triggers
-        monkeypatch.setattr(attacks, "add_imported_triggers", lambda *a: add(*a[:2], 10**9))
     lines = list(cluster_headache_tracker(3_000))
     for n in range(1, len(lines), 3):
         lines[n] = lines[n].replace(",Stress,", ",Full moon,")

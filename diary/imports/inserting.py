@@ -59,8 +59,6 @@ class Inserted:
         # attacks among them, by each attack's key.
         self.waiting: dict[tuple[Imported, tuple[str, ...]], list[tuple]] = {}
         self.waiting_triggers: list[tuple[str, list[str]]] = []
-        # The first id of the attacks inserted since triggers were last added.
-        self.attacks_since: int | None = None
         # The patient's own trigger names the import adds have higher ids than these.
         self.own_triggers_before = db.session.scalar(
             select(func.coalesce(func.max(OwnTrigger.id), 0)).where(OwnTrigger.user_id == user.id)
@@ -103,16 +101,13 @@ class Inserted:
         for key in [key for key in self.waiting if key[0] is model]:
             self.insert(model, list(key[1]), self.waiting.pop(key))
         if model is Attack and self.waiting_triggers:
-            self.add_triggers(self.waiting_triggers)
+            attacks.add_imported_triggers(self.user, self.waiting_triggers)
             self.waiting_triggers = []
 
     def insert(self, model: Imported, columns: list[str], values: list[Any]) -> None:
         """Insert rows given as values in the order of columns, converted a part at a time."""
         for start in range(0, len(values), PART_ROWS):
-            part = bulk_values(model, columns, values[start : start + PART_ROWS])
-            first = self.parts.insert(model, part)
-            if model is Attack and self.attacks_since is None:
-                self.attacks_since = first
+            self.parts.insert(model, bulk_values(model, columns, values[start : start + PART_ROWS]))
         self.added[model] += len(values)
 
     def triggers(self, keyed: list[tuple[str, list[str]]]) -> None:
@@ -120,12 +115,7 @@ class Inserted:
         if any(model is Attack for model, _ in self.waiting):
             self.waiting_triggers += keyed
         elif keyed:
-            self.add_triggers(keyed)
-
-    def add_triggers(self, keyed: list[tuple[str, list[str]]]) -> None:
-        """Add the triggers of attacks inserted, by each attack's key."""
-        attacks.add_imported_triggers(self.user, keyed, self.attacks_since or 1)
-        self.attacks_since = None
+            attacks.add_imported_triggers(self.user, keyed)
 
     def replace(self, keys: list[str]) -> None:
         """Remove these medicines of the diary when the import is done."""

@@ -350,11 +350,19 @@ def add_checked(user: User, rows: Iterable[dict[str, Any]]) -> None:
 
 
 @writes
-def add_imported_triggers(user: User, keyed: list[tuple[str, list[str]]], since: int) -> None:
+def add_imported_triggers(user: User, keyed: list[tuple[str, list[str]]]) -> None:
     """Give attacks an import inserted in bulk their checked triggers, by the attacks' keys:
-    catalogue codes, or the patient's own names (added the first time). since is the first
-    id of the attacks the import inserted since it last added triggers."""
-    ids = _attack_ids(user, [key for key, _ in keyed], since)
+    catalogue codes, or the patient's own names (added the first time)."""
+    keys = [key for key, _ in keyed]
+    ids = {
+        key: attack_id
+        for n in range(0, len(keys), 500)
+        for attack_id, key in db.session.execute(
+            select(Attack.id, Attack.client_key).where(
+                Attack.user_id == user.id, Attack.client_key.in_(keys[n : n + 500])
+            )
+        )
+    }
     codes = reference.triggers()
     own: dict[str, OwnTrigger] = {}
     rows = []
@@ -369,18 +377,6 @@ def add_imported_triggers(user: User, keyed: list[tuple[str, list[str]]], since:
             trigger_id = own[name.casefold()].id
             rows.append({"attack_id": ids[key], "code": None, "own_trigger_id": trigger_id})
     insert_bulk(bulk_rows(AttackTrigger, rows, owner=user.id))
-
-
-def _attack_ids(user: User, keys: list[str], since: int) -> dict[str | None, int]:
-    """Return the ids of the user's attacks of these keys: the attacks from the id since on
-    read in one go (an import's latest, in the order of the table), any other by its key."""
-    keyed = select(Attack.client_key, Attack.id).where(Attack.user_id == user.id)
-    ids = dict(db.session.execute(keyed.where(Attack.id >= since)).all())
-    others = [key for key in keys if key not in ids]
-    for n in range(0, len(others), 500):
-        chosen = keyed.where(Attack.client_key.in_(others[n : n + 500]))
-        ids.update(db.session.execute(chosen).all())
-    return ids
 
 
 def as_entered(attack: Attack) -> dict[str, Any]:

@@ -145,21 +145,17 @@ class PartedInsert:
         self.committed: list[tuple[Imported, int, int]] = []
         self._pending: list[tuple[Imported, int, int]] = []
 
-    def insert(self, model: Imported, rows: BulkRows) -> int | None:
-        """Insert rows of model, in PART_ROWS at a time, committing a part when due; return
-        the id the first row got (on SQLite; elsewhere the lowest it may have got)."""
-        lowest = None
+    def insert(self, model: Imported, rows: BulkRows) -> None:
+        """Insert rows of model, in PART_ROWS at a time, committing a part when due."""
         for part in rows.parts():
             long_insert_cache(db.session)
             first = (
                 db.session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one() + 1
             )
             insert_bulk(part)
-            lowest = lowest or first
             self._pending.append((model, first, first + len(part) - 1))
             if commit_part_if_due(db.session):
                 self._committed()
-        return lowest
 
     def commit(self) -> None:
         """Commit what was inserted since the last part (on SQLite; elsewhere the write stays
