@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from diary.extensions import db
-from diary.imports import Unreadable, read_export
+from diary.imports import Unreadable, read_export, readers
 from diary.imports.plan import apply_rows, plan_import
 from diary.imports.readers import Export
 from diary.models import Attack, DayMark, MedicationDose, Reading
@@ -542,6 +542,26 @@ def test_a_file_that_is_not_an_export_gets_a_clear_message(app, client, alice, b
     response = upload(client, "upload.csv", data=body)
     assert response.status_code == 422
     assert message in html.unescape(response.get_data(as_text=True))
+
+
+def test_a_json_list_is_recognised_without_being_parsed_through_for_an_objects_member(
+    tmp_path, monkeypatch
+):
+    # Headache Companion's export is a list: MigraLog's member (metadata) cannot be in it,
+    # so recognising the file parses nothing past its first day (a 49 MB file took 0.6 s).
+    days = [{"date": f"2024-01-{n:02d}", "attacks": []} for n in range(1, 29)]
+    path = written(tmp_path, "hc.json", json.dumps(days).encode())
+    parsed: list[str] = []
+    items = readers.ijson.items
+
+    def noted(file, prefix: str, **how):
+        parsed.append(prefix)
+        return items(file, prefix, **how)
+
+    monkeypatch.setattr(readers.ijson, "items", noted)
+    source = read_export(path, "Europe/London")
+    assert source.format == "headache_companion"
+    assert parsed == ["item"]
 
 
 def test_a_dry_run_of_the_diarys_own_folder_says_what_it_would_add(app, alice, runner, tmp_path):

@@ -45,10 +45,11 @@ class Export:
             _check_text(file)
         with self.text() as text:
             self.head = text.read(HEAD)
-        self.is_json = self.head.lstrip()[:1] in ("[", "{")
+        # What a JSON export's root is ("{" an object, "[" a list), else "".
+        self.json_root = root if (root := self.head.lstrip()[:1]) in ("[", "{") else ""
         # Where each member of a JSON root object lies in the file (see json_items).
         self.sections: Sections | None = None
-        if self.is_json:
+        if self.json_root:
             with self._json() as file:
                 start = file.tell()  # after a BOM
                 try:

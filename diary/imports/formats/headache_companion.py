@@ -19,7 +19,7 @@ DAY_SCORES = {name: f"{name} ratings" for name in ("diet", "exercise", "relax", 
 
 
 def detect(export: Export) -> bool:
-    if not export.is_json:
+    if not export.json_root:
         return False
     first = next((item for _, item in export.json_items("item")), None)
     if not isinstance(first, dict):

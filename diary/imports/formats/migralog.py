@@ -24,8 +24,8 @@ LEFT_OUT = {
 
 
 def detect(export: Export) -> bool:
-    if not export.is_json:
-        return False
+    if export.json_root != "{":
+        return False  # a list (Headache Companion's) is not parsed through for a member
     # Only the version is built: the metadata could be a list as long as the file.
     return next(export.json_items("metadata.schemaVersion"), None) is not None
 
