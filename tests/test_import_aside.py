@@ -165,12 +165,23 @@ def test_the_reading_process_reads_on_while_the_pipe_to_the_diary_is_full():
 def test_the_reading_process_stops_sending_once_the_diary_is_gone():
     reading, writing = os.pipe()
     os.close(reading)
-    with open(writing, "wb", buffering=0) as pipe:
+    refused: list[BaseException] = []
+
+    def send_until_refused() -> None:
         outbox = aside._Outbox(pipe)
-        with pytest.raises(BrokenPipeError):
-            for n in range(10_000):  # raised after a few: what waits is still taken off
+        try:
+            for n in range(10_000):  # refused after a few: what waits is still taken off
                 outbox.send(("chunk", n, {}))
+        except BrokenPipeError as exc:
+            refused.append(exc)
         outbox.close()
+
+    with open(writing, "wb", buffering=0) as pipe:
+        sending = threading.Thread(target=send_until_refused, daemon=True)
+        sending.start()
+        sending.join(timeout=30)  # a reader waiting on a full queue would never end
+        assert not sending.is_alive()
+    assert len(refused) == 1
 
 
 @pytest.mark.parametrize("collecting", [True, False])

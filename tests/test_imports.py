@@ -529,6 +529,8 @@ MIGRALOG_START = b'{"metadata": {"schemaVersion": 1}, "episodes": [], "intensity
         (b"date,headache\n2024-01-01,yes\n", "This file is not an export the diary knows."),
         (b"\xff\xfe\x00bad", "The file is not UTF-8 text"),
         (b'{"episodes": [', "The file is not JSON"),
+        # Recognising reads a list's first entry only; the rest is parsed before refusing.
+        (b"[1, 2, ", "The file is not JSON"),
         # MigraLog's lists are read each where it lies, after one pass through the whole file.
         (
             MIGRALOG_START + b'"medicationDoses": [{"id": "D1"} {"id": "D2"}]}',
@@ -1047,8 +1049,10 @@ def test_the_days_an_import_may_mark_are_those_the_day_rule_does_not_know(app, a
     with app.app_context():
         user = user_row(alice)
         add_attack(user, started_at=datetime(2024, 3, 1, 22), ended_at=datetime(2024, 3, 2, 3))
-        # Shorter, on the same day; ended at midnight, so not on the next; still going.
+        # Shorter, on the same day; ended at midnight, so not on the next; still going; and
+        # one that started before the days asked about.
         add_attack(user, started_at=datetime(2024, 3, 1, 8), ended_at=datetime(2024, 3, 1, 9))
+        add_attack(user, started_at=datetime(2024, 2, 26, 20), ended_at=datetime(2024, 2, 29, 1))
         add_attack(user, started_at=datetime(2024, 3, 9, 22), ended_at=datetime(2024, 3, 10))
         add_attack(user, started_at=datetime(2024, 3, 11, 7))
         readings.add_reading(user, recorded_at=datetime(2024, 3, 4, 8), pain=0)
@@ -1058,7 +1062,7 @@ def test_the_days_an_import_may_mark_are_those_the_day_rule_does_not_know(app, a
         )
         mark_day(user, date(2024, 3, 7), period=True)
         mark_day(user, date(2024, 3, 8), headache_free=True)
-        first, last = date(2024, 3, 1), date(2024, 3, 13)
+        first, last = date(2024, 2, 28), date(2024, 3, 13)
         statuses = days.classify_days(user, first, last, days.rule_of(user))
         # A medicine alone, or a period day, says nothing about pain.
         assert (

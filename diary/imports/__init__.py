@@ -47,6 +47,9 @@ def read_export(path: Path, zone: str, format_code: str = "auto") -> Source:
             source = Source(fmt.CODE, zone, size=path.stat().st_size, export=export)
             source.entries = fmt.read(export, source)
             return source
+    if export.json_root:
+        # Recognising reads the first entries only: a broken file says that it is broken.
+        export.check_json()
     if format_code != "auto":
         raise Unreadable(f"This is not a {FORMATS[format_code].LABEL} file.")
     raise Unreadable(

@@ -42,7 +42,8 @@ from diary.rules import Owner
 # of CPU, what reading 4 MB takes.
 ASIDE_BYTES = 4 << 20
 # The child checks a chunk itself when the chunks it sent and this process is not done with
-# yet leave this much work here: the one being checked, and one more waiting in the pipe.
+# yet leave this much work here: the one being checked, and one more waiting in the pipe
+# or the outbox.
 BEHIND = 2
 # The work a chunk the child checked leaves here, against one it did not: the keys held,
 # repeats, sums and the rows kept are still done here. Counted as a whole chunk, such
@@ -52,9 +53,9 @@ CHECKED_WORK = 0.5
 # The pipe holds about five chunks of entries (Linux allows 1 MiB without privileges): the
 # child reads on while this process checks a slow chunk.
 PIPE_BYTES = 1 << 20
-# Chunks the child keeps ready while the pipe is full (about 3 MB at most): the parent's
-# work comes in bursts (each part's insert and commit), and a child that waited out each
-# burst had less time to check.
+# Chunks the child keeps ready while the pipe is full (3-4 MB at most, with the one being
+# written and the one being pickled): the parent's work comes in bursts (each part's insert
+# and commit), and a child that waited out each burst had less time to check.
 OUTBOX_MESSAGES = 4
 
 Chunk = tuple[Entry, ...]
@@ -215,7 +216,7 @@ class _Outbox:
     def __init__(self, pipe: IO[bytes]):
         self.pipe = pipe
         self.waiting: Queue[bytes | None] = Queue(OUTBOX_MESSAGES)
-        self.broken: OSError | None = None  # the parent stopped reading: it is gone
+        self.broken: Exception | None = None  # writing failed: the parent is gone
         self.writer = threading.Thread(target=self._write, daemon=True)
         self.writer.start()
 
@@ -226,7 +227,7 @@ class _Outbox:
         self.waiting.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
     def close(self) -> None:
-        """Return once every message sent is written (or the pipe broke)."""
+        """Return once every message sent is written (or writing failed)."""
         self.waiting.put(None)
         self.writer.join()
 
@@ -237,7 +238,7 @@ class _Outbox:
             try:
                 self.pipe.write(message)
                 self.pipe.flush()  # the chunk goes now; the parent waits for it
-            except OSError as exc:
+            except Exception as exc:  # a broken pipe, most likely: the parent is gone
                 self.broken = exc
 
 

@@ -9,7 +9,7 @@ as it needs: a JSON list only where it lies.
 import codecs
 import csv
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -101,6 +101,11 @@ class Export:
                 if prefix in starts and event in ITEM_STARTS:
                     lengths[starts[prefix]] += 1
         return lengths
+
+    def check_json(self) -> None:
+        """Parse the whole file through, to refuse one that is not JSON with the parser's word."""
+        with self._json() as file:
+            deque(ijson.parse(file, use_float=True), maxlen=0)
 
     def _parsed(
         self, prefix: str, parse: Callable[[Any, str], Iterator], whole_file: bool = False

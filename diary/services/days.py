@@ -364,9 +364,9 @@ def logged_days(user: User, moment, first: date, last: date) -> set[date]:
 
 def unknown_days(user: User, first: date, last: date, now: datetime | None = None) -> list[date]:
     """Return the days from first to last that classify_days calls UNKNOWN: no attack, no
-    pain reading, no "no headache" mark. The attacks are read a day at a time, each day
-    with the latest end of those that started on it: the days they cover together run
-    from it to that end's (an attack log of 200,000 attacks gives a row a day)."""
+    pain reading, no "no headache" mark. The attacks are read as one row a start day, with
+    the latest end of those that started on it: the days they cover together run from it
+    to that end's (an attack log of 200,000 attacks gives a row a day, not 200,000)."""
     now = now or local_now(user.timezone)
     started = day_of(Attack.started_at)
     ends = db.session.execute(
