@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from diary.extensions import db
-from diary.imports import Unreadable, read_export, readers
+from diary.imports import Unreadable, read_export
 from diary.imports.plan import apply_rows, plan_import
 from diary.imports.readers import Export
 from diary.models import Attack, DayMark, MedicationDose, Reading
@@ -242,12 +242,8 @@ def test_cluster_headache_tracker_log_with_an_ongoing_attack_and_a_skipped_hour(
     assert dict(plan.unknown_medicines) == {"Verapamil": 1, "Oxygen 15 L/min 20 min": 1}
 
 
-def test_migralog_with_one_reading_an_episode_is_read_without_a_pass_for_later_ones(
-    app, alice, tmp_path, monkeypatch
-):
-    export = json.loads((DATA / "migralog_export_2024-05-04_090000.json").read_text())
-    export["intensityReadings"] = export["intensityReadings"][:1]  # each episode's first
-    path = written(tmp_path, "migralog.json", json.dumps(export).encode())
+def json_passes(monkeypatch) -> list[str]:
+    """Return the list of the prefixes JSON exports are parsed for from now on."""
     passes: list[str] = []
     json_items = Export.json_items
     monkeypatch.setattr(
@@ -255,6 +251,16 @@ def test_migralog_with_one_reading_an_episode_is_read_without_a_pass_for_later_o
         "json_items",
         lambda self, prefix, **how: passes.append(prefix) or json_items(self, prefix, **how),
     )
+    return passes
+
+
+def test_migralog_with_one_reading_an_episode_is_read_without_a_pass_for_later_ones(
+    app, alice, tmp_path, monkeypatch
+):
+    export = json.loads((DATA / "migralog_export_2024-05-04_090000.json").read_text())
+    export["intensityReadings"] = export["intensityReadings"][:1]  # each episode's first
+    path = written(tmp_path, "migralog.json", json.dumps(export).encode())
+    passes = json_passes(monkeypatch)
     plan, readings, _ = imported(app, alice, path)
     assert plan.problems == []
     assert readings == [(datetime(2024, 5, 3, 7, 0), 7, "")]  # the episode's, at its start
@@ -553,14 +559,7 @@ def test_a_json_list_is_recognised_without_being_parsed_through_for_an_objects_m
     # so recognising the file parses nothing past its first day (a 49 MB file took 0.6 s).
     days = [{"date": f"2024-01-{n:02d}", "attacks": []} for n in range(1, 29)]
     path = written(tmp_path, "hc.json", json.dumps(days).encode())
-    parsed: list[str] = []
-    items = readers.ijson.items
-
-    def noted(file, prefix: str, **how):
-        parsed.append(prefix)
-        return items(file, prefix, **how)
-
-    monkeypatch.setattr(readers.ijson, "items", noted)
+    parsed = json_passes(monkeypatch)
     source = read_export(path, "Europe/London")
     assert source.format == "headache_companion"
     assert parsed == ["item"]
